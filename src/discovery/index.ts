@@ -1,0 +1,2 @@
+/** Public surface of the discovery module. */
+export * from './types.js';

@@ -1,0 +1,2 @@
+/** Public surface of the model module. */
+export * from './types.js';

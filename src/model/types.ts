@@ -1,0 +1,40 @@
+/**
+ * The model translate works from: policy and registry merged, plus descriptions of proxies.
+ * Immutable values; a new `MeshModel` is built for every accepted change.
+ */
+import type { PolicySet } from '../policy/index.js';
+import type { ServiceRegistry } from '../discovery/index.js';
+
+export interface MeshModel {
+  /** `<policy version>/<registry version>`; content-derived. */
+  readonly version: string;
+  readonly policy: PolicySet;
+  readonly registry: ServiceRegistry;
+}
+
+export type ProxyKind = 'envoy' | 'grpc';
+export type InterceptionMode = 'iptables' | 'explicit';
+
+/**
+ * One connected proxy, derived from its xDS `node` and (for authenticated streams) its client
+ * certificate. `namespace`/`serviceAccount` are the authenticated identity's, never only claims.
+ */
+export interface ProxyDescription {
+  /** `node.id`, unique per instance. */
+  readonly id: string;
+  readonly kind: ProxyKind;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** `spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>` */
+  readonly identity: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ips: readonly string[];
+  readonly interception: InterceptionMode;
+  /**
+   * Service keys this proxy serves (its inbound side). From node metadata `services`, or else
+   * the registry services with an endpoint at one of `ips`.
+   */
+  readonly services: readonly string[];
+  /** gRPC only: the bootstrap's `server_listener_resource_name_template`, if any. */
+  readonly serverListenerTemplate?: string;
+}

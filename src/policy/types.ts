@@ -1,0 +1,190 @@
+/**
+ * The resolved policy model: what `loadPolicy` produces from a directory of YAML after parsing,
+ * schema checks and resolution. Durations are milliseconds, percentages are 0–100 numbers, service
+ * references are resolved keys `<name>.<namespace>`.
+ *
+ * Every object that came from a document carries `source` (file:line:col of the object in YAML) so
+ * that a translated Envoy resource can name the policy line that produced it.
+ *
+ * All values are deeply readonly; a `PolicySet` is immutable and shared.
+ */
+import type { SourceRef } from './diagnostics.js';
+
+export type MtlsMode = 'strict' | 'permissive' | 'disabled';
+export type LoadBalancer = 'round-robin' | 'least-request' | 'random' | 'ring-hash';
+
+export interface TracingConfig {
+  readonly provider: 'opentelemetry' | 'zipkin';
+  /** Collector `host:port`. */
+  readonly address: string;
+  readonly samplingPercent: number;
+}
+
+export interface MeshPolicy {
+  readonly trustDomain: string;
+  readonly mtls: MtlsMode;
+  readonly defaults: {
+    /** Route timeout when a route names none. */
+    readonly timeoutMs: number;
+    /** Connect timeout for clusters. */
+    readonly connectTimeoutMs: number;
+  };
+  readonly observability: {
+    /** JSON access logs to stdout on every sidecar listener. */
+    readonly accessLog: boolean;
+    readonly tracing?: TracingConfig;
+  };
+  /**
+   * Scoping: namespace -> the namespaces its proxies may reach. A namespace absent from the map
+   * reaches every namespace. The proxy's own namespace is always reachable.
+   */
+  readonly reach: ReadonlyMap<string, readonly string[]>;
+  readonly source?: SourceRef;
+}
+
+export type StringMatch =
+  | { readonly exact: string }
+  | { readonly prefix: string }
+  | { readonly regex: string }
+  | { readonly present: boolean };
+
+export interface RouteMatch {
+  readonly path?: { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
+  /** Header name (lowercase) -> match. */
+  readonly headers?: Readonly<Record<string, StringMatch>>;
+  /** HTTP methods, uppercase. */
+  readonly methods?: readonly string[];
+  /** Query parameter -> match (`present`, `exact`, `prefix`, `regex`). */
+  readonly query?: Readonly<Record<string, StringMatch>>;
+}
+
+export interface Backend {
+  /** Destination service key; defaults to the policy's own service. */
+  readonly service: string;
+  /** Subset name defined in the destination's TrafficPolicy, or undefined for all endpoints. */
+  readonly subset?: string;
+  /** Relative weight; the weights of one route add up to 100. */
+  readonly weight: number;
+  /** Destination port; undefined = the port the caller dialled. */
+  readonly port?: number;
+}
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly perTryTimeoutMs?: number;
+  /** Envoy/gRPC retry conditions: `5xx`, `reset`, `connect-failure`, `gateway-error`,
+   * `retriable-4xx`, `refused-stream`, `unavailable`, `cancelled`, `deadline-exceeded`,
+   * `resource-exhausted`, `internal`. */
+  readonly on: readonly string[];
+  readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };
+}
+
+export interface FaultPolicy {
+  readonly delay?: { readonly fixedMs: number; readonly percent: number };
+  readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: number; readonly percent: number };
+}
+
+export interface HeaderRewrite {
+  readonly add?: Readonly<Record<string, string>>;
+  readonly remove?: readonly string[];
+}
+
+export interface RoutePolicy {
+  readonly match?: RouteMatch;
+  /** Exactly one of `backends` and `redirect` is set. */
+  readonly backends?: readonly Backend[];
+  readonly redirect?: {
+    readonly host?: string;
+    readonly path?: string;
+    readonly scheme?: 'http' | 'https';
+    readonly code: 301 | 302 | 303 | 307 | 308;
+  };
+  readonly timeoutMs?: number;
+  readonly retries?: RetryPolicy;
+  readonly fault?: FaultPolicy;
+  readonly mirror?: { readonly service: string; readonly subset?: string; readonly percent: number };
+  readonly requestHeaders?: HeaderRewrite;
+  readonly responseHeaders?: HeaderRewrite;
+  readonly source?: SourceRef;
+}
+
+export interface CircuitBreaker {
+  readonly maxConnections?: number;
+  readonly maxPendingRequests?: number;
+  readonly maxRequests?: number;
+  readonly maxRetries?: number;
+}
+
+export interface OutlierDetection {
+  readonly consecutive5xx: number;
+  readonly intervalMs: number;
+  readonly baseEjectionTimeMs: number;
+  readonly maxEjectionPercent: number;
+}
+
+/** How callers reach one service. At most one TrafficPolicy per service. */
+export interface TrafficPolicy {
+  /** Service key `<name>.<namespace>`. */
+  readonly service: string;
+  /** Routes in match order; the last one usually has no match (catch-all). Empty = default route. */
+  readonly routes: readonly RoutePolicy[];
+  /** Subset name -> endpoint label selector. */
+  readonly subsets: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  readonly loadBalancer: LoadBalancer;
+  /** For ring-hash: what to hash on. */
+  readonly hashKey?: { readonly header: string } | { readonly sourceIp: true };
+  readonly circuitBreaker?: CircuitBreaker;
+  readonly outlierDetection?: OutlierDetection;
+  readonly source?: SourceRef;
+}
+
+/** One source principal of an access rule; each set field must match (AND). */
+export interface Principal {
+  /** Service account key `<sa>.<namespace>`. */
+  readonly serviceAccount?: string;
+  readonly namespace?: string;
+  /** A full SPIFFE ID. */
+  readonly identity?: string;
+}
+
+export interface AccessRule {
+  /** Any of these principals (OR). Empty/absent = any authenticated caller. */
+  readonly from?: readonly Principal[];
+  readonly to?: {
+    readonly methods?: readonly string[];
+    /** Exact paths, or prefixes written with a trailing `*` (e.g. `/reviews/*`). */
+    readonly paths?: readonly string[];
+    readonly ports?: readonly number[];
+  };
+  readonly source?: SourceRef;
+}
+
+/** Who may call one service; enforced at that service's inbound listener. */
+export interface AccessPolicy {
+  readonly service: string;
+  readonly action: 'allow' | 'deny';
+  readonly rules: readonly AccessRule[];
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  readonly source?: SourceRef;
+}
+
+/** Everything one successful policy load produced. */
+export interface PolicySet {
+  /** Content hash of the source files (plus the git commit when known, set by the caller). */
+  readonly version: string;
+  readonly mesh: MeshPolicy;
+  /** By service key. */
+  readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  /** By service key; allow and deny policies may both exist for one service. */
+  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
+  /** The files the set was loaded from, relative to the policy directory, sorted. */
+  readonly files: readonly string[];
+}
+
+export const DEFAULT_MESH: MeshPolicy = Object.freeze({
+  trustDomain: 'cluster.local',
+  mtls: 'strict',
+  defaults: Object.freeze({ timeoutMs: 15_000, connectTimeoutMs: 5_000 }),
+  observability: Object.freeze({ accessLog: true }),
+  reach: new Map<string, readonly string[]>(),
+});

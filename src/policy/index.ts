@@ -1,3 +1,10 @@
 /** Public surface of the policy module. */
 export * from './diagnostics.js';
 export * from './types.js';
+export { Codes, type PolicyCode } from './codes.js';
+export { loadPolicyDir, loadPolicyDocuments, policyVersion, type LoadOptions, type PolicyFile, type PolicyLoadResult } from './load.js';
+export { DEFAULT_MAX_FILE_BYTES } from './parse.js';
+export { checkPolicyAgainstRegistry, type RegistryServiceView } from './registry-check.js';
+export { validatePolicyCommand, type ValidateResult } from './validate-command.js';
+export { policyJsonSchema } from './schema.js';
+export { parseDuration } from './duration.js';

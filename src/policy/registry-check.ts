@@ -1,0 +1,54 @@
+/**
+ * Checks a resolved policy against the services a registry knows. Kept apart from loading because
+ * the registry changes independently of policy: the control plane reports these as warnings while
+ * a service is briefly absent, while `weft validate` with a registry treats them as errors.
+ *
+ * Takes a structural view of the registry so that policy never imports discovery.
+ */
+import type { Diagnostic, SourceRef } from './diagnostics.js';
+import { Codes } from './codes.js';
+import type { PolicySet, RoutePolicy } from './types.js';
+
+/** What this check needs to know of a registered service. */
+export interface RegistryServiceView {
+  readonly ports: readonly { readonly port: number }[];
+}
+
+/**
+ * Unknown services (WEFT2006) and ports (WEFT2007) referenced by policies, positioned at the
+ * referencing policy, route or rule. Pure; errors by default, `severity` lets callers soften them.
+ */
+export function checkPolicyAgainstRegistry(
+  policy: PolicySet,
+  services: ReadonlyMap<string, RegistryServiceView>,
+  severity: Diagnostic['severity'] = 'error',
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const ref = (service: string, path: string, source: SourceRef | undefined, port?: number): void => {
+    const known = services.get(service);
+    if (!known) {
+      out.push({ code: Codes.unknownService, severity, path, source, message: `service ${service} is not in the registry` });
+    } else if (port !== undefined && !known.ports.some((p) => p.port === port)) {
+      const ports = known.ports.map((p) => p.port).join(', ');
+      out.push({ code: Codes.unknownPort, severity, path, source, message: `service ${service} has no port ${port} (ports: ${ports})` });
+    }
+  };
+  for (const tp of policy.traffic.values()) {
+    ref(tp.service, 'service', tp.source);
+    tp.routes.forEach((route, i) => checkRoute(route, `routes[${i}]`, ref));
+  }
+  for (const list of policy.access.values()) {
+    for (const ap of list) {
+      ref(ap.service, 'service', ap.source);
+      ap.rules.forEach((rule, i) => rule.to?.ports?.forEach((p, j) => ref(ap.service, `rules[${i}].to.ports[${j}]`, rule.source, p)));
+    }
+  }
+  return out;
+}
+
+type RefCheck = (service: string, path: string, source: SourceRef | undefined, port?: number) => void;
+
+function checkRoute(route: RoutePolicy, path: string, ref: RefCheck): void {
+  route.backends?.forEach((b, j) => ref(b.service, `${path}.backends[${j}]`, route.source, b.port));
+  if (route.mirror) ref(route.mirror.service, `${path}.mirror`, route.source);
+}

@@ -1,0 +1,61 @@
+/** Mesh and AccessPolicy documents -> their resolved forms, with defaults applied. */
+import { Codes } from './codes.js';
+import { DEFAULT_MESH, type AccessPolicy, type AccessRule, type MeshPolicy, type Principal } from './types.js';
+import type { AccessDoc, MeshDoc } from './schema.js';
+import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
+
+type RuleDoc = NonNullable<AccessDoc['rules']>[number];
+type PrincipalDoc = NonNullable<RuleDoc['from']>[number];
+
+export function resolveMesh(doc: MeshDoc, r: DocReporter): MeshPolicy {
+  const obs = doc.observability;
+  const tracing = obs?.tracing;
+  return {
+    trustDomain: doc.trustDomain ?? DEFAULT_MESH.trustDomain,
+    mtls: doc.mtls ?? DEFAULT_MESH.mtls,
+    defaults: {
+      timeoutMs: doc.defaults?.timeout ?? DEFAULT_MESH.defaults.timeoutMs,
+      connectTimeoutMs: doc.defaults?.connectTimeout ?? DEFAULT_MESH.defaults.connectTimeoutMs,
+    },
+    observability: {
+      accessLog: obs?.accessLog ?? DEFAULT_MESH.observability.accessLog,
+      ...(tracing && { tracing: { ...tracing, samplingPercent: tracing.samplingPercent ?? 1 } }),
+    },
+    reach: new Map(Object.entries(doc.reach ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    source: at(r.pd, ''),
+  };
+}
+
+export function resolveAccess(doc: AccessDoc, r: DocReporter): AccessPolicy {
+  const ns = doc.namespace ?? DEFAULT_NAMESPACE;
+  const rules = (doc.rules ?? []).map((rule, i) => resolveRule(rule, `rules[${i}]`, ns, r));
+  const rl = doc.rateLimit;
+  return {
+    service: qualify(doc.service, ns),
+    action: doc.action ?? 'allow',
+    rules,
+    ...(rl && { rateLimit: { requestsPerSecond: rl.requestsPerSecond, burst: rl.burst ?? Math.ceil(rl.requestsPerSecond) } }),
+    source: at(r.pd, ''),
+  };
+}
+
+function resolveRule(rule: RuleDoc, path: string, ns: string, r: DocReporter): AccessRule {
+  const from = rule.from?.map((p, j) => resolvePrincipal(p, `${path}.from[${j}]`, ns, r));
+  return {
+    ...(from && { from }),
+    ...(rule.to && { to: rule.to }),
+    source: at(r.pd, path),
+  };
+}
+
+/** Service accounts without a namespace are in the policy's namespace, like service names. */
+function resolvePrincipal(p: PrincipalDoc, path: string, ns: string, r: DocReporter): Principal {
+  if (p.serviceAccount === undefined && p.namespace === undefined && p.identity === undefined) {
+    r.error(Codes.missingField, path, 'a caller needs at least one of serviceAccount, namespace, identity');
+  }
+  return {
+    ...(p.serviceAccount !== undefined && { serviceAccount: qualify(p.serviceAccount, ns) }),
+    ...(p.namespace !== undefined && { namespace: p.namespace }),
+    ...(p.identity !== undefined && { identity: p.identity }),
+  };
+}

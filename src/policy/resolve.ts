@@ -1,0 +1,80 @@
+/**
+ * Schema-checked documents -> the parts of a `PolicySet`, with the checks that span documents:
+ * one Mesh, one TrafficPolicy per service, and subset references resolved against the destination
+ * service's TrafficPolicy.
+ */
+import type { Diagnostic } from './diagnostics.js';
+import { Codes } from './codes.js';
+import { DEFAULT_MESH, type AccessPolicy, type MeshPolicy, type TrafficPolicy } from './types.js';
+import type { ParsedDocument } from './parse.js';
+import { DocReporter, at, formatRef } from './resolve-util.js';
+import { resolveTraffic } from './resolve-traffic.js';
+import { resolveAccess, resolveMesh } from './resolve-access.js';
+
+export interface ResolvedParts {
+  readonly mesh: MeshPolicy;
+  readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Resolves documents in the given (file-sorted) order; later duplicates are the ones reported. */
+export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts {
+  const diagnostics: Diagnostic[] = [];
+  let mesh: { policy: MeshPolicy; pd: ParsedDocument } | undefined;
+  const traffic = new Map<string, { policy: TrafficPolicy; pd: ParsedDocument }>();
+  const access = new Map<string, AccessPolicy[]>();
+  for (const pd of docs) {
+    const r = new DocReporter(pd, diagnostics);
+    const { doc } = pd;
+    if (doc.kind === 'Mesh') {
+      const policy = resolveMesh(doc.value, r);
+      if (mesh) r.error(Codes.duplicateMesh, '', `a second Mesh document; the first is at ${formatRef(at(mesh.pd, ''))}`);
+      else mesh = { policy, pd };
+    } else if (doc.kind === 'TrafficPolicy') {
+      const policy = resolveTraffic(doc.value, r);
+      const first = traffic.get(policy.service);
+      if (first) r.error(Codes.duplicateTraffic, 'service', conflict(policy.service, first.pd, pd));
+      else traffic.set(policy.service, { policy, pd });
+    } else {
+      const policy = resolveAccess(doc.value, r);
+      access.set(policy.service, [...(access.get(policy.service) ?? []), policy]);
+    }
+  }
+  for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
+  return {
+    mesh: mesh?.policy ?? DEFAULT_MESH,
+    traffic: new Map([...traffic].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, v.policy])),
+    access: new Map([...access].sort(([a], [b]) => cmp(a, b))),
+    diagnostics,
+  };
+}
+
+function conflict(service: string, first: ParsedDocument, second: ParsedDocument): string {
+  return `a second TrafficPolicy for ${service} (at ${formatRef(at(second, 'service'))}); ` +
+    `the first is at ${formatRef(at(first, 'service'))}; merge them into one`;
+}
+
+/** Every named subset in backends and mirrors must be defined by the destination's TrafficPolicy. */
+function checkSubsets(policy: TrafficPolicy, all: ReadonlyMap<string, { policy: TrafficPolicy }>, r: DocReporter): void {
+  policy.routes.forEach((route, i) => {
+    route.backends?.forEach((b, j) => checkSubset(b.service, b.subset, `routes[${i}].backends[${j}].subset`, all, r));
+    if (route.mirror) checkSubset(route.mirror.service, route.mirror.subset, `routes[${i}].mirror.subset`, all, r);
+  });
+}
+
+function checkSubset(
+  service: string, subset: string | undefined, path: string,
+  all: ReadonlyMap<string, { policy: TrafficPolicy }>, r: DocReporter,
+): void {
+  if (subset === undefined) return;
+  const subsets = all.get(service)?.policy.subsets;
+  if (subsets?.has(subset)) return;
+  const known = subsets && subsets.size > 0 ? `defined subsets: ${[...subsets.keys()].join(', ')}` : 'it defines no subsets';
+  const where = all.has(service) ? known : `${service} has no TrafficPolicy defining subsets`;
+  r.error(Codes.unknownSubset, path, `unknown subset "${subset}" of ${service}; ${where}`);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,163 @@
+/**
+ * THE schema of the policy language: the single source of truth from which both
+ * `schema/policy.schema.json` (src/policy/write-schema.ts) and the runtime validation derive.
+ * Defaults and cross-field rules (weights, subsets, conflicts) live in the resolver; docs/policy.md
+ * is the prose reference.
+ */
+import { list, map, type Infer } from './schema-dsl.js';
+import { byKind, obj, oneKey, opt, req } from './schema-object.js';
+import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, str } from './schema-scalars.js';
+
+const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const serviceRef = (doc: string) =>
+  str({ pattern: new RegExp(`^${LABEL}(\\.${LABEL})?$`), format: 'a service like "reviews" or "reviews.default"', doc });
+const namespaceName = (doc?: string) =>
+  str({ pattern: new RegExp(`^${LABEL}$`), format: 'a namespace name (DNS label)', doc });
+const path = (doc: string) => str({ pattern: /^\/\S*$/, format: 'an absolute path starting with "/"', doc });
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
+export const RETRY_ON = [
+  '5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', 'refused-stream',
+  'unavailable', 'cancelled', 'deadline-exceeded', 'resource-exhausted', 'internal',
+] as const;
+
+const stringMatch = oneKey({
+  exact: str(), prefix: str(), regex: regex('RE2 syntax (no lookaround, no backreferences).'),
+  present: bool('true: the header/parameter must be present; false: absent.'),
+}, 'How to match a value: exactly one of exact, prefix, regex, present.');
+
+const match = obj({
+  path: opt(oneKey({ exact: path('Exact path.'), prefix: path('Path prefix.'), regex: regex('RE2 regex on the path.') })),
+  headers: opt(map(stringMatch, { key: headerName(true), doc: 'Header name -> match; all must match.' })),
+  methods: opt(list(oneOf(HTTP_METHODS), { minItems: 1, unique: true, doc: 'Any of these methods.' })),
+  query: opt(map(stringMatch, { key: str(), doc: 'Query parameter -> match; all must match.' })),
+}, 'All given conditions must hold. A route without match catches everything.');
+
+const backend = obj({
+  service: opt(serviceRef('Destination service; default: the policy\'s own service.')),
+  subset: opt(str({ doc: 'A subset defined in the destination service\'s TrafficPolicy.' })),
+  weight: opt(int({ min: 0, max: 100, doc: 'Share of traffic, percent; the weights of a route add up to 100.' })),
+  port: opt(int({ min: 1, max: 65535, doc: 'Destination port; default: the port the caller dialled.' })),
+});
+
+const headerRewrite = obj({
+  add: opt(map(str(), { key: headerName(false), doc: 'Headers to set (replacing any existing value).' })),
+  remove: opt(list(headerName(false), { doc: 'Headers to remove.' })),
+});
+
+const retries = obj({
+  attempts: req(int({ min: 0, max: 20, doc: 'Retries after the first try.' })),
+  perTryTimeout: opt(duration('Timeout of each try.')),
+  on: opt(list(oneOf(RETRY_ON), { minItems: 1, unique: true, doc: 'Retry conditions.' })),
+  backoff: opt(obj({ baseInterval: req(duration()), maxInterval: opt(duration()) })),
+});
+
+const fault = obj({
+  delay: opt(obj({ fixed: req(duration('Delay to inject.')), percent: req(percent('Share of requests delayed.')) })),
+  abort: opt(obj({
+    httpStatus: opt(httpStatus(200, 599, 'HTTP status to answer with.')),
+    grpcStatus: opt(int({ min: 0, max: 16, doc: 'gRPC status code to answer with.' })),
+    percent: req(percent('Share of requests aborted.')),
+  })),
+}, 'Fault injection, for testing resilience.');
+
+const route = obj({
+  match: opt(match),
+  backends: opt(list(backend, { minItems: 1, doc: 'Where to send matching requests.' })),
+  redirect: opt(obj({
+    host: opt(str()), path: opt(path('Replacement path.')), scheme: opt(oneOf(['http', 'https'])),
+    code: opt(oneOf([301, 302, 303, 307, 308], 'Redirect status; default 301.')),
+  }, 'Answer with a redirect instead of forwarding.')),
+  timeout: opt(duration('Whole-request timeout; default: Mesh defaults.timeout.')),
+  retries: opt(retries),
+  fault: opt(fault),
+  mirror: opt(obj({
+    service: opt(serviceRef('Service to mirror to; default: the policy\'s own service.')),
+    subset: opt(str()), percent: opt(percent('Share mirrored; default 100.')),
+  }, 'Send a copy of requests elsewhere; responses are discarded.')),
+  requestHeaders: opt(headerRewrite),
+  responseHeaders: opt(headerRewrite),
+});
+
+const serviceFields = {
+  service: req(serviceRef('The service this policy is about: "name" or "name.namespace".')),
+  namespace: opt(namespaceName('Namespace for service names without one; default "default".')),
+};
+
+export const meshSchema = obj({
+  kind: req(oneOf(['Mesh'])),
+  trustDomain: opt(str({ pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, format: 'a SPIFFE trust domain', doc: 'Default cluster.local.' })),
+  mtls: opt(oneOf(['strict', 'permissive', 'disabled'], 'Inbound mTLS mode; default strict.')),
+  defaults: opt(obj({
+    timeout: opt(duration('Route timeout when a route names none; default 15s.')),
+    connectTimeout: opt(duration('Upstream connect timeout; default 5s.')),
+  })),
+  observability: opt(obj({
+    accessLog: opt(bool('JSON access logs on every sidecar listener; default true.')),
+    tracing: opt(obj({
+      provider: req(oneOf(['opentelemetry', 'zipkin'])),
+      address: req(str({ pattern: /^[^\s:]+:[0-9]{1,5}$/, format: 'a host:port' })),
+      samplingPercent: opt(percent('Share of requests traced; default 1.')),
+    })),
+  })),
+  reach: opt(map(list(namespaceName()), { key: namespaceName(), doc: 'Namespace -> namespaces its proxies may reach.' })),
+}, 'Mesh-wide settings; at most one Mesh document.');
+
+export const trafficSchema = obj({
+  kind: req(oneOf(['TrafficPolicy'])),
+  ...serviceFields,
+  routes: opt(list(route, { doc: 'Routes in match order; first match wins.' })),
+  subsets: opt(map(map(str(), { minProperties: 1 }), { key: str({ pattern: new RegExp(`^${LABEL}$`), format: 'a subset name (DNS label)' }), doc: 'Subset name -> endpoint label selector.' })),
+  loadBalancer: opt(oneOf(['round-robin', 'least-request', 'random', 'ring-hash'], 'Default round-robin.')),
+  hashKey: opt(oneKey({ header: headerName(false), sourceIp: oneOf([true as const]) }, 'ring-hash only: what to hash.')),
+  circuitBreaker: opt(obj({
+    maxConnections: opt(int({ min: 1 })), maxPendingRequests: opt(int({ min: 1 })),
+    maxRequests: opt(int({ min: 1 })), maxRetries: opt(int({ min: 0 })),
+  })),
+  outlierDetection: opt(obj({
+    consecutive5xx: opt(int({ min: 1, doc: 'Default 5.' })), interval: opt(duration('Default 10s.')),
+    baseEjectionTime: opt(duration('Default 30s.')), maxEjectionPercent: opt(percent('Default 10.')),
+  })),
+}, 'How callers reach one service; at most one per service.');
+
+const principal = obj({
+  serviceAccount: opt(serviceRef('"sa" or "sa.namespace".')),
+  namespace: opt(namespaceName()),
+  identity: opt(str({ pattern: /^spiffe:\/\/[^/\s]+\/\S+$/, format: 'a SPIFFE ID' })),
+}, 'All given fields must match.');
+
+export const accessSchema = obj({
+  kind: req(oneOf(['AccessPolicy'])),
+  ...serviceFields,
+  action: opt(oneOf(['allow', 'deny'], 'Default allow.')),
+  rules: opt(list(obj({
+    from: opt(list(principal, { doc: 'Any of these callers; absent: any authenticated caller.' })),
+    to: opt(obj({
+      methods: opt(list(oneOf(HTTP_METHODS), { minItems: 1, unique: true })),
+      paths: opt(list(str({ pattern: /^\/[^*\s]*\*?$/, format: 'a path, or a prefix ending in "*"' }), { minItems: 1 })),
+      ports: opt(list(int({ min: 1, max: 65535 }), { minItems: 1 })),
+    })),
+  }))),
+  rateLimit: opt(obj({
+    requestsPerSecond: req(num({ min: 0.001, doc: 'Sustained rate per inbound proxy.' })),
+    burst: opt(int({ min: 1, doc: 'Bucket size; default: requestsPerSecond rounded up.' })),
+  })),
+}, 'Who may call one service; enforced at its inbound.');
+
+export const documentSchema = byKind({ Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema });
+
+export type PolicyDocument = Infer<typeof documentSchema>;
+export type MeshDoc = Infer<typeof meshSchema>;
+export type TrafficDoc = Infer<typeof trafficSchema>;
+export type AccessDoc = Infer<typeof accessSchema>;
+export type RouteDoc = Infer<typeof route>;
+
+/** The JSON Schema document written to schema/policy.schema.json. */
+export function policyJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://weft.dev/schema/policy.schema.json',
+    title: 'weft policy document',
+    ...documentSchema.json(),
+  };
+}

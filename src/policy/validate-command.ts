@@ -1,0 +1,49 @@
+/**
+ * The logic of `weft validate DIR`: load the directory exactly as the server would, optionally
+ * check references against a registry, and render one diagnostic per line plus a summary.
+ * The CLI only prints `text` and exits with `exitCode`.
+ */
+import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
+import { loadPolicyDir, type LoadOptions } from './load.js';
+import { checkPolicyAgainstRegistry, type RegistryServiceView } from './registry-check.js';
+
+export interface ValidateResult {
+  readonly diagnostics: readonly Diagnostic[];
+  /** Human-readable report, newline-terminated. */
+  readonly text: string;
+  /** 0 when there are no errors (warnings allowed), 1 otherwise. */
+  readonly exitCode: 0 | 1;
+}
+
+export async function validatePolicyCommand(
+  dir: string,
+  registryServices?: ReadonlyMap<string, RegistryServiceView>,
+  opts: LoadOptions = {},
+): Promise<ValidateResult> {
+  const result = await loadPolicyDir(dir, opts);
+  const diagnostics = [...result.diagnostics];
+  if (result.ok && registryServices) {
+    diagnostics.push(...checkPolicyAgainstRegistry(result.policy, registryServices));
+  }
+  const failed = !result.ok || hasErrors(diagnostics);
+  const fileCount = result.ok ? result.policy.files.length : 0;
+  const lines = diagnostics.map(formatDiagnostic);
+  lines.push(failed ? failureSummary(diagnostics) : successSummary(fileCount, result.documents, diagnostics));
+  return { diagnostics, text: `${lines.join('\n')}\n`, exitCode: failed ? 1 : 0 };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function successSummary(files: number, documents: number, diagnostics: readonly Diagnostic[]): string {
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  const extra = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
+  return `policy OK: ${plural(files, 'file')}, ${plural(documents, 'document')}${extra}`;
+}
+
+function failureSummary(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const files = new Set(errors.map((d) => d.source?.file ?? '<input>'));
+  return `${plural(errors.length, 'error')} in ${plural(files.size, 'file')}`;
+}

@@ -1,0 +1,156 @@
+/**
+ * Structural check of a plain keepCase object against a protobufjs message type: every key must be
+ * a field, every value must have a JS type protobufjs will encode as meant, at most one member of
+ * each oneof may be set, and every `Any` must name a loaded type.
+ *
+ * Why: protobufjs's `fromObject` drops unknown keys and coerces wrong types (`"80"` for a uint32
+ * becomes 80, `{}` for a string becomes "[object Object]"), so mistakes vanish instead of failing.
+ *
+ * Contract: pure; never throws for any input object; never mutates it. Shared helpers for `Any`
+ * resolution and paths are exported for the PGV validator.
+ */
+import protobuf from 'protobufjs';
+import { envoyRoot } from './index.js';
+
+/** One structural problem; `path` is like `filter_chains[0].filters[1].typed_config.name`. */
+export interface ShapeError {
+  readonly path: string;
+  readonly message: string;
+}
+
+type Obj = Record<string, unknown>;
+
+/** `parent.name`, or `name` at the root. */
+export function childPath(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}.${name}`;
+}
+
+/** Present in the protobufjs sense: not `null` and not `undefined`. */
+export function isSet(value: unknown): boolean {
+  return value !== null && value !== undefined;
+}
+
+const anyTypes = new Map<string, protobuf.Type | null>();
+
+/**
+ * The loaded message type a type URL names (the part after its last `/`), or `undefined` when no
+ * such message type is loaded. Results are cached per URL.
+ */
+export function resolveAnyType(typeUrl: string): protobuf.Type | undefined {
+  let hit = anyTypes.get(typeUrl);
+  if (hit === undefined) {
+    const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+    const found = name === '' ? null : envoyRoot().lookup(name.startsWith('.') ? name : `.${name}`);
+    hit = found instanceof protobuf.Type ? found : null;
+    anyTypes.set(typeUrl, hit);
+  }
+  return hit ?? undefined;
+}
+
+/** Every structural problem of `obj` as a `type`; empty when it fits. */
+export function checkShape(type: protobuf.Type, obj: unknown): ShapeError[] {
+  const errors: ShapeError[] = [];
+  checkMessage(type, obj, '', errors);
+  return errors;
+}
+
+function checkMessage(type: protobuf.Type, obj: unknown, path: string, out: ShapeError[]): void {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj instanceof Uint8Array) {
+    out.push({ path, message: `expected an object for ${type.fullName.slice(1)}` });
+    return;
+  }
+  const record = obj as Obj;
+  if (type.fullName === '.google.protobuf.Any' && '@type' in record) {
+    checkAnyPayload(record, path, out);
+    return;
+  }
+  checkFields(type, record, path, out, undefined);
+}
+
+function checkAnyPayload(record: Obj, path: string, out: ShapeError[]): void {
+  const url = record['@type'];
+  const payload = typeof url === 'string' ? resolveAnyType(url) : undefined;
+  if (payload === undefined) {
+    out.push({ path: childPath(path, '@type'), message: `unknown type ${JSON.stringify(url)}: no such message type is loaded` });
+    return;
+  }
+  checkFields(payload, record, path, out, '@type');
+}
+
+function checkFields(type: protobuf.Type, record: Obj, path: string, out: ShapeError[], skip: string | undefined): void {
+  for (const key of Object.keys(record)) {
+    if (key === skip) continue;
+    const field = type.fields[key];
+    const where = childPath(path, key);
+    if (!field) out.push({ path: where, message: `unknown field "${key}" of ${type.fullName.slice(1)}` });
+    else if (isSet(record[key])) checkField(field, record[key], where, out);
+  }
+  for (const oneof of type.oneofsArray) {
+    const set = oneof.oneof.filter((name) => isSet(record[name]));
+    if (set.length > 1) out.push({ path: childPath(path, oneof.name), message: `oneof has ${set.length} members set: ${set.join(', ')}` });
+  }
+}
+
+function checkField(field: protobuf.Field, value: unknown, path: string, out: ShapeError[]): void {
+  if (field.map) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      out.push({ path, message: 'expected an object for a map field' });
+      return;
+    }
+    for (const [key, item] of Object.entries(value)) checkElement(field, item, `${path}[${JSON.stringify(key)}]`, out);
+  } else if (field.repeated) {
+    if (!Array.isArray(value)) {
+      out.push({ path, message: 'expected an array for a repeated field' });
+      return;
+    }
+    value.forEach((item, i) => checkElement(field, item, `${path}[${i}]`, out));
+  } else {
+    checkElement(field, value, path, out);
+  }
+}
+
+function checkElement(field: protobuf.Field, value: unknown, path: string, out: ShapeError[]): void {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return checkMessage(resolved, value, path, out);
+  const problem = resolved instanceof protobuf.Enum ? enumProblem(resolved, value) : scalarProblem(field.type, value);
+  if (problem) out.push({ path, message: problem });
+}
+
+function enumProblem(e: protobuf.Enum, value: unknown): string | undefined {
+  if (typeof value === 'string') return value in e.values ? undefined : `"${value}" is not a value of enum ${e.fullName.slice(1)}`;
+  if (typeof value === 'number' && Number.isInteger(value)) return undefined;
+  return `expected an enum name or integer for ${e.fullName.slice(1)}`;
+}
+
+const int32Range: Record<string, readonly [number, number]> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  sint32: [-(2 ** 31), 2 ** 31 - 1],
+  sfixed32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  fixed32: [0, 2 ** 32 - 1],
+};
+const int64Types = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+/** Why `value` cannot stand for a scalar of proto type `type`, or `undefined` when it can. */
+function scalarProblem(type: string, value: unknown): string | undefined {
+  const range = int32Range[type];
+  if (range) {
+    const ok = typeof value === 'number' && Number.isInteger(value) && value >= range[0] && value <= range[1];
+    return ok ? undefined : `expected an integer in [${range[0]}, ${range[1]}] for ${type}`;
+  }
+  if (int64Types.has(type)) return isInt64(value, type.startsWith('u') || type === 'fixed64') ? undefined : `expected an integer (number, decimal string or Long) for ${type}`;
+  switch (type) {
+    case 'string': return typeof value === 'string' ? undefined : 'expected a string';
+    case 'bool': return typeof value === 'boolean' ? undefined : 'expected a boolean';
+    case 'double':
+    case 'float': return typeof value === 'number' || value === 'NaN' || value === 'Infinity' || value === '-Infinity' ? undefined : `expected a number for ${type}`;
+    case 'bytes': return value instanceof Uint8Array || (typeof value === 'string' && /^[A-Za-z0-9+/_-]*=*$/.test(value)) ? undefined : 'expected a Uint8Array or base64 string for bytes';
+    default: return `unsupported scalar type ${type}`;
+  }
+}
+
+function isInt64(value: unknown, unsigned: boolean): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && (!unsigned || value >= 0);
+  if (typeof value === 'string') return (unsigned ? /^\d+$/ : /^-?\d+$/).test(value);
+  return typeof value === 'object' && value !== null && 'low' in value && 'high' in value;
+}

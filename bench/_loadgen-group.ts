@@ -1,0 +1,117 @@
+/**
+ * Parent side of the load generator: forks `count` children (`node --import tsx
+ * bench/_loadgen.ts`), deals the proxies out between them, and turns their IPC messages into
+ * promises. A child that exits or reports `failed` rejects whatever is pending.
+ *
+ * Contract: `close()` must be called (it is idempotent); the children also exit on their own if
+ * this process dies, because they exit when their IPC channel disconnects.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ParentMessage, RoundMessage } from './_ipc.js';
+
+const entry = fileURLToPath(new URL('./_loadgen.ts', import.meta.url));
+
+export interface LoadgenOptions {
+  target: string;
+  nodeIds: readonly string[];
+  /** Child processes to spread the proxies over. */
+  processes: number;
+  connectConcurrency?: number;
+  syncTimeoutMs?: number;
+}
+
+type Waiter = { match: (m: ChildMessage) => boolean; resolve: (m: ChildMessage) => void; reject: (e: Error) => void };
+
+class Child {
+  readonly proc: ChildProcess;
+  private readonly waiters = new Set<Waiter>();
+  private readonly inbox: ChildMessage[] = [];
+
+  constructor(readonly nodeIds: string[]) {
+    this.proc = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc.on('message', (m: ChildMessage) => this.deliver(m));
+    this.proc.on('exit', (code) => this.failAll(new Error(`load generator exited with code ${code}`)));
+  }
+
+  send(message: ParentMessage): void {
+    if (this.proc.connected) this.proc.send(message);
+  }
+
+  /** Resolves with the first message (already received or future) that `match` accepts. */
+  next<T extends ChildMessage>(match: (m: ChildMessage) => boolean): Promise<T> {
+    const i = this.inbox.findIndex(match);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0] as T);
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { match, resolve: (m) => resolve(m as T), reject };
+      this.waiters.add(w);
+    });
+  }
+
+  private deliver(m: ChildMessage): void {
+    if (m.kind === 'failed') return this.failAll(new Error(`load generator failed: ${m.reason}`));
+    for (const w of this.waiters) {
+      if (!w.match(m)) continue;
+      this.waiters.delete(w);
+      return w.resolve(m);
+    }
+    this.inbox.push(m);
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiters) w.reject(err);
+    this.waiters.clear();
+  }
+}
+
+export class LoadgenGroup {
+  private readonly children: Child[];
+
+  constructor(private readonly opts: LoadgenOptions) {
+    const n = Math.max(1, Math.min(opts.processes, opts.nodeIds.length));
+    const parts: string[][] = Array.from({ length: n }, () => []);
+    opts.nodeIds.forEach((id, i) => parts[i % n]!.push(id));
+    this.children = parts.map((ids) => new Child(ids));
+  }
+
+  /** Opens every proxy; resolves when all have ACKed their initial CDS, EDS, LDS and RDS. */
+  async sync(): Promise<void> {
+    for (const c of this.children) {
+      c.send({
+        kind: 'start',
+        target: this.opts.target,
+        nodeIds: c.nodeIds,
+        connectConcurrency: this.opts.connectConcurrency ?? 200,
+        syncTimeoutMs: this.opts.syncTimeoutMs ?? 120_000,
+      });
+    }
+    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'synced')));
+  }
+
+  /** Arms a round in every child; resolves once all of them have recorded their baseline. */
+  async arm(round: number, typeUrl: string, timeoutMs: number): Promise<void> {
+    for (const c of this.children) c.send({ kind: 'arm', round, typeUrl, timeoutMs });
+    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'armed' && m.round === round)));
+  }
+
+  /** Every proxy's ACK time for `round` (null where it timed out) and the children's error count. */
+  async results(round: number): Promise<{ ackAt: (number | null)[]; errors: number }> {
+    const msgs = await Promise.all(
+      this.children.map((c) => c.next<RoundMessage>((m) => m.kind === 'round' && m.round === round)),
+    );
+    return { ackAt: msgs.flatMap((m) => m.ackAt), errors: msgs.reduce((n, m) => n + m.errors, 0) };
+  }
+
+  /** Asks the children to exit and waits for them (kills any that linger past 5 s). */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.children.map((c) => {
+        if (c.proc.exitCode !== null || c.proc.signalCode !== null) return undefined;
+        const exited = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
+        c.send({ kind: 'stop' });
+        const timer = setTimeout(() => c.proc.kill('SIGKILL'), 5000);
+        return exited.finally(() => clearTimeout(timer));
+      }),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Small measurement helpers shared by benchmarks: percentiles, medians, a forced GC for memory
+ * figures, and an event-loop delay probe.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** Nearest-rank percentile of `values` (0 < p ≤ 100); NaN for an empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/**
+ * A full GC, so RSS differences measure live memory rather than garbage. Works without
+ * `--expose-gc` on the command line by enabling the flag at run time and fetching `gc` from a
+ * fresh context (where V8 installs it); returns false if even that is unavailable.
+ */
+export function forceGc(): boolean {
+  const g = (globalThis as { gc?: () => void }).gc ?? fetchGc();
+  if (!g) return false;
+  g();
+  g();
+  return true;
+}
+
+function fetchGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
+export function rssMb(): number {
+  return process.memoryUsage().rss / (1024 * 1024);
+}
+
+
+/** Event-loop delay over an interval: `start()`, then `stop()` returns the p99 in ms. */
+export class LoopDelayProbe {
+  private readonly h: IntervalHistogram = monitorEventLoopDelay({ resolution: 5 });
+
+  start(): void {
+    this.h.reset();
+    this.h.enable();
+  }
+
+  stop(): { p99Ms: number; maxMs: number } {
+    this.h.disable();
+    return { p99Ms: this.h.percentile(99) / 1e6, maxMs: this.h.max / 1e6 };
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

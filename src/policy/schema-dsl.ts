@@ -88,6 +88,7 @@ export function list<T>(item: Schema<T>, opts: ListOpts = {}): Schema<T[]> {
       const out: T[] = [];
       let ok = true;
       node.items.forEach((n, i) => {
+        cx.positions.set(child(path, i), posOf(n as Node, cx));
         const v = item.check(n as Node, cx, child(path, i));
         if (v === INVALID) ok = false;
         else out.push(v);
@@ -154,7 +155,9 @@ export function mapPairs(node: Node, cx: Cx, path: string): [string, Node, Node]
       continue;
     }
     seen.add(key);
-    out.push([key, keyNode, (pair.value as Node | null) ?? nullAt(keyNode)]);
+    const valueNode = (pair.value as Node | null) ?? nullAt(keyNode);
+    cx.positions.set(child(path, key), posOf(valueNode, cx));
+    out.push([key, keyNode, valueNode]);
   }
   return ok ? out : INVALID;
 }

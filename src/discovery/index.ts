@@ -1,2 +1,5 @@
 /** Public surface of the discovery module. */
 export * from './types.js';
+export { RegistryCode } from './codes.js';
+export { StaticRegistrySource, type StaticSourceOptions } from './static-source.js';
+export { RegistryFileParser, type ParseResult } from './static-parse.js';

@@ -1,0 +1,102 @@
+/**
+ * Validation of `services[i].endpoints`: addresses, per-endpoint ports, labels, zone, health,
+ * and duplicate detection (same address serving the same effective ports).
+ */
+import { isIP } from 'node:net';
+import { isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { RegistryCode } from './codes.js';
+import { ENDPOINT_KEYS, HEALTH, enumField, fields, join, portNumber, report, requireMap, stringField, type ValidationContext } from './static-validate.js';
+import type { Endpoint, ServicePort } from './types.js';
+
+function stringMap(ctx: ValidationContext, node: Node | null | undefined, path: string): Record<string, string> | undefined {
+  const map = requireMap(ctx, node, path);
+  if (!map) return undefined;
+  const out: Record<string, string> = {};
+  let ok = true;
+  for (const pair of map.items as Pair<Node, Node | null>[]) {
+    const k = isScalar(pair.key) ? pair.key.value : undefined;
+    const v = isScalar(pair.value) ? pair.value.value : undefined;
+    if (typeof k !== 'string' || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) {
+      report(ctx, RegistryCode.WrongType, pair.value ?? pair.key, join(path, String(k)), 'expected a string value');
+      ok = false;
+    } else out[k] = String(v);
+  }
+  return ok ? out : undefined;
+}
+
+function endpointPorts(ctx: ValidationContext, node: Node | null | undefined, path: string, declared: readonly ServicePort[]): Record<string, number> | undefined {
+  const map = requireMap(ctx, node, path);
+  if (!map) return undefined;
+  const before = ctx.diagnostics.length;
+  const f = fields(ctx, map, declared.map((p) => p.name), path);
+  const out: Record<string, number> = {};
+  for (const [name, pair] of f) {
+    const n = portNumber(ctx, pair.value, join(path, name));
+    if (n !== undefined) out[name] = n;
+  }
+  // fields() reports unknown names as unknown fields; re-code them as unknown port names.
+  for (const d of ctx.diagnostics.slice(before)) {
+    if (d.code === RegistryCode.UnknownField) {
+      Object.assign(d, { code: RegistryCode.UnknownPortName, message: `${d.message.replace('unknown field', 'unknown port name')}` });
+    }
+  }
+  return out;
+}
+
+function address(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>, path: string, owner: Node): string | undefined {
+  const pair = f.get('address');
+  if (!pair) {
+    report(ctx, RegistryCode.MissingField, owner, join(path, 'address'), 'missing required field "address"');
+    return undefined;
+  }
+  const v = isScalar(pair.value) ? pair.value.value : undefined;
+  if (typeof v === 'string' && isIP(v) !== 0) return v;
+  report(ctx, RegistryCode.InvalidAddress, pair.value, join(path, 'address'), `"${String(v)}" is not an IPv4 or IPv6 address`);
+  return undefined;
+}
+
+function validateEndpoint(ctx: ValidationContext, node: Node, path: string, declared: readonly ServicePort[]): Endpoint | undefined {
+  const map = requireMap(ctx, node, path);
+  if (!map) return undefined;
+  const before = ctx.diagnostics.length;
+  const f = fields(ctx, map, ENDPOINT_KEYS, path);
+  const addr = address(ctx, f, path, map);
+  const ports = f.has('ports') ? endpointPorts(ctx, f.get('ports')?.value, join(path, 'ports'), declared) : undefined;
+  const labels = f.has('labels') ? stringMap(ctx, f.get('labels')?.value, join(path, 'labels')) : {};
+  const zone = stringField(ctx, f, 'zone', path, map);
+  const instance = stringField(ctx, f, 'instance', path, map);
+  const health = enumField(ctx, f, 'health', path, HEALTH, 'healthy');
+  if (ctx.diagnostics.length !== before || !addr || !labels || !health) return undefined;
+  const ep: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { address: addr, labels, health };
+  if (ports) ep.ports = ports;
+  if (zone !== undefined) ep.zone = zone;
+  if (instance !== undefined) ep.instance = instance;
+  return ep;
+}
+
+/** The ports an endpoint actually serves: its own override, else each service port's targetPort. */
+function effectiveKey(ep: Endpoint, declared: readonly ServicePort[]): string {
+  return `${ep.address}|${declared.map((p) => ep.ports?.[p.name] ?? p.targetPort).join(',')}`;
+}
+
+/** Validates the endpoint list (absent means none); `undefined` when any endpoint is invalid. */
+export function validateEndpoints(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, path: string, declared: readonly ServicePort[]): Endpoint[] | undefined {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
+  if (!isSeq(pair.value)) {
+    report(ctx, RegistryCode.WrongType, pair.value, join(path, 'endpoints'), 'expected a list of endpoints');
+    return undefined;
+  }
+  const out: Endpoint[] = [];
+  const seen = new Set<string>();
+  pair.value.items.forEach((item, i) => {
+    const p = `${path}.endpoints[${i}]`;
+    const ep = validateEndpoint(ctx, item as Node, p, declared);
+    if (!ep) return;
+    const key = effectiveKey(ep, declared);
+    if (seen.has(key)) report(ctx, RegistryCode.DuplicateEndpoint, item as Node, p, `duplicate endpoint ${ep.address} serving the same ports as an earlier one`);
+    else out.push(ep);
+    seen.add(key);
+  });
+  return out.length === pair.value.items.length ? out : undefined;
+}
+

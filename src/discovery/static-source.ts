@@ -1,0 +1,138 @@
+/**
+ * The static registry source: one YAML file, watched for changes, reloaded atomically.
+ *
+ * Watching: `fs.watch` on the file's DIRECTORY, because editors and deploy tools replace files by
+ * writing a temporary file and renaming it over the target; a watch on the file itself follows
+ * the old inode and goes silent. In-place writes are seen as well. Events are debounced
+ * (`debounceMs`, default 50 ms) and the file is re-read; an unchanged content hash publishes nothing.
+ *
+ * Atomicity: a reload either replaces the whole registry or nothing. An unreadable, truncated or
+ * invalid file is reported through `onError` with positioned diagnostics and the last good
+ * registry stays current. (A file cut exactly at a line boundary can still be valid YAML; writers
+ * that need a guarantee should write a temporary file and rename it, which this source sees as one
+ * change.)
+ */
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatDiagnostic, type Diagnostic } from '../policy/index.js';
+import { RegistryCode } from './codes.js';
+import { Listeners } from './listeners.js';
+import { EMPTY_REGISTRY, nextRegistry } from './registry-build.js';
+import { RegistryFileParser } from './static-parse.js';
+import { DEFAULT_CLUSTER_DOMAIN, type RegistryChange, type RegistrySource, type ServiceRegistry } from './types.js';
+
+export interface StaticSourceOptions {
+  /** Hostname suffix; default `cluster.local`. */
+  readonly clusterDomain?: string;
+  /** Quiet period after the last file event before re-reading; default 50 ms. */
+  readonly debounceMs?: number;
+}
+
+/** See the module comment. One instance per file; `start()` once, `stop()` to release the watch. */
+export class StaticRegistrySource implements RegistrySource {
+  readonly kind = 'static' as const;
+  private registry: ServiceRegistry = EMPTY_REGISTRY;
+  private readonly parser = new RegistryFileParser();
+  private readonly changes = new Listeners<RegistryChange>();
+  private readonly errors = new Listeners<readonly Diagnostic[]>();
+  private readonly clusterDomain: string;
+  private readonly debounceMs: number;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastHash = '';
+  private loading: Promise<void> | undefined;
+  private pending = false;
+  private isSynced = false;
+
+  constructor(readonly file: string, options: StaticSourceOptions = {}) {
+    this.clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+    this.debounceMs = options.debounceMs ?? 50;
+  }
+
+  get synced(): boolean {
+    return this.isSynced;
+  }
+
+  current(): ServiceRegistry {
+    return this.registry;
+  }
+
+  onChange(listener: (change: RegistryChange) => void): () => void {
+    return this.changes.add(listener);
+  }
+
+  onError(listener: (diagnostics: readonly Diagnostic[]) => void): () => void {
+    return this.errors.add(listener);
+  }
+
+  /** Loads the file and starts watching. Rejects, listing the diagnostics, if the first load fails. */
+  async start(): Promise<void> {
+    const diagnostics = await this.load();
+    if (diagnostics.length > 0) {
+      throw new Error(`registry file ${this.file} was rejected:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+    }
+    this.isSynced = true;
+    const base = path.basename(this.file);
+    this.watcher = watch(path.dirname(path.resolve(this.file)), (_event, name) => {
+      if (name === null || name === base) this.schedule();
+    });
+    this.watcher.on('error', (err) => this.errors.emit([unreadable(this.file, err)]));
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = undefined;
+    clearTimeout(this.timer);
+    await this.loading;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reload(), this.debounceMs);
+  }
+
+  /** Serialises reloads: an event during a reload triggers one more reload afterwards. */
+  private async reload(): Promise<void> {
+    if (this.loading) {
+      this.pending = true;
+      return;
+    }
+    this.loading = this.load().then((diagnostics) => {
+      if (diagnostics.length > 0) this.errors.emit(diagnostics);
+    });
+    await this.loading;
+    this.loading = undefined;
+    if (this.pending && this.watcher) {
+      this.pending = false;
+      await this.reload();
+    }
+  }
+
+  /** Reads, parses and (if valid and different) publishes. Returns the rejection diagnostics. */
+  private async load(): Promise<readonly Diagnostic[]> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      return [unreadable(this.file, err)];
+    }
+    const hash = createHash('sha256').update(text).digest('hex');
+    if (hash === this.lastHash) return [];
+    const result = this.parser.parse(text, this.file);
+    if (result.diagnostics.length > 0) return result.diagnostics;
+    this.lastHash = hash;
+    const change = nextRegistry(this.registry, result.drafts, this.clusterDomain);
+    if (change) {
+      this.registry = change.registry;
+      this.changes.emit(change);
+    }
+    return [];
+  }
+}
+
+function unreadable(file: string, err: unknown): Diagnostic {
+  const message = `cannot read the registry file: ${err instanceof Error ? err.message : String(err)}`;
+  return { code: RegistryCode.Unreadable, severity: 'error', message, source: { file, line: 1, col: 1 } };
+}

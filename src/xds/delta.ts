@@ -1,0 +1,125 @@
+/**
+ * Incremental (delta) state machine for one resource type on one stream.
+ *
+ * - The server tracks the version of each resource the client holds (seeded from
+ *   `initial_resource_versions` on reconnect) and sends only resources whose version differs.
+ * - Resources the client holds that left its subscribed scope by deletion are listed in
+ *   `removed_resources`; so is a subscribed name that does not exist (once), so the client does
+ *   not wait for it.
+ * - Nonces only pair responses with ACK/NACK; subscription changes in a request are applied even
+ *   when its nonce is stale (REFERENCE.md §1, envoy#10363).
+ */
+import { TypeUrl } from '../../proto/type-urls.js';
+import type { EncodedResource } from './encoder.js';
+import { chunkBySize, type Outgoing, type PushContext } from './push.js';
+import { TypeState } from './type-state.js';
+import { DeltaField, WireWriter } from './wire.js';
+
+export interface DeltaRequest {
+  readonly subscribe: readonly string[];
+  readonly unsubscribe: readonly string[];
+  readonly initialVersions: Readonly<Record<string, string>>;
+  readonly nonce: string;
+  readonly error?: { code: number; message: string };
+}
+
+export class DeltaState extends TypeState {
+  /** Versions the client holds, assuming it accepts what is sent (restored on NACK). */
+  private readonly clientHas = new Map<string, string>();
+  private readonly announcedMissing = new Set<string>();
+  private seenFirst = false;
+
+  handle(req: DeltaRequest, now: number): { kind: 'initial' | 'ack' | 'stale' } | { kind: 'nack'; info: NonNullable<TypeState['lastNack']> } {
+    if (!this.seenFirst) {
+      this.seenFirst = true;
+      for (const [n, v] of Object.entries(req.initialVersions)) this.clientHas.set(n, v);
+    }
+    this.subscription.applyDelta(req.subscribe, req.unsubscribe);
+    for (const n of req.unsubscribe) {
+      this.clientHas.delete(n);
+      this.announcedMissing.delete(n);
+    }
+    for (const n of req.subscribe) this.announcedMissing.delete(n);
+    if (req.nonce === '') return { kind: 'initial' };
+    if (req.error) {
+      const p = this.pending.get(req.nonce);
+      const info = this.nack(req.nonce, req.error, now);
+      if (!info || !p) return { kind: 'stale' };
+      for (const r of p.resources) this.restore(r.name, p.previous.get(r.name));
+      for (const n of p.removed) this.restore(n, this.acked.get(n));
+      return { kind: 'nack', info };
+    }
+    return this.ack(req.nonce, now) ? { kind: 'ack' } : { kind: 'stale' };
+  }
+
+  next(ctx: PushContext): Outgoing[] {
+    const set = ctx.snapshot.get(this.typeUrl);
+    const sub = this.subscription;
+    const send: EncodedResource[] = [];
+    const removed: string[] = [];
+    const names = sub.wildcard ? new Set([...set.names, ...sub.names]) : sub.names;
+    for (const n of names) {
+      const current = set.get(n);
+      if (!current) {
+        this.reportMissing(n, removed);
+        continue;
+      }
+      if (this.isQuarantined(current)) continue;
+      if (this.clientHas.get(n) !== current.version || ctx.warm.has(n)) send.push(current);
+      if (current.edsName && this.clientHas.get(n) !== current.version) ctx.warm.add(current.edsName);
+    }
+    this.collectRemovals(set, removed, ctx);
+    if (send.length === 0 && removed.length === 0) return [];
+    return this.responses(send, removed, set.version, ctx.maxBytes);
+  }
+
+  commit(nonce: string, out: Outgoing, now: number): void {
+    for (const r of out.resources) this.clientHas.set(r.name, r.version);
+    for (const n of out.removed) this.clientHas.delete(n);
+    const previous = new Map(out.resources.map((r) => [r.name, this.acked.get(r.name)]));
+    this.recordSent(nonce, { ...out, previous }, now);
+  }
+
+  busy(ctx: PushContext): boolean {
+    if (this.pending.size > 0) return true;
+    const set = ctx.snapshot.get(this.typeUrl);
+    for (const r of set) if (this.subscription.includes(r.name) && !this.isQuarantined(r) && this.clientHas.get(r.name) !== r.version) return true;
+    return false;
+  }
+
+  private reportMissing(name: string, removed: string[]): void {
+    if (this.clientHas.has(name)) {
+      removed.push(name);
+    } else if (!this.announcedMissing.has(name)) {
+      this.announcedMissing.add(name);
+      removed.push(name);
+    }
+  }
+
+  /** Resources the client holds that no longer exist (wildcard scope). */
+  private collectRemovals(set: { has(n: string): boolean }, removed: string[], ctx: PushContext): void {
+    if (!this.subscription.wildcard) return;
+    const gone = [...this.clientHas.keys()].filter((n) => !set.has(n) && !this.subscription.names.has(n));
+    if (gone.length === 0) return;
+    if (this.typeUrl === TypeUrl.Cluster && ctx.holdRemovals()) return;
+    removed.push(...gone);
+  }
+
+  private restore(name: string, accepted: EncodedResource | undefined): void {
+    if (accepted) this.clientHas.set(name, accepted.version);
+    else this.clientHas.delete(name);
+  }
+
+  private responses(send: EncodedResource[], removed: string[], version: string, maxBytes: number): Outgoing[] {
+    send.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const chunks = send.length ? chunkBySize(send, maxBytes, (r) => r.deltaBytes().length) : [[]];
+    return chunks.map((chunk, i) => {
+      const w = new WireWriter().string(DeltaField.systemVersionInfo, version);
+      for (const r of chunk) w.bytes(DeltaField.resources, r.deltaBytes());
+      w.string(DeltaField.typeUrl, this.typeUrl);
+      const rem = i === chunks.length - 1 ? removed : [];
+      for (const n of rem) w.string(DeltaField.removedResources, n);
+      return { body: w.finish(), version, resources: chunk, removed: rem, full: false };
+    });
+  }
+}

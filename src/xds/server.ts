@@ -1,0 +1,134 @@
+/**
+ * The xDS gRPC server: ADS and the per-type discovery services, state-of-the-world and delta.
+ *
+ * Responses are written as pre-assembled bytes (identity serializer); requests are decoded with
+ * protobufjs by a deserializer that never throws, so a malformed message ends only its stream.
+ * Unary `Fetch*` methods answer UNIMPLEMENTED: weft serves streams only, and an unauthenticated
+ * unary path is a known hole in other control planes (REFERENCE.md §2).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
+import { SnapshotCache } from './cache.js';
+import { decoder } from './requests.js';
+import { XdsStream, type StreamEnv, type StreamKind } from './stream.js';
+import type { StreamInfo, XdsServerOptions } from './types.js';
+import { encodeControlPlane } from './wire.js';
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+interface ServiceSpec {
+  readonly service: string;
+  readonly short: string;
+  readonly stream: string;
+  readonly delta: string;
+  readonly fetch?: string;
+  readonly type?: ResourceTypeUrl;
+}
+
+/** Every discovery service weft registers, with its methods. */
+const services: readonly ServiceSpec[] = [
+  { service: 'envoy.service.discovery.v3.AggregatedDiscoveryService', short: 'ads', stream: 'StreamAggregatedResources', delta: 'DeltaAggregatedResources' },
+  { service: 'envoy.service.listener.v3.ListenerDiscoveryService', short: 'lds', stream: 'StreamListeners', delta: 'DeltaListeners', fetch: 'FetchListeners', type: TypeUrl.Listener },
+  { service: 'envoy.service.route.v3.RouteDiscoveryService', short: 'rds', stream: 'StreamRoutes', delta: 'DeltaRoutes', fetch: 'FetchRoutes', type: TypeUrl.RouteConfiguration },
+  { service: 'envoy.service.cluster.v3.ClusterDiscoveryService', short: 'cds', stream: 'StreamClusters', delta: 'DeltaClusters', fetch: 'FetchClusters', type: TypeUrl.Cluster },
+  { service: 'envoy.service.endpoint.v3.EndpointDiscoveryService', short: 'eds', stream: 'StreamEndpoints', delta: 'DeltaEndpoints', fetch: 'FetchEndpoints', type: TypeUrl.ClusterLoadAssignment },
+  { service: 'envoy.service.secret.v3.SecretDiscoveryService', short: 'sds', stream: 'StreamSecrets', delta: 'DeltaSecrets', fetch: 'FetchSecrets', type: TypeUrl.Secret },
+];
+
+const identity = (b: Buffer) => b;
+const sotwDecode = decoder('envoy.service.discovery.v3.DiscoveryRequest');
+const deltaDecode = decoder('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+
+function method(path: string, requestStream: boolean, delta: boolean): grpc.MethodDefinition<unknown, Buffer> {
+  return {
+    path,
+    requestStream,
+    responseStream: requestStream,
+    requestSerialize: identity as (v: unknown) => Buffer,
+    requestDeserialize: delta ? deltaDecode : sotwDecode,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  };
+}
+
+export class XdsServer {
+  readonly cache: SnapshotCache;
+  private readonly server: grpc.Server;
+  private readonly live = new Set<XdsStream>();
+  private readonly env: StreamEnv;
+
+  constructor(private readonly options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
+    this.cache = options.cache ?? new SnapshotCache();
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.env = {
+      cache: this.cache,
+      options,
+      callbacks: options.callbacks ?? {},
+      maxBytes,
+      now: options.now ?? Date.now,
+      controlPlane: encodeControlPlane(options.identifier ?? 'weft'),
+      onClose: (s) => this.live.delete(s),
+    };
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': -1,
+      'grpc-node.max_session_memory': options.maxSessionMemoryMiB ?? 64,
+      'grpc.keepalive_time_ms': options.keepaliveMs ?? 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    });
+    for (const spec of services) this.register(spec);
+  }
+
+  /** Adds another gRPC service (for example CSDS) on the same port and credentials. */
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, implementation);
+  }
+
+  /** Binds and starts; resolves with the bound port (pass 0 for an ephemeral one). */
+  listen(port = 0, host = '127.0.0.1', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+  }
+
+  /** Live streams, for status views. Read-only snapshots of their state. */
+  streams(): readonly StreamInfo[] {
+    return [...this.live];
+  }
+
+  /** Stops accepting streams and ends the open ones (they reconnect elsewhere). */
+  close(graceMs = 1_000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.server.forceShutdown(), graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      for (const s of this.live) s.end();
+    });
+  }
+
+  private register(spec: ServiceSpec): void {
+    const prefix = `/${spec.service}/`;
+    const definition: Record<string, grpc.MethodDefinition<unknown, Buffer>> = {
+      [spec.stream]: method(prefix + spec.stream, true, false),
+      [spec.delta]: method(prefix + spec.delta, true, true),
+    };
+    const impl: Record<string, grpc.UntypedHandleCall> = {
+      [spec.stream]: ((call: grpc.ServerDuplexStream<never, Buffer>) => this.open(call, { service: spec.short, delta: false, fixedType: spec.type })) as grpc.UntypedHandleCall,
+      [spec.delta]: ((call: grpc.ServerDuplexStream<never, Buffer>) => this.open(call, { service: spec.short, delta: true, fixedType: spec.type })) as grpc.UntypedHandleCall,
+    };
+    if (spec.fetch) {
+      definition[spec.fetch] = method(prefix + spec.fetch, false, false);
+      impl[spec.fetch] = (_call: unknown, callback: grpc.sendUnaryData<Buffer>) =>
+        callback({ code: grpc.status.UNIMPLEMENTED, details: 'weft serves xDS over streams only; use the Stream or Delta method' });
+    }
+    this.server.addService(definition as grpc.ServiceDefinition, impl);
+  }
+
+  private open(call: grpc.ServerDuplexStream<never, Buffer>, kind: StreamKind): void {
+    this.live.add(new XdsStream(call as never, kind, this.env));
+  }
+}

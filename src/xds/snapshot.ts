@@ -1,0 +1,112 @@
+/**
+ * Snapshots: the complete configuration one proxy (or a group of identical proxies) should have.
+ *
+ * Invariants:
+ * - A `ResourceSet` holds the resources of one type, unique by name, sorted by name, immutable.
+ *   Its `version` is a hash of its (name, version) pairs: equal content, equal version.
+ * - A `Snapshot` maps each type URL to a `ResourceSet` (a missing type is an empty set). Snapshots
+ *   are immutable and may be shared by many proxies; a `ResourceSet` may be shared by many
+ *   snapshots, and caches the encoded body of a full state-of-the-world response for reuse by
+ *   every stream that sends it.
+ */
+import { createHash } from 'node:crypto';
+import { type ResourceTypeUrl } from '../../proto/type-urls.js';
+import type { EncodedResource, ResourceEncoder } from './encoder.js';
+import { SotwField, WireWriter } from './wire.js';
+
+export class ResourceSet {
+  readonly version: string;
+  readonly names: readonly string[];
+  private readonly byName: ReadonlyMap<string, EncodedResource>;
+  private fullBody?: Buffer;
+
+  constructor(
+    readonly typeUrl: ResourceTypeUrl,
+    resources: readonly EncodedResource[],
+  ) {
+    const byName = new Map<string, EncodedResource>();
+    for (const r of resources) {
+      if (byName.has(r.name)) throw new Error(`duplicate ${typeUrl} resource "${r.name}" in one snapshot`);
+      byName.set(r.name, r);
+    }
+    this.names = [...byName.keys()].sort();
+    this.byName = byName;
+    this.version = versionOf(this.names.map((n) => byName.get(n)!));
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  get(name: string): EncodedResource | undefined {
+    return this.byName.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  *[Symbol.iterator](): IterableIterator<EncodedResource> {
+    for (const n of this.names) yield this.byName.get(n)!;
+  }
+
+  /**
+   * The fields of a DiscoveryResponse carrying every resource of this set with `version_info` =
+   * this set's version and its type URL; the caller appends the per-stream nonce. Built once.
+   */
+  sotwBody(): Buffer {
+    return (this.fullBody ??= sotwBody(this.version, this.typeUrl, [...this]));
+  }
+}
+
+/** DiscoveryResponse fields except the nonce. */
+export function sotwBody(version: string, typeUrl: string, resources: readonly EncodedResource[]): Buffer {
+  const w = new WireWriter().string(SotwField.versionInfo, version);
+  for (const r of resources) w.bytes(SotwField.resources, r.any);
+  return w.string(SotwField.typeUrl, typeUrl).finish();
+}
+
+/** Hash of (name, version) pairs in the given order. */
+export function versionOf(resources: Iterable<EncodedResource>): string {
+  const h = createHash('sha256');
+  for (const r of resources) h.update(r.name).update('\0').update(r.version).update('\n');
+  return h.digest('base64url').slice(0, 16);
+}
+
+export interface Snapshot {
+  /** Free-form label shown in status views (for example the policy commit). */
+  readonly label: string;
+  get(typeUrl: ResourceTypeUrl): ResourceSet;
+}
+
+const emptySets = new Map<string, ResourceSet>();
+function emptySet(typeUrl: ResourceTypeUrl): ResourceSet {
+  let s = emptySets.get(typeUrl);
+  if (!s) emptySets.set(typeUrl, (s = new ResourceSet(typeUrl, [])));
+  return s;
+}
+
+/** A snapshot from ready-made resource sets (shared between snapshots where content is equal). */
+export function snapshotOf(sets: Iterable<ResourceSet>, label = ''): Snapshot {
+  const byType = new Map<ResourceTypeUrl, ResourceSet>();
+  for (const s of sets) byType.set(s.typeUrl, s);
+  return Object.freeze({ label, get: (t: ResourceTypeUrl) => byType.get(t) ?? emptySet(t) });
+}
+
+export interface ResourceInput {
+  readonly name: string;
+  readonly message: object;
+}
+
+/** Encodes (memoised by the encoder) and assembles a snapshot from messages grouped by type. */
+export function buildSnapshot(
+  encoder: ResourceEncoder,
+  resources: Partial<Record<ResourceTypeUrl, readonly ResourceInput[]>>,
+  label = '',
+): Snapshot {
+  const sets: ResourceSet[] = [];
+  for (const [typeUrl, list] of Object.entries(resources) as [ResourceTypeUrl, readonly ResourceInput[]][]) {
+    sets.push(new ResourceSet(typeUrl, list.map((r) => encoder.encode(typeUrl, r.name, r.message))));
+  }
+  return snapshotOf(sets, label);
+}

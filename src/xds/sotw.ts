@@ -1,0 +1,142 @@
+/**
+ * State-of-the-world state machine for one resource type on one stream.
+ *
+ * - LDS and CDS responses carry the complete subscribed set (absence means deletion); the first
+ *   response is sent even when empty, because Envoy waits for it to finish initialising.
+ * - RDS, EDS and SDS responses carry only resources that are new or changed for the client (plus
+ *   endpoints of warming clusters); deletion is implicit, and an empty response is never sent.
+ * - `version_info` is the content hash of the whole subscribed set as served to this stream; a
+ *   response is sent only when that content differs from what the client holds.
+ * - A first request whose `version_info` equals the current version (a client reconnecting to a
+ *   restarted control plane) is answered with nothing: the client already holds that content.
+ */
+import { TypeUrl } from '../../proto/type-urls.js';
+import type { EncodedResource } from './encoder.js';
+import { chunkBySize, type Outgoing, type PushContext } from './push.js';
+import { sotwBody, versionOf } from './snapshot.js';
+import { TypeState } from './type-state.js';
+
+export interface SotwRequest {
+  readonly names: readonly string[];
+  readonly versionInfo: string;
+  readonly nonce: string;
+  readonly error?: { code: number; message: string };
+}
+
+interface Desired {
+  readonly list: readonly EncodedResource[];
+  readonly version: string;
+  /** The snapshot's own body when the stream takes the whole set as it is. */
+  readonly body?: Buffer;
+}
+
+export class SotwState extends TypeState {
+  /** What the client holds if it accepted everything sent (reverted to `acked` on NACK). */
+  private sent = new Map<string, EncodedResource>();
+  private heldVersion?: string;
+  private everSent = false;
+  private clientHint?: string;
+  private readonly full = this.typeUrl === TypeUrl.Listener || this.typeUrl === TypeUrl.Cluster;
+
+  /** Applies a request; returns what it was with respect to earlier responses. */
+  handle(req: SotwRequest, now: number): { kind: 'initial' | 'ack' | 'stale' } | { kind: 'nack'; info: NonNullable<TypeState['lastNack']> } {
+    if (this.clientHint === undefined && req.nonce === '') this.clientHint = req.versionInfo;
+    this.subscription.applySotw(req.names);
+    if (req.nonce === '') return { kind: 'initial' };
+    if (req.error) {
+      const info = this.nack(req.nonce, req.error, now);
+      if (!info) return { kind: 'stale' };
+      this.sent = new Map(this.acked);
+      this.heldVersion = this.ackedVersion;
+      return { kind: 'nack', info };
+    }
+    return this.ack(req.nonce, now) ? { kind: 'ack' } : { kind: 'stale' };
+  }
+
+  next(ctx: PushContext): Outgoing[] {
+    const d = this.desired(ctx);
+    if (!this.everSent && this.clientHint && this.clientHint === d.version && d.list.length > 0) {
+      this.adoptClientState(d);
+      return [];
+    }
+    if (this.full) {
+      if (this.everSent && d.version === this.heldVersion) return [];
+      this.markWarming(d.list, ctx);
+      return [{ body: d.body ?? sotwBody(d.version, this.typeUrl, d.list), version: d.version, resources: d.list, removed: [], full: true }];
+    }
+    const changed = d.list.filter((r) => this.sent.get(r.name)?.version !== r.version || ctx.warm.has(r.name));
+    if (changed.length === 0) {
+      this.sent = new Map(d.list.map((r) => [r.name, r]));
+      this.heldVersion = d.version;
+      return [];
+    }
+    return chunkBySize(changed, ctx.maxBytes, (r) => r.any.length).map((chunk) => ({
+      body: sotwBody(d.version, this.typeUrl, chunk),
+      version: d.version,
+      resources: chunk,
+      removed: [],
+      full: false,
+    }));
+  }
+
+  /** Records a response as sent under `nonce`. */
+  commit(nonce: string, out: Outgoing, now: number): void {
+    if (out.full) this.sent = new Map(out.resources.map((r) => [r.name, r]));
+    else for (const r of out.resources) this.sent.set(r.name, r);
+    this.heldVersion = out.version;
+    this.everSent = true;
+    const previous = new Map(out.resources.map((r) => [r.name, this.acked.get(r.name)]));
+    this.recordSent(nonce, { ...out, previous }, now);
+  }
+
+  /** Clusters new or changed for the client will warm: their endpoints must follow. */
+  private markWarming(list: readonly EncodedResource[], ctx: PushContext): void {
+    for (const r of list) if (r.edsName && this.sent.get(r.name)?.version !== r.version) ctx.warm.add(r.edsName);
+  }
+
+  private desired(ctx: PushContext): Desired {
+    const set = ctx.snapshot.get(this.typeUrl);
+    const sub = this.subscription;
+    const whole = sub.wildcard && sub.names.size === 0 && this.quarantine.size === 0;
+    if (whole && !this.removesHeld(ctx, (n) => set.has(n))) {
+      return { list: [...set], version: set.version, body: set.sotwBody() };
+    }
+    const byName = new Map<string, EncodedResource>();
+    const names = sub.wildcard ? [...set.names, ...sub.names] : sub.names;
+    for (const n of names) {
+      const current = set.get(n);
+      const r = current && this.servable(current);
+      if (r) byName.set(n, r);
+    }
+    if (this.removesHeld(ctx, (n) => byName.has(n))) {
+      for (const [n, r] of this.sent) if (!byName.has(n)) byName.set(n, r);
+    }
+    const list = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { list, version: versionOf(list) };
+  }
+
+  /** True when clusters the client holds would be removed now but must be held back. */
+  private removesHeld(ctx: PushContext, keeps: (name: string) => boolean): boolean {
+    if (this.typeUrl !== TypeUrl.Cluster || !this.everSent) return false;
+    for (const n of this.sent.keys()) if (!keeps(n)) return ctx.holdRemovals();
+    return false;
+  }
+
+  private adoptClientState(d: Desired): void {
+    this.sent = new Map(d.list.map((r) => [r.name, r]));
+    for (const r of d.list) this.acked.set(r.name, r);
+    this.heldVersion = this.ackedVersion = this.sentVersion = d.version;
+    this.everSent = true;
+  }
+
+  /** Whether the next push would send anything (used for make-before-break holds). */
+  busy(ctx: PushContext): boolean {
+    return this.pending.size > 0 || this.wouldSend(ctx);
+  }
+
+  private wouldSend(ctx: PushContext): boolean {
+    const d = this.desired(ctx);
+    if (this.full) return !this.everSent || d.version !== this.heldVersion;
+    return d.list.some((r) => this.sent.get(r.name)?.version !== r.version);
+  }
+}

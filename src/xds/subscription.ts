@@ -1,0 +1,72 @@
+/**
+ * What a stream subscribes to, for one resource type (REFERENCE.md §1 "Subscriptions").
+ *
+ * - LDS and CDS support wildcard. Legacy wildcard: a first request with no names subscribes to
+ *   everything, and later empty lists keep it so (Envoy ACKs with empty lists), until the client
+ *   names a resource explicitly; from then on an empty list means "none". `*` is an explicit
+ *   wildcard that can be combined with names.
+ * - Other types never use wildcard: an empty list means "none".
+ */
+import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
+
+export class Subscription {
+  private wild = false;
+  private everNamed = false;
+  private seenFirst = false;
+  private readonly explicit = new Set<string>();
+  private readonly wildcardAllowed: boolean;
+
+  constructor(typeUrl: ResourceTypeUrl) {
+    this.wildcardAllowed = typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
+  }
+
+  get wildcard(): boolean {
+    return this.wild;
+  }
+
+  get names(): ReadonlySet<string> {
+    return this.explicit;
+  }
+
+  includes(name: string): boolean {
+    return this.wild || this.explicit.has(name);
+  }
+
+  /** A state-of-the-world request replaces the whole subscription. */
+  applySotw(names: readonly string[]): void {
+    const first = !this.seenFirst;
+    this.seenFirst = true;
+    this.explicit.clear();
+    if (names.length === 0) {
+      this.wild = this.wildcardAllowed && (first ? true : this.wild && !this.everNamed);
+      return;
+    }
+    this.wild = false;
+    for (const n of names) {
+      if (n === '*' && this.wildcardAllowed) this.wild = true;
+      else this.explicit.add(n);
+    }
+    if (!this.wild || this.explicit.size > 0) this.everNamed = true;
+  }
+
+  /** A delta request changes the subscription by difference. */
+  applyDelta(subscribe: readonly string[], unsubscribe: readonly string[]): void {
+    const first = !this.seenFirst;
+    this.seenFirst = true;
+    if (first && subscribe.length === 0 && this.wildcardAllowed) this.wild = true;
+    for (const n of subscribe) {
+      if (n === '*' && this.wildcardAllowed) this.wild = true;
+      else this.explicit.add(n);
+    }
+    for (const n of unsubscribe) {
+      if (n === '*') this.wild = false;
+      else this.explicit.delete(n);
+    }
+  }
+
+  /** For status views: `['*', ...names]` or the explicit names. */
+  describe(): string[] {
+    const names = [...this.explicit].sort();
+    return this.wild ? ['*', ...names] : names;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Per stream, per resource type: subscription, what was sent, what was accepted, and the NACK
+ * quarantine. Shared by the state-of-the-world and delta state machines.
+ *
+ * NACK rule (REFERENCE.md §1, go-control-plane#962): a NACK is a request with `error_detail`.
+ * The resources of the rejected response whose versions differ from what the client had accepted
+ * are quarantined as (name, version): they are never sent again to this stream. The client keeps
+ * its last accepted version of each, which is what weft keeps serving it. A quarantined resource
+ * is sent again only when its content (and so its version) changes.
+ */
+import type { ResourceTypeUrl } from '../../proto/type-urls.js';
+import type { EncodedResource } from './encoder.js';
+import { Subscription } from './subscription.js';
+import type { NackInfo, TypeStatus } from './types.js';
+
+/** A response sent and not yet answered. */
+export interface Pending {
+  readonly version: string;
+  readonly resources: readonly EncodedResource[];
+  readonly removed: readonly string[];
+  /** A complete state of the world: on ACK it replaces what the client holds. */
+  readonly full: boolean;
+  /** The client's accepted versions of those names before this response, to restore on NACK. */
+  readonly previous: ReadonlyMap<string, EncodedResource | undefined>;
+}
+
+/** Keep at most this many unanswered responses per type; older ones are forgotten (stale). */
+const MAX_PENDING = 16;
+
+export class TypeState {
+  readonly subscription: Subscription;
+  /** What the client accepted, by name. */
+  readonly acked = new Map<string, EncodedResource>();
+  /** (name -> version) the client rejected. */
+  readonly quarantine = new Map<string, string>();
+  readonly pending = new Map<string, Pending>();
+  sentVersion?: string;
+  ackedVersion?: string;
+  sentAt?: number;
+  ackedAt?: number;
+  lastNack?: NackInfo;
+
+  constructor(readonly typeUrl: ResourceTypeUrl) {
+    this.subscription = new Subscription(typeUrl);
+  }
+
+  isQuarantined(r: EncodedResource): boolean {
+    return this.quarantine.get(r.name) === r.version;
+  }
+
+  /** The version to serve for `current`: itself, or the accepted one if `current` was rejected. */
+  servable(current: EncodedResource): EncodedResource | undefined {
+    return this.isQuarantined(current) ? this.acked.get(current.name) : current;
+  }
+
+  recordSent(nonce: string, p: Pending, now: number): void {
+    this.pending.set(nonce, p);
+    if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
+    this.sentVersion = p.version;
+    this.sentAt = now;
+  }
+
+  /** Applies an ACK of `nonce`; returns undefined when the nonce is unknown (stale or never sent). */
+  ack(nonce: string, now: number): Pending | undefined {
+    const p = this.takePending(nonce);
+    if (!p) return undefined;
+    if (p.full) this.acked.clear();
+    for (const r of p.resources) {
+      this.acked.set(r.name, r);
+      if (this.quarantine.get(r.name) !== r.version) this.quarantine.delete(r.name);
+    }
+    for (const n of p.removed) this.acked.delete(n);
+    this.ackedVersion = p.version;
+    this.ackedAt = now;
+    return p;
+  }
+
+  /** Applies a NACK of `nonce`; returns the rejected response, or undefined if the nonce is stale. */
+  nack(nonce: string, error: { code: number; message: string }, now: number): NackInfo | undefined {
+    const p = this.takePending(nonce);
+    if (!p) return undefined;
+    const names: string[] = [];
+    for (const r of p.resources) {
+      if (p.previous.get(r.name)?.version === r.version) continue;
+      this.quarantine.set(r.name, r.version);
+      names.push(r.name);
+    }
+    this.lastNack = { nonce, version: p.version, code: error.code, message: error.message, names, at: now };
+    return this.lastNack;
+  }
+
+  /** Forgets the answered response and every older one (a newer answer supersedes them). */
+  private takePending(nonce: string): Pending | undefined {
+    const p = this.pending.get(nonce);
+    if (!p) return undefined;
+    for (const key of [...this.pending.keys()]) {
+      this.pending.delete(key);
+      if (key === nonce) break;
+    }
+    return p;
+  }
+
+  status(): TypeStatus {
+    return {
+      typeUrl: this.typeUrl,
+      subscribed: this.subscription.describe(),
+      sentVersion: this.sentVersion,
+      ackedVersion: this.ackedVersion,
+      sentAt: this.sentAt,
+      ackedAt: this.ackedAt,
+      pending: this.pending.size,
+      quarantined: [...this.quarantine.keys()].sort(),
+      lastNack: this.lastNack,
+      acked: new Map([...this.acked].map(([n, r]) => [n, r.version])),
+    };
+  }
+}

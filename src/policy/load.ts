@@ -98,7 +98,9 @@ export async function loadPolicyDir(dir: string, opts: LoadOptions = {}): Promis
     }
   }
   const result = loadPolicyDocuments(files, opts);
-  const all = [...diagnostics, ...result.diagnostics].map((d) => inDir(dir, d));
+  // "No documents" is noise when files were refused or unreadable: those errors explain it.
+  const fromDocs = hasErrors(diagnostics) ? result.diagnostics.filter((d) => d.code !== Codes.noDocuments) : result.diagnostics;
+  const all = [...diagnostics, ...fromDocs].map((d) => inDir(dir, d));
   if (!result.ok || hasErrors(diagnostics)) return { ok: false, diagnostics: all, documents: result.documents };
   return { ...result, diagnostics: all };
 }
@@ -108,7 +110,8 @@ function unreadable(file: string, e: unknown): Diagnostic {
   return { code: Codes.fileUnreadable, severity: 'error', message: `cannot read: ${reason}`, source: { file, line: 1, col: 1 } };
 }
 
-function inDir(dir: string, d: Diagnostic): Diagnostic {
+/** Rewrites a diagnostic's dir-relative source file to the path an operator can open. */
+export function inDir(dir: string, d: Diagnostic): Diagnostic {
   if (!d.source || path.isAbsolute(d.source.file) || d.source.file === dir) return d;
   return { ...d, source: { ...d.source, file: path.join(dir, d.source.file) } };
 }

@@ -4,7 +4,7 @@
  * The CLI only prints `text` and exits with `exitCode`.
  */
 import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
-import { loadPolicyDir, type LoadOptions } from './load.js';
+import { inDir, loadPolicyDir, type LoadOptions } from './load.js';
 import { checkPolicyAgainstRegistry, type RegistryServiceView } from './registry-check.js';
 
 export interface ValidateResult {
@@ -23,7 +23,7 @@ export async function validatePolicyCommand(
   const result = await loadPolicyDir(dir, opts);
   const diagnostics = [...result.diagnostics];
   if (result.ok && registryServices) {
-    diagnostics.push(...checkPolicyAgainstRegistry(result.policy, registryServices));
+    diagnostics.push(...checkPolicyAgainstRegistry(result.policy, registryServices).map((d) => inDir(dir, d)));
   }
   const failed = !result.ok || hasErrors(diagnostics);
   const fileCount = result.ok ? result.policy.files.length : 0;

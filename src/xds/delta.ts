@@ -45,7 +45,7 @@ export class DeltaState extends TypeState {
       const p = this.pending.get(req.nonce);
       const info = this.nack(req.nonce, req.error, now);
       if (!info || !p) return { kind: 'stale' };
-      for (const r of p.resources) this.restore(r.name, p.previous.get(r.name));
+      for (const r of p.resources) this.restore(r.name, this.acked.get(r.name));
       for (const n of p.removed) this.restore(n, this.acked.get(n));
       return { kind: 'nack', info };
     }
@@ -76,8 +76,7 @@ export class DeltaState extends TypeState {
   commit(nonce: string, out: Outgoing, now: number): void {
     for (const r of out.resources) this.clientHas.set(r.name, r.version);
     for (const n of out.removed) this.clientHas.delete(n);
-    const previous = new Map(out.resources.map((r) => [r.name, this.acked.get(r.name)]));
-    this.recordSent(nonce, { ...out, previous }, now);
+    this.recordSent(nonce, out, now);
   }
 
   busy(ctx: PushContext): boolean {

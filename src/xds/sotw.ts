@@ -85,8 +85,7 @@ export class SotwState extends TypeState {
     else for (const r of out.resources) this.sent.set(r.name, r);
     this.heldVersion = out.version;
     this.everSent = true;
-    const previous = new Map(out.resources.map((r) => [r.name, this.acked.get(r.name)]));
-    this.recordSent(nonce, { ...out, previous }, now);
+    this.recordSent(nonce, out, now);
   }
 
   /** Clusters new or changed for the client will warm: their endpoints must follow. */

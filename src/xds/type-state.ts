@@ -20,8 +20,6 @@ export interface Pending {
   readonly removed: readonly string[];
   /** A complete state of the world: on ACK it replaces what the client holds. */
   readonly full: boolean;
-  /** The client's accepted versions of those names before this response, to restore on NACK. */
-  readonly previous: ReadonlyMap<string, EncodedResource | undefined>;
 }
 
 /** Keep at most this many unanswered responses per type; older ones are forgotten (stale). */
@@ -80,8 +78,10 @@ export class TypeState {
     const p = this.takePending(nonce);
     if (!p) return undefined;
     const names: string[] = [];
+    // Compare with what the client accepted by now: answers arrive in order, so an ACK of an
+    // earlier response has already been applied even if it came after this one was sent.
     for (const r of p.resources) {
-      if (p.previous.get(r.name)?.version === r.version) continue;
+      if (this.acked.get(r.name)?.version === r.version) continue;
       this.quarantine.set(r.name, r.version);
       names.push(r.name);
     }

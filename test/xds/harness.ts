@@ -1,0 +1,211 @@
+/**
+ * Test harness: a weft XdsServer on 127.0.0.1:0 and raw xDS clients that speak the protocol
+ * byte-for-byte (protobufjs), so tests see exactly what a proxy would.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { messageType } from '../../proto/index.js';
+import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
+import { ResourceEncoder, XdsServer, buildSnapshot, type XdsServerOptions } from '../../src/xds/index.js';
+
+export const T = TypeUrl;
+
+const Req = () => messageType('envoy.service.discovery.v3.DiscoveryRequest');
+const Resp = () => messageType('envoy.service.discovery.v3.DiscoveryResponse');
+const DReq = () => messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+const DResp = () => messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+
+export interface Response {
+  version_info: string;
+  type_url: string;
+  nonce: string;
+  resources: { name: string; version?: string; value: Record<string, unknown> }[];
+  removed: string[];
+}
+
+/** Decodes the resource inside an Any (or delta Resource) to a plain object. */
+function decodeAny(any: { type_url: string; value: Uint8Array }): Record<string, unknown> {
+  const type = messageType(any.type_url.slice(any.type_url.lastIndexOf('/') + 1));
+  return type.toObject(type.decode(any.value), { enums: String, longs: Number, json: true }) as Record<string, unknown>;
+}
+
+export class RawClient {
+  readonly responses: Response[] = [];
+  private waiters: (() => void)[] = [];
+  status?: grpc.StatusObject;
+  private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
+
+  constructor(
+    client: grpc.Client,
+    readonly delta: boolean,
+    path: string,
+  ) {
+    const id = (b: Buffer) => b;
+    this.call = client.makeBidiStreamRequest(path, id, id);
+    this.call.on('data', (b: Buffer) => {
+      this.responses.push(this.decode(b));
+      this.wake();
+    });
+    this.call.on('status', (s) => {
+      this.status = s;
+      this.wake();
+    });
+    this.call.on('error', () => this.wake());
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private decode(b: Buffer): Response {
+    if (this.delta) {
+      const m = DResp().decode(b) as unknown as { system_version_info: string; type_url: string; nonce: string; resources: { name: string; version: string; resource: { type_url: string; value: Uint8Array } }[]; removed_resources: string[] };
+      return { version_info: m.system_version_info, type_url: m.type_url, nonce: m.nonce, removed: m.removed_resources, resources: m.resources.map((r) => ({ name: r.name, version: r.version, value: decodeAny(r.resource) })) };
+    }
+    const m = Resp().decode(b) as unknown as { version_info: string; type_url: string; nonce: string; resources: { type_url: string; value: Uint8Array }[] };
+    return {
+      version_info: m.version_info, type_url: m.type_url, nonce: m.nonce, removed: [],
+      resources: m.resources.map((a) => { const v = decodeAny(a); return { name: String(v.name ?? v.cluster_name), value: v }; }),
+    };
+  }
+
+  send(req: Record<string, unknown>): void {
+    const type = this.delta ? DReq() : Req();
+    this.call.write(Buffer.from(type.encode(type.fromObject(req)).finish()));
+  }
+
+  /** Writes arbitrary bytes (malformed-request tests). */
+  sendRaw(b: Buffer): void {
+    this.call.write(b);
+  }
+
+  /** Resolves with the next unread response, or rejects after `ms`. */
+  async next(ms = 2_000): Promise<Response> {
+    const deadline = Date.now() + ms;
+    while (this.read >= this.responses.length) {
+      if (this.status) throw new Error(`stream ended: ${this.status.code} ${this.status.details}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('no response within ' + ms + ' ms');
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, left); });
+    }
+    return this.responses[this.read++]!;
+  }
+
+  private read = 0;
+
+  /** Asserts that nothing more arrives within `ms`. */
+  async none(ms = 150): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    if (this.read < this.responses.length) throw new Error(`unexpected response: ${JSON.stringify(this.responses[this.read]!.resources.map((r) => r.name))} (${this.responses[this.read]!.type_url})`);
+  }
+
+  async ended(ms = 2_000): Promise<grpc.StatusObject> {
+    const deadline = Date.now() + ms;
+    while (!this.status && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (!this.status) throw new Error('stream did not end');
+    return this.status;
+  }
+
+  /** SotW ACK of `r` for `names`. */
+  ack(r: Response, names: string[] = []): void {
+    this.send({ type_url: r.type_url, version_info: r.version_info, response_nonce: r.nonce, resource_names: names });
+  }
+
+  nack(r: Response, message: string, names: string[] = [], lastGood = ''): void {
+    this.send({ type_url: r.type_url, version_info: lastGood, response_nonce: r.nonce, resource_names: names, error_detail: { code: 3, message } });
+  }
+
+  close(): void {
+    this.call.end();
+  }
+}
+
+export const node = (id: string, metadata: Record<string, string> = {}) => ({
+  id,
+  cluster: 'test',
+  user_agent_name: 'envoy',
+  metadata: { fields: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, { stringValue: v }])) },
+});
+
+export async function startServer(opts: XdsServerOptions = {}) {
+  const server = new XdsServer(opts);
+  const port = await server.listen(0, '127.0.0.1');
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const encoder = new ResourceEncoder();
+  const opened: RawClient[] = [];
+  const paths = {
+    ads: '/envoy.service.discovery.v3.AggregatedDiscoveryService/',
+    cds: '/envoy.service.cluster.v3.ClusterDiscoveryService/',
+    eds: '/envoy.service.endpoint.v3.EndpointDiscoveryService/',
+  };
+  return {
+    server,
+    port,
+    encoder,
+    grpcClient: client,
+    /** Opens a stream; `service` picks ADS or a per-type service. */
+    open(opts: { delta?: boolean; service?: 'ads' | 'cds' | 'eds'; method?: string } = {}): RawClient {
+      const service = opts.service ?? 'ads';
+      const methods = { ads: ['StreamAggregatedResources', 'DeltaAggregatedResources'], cds: ['StreamClusters', 'DeltaClusters'], eds: ['StreamEndpoints', 'DeltaEndpoints'] }[service];
+      const c = new RawClient(client, !!opts.delta, paths[service] + (opts.method ?? methods[opts.delta ? 1 : 0]!));
+      opened.push(c);
+      return c;
+    },
+    /** Sets the snapshot of `key` from messages grouped by type. */
+    set(key: string, resources: Partial<Record<ResourceTypeUrl, { name: string; message: object }[]>>): void {
+      server.cache.set(key, buildSnapshot(encoder, resources));
+    },
+    async stop(): Promise<void> {
+      for (const c of opened) c.close();
+      client.close();
+      await server.close(200);
+    },
+  };
+}
+
+// ---- small, valid Envoy resources --------------------------------------------------------
+
+export function cluster(name: string, extra: Record<string, unknown> = {}) {
+  return { name, message: { name, type: 'EDS', eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } }, connect_timeout: { seconds: 1 }, ...extra } };
+}
+
+export function endpoints(name: string, addrs: [string, number][]) {
+  return {
+    name,
+    message: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: addrs.map(([address, port_value]) => ({ endpoint: { address: { socket_address: { address, port_value } } }, health_status: 'HEALTHY' })) }],
+    },
+  };
+}
+
+const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+/** A gRPC API listener (proxyless) using RDS. */
+export function apiListener(name: string, routeName: string) {
+  return {
+    name,
+    message: {
+      name,
+      api_listener: {
+        api_listener: {
+          '@type': HCM,
+          stat_prefix: name,
+          rds: { route_config_name: routeName, config_source: { ads: {}, resource_api_version: 'V3' } },
+          http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER } }],
+        },
+      },
+    },
+  };
+}
+
+/** A route configuration sending everything for `domain` to weighted clusters. */
+export function route(name: string, domain: string, weights: [string, number][]) {
+  const action = weights.length === 1
+    ? { cluster: weights[0]![0] }
+    : { weighted_clusters: { clusters: weights.map(([n, w]) => ({ name: n, weight: { value: w } })) } };
+  return {
+    name,
+    message: { name, virtual_hosts: [{ name: domain, domains: [domain, '*'], routes: [{ match: { prefix: '' }, route: action }] }] },
+  };
+}

@@ -1,0 +1,253 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
+import { T, apiListener, cluster, endpoints, node, route, startServer } from './harness.js';
+
+type Harness = Awaited<ReturnType<typeof startServer>>;
+let h: Harness;
+const events: string[] = [];
+
+beforeEach(async () => {
+  events.length = 0;
+  h = await startServer({
+    callbacks: {
+      onNack: (_s, t, n) => events.push(`nack ${t.split('.').pop()} ${n.names.join(',')} ${n.message}`),
+      onAck: (_s, t) => events.push(`ack ${t.split('.').pop()}`),
+    },
+  });
+});
+afterEach(() => h.stop());
+
+const base = () => ({
+  [T.Cluster]: [cluster('a'), cluster('b')],
+  [T.ClusterLoadAssignment]: [endpoints('a', [['10.0.0.1', 80]]), endpoints('b', [['10.0.0.2', 80]])],
+});
+
+describe('state of the world', () => {
+  it('sends the complete cluster set to a wildcard subscriber and nothing after the ACK', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    const r = await c.next();
+    expect(r.resources.map((x) => x.name)).toEqual(['a', 'b']);
+    expect(r.version_info).toMatch(/^[\w-]{16}$/);
+    c.ack(r);
+    await c.none();
+  });
+
+  it('waits for a snapshot instead of sending an empty configuration', async () => {
+    const c = h.open();
+    c.send({ node: node('late'), type_url: T.Cluster });
+    await c.none(200);
+    h.set('late', base());
+    expect((await c.next()).resources).toHaveLength(2);
+  });
+
+  it('sends a first, empty cluster response so Envoy can finish initialising', async () => {
+    h.set('p1', { [T.Listener]: [] });
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    const r = await c.next();
+    expect(r.resources).toEqual([]);
+  });
+
+  it('sends nothing when a new snapshot has identical content', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    c.ack(await c.next());
+    h.set('p1', base()); // new objects, same content
+    await c.none();
+    expect(h.encoder.encodeCount).toBe(8); // 4 resources, encoded once per object instance
+  });
+
+  it('sends only named endpoints, and a named resource when it appears later', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.ClusterLoadAssignment, resource_names: ['a', 'missing'] });
+    const r = await c.next();
+    expect(r.resources.map((x) => x.name)).toEqual(['a']);
+    c.ack(r, ['a', 'missing']);
+    await c.none();
+    h.set('p1', { ...base(), [T.ClusterLoadAssignment]: [...base()[T.ClusterLoadAssignment], endpoints('missing', [['10.0.0.9', 80]])] });
+    const r2 = await c.next();
+    expect(r2.resources.map((x) => x.name)).toEqual(['missing']);
+  });
+
+  it('honours legacy wildcard until the client names a resource, then an empty list means none', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    const r1 = await c.next();
+    expect(r1.resources).toHaveLength(2);
+    c.ack(r1); // empty names again: still wildcard
+    await c.none();
+    c.send({ type_url: T.Cluster, version_info: r1.version_info, response_nonce: r1.nonce, resource_names: ['a'] });
+    const r2 = await c.next();
+    expect(r2.resources.map((x) => x.name)).toEqual(['a']);
+    c.send({ type_url: T.Cluster, version_info: r2.version_info, response_nonce: r2.nonce, resource_names: [] });
+    const r3 = await c.next();
+    expect(r3.resources).toEqual([]);
+  });
+
+  it('applies a subscription change carried by a request with a stale nonce', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.ClusterLoadAssignment, resource_names: ['a'] });
+    const r1 = await c.next();
+    c.ack(r1, ['a']);
+    c.send({ type_url: T.ClusterLoadAssignment, version_info: '', response_nonce: 'stale-nonce', resource_names: ['a', 'b'] });
+    expect((await c.next()).resources.map((x) => x.name)).toEqual(['b']);
+  });
+
+  it('does not resend a NACKed cluster, keeps others flowing, and resends when content changes', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    const r1 = await c.next();
+    c.ack(r1);
+    h.set('p1', { ...base(), [T.Cluster]: [cluster('a', { connect_timeout: { seconds: 2 } }), cluster('b')] });
+    const r2 = await c.next();
+    c.nack(r2, 'cluster a: bad timeout', [], r1.version_info);
+    await c.none(200);
+    expect(events).toContain(`nack Cluster a cluster a: bad timeout`);
+    // An unrelated change: the rejected version of "a" is not sent; the client's accepted one is.
+    h.set('p1', { ...base(), [T.Cluster]: [cluster('a', { connect_timeout: { seconds: 2 } }), cluster('b', { connect_timeout: { seconds: 3 } })] });
+    const r3 = await c.next();
+    expect(r3.resources.find((x) => x.name === 'a')!.value.connect_timeout).toEqual({ seconds: 1 });
+    c.ack(r3);
+    // A real change of "a" is delivered.
+    h.set('p1', { ...base(), [T.Cluster]: [cluster('a', { connect_timeout: { seconds: 4 } }), cluster('b', { connect_timeout: { seconds: 3 } })] });
+    const r4 = await c.next();
+    expect(r4.resources.find((x) => x.name === 'a')!.value.connect_timeout).toEqual({ seconds: 4 });
+  });
+
+  it('sends new clusters before endpoints, listeners and routes on ADS', async () => {
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    c.send({ type_url: T.Listener });
+    c.send({ type_url: T.ClusterLoadAssignment, resource_names: ['a'] });
+    c.send({ type_url: T.RouteConfiguration, resource_names: ['r'] });
+    await new Promise((r) => setTimeout(r, 50));
+    h.set('p1', { ...base(), [T.Listener]: [apiListener('l', 'r')], [T.RouteConfiguration]: [route('r', 'svc', [['a', 1]])] });
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push((await c.next()).type_url.split('.').pop());
+    expect(order).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration']);
+  });
+
+  it('re-sends unchanged endpoints after a cluster changes, so the cluster can leave warming', async () => {
+    h.set('p1', base());
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    c.ack(await c.next());
+    c.send({ type_url: T.ClusterLoadAssignment, resource_names: ['a', 'b'] });
+    const e1 = await c.next();
+    c.ack(e1, ['a', 'b']);
+    h.set('p1', { ...base(), [T.Cluster]: [cluster('a', { connect_timeout: { seconds: 9 } }), cluster('b')] });
+    const cds = await c.next();
+    expect(cds.type_url).toBe(T.Cluster);
+    const eds = await c.next();
+    expect(eds.type_url).toBe(T.ClusterLoadAssignment);
+    expect(eds.resources.map((x) => x.name)).toEqual(['a']);
+  });
+
+  it('keeps a removed cluster until the routes that used it are acknowledged', async () => {
+    h.set('p1', { ...base(), [T.RouteConfiguration]: [route('r', 'svc', [['a', 1]])] });
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    c.send({ type_url: T.RouteConfiguration, resource_names: ['r'] });
+    const cds1 = await c.next();
+    c.ack(cds1);
+    const rds1 = await c.next();
+    c.ack(rds1, ['r']);
+    await c.none();
+    h.set('p1', { [T.Cluster]: [cluster('c')], [T.ClusterLoadAssignment]: [endpoints('c', [['10.0.0.3', 80]])], [T.RouteConfiguration]: [route('r', 'svc', [['c', 1]])] });
+    const cds2 = await c.next();
+    expect(cds2.resources.map((x) => x.name)).toEqual(['a', 'b', 'c']); // "a" and "b" held
+    c.ack(cds2);
+    const rds2 = await c.next();
+    expect(rds2.type_url).toBe(T.RouteConfiguration);
+    c.ack(rds2, ['r']);
+    const cds3 = await c.next();
+    expect(cds3.resources.map((x) => x.name)).toEqual(['c']);
+  });
+
+  it('answers a reconnecting client that already holds the current version with nothing', async () => {
+    h.set('p1', base());
+    const c1 = h.open();
+    c1.send({ node: node('p1'), type_url: T.Cluster });
+    const r1 = await c1.next();
+    c1.close();
+    const c2 = h.open();
+    c2.send({ node: node('p1'), type_url: T.Cluster, version_info: r1.version_info });
+    await c2.none(200);
+  });
+
+  it('splits endpoint responses that exceed the message size limit', async () => {
+    await h.stop();
+    h = await startServer({ maxMessageBytes: 4_096 });
+    const many = Array.from({ length: 40 }, (_, i) => endpoints(`c${i}`, Array.from({ length: 5 }, (_, j) => [`10.1.${i}.${j}`, 8080] as [string, number])));
+    h.set('p1', { [T.ClusterLoadAssignment]: many });
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.ClusterLoadAssignment, resource_names: many.map((m) => m.name) });
+    const names: string[] = [];
+    while (names.length < 40) names.push(...(await c.next()).resources.map((r) => r.name));
+    expect(new Set(names).size).toBe(40);
+    expect(c.responses.length).toBeGreaterThan(1);
+  });
+});
+
+describe('stream errors', () => {
+  it('ends a stream whose first request has no node with INVALID_ARGUMENT, and only that stream', async () => {
+    h.set('p1', base());
+    const good = h.open();
+    good.send({ node: node('p1'), type_url: T.Cluster });
+    await good.next();
+    const bad = h.open();
+    bad.send({ type_url: T.Cluster });
+    const s = await bad.ended();
+    expect(s.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(s.details).toMatch(/node/);
+    h.set('p1', { ...base(), [T.Cluster]: [cluster('c')] });
+    expect((await good.next()).resources.map((r) => r.name)).toEqual(['c']);
+  });
+
+  it('rejects an unknown type URL and undecodable bytes with INVALID_ARGUMENT', async () => {
+    const a = h.open();
+    a.send({ node: node('p1'), type_url: 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig' });
+    expect((await a.ended()).details).toMatch(/unsupported type_url/);
+    const b = h.open();
+    b.sendRaw(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
+    expect((await b.ended()).code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+
+  it('refuses a type that a per-type service does not serve', async () => {
+    const c = h.open({ service: 'cds' });
+    c.send({ node: node('p1'), type_url: T.Listener });
+    expect((await c.ended()).code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+
+  it('answers unary Fetch with UNIMPLEMENTED', async () => {
+    const err = await new Promise<grpc.ServiceError>((resolve) => {
+      h.grpcClient.makeUnaryRequest('/envoy.service.cluster.v3.ClusterDiscoveryService/FetchClusters', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (e) => resolve(e!));
+    });
+    expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
+  });
+
+  it('ends the stream with the code the authentication hook chose', async () => {
+    await h.stop();
+    h = await startServer({ authenticate: ({ node }) => (node.id === 'ok' ? { ok: true, key: 'ok' } : { ok: false, code: grpc.status.PERMISSION_DENIED, message: 'not you' }) });
+    const c = h.open();
+    c.send({ node: node('intruder'), type_url: T.Cluster });
+    const s = await c.ended();
+    expect([s.code, s.details]).toEqual([grpc.status.PERMISSION_DENIED, 'not you']);
+  });
+});
+
+describe('per-type services', () => {
+  it('serves clusters on the CDS service without a type URL in the request', async () => {
+    h.set('p1', base());
+    const c = h.open({ service: 'cds' });
+    c.send({ node: node('p1') });
+    expect((await c.next()).resources.map((r) => r.name)).toEqual(['a', 'b']);
+  });
+});

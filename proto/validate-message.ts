@@ -12,7 +12,7 @@
  */
 import protobuf from 'protobufjs';
 import { childPath, isSet, resolveAnyType } from './validate-shape.js';
-import { fieldRules, sub, toNumber, type RuleSet, type ValueCheck, type Violation } from './validate-rules.js';
+import { fieldRules, rebase, sub, toNumber, type RuleSet, type ValueCheck, type Violation } from './validate-rules.js';
 import { defaultOf, scalarCheck } from './validate-scalar.js';
 import { messageRulesCheck, presenceRuleKind } from './validate-wkt.js';
 
@@ -135,7 +135,10 @@ function singularField(field: protobuf.Field, rules: RuleSet | undefined): Field
   const element = elementCheck(field, rules);
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
-    const required = requiredRule(resolved, rules);
+    // A oneof member's rules run only in the branch where it is the member set (PGV generates
+    // them inside the oneof's switch), so `required` on one never fires: the oneof's own
+    // `(validate.required)` covers absence.
+    const required = field.partOf ? undefined : requiredRule(resolved, rules);
     if (!element && !required) return undefined;
     return (record, path, out) => {
       const v = record[name];
@@ -146,13 +149,28 @@ function singularField(field: protobuf.Field, rules: RuleSet | undefined): Field
   if (!element) return undefined;
   // Members of a oneof (and proto3 `optional` fields, whose oneof is synthetic) have presence:
   // PGV checks them only when set. Every other scalar is checked with its default when unset.
-  const hasPresence = field.partOf !== null && field.partOf !== undefined;
-  const fallback = defaultOf(field.type, resolved instanceof protobuf.Enum ? resolved : undefined);
+  const hasPresence = Boolean(field.partOf);
+  const unsetViolations = hasPresence ? [] : defaultViolations(field, element);
   return (record, path, out) => {
     const v = record[name];
-    if (isSet(v)) element(v, childPath(path, name), out);
-    else if (!hasPresence) element(fallback, childPath(path, name), out);
+    if (isSet(v)) {
+      // Scalar checks use the path only to report, so it is built only when one fails.
+      const before = out.length;
+      element(v, name, out);
+      if (out.length > before) rebase(out, before, path);
+    } else if (unsetViolations.length > 0) {
+      const at = childPath(path, name);
+      for (const u of unsetViolations) out.push({ path: at, rule: u.rule, message: u.message });
+    }
   };
+}
+
+/** What an unset scalar violates: its default is fixed, so this is worked out once per field. */
+function defaultViolations(field: protobuf.Field, element: ValueCheck): Violation[] {
+  const resolved = field.resolvedType;
+  const out: Violation[] = [];
+  element(defaultOf(field.type, resolved instanceof protobuf.Enum ? resolved : undefined), '', out);
+  return out;
 }
 
 function repeatedField(field: protobuf.Field, rules: RuleSet | undefined): FieldCheck | undefined {

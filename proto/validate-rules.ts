@@ -165,13 +165,28 @@ export function numberOrder(kind: string): Ordered<number> {
   return { kind, read: toNumber, cmp: (a, b) => (a < b ? -1 : a > b ? 1 : a === b ? 0 : Number.NaN), show: String };
 }
 
-/** Nanoseconds of a `{ seconds, nanos }` value (Duration or Timestamp), exactly, as a bigint. */
-export function toNanos(v: unknown): bigint {
+/**
+ * Nanoseconds of a `{ seconds, nanos }` value (Duration or Timestamp): a number while that is exact
+ * (under about 104 days), a bigint beyond. JS compares numbers and bigints exactly with `<`.
+ */
+export function toNanos(v: unknown): number | bigint {
   const r = (typeof v === 'object' && v !== null ? v : {}) as { seconds?: unknown; nanos?: unknown };
-  return wholeBig(r.seconds) * 1_000_000_000n + wholeBig(r.nanos);
+  const seconds = whole(r.seconds);
+  const nanos = whole(r.nanos);
+  if (Math.abs(seconds) < 9_000_000) return seconds * 1e9 + nanos;
+  return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
 }
 
-function wholeBig(v: unknown): bigint {
+function whole(v: unknown): number {
   const n = toNumber(v ?? 0);
-  return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+  return Number.isFinite(n) ? Math.trunc(n) : 0;
+}
+
+/** Appends `prefix` to the paths of `out[from..]`, for checks run with a path relative to it. */
+export function rebase(out: Violation[], from: number, prefix: string): void {
+  if (prefix === '') return;
+  for (let i = from; i < out.length; i++) {
+    const v = out[i]!;
+    out[i] = { path: `${prefix}.${v.path}`, rule: v.rule, message: v.message };
+  }
 }

@@ -47,6 +47,14 @@ export function resolveAnyType(typeUrl: string): protobuf.Type | undefined {
   return hit ?? undefined;
 }
 
+let anyType: protobuf.Type | undefined;
+
+/** Whether `type` is `google.protobuf.Any` (compared by identity: `fullName` is computed per call). */
+export function isAnyType(type: protobuf.Type): boolean {
+  anyType ??= envoyRoot().lookupType('.google.protobuf.Any');
+  return type === anyType;
+}
+
 /** Every structural problem of `obj` as a `type`; empty when it fits. */
 export function checkShape(type: protobuf.Type, obj: unknown): ShapeError[] {
   const errors: ShapeError[] = [];
@@ -60,7 +68,7 @@ function checkMessage(type: protobuf.Type, obj: unknown, path: string, out: Shap
     return;
   }
   const record = obj as Obj;
-  if (type.fullName === '.google.protobuf.Any' && '@type' in record) {
+  if ('@type' in record && isAnyType(type)) {
     checkAnyPayload(record, path, out);
     return;
   }
@@ -77,33 +85,57 @@ function checkAnyPayload(record: Obj, path: string, out: ShapeError[]): void {
   checkFields(payload, record, path, out, '@type');
 }
 
-function checkFields(type: protobuf.Type, record: Obj, path: string, out: ShapeError[], skip: string | undefined): void {
-  for (const key of Object.keys(record)) {
-    if (key === skip) continue;
-    const field = type.fields[key];
-    const where = childPath(path, key);
-    if (!field) out.push({ path: where, message: `unknown field "${key}" of ${type.fullName.slice(1)}` });
-    else if (isSet(record[key])) checkField(field, record[key], where, out);
+/** Per type: its oneofs with more than one member (single-member synthetic oneofs cannot clash). */
+const oneofCache = new Map<protobuf.Type, readonly protobuf.OneOf[]>();
+
+function clashableOneofs(type: protobuf.Type): readonly protobuf.OneOf[] {
+  let hit = oneofCache.get(type);
+  if (!hit) {
+    hit = type.oneofsArray.filter((o) => o.oneof.length > 1);
+    oneofCache.set(type, hit);
   }
-  for (const oneof of type.oneofsArray) {
-    const set = oneof.oneof.filter((name) => isSet(record[name]));
-    if (set.length > 1) out.push({ path: childPath(path, oneof.name), message: `oneof has ${set.length} members set: ${set.join(', ')}` });
+  return hit;
+}
+
+function checkFields(type: protobuf.Type, record: Obj, path: string, out: ShapeError[], skip: string | undefined): void {
+  const fields = type.fields;
+  for (const key in record) {
+    if (key === skip || !Object.prototype.hasOwnProperty.call(record, key)) continue;
+    const field = fields[key];
+    if (!field) out.push({ path: childPath(path, key), message: `unknown field "${key}" of ${type.fullName.slice(1)}` });
+    else if (isSet(record[key])) checkField(field, record[key], path, key, out);
+  }
+  for (const oneof of clashableOneofs(type)) {
+    let count = 0;
+    for (const name of oneof.oneof) if (isSet(record[name])) count++;
+    if (count > 1) {
+      const set = oneof.oneof.filter((name) => isSet(record[name]));
+      out.push({ path: childPath(path, oneof.name), message: `oneof has ${count} members set: ${set.join(', ')}` });
+    }
   }
 }
 
-function checkField(field: protobuf.Field, value: unknown, path: string, out: ShapeError[]): void {
+/** Checks the value of `field` (key `key` under `parent`); paths are built only when needed. */
+function checkField(field: protobuf.Field, value: unknown, parent: string, key: string, out: ShapeError[]): void {
+  const resolved = field.resolvedType;
+  if (!field.map && !field.repeated && !(resolved instanceof protobuf.Type)) {
+    const problem = resolved instanceof protobuf.Enum ? enumProblem(resolved, value) : scalarProblem(field.type, value);
+    if (problem) out.push({ path: childPath(parent, key), message: problem });
+    return;
+  }
+  const path = childPath(parent, key);
   if (field.map) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       out.push({ path, message: 'expected an object for a map field' });
       return;
     }
-    for (const [key, item] of Object.entries(value)) checkElement(field, item, `${path}[${JSON.stringify(key)}]`, out);
+    for (const [k, item] of Object.entries(value)) checkElement(field, item, `${path}[${JSON.stringify(k)}]`, out);
   } else if (field.repeated) {
     if (!Array.isArray(value)) {
       out.push({ path, message: 'expected an array for a repeated field' });
       return;
     }
-    value.forEach((item, i) => checkElement(field, item, `${path}[${i}]`, out));
+    for (let i = 0; i < value.length; i++) checkElement(field, value[i], `${path}[${i}]`, out);
   } else {
     checkElement(field, value, path, out);
   }

@@ -33,12 +33,11 @@ export function presenceRuleKind(type: protobuf.Type): string {
   return 'message';
 }
 
-function showNanos(n: bigint): string {
-  const s = Number(n) / 1e9;
-  return `${s}s`;
+function showNanos(n: number | bigint): string {
+  return `${Number(n) / 1e9}s`;
 }
 
-function timeOrder(kind: string): Ordered<bigint> {
+function timeOrder(kind: string): Ordered<number | bigint> {
   return { kind, read: toNanos, cmp: (a, b) => (a < b ? -1 : a > b ? 1 : 0), show: showNanos };
 }
 

@@ -173,7 +173,12 @@ export function endpoints(name: string, addrs: [string, number][]) {
     name,
     message: {
       cluster_name: name,
-      endpoints: [{ lb_endpoints: addrs.map(([address, port_value]) => ({ endpoint: { address: { socket_address: { address, port_value } } }, health_status: 'HEALTHY' })) }],
+      endpoints: [{
+        // gRPC ignores localities without a weight (gRFC A27).
+        locality: { zone: 'zone-a' },
+        load_balancing_weight: { value: 1 },
+        lb_endpoints: addrs.map(([address, port_value]) => ({ endpoint: { address: { socket_address: { address, port_value } } }, health_status: 'HEALTHY' })),
+      }],
     },
   };
 }

@@ -1,0 +1,2 @@
+/** Public surface of the control plane module. */
+export type * from './view.js';

@@ -1,0 +1,91 @@
+/**
+ * The read-only port of the running control plane: what the admin API, CSDS and the CLI see.
+ *
+ * Contract: every method returns plain, freshly built values (safe to serialise and to keep);
+ * nothing returned aliases internal state. Private key material never appears in any value
+ * returned here: certificates appear as PEM with expiry, keys as the string `[redacted]`.
+ */
+import type { Diagnostic, PolicyLoadResult } from '../policy/index.js';
+import type { Service } from '../discovery/index.js';
+
+export type XdsTypeShort = 'LDS' | 'RDS' | 'CDS' | 'EDS' | 'SDS';
+
+/** SYNCED: ACKed the current version. STALE: sent, not yet ACKed (or behind). NACKED: rejected
+ * the current version. NOT_SENT: subscribed, nothing sent yet. */
+export type SyncStatus = 'SYNCED' | 'STALE' | 'NACKED' | 'NOT_SENT';
+
+export interface TypeSyncView {
+  readonly type: XdsTypeShort;
+  readonly status: SyncStatus;
+  /** Version of the config weft currently wants this proxy to have for this type. */
+  readonly desiredVersion?: string;
+  readonly sentVersion?: string;
+  readonly ackedVersion?: string;
+  readonly subscribed: readonly string[];
+  readonly resources: number;
+  readonly nack?: {
+    readonly message: string;
+    readonly at: string;
+    readonly version: string;
+    /** Rejected resources, each with the policy location that produced it when known. */
+    readonly resources: readonly { readonly name: string; readonly source?: string }[];
+  };
+}
+
+export interface ProxyView {
+  readonly id: string;
+  readonly kind: 'envoy' | 'grpc';
+  readonly identity?: string;
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
+  readonly peer: string;
+  /** TLS stream with a verified client certificate. */
+  readonly authenticated: boolean;
+  readonly delta: boolean;
+  readonly connectedAt: string;
+  /** Policy version/commit this proxy's desired config was built from. */
+  readonly policyVersion?: string;
+  readonly types: readonly TypeSyncView[];
+  /** Workload certificate served to this proxy over SDS, if any. */
+  readonly certificate?: { readonly spiffeId: string; readonly notAfter: string; readonly serial: string };
+  /** Bytes of the proxy's full configuration (all types), for message-limit warnings. */
+  readonly configBytes: number;
+}
+
+export interface ConfigDump {
+  readonly proxy: string;
+  /** What weft would send now, per type, as Envoy-style JSON (`@type` on each resource). */
+  readonly desired: Readonly<Record<XdsTypeShort, readonly object[]>>;
+  /** What the proxy ACKed, per type. */
+  readonly acked: Readonly<Record<XdsTypeShort, readonly object[]>>;
+}
+
+export interface PolicyView {
+  readonly version?: string;
+  /** Git commit of the policy directory when it is a git work tree. */
+  readonly commit?: string;
+  readonly directory?: string;
+  readonly files: readonly string[];
+  readonly loadedAt?: string;
+  /** The last rejected change, kept until a later load succeeds. */
+  readonly lastError?: { readonly at: string; readonly diagnostics: readonly Diagnostic[] };
+}
+
+export interface ReadinessView {
+  readonly ready: boolean;
+  /** Why not ready, in words an operator can act on. */
+  readonly reasons: readonly string[];
+}
+
+export interface ControlPlaneView {
+  readiness(): ReadinessView;
+  proxies(): readonly ProxyView[];
+  proxy(id: string): ProxyView | undefined;
+  configDump(id: string): ConfigDump | undefined;
+  services(): readonly Service[];
+  policy(): PolicyView;
+  /** Validates policy documents against the current registry without applying them. */
+  validate(files: readonly { path: string; text: string }[]): PolicyLoadResult;
+  /** Trust bundle PEM (public) and CA expiry, for `weft ca` and the API. */
+  ca(): { readonly trustDomain: string; readonly bundlePem: string; readonly sequence: number; readonly notAfter: string };
+}

@@ -1,2 +1,15 @@
 /** Public surface of the model module. */
 export * from './types.js';
+/**
+ * The policy and registry contracts, re-exported so that modules allowed to import only `model`
+ * (translate) read them through one surface. Types and the one default value only; no behaviour.
+ */
+export type {
+  AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,
+  LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
+  RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
+} from '../policy/index.js';
+export { DEFAULT_MESH, formatDiagnostic, hasErrors } from '../policy/index.js';
+export type {
+  Endpoint, EndpointHealth, Protocol, Service, ServicePort, ServiceRegistry,
+} from '../discovery/index.js';

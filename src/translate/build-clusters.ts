@@ -1,0 +1,78 @@
+/**
+ * Model → IR for the outbound clusters and endpoints of one service: one EDS cluster per
+ * (port, subset) plus one for the whole service (empty subset segment in its name).
+ *
+ * Reads only: the Service, its TrafficPolicy (subsets, load balancer, limits) and the mesh
+ * (trust domain, mTLS, connect timeout): these are exactly the cache dependencies used by
+ * `serviceClusters` in build-ir.ts. Returned arrays are fresh and sorted by name.
+ */
+import type { Endpoint, MeshPolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { IrCluster, IrEndpoints, IrLocality, IrProtocol } from './ir.js';
+import { outboundClusterName, spiffeId } from './names.js';
+
+export function irProtocol(port: ServicePort): IrProtocol {
+  return port.protocol === 'tcp' ? 'tcp' : port.protocol === 'http' ? 'http' : 'http2';
+}
+
+/** Subset names of a service in name order, with `undefined` (whole service) first. */
+function subsetsOf(traffic: TrafficPolicy | undefined): (string | undefined)[] {
+  return [undefined, ...[...(traffic?.subsets.keys() ?? [])].sort()];
+}
+
+export function buildClusters(service: Service, traffic: TrafficPolicy | undefined, mesh: MeshPolicy): IrCluster[] {
+  const out: IrCluster[] = [];
+  const tls = mesh.mtls === 'disabled'
+    ? undefined
+    : { sni: service.hostname, san: spiffeId(mesh.trustDomain, service.namespace, service.serviceAccount) };
+  for (const port of service.ports) {
+    for (const subset of subsetsOf(traffic)) {
+      out.push({
+        name: outboundClusterName(port.port, subset, service.hostname),
+        service: service.key,
+        port: port.port,
+        ...(subset !== undefined ? { subset } : {}),
+        protocol: irProtocol(port),
+        lb: traffic?.loadBalancer ?? 'round-robin',
+        connectTimeoutMs: mesh.defaults.connectTimeoutMs,
+        ...(traffic?.circuitBreaker ? { circuitBreaker: { ...traffic.circuitBreaker } } : {}),
+        ...(traffic?.outlierDetection ? { outlier: { ...traffic.outlierDetection } } : {}),
+        ...(tls ? { tls } : {}),
+        ...(traffic?.source ? { source: traffic.source } : {}),
+      });
+    }
+  }
+  return out.sort(byName);
+}
+
+export function buildEndpoints(service: Service, traffic: TrafficPolicy | undefined): IrEndpoints[] {
+  const out: IrEndpoints[] = [];
+  for (const port of service.ports) {
+    for (const subset of subsetsOf(traffic)) {
+      const selector = subset === undefined ? undefined : traffic?.subsets.get(subset);
+      const members = selector ? service.endpoints.filter((e) => selects(selector, e)) : service.endpoints;
+      out.push({ name: outboundClusterName(port.port, subset, service.hostname), localities: localities(members, port) });
+    }
+  }
+  return out.sort(byName);
+}
+
+function selects(selector: Readonly<Record<string, string>>, e: Endpoint): boolean {
+  for (const [k, v] of Object.entries(selector)) if (e.labels[k] !== v) return false;
+  return true;
+}
+
+/** Groups endpoints by zone (`''` when unknown), zones sorted; endpoint order kept (registry-sorted). */
+function localities(endpoints: readonly Endpoint[], port: ServicePort): IrLocality[] {
+  const zones = new Map<string, { address: string; port: number; health: Endpoint['health'] }[]>();
+  for (const e of endpoints) {
+    const zone = e.zone ?? '';
+    const list = zones.get(zone) ?? [];
+    list.push({ address: e.address, port: e.ports?.[port.name] ?? port.targetPort, health: e.health });
+    zones.set(zone, list);
+  }
+  return [...zones.keys()].sort().map((zone) => ({ zone, endpoints: zones.get(zone)! }));
+}
+
+export function byName<T extends { readonly name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

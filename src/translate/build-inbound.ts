@@ -1,0 +1,116 @@
+/**
+ * Model → IR for the inbound side: one filter chain per served service port, with the
+ * authorization and rate limit of the service's AccessPolicies.
+ *
+ * Authorization decisions made here (docs/translation.md "Authorization"):
+ * - deny rules are collected before allow rules and evaluated first (fail closed);
+ * - a rule with no `from` admits any *authenticated* caller of the trust domain, not anyone;
+ * - on TCP ports, which cannot see methods or paths, a deny rule that names them is widened to
+ *   the whole port and an allow rule that names them is left out: both errors fail closed.
+ */
+import type { AccessPolicy, AccessRule, Diagnostic, MeshModel, Principal, ProxyDescription, Service, ServicePort } from '../model/index.js';
+import type { IrAccessRule, IrAuthz, IrInboundChain, IrLocalCluster, IrPermission, IrPrincipal } from './ir.js';
+import { irProtocol } from './build-clusters.js';
+import { inboundClusterName, spiffeId } from './names.js';
+
+export interface InboundResult {
+  readonly chains: IrInboundChain[];
+  readonly localClusters: IrLocalCluster[];
+  readonly diagnostics: Diagnostic[];
+}
+
+export function buildInbound(model: MeshModel, proxy: ProxyDescription): InboundResult {
+  const out: InboundResult = { chains: [], localClusters: [], diagnostics: [] };
+  const used = new Map<number, string>();
+  for (const key of [...proxy.services].sort()) {
+    const service = model.registry.services.get(key);
+    if (!service) {
+      out.diagnostics.push({ code: 'WEFT4105', severity: 'warning', message: `proxy serves unknown service "${key}"`, path: 'proxy.services' });
+      continue;
+    }
+    for (const port of service.ports) addChain(model, service, port, used, out);
+  }
+  out.chains.sort((a, b) => a.port - b.port);
+  out.localClusters.sort((a, b) => (a.name < b.name ? -1 : 1));
+  return out;
+}
+
+function addChain(model: MeshModel, service: Service, port: ServicePort, used: Map<number, string>, out: InboundResult): void {
+  const owner = used.get(port.targetPort);
+  if (owner) {
+    out.diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${service.key}.ports.${port.name}`,
+      message: `inbound port ${port.targetPort} already served by ${owner}; ${service.key} left out on it` });
+    return;
+  }
+  used.set(port.targetPort, service.key);
+  const name = inboundClusterName(port.targetPort, service.key);
+  const protocol = irProtocol(port);
+  const policies = model.policy.access.get(service.key) ?? [];
+  const limit = policies.find((p) => p.rateLimit)?.rateLimit;
+  out.chains.push({
+    name, service: service.key, port: port.targetPort, protocol, cluster: name,
+    authz: authzOf(model, policies, port, protocol === 'tcp', out.diagnostics),
+    ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
+  });
+  out.localClusters.push({ name, address: '127.0.0.1', port: port.targetPort, protocol });
+}
+
+function authzOf(model: MeshModel, policies: readonly AccessPolicy[], port: ServicePort, tcp: boolean, diags: Diagnostic[]): IrAuthz {
+  const deny: IrAccessRule[] = [];
+  const allow: IrAccessRule[] = [];
+  let anyAllow = false;
+  policies.forEach((policy, pi) => {
+    if (policy.action === 'allow') anyAllow = true;
+    policy.rules.forEach((rule, ri) => {
+      if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
+      const ir = ruleOf(model, policy, rule, `${policy.service}/${policy.action}/${pi}/${ri}`, tcp, diags);
+      if (ir) (policy.action === 'deny' ? deny : allow).push(ir);
+    });
+  });
+  return anyAllow ? { deny, allow } : { deny };
+}
+
+function ruleOf(model: MeshModel, policy: AccessPolicy, rule: AccessRule, name: string, tcp: boolean, diags: Diagnostic[]): IrAccessRule | undefined {
+  const source = rule.source ?? policy.source;
+  const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length);
+  if (tcp && httpOnly) {
+    const widened = policy.action === 'deny';
+    diags.push({ code: 'WEFT4106', severity: 'warning', ...(source ? { source } : {}), path: 'rules.to',
+      message: `methods/paths cannot apply to TCP port of ${policy.service}; ${widened ? 'deny widened to the whole port' : 'allow rule left out'}` });
+    if (!widened) return undefined;
+  }
+  const principals = principalsOf(model, rule.from);
+  const permission = tcp || !httpOnly ? undefined : permissionOf(rule);
+  return { name, principals, ...(permission ? { permission } : {}), ...(source ? { source } : {}) };
+}
+
+function principalsOf(model: MeshModel, from: readonly Principal[] | undefined): IrPrincipal[] {
+  const td = model.policy.mesh.trustDomain;
+  if (!from?.length) return model.policy.mesh.mtls === 'disabled' ? [{ any: true }] : [{ identityPrefix: `spiffe://${td}/` }];
+  const out: IrPrincipal[] = [];
+  for (const p of from) {
+    const m = principalOf(td, p);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+/** The fields of one principal are ANDed; contradictory ones can never match and are dropped. */
+function principalOf(td: string, p: Principal): IrPrincipal | undefined {
+  const exacts = new Set<string>();
+  if (p.identity) exacts.add(p.identity);
+  if (p.serviceAccount) {
+    const dot = p.serviceAccount.lastIndexOf('.');
+    exacts.add(spiffeId(td, p.serviceAccount.slice(dot + 1), p.serviceAccount.slice(0, dot)));
+  }
+  const prefix = p.namespace ? `spiffe://${td}/ns/${p.namespace}/sa/` : undefined;
+  if (exacts.size > 1) return undefined;
+  const [exact] = exacts;
+  if (exact) return !prefix || exact.startsWith(prefix) ? { identityExact: exact } : undefined;
+  return prefix ? { identityPrefix: prefix } : { identityPrefix: `spiffe://${td}/` };
+}
+
+function permissionOf(rule: AccessRule): IrPermission {
+  const paths = (rule.to?.paths ?? []).map((p) => (p.endsWith('*') ? { prefix: p.slice(0, -1) || '/' } : { exact: p }));
+  return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths };
+}

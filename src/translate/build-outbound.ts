@@ -1,0 +1,74 @@
+/**
+ * Model → IR for the outbound side of one scope (the services a proxy may reach): per-port
+ * listeners and one route configuration per HTTP port.
+ *
+ * Listener scheme (docs/translation.md "Outbound"): the Service model has no virtual IPs, so
+ * outbound listeners are per *port*, not per service: HTTP services sharing a port share one
+ * listener and are told apart by Host (virtual hosts); a TCP service needs its port to itself.
+ * When services collide on a port (TCP+anything), the first by key keeps it and the collision is
+ * reported (WEFT4101), never silently dropped.
+ */
+import type { Diagnostic, Service, ServicePort } from '../model/index.js';
+import type { IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
+import { byName } from './build-clusters.js';
+import { grpcApiListenerName, outboundClusterName, outboundListenerName, outboundRouteName } from './names.js';
+
+export interface PortPlan {
+  readonly port: number;
+  readonly protocol: 'http' | 'tcp';
+  /** Services that keep the port, in key order. */
+  readonly services: readonly { readonly service: Service; readonly port: ServicePort }[];
+}
+
+/** Groups reachable service ports by port number and resolves collisions. */
+export function planPorts(services: readonly Service[], diagnostics: Diagnostic[]): PortPlan[] {
+  const byPort = new Map<number, { service: Service; port: ServicePort }[]>();
+  for (const service of services) {
+    for (const port of service.ports) {
+      const list = byPort.get(port.port) ?? [];
+      list.push({ service, port });
+      byPort.set(port.port, list);
+    }
+  }
+  const plans: PortPlan[] = [];
+  for (const [port, users] of [...byPort].sort((a, b) => a[0] - b[0])) {
+    const first = users[0]!;
+    const protocol = first.port.protocol === 'tcp' ? 'tcp' : 'http';
+    const kept = protocol === 'tcp' ? [first] : users.filter((u) => u.port.protocol !== 'tcp');
+    for (const u of users) {
+      if (kept.includes(u)) continue;
+      diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${u.service.key}.ports.${u.port.name}`,
+        message: `outbound port ${port} is taken by ${first.service.key} (${protocol}); ${u.service.key} is unreachable on it` });
+    }
+    plans.push({ port, protocol, services: kept });
+  }
+  return plans;
+}
+
+/** Per-port outbound listeners for Envoy: unbound `0.0.0.0_<port>` (iptables) or bound `127.0.0.1_<port>`. */
+export function buildOutboundListeners(plans: readonly PortPlan[], interception: 'iptables' | 'explicit'): IrOutboundListener[] {
+  const address = interception === 'iptables' ? '0.0.0.0' : '127.0.0.1';
+  return plans.map((p): IrOutboundListener => {
+    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: interception === 'explicit' };
+    if (p.protocol === 'http') return { ...base, protocol: 'http', routeConfig: outboundRouteName(p.port) };
+    const only = p.services[0]!;
+    return { ...base, protocol: 'tcp', cluster: outboundClusterName(p.port, undefined, only.service.hostname) };
+  }).sort(byName);
+}
+
+/** gRPC API listeners, one per HTTP service port, named exactly as the client dials it. TCP
+ * ports have no meaning for a gRPC channel and are skipped. */
+export function buildApiListeners(plans: readonly PortPlan[]): IrOutboundListener[] {
+  return plans.filter((p) => p.protocol === 'http').flatMap((p) => p.services.map((u): IrOutboundListener => ({
+    name: grpcApiListenerName(u.service.hostname, p.port), address: u.service.hostname, port: p.port,
+    bind: false, protocol: 'http', routeConfig: outboundRouteName(p.port), api: true,
+  }))).sort(byName);
+}
+
+/** Route configurations `outbound|<port>` from the virtual hosts of each HTTP port. */
+export function buildRouteConfigs(plans: readonly PortPlan[], vhostOf: (s: Service, p: ServicePort) => IrVirtualHost): IrRouteConfig[] {
+  return plans
+    .filter((p) => p.protocol === 'http')
+    .map((p) => ({ name: outboundRouteName(p.port), virtualHosts: p.services.map((u) => vhostOf(u.service, u.port)).sort(byName) }))
+    .sort(byName);
+}

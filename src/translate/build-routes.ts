@@ -1,0 +1,136 @@
+/**
+ * Model → IR for the virtual host of one HTTP service port: domains and the routes of the
+ * service's TrafficPolicy, in match order.
+ *
+ * Reads: the service, its TrafficPolicy, the mesh default timeout, the proxy kind, whether the
+ * caller shares the service's namespace (short-name domains), and the destination services of
+ * backends/mirrors through `resolve`. build-ir.ts lists exactly these as cache dependencies.
+ * Problems (unknown backend service or subset, features a gRPC client cannot use) are
+ * diagnostics; the affected backend or route is left out, never the whole service.
+ */
+import type { Backend, Diagnostic, MeshPolicy, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
+import { outboundClusterName, virtualHostName } from './names.js';
+
+export interface RouteContext {
+  readonly service: Service;
+  readonly port: ServicePort;
+  readonly traffic: TrafficPolicy | undefined;
+  readonly mesh: MeshPolicy;
+  readonly kind: 'envoy' | 'grpc';
+  readonly sameNamespace: boolean;
+  /** Looks up a destination service and its TrafficPolicy by key. */
+  readonly resolve: (key: string) => { service?: Service; traffic?: TrafficPolicy };
+}
+
+export interface VirtualHostResult { readonly vhost: IrVirtualHost; readonly diagnostics: readonly Diagnostic[] }
+
+/** gRPC clients retry only on these status names (gRFC A44); other conditions are dropped. */
+const GRPC_RETRY_ON = new Set(['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable']);
+
+export function buildVirtualHost(ctx: RouteContext): VirtualHostResult {
+  const diagnostics: Diagnostic[] = [];
+  const name = virtualHostName(ctx.service.hostname, ctx.port.port);
+  const policies: readonly RoutePolicy[] = ctx.traffic?.routes.length ? ctx.traffic.routes : [{}];
+  const routes: IrRoute[] = [];
+  policies.forEach((p, i) => {
+    const r = buildRoute(ctx, p, `${name}/${i}`, `routes[${i}]`, diagnostics);
+    if (r) routes.push(r);
+  });
+  return { vhost: { name, service: ctx.service.key, domains: domainsOf(ctx), routes }, diagnostics };
+}
+
+/** Hostname, `<name>.<ns>`, `<name>.<ns>.svc`, and the bare name for same-namespace callers;
+ * each with and without `:port` (HTTP/1.1 clients send the port when it is not 80). */
+function domainsOf(ctx: RouteContext): string[] {
+  const { service, port } = ctx;
+  const names = [service.hostname, `${service.name}.${service.namespace}`, `${service.name}.${service.namespace}.svc`];
+  if (ctx.sameNamespace) names.push(service.name);
+  return [...new Set(names.flatMap((n) => [n, `${n}:${port.port}`]))].sort();
+}
+
+function buildRoute(ctx: RouteContext, p: RoutePolicy, name: string, path: string, diags: Diagnostic[]): IrRoute | undefined {
+  const warn = (message: string, at: string, code: string) =>
+    diags.push({ code, severity: 'warning', message, path: at, ...(p.source ? { source: p.source } : {}) });
+  let action: IrRoute['action'] | undefined;
+  if (p.redirect) {
+    if (ctx.kind === 'grpc') return void warn('gRPC clients do not support redirect routes; route left out', `${path}.redirect`, 'WEFT4104');
+    action = { kind: 'redirect', ...p.redirect };
+  } else {
+    action = forward(ctx, p, path, warn);
+    if (!action) return undefined;
+  }
+  return {
+    name, match: matchOf(p), action,
+    ...(p.fault ? { fault: { ...p.fault } } : {}),
+    ...(p.requestHeaders ? { requestHeaders: rewrite(p.requestHeaders) } : {}),
+    ...(p.responseHeaders ? { responseHeaders: rewrite(p.responseHeaders) } : {}),
+    ...(p.source ? { source: p.source } : {}),
+  };
+}
+
+type Warn = (message: string, at: string, code: string) => void;
+
+function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): IrForward | undefined {
+  const backends: readonly Backend[] = p.backends ?? [{ service: ctx.service.key, weight: 100 }];
+  const clusters: IrWeightedCluster[] = [];
+  backends.forEach((b, i) => {
+    const cluster = clusterOf(ctx, b.service, b.subset, b.port, `${path}.backends[${i}]`, warn);
+    if (cluster) clusters.push({ cluster, weight: b.weight });
+  });
+  if (clusters.length === 0) return void warn('no usable backend; route left out', `${path}.backends`, 'WEFT4103');
+  const mirror = p.mirror && clusterOf(ctx, p.mirror.service, p.mirror.subset, undefined, `${path}.mirror`, warn);
+  const hashKey = ctx.traffic?.loadBalancer === 'ring-hash' ? ctx.traffic.hashKey : undefined;
+  return {
+    kind: 'forward', clusters, timeoutMs: p.timeoutMs ?? ctx.mesh.defaults.timeoutMs,
+    ...(p.retries ? { retries: retries(ctx, p, path, warn) } : {}),
+    ...(mirror && p.mirror ? { mirror: { cluster: mirror, percent: p.mirror.percent } } : {}),
+    ...(hashKey ? { hashOn: hashKey } : {}),
+  };
+}
+
+function clusterOf(ctx: RouteContext, key: string, subset: string | undefined, port: number | undefined,
+  at: string, warn: Warn): string | undefined {
+  const dest = key === ctx.service.key ? { service: ctx.service, traffic: ctx.traffic } : ctx.resolve(key);
+  if (!dest.service) return void warn(`unknown service "${key}"`, at, 'WEFT4102');
+  const p = port ?? ctx.port.port;
+  if (!dest.service.ports.some((sp) => sp.port === p)) return void warn(`service "${key}" has no port ${p}`, at, 'WEFT4102');
+  if (subset !== undefined && !dest.traffic?.subsets.has(subset)) {
+    return void warn(`service "${key}" defines no subset "${subset}"`, `${at}.subset`, 'WEFT4103');
+  }
+  return outboundClusterName(p, subset, dest.service.hostname);
+}
+
+function retries(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): NonNullable<IrForward['retries']> {
+  const r = p.retries!;
+  let on = [...r.on];
+  if (ctx.kind === 'grpc') {
+    const dropped = on.filter((c) => !GRPC_RETRY_ON.has(c));
+    if (dropped.length) warn(`gRPC clients cannot retry on ${dropped.join(', ')}; ignored`, `${path}.retries.on`, 'WEFT4104');
+    on = on.filter((c) => GRPC_RETRY_ON.has(c));
+  }
+  return {
+    attempts: r.attempts, on,
+    ...(r.perTryTimeoutMs !== undefined ? { perTryTimeoutMs: r.perTryTimeoutMs } : {}),
+    ...(r.backoff ? { backoff: { ...r.backoff } } : {}),
+  };
+}
+
+function matchOf(p: RoutePolicy): IrRouteMatch {
+  const m = p.match;
+  const headers = Object.entries(m?.headers ?? {}).map(([name, match]) => ({ name, match }));
+  if (m?.methods?.length) {
+    const methods = [...m.methods].sort();
+    headers.push({ name: ':method', match: methods.length === 1 ? { exact: methods[0]! } : { regex: `^(${methods.join('|')})$` } });
+  }
+  return {
+    path: m?.path ?? { prefix: '/' },
+    headers: headers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    query: Object.entries(m?.query ?? {}).map(([name, match]) => ({ name, match })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+  };
+}
+
+function rewrite(h: NonNullable<RoutePolicy['requestHeaders']>): IrHeaderRewrite {
+  const add = Object.entries(h.add ?? {}).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { add, remove: [...(h.remove ?? [])].sort() };
+}

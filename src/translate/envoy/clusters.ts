@@ -1,0 +1,114 @@
+/**
+ * IR → Envoy `Cluster` and `ClusterLoadAssignment`. Mechanical; one function per message.
+ * gRPC differences (forced by grpc-js-xds' validator, xds-resource-type/cluster-resource-type.js):
+ * only ROUND_ROBIN and RING_HASH are accepted as `lb_policy`, and TLS must use certificate
+ * providers. LEAST_REQUEST/RANDOM therefore become ROUND_ROBIN for gRPC; the IR keeps the
+ * operator's choice and build-ir reports the degradation (WEFT4104).
+ */
+import type { IrCluster, IrEndpoints, IrLocalCluster, IrObservability } from '../ir.js';
+import { ADMIN_CLUSTER, ADMIN_PORT, PASSTHROUGH_CLUSTER } from '../names.js';
+import { ADS, any, duration, ownCertificate, socketAddress, spiffeSanMatcher, validation, type Msg } from './common.js';
+
+const LB: Record<IrCluster['lb'], string> = {
+  'round-robin': 'ROUND_ROBIN', 'least-request': 'LEAST_REQUEST', random: 'RANDOM', 'ring-hash': 'RING_HASH',
+};
+
+export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: string): Msg {
+  const lb = kind === 'grpc' && (c.lb === 'least-request' || c.lb === 'random') ? 'ROUND_ROBIN' : LB[c.lb];
+  return {
+    name: c.name,
+    type: 'EDS',
+    eds_cluster_config: { eds_config: ADS, service_name: c.name },
+    connect_timeout: duration(c.connectTimeoutMs),
+    lb_policy: lb,
+    ...(c.circuitBreaker ? { circuit_breakers: circuitBreakers(c.circuitBreaker) } : {}),
+    ...(c.outlier ? { outlier_detection: outlier(c.outlier) } : {}),
+    ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } : {}),
+    ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } : {}),
+  };
+}
+
+function circuitBreakers(cb: NonNullable<IrCluster['circuitBreaker']>): Msg {
+  const t: Msg = { priority: 'DEFAULT' };
+  if (cb.maxConnections !== undefined) t.max_connections = { value: cb.maxConnections };
+  if (cb.maxPendingRequests !== undefined) t.max_pending_requests = { value: cb.maxPendingRequests };
+  if (cb.maxRequests !== undefined) t.max_requests = { value: cb.maxRequests };
+  if (cb.maxRetries !== undefined) t.max_retries = { value: cb.maxRetries };
+  return { thresholds: [t] };
+}
+
+function outlier(o: NonNullable<IrCluster['outlier']>): Msg {
+  return {
+    consecutive_5xx: { value: o.consecutive5xx },
+    interval: duration(o.intervalMs),
+    base_ejection_time: duration(o.baseEjectionTimeMs),
+    max_ejection_percent: { value: o.maxEjectionPercent },
+  };
+}
+
+function http2Options(): Msg {
+  return {
+    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': any('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
+      explicit_http_config: { http2_protocol_options: {} },
+    }),
+  };
+}
+
+/** Upstream mTLS: present our identity, accept only the destination's exact SPIFFE ID (the SAN
+ * check whose absence was consul CVE-2021-32574). */
+function upstreamTls(tls: NonNullable<IrCluster['tls']>, kind: 'envoy' | 'grpc', identity: string): Msg {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: any('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', {
+      sni: tls.sni,
+      common_tls_context: { ...ownCertificate(kind, identity), ...validation(kind, [spiffeSanMatcher({ exact: tls.san })]) },
+    }),
+  };
+}
+
+const HEALTH = { healthy: 'HEALTHY', unhealthy: 'UNHEALTHY', draining: 'DRAINING' } as const;
+
+export function loadAssignment(e: IrEndpoints): Msg {
+  return {
+    cluster_name: e.name,
+    endpoints: e.localities.map((l) => ({
+      ...(l.zone ? { locality: { zone: l.zone } } : {}),
+      lb_endpoints: l.endpoints.map((ep) => ({
+        endpoint: { address: socketAddress(ep.address, ep.port) },
+        health_status: HEALTH[ep.health],
+      })),
+      // gRPC requires a locality weight; Envoy ignores it unless locality-weighted LB is on.
+      load_balancing_weight: { value: 1 },
+    })),
+  };
+}
+
+function staticCluster(name: string, address: string, port: number, http2: boolean, timeoutMs: number): Msg {
+  return {
+    name, type: 'STATIC', connect_timeout: duration(timeoutMs),
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, port) } }] }] },
+    ...(http2 ? { typed_extension_protocol_options: http2Options() } : {}),
+  };
+}
+
+export function localCluster(c: IrLocalCluster, timeoutMs: number): Msg {
+  return staticCluster(c.name, c.address, c.port, c.protocol === 'http2', timeoutMs);
+}
+
+export function adminCluster(timeoutMs: number): Msg {
+  return staticCluster(ADMIN_CLUSTER, '127.0.0.1', ADMIN_PORT, false, timeoutMs);
+}
+
+/** Connections to destinations outside the mesh keep their original destination address. */
+export function passthroughCluster(timeoutMs: number): Msg {
+  return { name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(timeoutMs) };
+}
+
+/** Tracing collector: STRICT_DNS so a hostname resolves; the collector speaks HTTP/2 for OTLP gRPC. */
+export function tracingCluster(t: NonNullable<IrObservability['tracing']>, timeoutMs: number): Msg {
+  return {
+    name: t.cluster, type: 'STRICT_DNS', connect_timeout: duration(timeoutMs),
+    load_assignment: { cluster_name: t.cluster, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(t.host, t.port) } }] }] },
+    ...(t.provider === 'opentelemetry' ? { typed_extension_protocol_options: http2Options() } : {}),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Small builders shared by the IR → Envoy stage. Output is protobufjs keepCase plain objects:
+ * snake_case fields, `Any` as `{ '@type': typeUrl, ...fields }`, Durations `{ seconds, nanos }`,
+ * enums by name. Everything here is mechanical: no decisions.
+ */
+import { typeUrlOf } from '../../../proto/index.js';
+import { GRPC_CERT_PROVIDER, TRUST_BUNDLE_SECRET } from '../names.js';
+
+export type Msg = Record<string, unknown>;
+
+export function any(fullName: string, fields: Msg): Msg {
+  return { '@type': typeUrlOf(fullName), ...fields };
+}
+
+export function duration(ms: number): Msg {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+}
+
+/** `FractionalPercent` out of a million, so fractional policy percentages survive. */
+export function fraction(percent: number): Msg {
+  return { numerator: Math.round(percent * 10_000), denominator: 'MILLION' };
+}
+
+/** Resources referenced by name arrive on the same ADS stream. */
+export const ADS: Msg = Object.freeze({ ads: {}, resource_api_version: 'V3' });
+
+export function socketAddress(address: string, port: number): Msg {
+  return { socket_address: { address, port_value: port } };
+}
+
+/** JSON access log to stdout; the field set is documented in docs/translation.md. */
+const ACCESS_LOG_FORMAT: Msg = Object.freeze({
+  start_time: '%START_TIME%', method: '%REQ(:METHOD)%', path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+  protocol: '%PROTOCOL%', response_code: '%RESPONSE_CODE%', response_flags: '%RESPONSE_FLAGS%',
+  bytes_received: '%BYTES_RECEIVED%', bytes_sent: '%BYTES_SENT%', duration_ms: '%DURATION%',
+  upstream_host: '%UPSTREAM_HOST%', upstream_cluster: '%UPSTREAM_CLUSTER%',
+  downstream_peer: '%DOWNSTREAM_PEER_URI_SAN%', authority: '%REQ(:AUTHORITY)%',
+  request_id: '%REQ(X-REQUEST-ID)%', route_name: '%ROUTE_NAME%',
+});
+
+export function accessLogs(enabled: boolean): Msg[] {
+  if (!enabled) return [];
+  return [{
+    name: 'envoy.access_loggers.stdout',
+    typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {
+      log_format: { json_format: structOf(ACCESS_LOG_FORMAT) },
+    }),
+  }];
+}
+
+/** A `google.protobuf.Struct` of strings: well-known types keep protobufjs' camelCase names. */
+export function structOf(fields: Msg): Msg {
+  const out: Msg = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = { stringValue: String(v) };
+  return { fields: out };
+}
+
+/** SDS secret references for Envoy: own certificate and the trust bundle, over ADS. */
+export function sdsCertificate(identity: string): Msg {
+  return { tls_certificate_sds_secret_configs: [{ name: identity, sds_config: ADS }] };
+}
+
+export function spiffeSanMatcher(match: { exact: string } | { prefix: string }): Msg {
+  return { san_type: 'URI', matcher: match };
+}
+
+/** Validation context: trust bundle over SDS (Envoy) or certificate provider (gRPC) plus SAN matchers. */
+export function validation(kind: 'envoy' | 'grpc', sans: readonly Msg[]): Msg {
+  if (kind === 'grpc') {
+    return { validation_context: { ca_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER }, match_subject_alt_names: sans.map((s) => s.matcher) } };
+  }
+  return {
+    combined_validation_context: {
+      default_validation_context: { match_typed_subject_alt_names: sans },
+      validation_context_sds_secret_config: { name: TRUST_BUNDLE_SECRET, sds_config: ADS },
+    },
+  };
+}
+
+/** Own certificate: SDS secret named by SPIFFE ID (Envoy) or the `default` provider (gRPC). */
+export function ownCertificate(kind: 'envoy' | 'grpc', identity: string): Msg {
+  return kind === 'grpc' ? { tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } } : sdsCertificate(identity);
+}
+
+export function stringMatch(m: { exact: string } | { prefix: string } | { regex: string }, ignoreCase = false): Msg {
+  const base: Msg = 'regex' in m ? { safe_regex: { regex: m.regex } } : { ...m };
+  return ignoreCase && !('regex' in m) ? { ...base, ignore_case: true } : base;
+}

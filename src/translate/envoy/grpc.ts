@@ -1,0 +1,54 @@
+/**
+ * IR → Listeners for proxyless gRPC (DESIGN.md §5). What grpc-js-xds accepts, from its validators
+ * (build/src/xds-resource-type/listener-resource-type.js):
+ * - client side: an `api_listener` holding an HCM with RDS over ADS; HTTP filters limited to
+ *   fault, RBAC and router, router last;
+ * - server side: filter chains of exactly one filter (the HCM), routes with
+ *   `non_forwarding_action`, TLS only through certificate-provider instances, no SDS, and no
+ *   `transport_protocol` matching, so mTLS `permissive` cannot be expressed (served as strict).
+ */
+import type { IrInbound, IrInboundChain, IrOutboundListener } from '../ir.js';
+import { GRPC_CERT_PROVIDER, grpcServerListenerName, inboundRouteName } from '../names.js';
+import { any, socketAddress, type Msg } from './common.js';
+import { hcm, outboundFilters } from './http-filters.js';
+import { httpRbac } from './rbac.js';
+
+export function apiListener(l: IrOutboundListener): Msg {
+  return { name: l.name, api_listener: { api_listener: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, grpc: true }) } };
+}
+
+/** One server listener per inbound HTTP port; TCP ports mean nothing to a gRPC server. */
+export function serverListeners(inbound: IrInbound, template: string): Msg[] {
+  return inbound.chains.filter((c) => c.protocol !== 'tcp').map((c) => ({
+    name: grpcServerListenerName(template, c.port),
+    address: socketAddress('0.0.0.0', c.port),
+    filter_chains: [{
+      name: c.name,
+      filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: serverHcm(c) }],
+      ...(inbound.mtls === 'disabled' ? {} : { transport_socket: serverTls() }),
+    }],
+  }));
+}
+
+function serverHcm(c: IrInboundChain): Msg {
+  const filters: Msg[] = httpRbac(c.authz).map((r) => ({ name: `envoy.filters.http.rbac.${r.suffix}`, typed_config: r.config }));
+  filters.push(...outboundFilters().slice(-1));
+  const routeConfig = {
+    name: inboundRouteName(c.port, c.service),
+    virtual_hosts: [{ name: c.name, domains: ['*'], routes: [{ name: c.name, match: { prefix: '/' }, non_forwarding_action: {} }] }],
+  };
+  return hcm({ statPrefix: c.name, filters, routeConfig, grpc: true });
+}
+
+function serverTls(): Msg {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: any('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
+      require_client_certificate: { value: true },
+      common_tls_context: {
+        tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER },
+        validation_context: { ca_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } },
+      },
+    }),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * HTTP filter chains and the HTTP connection manager. The order of filters is fixed here, in one
+ * commented place:
+ *
+ *   inbound:  RBAC → local rate limit → router
+ *     RBAC first so that denied requests never consume the bucket of legitimate callers.
+ *   outbound: fault → router
+ *     fault is always present (routes opt in with typed_per_filter_config), so adding a fault to
+ *     one route never changes the listener.
+ *   router is last: Envoy requires a terminal filter, and gRPC NACKs any other order
+ *   (grpc-js-xds listener-resource-type.js "router filter is before the end of the list").
+ *
+ * gRPC supports only fault, RBAC and router, so rate limiting is never sent to gRPC.
+ */
+import type { IrAuthz, IrObservability } from '../ir.js';
+import { ADS, accessLogs, any, duration, type Msg } from './common.js';
+import { httpRbac } from './rbac.js';
+
+export const FAULT_FILTER = 'envoy.filters.http.fault';
+const RBAC_FILTER = 'envoy.filters.http.rbac';
+const RATE_LIMIT_FILTER = 'envoy.filters.http.local_ratelimit';
+const ROUTER_FILTER = 'envoy.filters.http.router';
+
+const router: Msg = Object.freeze({ name: ROUTER_FILTER, typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
+const fault: Msg = Object.freeze({ name: FAULT_FILTER, typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
+
+export function outboundFilters(): Msg[] {
+  return [fault, router];
+}
+
+export function inboundFilters(authz: IrAuthz, rateLimit: { requestsPerSecond: number; burst: number } | undefined, statPrefix: string): Msg[] {
+  const out: Msg[] = httpRbac(authz).map((r) => ({ name: `${RBAC_FILTER}.${r.suffix}`, typed_config: r.config }));
+  if (rateLimit) out.push({ name: RATE_LIMIT_FILTER, typed_config: localRateLimit(rateLimit, statPrefix) });
+  out.push(router);
+  return out;
+}
+
+/** Token bucket: holds `burst` tokens, refilled with `requestsPerSecond` tokens every second. */
+function localRateLimit(r: { requestsPerSecond: number; burst: number }, statPrefix: string): Msg {
+  const pct = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: `${statPrefix}.rl` };
+  return any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+    stat_prefix: statPrefix,
+    token_bucket: { max_tokens: Math.max(r.burst, 1), tokens_per_fill: { value: Math.max(Math.round(r.requestsPerSecond), 1) }, fill_interval: duration(1000) },
+    filter_enabled: pct,
+    filter_enforced: pct,
+  });
+}
+
+export interface HcmOptions {
+  readonly statPrefix: string;
+  readonly filters: readonly Msg[];
+  readonly rds?: string;
+  readonly routeConfig?: Msg;
+  readonly observability?: IrObservability;
+  /** gRPC: only what the gRPC client reads. */
+  readonly grpc?: boolean;
+}
+
+/**
+ * The HCM. Path normalisation (docs/translation.md "Path normalisation"): RFC 3986 normalisation
+ * (`%2e`, `.`/`..` segments), merged slashes, and REJECT_REQUEST for escaped slashes (`%2F`,
+ * `%5C`) so RBAC and the application always see the same path (istio CVE-2021-31920).
+ */
+export function hcm(o: HcmOptions): Msg {
+  const base: Msg = {
+    stat_prefix: o.statPrefix,
+    http_filters: [...o.filters],
+    ...(o.rds ? { rds: { route_config_name: o.rds, config_source: ADS } } : { route_config: o.routeConfig }),
+  };
+  if (o.grpc) return any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', base);
+  return any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+    ...base,
+    codec_type: 'AUTO',
+    normalize_path: { value: true },
+    merge_slashes: true,
+    path_with_escaped_slashes_action: 'REJECT_REQUEST',
+    generate_request_id: { value: true },
+    request_id_extension: { typed_config: any('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', { pack_trace_reason: { value: true } }) },
+    access_log: accessLogs(o.observability?.accessLog ?? false),
+    ...(o.observability?.tracing ? { tracing: tracing(o.observability.tracing) } : {}),
+  });
+}
+
+function tracing(t: NonNullable<IrObservability['tracing']>): Msg {
+  const provider = t.provider === 'opentelemetry'
+    ? { name: 'envoy.tracers.opentelemetry', typed_config: any('envoy.config.trace.v3.OpenTelemetryConfig', { grpc_service: { envoy_grpc: { cluster_name: t.cluster } } }) }
+    : { name: 'envoy.tracers.zipkin', typed_config: any('envoy.config.trace.v3.ZipkinConfig', { collector_cluster: t.cluster, collector_endpoint: '/api/v2/spans', collector_endpoint_version: 'HTTP_JSON' }) };
+  return { provider, random_sampling: { value: t.samplingPercent } };
+}

@@ -1,0 +1,116 @@
+/**
+ * IR → Envoy `Listener`s of a sidecar: per-port outbound listeners, the iptables virtual
+ * listener, the Prometheus stats listener and the inbound mTLS listener.
+ */
+import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener } from '../ir.js';
+import { ADMIN_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
+  VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, inboundRouteName } from '../names.js';
+import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher, type Msg } from './common.js';
+import { hcm, inboundFilters, outboundFilters } from './http-filters.js';
+import { networkRbac } from './rbac.js';
+
+const HCM_NAME = 'envoy.filters.network.http_connection_manager';
+const ORIGINAL_DST: Msg = Object.freeze({ name: 'envoy.filters.listener.original_dst', typed_config: any('envoy.extensions.filters.listener.original_dst.v3.OriginalDst', {}) });
+const TLS_INSPECTOR: Msg = Object.freeze({ name: 'envoy.filters.listener.tls_inspector', typed_config: any('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector', {}) });
+
+function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Msg {
+  return {
+    name: 'envoy.filters.network.tcp_proxy',
+    typed_config: any('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', { stat_prefix: statPrefix, cluster, access_log: accessLogs(obs.accessLog) }),
+  };
+}
+
+export function outboundListener(l: IrOutboundListener, obs: IrObservability): Msg {
+  const filter = l.protocol === 'http'
+    ? { name: HCM_NAME, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) }
+    : tcpProxy(l.name, l.cluster!, obs);
+  return {
+    name: l.name,
+    address: socketAddress(l.address, l.port),
+    traffic_direction: 'OUTBOUND',
+    ...(l.bind ? {} : { bind_to_port: { value: false } }),
+    filter_chains: [{ filters: [filter] }],
+  };
+}
+
+/** iptables redirects every outbound connection here; `use_original_dst` hands it to the per-port
+ * listener of its original port, and anything else goes to the passthrough cluster. */
+export function virtualOutboundListener(obs: IrObservability): Msg {
+  return {
+    name: VIRTUAL_OUTBOUND_LISTENER,
+    address: socketAddress('0.0.0.0', VIRTUAL_OUTBOUND_PORT),
+    traffic_direction: 'OUTBOUND',
+    use_original_dst: { value: true },
+    listener_filters: [ORIGINAL_DST],
+    default_filter_chain: { filters: [tcpProxy(VIRTUAL_OUTBOUND_LISTENER, PASSTHROUGH_CLUSTER, obs)] },
+  };
+}
+
+/** Port 15090 serves `/stats/prometheus` from Envoy's admin interface (static `envoy-admin`
+ * cluster) so scrapers never reach the rest of the admin API. */
+export function statsListener(): Msg {
+  const routeConfig = {
+    name: STATS_LISTENER,
+    virtual_hosts: [{ name: STATS_LISTENER, domains: ['*'], routes: [{ match: { path: '/stats/prometheus' }, route: { cluster: ADMIN_CLUSTER } }] }],
+  };
+  return {
+    name: STATS_LISTENER,
+    address: socketAddress('0.0.0.0', STATS_PORT),
+    filter_chains: [{ filters: [{ name: HCM_NAME, typed_config: hcm({ statPrefix: 'prometheus_stats', filters: [...outboundFilters().slice(-1)], routeConfig }) }] }],
+  };
+}
+
+export function inboundListener(inbound: IrInbound, identity: string, obs: IrObservability): Msg {
+  const permissive = inbound.mtls === 'permissive';
+  return {
+    name: INBOUND_LISTENER,
+    address: socketAddress('0.0.0.0', INBOUND_PORT),
+    traffic_direction: 'INBOUND',
+    listener_filters: permissive ? [ORIGINAL_DST, TLS_INSPECTOR] : [ORIGINAL_DST],
+    filter_chains: inbound.chains.flatMap((c) => chainsOf(c, inbound, identity, obs)),
+  };
+}
+
+/** strict: TLS only; permissive: a TLS chain and a plaintext chain told apart by the TLS
+ * inspector; disabled: plaintext only. */
+function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: IrObservability): Msg[] {
+  const filters = chainFilters(c, obs);
+  const tls = { filter_chain_match: { destination_port: { value: c.port }, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'tls' } : {}) },
+    filters, transport_socket: downstreamTls(inbound.trustDomain, identity, c.protocol), name: `${c.name}|tls` };
+  const plain = { filter_chain_match: { destination_port: { value: c.port }, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'raw_buffer' } : {}) },
+    filters, name: `${c.name}|plaintext` };
+  if (inbound.mtls === 'strict') return [tls];
+  if (inbound.mtls === 'disabled') return [plain];
+  return [tls, plain];
+}
+
+function chainFilters(c: IrInboundChain, obs: IrObservability): Msg[] {
+  if (c.protocol === 'tcp') {
+    const rbac = networkRbac(c.authz, c.name).map((r) => ({ name: `envoy.filters.network.rbac.${r.suffix}`, typed_config: r.config }));
+    return [...rbac, tcpProxy(c.name, c.cluster, obs)];
+  }
+  const routeConfig = {
+    name: inboundRouteName(c.port, c.service),
+    virtual_hosts: [{ name: c.name, domains: ['*'], routes: [{ name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } }] }],
+  };
+  return [{ name: HCM_NAME, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name), routeConfig, observability: obs }) }];
+}
+
+/** Server side of mesh mTLS: our SVID over SDS, a client certificate required and chained to the
+ * trust bundle, and its URI SAN inside our trust domain. Per-caller checks are RBAC's job. */
+function downstreamTls(trustDomain: string, identity: string, protocol: IrInboundChain['protocol']): Msg {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: any('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
+      require_client_certificate: { value: true },
+      common_tls_context: {
+        ...sdsCertificate(identity),
+        combined_validation_context: {
+          default_validation_context: { match_typed_subject_alt_names: [spiffeSanMatcher({ prefix: `spiffe://${trustDomain}/` })] },
+          validation_context_sds_secret_config: { name: TRUST_BUNDLE_SECRET, sds_config: ADS },
+        },
+        ...(protocol === 'tcp' ? {} : { alpn_protocols: ['h2', 'http/1.1'] }),
+      },
+    }),
+  };
+}

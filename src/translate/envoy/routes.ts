@@ -1,0 +1,98 @@
+/**
+ * IR → Envoy `RouteConfiguration`. Route order is the IR's match order (first match wins).
+ * Fault injection is per route (`typed_per_filter_config` keyed by the fault filter's name); the
+ * fault filter itself is always in the HCM chain (http-filters.ts) and does nothing without it.
+ */
+import type { IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteConfig, IrStringMatch, IrVirtualHost } from '../ir.js';
+import { any, duration, fraction, stringMatch, type Msg } from './common.js';
+import { FAULT_FILTER } from './http-filters.js';
+
+export function routeConfiguration(rc: IrRouteConfig): Msg {
+  return { name: rc.name, virtual_hosts: rc.virtualHosts.map(virtualHost) };
+}
+
+export function virtualHost(v: IrVirtualHost): Msg {
+  return { name: v.name, domains: [...v.domains], routes: v.routes.map(route) };
+}
+
+function route(r: IrRoute): Msg {
+  const out: Msg = { name: r.name, match: match(r) };
+  if (r.action.kind === 'redirect') out.redirect = redirect(r.action);
+  else out.route = forward(r.action);
+  if (r.fault) out.typed_per_filter_config = { [FAULT_FILTER]: fault(r.fault) };
+  addRewrites(out, 'request', r.requestHeaders);
+  addRewrites(out, 'response', r.responseHeaders);
+  return out;
+}
+
+function match(r: IrRoute): Msg {
+  const p = r.match.path;
+  const out: Msg = 'regex' in p ? { safe_regex: { regex: p.regex } } : 'exact' in p ? { path: p.exact } : { prefix: p.prefix };
+  if (r.match.headers.length) out.headers = r.match.headers.map((h) => ({ name: h.name, ...headerMatch(h.match) }));
+  if (r.match.query.length) out.query_parameters = r.match.query.map((q) => ({ name: q.name, ...queryMatch(q.match) }));
+  return out;
+}
+
+function headerMatch(m: IrStringMatch): Msg {
+  return 'present' in m ? { present_match: m.present } : { string_match: stringMatch(m) };
+}
+
+function queryMatch(m: IrStringMatch): Msg {
+  return 'present' in m ? { present_match: m.present } : { string_match: stringMatch(m) };
+}
+
+function forward(f: IrForward): Msg {
+  const out: Msg = f.clusters.length === 1
+    ? { cluster: f.clusters[0]!.cluster }
+    : { weighted_clusters: { clusters: f.clusters.map((c) => ({ name: c.cluster, weight: { value: c.weight } })) } };
+  out.timeout = duration(f.timeoutMs);
+  if (f.retries) out.retry_policy = retryPolicy(f.retries);
+  if (f.mirror) {
+    out.request_mirror_policies = [{ cluster: f.mirror.cluster, runtime_fraction: { default_value: fraction(f.mirror.percent) } }];
+  }
+  if (f.hashOn) out.hash_policy = ['header' in f.hashOn ? { header: { header_name: f.hashOn.header } } : { connection_properties: { source_ip: true } }];
+  return out;
+}
+
+function retryPolicy(r: NonNullable<IrForward['retries']>): Msg {
+  return {
+    retry_on: r.on.join(','),
+    num_retries: { value: r.attempts },
+    ...(r.perTryTimeoutMs !== undefined ? { per_try_timeout: duration(r.perTryTimeoutMs) } : {}),
+    ...(r.backoff ? { retry_back_off: {
+      base_interval: duration(r.backoff.baseIntervalMs),
+      ...(r.backoff.maxIntervalMs !== undefined ? { max_interval: duration(r.backoff.maxIntervalMs) } : {}),
+    } } : {}),
+  };
+}
+
+const REDIRECT_CODE = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' } as const;
+
+function redirect(r: IrRedirect): Msg {
+  return {
+    ...(r.host ? { host_redirect: r.host } : {}),
+    ...(r.path ? { path_redirect: r.path } : {}),
+    ...(r.scheme ? { scheme_redirect: r.scheme } : {}),
+    response_code: REDIRECT_CODE[r.code],
+  };
+}
+
+function fault(f: NonNullable<IrRoute['fault']>): Msg {
+  const cfg: Msg = {};
+  if (f.delay) cfg.delay = { fixed_delay: duration(f.delay.fixedMs), percentage: fraction(f.delay.percent) };
+  if (f.abort) {
+    cfg.abort = {
+      ...(f.abort.grpcStatus !== undefined ? { grpc_status: f.abort.grpcStatus } : { http_status: f.abort.httpStatus ?? 503 }),
+      percentage: fraction(f.abort.percent),
+    };
+  }
+  return any('envoy.extensions.filters.http.fault.v3.HTTPFault', cfg);
+}
+
+function addRewrites(out: Msg, dir: 'request' | 'response', h: IrHeaderRewrite | undefined): void {
+  if (!h) return;
+  if (h.add.length) {
+    out[`${dir}_headers_to_add`] = h.add.map((a) => ({ header: { key: a.name, value: a.value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+  }
+  if (h.remove.length) out[`${dir}_headers_to_remove`] = [...h.remove];
+}

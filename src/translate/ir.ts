@@ -1,0 +1,186 @@
+/**
+ * The intermediate representation: everything weft decided for one proxy, with no Envoy types.
+ *
+ * Contract: plain, readonly, JSON-serialisable data (no Maps, no class instances); every list is
+ * sorted deterministically (by `name` unless stated); names are the final xDS resource names from
+ * names.ts. IR values may be shared between proxies and model versions through the
+ * TranslationCache, so they are never mutated after construction. Cross-references are checked by
+ * `validateIr` (ir-validate.ts). Durations are milliseconds, percentages 0–100.
+ */
+import type { LoadBalancer, MtlsMode, SourceRef, EndpointHealth } from '../model/index.js';
+
+export type IrProtocol = 'http' | 'http2' | 'tcp';
+
+export interface IrUpstreamTls {
+  /** SNI sent to the destination: its hostname. */
+  readonly sni: string;
+  /** The destination's SPIFFE ID; the server certificate must carry exactly this URI SAN. */
+  readonly san: string;
+}
+
+export interface IrCluster {
+  readonly name: string;
+  readonly service: string;
+  readonly port: number;
+  readonly subset?: string;
+  readonly protocol: IrProtocol;
+  readonly lb: LoadBalancer;
+  readonly connectTimeoutMs: number;
+  readonly circuitBreaker?: {
+    readonly maxConnections?: number; readonly maxPendingRequests?: number;
+    readonly maxRequests?: number; readonly maxRetries?: number;
+  };
+  readonly outlier?: {
+    readonly consecutive5xx: number; readonly intervalMs: number;
+    readonly baseEjectionTimeMs: number; readonly maxEjectionPercent: number;
+  };
+  /** Absent when mesh mTLS is disabled. */
+  readonly tls?: IrUpstreamTls;
+  readonly source?: SourceRef;
+}
+
+export interface IrEndpoint { readonly address: string; readonly port: number; readonly health: EndpointHealth }
+export interface IrLocality { readonly zone: string; readonly endpoints: readonly IrEndpoint[] }
+/** Endpoints of one EDS cluster; `name` equals the cluster's name. Localities sorted by zone. */
+export interface IrEndpoints { readonly name: string; readonly localities: readonly IrLocality[] }
+
+export type IrStringMatch =
+  | { readonly exact: string } | { readonly prefix: string }
+  | { readonly regex: string } | { readonly present: boolean };
+
+export interface IrRouteMatch {
+  readonly path: { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
+  /** Sorted by name; `:method` carries method matches. */
+  readonly headers: readonly { readonly name: string; readonly match: IrStringMatch }[];
+  readonly query: readonly { readonly name: string; readonly match: IrStringMatch }[];
+}
+
+export interface IrWeightedCluster { readonly cluster: string; readonly weight: number }
+
+export interface IrForward {
+  readonly kind: 'forward';
+  readonly clusters: readonly IrWeightedCluster[];
+  readonly timeoutMs: number;
+  readonly retries?: {
+    readonly attempts: number; readonly on: readonly string[]; readonly perTryTimeoutMs?: number;
+    readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };
+  };
+  readonly mirror?: { readonly cluster: string; readonly percent: number };
+  readonly hashOn?: { readonly header: string } | { readonly sourceIp: true };
+}
+
+export interface IrRedirect {
+  readonly kind: 'redirect';
+  readonly host?: string; readonly path?: string; readonly scheme?: 'http' | 'https';
+  readonly code: 301 | 302 | 303 | 307 | 308;
+}
+
+export interface IrHeaderRewrite {
+  readonly add: readonly { readonly name: string; readonly value: string }[];
+  readonly remove: readonly string[];
+}
+
+export interface IrRoute {
+  /** `<virtual host>/<index>`: unique within a route configuration, stable in match order. */
+  readonly name: string;
+  readonly match: IrRouteMatch;
+  readonly action: IrForward | IrRedirect;
+  readonly fault?: {
+    readonly delay?: { readonly fixedMs: number; readonly percent: number };
+    readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: number; readonly percent: number };
+  };
+  readonly requestHeaders?: IrHeaderRewrite;
+  readonly responseHeaders?: IrHeaderRewrite;
+  readonly source?: SourceRef;
+}
+
+/** Routes stay in match order (first match wins), not sorted. Domains sorted. */
+export interface IrVirtualHost {
+  readonly name: string;
+  readonly service: string;
+  readonly domains: readonly string[];
+  readonly routes: readonly IrRoute[];
+}
+
+export interface IrRouteConfig { readonly name: string; readonly virtualHosts: readonly IrVirtualHost[] }
+
+export interface IrOutboundListener {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** false for iptables per-port listeners, which only receive hand-offs from the virtual listener. */
+  readonly bind: boolean;
+  readonly protocol: 'http' | 'tcp';
+  /** HTTP: the RDS name. */
+  readonly routeConfig?: string;
+  /** TCP: the destination cluster. */
+  readonly cluster?: string;
+  /** gRPC API listener (no socket; `address` is the dialled hostname). */
+  readonly api?: boolean;
+}
+
+export type IrPrincipal =
+  | { readonly any: true }
+  | { readonly identityExact: string }
+  | { readonly identityPrefix: string };
+
+export interface IrPermission {
+  readonly methods: readonly string[];
+  readonly paths: readonly ({ readonly exact: string } | { readonly prefix: string })[];
+}
+
+/** One access rule: any principal (OR) and, when `permission` is set, that permission (AND). */
+export interface IrAccessRule {
+  readonly name: string;
+  readonly principals: readonly IrPrincipal[];
+  readonly permission?: IrPermission;
+  readonly source?: SourceRef;
+}
+
+/**
+ * Authorization of one inbound port. Deny rules are evaluated first; a request matching any
+ * is refused. Then, if `allow` is defined, a request must match one of its rules; if it is
+ * undefined (no allow policy for the service) every caller that passed mTLS is admitted.
+ */
+export interface IrAuthz { readonly deny: readonly IrAccessRule[]; readonly allow?: readonly IrAccessRule[] }
+
+export interface IrInboundChain {
+  /** `inbound|<targetPort>|<service>`; also the local cluster name. */
+  readonly name: string;
+  readonly service: string;
+  /** The workload port (the connection's original destination port). */
+  readonly port: number;
+  readonly protocol: IrProtocol;
+  readonly cluster: string;
+  readonly authz: IrAuthz;
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+}
+
+export interface IrInbound {
+  readonly mtls: MtlsMode;
+  readonly trustDomain: string;
+  readonly chains: readonly IrInboundChain[];
+}
+
+export interface IrLocalCluster { readonly name: string; readonly address: string; readonly port: number; readonly protocol: IrProtocol }
+
+export interface IrObservability {
+  readonly accessLog: boolean;
+  readonly tracing?: { readonly provider: 'opentelemetry' | 'zipkin'; readonly cluster: string;
+    readonly host: string; readonly port: number; readonly samplingPercent: number };
+}
+
+/** Everything one proxy receives, before it becomes Envoy messages. */
+export interface ProxyIr {
+  readonly proxy: { readonly id: string; readonly kind: 'envoy' | 'grpc'; readonly identity: string;
+    readonly interception: 'iptables' | 'explicit'; readonly serverListenerTemplate?: string };
+  readonly clusters: readonly IrCluster[];
+  readonly endpoints: readonly IrEndpoints[];
+  readonly localClusters: readonly IrLocalCluster[];
+  readonly routeConfigs: readonly IrRouteConfig[];
+  readonly outbound: readonly IrOutboundListener[];
+  readonly inbound: IrInbound;
+  readonly observability: IrObservability;
+  /** SDS secret names the proxy needs (empty for gRPC, which uses certificate providers). */
+  readonly secrets: readonly string[];
+}

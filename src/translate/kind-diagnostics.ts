@@ -1,0 +1,31 @@
+/**
+ * Warnings about policy that a proxy kind cannot carry out as written (WEFT4104/WEFT4107).
+ * The translation still proceeds with the documented fallback; the operator learns about it.
+ */
+import type { Diagnostic } from '../model/index.js';
+import type { ProxyIr } from './ir.js';
+
+export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
+  if (ir.proxy.kind !== 'grpc') return [];
+  const out: Diagnostic[] = [];
+  const warned = new Set<string>();
+  for (const c of ir.clusters) {
+    if ((c.lb === 'least-request' || c.lb === 'random') && !warned.has(c.service)) {
+      warned.add(c.service);
+      out.push(warn('WEFT4104', `gRPC clients support only round-robin and ring-hash; ${c.service} uses round-robin`, 'loadBalancer', c.source));
+    }
+  }
+  const http = ir.inbound.chains.filter((c) => c.protocol !== 'tcp');
+  if (http.length && ir.inbound.mtls === 'permissive') {
+    out.push(warn('WEFT4104', 'gRPC servers cannot accept TLS and plaintext on one port; mtls permissive is served as strict', 'mtls'));
+  }
+  if (http.some((c) => c.rateLimit)) out.push(warn('WEFT4104', 'gRPC servers have no local rate limit filter; rateLimit ignored', 'rateLimit'));
+  if (http.length && !ir.proxy.serverListenerTemplate) {
+    out.push(warn('WEFT4107', `gRPC proxy ${ir.proxy.id} serves services but has no server_listener_resource_name_template`, 'proxy.serverListenerTemplate'));
+  }
+  return out;
+}
+
+function warn(code: string, message: string, path: string, source?: Diagnostic['source']): Diagnostic {
+  return { code, severity: 'warning', message, path, ...(source ? { source } : {}) };
+}

@@ -1,0 +1,86 @@
+/**
+ * Every xDS resource name weft emits is formed here, and nowhere else (DESIGN.md §4).
+ * The scheme is documented in docs/translation.md; tests and the admin API rely on it.
+ *
+ * Names are plain strings with `|` separators; `|` never occurs in hostnames, subset names
+ * (DNS labels) or service keys, so names can be split back into parts (`parseClusterName`).
+ */
+
+/** EDS cluster of (service port, subset): `outbound|9080|v2|reviews.default.svc.cluster.local`.
+ * The whole service (no subset) has an empty subset segment: `outbound|9080||reviews...`. */
+export function outboundClusterName(port: number, subset: string | undefined, hostname: string): string {
+  return `outbound|${port}|${subset ?? ''}|${hostname}`;
+}
+
+/** Splits an outbound cluster name; undefined when the name is not one. */
+export function parseClusterName(name: string): { port: number; subset?: string; hostname: string } | undefined {
+  const parts = name.split('|');
+  if (parts.length !== 4 || parts[0] !== 'outbound') return undefined;
+  const port = Number(parts[1]);
+  if (!Number.isInteger(port)) return undefined;
+  return parts[2] ? { port, subset: parts[2], hostname: parts[3]! } : { port, hostname: parts[3]! };
+}
+
+/** The local (application) cluster behind an inbound filter chain: `inbound|9080|reviews.default`. */
+export function inboundClusterName(port: number, serviceKey: string): string {
+  return `inbound|${port}|${serviceKey}`;
+}
+
+/** Route configuration shared by every HTTP service on one outbound port: `outbound|9080`. */
+export function outboundRouteName(port: number): string {
+  return `outbound|${port}`;
+}
+
+/** Inline route configuration of one inbound filter chain: `inbound|9080|reviews.default`. */
+export function inboundRouteName(port: number, serviceKey: string): string {
+  return `inbound|${port}|${serviceKey}`;
+}
+
+/** Per-port outbound listener: `0.0.0.0_9080` (iptables, not bound) or `127.0.0.1_9080` (explicit). */
+export function outboundListenerName(address: string, port: number): string {
+  return `${address}_${port}`;
+}
+
+/** The iptables catch-all listener that hands connections to per-port listeners. */
+export const VIRTUAL_OUTBOUND_LISTENER = 'outbound|15001';
+export const VIRTUAL_OUTBOUND_PORT = 15001;
+/** The inbound (server side) listener. */
+export const INBOUND_LISTENER = 'inbound|15006';
+export const INBOUND_PORT = 15006;
+/** The Prometheus scrape listener and its route configuration. */
+export const STATS_LISTENER = 'prometheus|15090';
+export const STATS_PORT = 15090;
+/** Static cluster pointing at Envoy's own admin interface (bootstrap: 127.0.0.1:15000). */
+export const ADMIN_CLUSTER = 'envoy-admin';
+export const ADMIN_PORT = 15000;
+/** ORIGINAL_DST cluster for traffic to destinations outside the mesh. */
+export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
+/** Secret name of the trust bundle (DESIGN.md §4). The proxy's own secret is its SPIFFE ID. */
+export const TRUST_BUNDLE_SECRET = 'trust-bundle';
+/** gRPC certificate-provider instance name expected in the gRPC bootstrap. */
+export const GRPC_CERT_PROVIDER = 'default';
+
+/** Cluster for the tracing collector: `tracing|zipkin|collector.observability:9411`. */
+export function tracingClusterName(provider: string, address: string): string {
+  return `tracing|${provider}|${address}`;
+}
+
+/** Virtual host of one service in a route configuration: `reviews.default.svc.cluster.local:9080`. */
+export function virtualHostName(hostname: string, port: number): string {
+  return `${hostname}:${port}`;
+}
+
+/** gRPC API listener: exactly the target a client dials, `xds:///<hostname>:<port>` minus scheme. */
+export function grpcApiListenerName(hostname: string, port: number): string {
+  return `${hostname}:${port}`;
+}
+
+/** gRPC server listener: the bootstrap template with `%s` replaced by `0.0.0.0:<port>`. */
+export function grpcServerListenerName(template: string, port: number): string {
+  return template.replaceAll('%s', `0.0.0.0:${port}`);
+}
+
+/** SPIFFE ID of a service account in a trust domain. */
+export function spiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}

@@ -72,7 +72,8 @@ export function loadAssignment(e: IrEndpoints): Msg {
   return {
     cluster_name: e.name,
     endpoints: e.localities.map((l) => ({
-      ...(l.zone ? { locality: { zone: l.zone } } : {}),
+      // Always present: gRPC rejects an unset locality, Envoy treats {} as the default locality.
+      locality: l.zone ? { zone: l.zone } : {},
       lb_endpoints: l.endpoints.map((ep) => ({
         endpoint: { address: socketAddress(ep.address, ep.port) },
         health_status: HEALTH[ep.health],

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { messageType } from '../../proto/index.js';
+import { TypeUrl, messageNameOf } from '../../proto/type-urls.js';
+import type { MeshModel, Service } from '../../src/model/index.js';
+import { TranslationCache, translate } from '../../src/translate/index.js';
+import { loadCase } from './fixture.js';
+
+const dir = path.resolve(import.meta.dirname, '../../testdata/translate');
+const load = (name: string) => loadCase(path.join(dir, `${name}.in.yaml`));
+
+function withService(model: MeshModel, service: Service): MeshModel {
+  const services = new Map(model.registry.services);
+  services.set(service.key, service);
+  return { ...model, registry: { version: 'v2', services } };
+}
+
+const byName = (r: ReturnType<typeof translate>, type: string, name: string) =>
+  r.resources.get(type as never)!.find((x) => x.name === name)?.message;
+
+describe('translation cache', () => {
+  it('returns the same cluster and endpoints objects to two proxies that reach the same service', () => {
+    const { model, proxy } = load('bookinfo');
+    const cache = new TranslationCache();
+    const a = translate({ model, proxy, cache });
+    const b = translate({ model, proxy: { ...proxy, id: 'productpage-2' }, cache });
+    const name = 'outbound|9080|v2|reviews.default.svc.cluster.local';
+    expect(byName(b, TypeUrl.Cluster, name)).toBe(byName(a, TypeUrl.Cluster, name));
+    expect(byName(b, TypeUrl.ClusterLoadAssignment, name)).toBe(byName(a, TypeUrl.ClusterLoadAssignment, name));
+    expect(byName(b, TypeUrl.RouteConfiguration, 'outbound|9080')).toBe(byName(a, TypeUrl.RouteConfiguration, 'outbound|9080'));
+  });
+
+  it('keeps unchanged services identical and rebuilds only the changed one across model versions', () => {
+    const { model, proxy } = load('bookinfo');
+    const cache = new TranslationCache();
+    const before = translate({ model, proxy, cache });
+    const reviews = model.registry.services.get('reviews.default')!;
+    const next = withService(model, { ...reviews, endpoints: [...reviews.endpoints, { address: '10.0.1.9', labels: { version: 'v1' }, health: 'healthy' }] });
+    const after = translate({ model: next, proxy, cache });
+    const ratings = 'outbound|9090||ratings.default.svc.cluster.local';
+    expect(byName(after, TypeUrl.ClusterLoadAssignment, ratings)).toBe(byName(before, TypeUrl.ClusterLoadAssignment, ratings));
+    const v1 = 'outbound|9080|v1|reviews.default.svc.cluster.local';
+    expect(byName(after, TypeUrl.ClusterLoadAssignment, v1)).not.toBe(byName(before, TypeUrl.ClusterLoadAssignment, v1));
+    expect(JSON.stringify(byName(after, TypeUrl.ClusterLoadAssignment, v1))).toContain('10.0.1.9');
+  });
+
+  it('returns the whole previous result when nothing the proxy depends on changed', () => {
+    const { model, proxy } = load('bookinfo');
+    const cache = new TranslationCache();
+    const first = translate({ model, proxy, cache });
+    const hidden = model.registry.services.get('hidden.other')!;
+    const next = withService(model, { ...hidden, endpoints: [] });
+    expect(translate({ model: next, proxy, cache })).toBe(first);
+  });
+});
+
+describe('generated resources', () => {
+  for (const name of ['bookinfo', 'explicit-collision', 'permissive', 'grpc-proxyless']) {
+    it(`${name}: every resource encodes with Envoy's protos and decodes to the same names`, () => {
+      const { model, proxy } = load(name);
+      const result = translate({ model, proxy, cache: new TranslationCache() });
+      for (const [typeUrl, list] of result.resources) {
+        const type = messageType(messageNameOf(typeUrl));
+        const names = list.map((r) => r.name);
+        expect(new Set(names).size).toBe(names.length);
+        expect([...names].sort()).toEqual(names);
+        for (const r of list) {
+          const bytes = type.encode(type.fromObject(r.message)).finish();
+          const back = type.toObject(type.decode(bytes)) as { name?: string; cluster_name?: string };
+          expect(back.name ?? back.cluster_name).toBe(r.name);
+        }
+      }
+      expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    });
+  }
+});

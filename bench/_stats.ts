@@ -45,7 +45,7 @@ function fetchGc(): (() => void) | undefined {
 }
 
 export function rssMb(): number {
-  return process.memoryUsage().rss / (1024 * 1024);
+  return process.memoryUsage.rss() / (1024 * 1024);
 }
 
 

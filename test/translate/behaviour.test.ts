@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TranslationCache, translate } from '../../src/translate/index.js';
+import { loadCase } from './fixture.js';
+import { inbound, outbound } from './simulate.js';
+
+const run = (name: string) => {
+  const { model, proxy } = loadCase(path.resolve(import.meta.dirname, `../../testdata/translate/${name}.in.yaml`));
+  return translate({ model, proxy, cache: new TranslationCache() });
+};
+const bookinfo = run('bookinfo');
+const REVIEWS = 'reviews.default.svc.cluster.local';
+const cluster = (subset: string, port = 9080, host = REVIEWS) => ({ kind: 'cluster', cluster: `outbound|${port}|${subset}|${host}` });
+
+describe('outbound requests land on the cluster the policy names', () => {
+  it('sends the tester header to the v2 subset', () => {
+    expect(outbound(bookinfo, 9080, { host: REVIEWS, path: '/reviews/1', headers: { 'x-user': 'tester' } })).toMatchObject(cluster('v2'));
+  });
+  it('redirects GET /old but not POST /old', () => {
+    expect(outbound(bookinfo, 9080, { host: 'reviews', path: '/old/page', method: 'GET' })).toMatchObject({ kind: 'redirect', to: { path_redirect: '/new' } });
+    expect(outbound(bookinfo, 9080, { host: 'reviews', path: '/old/page', method: 'POST' })).toMatchObject({ kind: 'cluster', weighted: [cluster('v1').cluster, cluster('v2').cluster] });
+  });
+  it('matches the regex path only with the debug query parameter and an allowed method', () => {
+    expect(outbound(bookinfo, 9080, { host: REVIEWS, path: '/api/v2/x?debug=1', method: 'POST' })).toMatchObject(cluster('v1'));
+    expect(outbound(bookinfo, 9080, { host: REVIEWS, path: '/api/v2/x?debug=1', method: 'DELETE' })).toMatchObject({ weighted: expect.any(Array) });
+    expect(outbound(bookinfo, 9080, { host: REVIEWS, path: '/api/v2/x', method: 'GET' })).toMatchObject({ weighted: expect.any(Array) });
+  });
+  it('resolves short names, namespace names, ports and upper-case hosts to the same service', () => {
+    for (const host of ['reviews', 'reviews:9080', 'reviews.default', 'reviews.default.svc:9080', 'REVIEWS.Default.svc.cluster.local']) {
+      expect(outbound(bookinfo, 9080, { host, path: '/', headers: { 'x-user': 'tester' } })).toMatchObject(cluster('v2'));
+    }
+  });
+  it('does not route to a service outside the proxy namespace reach', () => {
+    expect(outbound(bookinfo, 9080, { host: 'hidden.other.svc.cluster.local', path: '/' })).toEqual({ kind: 'not-found' });
+  });
+  it('proxies TCP ports straight to the service cluster', () => {
+    expect(outbound(bookinfo, 3306, { path: '' })).toEqual({ kind: 'tcp', cluster: 'outbound|3306||mysql.default.svc.cluster.local' });
+  });
+  it('sends ring-hash services with a header hash policy', () => {
+    expect(outbound(bookinfo, 9090, { host: 'ratings', path: '/ratings.Ratings/Get' })).toMatchObject(cluster('', 9090, 'ratings.default.svc.cluster.local'));
+  });
+});
+
+const TD = 'spiffe://cluster.local';
+const gateway = `${TD}/ns/ingress/sa/gateway`;
+const neighbour = `${TD}/ns/default/sa/reviews`;
+const mtls = (peer: string) => ({ port: 9080, tls: true, peer });
+const LOCAL = { kind: 'cluster', cluster: 'inbound|9080|productpage.default' };
+
+describe('inbound authorization', () => {
+  it('admits the gateway for GET on an allowed path and the own namespace for anything', () => {
+    expect(inbound(bookinfo, mtls(gateway), { path: '/productpage', method: 'GET' })).toEqual(LOCAL);
+    expect(inbound(bookinfo, mtls(gateway), { path: '/static/app.js', method: 'GET' })).toEqual(LOCAL);
+    expect(inbound(bookinfo, mtls(neighbour), { path: '/api/anything', method: 'DELETE' })).toEqual(LOCAL);
+  });
+  it('refuses the gateway for other methods, paths, and a lower-case method', () => {
+    expect(inbound(bookinfo, mtls(gateway), { path: '/productpage', method: 'POST' })).toMatchObject({ kind: 'denied' });
+    expect(inbound(bookinfo, mtls(gateway), { path: '/reviews', method: 'GET' })).toMatchObject({ kind: 'denied' });
+    expect(inbound(bookinfo, mtls(gateway), { path: '/productpage', method: 'get' })).toMatchObject({ kind: 'denied' });
+  });
+  it('evaluates deny before allow: an allowed namespace is still denied /admin/*', () => {
+    expect(inbound(bookinfo, mtls(neighbour), { path: '/admin/users' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.deny' });
+    expect(inbound(bookinfo, mtls(`${TD}/ns/untrusted/sa/x`), { path: '/productpage' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.deny' });
+  });
+  it('defeats path bypass attempts of the deny rule (//, %2e, %61, %2F, case, query)', () => {
+    for (const p of ['//admin/users', '/static/../admin/users', '/static/%2e%2e/admin/users', '/%61dmin/users', '/./admin/users', '/ADMIN/users', '/admin/users?x=/ok']) {
+      expect(inbound(bookinfo, mtls(neighbour), { path: p }), p).toMatchObject({ kind: 'denied' });
+    }
+    expect(inbound(bookinfo, mtls(neighbour), { path: '/admin%2Fusers' })).toEqual({ kind: 'rejected', status: 400 });
+    expect(inbound(bookinfo, mtls(neighbour), { path: '/admin%5cusers' })).toEqual({ kind: 'rejected', status: 400 });
+  });
+  it('carries the normalisation settings that the bypass defence relies on', () => {
+    const l = bookinfo.resources.get('type.googleapis.com/envoy.config.listener.v3.Listener' as never)!.find((x) => x.name === 'inbound|15006')!;
+    const hcm = (l.message as any).filter_chains[0].filters[0].typed_config;
+    expect(hcm).toMatchObject({ normalize_path: { value: true }, merge_slashes: true, path_with_escaped_slashes_action: 'REJECT_REQUEST' });
+    expect(hcm.http_filters.map((f: { name: string }) => f.name)).toEqual([
+      'envoy.filters.http.rbac.deny', 'envoy.filters.http.rbac.allow', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.router']);
+  });
+  it('refuses plaintext in strict mode and certificates from another trust domain', () => {
+    expect(inbound(bookinfo, { port: 9080, tls: false }, { path: '/productpage' })).toMatchObject({ kind: 'refused' });
+    expect(inbound(bookinfo, mtls('spiffe://evil.org/ns/default/sa/reviews'), { path: '/productpage' })).toMatchObject({ kind: 'refused' });
+    expect(inbound(bookinfo, { port: 9999, tls: true, peer: neighbour }, { path: '/' })).toMatchObject({ kind: 'refused', why: 'no filter chain' });
+  });
+});
+
+describe('mTLS modes', () => {
+  const permissive = run('permissive');
+  it('permissive accepts both TLS and plaintext callers on the workload port', () => {
+    const local = { kind: 'cluster', cluster: 'inbound|8080|web.frontend' };
+    expect(inbound(permissive, { port: 8080, tls: false }, { path: '/' })).toEqual(local);
+    expect(inbound(permissive, { port: 8080, tls: true, peer: 'spiffe://example.org/ns/backend/sa/api' }, { path: '/' })).toEqual(local);
+  });
+  it('disabled mode serves plaintext only and still enforces path rules by default-deny allow lists', () => {
+    const explicit = run('explicit-collision');
+    expect(inbound(explicit, { port: 8080, tls: true, peer: 'x' }, { path: '/' })).toMatchObject({ kind: 'refused' });
+    // With mTLS disabled no caller is authenticated, so identity-based allow rules admit nobody.
+    expect(inbound(explicit, { port: 8080, tls: false }, { path: '/', method: 'GET' })).toMatchObject({ kind: 'denied' });
+  });
+  it('explicit mode binds per-port listeners on 127.0.0.1 and keeps the first service of a colliding port', () => {
+    const explicit = run('explicit-collision');
+    expect(outbound(explicit, 6379, { host: 'cache', path: '/' })).toEqual({ kind: 'cluster', cluster: 'outbound|6379||cache.shop.svc.cluster.local' });
+    expect(outbound(explicit, 8080, { host: 'ledger.payments', path: '/' })).toEqual({ kind: 'cluster', cluster: 'outbound|8080||ledger.payments.svc.cluster.local' });
+    expect(outbound(explicit, 8080, { host: 'secret.finance', path: '/' })).toEqual({ kind: 'not-found' });
+    expect(explicit.diagnostics.map((d) => d.code)).toContain('WEFT4101');
+  });
+});

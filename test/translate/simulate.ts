@@ -1,0 +1,133 @@
+/**
+ * A test-only model of how Envoy handles one request with the resources weft generated: listener
+ * by port, filter chain by destination port / transport / client certificate, the HCM's path
+ * normalisation (applied only when the HCM asks for it), RBAC filters in chain order, virtual host
+ * by Host, first matching route. It reads the generated Envoy messages, not the IR, so the
+ * behaviour tests check what a proxy would actually receive.
+ */
+import { TypeUrl } from '../../proto/type-urls.js';
+import type { TranslateResult } from '../../src/translate/index.js';
+
+type M = Record<string, any>;
+export interface Request { host?: string; path: string; method?: string; headers?: Record<string, string> }
+export type Outcome =
+  | { kind: 'cluster'; cluster: string; weighted?: string[] } | { kind: 'redirect'; to: M }
+  | { kind: 'denied'; by: string } | { kind: 'rejected'; status: number } | { kind: 'refused'; why: string }
+  | { kind: 'not-found' } | { kind: 'tcp'; cluster: string };
+
+const list = (r: TranslateResult, t: string): { name: string; message: M }[] => (r.resources.get(t as never) ?? []) as never;
+const find = (r: TranslateResult, t: string, name: string) => list(r, t).find((x) => x.name === name)?.message;
+
+/** A client on the proxy's host calls `port` (iptables or explicit listener). */
+export function outbound(r: TranslateResult, port: number, req: Request): Outcome {
+  const l = list(r, TypeUrl.Listener).find((x) => x.message.address?.socket_address?.port_value === port && x.message.traffic_direction === 'OUTBOUND')?.message;
+  if (!l) return { kind: 'refused', why: 'no listener' };
+  const f = l.filter_chains[0].filters[0].typed_config;
+  if (f['@type'].endsWith('TcpProxy')) return { kind: 'tcp', cluster: f.cluster };
+  const rc = find(r, TypeUrl.RouteConfiguration, f.rds.route_config_name);
+  return rc ? routeRequest(rc, req) : { kind: 'refused', why: 'route configuration missing' };
+}
+
+export interface Connection { port: number; tls: boolean; peer?: string }
+
+/** A connection arrives at the inbound listener with original destination `port`. */
+export function inbound(r: TranslateResult, conn: Connection, req: Request): Outcome {
+  const l = find(r, TypeUrl.Listener, 'inbound|15006');
+  if (!l) return { kind: 'refused', why: 'no inbound listener' };
+  const sniffs = l.listener_filters.some((f: M) => f.name.includes('tls_inspector'));
+  const chain = l.filter_chains.find((c: M) => c.filter_chain_match.destination_port.value === conn.port &&
+    (!sniffs || c.filter_chain_match.transport_protocol === (conn.tls ? 'tls' : 'raw_buffer')));
+  if (!chain) return { kind: 'refused', why: 'no filter chain' };
+  const tls = chain.transport_socket?.typed_config;
+  if (!!tls !== conn.tls) return { kind: 'refused', why: 'transport mismatch' };
+  if (tls) {
+    const prefix = tls.common_tls_context.combined_validation_context.default_validation_context.match_typed_subject_alt_names[0].matcher.prefix;
+    if (!conn.peer || !conn.peer.startsWith(prefix)) return { kind: 'refused', why: 'peer certificate rejected' };
+  }
+  const hcm = chain.filters[0].typed_config;
+  const peer = tls ? conn.peer : undefined;
+  const path = normalise(hcm, req.path);
+  if (typeof path === 'number') return { kind: 'rejected', status: path };
+  const method = req.method ?? 'GET';
+  for (const f of hcm.http_filters) {
+    if (!f.typed_config['@type'].endsWith('rbac.v3.RBAC')) continue;
+    const rules = f.typed_config.rules;
+    const hit = Object.values(rules.policies).some((p: any) => p.principals.some((x: M) => principal(x, peer)) && p.permissions.some((x: M) => permission(x, method, path)));
+    if ((rules.action === 'DENY') === hit) return { kind: 'denied', by: f.name };
+  }
+  return routeRequest(hcm.route_config, { ...req, path, method });
+}
+
+/** The HCM's path handling, applied only as far as its settings ask: a bypass works unless the
+ * setting that defeats it is present. Returns the path routing and RBAC see, or an HTTP status. */
+export function normalise(hcm: M, raw: string): string | number {
+  const [p0, query] = splitQuery(raw);
+  let p = p0;
+  if (/%2f|%5c/i.test(p) && hcm.path_with_escaped_slashes_action === 'REJECT_REQUEST') return 400;
+  if (hcm.normalize_path?.value) {
+    p = p.replace(/%([0-9a-f]{2})/gi, (m, h) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(parseInt(h, 16))) ? String.fromCharCode(parseInt(h, 16)) : m.toUpperCase()));
+    p = removeDots(p);
+  }
+  if (hcm.merge_slashes) p = p.replace(/\/{2,}/g, '/');
+  return query === undefined ? p : `${p}?${query}`;
+}
+
+function splitQuery(p: string): [string, string | undefined] {
+  const i = p.indexOf('?');
+  return i < 0 ? [p, undefined] : [p.slice(0, i), p.slice(i + 1)];
+}
+
+function removeDots(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/').slice(1)) {
+    if (seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
+function strMatch(m: M, v: string | undefined): boolean {
+  if (v === undefined) return false;
+  const a = m.ignore_case ? v.toLowerCase() : v;
+  const low = (s: string) => (m.ignore_case ? s.toLowerCase() : s);
+  if (m.exact !== undefined) return a === low(m.exact);
+  if (m.prefix !== undefined) return a.startsWith(low(m.prefix));
+  if (m.safe_regex) return new RegExp(`^(?:${m.safe_regex.regex})$`).test(v);
+  return false;
+}
+
+function principal(x: M, peer: string | undefined): boolean {
+  if (x.any) return true;
+  return x.authenticated ? strMatch(x.authenticated.principal_name, peer) : false;
+}
+
+function permission(x: M, method: string, path: string): boolean {
+  if (x.any) return true;
+  if (x.and_rules) return x.and_rules.rules.every((y: M) => permission(y, method, path));
+  if (x.or_rules) return x.or_rules.rules.some((y: M) => permission(y, method, path));
+  if (x.header?.name === ':method') return strMatch(x.header.string_match, method);
+  if (x.url_path) return strMatch(x.url_path.path.string_match ?? x.url_path.path, splitQuery(path)[0]);
+  return false;
+}
+
+export function routeRequest(rc: M, req: Request): Outcome {
+  const host = (req.host ?? '').toLowerCase();
+  const vh = rc.virtual_hosts.find((v: M) => v.domains.some((d: string) => d === '*' || d.toLowerCase() === host));
+  if (!vh) return { kind: 'not-found' };
+  const [path, query] = splitQuery(req.path);
+  const params = new URLSearchParams(query ?? '');
+  const headers: Record<string, string> = { ...(req.headers ?? {}), ':method': req.method ?? 'GET' };
+  const route = vh.routes.find((r: M) => {
+    const m = r.match;
+    const pathOk = m.prefix !== undefined ? path.startsWith(m.prefix) : m.path !== undefined ? path === m.path : new RegExp(`^(?:${m.safe_regex.regex})$`).test(path);
+    const headersOk = (m.headers ?? []).every((h: M) => (h.present_match !== undefined ? (h.name in headers) === h.present_match : strMatch(h.string_match, headers[h.name])));
+    const queryOk = (m.query_parameters ?? []).every((q: M) => (q.present_match !== undefined ? params.has(q.name) === q.present_match : strMatch(q.string_match, params.get(q.name) ?? undefined)));
+    return pathOk && headersOk && queryOk;
+  });
+  if (!route) return { kind: 'not-found' };
+  if (route.redirect) return { kind: 'redirect', to: route.redirect };
+  if (route.route.cluster) return { kind: 'cluster', cluster: route.route.cluster };
+  const weighted = route.route.weighted_clusters.clusters.map((c: M) => c.name);
+  return { kind: 'cluster', cluster: weighted[0], weighted };
+}

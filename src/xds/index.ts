@@ -2,6 +2,6 @@
 export { TypeUrl, pushOrder, shortTypeName, type ResourceTypeUrl } from '../../proto/type-urls.js';
 export { SnapshotCache, type SnapshotWatcher } from './cache.js';
 export { ResourceEncoder, ResourceEncodeError, type EncodedResource } from './encoder.js';
-export { ResourceSet, buildSnapshot, snapshotOf, type ResourceInput, type Snapshot } from './snapshot.js';
+export { ResourceSet, ResourceSetInterner, buildSnapshot, snapshotOf, type ResourceInput, type Snapshot } from './snapshot.js';
 export { XdsServer } from './server.js';
 export type * from './types.js';

@@ -110,3 +110,26 @@ export function buildSnapshot(
   }
   return snapshotOf(sets, label);
 }
+
+/**
+ * Shares `ResourceSet`s between snapshots with equal content, so that every proxy with the same
+ * clusters (say) shares one set and one encoded response body. `sweep()` forgets sets that were
+ * not interned since the previous sweep (call it after a full rebuild).
+ */
+export class ResourceSetInterner {
+  private previous = new Map<string, ResourceSet>();
+  private current = new Map<string, ResourceSet>();
+
+  intern(typeUrl: ResourceTypeUrl, resources: readonly EncodedResource[]): ResourceSet {
+    const sorted = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const key = `${typeUrl}|${versionOf(sorted)}`;
+    const set = this.current.get(key) ?? this.previous.get(key) ?? new ResourceSet(typeUrl, sorted);
+    this.current.set(key, set);
+    return set;
+  }
+
+  sweep(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+}

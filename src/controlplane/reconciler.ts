@@ -1,0 +1,234 @@
+/**
+ * The reconciler: the only stateful glue (DESIGN.md §1). It turns policy and registry changes,
+ * proxy connections and certificate rotations into snapshots in the xDS cache.
+ *
+ * Rules:
+ * - Debounce: policy and registry changes are merged (100 ms quiet, 10 s max by default).
+ * - Last good: a policy change that fails to load, references unknown services, changes the trust
+ *   domain, or makes translation fail for a connected proxy is rejected whole and reported
+ *   (`policyError`); the previous policy keeps serving.
+ * - Readiness: nothing is published until policy has loaded and the registry source has synced,
+ *   so a restart never pushes an empty or shrunken configuration (istio#25100).
+ * - Publishing a proxy translates (memoised by the translation cache, so unchanged pieces are the
+ *   same objects), attaches its secrets, and sets its snapshot; streams send only what differs.
+ * - `settled()` resolves when no change is pending: tests wait on it instead of sleeping.
+ */
+import { performance } from 'node:perf_hooks';
+import { checkPolicyAgainstRegistry, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
+import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
+import type { MeshModel } from '../model/index.js';
+import { TranslationCache, translate } from '../translate/index.js';
+import { ResourceSetInterner, TypeUrl, snapshotOf, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
+import { authenticate } from './auth.js';
+import { Debouncer, type DebounceOptions } from './debounce.js';
+import type { Logger } from './log.js';
+import type { PolicyLoad, PolicySource } from './policy-source.js';
+import { describeProxy, type ProxyIdentity } from './proxies.js';
+import { ProxySet, type ConnectedProxy } from './proxy-set.js';
+import { SecretBuilder, type CertificateSource } from './secrets.js';
+
+export interface ReconcilerHooks {
+  onTranslate?(ms: number, proxies: number): void;
+  onMerge?(changes: number): void;
+  onPolicyLoad?(ok: boolean): void;
+  onPublish?(proxy: ConnectedProxy): void;
+  onProxyGone?(proxy: ConnectedProxy): void;
+  onReady?(ready: boolean): void;
+}
+
+export interface ReconcilerOptions {
+  readonly policy: PolicySource;
+  readonly registry: RegistrySource;
+  readonly cache: SnapshotCache;
+  readonly encoder: ResourceEncoder;
+  readonly certificates: CertificateSource;
+  /** The CA's trust domain; a policy naming another one is rejected. */
+  readonly trustDomain: string;
+  readonly log: Logger;
+  readonly debounce?: DebounceOptions;
+  readonly hooks?: ReconcilerHooks;
+}
+
+export class Reconciler {
+  readonly proxies = new ProxySet();
+  policyLoad?: PolicyLoad;
+  policyError?: { at: number; diagnostics: readonly Diagnostic[] };
+  model?: MeshModel;
+  private readonly tcache = new TranslationCache();
+  private readonly interner = new ResourceSetInterner();
+  private readonly secrets: SecretBuilder;
+  private readonly debouncer: Debouncer;
+  private readonly pendingAuth = new Map<StreamInfo, { identity: ProxyIdentity; authenticated: boolean }>();
+  private policyDirty = false;
+  private settledWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: ReconcilerOptions) {
+    this.secrets = new SecretBuilder(o.certificates);
+    this.debouncer = new Debouncer(o.debounce ?? { quietMs: 100, maxMs: 10_000 }, (n) => this.flush(n));
+  }
+
+  get ready(): boolean {
+    return this.model !== undefined;
+  }
+
+  /** Loads policy, starts watching, waits for the registry's initial sync, publishes. */
+  async start(): Promise<void> {
+    await this.reloadPolicy();
+    this.o.policy.watch(() => {
+      this.policyDirty = true;
+      this.debouncer.trigger();
+    });
+    this.o.registry.onChange(() => this.debouncer.trigger());
+    this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0]?.message }));
+    this.o.certificates.onRotate((id) => this.rotated(id));
+    await this.o.registry.start();
+    this.rebuild();
+  }
+
+  stop(): void {
+    this.debouncer.stop();
+    this.o.policy.stop();
+    void this.o.registry.stop();
+  }
+
+  /** Resolves once no change is waiting or being applied. */
+  async settled(): Promise<void> {
+    while (this.debouncer.busy) await this.debouncer.flushNow();
+  }
+
+  /** The xDS `authenticate` hook. */
+  authenticate(req: AuthRequest): AuthResult {
+    const out = authenticate(req, this.o.trustDomain);
+    if (out.result.ok && out.identity) this.pendingAuth.set(req.stream, { identity: out.identity, authenticated: out.authenticated });
+    else if (!out.result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, reason: out.result.message });
+    return out.result;
+  }
+
+  /** xDS callback: a stream finished authentication. */
+  streamBound(stream: StreamInfo): void {
+    const auth = this.pendingAuth.get(stream);
+    this.pendingAuth.delete(stream);
+    if (!auth || !stream.key || !stream.node) return;
+    const { proxy, created } = this.proxies.attach(stream.key, stream, stream.node, auth.identity, auth.authenticated);
+    if (created && this.model) this.publish(proxy, this.model);
+  }
+
+  /** xDS callback: a stream ended. */
+  streamClosed(stream: StreamInfo): void {
+    this.pendingAuth.delete(stream);
+    if (!stream.key) return;
+    const gone = this.proxies.detach(stream.key, stream);
+    if (!gone) return;
+    this.o.cache.delete(gone.key);
+    if (!this.proxies.usesIdentity(gone.identity.spiffeId)) this.o.certificates.release(gone.identity.spiffeId);
+    this.o.hooks?.onProxyGone?.(gone);
+  }
+
+  private async flush(merged: number): Promise<void> {
+    this.o.hooks?.onMerge?.(merged);
+    if (this.policyDirty) {
+      this.policyDirty = false;
+      await this.reloadPolicy();
+    }
+    this.rebuild();
+  }
+
+  /** Loads the policy directory; accepts it only if it is valid against the current registry. */
+  private async reloadPolicy(): Promise<void> {
+    const r = await this.o.policy.load();
+    const rejection = r.ok ? this.rejects(r.load.policy) : r.diagnostics;
+    if (!r.ok || rejection.length > 0) {
+      this.policyError = { at: Date.now(), diagnostics: rejection };
+      this.o.hooks?.onPolicyLoad?.(false);
+      this.o.log.error(`policy change rejected; ${this.policyLoad ? 'serving the last good policy ' + this.policyLoad.label : 'not ready until a valid policy loads'}`, {
+        errors: rejection.filter((d) => d.severity === 'error').length,
+        first: rejection[0] ? `${rejection[0].source ? `${rejection[0].source.file}:${rejection[0].source.line}:${rejection[0].source.col} ` : ''}${rejection[0].message}` : undefined,
+      });
+      return;
+    }
+    this.policyLoad = r.load;
+    this.policyError = undefined;
+    this.o.hooks?.onPolicyLoad?.(true);
+    this.o.log.info('policy loaded', { version: r.load.label, files: r.load.policy.files.length });
+  }
+
+  /** Why a loaded policy cannot be applied now (empty when it can). */
+  private rejects(policy: PolicySet): Diagnostic[] {
+    if (policy.mesh.trustDomain !== this.o.trustDomain) {
+      return [{ code: 'WEFT6001', severity: 'error', message: `trustDomain "${policy.mesh.trustDomain}" differs from the CA's "${this.o.trustDomain}": changing the trust domain needs a restart with a CA for it`, ...(policy.mesh.source ? { source: policy.mesh.source } : {}) }];
+    }
+    if (!this.o.registry.synced) return [];
+    const refs = checkPolicyAgainstRegistry(policy, this.o.registry.current().services);
+    if (hasErrors(refs)) return refs;
+    const trial = this.modelOf(policy, this.o.registry.current());
+    for (const p of this.proxies.all()) {
+      const errors = this.translateFor(p, trial).diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length) return errors;
+    }
+    return [];
+  }
+
+  private modelOf(policy: PolicySet, registry: ServiceRegistry): MeshModel {
+    return Object.freeze({ version: `${policy.version}/${registry.version}`, policy, registry });
+  }
+
+  /** Builds the model from the last good policy and registry and publishes to every proxy. */
+  private rebuild(): void {
+    if (!this.policyLoad || !this.o.registry.synced) return;
+    const wasReady = this.ready;
+    const model = this.modelOf(this.policyLoad.policy, this.o.registry.current());
+    if (model.version === this.model?.version) return;
+    this.model = model;
+    const t0 = performance.now();
+    for (const p of this.proxies.all()) this.publish(p, model);
+    this.interner.sweep();
+    this.o.hooks?.onTranslate?.(performance.now() - t0, this.proxies.all().length);
+    if (!wasReady) {
+      this.o.log.info('ready: policy and registry synced; serving configuration', { version: this.policyLoad.label });
+      this.o.hooks?.onReady?.(true);
+    }
+  }
+
+  private translateFor(p: ConnectedProxy, model: MeshModel) {
+    p.description = describeProxy(p.node, p.identity, model.registry);
+    return translate({ model, proxy: p.description, cache: this.tcache });
+  }
+
+  /** Translates one proxy, attaches its secrets and sets its snapshot. */
+  private publish(p: ConnectedProxy, model: MeshModel): void {
+    const result = this.translateFor(p, model);
+    const sets = [];
+    const sources = new Map<string, string>();
+    let bytes = 0;
+    for (const [typeUrl, list] of result.resources) {
+      const encoded = list.map((r) => this.o.encoder.encode(typeUrl, r.name, r.message));
+      for (const r of list) if (r.source) sources.set(`${typeUrl}|${r.name}`, `${r.source.file}:${r.source.line}:${r.source.col}`);
+      sets.push(this.interner.intern(typeUrl, encoded));
+      bytes += encoded.reduce((n, e) => n + e.any.length, 0);
+    }
+    const secrets = this.secrets.build(result.secrets, p.authenticated);
+    sets.push(this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message))));
+    const cert = p.authenticated ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
+    p.certificate = cert && { spiffeId: cert.spiffeId, notAfter: cert.notAfter, serial: cert.serial };
+    p.snapshot = snapshotOf(sets, this.policyLoad?.label ?? '');
+    p.label = this.policyLoad?.label;
+    p.diagnostics = result.diagnostics;
+    p.configBytes = bytes;
+    p.sources = sources;
+    this.o.cache.set(p.key, p.snapshot);
+    this.o.hooks?.onPublish?.(p);
+  }
+
+  /** A certificate or the bundle rotated: republish the proxies that carry it. */
+  private rotated(spiffeId: string | undefined): void {
+    if (!this.model) return;
+    for (const p of this.proxies.all()) {
+      if (spiffeId === undefined || p.identity.spiffeId === spiffeId) this.publish(p, this.model);
+    }
+  }
+
+  /** Where a resource came from in policy, for NACK reports. */
+  sourceOf(p: ConnectedProxy, typeUrl: ResourceTypeUrl, name: string): string | undefined {
+    return p.sources.get(`${typeUrl}|${name}`);
+  }
+}

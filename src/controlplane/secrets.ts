@@ -1,0 +1,85 @@
+/**
+ * SDS secrets from the CA: the proxy's own certificate (secret name = its SPIFFE ID) and the
+ * trust bundle (`trust-bundle`).
+ *
+ * Messages are memoised per certificate and per bundle sequence, so every proxy of one identity
+ * shares one encoded secret, and a secret is re-encoded only when it rotates.
+ * Plaintext (unauthenticated) streams never receive a private key.
+ */
+import { TypeUrl } from '../xds/index.js';
+
+export const TRUST_BUNDLE = 'trust-bundle';
+
+/** What the control plane needs of an issued certificate. */
+export interface WorkloadCertificate {
+  readonly spiffeId: string;
+  readonly certPem: string;
+  readonly chainPem: string;
+  readonly keyPem: string;
+  readonly notAfter: number;
+  readonly serial: string;
+}
+
+export interface CertificateSource {
+  /** The current certificate for `spiffeId`, issued on first use; undefined if the CA refused. */
+  certificate(spiffeId: string): WorkloadCertificate | undefined;
+  bundle(): { readonly pems: readonly string[]; readonly sequence: number };
+  /** Called when a certificate was renewed or the bundle changed (`spiffeId` undefined). */
+  onRotate(listener: (spiffeId: string | undefined) => void): void;
+  /** No connected proxy uses `spiffeId` any more: stop renewing it. */
+  release(spiffeId: string): void;
+}
+
+export interface SecretMessage {
+  readonly name: string;
+  readonly message: object;
+}
+
+export class SecretBuilder {
+  private readonly certs = new WeakMap<WorkloadCertificate, SecretMessage>();
+  private bundleMsg?: { sequence: number; secret: SecretMessage };
+
+  constructor(private readonly source: CertificateSource) {}
+
+  /** Secrets for the names translate asked for; keys only when `withKeys`. */
+  build(names: readonly string[], withKeys: boolean): SecretMessage[] {
+    const out: SecretMessage[] = [];
+    for (const name of names) {
+      if (name === TRUST_BUNDLE) out.push(this.bundle());
+      else if (withKeys) {
+        const cert = this.source.certificate(name);
+        if (cert) out.push(this.certificate(cert));
+      }
+    }
+    return out;
+  }
+
+  private certificate(cert: WorkloadCertificate): SecretMessage {
+    let s = this.certs.get(cert);
+    if (!s) {
+      s = {
+        name: cert.spiffeId,
+        message: {
+          name: cert.spiffeId,
+          tls_certificate: {
+            certificate_chain: { inline_string: cert.certPem + cert.chainPem },
+            private_key: { inline_string: cert.keyPem },
+          },
+        },
+      };
+      this.certs.set(cert, s);
+    }
+    return s;
+  }
+
+  private bundle(): SecretMessage {
+    const b = this.source.bundle();
+    if (this.bundleMsg?.sequence !== b.sequence) {
+      const message = { name: TRUST_BUNDLE, validation_context: { trusted_ca: { inline_string: b.pems.join('') } } };
+      this.bundleMsg = { sequence: b.sequence, secret: { name: TRUST_BUNDLE, message } };
+    }
+    return this.bundleMsg.secret;
+  }
+}
+
+export const SECRET_TYPE = TypeUrl.Secret;

@@ -13,8 +13,7 @@
  * - An unknown `typeName` throws protobufjs's lookup error.
  */
 import protobuf from 'protobufjs';
-import { messageType } from './index.js';
-import { checkShape, type ShapeError } from './validate-shape.js';
+import { checkShape, typeNamed, type ShapeError } from './validate-shape.js';
 
 export { checkShape, type ShapeError } from './validate-shape.js';
 
@@ -53,7 +52,7 @@ const canonicalOptions: protobuf.IConversionOptions = {
  * value has a fitting JS type. Throws `CodecError` otherwise.
  */
 export function toMessage(typeName: string, obj: object): protobuf.Message {
-  const type = messageType(typeName);
+  const type = typeNamed(typeName);
   const errors = checkShape(type, obj);
   if (errors.length > 0) throw new CodecError(typeName, errors);
   return type.fromObject(obj as Record<string, unknown>);
@@ -61,8 +60,7 @@ export function toMessage(typeName: string, obj: object): protobuf.Message {
 
 /** Encodes `obj` as `typeName` to wire bytes; throws `CodecError` on a shape error. */
 export function encode(typeName: string, obj: object): Uint8Array {
-  const type = messageType(typeName);
-  return type.encode(toMessage(typeName, obj)).finish();
+  return typeNamed(typeName).encode(toMessage(typeName, obj)).finish();
 }
 
 /**
@@ -70,7 +68,7 @@ export function encode(typeName: string, obj: object): Uint8Array {
  * omitted, `Any` as `{ "@type": ..., ...fields }`. Throws protobufjs's error on malformed bytes.
  */
 export function decodeToObject(typeName: string, bytes: Uint8Array): Record<string, unknown> {
-  const type = messageType(typeName);
+  const type = typeNamed(typeName);
   return type.toObject(type.decode(bytes), decodeOptions);
 }
 
@@ -80,7 +78,7 @@ export function decodeToObject(typeName: string, bytes: Uint8Array): Record<stri
  * keys sorted at every level, two-space indented. Equal messages give equal strings.
  */
 export function canonicalJson(typeName: string, obj: object): string {
-  const type = messageType(typeName);
+  const type = typeNamed(typeName);
   const plain = type.toObject(toMessage(typeName, obj), canonicalOptions);
   return JSON.stringify(sortKeys(plain), null, 2);
 }

@@ -55,6 +55,21 @@ export function isAnyType(type: protobuf.Type): boolean {
   return type === anyType;
 }
 
+const typesByName = new Map<string, protobuf.Type>();
+
+/**
+ * The loaded message type `fullName` (no leading dot), memoised: protobufjs's own lookup walks the
+ * namespace tree on every call. Throws protobufjs's error for a name that is not loaded.
+ */
+export function typeNamed(fullName: string): protobuf.Type {
+  let type = typesByName.get(fullName);
+  if (!type) {
+    type = envoyRoot().lookupType(fullName);
+    typesByName.set(fullName, type);
+  }
+  return type;
+}
+
 /** Every structural problem of `obj` as a `type`; empty when it fits. */
 export function checkShape(type: protobuf.Type, obj: unknown): ShapeError[] {
   const errors: ShapeError[] = [];

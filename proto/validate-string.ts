@@ -47,15 +47,22 @@ function compilePattern(source: string): RegExp | undefined {
 
 type P = Pred<string>;
 
+/** A rule bound as a number (protobufjs may give uint64 rule values as strings or Longs). */
+function bound(r: RuleSet, key: string): number | undefined {
+  return r[key] === undefined ? undefined : toNumber(r[key]);
+}
+
 function lengthPreds(r: RuleSet): P[] {
   const preds: P[] = [];
-  const n = (k: string) => toNumber(r[k]);
-  if (r.len !== undefined) preds.push({ rule: 'string.len', message: `must be exactly ${n('len')} character(s)`, ok: (v) => codePoints(v) === n('len') });
-  if (r.min_len !== undefined) preds.push({ rule: 'string.min_len', message: `must be at least ${n('min_len')} character(s)`, ok: (v) => v.length >= n('min_len') && codePoints(v) >= n('min_len') });
-  if (r.max_len !== undefined) preds.push({ rule: 'string.max_len', message: `must be at most ${n('max_len')} character(s)`, ok: (v) => codePoints(v) <= n('max_len') });
-  if (r.len_bytes !== undefined) preds.push({ rule: 'string.len_bytes', message: `must be exactly ${n('len_bytes')} bytes`, ok: (v) => Buffer.byteLength(v) === n('len_bytes') });
-  if (r.min_bytes !== undefined) preds.push({ rule: 'string.min_bytes', message: `must be at least ${n('min_bytes')} bytes`, ok: (v) => Buffer.byteLength(v) >= n('min_bytes') });
-  if (r.max_bytes !== undefined) preds.push({ rule: 'string.max_bytes', message: `must be at most ${n('max_bytes')} bytes`, ok: (v) => v.length * 3 <= n('max_bytes') || Buffer.byteLength(v) <= n('max_bytes') });
+  const [len, min, max] = [bound(r, 'len'), bound(r, 'min_len'), bound(r, 'max_len')];
+  const [lenB, minB, maxB] = [bound(r, 'len_bytes'), bound(r, 'min_bytes'), bound(r, 'max_bytes')];
+  if (len !== undefined) preds.push({ rule: 'string.len', message: `must be exactly ${len} character(s)`, ok: (v) => codePoints(v) === len });
+  // Cheap length tests first: a UTF-16 unit is at most one code point and at most 3 UTF-8 bytes.
+  if (min !== undefined) preds.push({ rule: 'string.min_len', message: `must be at least ${min} character(s)`, ok: (v) => v.length >= min && codePoints(v) >= min });
+  if (max !== undefined) preds.push({ rule: 'string.max_len', message: `must be at most ${max} character(s)`, ok: (v) => v.length <= max || codePoints(v) <= max });
+  if (lenB !== undefined) preds.push({ rule: 'string.len_bytes', message: `must be exactly ${lenB} bytes`, ok: (v) => Buffer.byteLength(v) === lenB });
+  if (minB !== undefined) preds.push({ rule: 'string.min_bytes', message: `must be at least ${minB} bytes`, ok: (v) => Buffer.byteLength(v) >= minB });
+  if (maxB !== undefined) preds.push({ rule: 'string.max_bytes', message: `must be at most ${maxB} bytes`, ok: (v) => v.length * 3 <= maxB || Buffer.byteLength(v) <= maxB });
   return preds;
 }
 
@@ -121,10 +128,10 @@ function ruleBytes(v: unknown): Buffer {
 /** Check for a `bytes` value (Uint8Array or base64 string) under BytesRules `r`. */
 export function bytesCheck(r: RuleSet): ValueCheck | undefined {
   const preds: Pred<Buffer>[] = [];
-  const n = (k: string) => toNumber(r[k]);
-  if (r.len !== undefined) preds.push({ rule: 'bytes.len', message: `must be exactly ${n('len')} bytes`, ok: (v) => v.length === n('len') });
-  if (r.min_len !== undefined) preds.push({ rule: 'bytes.min_len', message: `must be at least ${n('min_len')} bytes`, ok: (v) => v.length >= n('min_len') });
-  if (r.max_len !== undefined) preds.push({ rule: 'bytes.max_len', message: `must be at most ${n('max_len')} bytes`, ok: (v) => v.length <= n('max_len') });
+  const [len, min, max] = [bound(r, 'len'), bound(r, 'min_len'), bound(r, 'max_len')];
+  if (len !== undefined) preds.push({ rule: 'bytes.len', message: `must be exactly ${len} bytes`, ok: (v) => v.length === len });
+  if (min !== undefined) preds.push({ rule: 'bytes.min_len', message: `must be at least ${min} bytes`, ok: (v) => v.length >= min });
+  if (max !== undefined) preds.push({ rule: 'bytes.max_len', message: `must be at most ${max} bytes`, ok: (v) => v.length <= max });
   if (r.const !== undefined) preds.push({ rule: 'bytes.const', message: 'must equal the constant', ok: (v) => v.equals(ruleBytes(r.const)) });
   if (r.prefix !== undefined) preds.push({ rule: 'bytes.prefix', message: 'must start with the prefix', ok: (v) => v.subarray(0, ruleBytes(r.prefix).length).equals(ruleBytes(r.prefix)) });
   if (r.suffix !== undefined) preds.push({ rule: 'bytes.suffix', message: 'must end with the suffix', ok: (v) => v.length >= ruleBytes(r.suffix).length && v.subarray(v.length - ruleBytes(r.suffix).length).equals(ruleBytes(r.suffix)) });

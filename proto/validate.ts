@@ -15,10 +15,8 @@
  * - What is and is not checked: docs/validation.md. Rules seen but not implemented are listed by
  *   `unsupportedRules()`.
  */
-import type protobuf from 'protobufjs';
-import { messageType } from './index.js';
 import { messageCheck } from './validate-message.js';
-import { checkShape } from './validate-shape.js';
+import { checkShape, typeNamed } from './validate-shape.js';
 import type { Violation } from './validate-rules.js';
 
 export type { Violation } from './validate-rules.js';
@@ -30,7 +28,7 @@ export { unsupportedRules } from './validate-rules.js';
  */
 export function validateMessage(typeName: string, obj: object): Violation[] {
   const out: Violation[] = [];
-  const check = messageCheck(cachedType(typeName));
+  const check = messageCheck(typeNamed(typeName));
   check?.(obj as Record<string, unknown>, '', out);
   return out;
 }
@@ -40,24 +38,12 @@ export function validateMessage(typeName: string, obj: object): Violation[] {
  * oneof, unknown `Any` types; rule `shape`) followed by PGV violations.
  */
 export function checkResource(typeName: string, obj: object): Violation[] {
-  const type = cachedType(typeName);
+  const type = typeNamed(typeName);
   const shape: Violation[] = checkShape(type, obj).map((e) => ({ path: e.path, rule: 'shape', message: e.message }));
   return [...shape, ...validateMessage(typeName, obj)];
 }
 
-const types = new Map<string, protobuf.Type>();
-
-/** `messageType`, memoised: protobufjs's lookup walks the namespace tree on every call. */
-function cachedType(typeName: string): protobuf.Type {
-  let type = types.get(typeName);
-  if (!type) {
-    type = messageType(typeName);
-    types.set(typeName, type);
-  }
-  return type;
-}
-
 /** Compiles the validators of `typeNames` (and everything below them) ahead of the first use. */
 export function precompile(typeNames: readonly string[]): void {
-  for (const name of typeNames) messageCheck(cachedType(name));
+  for (const name of typeNames) messageCheck(typeNamed(name));
 }

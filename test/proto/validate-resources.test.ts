@@ -60,20 +60,24 @@ describe('whole resources', () => {
 });
 
 describe('validation cost', () => {
-  it('validates 10,000 typical clusters well under a second', () => {
+  it('validates 10,000 typical clusters well under a second of CPU', () => {
     precompile([fx.types.cluster]);
     const clusters = Array.from({ length: 10_000 }, (_, i) => fx.cluster(`outbound|9080|v${i}|svc${i}.default.svc.cluster.local`));
-    let best = Number.POSITIVE_INFINITY;
+    let bestWall = Number.POSITIVE_INFINITY;
+    let bestCpu = Number.POSITIVE_INFINITY;
     let violations = 0;
     for (let round = 0; round < 5; round++) {
-      const start = performance.now();
+      const wall = performance.now();
+      const cpu = process.cpuUsage();
       for (const c of clusters) violations += validateMessage(fx.types.cluster, c).length;
-      best = Math.min(best, performance.now() - start);
+      const used = process.cpuUsage(cpu);
+      bestCpu = Math.min(bestCpu, (used.user + used.system) / 1000);
+      bestWall = Math.min(bestWall, performance.now() - wall);
     }
-    console.log(`validateMessage: 10,000 clusters in ${best.toFixed(0)} ms (best of 5)`);
+    console.log(`validateMessage: 10,000 clusters in ${bestWall.toFixed(0)} ms wall, ${bestCpu.toFixed(0)} ms CPU (best of 5)`);
     expect(violations).toBe(0);
-    // About 100 ms on an idle 2-core machine; the bound leaves room for a shared, loaded runner
-    // while still catching a per-call recompilation or an accidental quadratic walk.
-    expect(best).toBeLessThan(1500);
+    // CPU time rather than wall time: the 2-core machine is shared with other test runs. About
+    // 100 ms when idle; the bound still catches per-call recompilation or a quadratic walk.
+    expect(bestCpu).toBeLessThan(1000);
   });
 });

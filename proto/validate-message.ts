@@ -113,14 +113,21 @@ function anyPayload(value: unknown, path: string, out: Violation[]): void {
   if (!check) return;
   if ('@type' in record) return check(record, path, out);
   if (record.value instanceof Uint8Array) {
-    check(type.toObject(type.decode(record.value), { enums: String, longs: Number, json: true }), path, out);
+    let decoded: Record<string, unknown>;
+    try {
+      decoded = type.toObject(type.decode(record.value), { enums: String, longs: Number, json: true });
+    } catch (e) {
+      out.push({ path: childPath(path, 'value'), rule: 'any.decode', message: `not a valid ${type.name}: ${(e as Error).message}` });
+      return;
+    }
+    check(decoded, path, out);
   }
 }
 
 /**
  * The rule that makes a message field required, if any. Envoy sometimes writes `any.required` on
- * a field that is not an `Any` (ExtensionConfigSource.config_source); PGV generates a presence
- * check for it all the same, so every kind's `required` counts.
+ * a field that is not an `Any` (ExtensionConfigSource.config_source); its intent is plainly "must
+ * be set", so every kind's `required` is treated as a presence check (the stricter reading).
  */
 function requiredRule(type: protobuf.Type, rules: RuleSet | undefined): string | undefined {
   const own = presenceRuleKind(type);

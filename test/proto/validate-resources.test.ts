@@ -44,6 +44,15 @@ describe('whole resources', () => {
     ]);
   });
 
+  it('reports an Any whose bytes do not decode instead of throwing', () => {
+    const l = fx.listener();
+    const typeUrl = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+    l.filter_chains[0].filters[0].typed_config.http_filters[1].typed_config = { type_url: typeUrl, value: new Uint8Array([0x0a, 0xff]) };
+    expect(validateMessage(fx.types.listener, l).map((v) => [v.path, v.rule])).toEqual([
+      ['filter_chains[0].filters[0].typed_config.http_filters[1].typed_config.value', 'any.decode'],
+    ]);
+  });
+
   it('checkResource puts shape errors before PGV violations', () => {
     const c = { ...fx.cluster(), name: '', conect_timeout: { seconds: 1 } };
     expect(checkResource(fx.types.cluster, c).map((v) => [v.path, v.rule])).toEqual([

@@ -48,15 +48,18 @@ function options(): FanoutOptions {
   };
 }
 
-function write(report: FanoutReport): string {
+function write(report: FanoutReport, loadBefore: number): string {
   const file = fileURLToPath(new URL('./results/fanout.json', import.meta.url));
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const machine = { cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
+  const machine = { cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`,
+    // Other work on the machine inflates every figure; the 1-minute load average says how much.
+    loadavg_1m_before: loadBefore, loadavg_1m_after: os.loadavg()[0] };
   const out = { benchmark: 'fanout', date: new Date().toISOString(), machine, summary: summaryRow(report), ...report };
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   return file;
 }
 
+const loadBefore = os.loadavg()[0]!;
 const report = await runFanout(options());
 printTable(report);
-console.log(`\nwrote ${write(report)}`);
+console.log(`\nwrote ${write(report, loadBefore)}`);

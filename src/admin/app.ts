@@ -55,6 +55,8 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: ADMIN_BODY_LIMIT,
     exposeHeadRoutes: false,
+    // Strict input: unknown fields are errors, not silently dropped; no type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
   }) as unknown as FastifyInstance;
   const registered: RouteOptions[] = [];

@@ -1,2 +1,11 @@
 /** Public surface of the control plane module. */
 export type * from './view.js';
+export { ControlPlane, StartError, controlPlaneIdentity, type ControlPlaneConfig } from './control-plane.js';
+export { Reconciler, type ReconcilerOptions, type ReconcilerHooks } from './reconciler.js';
+export { RunningView } from './view-impl.js';
+export { PolicySource, gitCommit } from './policy-source.js';
+export { consoleLogger, memoryLogger, scrubKeys, type Logger } from './log.js';
+export { bootstrapConfig, writeBootstrap, CERT_FILE, KEY_FILE, CA_FILE, GRPC_SERVER_TEMPLATE, type BootstrapInput } from './bootstrap.js';
+export { CertificateManager } from './certificates.js';
+export { ControlPlaneMetrics } from './metrics.js';
+export type { CertificateSource, WorkloadCertificate } from './secrets.js';

@@ -17,8 +17,11 @@ import { SotwField, WireWriter } from './wire.js';
 export class ResourceSet {
   readonly version: string;
   readonly names: readonly string[];
+  /** The resources in name order. */
+  readonly list: readonly EncodedResource[];
   private readonly byName: ReadonlyMap<string, EncodedResource>;
   private fullBody?: Buffer;
+  private readonly subsets = new Map<string, { readonly list: readonly EncodedResource[]; readonly version: string }>();
 
   constructor(
     readonly typeUrl: ResourceTypeUrl,
@@ -31,7 +34,8 @@ export class ResourceSet {
     }
     this.names = [...byName.keys()].sort();
     this.byName = byName;
-    this.version = versionOf(this.names.map((n) => byName.get(n)!));
+    this.list = this.names.map((n) => byName.get(n)!);
+    this.version = versionOf(this.list);
   }
 
   get size(): number {
@@ -46,8 +50,23 @@ export class ResourceSet {
     return this.byName.has(name);
   }
 
-  *[Symbol.iterator](): IterableIterator<EncodedResource> {
-    for (const n of this.names) yield this.byName.get(n)!;
+  [Symbol.iterator](): IterableIterator<EncodedResource> {
+    return this.list[Symbol.iterator]();
+  }
+
+  /**
+   * The resources among `names` that exist, sorted, and their version. Memoised by `signature`
+   * (a stable text of `names`), because every stream with the same subscription asks the same;
+   * without it each push would hash the same subset once per stream.
+   */
+  subset(signature: string, names: Iterable<string>): { readonly list: readonly EncodedResource[]; readonly version: string } {
+    let s = this.subsets.get(signature);
+    if (!s) {
+      const list = [...new Set(names)].sort().flatMap((n) => this.byName.get(n) ?? []);
+      if (this.subsets.size >= 4096) this.subsets.clear();
+      this.subsets.set(signature, (s = { list, version: versionOf(list) }));
+    }
+    return s;
   }
 
   /**
@@ -55,7 +74,7 @@ export class ResourceSet {
    * this set's version and its type URL; the caller appends the per-stream nonce. Built once.
    */
   sotwBody(): Buffer {
-    return (this.fullBody ??= sotwBody(this.version, this.typeUrl, [...this]));
+    return (this.fullBody ??= sotwBody(this.version, this.typeUrl, this.list));
   }
 }
 

@@ -98,7 +98,10 @@ export class SotwState extends TypeState {
     const sub = this.subscription;
     const whole = sub.wildcard && sub.names.size === 0 && this.quarantine.size === 0;
     if (whole && !this.removesHeld(ctx, (n) => set.has(n))) {
-      return { list: [...set], version: set.version, body: set.sotwBody() };
+      return { list: set.list, version: set.version, body: set.sotwBody() };
+    }
+    if (!sub.wildcard && this.quarantine.size === 0 && !this.removesHeld(ctx, (n) => sub.names.has(n) && set.has(n))) {
+      return set.subset(sub.signature, sub.names);
     }
     const byName = new Map<string, EncodedResource>();
     const names = sub.wildcard ? [...set.names, ...sub.names] : sub.names;

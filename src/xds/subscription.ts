@@ -15,6 +15,7 @@ export class Subscription {
   private seenFirst = false;
   private readonly explicit = new Set<string>();
   private readonly wildcardAllowed: boolean;
+  private sig?: string;
 
   constructor(typeUrl: ResourceTypeUrl) {
     this.wildcardAllowed = typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
@@ -28,12 +29,18 @@ export class Subscription {
     return this.explicit;
   }
 
+  /** A stable text of the subscription, for memoising per-subscription work. */
+  get signature(): string {
+    return (this.sig ??= `${this.wild ? '*' : ''}|${[...this.explicit].sort().join('\n')}`);
+  }
+
   includes(name: string): boolean {
     return this.wild || this.explicit.has(name);
   }
 
   /** A state-of-the-world request replaces the whole subscription. */
   applySotw(names: readonly string[]): void {
+    this.sig = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
     this.explicit.clear();
@@ -51,6 +58,7 @@ export class Subscription {
 
   /** A delta request changes the subscription by difference. */
   applyDelta(subscribe: readonly string[], unsubscribe: readonly string[]): void {
+    this.sig = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
     if (first && subscribe.length === 0 && this.wildcardAllowed) this.wild = true;

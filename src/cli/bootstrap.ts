@@ -1,0 +1,78 @@
+/**
+ * `weft bootstrap`: writes a proxy's bootstrap (Envoy or gRPC) and its bootstrap client
+ * certificate, issued by the CA in the state directory (run it where `weft serve` keeps its CA,
+ * or point --state-dir at a copy).
+ */
+import { Command } from 'commander';
+import path from 'node:path';
+import { CertificateAuthority, formatCaError, workloadId } from '../ca/index.js';
+import { bootstrapConfig, controlPlaneIdentity, writeBootstrap } from '../controlplane/index.js';
+import { CliError, UsageError, csv, durationMs } from './options.js';
+
+interface BootstrapFlags {
+  nodeId: string;
+  namespace: string;
+  serviceAccount: string;
+  format: string;
+  out: string;
+  xdsAddress?: string;
+  delta?: boolean;
+  interception: string;
+  instanceIps: string[];
+  services: string[];
+  labels: string[];
+  stateDir: string;
+  trustDomain: string;
+  ttl: number;
+}
+
+export function bootstrapCommand(): Command {
+  return new Command('bootstrap')
+    .description('write an Envoy or gRPC bootstrap and its client certificate for one proxy')
+    .requiredOption('--node-id <id>', 'unique proxy id (pod or VM instance name)')
+    .requiredOption('--namespace <ns>', 'namespace of the workload')
+    .requiredOption('--service-account <sa>', 'service account of the workload (its identity)')
+    .requiredOption('--out <dir>', 'directory to write into (created 0700)')
+    .option('--format <envoy|grpc>', 'bootstrap flavour', 'envoy')
+    .option('--xds-address <host:port>', 'where the proxy reaches weft (default 127.0.0.1:18000 for envoy, 127.0.0.1:18002 for grpc)')
+    .option('--delta', 'Envoy: use incremental (delta) ADS')
+    .option('--interception <mode>', 'explicit (listeners on 127.0.0.1) or iptables', 'explicit')
+    .option('--instance-ips <list>', 'workload IPs (comma-separated)', csv, [])
+    .option('--services <list>', 'services this workload serves, e.g. reviews.default', csv, [])
+    .option('--labels <list>', 'workload labels k=v,k2=v2', csv, [])
+    .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
+    .option('--trust-domain <domain>', 'trust domain of the CA', 'cluster.local')
+    .option('--ttl <duration>', 'bootstrap certificate lifetime', durationMs('--ttl'), 365 * 24 * 3600_000)
+    .action(async (f: BootstrapFlags) => {
+      if (f.format !== 'envoy' && f.format !== 'grpc') throw new UsageError(`--format must be envoy or grpc, not "${f.format}"`);
+      if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);
+      const id = workloadId(f.trustDomain, f.namespace, f.serviceAccount);
+      if (!id.ok) throw new UsageError(`--namespace/--service-account do not form a SPIFFE ID: ${id.error.message}`);
+      const opened = await CertificateAuthority.open(path.join(f.stateDir, 'ca'), { trustDomain: f.trustDomain });
+      if (!opened.ok) throw new CliError(`cannot open the CA in ${f.stateDir}: ${formatCaError(opened.error)}`);
+      const ca = opened.value;
+      const issued = ca.issueBootstrapCert({ spiffeId: `spiffe://${f.trustDomain}/ns/${f.namespace}/sa/${f.serviceAccount}`, ttlMs: f.ttl });
+      if (!issued.ok) throw new CliError(`the CA refused: ${issued.error.message}`);
+      const format = f.format;
+      const config = bootstrapConfig({
+        format, nodeId: f.nodeId, namespace: f.namespace, serviceAccount: f.serviceAccount, trustDomain: f.trustDomain,
+        xdsAddress: f.xdsAddress ?? (format === 'envoy' ? '127.0.0.1:18000' : '127.0.0.1:18002'), delta: !!f.delta,
+        interception: f.interception, instanceIps: f.instanceIps, services: f.services, labels: parseLabels(f.labels),
+        certDir: path.resolve(f.out), controlPlaneIdentity: controlPlaneIdentity(f.trustDomain),
+      });
+      const files = await writeBootstrap(path.resolve(f.out), config, format, {
+        certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join(''),
+      });
+      process.stdout.write(`wrote ${files.join(', ')}\n${format === 'envoy' ? `run: envoy -c ${files[0]}` : `run your gRPC client with GRPC_XDS_BOOTSTRAP=${files[0]}`}\n`);
+    });
+}
+
+function parseLabels(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--labels entry "${item}" is not key=value`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+/**
+ * `weft serve`: runs the control plane until SIGINT/SIGTERM. `--example` serves the bundled
+ * bookinfo example with a state directory under `.weft/` (what `npm start` runs).
+ */
+import { Command } from 'commander';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlPlane, StartError, consoleLogger, type ControlPlaneConfig } from '../controlplane/index.js';
+import { CliError, UsageError, csv, durationMs, port } from './options.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EXAMPLE = {
+  policy: path.join(repoRoot, 'examples', 'bookinfo', 'policy'),
+  registry: path.join(repoRoot, 'examples', 'bookinfo', 'registry.yaml'),
+};
+
+interface ServeFlags {
+  example?: boolean;
+  policy?: string;
+  registry?: string;
+  kubernetes?: boolean;
+  kubeconfig?: string;
+  namespaces?: string[];
+  stateDir: string;
+  trustDomain?: string;
+  caCert?: string;
+  caKey?: string;
+  caChain?: string;
+  xdsHost: string;
+  xdsPort: number;
+  insecureXds?: boolean;
+  insecureXdsPort: number;
+  adminHost: string;
+  adminPort: number;
+  adminToken?: string;
+  svidTtl: number;
+  debounce: number;
+  maxDebounce: number;
+  quiet?: boolean;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the control plane: xDS (mTLS) on :18000, admin API and /metrics on 127.0.0.1:18001')
+    .option('--example', 'serve the bundled bookinfo example (policy and static registry)')
+    .option('--policy <dir>', 'policy directory (YAML, watched)')
+    .option('--registry <file>', 'static registry file (YAML, watched)')
+    .option('--kubernetes', 'discover services from Kubernetes (kubeconfig or in-cluster)')
+    .option('--kubeconfig <file>', 'kubeconfig for --kubernetes (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--namespaces <list>', 'watch only these namespaces (comma-separated)', csv)
+    .option('--state-dir <dir>', 'where the development CA lives', '.weft')
+    .option('--trust-domain <domain>', "trust domain (default: the Mesh policy's, else cluster.local)")
+    .option('--ca-cert <file>', 'operator CA certificate (root or intermediate) instead of the development CA')
+    .option('--ca-key <file>', 'private key of --ca-cert')
+    .option('--ca-chain <file>', 'chain from --ca-cert up to the root')
+    .option('--xds-host <host>', 'xDS bind address', '0.0.0.0')
+    .option('--xds-port <port>', 'xDS port (mTLS)', port('--xds-port'), 18000)
+    .option('--insecure-xds', 'also open a plaintext xDS port (development, proxyless gRPC); never serves private keys')
+    .option('--insecure-xds-port <port>', 'plaintext xDS port', port('--insecure-xds-port'), 18002)
+    .option('--admin-host <host>', 'admin API bind address (non-loopback needs --admin-token)', '127.0.0.1')
+    .option('--admin-port <port>', 'admin API port', port('--admin-port'), 18001)
+    .option('--admin-token <token>', 'bearer token for the admin API (or WEFT_ADMIN_TOKEN)', process.env.WEFT_ADMIN_TOKEN)
+    .option('--svid-ttl <duration>', 'workload certificate lifetime', durationMs('--svid-ttl'), 24 * 3600_000)
+    .option('--debounce <duration>', 'quiet period before applying changes', durationMs('--debounce'), 100)
+    .option('--max-debounce <duration>', 'longest a change waits', durationMs('--max-debounce'), 10_000)
+    .option('--quiet', 'log warnings and errors only')
+    .action(async (flags: ServeFlags) => {
+      const log = consoleLogger(undefined, flags.quiet);
+      const config = toConfig(flags, log);
+      let cp: ControlPlane;
+      try {
+        cp = await ControlPlane.start(config);
+      } catch (err) {
+        if (err instanceof StartError) throw new CliError(err.message);
+        throw err;
+      }
+      printNextSteps(cp, config);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      log.info('shutting down');
+      await cp.close();
+    });
+}
+
+function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): ControlPlaneConfig {
+  const policyDir = f.policy ?? (f.example ? EXAMPLE.policy : undefined);
+  if (!policyDir) throw new UsageError('serve needs --policy DIR (or --example to run the bundled example)');
+  const registryFile = f.registry ?? (f.example && !f.kubernetes ? EXAMPLE.registry : undefined);
+  if (!f.kubernetes && !registryFile) throw new UsageError('serve needs --registry FILE or --kubernetes');
+  if ((f.caCert === undefined) !== (f.caKey === undefined)) throw new UsageError('--ca-cert and --ca-key go together');
+  return {
+    policyDir: path.resolve(policyDir),
+    registry: f.kubernetes ? { kind: 'kubernetes', kubeconfig: f.kubeconfig, namespaces: f.namespaces } : { kind: 'static', file: path.resolve(registryFile!) },
+    stateDir: path.resolve(f.stateDir),
+    trustDomain: f.trustDomain,
+    caFiles: f.caCert ? { certFile: f.caCert, keyFile: f.caKey!, chainFile: f.caChain } : undefined,
+    xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined },
+    admin: { host: f.adminHost, port: f.adminPort, token: f.adminToken },
+    svidTtlMs: f.svidTtl,
+    debounce: { quietMs: f.debounce, maxMs: f.maxDebounce },
+    log,
+  };
+}
+
+function printNextSteps(cp: ControlPlane, c: ControlPlaneConfig): void {
+  const insecure = cp.insecure ? `\n  plaintext xDS   ${c.xds.host}:${cp.insecure.port}  (development only)` : '';
+  process.stdout.write(`
+weft is serving ${c.policyDir}
+  xDS (mTLS)      ${c.xds.host}:${cp.xdsPort}${insecure}
+  admin API       ${cp.admin.url}   (OpenAPI: ${cp.admin.url}/openapi.json, metrics: ${cp.admin.url}/metrics)
+  CA              ${c.caFiles ? c.caFiles.certFile : path.join(c.stateDir, 'ca')}
+
+Next:
+  weft status                                   # proxies and their sync state
+  weft bootstrap --node-id reviews-v1 --namespace default --service-account reviews \\
+      --format envoy --out ./reviews-v1         # then: envoy -c ./reviews-v1/envoy.json
+  weft bootstrap --node-id client-1 --namespace default --service-account productpage \\
+      --format grpc --xds-address 127.0.0.1:18002 --out ./client-1   # proxyless gRPC (needs --insecure-xds)
+  edit ${c.policyDir} and watch weft apply it; Ctrl-C to stop.
+  (with npm: npm run weft -- status)
+
+`);
+}

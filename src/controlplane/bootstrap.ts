@@ -1,0 +1,141 @@
+/**
+ * Bootstrap files for a proxy: an Envoy bootstrap (ADS over mTLS to weft) or a gRPC xDS bootstrap
+ * JSON, plus the proxy's bootstrap client certificate.
+ *
+ * `bootstrapConfig` is pure (inputs in, JSON-ready object out) and its Envoy output is checked
+ * against Envoy's Bootstrap proto and its validate rules by the tests. `writeBootstrap` writes the
+ * files, keys with mode 0600.
+ */
+import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface BootstrapInput {
+  readonly format: 'envoy' | 'grpc';
+  readonly nodeId: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly trustDomain: string;
+  /** weft's xDS address `host:port` (mTLS for Envoy; plaintext for gRPC, see DESIGN.md §3). */
+  readonly xdsAddress: string;
+  readonly delta: boolean;
+  readonly interception: 'explicit' | 'iptables';
+  readonly instanceIps: readonly string[];
+  readonly services: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** Directory the certificate files will be in, as the proxy sees it. */
+  readonly certDir: string;
+  readonly controlPlaneIdentity: string;
+}
+
+export const CERT_FILE = 'cert.pem';
+export const KEY_FILE = 'key.pem';
+export const CA_FILE = 'ca.pem';
+export const GRPC_SERVER_TEMPLATE = 'grpc/server?xds.resource.listening_address=%s';
+
+function metadata(i: BootstrapInput): Record<string, unknown> {
+  return {
+    namespace: i.namespace,
+    service_account: i.serviceAccount,
+    interception: i.interception,
+    ...(i.instanceIps.length ? { instance_ips: i.instanceIps.join(',') } : {}),
+    ...(i.services.length ? { services: i.services.join(',') } : {}),
+    ...(Object.keys(i.labels).length ? { labels: i.labels } : {}),
+    ...(i.format === 'grpc' ? { server_listener_resource_name_template: GRPC_SERVER_TEMPLATE } : {}),
+  };
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  if (!m) throw new Error(`xDS address "${address}" is not host:port`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** The bootstrap object: Envoy's `Bootstrap` in proto3 JSON field names, or gRPC's JSON. */
+export function bootstrapConfig(i: BootstrapInput): Record<string, unknown> {
+  return i.format === 'envoy' ? envoyBootstrap(i) : grpcBootstrap(i);
+}
+
+function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
+  const { host, port } = splitAddress(i.xdsAddress);
+  const file = (f: string) => ({ filename: path.join(i.certDir, f) });
+  const isIp = /^[\d.]+$|:/.test(host);
+  return {
+    node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i) },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
+    dynamic_resources: {
+      ads_config: {
+        api_type: i.delta ? 'DELTA_GRPC' : 'GRPC',
+        transport_api_version: 'V3',
+        set_node_on_first_message_only: true,
+        grpc_services: [{ envoy_grpc: { cluster_name: 'weft-xds' } }],
+      },
+      cds_config: { ads: {}, resource_api_version: 'V3' },
+      lds_config: { ads: {}, resource_api_version: 'V3' },
+    },
+    static_resources: {
+      clusters: [{
+        name: 'weft-xds',
+        type: isIp ? 'STATIC' : 'STRICT_DNS',
+        connect_timeout: '5s',
+        typed_extension_protocol_options: {
+          'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+            '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+            explicit_http_config: { http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '10s' } } },
+          },
+        },
+        load_assignment: { cluster_name: 'weft-xds', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] }] },
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+            common_tls_context: {
+              tls_certificates: [{ certificate_chain: file(CERT_FILE), private_key: file(KEY_FILE) }],
+              validation_context: {
+                trusted_ca: file(CA_FILE),
+                match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { exact: i.controlPlaneIdentity } }],
+              },
+            },
+          },
+        },
+      }],
+    },
+  };
+}
+
+/** gRPC's xDS client has no TLS channel credentials for the xDS server itself: it uses the
+ * plaintext port; workload mTLS uses the certificate provider files. */
+function grpcBootstrap(i: BootstrapInput): Record<string, unknown> {
+  const file = (f: string) => path.join(i.certDir, f);
+  return {
+    xds_servers: [{ server_uri: i.xdsAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i), locality: {} },
+    certificate_providers: {
+      default: { plugin_name: 'file_watcher', config: { certificate_file: file(CERT_FILE), private_key_file: file(KEY_FILE), ca_certificate_file: file(CA_FILE), refresh_interval: '10s' } },
+    },
+    server_listener_resource_name_template: GRPC_SERVER_TEMPLATE,
+  };
+}
+
+export interface BootstrapFiles {
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly caPem: string;
+}
+
+/** Writes the bootstrap and its certificate files into `dir` (created 0700); key and bootstrap 0600. */
+export async function writeBootstrap(dir: string, config: Record<string, unknown>, format: 'envoy' | 'grpc', files: BootstrapFiles): Promise<string[]> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const name = format === 'envoy' ? 'envoy.json' : 'grpc-bootstrap.json';
+  const out: [string, string, number][] = [
+    [name, JSON.stringify(config, null, 2) + '\n', 0o600],
+    [CERT_FILE, files.certPem, 0o644],
+    [KEY_FILE, files.keyPem, 0o600],
+    [CA_FILE, files.caPem, 0o644],
+  ];
+  for (const [f, text, mode] of out) {
+    const p = path.join(dir, f);
+    await writeFile(p, text, { mode });
+    await chmod(p, mode);
+  }
+  return out.map(([f]) => path.join(dir, f));
+}

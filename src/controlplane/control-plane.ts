@@ -1,0 +1,163 @@
+/**
+ * The running control plane: CA, registry source, reconciler, xDS servers (mTLS, and plaintext
+ * only when asked), admin API and metrics, started in dependency order and stopped in reverse.
+ *
+ * `ControlPlane.start` either returns a serving instance or throws `StartError` with a message
+ * that says what to do; it never leaves half-started servers behind.
+ */
+import * as grpc from '@grpc/grpc-js';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { CertificateAuthority, formatCaError } from '../ca/index.js';
+import { KubernetesRegistrySource, StaticRegistrySource, type RegistrySource } from '../discovery/index.js';
+import { startAdmin, type RunningAdmin } from '../admin/index.js';
+import { ResourceEncoder, SnapshotCache, XdsServer, type XdsCallbacks } from '../xds/index.js';
+import { CertificateManager } from './certificates.js';
+import type { Logger } from './log.js';
+import { ControlPlaneMetrics } from './metrics.js';
+import { PolicySource } from './policy-source.js';
+import { Reconciler } from './reconciler.js';
+import { RunningView } from './view-impl.js';
+
+export interface ControlPlaneConfig {
+  readonly policyDir: string;
+  readonly registry: { readonly kind: 'static'; readonly file: string } | { readonly kind: 'kubernetes'; readonly kubeconfig?: string; readonly namespaces?: readonly string[] };
+  readonly stateDir: string;
+  /** Default: the policy's Mesh trustDomain, else `cluster.local`. */
+  readonly trustDomain?: string;
+  readonly caFiles?: { readonly certFile: string; readonly keyFile: string; readonly chainFile?: string };
+  readonly xds: { readonly host: string; readonly port: number; readonly insecurePort?: number; readonly maxMessageBytes?: number };
+  readonly admin: { readonly host: string; readonly port: number; readonly token?: string };
+  readonly svidTtlMs: number;
+  readonly debounce?: { readonly quietMs: number; readonly maxMs: number };
+  readonly log: Logger;
+}
+
+export class StartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
+
+/** The identity of the control plane's own serving certificate. */
+export const controlPlaneIdentity = (td: string) => `spiffe://${td}/ns/weft-system/sa/weft`;
+
+export class ControlPlane {
+  private constructor(
+    readonly reconciler: Reconciler,
+    readonly view: RunningView,
+    readonly metrics: ControlPlaneMetrics,
+    readonly ca: CertificateAuthority,
+    readonly xds: XdsServer,
+    readonly xdsPort: number,
+    readonly insecure: { server: XdsServer; port: number } | undefined,
+    readonly admin: RunningAdmin,
+    private readonly certs: CertificateManager,
+  ) {}
+
+  static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
+    const policy = new PolicySource(c.policyDir);
+    const trustDomain = c.trustDomain ?? (await initialTrustDomain(policy));
+    const ca = await openCa(c, trustDomain);
+    const registry = registrySource(c);
+    const metrics = new ControlPlaneMetrics();
+    metrics.setRootExpiry(ca.expiry().notAfter);
+    for (const w of ca.expiryWarnings()) c.log.warn(w);
+    const cache = new SnapshotCache();
+    const certs = new CertificateManager(ca, { ttlMs: c.svidTtlMs, log: c.log });
+    const reconciler = new Reconciler({
+      policy, registry, cache, encoder: new ResourceEncoder(), certificates: certs, trustDomain, log: c.log, debounce: c.debounce,
+      hooks: {
+        onTranslate: (ms) => metrics.recordTranslation(ms),
+        onMerge: (n) => metrics.recordDebounceMerge(n),
+        onPolicyLoad: (ok) => metrics.recordPolicyLoad(ok),
+        onReady: (r) => metrics.setReady(r),
+        onPublish: (p) => {
+          metrics.setConfigBytes(p.node.id, p.configBytes, c.xds.maxMessageBytes ?? 16 * 1024 * 1024);
+          if (p.certificate) metrics.setCertificateExpiry(p.certificate.spiffeId, p.certificate.notAfter);
+        },
+      },
+    });
+    const view = new RunningView({
+      reconciler, registry, policyDirectory: c.policyDir,
+      ca: () => ({ trustDomain, bundlePem: ca.trustBundle().pems.join(''), sequence: ca.trustBundle().sequence, notAfter: new Date(ca.expiry().notAfter).toISOString() }),
+    });
+    const callbacks = combine(metrics.xdsCallbacks(), {
+      onStreamBound: (s) => reconciler.streamBound(s),
+      onStreamClose: (s) => reconciler.streamClosed(s),
+      onNack: (s, t, n) => c.log.warn('proxy rejected configuration (NACK)', { proxy: s.node?.id, type: t.split('.').pop(), resources: n.names.join(','), error: n.message }),
+    });
+    const serverOptions = { cache, callbacks, maxMessageBytes: c.xds.maxMessageBytes, authenticate: (r: Parameters<Reconciler['authenticate']>[0]) => reconciler.authenticate(r) };
+    const xds = new XdsServer(serverOptions);
+    const started: { close(): Promise<void> }[] = [];
+    try {
+      const xdsPort = await xds.listen(c.xds.port, c.xds.host, serverCredentials(ca, trustDomain));
+      started.push(xds);
+      const insecure = c.xds.insecurePort === undefined ? undefined : await startInsecure(serverOptions, c, started);
+      const admin = await startAdmin({ host: c.admin.host, port: c.admin.port, token: c.admin.token, view, metrics: metrics.registry });
+      started.push(admin);
+      await reconciler.start();
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, admin, certs);
+    } catch (err) {
+      await Promise.all(started.map((s) => s.close().catch(() => undefined)));
+      throw err instanceof Error && err.name === 'AdminConfigError' ? new StartError(err.message) : err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.reconciler.stop();
+    this.certs.stop();
+    await Promise.all([this.xds.close(), this.insecure?.server.close(), this.admin.close()]);
+  }
+}
+
+async function initialTrustDomain(policy: PolicySource): Promise<string> {
+  const r = await policy.load();
+  return r.ok ? r.load.policy.mesh.trustDomain : 'cluster.local';
+}
+
+async function openCa(c: ControlPlaneConfig, trustDomain: string): Promise<CertificateAuthority> {
+  const r = c.caFiles
+    ? await CertificateAuthority.fromFiles(c.caFiles, { trustDomain })
+    : await CertificateAuthority.open(path.join(c.stateDir, 'ca'), { trustDomain });
+  if (!r.ok) throw new StartError(`cannot start the CA: ${formatCaError(r.error)}`);
+  return r.value;
+}
+
+function registrySource(c: ControlPlaneConfig): RegistrySource {
+  if (c.registry.kind === 'static') return new StaticRegistrySource(c.registry.file);
+  const kubeConfig = new KubeConfig();
+  if (c.registry.kubeconfig) kubeConfig.loadFromFile(c.registry.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  return new KubernetesRegistrySource({ kubeConfig, namespaces: c.registry.namespaces });
+}
+
+/** mTLS: clients must present a certificate chained to the mesh trust bundle. */
+function serverCredentials(ca: CertificateAuthority, trustDomain: string): grpc.ServerCredentials {
+  const issued = ca.issueBootstrapCert({ spiffeId: controlPlaneIdentity(trustDomain) });
+  if (!issued.ok) throw new StartError(`cannot issue the xDS serving certificate: ${issued.error.message}`);
+  const roots = Buffer.from(ca.trustBundle().pems.join(''));
+  const keyPair = { cert_chain: Buffer.from(issued.svid.certPem + issued.svid.chainPem), private_key: Buffer.from(issued.svid.keyPem) };
+  return grpc.ServerCredentials.createSsl(roots, [keyPair], true);
+}
+
+async function startInsecure(options: ConstructorParameters<typeof XdsServer>[0], c: ControlPlaneConfig, started: { close(): Promise<void> }[]) {
+  const server = new XdsServer(options);
+  const port = await server.listen(c.xds.insecurePort, c.xds.host);
+  started.push(server);
+  c.log.warn(`plaintext xDS is open on ${c.xds.host}:${port} (--insecure-xds): streams there are not authenticated and never receive private keys; use it for development and proxyless gRPC only`);
+  return { server, port };
+}
+
+/** Calls each set of callbacks in turn. */
+function combine(...sets: Partial<XdsCallbacks>[]): Partial<XdsCallbacks> {
+  const out: Record<string, (...a: unknown[]) => void> = {};
+  for (const set of sets) {
+    for (const [name, fn] of Object.entries(set) as [string, (...a: unknown[]) => void][]) {
+      const prev = out[name];
+      out[name] = prev ? (...a) => (prev(...a), fn(...a)) : fn;
+    }
+  }
+  return out as Partial<XdsCallbacks>;
+}

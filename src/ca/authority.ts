@@ -124,6 +124,9 @@ export class CertificateAuthority {
     if (now >= this.#issuer.notAfter) {
       return caFail(CaCodes.expired, `the CA certificate expired at ${new Date(this.#issuer.notAfter).toISOString()}`);
     }
+    if (now < this.#issuer.notBefore) {
+      return caFail(CaCodes.expired, `the CA certificate is not valid before ${new Date(this.#issuer.notBefore).toISOString()}`);
+    }
     return { ok: true, svid: this.#template.issue(req.spiffeId, ttlMs, now) };
   }
 

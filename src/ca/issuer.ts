@@ -105,7 +105,7 @@ function signatureKind(pub: KeyObject): CaResult<SignatureKind> {
 }
 
 function checkSigningCert(c: ParsedCert, now: number, file: string | undefined): CaResult<true> {
-  if (!c.x509.ca) return caFail(CaCodes.notCa, 'the certificate is not a CA (basicConstraints cA is not true)', file);
+  if (!isCaCert(c.fields.extensions)) return caFail(CaCodes.notCa, 'the certificate is not a CA (basicConstraints cA is not true)', file);
   const ku = c.fields.extensions.get(Oid.keyUsage);
   if (ku && !(keyUsageBits(ku.value) & (1 << KeyUsageBit.keyCertSign))) {
     return caFail(CaCodes.noKeyCertSign, 'the CA certificate keyUsage lacks keyCertSign', file);
@@ -117,6 +117,14 @@ function checkSigningCert(c: ParsedCert, now: number, file: string | undefined):
     return caFail(CaCodes.expired, `the CA certificate is not valid before ${new Date(c.fields.notBefore).toISOString()}`, file);
   }
   return { ok: true, value: true };
+}
+
+/** basicConstraints present with cA TRUE (read from DER: OpenSSL's notion of "CA" also folds in keyUsage). */
+function isCaCert(exts: ReadonlyMap<string, { value: Buffer }>): boolean {
+  const bc = exts.get(Oid.basicConstraints);
+  const seq = bc && readTlv(bc.value);
+  const first = seq && children(seq)?.[0];
+  return first?.tag === 0x01 && first.body[0] !== 0;
 }
 
 const isSelfSigned = (c: X509Certificate): boolean => c.checkIssued(c) && c.verify(c.publicKey);

@@ -1,38 +1,35 @@
 /**
- * Workload certificates for connected proxies, renewed before they expire.
- *
- * One certificate per SPIFFE ID, issued on first use. Each is renewed at 50 % of its life with
- * ±10 % jitter (REFERENCE.md §4; jitter spreads a fleet's renewals), and listeners are told so the
- * reconciler pushes the new secret over SDS well before expiry. Envoy applies it to new
- * connections and keeps existing ones (envoy#28386). `release` stops renewing an identity no
- * proxy uses any more. Private keys stay inside the certificate objects; nothing here logs them.
+ * Workload certificates for connected proxies, as the reconciler's `CertificateSource`: an
+ * adapter over the CA's `SvidManager`, which issues on first use and renews at 50 % of life with
+ * jitter. Renewals are forwarded so the reconciler pushes the new secret over SDS before expiry.
  */
-import type { CertificateAuthority } from '../ca/index.js';
+import { SvidManager, type CertificateAuthority } from '../ca/index.js';
 import type { Logger } from './log.js';
 import type { CertificateSource, WorkloadCertificate } from './secrets.js';
 
-export interface CertificateManagerOptions {
-  readonly ttlMs: number;
-  readonly log: Logger;
-  /** Injected for tests: jitter in [-1, 1). */
-  readonly random?: () => number;
-  readonly now?: () => number;
-}
-
 export class CertificateManager implements CertificateSource {
-  private readonly current = new Map<string, { cert: WorkloadCertificate; timer: NodeJS.Timeout }>();
+  private readonly svids: SvidManager;
   private readonly listeners: ((spiffeId: string | undefined) => void)[] = [];
   private bundleSequence: number;
 
   constructor(
     private readonly ca: CertificateAuthority,
-    private readonly o: CertificateManagerOptions,
+    private readonly o: { readonly ttlMs: number; readonly log: Logger },
   ) {
+    this.svids = new SvidManager({ issuer: ca, ttlMs: o.ttlMs });
     this.bundleSequence = ca.trustBundle().sequence;
+    this.svids.onRotate((id, svid) => {
+      o.log.info('certificate renewed', { identity: id, notAfter: new Date(svid.notAfter).toISOString() });
+      for (const l of this.listeners) l(id);
+    });
+    this.svids.onError((id, e) => o.log.error('certificate renewal failed; the current one stays until it expires', { identity: id, code: e.code, reason: e.message }));
   }
 
   certificate(spiffeId: string): WorkloadCertificate | undefined {
-    return this.current.get(spiffeId)?.cert ?? this.issue(spiffeId);
+    const r = this.svids.get(spiffeId);
+    if (r.ok) return r.svid;
+    this.o.log.error('certificate issuance refused', { identity: spiffeId, code: r.error.code, reason: r.error.message });
+    return undefined;
   }
 
   bundle() {
@@ -44,9 +41,7 @@ export class CertificateManager implements CertificateSource {
   }
 
   release(spiffeId: string): void {
-    const entry = this.current.get(spiffeId);
-    if (entry) clearTimeout(entry.timer);
-    this.current.delete(spiffeId);
+    this.svids.release(spiffeId);
   }
 
   /** Tells listeners that the trust bundle changed (root rotation phases). */
@@ -57,36 +52,7 @@ export class CertificateManager implements CertificateSource {
     for (const l of this.listeners) l(undefined);
   }
 
-  /** Certificates currently held, for expiry metrics. */
-  held(): WorkloadCertificate[] {
-    return [...this.current.values()].map((e) => e.cert);
-  }
-
   stop(): void {
-    for (const e of this.current.values()) clearTimeout(e.timer);
-    this.current.clear();
-  }
-
-  private issue(spiffeId: string): WorkloadCertificate | undefined {
-    const now = (this.o.now ?? Date.now)();
-    const r = this.ca.issueSvid({ spiffeId, ttlMs: this.o.ttlMs, now });
-    if (!r.ok) {
-      this.o.log.error('certificate issuance refused', { identity: spiffeId, code: r.error.code, reason: r.error.message });
-      return undefined;
-    }
-    const cert = r.svid;
-    const jitter = ((this.o.random ?? Math.random)() * 2 - 1) * 0.1;
-    const renewIn = Math.max(1_000, (cert.notAfter - now) * (0.5 + jitter));
-    const timer = setTimeout(() => this.renew(spiffeId), renewIn);
-    timer.unref();
-    this.current.set(spiffeId, { cert, timer });
-    return cert;
-  }
-
-  private renew(spiffeId: string): void {
-    this.current.delete(spiffeId);
-    if (!this.issue(spiffeId)) return;
-    this.o.log.info('certificate renewed', { identity: spiffeId, notAfter: new Date(this.current.get(spiffeId)!.cert.notAfter).toISOString() });
-    for (const l of this.listeners) l(spiffeId);
+    this.svids.close();
   }
 }

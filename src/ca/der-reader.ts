@@ -50,17 +50,18 @@ export function children(parent: Tlv): Tlv[] | undefined {
 
 /** Dotted text of an OBJECT IDENTIFIER body. */
 export function oidText(body: Buffer): string {
-  const first = body[0] ?? 0;
-  const arcs = [Math.floor(first / 40), first % 40];
+  const subids: number[] = [];
   let v = 0;
-  for (const byte of body.subarray(1)) {
+  for (const byte of body) {
     v = v * 128 + (byte & 0x7f);
     if (!(byte & 0x80)) {
-      arcs.push(v);
+      subids.push(v);
       v = 0;
     }
   }
-  return arcs.join('.');
+  const first = subids[0] ?? 0;
+  const a = first < 40 ? 0 : first < 80 ? 1 : 2;
+  return [a, first - a * 40, ...subids.slice(1)].join('.');
 }
 
 export interface Extension {

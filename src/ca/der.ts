@@ -70,10 +70,10 @@ export const smallInt = (n: number): Buffer => uintFromBytes(Buffer.from([n]));
 
 /** An OBJECT IDENTIFIER from dotted text, e.g. `2.5.29.17`. */
 export function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map(Number);
-  const [a = 0, b = 0, ...rest] = arcs;
-  const out: number[] = [a * 40 + b];
-  for (const arc of rest) {
+  const [a = 0, b = 0, ...rest] = dotted.split('.').map(Number);
+  const out: number[] = [];
+  // X.690 §8.19: the first two arcs share one subidentifier (a*40+b), itself base-128 like the rest.
+  for (const arc of [a * 40 + b, ...rest]) {
     const chunk: number[] = [arc & 0x7f];
     for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
     out.push(...chunk);

@@ -39,16 +39,18 @@ export function parse(buf: Uint8Array, at = 0): Node & { end: number } {
 }
 
 export function oid(content: Uint8Array): string {
-  const out = [Math.floor(content[0]! / 40), content[0]! % 40];
+  const ids: number[] = [];
   let v = 0;
-  for (const b of content.subarray(1)) {
+  for (const b of content) {
     v = v * 128 + (b & 0x7f);
     if (!(b & 0x80)) {
-      out.push(v);
+      ids.push(v);
       v = 0;
     }
   }
-  return out.join('.');
+  const head = ids[0]!;
+  const first = Math.min(2, Math.floor(head / 40));
+  return [first, head - 40 * first, ...ids.slice(1)].join('.');
 }
 
 export interface Ext {

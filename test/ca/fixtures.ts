@@ -6,7 +6,9 @@ import './reflect-polyfill.js';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 export type KeyKind = 'p256' | 'p384' | 'rsa1024' | 'rsa2048';
 
@@ -29,7 +31,7 @@ export interface MakeOptions {
 
 const DAY = 24 * 3600 * 1000;
 
-function algorithm(kind: KeyKind): RsaHashedKeyGenParams | EcKeyGenParams {
+function algorithm(kind: KeyKind): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
   if (kind === 'p256') return { name: 'ECDSA', namedCurve: 'P-256' };
   if (kind === 'p384') return { name: 'ECDSA', namedCurve: 'P-384' };
   const modulusLength = kind === 'rsa1024' ? 1024 : 2048;

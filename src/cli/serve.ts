@@ -5,8 +5,9 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlPlane, StartError, consoleLogger, type ControlPlaneConfig } from '../controlplane/index.js';
+import { StartError, consoleLogger } from '../controlplane/index.js';
 import { CliError, UsageError, csv, durationMs, port } from './options.js';
+import { startWeft, type RunningWeft, type WeftConfig } from './run.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLE = {
@@ -67,25 +68,25 @@ export function serveCommand(): Command {
     .action(async (flags: ServeFlags) => {
       const log = consoleLogger(undefined, flags.quiet);
       const config = toConfig(flags, log);
-      let cp: ControlPlane;
+      let weft: RunningWeft;
       try {
-        cp = await ControlPlane.start(config);
+        weft = await startWeft(config);
       } catch (err) {
         if (err instanceof StartError) throw new CliError(err.message);
         throw err;
       }
-      printNextSteps(cp, config);
+      printNextSteps(weft, config);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       log.info('shutting down');
-      await cp.close();
+      await weft.close();
     });
 }
 
-function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): ControlPlaneConfig {
+function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftConfig {
   const policyDir = f.policy ?? (f.example ? EXAMPLE.policy : undefined);
   if (!policyDir) throw new UsageError('serve needs --policy DIR (or --example to run the bundled example)');
   const registryFile = f.registry ?? (f.example && !f.kubernetes ? EXAMPLE.registry : undefined);
@@ -105,22 +106,21 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): Control
   };
 }
 
-function printNextSteps(cp: ControlPlane, c: ControlPlaneConfig): void {
+function printNextSteps({ cp, admin }: RunningWeft, c: WeftConfig): void {
   const insecure = cp.insecure ? `\n  plaintext xDS   ${c.xds.host}:${cp.insecure.port}  (development only)` : '';
   process.stdout.write(`
 weft is serving ${c.policyDir}
   xDS (mTLS)      ${c.xds.host}:${cp.xdsPort}${insecure}
-  admin API       ${cp.admin.url}   (OpenAPI: ${cp.admin.url}/openapi.json, metrics: ${cp.admin.url}/metrics)
+  admin API       ${admin.url}   (OpenAPI: ${admin.url}/openapi.json, metrics: ${admin.url}/metrics)
   CA              ${c.caFiles ? c.caFiles.certFile : path.join(c.stateDir, 'ca')}
 
-Next:
-  weft status                                   # proxies and their sync state
-  weft bootstrap --node-id reviews-v1 --namespace default --service-account reviews \\
+Next (in another terminal; \`npm run weft --\` runs the CLI from this checkout):
+  npm run weft -- status                        # proxies and their sync state
+  npm run weft -- bootstrap --node-id reviews-v1 --namespace default --service-account reviews \\
       --format envoy --out ./reviews-v1         # then: envoy -c ./reviews-v1/envoy.json
-  weft bootstrap --node-id client-1 --namespace default --service-account productpage \\
+  npm run weft -- bootstrap --node-id client-1 --namespace default --service-account productpage \\
       --format grpc --xds-address 127.0.0.1:18002 --out ./client-1   # proxyless gRPC (needs --insecure-xds)
   edit ${c.policyDir} and watch weft apply it; Ctrl-C to stop.
-  (with npm: npm run weft -- status)
 
 `);
 }

@@ -1,6 +1,7 @@
 /**
  * The running control plane: CA, registry source, reconciler, xDS servers (mTLS, and plaintext
- * only when asked), admin API and metrics, started in dependency order and stopped in reverse.
+ * only when asked) with CSDS on the mTLS port, and metrics; started in dependency order and
+ * stopped in reverse. The admin API is started by the CLI over `view` and `metrics`.
  *
  * `ControlPlane.start` either returns a serving instance or throws `StartError` with a message
  * that says what to do; it never leaves half-started servers behind.
@@ -10,9 +11,9 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
 import { KubernetesRegistrySource, StaticRegistrySource, type RegistrySource } from '../discovery/index.js';
-import { startAdmin, type RunningAdmin } from '../admin/index.js';
 import { ResourceEncoder, SnapshotCache, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
+import { csdsService } from './csds.js';
 import type { Logger } from './log.js';
 import { ControlPlaneMetrics } from './metrics.js';
 import { PolicySource } from './policy-source.js';
@@ -27,7 +28,6 @@ export interface ControlPlaneConfig {
   readonly trustDomain?: string;
   readonly caFiles?: { readonly certFile: string; readonly keyFile: string; readonly chainFile?: string };
   readonly xds: { readonly host: string; readonly port: number; readonly insecurePort?: number; readonly maxMessageBytes?: number };
-  readonly admin: { readonly host: string; readonly port: number; readonly token?: string };
   readonly svidTtlMs: number;
   readonly debounce?: { readonly quietMs: number; readonly maxMs: number };
   readonly log: Logger;
@@ -52,7 +52,6 @@ export class ControlPlane {
     readonly xds: XdsServer,
     readonly xdsPort: number,
     readonly insecure: { server: XdsServer; port: number } | undefined,
-    readonly admin: RunningAdmin,
     private readonly certs: CertificateManager,
   ) {}
 
@@ -90,25 +89,26 @@ export class ControlPlane {
     });
     const serverOptions = { cache, callbacks, maxMessageBytes: c.xds.maxMessageBytes, authenticate: (r: Parameters<Reconciler['authenticate']>[0]) => reconciler.authenticate(r) };
     const xds = new XdsServer(serverOptions);
+    // CSDS only on the authenticated port: it shows configuration, scoped to the caller's identity.
+    const csds = csdsService(view);
+    xds.addService(csds.definition, csds.implementation);
     const started: { close(): Promise<void> }[] = [];
     try {
       const xdsPort = await xds.listen(c.xds.port, c.xds.host, serverCredentials(ca, trustDomain));
       started.push(xds);
       const insecure = c.xds.insecurePort === undefined ? undefined : await startInsecure(serverOptions, c, started);
-      const admin = await startAdmin({ host: c.admin.host, port: c.admin.port, token: c.admin.token, view, metrics: metrics.registry });
-      started.push(admin);
       await reconciler.start();
-      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, admin, certs);
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs);
     } catch (err) {
       await Promise.all(started.map((s) => s.close().catch(() => undefined)));
-      throw err instanceof Error && err.name === 'AdminConfigError' ? new StartError(err.message) : err;
+      throw err;
     }
   }
 
   async close(): Promise<void> {
     this.reconciler.stop();
     this.certs.stop();
-    await Promise.all([this.xds.close(), this.insecure?.server.close(), this.admin.close()]);
+    await Promise.all([this.xds.close(), this.insecure?.server.close()]);
   }
 }
 

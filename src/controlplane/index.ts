@@ -8,4 +8,5 @@ export { consoleLogger, memoryLogger, scrubKeys, type Logger } from './log.js';
 export { bootstrapConfig, writeBootstrap, CERT_FILE, KEY_FILE, CA_FILE, GRPC_SERVER_TEMPLATE, type BootstrapInput } from './bootstrap.js';
 export { CertificateManager } from './certificates.js';
 export { ControlPlaneMetrics } from './metrics.js';
+export { csdsService, type CsdsOptions } from './csds.js';
 export type { CertificateSource, WorkloadCertificate } from './secrets.js';

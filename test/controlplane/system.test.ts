@@ -9,13 +9,14 @@ import * as grpcXds from '@grpc/grpc-js-xds';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlPlane, memoryLogger } from '../../src/controlplane/index.js';
+import { memoryLogger } from '../../src/controlplane/index.js';
+import { startWeft, type RunningWeft } from '../../src/cli/run.js';
 import { startBackend, tally } from '../xds/backends.js';
 import { TARGET, canaryYaml, writeMesh } from './mesh.js';
 
 grpcXds.register();
 
-let cp: ControlPlane;
+let weft: RunningWeft;
 let mesh: Awaited<ReturnType<typeof writeMesh>>;
 let backends: Awaited<ReturnType<typeof startBackend>>[];
 const log = memoryLogger();
@@ -23,7 +24,7 @@ const log = memoryLogger();
 beforeAll(async () => {
   backends = await Promise.all([startBackend('v1'), startBackend('v2')]);
   mesh = await writeMesh({ v1: backends[0]!.port, v2: backends[1]!.port });
-  cp = await ControlPlane.start({
+  weft = await startWeft({
     policyDir: mesh.policyDir,
     registry: { kind: 'static', file: mesh.registryFile },
     stateDir: mesh.stateDir,
@@ -36,20 +37,20 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cp?.close();
+  await weft?.close();
   await Promise.all(backends.map((b) => b.stop()));
 });
 
 function client(): grpc.Client {
   const bootstrap = {
-    xds_servers: [{ server_uri: `127.0.0.1:${cp.insecure!.port}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    xds_servers: [{ server_uri: `127.0.0.1:${weft.cp.insecure!.port}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
     node: { id: 'frontend-1', cluster: 'frontend', metadata: { namespace: 'default', service_account: 'frontend' }, locality: {} },
   };
   return new grpc.Client(TARGET, grpc.credentials.createInsecure(), { 'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap) });
 }
 
 async function api<T>(route: string): Promise<T> {
-  const res = await fetch(cp.admin.url + route);
+  const res = await fetch(weft.admin.url + route);
   return (await res.json()) as T;
 }
 

@@ -30,10 +30,12 @@ export interface IrParts {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache): IrParts {
+export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache, ownSecretName: string): IrParts {
   const mesh = model.policy.mesh;
   const scope = scopePart(model, proxy, cache);
-  const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundDeps(model, proxy), () => inboundPart(model, proxy));
+  const inboundSlot = `in|${proxy.services.join(',')}`;
+  const inbound = cache.memo(`${inboundSlot}|model`, [model.registry, model.policy],
+    () => cache.memo(inboundSlot, inboundDeps(model, proxy), () => inboundPart(model, proxy)));
   const observability = cache.memo('obs', [mesh], () => observabilityOf(mesh));
   const ir: ProxyIr = {
     proxy: { id: proxy.id, kind: proxy.kind, identity: proxy.identity, interception: proxy.interception,
@@ -42,7 +44,8 @@ export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: Transl
     routeConfigs: scope.routeConfigs, outbound: scope.outbound,
     inbound: inbound.ir,
     observability,
-    secrets: proxy.kind === 'grpc' || mesh.mtls === 'disabled' ? [] : [proxy.identity, TRUST_BUNDLE_SECRET].sort(),
+    connectTimeoutMs: mesh.defaults.connectTimeoutMs,
+    secrets: proxy.kind === 'grpc' || mesh.mtls === 'disabled' ? [] : [ownSecretName, TRUST_BUNDLE_SECRET].sort(),
   };
   return { ir, scope, inbound, diagnostics: [...scope.diagnostics, ...inbound.diagnostics] };
 }
@@ -76,7 +79,14 @@ function scopeServices(model: MeshModel, proxy: ProxyDescription, cache: Transla
   return [...reachable, ...extra];
 }
 
+/** Two-level lookup: while registry and policy are the same objects nothing can have changed
+ * (fast path for every proxy after the first of its scope); otherwise compare per service. */
 function scopePart(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache): ScopePart {
+  const slot = `scope-model|${proxy.kind}|${proxy.interception}|${proxy.namespace}`;
+  return cache.memo(slot, [model.registry, model.policy], () => scopePartByService(model, proxy, cache));
+}
+
+function scopePartByService(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache): ScopePart {
   const services = scopeServices(model, proxy, cache);
   const deps: unknown[] = [model.policy.mesh];
   for (const s of services) deps.push(s, model.policy.traffic.get(s.key));

@@ -19,10 +19,13 @@ export interface IrProblem {
   readonly code: 'WEFT4002' | 'WEFT4003';
 }
 
-export function validateIr(ir: ProxyIr): IrProblem[] {
+/** The parts of a ProxyIr that reference each other (a ScopePart qualifies too). */
+export type IrGraph = Pick<ProxyIr, 'clusters' | 'endpoints' | 'routeConfigs' | 'outbound'> & Partial<Pick<ProxyIr, 'localClusters'>>;
+
+export function validateIr(ir: IrGraph): IrProblem[] {
   const problems: IrProblem[] = [];
   const clusters = names(ir.clusters, 'cluster', problems);
-  for (const c of ir.localClusters) clusters.add(c.name);
+  for (const c of ir.localClusters ?? []) clusters.add(c.name);
   const endpoints = names(ir.endpoints, 'endpoints', problems);
   const routes = names(ir.routeConfigs, 'routeConfig', problems);
   names(ir.outbound, 'listener', problems);
@@ -47,7 +50,7 @@ export function validateIr(ir: ProxyIr): IrProblem[] {
   return problems;
 }
 
-function checkRoutes(ir: ProxyIr, clusters: ReadonlySet<string>, problems: IrProblem[]): void {
+function checkRoutes(ir: IrGraph, clusters: ReadonlySet<string>, problems: IrProblem[]): void {
   for (const rc of ir.routeConfigs) {
     rc.virtualHosts.forEach((vh, vi) => vh.routes.forEach((r, ri) => {
       if (r.action.kind !== 'forward') return;

@@ -181,6 +181,8 @@ export interface ProxyIr {
   readonly outbound: readonly IrOutboundListener[];
   readonly inbound: IrInbound;
   readonly observability: IrObservability;
+  /** Connect timeout of the proxy-local static clusters (mesh default). */
+  readonly connectTimeoutMs: number;
   /** SDS secret names the proxy needs (empty for gRPC, which uses certificate providers). */
   readonly secrets: readonly string[];
 }

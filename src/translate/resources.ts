@@ -1,10 +1,15 @@
 /**
- * IR → Envoy resources for one proxy, grouped by type URL. Each Envoy message is derived from an
- * IR object through the cache (`TranslationCache.derive`), so an unchanged IR object keeps the
- * same message object, and each new message is checked once (check.ts).
+ * IR → Envoy resources, in two parts that are cached separately:
+ * - the scope part (outbound clusters, endpoints, route configurations, outbound listeners) is
+ *   built, checked and consistency-checked once per ScopePart and variant, and shared by every
+ *   proxy of that scope;
+ * - the proxy part (inbound listener, local clusters, mesh-wide statics, gRPC server listeners).
+ * Each Envoy message is derived from its IR object through `TranslationCache.derive`, so an
+ * unchanged IR object keeps its message object across scope rebuilds and model versions.
  */
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
-import type { SourceRef } from '../model/index.js';
+import type { Diagnostic, SourceRef } from '../model/index.js';
+import type { ScopePart } from './build-ir.js';
 import type { TranslationCache } from './cache.js';
 import type { ProxyIr } from './ir.js';
 import { adminCluster, edsCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
@@ -12,6 +17,8 @@ import { apiListener, serverListeners } from './envoy/grpc.js';
 import { inboundListener, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
 import { routeConfiguration } from './envoy/routes.js';
 import { INBOUND_LISTENER } from './names.js';
+import { checkPart } from './part-check.js';
+import { validateIr } from './ir-validate.js';
 
 /** One xDS resource: its name, the keepCase message, and the policy object that produced it. */
 export interface TranslatedResource {
@@ -22,32 +29,51 @@ export interface TranslatedResource {
 
 export type ResourceLists = Map<ResourceTypeUrl, TranslatedResource[]>;
 
-export function toResources(ir: ProxyIr, cache: TranslationCache): ResourceLists {
-  const grpc = ir.proxy.kind === 'grpc';
-  const out: ResourceLists = new Map([[TypeUrl.Cluster, []], [TypeUrl.ClusterLoadAssignment, []], [TypeUrl.Listener, []], [TypeUrl.RouteConfiguration, []]]);
-  const add = (t: ResourceTypeUrl, r: TranslatedResource) => out.get(t)!.push(r);
-  const variant = grpc ? 'grpc' : `envoy|${ir.proxy.identity}`;
-  for (const c of ir.clusters) {
-    add(TypeUrl.Cluster, cache.derive(c, variant, () => res(c.name, edsCluster(c, ir.proxy.kind, ir.proxy.identity), c.source)));
-  }
-  for (const e of ir.endpoints) add(TypeUrl.ClusterLoadAssignment, cache.derive(e, 'eds', () => res(e.name, loadAssignment(e))));
-  for (const rc of ir.routeConfigs) add(TypeUrl.RouteConfiguration, cache.derive(rc, 'rds', () => res(rc.name, routeConfiguration(rc))));
-  if (grpc) addGrpc(ir, cache, add);
-  else addEnvoy(ir, cache, add);
-  for (const list of out.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
+/** Checked resources of one part, sorted by name, with the diagnostics of what was left out. */
+export interface PartResources { readonly lists: ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource[]>; readonly diagnostics: readonly Diagnostic[] }
+
+const TYPES: readonly ResourceTypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
+
+function emptyLists(): ResourceLists {
+  return new Map(TYPES.map((t) => [t, []]));
 }
 
-type Add = (t: ResourceTypeUrl, r: TranslatedResource) => void;
+/** `secretName`: the SDS name of the proxy's own certificate in upstream TLS (Envoy only). */
+export function scopeResources(scope: ScopePart, ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
+  const kind = ir.proxy.kind;
+  const variant = kind === 'grpc' ? 'grpc' : `envoy|${secretName}`;
+  return cache.derive(scope, variant, () => {
+    const out = emptyLists();
+    for (const c of scope.clusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, variant, () => res(c.name, edsCluster(c, kind, secretName), c.source)));
+    for (const e of scope.endpoints) out.get(TypeUrl.ClusterLoadAssignment)!.push(cache.derive(e, 'eds', () => res(e.name, loadAssignment(e))));
+    for (const rc of scope.routeConfigs) out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, 'rds', () => res(rc.name, routeConfiguration(rc))));
+    const obs = ir.observability;
+    for (const l of scope.outbound) {
+      out.get(TypeUrl.Listener)!.push(kind === 'grpc'
+        ? cache.derive(l, 'api', () => res(l.name, apiListener(l)))
+        : cache.derive(l, obs, () => res(l.name, outboundListener(l, obs))));
+    }
+    return checkPart(out, validateIr(scope), cache, scope);
+  });
+}
 
-function addEnvoy(ir: ProxyIr, cache: TranslationCache, add: Add): void {
+export function proxyResources(ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
+  const out = emptyLists();
+  const add = (t: ResourceTypeUrl, r: TranslatedResource) => out.get(t)!.push(r);
+  if (ir.proxy.kind === 'grpc') {
+    const template = ir.proxy.serverListenerTemplate;
+    if (template) {
+      const servers = cache.derive(ir.inbound, `grpc|${template}`, () => serverListeners(ir.inbound, template).map((m) => res(m.name as string, m)));
+      for (const s of servers) add(TypeUrl.Listener, s);
+    }
+    return checkPart(out, [], cache);
+  }
   const obs = ir.observability;
-  const timeout = ir.clusters[0]?.connectTimeoutMs ?? 5_000;
-  for (const l of ir.outbound) add(TypeUrl.Listener, cache.derive(l, obs, () => res(l.name, outboundListener(l, obs))));
-  for (const c of ir.localClusters) add(TypeUrl.Cluster, cache.derive(c, 'local', () => res(c.name, localCluster(c, timeout))));
-  const statics = cache.derive(obs, `statics|${ir.proxy.interception}|${timeout}`, () => staticResources(ir, timeout));
-  for (const [t, r] of statics) add(t, r);
-  add(TypeUrl.Listener, cache.derive(ir.inbound, `${ir.proxy.identity}`, () => res(INBOUND_LISTENER, inboundListener(ir.inbound, ir.proxy.identity, obs))));
+  const timeout = ir.connectTimeoutMs;
+  for (const c of ir.localClusters) add(TypeUrl.Cluster, cache.derive(c, `local|${timeout}`, () => res(c.name, localCluster(c, timeout))));
+  for (const [t, r] of cache.derive(obs, `statics|${ir.proxy.interception}|${timeout}`, () => staticResources(ir, timeout))) add(t, r);
+  add(TypeUrl.Listener, cache.derive(ir.inbound, `${secretName}`, () => res(INBOUND_LISTENER, inboundListener(ir.inbound, secretName, obs))));
+  return checkPart(out, [], cache);
 }
 
 /** Mesh-wide resources every sidecar gets: stats listener, admin, passthrough, tracing. */
@@ -67,14 +93,6 @@ function staticResources(ir: ProxyIr, timeout: number): [ResourceTypeUrl, Transl
     out.push([TypeUrl.Cluster, res(t.name as string, t)]);
   }
   return out;
-}
-
-function addGrpc(ir: ProxyIr, cache: TranslationCache, add: Add): void {
-  for (const l of ir.outbound) add(TypeUrl.Listener, cache.derive(l, 'api', () => res(l.name, apiListener(l))));
-  const template = ir.proxy.serverListenerTemplate;
-  if (!template) return;
-  const servers = cache.derive(ir.inbound, `grpc|${template}`, () => serverListeners(ir.inbound, template).map((m) => res(m.name as string, m)));
-  for (const s of servers) add(TypeUrl.Listener, s);
 }
 
 function res(name: string, message: object, source?: SourceRef): TranslatedResource {

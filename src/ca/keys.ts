@@ -2,11 +2,13 @@
  * Key material: fast P-256 key generation for the issuance hot path, and `SecretKey`, the one
  * holder of private keys in weft.
  *
- * Why JWK export: on Node 20, exporting a fresh EC key as JWK is ~3x faster than as SPKI DER, and
- * for P-256 both the SPKI and the PKCS#8 encodings are fixed layouts around the raw x, y and d
- * values, so we assemble them ourselves (see bench/ca.ts).
+ * Why ECDH and not generateKeyPairSync: weft never signs with a workload key, it only hands the key
+ * to the proxy. `createECDH('prime256v1').generateKeys()` yields the raw scalar and point without
+ * building a KeyObject or exporting it (on Node 20 the SPKI export alone costs more than the
+ * signature); for P-256 both SPKI and PKCS#8 are fixed layouts around those raw values, so we
+ * assemble them ourselves (bench/ca.ts measures the difference).
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { bitString, octets, oid, seq, smallInt, explicit, toPem } from './der.js';
 import { Oid } from './x509-build.js';
@@ -21,9 +23,10 @@ const REDACTED = '[REDACTED private key]';
  */
 export class SecretKey {
   readonly #pem: string;
-  readonly #key: KeyObject;
+  #key: KeyObject | undefined;
 
-  constructor(pem: string, key: KeyObject) {
+  /** `key` may be omitted; it is then parsed from the PEM on first use. */
+  constructor(pem: string, key?: KeyObject) {
     this.#pem = pem;
     this.#key = key;
   }
@@ -34,6 +37,7 @@ export class SecretKey {
 
   /** The node KeyObject, for signing. */
   keyObject(): KeyObject {
+    this.#key ??= createPrivateKey(this.#pem);
     return this.#key;
   }
 
@@ -60,23 +64,23 @@ export interface GeneratedKey {
 
 /** A fresh ECDSA P-256 key pair. */
 export function generateP256(): GeneratedKey {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' });
-  const point = Buffer.concat([Buffer.from([4]), b64url(jwk.x), b64url(jwk.y)]);
-  const d = b64url(jwk.d);
+  const ecdh = createECDH('prime256v1');
+  const point = ecdh.generateKeys();
+  const d = leftPad(ecdh.getPrivateKey(), 32);
+  // RFC 5915 ECPrivateKey inside RFC 5208 PKCS#8; curve named once, in the AlgorithmIdentifier.
   const pkcs8 = seq(
     smallInt(0),
     P256_ALGORITHM,
     octets(seq(smallInt(1), octets(d), explicit(1, bitString(point)))),
   );
   return {
-    secret: new SecretKey(toPem('PRIVATE KEY', pkcs8), privateKey),
+    secret: new SecretKey(toPem('PRIVATE KEY', pkcs8)),
     spki: seq(P256_ALGORITHM, bitString(point)),
     publicPoint: point,
   };
 }
 
-function b64url(s: string | undefined): Buffer {
-  if (s === undefined) throw new Error('EC JWK export is missing a coordinate');
-  return Buffer.from(s, 'base64url');
+/** The private scalar is an unsigned number: OpenSSL drops leading zero bytes; RFC 5915 wants 32. */
+function leftPad(b: Buffer, size: number): Buffer {
+  return b.length >= size ? b : Buffer.concat([Buffer.alloc(size - b.length), b]);
 }

@@ -17,8 +17,13 @@ export interface ServiceDraft {
   readonly endpoints: readonly Endpoint[];
 }
 
-/** Canonical content of each published service, so diffs never re-serialise old services. */
+/** Content digest of each built service, so diffs never re-serialise old services. */
 const fingerprints = new WeakMap<Service, string>();
+/**
+ * The service last built from each draft. Sources that reuse unchanged drafts by identity (the
+ * static parser's chunk cache) thereby skip normalising and hashing unchanged services.
+ */
+const builtFrom = new WeakMap<ServiceDraft, Service>();
 const sealedMaps = new WeakSet<object>();
 
 /** A Map that rejects mutation once constructed: published registries are shared by reference. */
@@ -83,10 +88,18 @@ export function buildService(draft: ServiceDraft, clusterDomain: string): Servic
 function fingerprintOf(service: Service): string {
   let fp = fingerprints.get(service);
   if (fp === undefined) {
-    fp = JSON.stringify(service);
+    fp = createHash('sha256').update(JSON.stringify(service)).digest('base64');
     fingerprints.set(service, fp);
   }
   return fp;
+}
+
+function buildCached(draft: ServiceDraft, clusterDomain: string): Service {
+  const cached = builtFrom.get(draft);
+  if (cached && cached.hostname.endsWith(`.svc.${clusterDomain}`)) return cached;
+  const svc = buildService(draft, clusterDomain);
+  builtFrom.set(draft, svc);
+  return svc;
 }
 
 /** The empty registry every source reports before its first successful load. */
@@ -104,7 +117,7 @@ export const EMPTY_REGISTRY: ServiceRegistry = Object.freeze({
 export function nextRegistry(prev: ServiceRegistry, drafts: readonly ServiceDraft[], clusterDomain: string): RegistryChange | undefined {
   const built = new Map<string, Service>();
   for (const d of drafts) {
-    const svc = buildService(d, clusterDomain);
+    const svc = buildCached(d, clusterDomain);
     built.set(svc.key, svc);
   }
   const changed = new Set<string>();

@@ -12,6 +12,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'y
 import type { Diagnostic, SourceRef } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
+import { parseFast } from './static-fast.js';
 import { fields, report, validateService, type ValidationContext } from './static-validate.js';
 
 export interface ParseResult {
@@ -71,12 +72,36 @@ function startsItem(line: string, indent: number): boolean {
   return m !== null && (m[1] as string).length === indent;
 }
 
-function contextFor(file: string, lc: LineCounter, lineOffset: number, diagnostics: Diagnostic[]): ValidationContext {
+/** A LineCounter for text the fast parser handled (yaml fills one while lexing; we do it on demand). */
+function countLines(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
+}
+
+/** Parses with the fast subset parser, else with `yaml`; `undefined` on YAML errors. */
+function parseNode(text: string, diagnosticsFor?: (lc: LineCounter, errors: readonly { message: string; pos: [number, number] }[]) => void): { node: Node | null; lc: () => LineCounter } | undefined {
+  const fast = parseFast(text);
+  if (fast) {
+    let lc: LineCounter | undefined;
+    return { node: fast, lc: () => (lc ??= countLines(text)) };
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  if (doc.errors.length > 0) {
+    diagnosticsFor?.(lc, doc.errors);
+    return undefined;
+  }
+  return { node: doc.contents as Node | null, lc: () => lc };
+}
+
+function lazyContext(file: string, lc: () => LineCounter, lineOffset: number, diagnostics: Diagnostic[]): ValidationContext {
   return {
     file,
     diagnostics,
     position: (offset) => {
-      const p = lc.linePos(offset);
+      const p = lc().linePos(offset);
       return { line: p.line + lineOffset, col: p.col };
     },
   };
@@ -104,11 +129,10 @@ export class RegistryFileParser {
     for (const [i, chunk] of chunks.entries()) {
       let draft = this.cache.get(chunk.text);
       if (!draft) {
-        const lc = new LineCounter();
-        const doc = parseDocument(chunk.text, { lineCounter: lc });
-        const seq = doc.contents;
-        if (doc.errors.length > 0 || !isSeq(seq) || seq.items.length !== 1) return undefined;
-        draft = validateService(contextFor(file, lc, chunk.line - 1, diagnostics), seq.items[0] as Node, `services[${i}]`);
+        const parsed = parseNode(chunk.text);
+        const seq = parsed?.node;
+        if (!parsed || !isSeq(seq) || seq.items.length !== 1) return undefined;
+        draft = validateService(lazyContext(file, parsed.lc, chunk.line - 1, diagnostics), seq.items[0] as Node, `services[${i}]`);
       }
       if (draft) {
         next.set(chunk.text, draft);
@@ -120,16 +144,16 @@ export class RegistryFileParser {
   }
 
   private parseWhole(text: string, file: string): ParseResult {
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc });
     const diagnostics: Diagnostic[] = [];
-    const ctx = contextFor(file, lc, 0, diagnostics);
-    for (const err of doc.errors) {
-      const p = lc.linePos(err.pos[0]);
-      diagnostics.push({ code: RegistryCode.Syntax, severity: 'error', message: err.message.split('\n')[0] as string, source: { file, line: p.line, col: p.col } });
-    }
-    if (diagnostics.length > 0) return { drafts: [], diagnostics };
-    const root = doc.contents as Node | null;
+    const parsed = parseNode(text, (lc, errors) => {
+      for (const err of errors) {
+        const p = lc.linePos(err.pos[0]);
+        diagnostics.push({ code: RegistryCode.Syntax, severity: 'error', message: err.message.split('\n')[0] as string, source: { file, line: p.line, col: p.col } });
+      }
+    });
+    if (!parsed) return { drafts: [], diagnostics };
+    const ctx = lazyContext(file, parsed.lc, 0, diagnostics);
+    const root = parsed.node;
     if (root === null || (isScalar(root) && root.value === null)) {
       report(ctx, RegistryCode.Syntax, null, '', 'the registry file is empty (write `services: []` for an empty registry)');
       return { drafts: [], diagnostics };

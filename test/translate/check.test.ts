@@ -4,7 +4,7 @@ import { checkResource } from '../../src/translate/check.js';
 import { TranslationCache, translate } from '../../src/translate/index.js';
 import { buildModel } from './fixture.js';
 
-describe('proto check of generated messages', () => {
+describe('proto check of generated messages (shape + PGV rules via proto/validate.ts)', () => {
   it('accepts a well-formed cluster', () => {
     expect(checkResource(TypeUrl.Cluster, { name: 'c', type: 'EDS', connect_timeout: { seconds: 1, nanos: 0 }, eds_cluster_config: { eds_config: { ads: {} } } })).toEqual([]);
   });
@@ -15,17 +15,21 @@ describe('proto check of generated messages', () => {
       transport_socket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', snii: 'x' } },
       circuit_breakers: { thresholds: { priority: 'DEFAULT' } },
     });
-    expect(problems.map((p) => p.path)).toEqual([
+    expect([...new Set(problems.map((p) => p.path))]).toEqual([
       'lb_polcy', 'type', 'load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address',
       'transport_socket.typed_config.snii', 'circuit_breakers.thresholds']);
   });
   it('rejects an Any whose type is not loaded', () => {
     const problems = checkResource(TypeUrl.Listener, { name: 'l', filter_chains: [{ filters: [{ name: 'x', typed_config: { '@type': 'type.googleapis.com/no.such.Type' } }] }] });
-    expect(problems).toEqual([{ path: 'filter_chains[0].filters[0].typed_config', message: 'Any names unknown type type.googleapis.com/no.such.Type' }]);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatchObject({ path: 'filter_chains[0].filters[0].typed_config.@type', message: expect.stringContaining('no.such.Type') });
   });
   it('flags two members of one oneof', () => {
     expect(checkResource(TypeUrl.RouteConfiguration, { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/', path: '/x' }, route: { cluster: 'c' } }] }] }))
-      .toMatchObject([{ path: 'virtual_hosts[0].routes[0].match' }]);
+      .toMatchObject([{ path: 'virtual_hosts[0].routes[0].match.path_specifier' }]);
+  });
+  it('applies Envoy\'s validate.rules, e.g. a connect timeout must be positive', () => {
+    expect(checkResource(TypeUrl.Cluster, { name: 'c', connect_timeout: { seconds: -1, nanos: 0 } }).map((p) => p.path)).toContain('connect_timeout');
   });
 });
 

@@ -68,8 +68,17 @@ export function uintFromBytes(magnitude: Buffer): Buffer {
 
 export const smallInt = (n: number): Buffer => uintFromBytes(Buffer.from([n]));
 
-/** An OBJECT IDENTIFIER from dotted text, e.g. `2.5.29.17`. */
+const oidCache = new Map<string, Buffer>();
+
+/** An OBJECT IDENTIFIER from dotted text, e.g. `2.5.29.17`. Encodings are memoised: callers must
+ * not mutate the returned Buffer (every caller here only concatenates it). */
 export function oid(dotted: string): Buffer {
+  let cached = oidCache.get(dotted);
+  if (!cached) oidCache.set(dotted, (cached = encodeOid(dotted)));
+  return cached;
+}
+
+function encodeOid(dotted: string): Buffer {
   const [a = 0, b = 0, ...rest] = dotted.split('.').map(Number);
   const out: number[] = [];
   // X.690 §8.19: the first two arcs share one subidentifier (a*40+b), itself base-128 like the rest.

@@ -62,9 +62,12 @@ export interface GeneratedKey {
   readonly publicPoint: Buffer;
 }
 
+/** One reusable generator: `generateKeys()` replaces the pair on every call (constructing an ECDH
+ * object costs about as much as generating a key). Synchronous use only, so sharing is safe. */
+const ecdh = createECDH('prime256v1');
+
 /** A fresh ECDSA P-256 key pair. */
 export function generateP256(): GeneratedKey {
-  const ecdh = createECDH('prime256v1');
   const point = ecdh.generateKeys();
   const d = leftPad(ecdh.getPrivateKey(), 32);
   // RFC 5915 ECPrivateKey inside RFC 5208 PKCS#8; curve named once, in the AlgorithmIdentifier.

@@ -15,7 +15,7 @@ async function rootCa(notAfter?: Date) {
 }
 
 describe('X.509-SVID profile', () => {
-  it('issues 10,000 SVIDs that all pass the independent profile check with unique serials', async () => {
+  it('issues 10,000 SVIDs that all pass the independent profile check with unique serials', { timeout: 90_000 }, async () => {
     const { ca, root } = await rootCa();
     const serials = new Set<string>();
     const now = Date.now();

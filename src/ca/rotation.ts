@@ -139,7 +139,9 @@ export class SvidManager {
       for (const l of this.#errorListeners) l(spiffeId, r.error);
       return old && now < old.svid.notAfter ? { ok: true, svid: old.svid } : r;
     }
-    const renewAt = this.#schedule.renewAt(r.svid.notBefore, r.svid.notAfter, this.#opts.rand ?? Math.random);
+    // From issuance, not notBefore: notBefore is back-dated for clock skew, which with a short TTL
+    // would put the renewal time in the past and renew on every get().
+    const renewAt = this.#schedule.renewAt(Math.max(now, r.svid.notBefore), r.svid.notAfter, this.#opts.rand ?? Math.random);
     const entry: Entry = { svid: r.svid, renewAt, timer: undefined };
     this.#entries.set(spiffeId, entry);
     this.#arm(spiffeId, entry, renewAt);

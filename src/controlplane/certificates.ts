@@ -20,7 +20,8 @@ export class CertificateManager implements CertificateSource {
     this.bundleSequence = ca.trustBundle().sequence;
     this.svids.onRotate((id, svid) => {
       o.log.info('certificate renewed', { identity: id, notAfter: new Date(svid.notAfter).toISOString() });
-      for (const l of this.listeners) l(id);
+      // Deferred: a renewal can happen inside certificate(), called while publishing.
+      queueMicrotask(() => this.listeners.forEach((l) => l(id)));
     });
     this.svids.onError((id, e) => o.log.error('certificate renewal failed; the current one stays until it expires', { identity: id, code: e.code, reason: e.message }));
   }

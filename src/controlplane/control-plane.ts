@@ -87,7 +87,9 @@ export class ControlPlane {
       onStreamClose: (s) => reconciler.streamClosed(s),
       onNack: (s, t, n) => c.log.warn('proxy rejected configuration (NACK)', { proxy: s.node?.id, type: t.split('.').pop(), resources: n.names.join(','), error: n.message }),
     });
-    const serverOptions = { cache, callbacks, maxMessageBytes: c.xds.maxMessageBytes, authenticate: (r: Parameters<Reconciler['authenticate']>[0]) => reconciler.authenticate(r) };
+    const serverOptions = {
+      cache, callbacks, maxMessageBytes: c.xds.maxMessageBytes,
+      onCallbackError: (name: string, err: unknown) => c.log.error(`internal error in ${name}`, { error: (err as Error).stack ?? String(err) }), authenticate: (r: Parameters<Reconciler['authenticate']>[0]) => reconciler.authenticate(r) };
     const xds = new XdsServer(serverOptions);
     // CSDS only on the authenticated port: it shows configuration, scoped to the caller's identity.
     const csds = csdsService(view);

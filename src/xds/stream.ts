@@ -224,8 +224,10 @@ export class XdsStream implements StreamInfo {
     if (!fn) return;
     try {
       fn(this, ...args);
-    } catch {
-      // Observers must not break the protocol; their errors are theirs to report.
+    } catch (err) {
+      // Observers must not break the protocol, but their failures must be seen.
+      const report = this.env.options.onCallbackError ?? ((n: string, e: unknown) => process.stderr.write(`weft: xDS callback ${n} failed: ${(e as Error).stack ?? e}\n`));
+      report(name, err);
     }
   }
 }

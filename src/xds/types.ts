@@ -111,6 +111,8 @@ export interface XdsServerOptions {
   readonly keepaliveMs?: number;
   /** `control_plane.identifier` sent in responses. */
   readonly identifier?: string;
+  /** Told when a callback threw; the stream carries on. Default: written to stderr. */
+  readonly onCallbackError?: (callback: string, error: unknown) => void;
   /** Clock for timestamps in status (injected for tests). */
   readonly now?: () => number;
 }

@@ -139,9 +139,10 @@ export class CertificateAuthority {
     return { label: 'signing CA', notBefore: this.#issuer.notBefore, notAfter: this.#issuer.notAfter };
   }
 
-  /** Human warnings when the signing CA has less than `thresholdFraction` of its life left. */
+  /** Human warnings when the signing CA, or a CA above it, has less than `thresholdFraction` of its
+   * life left (default 20 %, as Istio re-issues its root). */
   expiryWarnings(now = this.#clock(), thresholdFraction = 0.2): string[] {
-    return caExpiryWarnings([this.expiry()], now, thresholdFraction);
+    return caExpiryWarnings([this.expiry(), ...this.#issuer.chainValidity], now, thresholdFraction);
   }
 
   /** The root rotation phase, or undefined in operator mode. */

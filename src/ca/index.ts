@@ -7,6 +7,7 @@ export {
   type CaOptions, type IssueRequest, type IssueResult, type OperatorFiles, type TrustBundle,
 } from './authority.js';
 export { CaCodes, formatCaError, type CaCode, type CaError, type CaResult } from './errors.js';
+export { spiffeBundle, type SpiffeBundle, type SpiffeBundleKey } from './bundle.js';
 export { caExpiryWarnings, type Validity } from './expiry.js';
 export type { Issuer, IssuerFiles } from './issuer.js';
 export { SecretKey } from './keys.js';

@@ -10,6 +10,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { certificateFields, keyUsageBits, readTlv, children } from './der-reader.js';
 import { caFail, CaCodes, type CaResult } from './errors.js';
 import { SecretKey } from './keys.js';
+import type { Validity } from './expiry.js';
 import { KeyUsageBit, Oid, keyIdentifier, type SignatureKind } from './x509-build.js';
 
 /** A validated signing certificate. Immutable; the key is redacted when printed. */
@@ -29,6 +30,8 @@ export interface Issuer {
   readonly intermediatesPem: string;
   /** PEM of the self-signed root this issuer chains to (itself, for a root). */
   readonly rootPem: string;
+  /** Validity of each certificate above this one (intermediates, then the root); empty for a root. */
+  readonly chainValidity: readonly Validity[];
 }
 
 export interface IssuerFiles {
@@ -132,8 +135,8 @@ const isSelfSigned = (c: X509Certificate): boolean => c.checkIssued(c) && c.veri
 /** Walks issuer → chain[0] → ... → a self-signed root, checking each signature and validity. */
 function resolveChain(
   leaf: X509Certificate, chainPem: string, now: number, file: string | undefined,
-): CaResult<{ intermediatesPem: string; rootPem: string }> {
-  if (isSelfSigned(leaf)) return { ok: true, value: { intermediatesPem: '', rootPem: leaf.toString() } };
+): CaResult<{ intermediatesPem: string; rootPem: string; chainValidity: Validity[] }> {
+  if (isSelfSigned(leaf)) return { ok: true, value: { intermediatesPem: '', rootPem: leaf.toString(), chainValidity: [] } };
   const blocks = chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   const parsed = blocks.map((b) => parseCert(b, file));
   const chain: ParsedCert[] = [];
@@ -143,13 +146,17 @@ function resolveChain(
   }
   let child = leaf;
   const sent: string[] = [leaf.toString()];
+  const chainValidity: Validity[] = [];
   for (const c of chain) {
     if (!child.checkIssued(c.x509) || !child.verify(c.x509.publicKey)) {
       return caFail(CaCodes.badChain, `"${child.subject.replace(/\n/g, ', ')}" is not signed by the next certificate in the chain`, file);
     }
     const valid = checkSigningCert(c, now, file);
     if (!valid.ok) return valid;
-    if (isSelfSigned(c.x509)) return { ok: true, value: { intermediatesPem: sent.join(''), rootPem: c.x509.toString() } };
+    const root = isSelfSigned(c.x509);
+    const label = `${root ? 'root' : 'intermediate'} CA "${c.x509.subject.replace(/\n/g, ', ')}"`;
+    chainValidity.push({ label, notBefore: c.fields.notBefore, notAfter: c.fields.notAfter });
+    if (root) return { ok: true, value: { intermediatesPem: sent.join(''), rootPem: c.x509.toString(), chainValidity } };
     sent.push(c.x509.toString());
     child = c.x509;
   }

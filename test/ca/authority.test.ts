@@ -157,3 +157,15 @@ describe('CA expiry warnings', () => {
     expect(opened.value.expiryWarnings(Date.now() + 9 * 366 * DAY)).toHaveLength(1);
   });
 });
+
+describe('CA expiry warnings in intermediate mode', () => {
+  it('warns about the operator root when it ends before the intermediate is near expiry', async () => {
+    const root = await makeCert({ name: 'short root', notBefore: new Date(Date.now() - 90 * DAY), notAfter: new Date(Date.now() + 10 * DAY) });
+    const inter = await makeCert({ name: 'inter', issuer: root, notAfter: new Date(Date.now() + 9 * DAY) });
+    const ca = CertificateAuthority.fromPem({ certPem: inter.certPem, keyPem: inter.keyPem, chainPem: root.certPem }, { trustDomain: TD });
+    if (!ca.ok) throw new Error(ca.error.message);
+    const warnings = ca.value.expiryWarnings(Date.now());
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^root CA "CN=short root" certificate expires/);
+  });
+});

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaCodes, CertificateAuthority, RootRotation, type CaResult } from '../../src/ca/index.js';
+import { CaCodes, CertificateAuthority, RootRotation, spiffeBundle, type CaResult } from '../../src/ca/index.js';
 import { makeCert } from './fixtures.js';
 
 const TD = 'cluster.local';
@@ -97,5 +97,20 @@ describe('root rotation in the self-managed CA', () => {
     expect(ca.rotationPhase()).toBeUndefined();
     expect(codeOf(await ca.beginRootRotation())).toBe(CaCodes.rotation);
     expect(codeOf(await ca.advanceRootRotation(true))).toBe(CaCodes.rotation);
+  });
+});
+
+describe('SPIFFE bundle document', () => {
+  it('lists each trusted root as an x509-svid JWK with one x5c certificate, no kid, and the sequence', async () => {
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'weft-bundle-')), 'ca');
+    const ca = must(await CertificateAuthority.open(dir, { trustDomain: TD }));
+    must(await ca.beginRootRotation());
+    const doc = spiffeBundle(ca.trustBundle());
+    expect(doc.spiffe_sequence).toBe(2);
+    expect(doc.keys).toHaveLength(2);
+    doc.keys.forEach((k, i) => {
+      expect([k.use, k.kty, k.crv, 'kid' in k, k.x5c.length]).toEqual(['x509-svid', 'EC', 'P-256', false, 1]);
+      expect(new X509Certificate(Buffer.from(k.x5c[0], 'base64')).toString()).toBe(ca.trustBundle().pems[i]);
+    });
   });
 });

@@ -13,12 +13,17 @@ import { messageNameOf } from '../../proto/type-urls.js';
 export interface FieldProblem { readonly path: string; readonly message: string }
 
 export function checkResource(typeUrl: string, message: object): FieldProblem[] {
+  return checkMessageOf(messageNameOf(typeUrl), message);
+}
+
+/** Same check for any loaded message type by full name (e.g. a `VirtualHost` checked alone). */
+export function checkMessageOf(typeName: string, message: object): FieldProblem[] {
   try {
-    return protoCheck(messageNameOf(typeUrl), message).map((v) => ({
+    return protoCheck(typeName, message).map((v) => ({
       path: v.path.replace(/^\./, ''),
       message: v.rule === 'shape' ? v.message : `${v.message} (${v.rule})`,
     }));
   } catch (e) {
-    return [{ path: '', message: `cannot check ${typeUrl}: ${(e as Error).message}` }];
+    return [{ path: '', message: `cannot check ${typeName}: ${(e as Error).message}` }];
   }
 }

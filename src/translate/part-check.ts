@@ -7,7 +7,7 @@
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { Diagnostic } from '../model/index.js';
 import type { TranslationCache } from './cache.js';
-import { checkResource } from './check.js';
+import { checkMessageOf, checkResource, type FieldProblem } from './check.js';
 import type { IrGraph, IrProblem } from './ir-validate.js';
 import type { PartResources, ResourceLists, TranslatedResource } from './resources.js';
 
@@ -32,7 +32,8 @@ function dropInvalid(lists: ResourceLists, cache: TranslationCache, diagnostics:
   const dropped = new Set<string>();
   for (const [typeUrl, list] of lists) {
     const kept = list.filter((r) => {
-      const problems = cache.derive(r.message, 'check', () => checkResource(typeUrl, r.message));
+      const problems = typeUrl === TypeUrl.RouteConfiguration ? checkRouteConfig(r.message, cache)
+        : cache.derive(r.message, 'check', () => checkResource(typeUrl, r.message));
       for (const p of problems) {
         diagnostics.push({ code: 'WEFT4001', severity: 'error', message: `${r.name}: ${p.message}; resource not sent`,
           path: p.path, ...(r.source ? { source: r.source } : {}) });
@@ -43,6 +44,24 @@ function dropInvalid(lists: ResourceLists, cache: TranslationCache, diagnostics:
     lists.set(typeUrl, kept);
   }
   return dropped;
+}
+
+/**
+ * Route configurations hold one virtual host per service of a port, so a one-service change
+ * rebuilds the configuration around mostly unchanged virtual-host objects: check those one by one
+ * (cached per object) and the configuration without them.
+ */
+function checkRouteConfig(message: object, cache: TranslationCache): readonly FieldProblem[] {
+  return cache.derive(message, 'check', () => {
+    const { virtual_hosts: hosts, ...top } = message as { virtual_hosts?: object[] };
+    const problems = [...checkResource(TypeUrl.RouteConfiguration, top)];
+    (hosts ?? []).forEach((vh, i) => {
+      for (const p of cache.derive(vh, 'check', () => checkMessageOf('envoy.config.route.v3.VirtualHost', vh))) {
+        problems.push({ path: `virtual_hosts[${i}].${p.path}`, message: p.message });
+      }
+    });
+    return problems;
+  });
 }
 
 /** A listener whose route configuration was left out would never warm; endpoints whose cluster

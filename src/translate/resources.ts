@@ -15,7 +15,7 @@ import type { ProxyIr } from './ir.js';
 import { adminCluster, edsCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
 import { inboundListener, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
-import { routeConfiguration } from './envoy/routes.js';
+import { routeConfiguration, virtualHost } from './envoy/routes.js';
 import { INBOUND_LISTENER } from './names.js';
 import { checkPart } from './part-check.js';
 import { validateIr } from './ir-validate.js';
@@ -46,7 +46,9 @@ export function scopeResources(scope: ScopePart, ir: ProxyIr, secretName: string
     const out = emptyLists();
     for (const c of scope.clusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, variant, () => res(c.name, edsCluster(c, kind, secretName), c.source)));
     for (const e of scope.endpoints) out.get(TypeUrl.ClusterLoadAssignment)!.push(cache.derive(e, 'eds', () => res(e.name, loadAssignment(e))));
-    for (const rc of scope.routeConfigs) out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, 'rds', () => res(rc.name, routeConfiguration(rc))));
+    for (const rc of scope.routeConfigs) {
+      out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, 'rds', () => res(rc.name, routeConfiguration(rc, (v) => cache.derive(v, 'vh', () => virtualHost(v))))));
+    }
     const obs = ir.observability;
     for (const l of scope.outbound) {
       out.get(TypeUrl.Listener)!.push(kind === 'grpc'

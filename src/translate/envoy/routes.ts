@@ -7,8 +7,9 @@ import type { IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteConfig, Ir
 import { any, duration, fraction, stringMatch, type Msg } from './common.js';
 import { FAULT_FILTER } from './http-filters.js';
 
-export function routeConfiguration(rc: IrRouteConfig): Msg {
-  return { name: rc.name, virtual_hosts: rc.virtualHosts.map(virtualHost) };
+/** `hostOf` lets the caller share virtual-host messages between configurations (cache). */
+export function routeConfiguration(rc: IrRouteConfig, hostOf: (v: IrVirtualHost) => Msg = virtualHost): Msg {
+  return { name: rc.name, virtual_hosts: rc.virtualHosts.map(hostOf) };
 }
 
 export function virtualHost(v: IrVirtualHost): Msg {

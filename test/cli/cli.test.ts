@@ -1,0 +1,124 @@
+import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { checkResource } from '../../proto/validate.js';
+import { main } from '../../src/cli/main.js';
+import { EXAMPLE } from '../../src/cli/serve.js';
+
+/** Runs the CLI in-process; returns exit code and captured output. */
+async function weft(...args: string[]) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+const tmp = () => mkdtemp(path.join(tmpdir(), 'weft-cli-'));
+
+/** Envoy reads proto3 JSON; protobufjs objects want Durations and Structs spelled out. */
+function fromProto3Json(v: unknown, key = ''): unknown {
+  if (typeof v === 'string' && /^\d+(\.\d+)?s$/.test(v)) return { seconds: Math.floor(parseFloat(v)), nanos: Math.round((parseFloat(v) % 1) * 1e9) };
+  if (Array.isArray(v)) return v.map((x) => fromProto3Json(x));
+  if (!v || typeof v !== 'object') return v;
+  if (key === 'metadata') return { fields: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? { stringValue: x } : { structValue: { fields: Object.fromEntries(Object.entries(x as object).map(([a, b]) => [a, { stringValue: b }])) } }])) };
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromProto3Json(x, k)]));
+}
+
+describe('weft validate', () => {
+  it('accepts the bundled example with its registry', async () => {
+    const r = await weft('validate', EXAMPLE.policy, '--registry', EXAMPLE.registry);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/policy OK: 4 files/);
+  });
+
+  it('rejects a broken copy with file:line:col and exit code 1', async () => {
+    const dir = await tmp();
+    await cp(EXAMPLE.policy, dir, { recursive: true });
+    const file = path.join(dir, 'reviews.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('loadBalancer:', 'loadBalancr:'));
+    const r = await weft('validate', dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/reviews\.yaml:\d+:\d+ .*loadBalancr.*\[WEFT1\d{3}\]/);
+  });
+
+  it('says what is wrong with a registry file', async () => {
+    const dir = await tmp();
+    await writeFile(path.join(dir, 'r.yaml'), 'services:\n  - name: x\n    bogus: 1\n');
+    const r = await weft('validate', EXAMPLE.policy, '--registry', path.join(dir, 'r.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/r\.yaml:3:5/);
+  });
+});
+
+describe('weft bootstrap', () => {
+  it('writes an Envoy bootstrap that satisfies Envoy\'s Bootstrap proto and validate rules, with 0600 key files', async () => {
+    const dir = await tmp();
+    const out = path.join(dir, 'out');
+    const r = await weft('bootstrap', '--node-id', 'reviews-v1', '--namespace', 'default', '--service-account', 'reviews', '--format', 'envoy', '--out', out, '--state-dir', path.join(dir, 'state'), '--delta');
+    expect(r.code).toBe(0);
+    const config = JSON.parse(await readFile(path.join(out, 'envoy.json'), 'utf8'));
+    expect(checkResource('envoy.config.bootstrap.v3.Bootstrap', fromProto3Json(config) as object)).toEqual([]);
+    expect(config.dynamic_resources.ads_config.api_type).toBe('DELTA_GRPC');
+    expect((await stat(path.join(out, 'key.pem'))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(out, 'envoy.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(dir, 'state', 'ca', 'ca.key'))).mode & 0o777).toBe(0o600);
+    const { X509Certificate } = await import('node:crypto');
+    expect(new X509Certificate(await readFile(path.join(out, 'cert.pem'))).subjectAltName).toBe('URI:spiffe://cluster.local/ns/default/sa/reviews');
+  });
+
+  it('writes a gRPC bootstrap with certificate providers and the server listener template', async () => {
+    const dir = await tmp();
+    const r = await weft('bootstrap', '--node-id', 'c1', '--namespace', 'default', '--service-account', 'web', '--format', 'grpc', '--out', path.join(dir, 'o'), '--state-dir', path.join(dir, 's'));
+    expect(r.code).toBe(0);
+    const config = JSON.parse(await readFile(path.join(dir, 'o', 'grpc-bootstrap.json'), 'utf8'));
+    expect(config.xds_servers[0].server_uri).toBe('127.0.0.1:18002');
+    expect(config.certificate_providers.default.plugin_name).toBe('file_watcher');
+    expect(config.node.metadata.server_listener_resource_name_template).toBe(config.server_listener_resource_name_template);
+  });
+
+  it('rejects an unknown format and an identity that is not a SPIFFE ID, with exit code 2', async () => {
+    const dir = await tmp();
+    expect((await weft('bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'a', '--format', 'xml', '--out', dir)).code).toBe(2);
+    const bad = await weft('bootstrap', '--node-id', 'x', '--namespace', 'a/b', '--service-account', 'a', '--out', dir, '--state-dir', dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/SPIFFE/);
+  });
+});
+
+describe('weft', () => {
+  it('explains what serve needs', async () => {
+    const r = await weft('serve');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--policy DIR \(or --example/);
+  });
+
+  it('refuses a non-loopback admin bind without a token before starting anything', async () => {
+    const dir = await tmp();
+    const r = await weft('serve', '--example', '--admin-host', '0.0.0.0', '--state-dir', dir, '--xds-port', '0', '--admin-port', '0');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--admin-token/);
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    expect((await weft('frobnicate')).code).toBe(2);
+  });
+
+  it('shows the CA', async () => {
+    const dir = await tmp();
+    const r = await weft('ca', 'show', '--state-dir', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/SUBJECT +NOT BEFORE/);
+    expect(r.out).toMatch(/trust domain cluster\.local/);
+  });
+});

@@ -121,6 +121,11 @@ export class SvidManager {
     this.#entries.delete(spiffeId);
   }
 
+  /** Re-issues every tracked SVID now (after a root rotation step), notifying listeners. */
+  renewAll(): void {
+    for (const id of [...this.#entries.keys()]) this.#renew(id, true);
+  }
+
   get size(): number {
     return this.#entries.size;
   }

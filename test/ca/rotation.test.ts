@@ -131,6 +131,27 @@ describe('SvidManager', () => {
     expect(renewed.ok && renewed.svid.serial).toBe('2');
   });
 
+  it('re-issues every SVID from the new root after a root rotation step', async () => {
+    const clock = new ManualClock();
+    const ca = await openCa(clock);
+    const m = new SvidManager({ issuer: ca, timers: clock });
+    const other = `spiffe://${TD}/ns/default/sa/other`;
+    m.get(ID);
+    m.get(other);
+    const rotated: string[] = [];
+    m.onRotate((id) => rotated.push(id));
+    await ca.beginRootRotation();
+    const step = await ca.advanceRootRotation(true);
+    expect(step.ok).toBe(true);
+    m.renewAll();
+    expect(rotated.sort()).toEqual([ID, other].sort());
+    const [rootB] = ca.trustBundle().pems;
+    const cur = m.get(ID);
+    if (!cur.ok) throw new Error(cur.error.message);
+    const { X509Certificate } = await import('node:crypto');
+    expect(new X509Certificate(cur.svid.certPem).verify(new X509Certificate(rootB!).publicKey)).toBe(true);
+  });
+
   it('stops renewing an identity after release', async () => {
     const clock = new ManualClock();
     const m = new SvidManager({ issuer: await openCa(clock), timers: clock });

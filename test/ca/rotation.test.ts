@@ -79,8 +79,8 @@ describe('SvidManager', () => {
     const again = m.get(ID);
     expect(again.ok && again.svid).toBe(first.svid);
     expect(clock.pending).toBe(1);
-    // life = 24 h + 60 s of back-dating, so 50 % falls 30 s before now + 12 h
-    clock.advance(12 * HOUR - 31_000);
+    // measured from issuance (notBefore is back-dated 60 s), so 50 % of 24 h is now + 12 h
+    clock.advance(12 * HOUR - 1000);
     expect(rotations).toHaveLength(0);
     clock.advance(2000);
     expect(rotations).toHaveLength(1);
@@ -92,6 +92,18 @@ describe('SvidManager', () => {
     expect(rotations).toHaveLength(5);
     m.close();
     expect(clock.pending).toBe(0);
+  });
+
+  it('does not renew on every get() when the TTL is shorter than the back-dating', async () => {
+    const clock = new ManualClock();
+    const m = new SvidManager({ issuer: await openCa(clock), timers: clock, rand: () => 0.5, ttlMs: 30_000 });
+    const a = m.get(ID);
+    clock.advance(10_000);
+    const b = m.get(ID);
+    expect(a.ok && b.ok && a.svid === b.svid).toBe(true);
+    clock.advance(6_000);
+    const c = m.get(ID);
+    expect(c.ok && a.ok && c.svid !== a.svid).toBe(true);
   });
 
   it('renews on get() when the timer was late (e.g. the host slept)', async () => {

@@ -1,0 +1,131 @@
+/**
+ * What `weft inject` adds to a pod spec, as plain JSON-ready objects: the Envoy sidecar, the
+ * iptables init container, their volumes and the bootstrap annotation. Pure: options in, objects
+ * out; the YAML editing lives in inject-manifest.ts.
+ *
+ * How a static manifest gets a per-pod bootstrap: the bootstrap JSON (from `bootstrapConfig`,
+ * interception `iptables`) is stored in a pod-template annotation and projected into the sidecar as
+ * a file by a downwardAPI volume. Envoy does not expand environment variables inside its bootstrap,
+ * so the per-pod values (node id, namespace, IP) are passed on the command line with
+ * `--config-yaml`, which Envoy merges over the file (proto merge: `node.id` replaced, metadata keys
+ * added or overwritten); Kubernetes expands `$(POD_NAME)`-style references in `args` from the
+ * container's downward-API environment. No agent and no extra ConfigMap are needed.
+ */
+import { bootstrapConfig, controlPlaneIdentity } from '../controlplane/index.js';
+import { names } from '../translate/index.js';
+import { PROXY_UID, iptablesScript } from './inject-iptables.js';
+
+export const SIDECAR_NAME = 'weft-proxy';
+export const INIT_NAME = 'weft-init';
+export const BOOTSTRAP_VOLUME = 'weft-bootstrap';
+export const CERTS_VOLUME = 'weft-certs';
+export const BOOTSTRAP_ANNOTATION = 'weft.io/envoy-bootstrap';
+/** Pods (or pod templates) annotated `weft.io/inject: "false"` are left alone. */
+export const INJECT_ANNOTATION = 'weft.io/inject';
+export const BOOTSTRAP_DIR = '/etc/weft/bootstrap';
+export const CERTS_DIR = '/etc/weft/certs';
+/** Ports the sidecar owns inside the pod; an application container must not use them. */
+export const RESERVED_PORTS: readonly number[] = [names.ADMIN_PORT, names.VIRTUAL_OUTBOUND_PORT, names.INBOUND_PORT, names.STATS_PORT];
+
+export interface InjectOptions {
+  readonly xdsAddress: string;
+  readonly image: string;
+  readonly initImage: string;
+  readonly trustDomain: string;
+  /** Namespace used for documents that name none (the runtime value comes from the pod). */
+  readonly namespace: string;
+  /** The weft admin port, excluded from outbound redirection like the xDS port. */
+  readonly adminPort: number;
+  readonly excludeInboundPorts: readonly number[];
+  readonly excludeOutboundPorts: readonly number[];
+  readonly logLevel: string;
+}
+
+export const DEFAULT_OPTIONS: InjectOptions = Object.freeze({
+  xdsAddress: 'weft.weft-system.svc:18000',
+  image: 'envoyproxy/envoy:v1.31-latest',
+  initImage: 'weft:0.1.0',
+  trustDomain: 'cluster.local',
+  namespace: 'default',
+  adminPort: 18001,
+  excludeInboundPorts: [],
+  excludeOutboundPorts: [],
+  logLevel: 'warn',
+});
+
+/** The Secret holding a service account's bootstrap certificate (cert.pem, key.pem, ca.pem). */
+export const certSecretName = (serviceAccount: string) => `weft-bootstrap-${serviceAccount}`;
+
+export interface PodFacts {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The bootstrap JSON stored in the annotation (pretty-printed, so diffs of it stay readable). */
+export function bootstrapText(o: InjectOptions, pod: PodFacts): string {
+  const config = bootstrapConfig({
+    format: 'envoy', nodeId: `${pod.serviceAccount}.${pod.namespace}`, namespace: pod.namespace, serviceAccount: pod.serviceAccount,
+    trustDomain: o.trustDomain, xdsAddress: o.xdsAddress, delta: false, interception: 'iptables', instanceIps: [], services: [],
+    labels: pod.labels, certDir: CERTS_DIR, controlPlaneIdentity: controlPlaneIdentity(o.trustDomain),
+  });
+  return JSON.stringify(config, null, 2);
+}
+
+/** Per-pod node values, merged by Envoy over the bootstrap file (see the module comment). */
+function nodeOverride(serviceAccount: string): string {
+  return JSON.stringify({
+    node: { id: '$(POD_NAME).$(POD_NAMESPACE)', cluster: `${serviceAccount}.$(POD_NAMESPACE)`, metadata: { namespace: '$(POD_NAMESPACE)', instance_ips: '$(POD_IP)' } },
+  });
+}
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/** The Envoy container. It runs as UID 1337, which the iptables rules exempt. */
+export function sidecarContainer(o: InjectOptions, pod: PodFacts): Record<string, unknown> {
+  return {
+    name: SIDECAR_NAME,
+    image: o.image,
+    command: ['envoy'],
+    args: ['-c', `${BOOTSTRAP_DIR}/envoy.json`, '--config-yaml', nodeOverride(pod.serviceAccount), '--disable-hot-restart', '--log-level', o.logLevel],
+    env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), fieldEnv('POD_IP', 'status.podIP')],
+    ports: [{ name: 'http-envoy-prom', containerPort: names.STATS_PORT, protocol: 'TCP' }],
+    // The stats listener arrives over LDS: the pod turns ready only once weft has configured it.
+    readinessProbe: { httpGet: { path: '/stats/prometheus', port: names.STATS_PORT }, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 30 },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+    securityContext: {
+      runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: BOOTSTRAP_VOLUME, mountPath: BOOTSTRAP_DIR, readOnly: true },
+      { name: CERTS_VOLUME, mountPath: CERTS_DIR, readOnly: true },
+    ],
+  };
+}
+
+/** The init container that installs the redirection; needs NET_ADMIN/NET_RAW and root. */
+export function initContainer(o: InjectOptions): Record<string, unknown> {
+  const xdsPort = Number(/:(\d+)$/.exec(o.xdsAddress)?.[1] ?? 18000);
+  const script = iptablesScript({ excludeInboundPorts: o.excludeInboundPorts, excludeOutboundPorts: [xdsPort, o.adminPort, ...o.excludeOutboundPorts] });
+  return {
+    name: INIT_NAME,
+    image: o.initImage,
+    command: ['sh', '-c', script],
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+    securityContext: {
+      runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+    },
+  };
+}
+
+/** The two volumes: bootstrap (from the annotation) and the bootstrap certificate Secret. */
+export function sidecarVolumes(serviceAccount: string): Record<string, unknown>[] {
+  return [
+    { name: BOOTSTRAP_VOLUME, downwardAPI: { items: [{ path: 'envoy.json', fieldRef: { fieldPath: `metadata.annotations['${BOOTSTRAP_ANNOTATION}']` } }] } },
+    // 0444: the files are readable by the proxy's UID without changing the pod's fsGroup; only
+    // the sidecar mounts this volume.
+    { name: CERTS_VOLUME, secret: { secretName: certSecretName(serviceAccount), defaultMode: 0o444 } },
+  ];
+}

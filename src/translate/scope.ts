@@ -18,6 +18,8 @@ export function reachableServices(model: MeshModel, namespace: string, cache: Tr
   const namespaces = reachableNamespaces(model, namespace);
   if (!namespaces) return [...model.registry.services.values()];
   const index = cache.byNamespace(model.registry);
+  // The index keeps registry (key) order, so one namespace needs no sort or copy.
+  if (namespaces.length === 1) return index.get(namespaces[0]!) ?? [];
   const out: Service[] = [];
   for (const ns of namespaces) out.push(...(index.get(ns) ?? []));
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -5,7 +5,8 @@
  * later opens it reloads the same root, and the rotation phase and bundle sequence with it.
  * `begin`/`advance` apply a RootRotation transition and persist it: new files first, then
  * `state.json` (the commit point), then file renames that are only cosmetic.
- * Not safe for concurrent use by two processes on the same directory (one leader writes).
+ * Rotation steps within one process are serialised; two processes must not share a directory for
+ * writing (one leader writes).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { checkTrustDomain } from './spiffe-id.js';
@@ -32,6 +33,8 @@ export class RootStore {
   readonly #rootOptions: Omit<RootOptions, 'now'>;
   #rotation: RootRotation;
   #sequence: number;
+  /** Tail of the queue of rotation steps: each step starts after the previous one settled. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: StateDir, rootOptions: Omit<RootOptions, 'now'>, rotation: RootRotation, sequence: number) {
     this.#dir = dir;
@@ -85,7 +88,22 @@ export class RootStore {
   }
 
   /** stable(A) → trust-both(A, B): mints root B and publishes A + B. */
-  async begin(now: number): Promise<CaResult<RootSet>> {
+  begin(now: number): Promise<CaResult<RootSet>> {
+    return this.#serial(() => this.#begin(now));
+  }
+
+  /** One phase forward when all proxies ACKed the current bundle. */
+  advance(allAcked: AckCheck, now: number): Promise<CaResult<RootSet>> {
+    return this.#serial(() => this.#advance(allAcked, now));
+  }
+
+  #serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(step, step);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #begin(now: number): Promise<CaResult<RootSet>> {
     const minted = createRoot({ ...this.#rootOptions, now });
     const next = this.#rotation.begin(fingerprint(minted.certPem));
     if (!next.ok) return next;
@@ -94,8 +112,7 @@ export class RootStore {
     return this.#commit(next.value, now);
   }
 
-  /** One phase forward when all proxies ACKed the current bundle. */
-  async advance(allAcked: AckCheck, now: number): Promise<CaResult<RootSet>> {
+  async #advance(allAcked: AckCheck, now: number): Promise<CaResult<RootSet>> {
     const next = this.#rotation.advance(allAcked);
     if (!next.ok) return next;
     const set = await this.#commit(next.value, now);

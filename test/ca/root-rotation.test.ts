@@ -114,3 +114,15 @@ describe('SPIFFE bundle document', () => {
     });
   });
 });
+
+describe('concurrent rotation steps', () => {
+  it('serialises two begin calls: one wins, the other is refused, one new root on disk', async () => {
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'weft-rr2-')), 'ca');
+    const ca = must(await CertificateAuthority.open(dir, { trustDomain: TD }));
+    const [a, b] = await Promise.all([ca.beginRootRotation(), ca.beginRootRotation()]);
+    expect([codeOf(a), codeOf(b)].sort()).toEqual([CaCodes.rotation, 'ok'].sort());
+    const reopened = must(await CertificateAuthority.open(dir, { trustDomain: TD }));
+    expect(reopened.trustBundle()).toEqual(ca.trustBundle());
+    expect(ca.trustBundle().sequence).toBe(2);
+  });
+});

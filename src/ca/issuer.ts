@@ -63,22 +63,26 @@ export function loadIssuer(files: IssuerFiles, now: number): CaResult<Issuer> {
   if (!caCheck.ok) return caCheck;
   const chain = resolveChain(cert.value.x509, files.chainPem ?? '', now, files.chainFile);
   if (!chain.ok) return chain;
-  const f = cert.value.fields;
+  return { ok: true, value: assemble(cert.value, key, kind.value, chain.value) };
+}
+
+function assemble(
+  cert: ParsedCert, key: KeyObject, signature: SignatureKind,
+  chain: { intermediatesPem: string; rootPem: string; chainValidity: Validity[] },
+): Issuer {
+  const f = cert.fields;
   const ski = f.extensions.get(Oid.subjectKeyIdentifier);
   const keyId = ski ? readTlv(ski.value)?.body : undefined;
   return {
-    ok: true,
-    value: {
-      certPem: cert.value.x509.toString(),
-      certDer: cert.value.x509.raw,
-      subject: Buffer.from(f.subject),
-      keyId: Buffer.from(keyId ?? keyIdentifier(publicKeyBits(f.spki))),
-      notBefore: f.notBefore,
-      notAfter: f.notAfter,
-      key: new SecretKey(key.export({ type: 'pkcs8', format: 'pem' }).toString(), key),
-      signature: kind.value,
-      ...chain.value,
-    },
+    certPem: cert.x509.toString(),
+    certDer: cert.x509.raw,
+    subject: Buffer.from(f.subject),
+    keyId: Buffer.from(keyId ?? keyIdentifier(publicKeyBits(f.spki))),
+    notBefore: f.notBefore,
+    notAfter: f.notAfter,
+    key: new SecretKey(key.export({ type: 'pkcs8', format: 'pem' }).toString(), key),
+    signature,
+    ...chain,
   };
 }
 

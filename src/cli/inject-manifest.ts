@@ -42,7 +42,7 @@ export function injectManifests(text: string, file: string, o: InjectOptions): I
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     for (const e of doc.errors) {
-      const at = e.linePos?.[0] ?? { line: 1, col: 1 };
+      const at = lines.linePos(e.pos[0]);
       out.diagnostics.push({ code: 'WEFT7001', severity: 'error', message: `invalid YAML: ${firstLine(e.message)}`, source: { file, line: at.line, col: at.col } });
     }
   }
@@ -110,11 +110,18 @@ function injectDocument(doc: Document, ctx: DocContext): void {
   ctx.out.injected.push(label);
 }
 
+/** Edited collections are switched to block style: a block scalar (the bootstrap JSON, the
+ * iptables script) cannot sit inside a flow collection and would become one escaped line. */
 function apply(doc: Document, spec: YAMLMap, metaPath: string[], facts: ReturnType<typeof podFacts>, o: InjectOptions): void {
+  spec.flow = false;
   upsertNamed(doc, spec, 'containers', [sidecarContainer(o, facts)]);
   upsertNamed(doc, spec, 'initContainers', [initContainer(o)]);
   upsertNamed(doc, spec, 'volumes', sidecarVolumes(facts.serviceAccount));
   doc.setIn([...metaPath, 'annotations', BOOTSTRAP_ANNOTATION], bootstrapText(o, facts));
+  for (const p of [metaPath, [...metaPath, 'annotations']]) {
+    const node = doc.getIn(p, true);
+    if (isMap(node)) node.flow = false;
+  }
 }
 
 /** Replaces the item of the same `name` in place, or appends; creates the list when absent. */
@@ -124,6 +131,7 @@ function upsertNamed(doc: Document, map: YAMLMap, key: string, values: Record<st
     seq = doc.createNode([]);
     map.set(key, seq);
   }
+  (seq as YAMLSeq).flow = false;
   const items = (seq as YAMLSeq).items;
   for (const value of values) {
     const node = doc.createNode(value) as Node;

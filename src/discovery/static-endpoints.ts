@@ -3,17 +3,17 @@
  * and duplicate detection (same address serving the same effective ports).
  */
 import { isIP } from 'node:net';
-import { isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { isScalar, isSeq, type RNode, type RPair } from './static-nodes.js';
 import { RegistryCode } from './codes.js';
 import { ENDPOINT_KEYS, HEALTH, enumField, fields, join, portNumber, report, requireMap, stringField, type ValidationContext } from './static-validate.js';
 import type { Endpoint, ServicePort } from './types.js';
 
-function stringMap(ctx: ValidationContext, node: Node | null | undefined, path: string): Record<string, string> | undefined {
+function stringMap(ctx: ValidationContext, node: RNode | null | undefined, path: string): Record<string, string> | undefined {
   const map = requireMap(ctx, node, path);
   if (!map) return undefined;
   const out: Record<string, string> = {};
   let ok = true;
-  for (const pair of map.items as Pair<Node, Node | null>[]) {
+  for (const pair of map.items as RPair[]) {
     const k = isScalar(pair.key) ? pair.key.value : undefined;
     const v = isScalar(pair.value) ? pair.value.value : undefined;
     if (typeof k !== 'string' || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) {
@@ -24,7 +24,7 @@ function stringMap(ctx: ValidationContext, node: Node | null | undefined, path: 
   return ok ? out : undefined;
 }
 
-function endpointPorts(ctx: ValidationContext, node: Node | null | undefined, path: string, declared: readonly ServicePort[]): Record<string, number> | undefined {
+function endpointPorts(ctx: ValidationContext, node: RNode | null | undefined, path: string, declared: readonly ServicePort[]): Record<string, number> | undefined {
   const map = requireMap(ctx, node, path);
   if (!map) return undefined;
   const before = ctx.diagnostics.length;
@@ -43,7 +43,7 @@ function endpointPorts(ctx: ValidationContext, node: Node | null | undefined, pa
   return out;
 }
 
-function address(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>, path: string, owner: Node): string | undefined {
+function address(ctx: ValidationContext, f: Map<string, RPair>, path: string, owner: RNode): string | undefined {
   const pair = f.get('address');
   if (!pair) {
     report(ctx, RegistryCode.MissingField, owner, join(path, 'address'), 'missing required field "address"');
@@ -55,7 +55,7 @@ function address(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>
   return undefined;
 }
 
-function validateEndpoint(ctx: ValidationContext, node: Node, path: string, declared: readonly ServicePort[]): Endpoint | undefined {
+function validateEndpoint(ctx: ValidationContext, node: RNode, path: string, declared: readonly ServicePort[]): Endpoint | undefined {
   const map = requireMap(ctx, node, path);
   if (!map) return undefined;
   const before = ctx.diagnostics.length;
@@ -80,7 +80,7 @@ function effectiveKey(ep: Endpoint, declared: readonly ServicePort[]): string {
 }
 
 /** Validates the endpoint list (absent means none); `undefined` when any endpoint is invalid. */
-export function validateEndpoints(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, path: string, declared: readonly ServicePort[]): Endpoint[] | undefined {
+export function validateEndpoints(ctx: ValidationContext, pair: RPair | undefined, path: string, declared: readonly ServicePort[]): Endpoint[] | undefined {
   if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
   if (!isSeq(pair.value)) {
     report(ctx, RegistryCode.WrongType, pair.value, join(path, 'endpoints'), 'expected a list of endpoints');
@@ -90,10 +90,10 @@ export function validateEndpoints(ctx: ValidationContext, pair: Pair<Node, Node 
   const seen = new Set<string>();
   pair.value.items.forEach((item, i) => {
     const p = `${path}.endpoints[${i}]`;
-    const ep = validateEndpoint(ctx, item as Node, p, declared);
+    const ep = validateEndpoint(ctx, item as RNode, p, declared);
     if (!ep) return;
     const key = effectiveKey(ep, declared);
-    if (seen.has(key)) report(ctx, RegistryCode.DuplicateEndpoint, item as Node, p, `duplicate endpoint ${ep.address} serving the same ports as an earlier one`);
+    if (seen.has(key)) report(ctx, RegistryCode.DuplicateEndpoint, item as RNode, p, `duplicate endpoint ${ep.address} serving the same ports as an earlier one`);
     else out.push(ep);
     seen.add(key);
   });

@@ -1,7 +1,7 @@
 /**
  * A fast parser for the plain subset of YAML that registry files are normally written in, producing
- * the same `yaml` node objects (with the same `range` offsets) as `yaml.parseDocument`, so that
- * validation and diagnostics are identical on either path.
+ * exactly what `fromYaml(yaml.parseDocument(...).contents)` produces (same values, same start
+ * offsets), so that validation and diagnostics are identical on either path.
  *
  * Why: the `yaml` package needs about 0.2 ms per endpoint here; a 100,000-endpoint registry took
  * over 10 s to load. This parser handles block maps and sequences, single-line flow maps and
@@ -10,7 +10,7 @@
  * scalars, floats, duplicate keys, tabs, CR line ends, unusual indentation) it gives up and returns
  * `undefined`, and the caller uses `yaml`, which stays the authority on what is valid YAML.
  */
-import { Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import type { RMap, RNode, RScalar, RSeq } from './static-nodes.js';
 
 const BAIL = new Error('outside the fast YAML subset');
 /** Characters that start YAML constructs this parser does not handle. */
@@ -24,7 +24,7 @@ interface Line {
 }
 
 /** Parses `src`; `undefined` when it is outside the subset (never throws for input reasons). */
-export function parseFast(src: string): Node | undefined {
+export function parseFast(src: string): RNode | undefined {
   try {
     return new FastParser(src).root();
   } catch (err) {
@@ -42,7 +42,12 @@ function stripComment(raw: string): string {
   return raw.slice(0, c);
 }
 
+/** First characters after which a plain scalar may be something other than a string. */
+const MAYBE_TYPED = /^[-+.0-9~nNtTfF]/;
+
 function resolvePlain(s: string): string | number | boolean | null {
+  if (s === '' || s.startsWith(':') || s.includes(': ') || s.endsWith(':')) throw BAIL;
+  if (!MAYBE_TYPED.test(s)) return s;
   if (s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
   if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
   if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
@@ -51,17 +56,14 @@ function resolvePlain(s: string): string | number | boolean | null {
     if (!Number.isSafeInteger(n)) throw BAIL;
     return n;
   }
-  // Floats, hex/octal, .inf/.nan: rare in registries; leave them to `yaml`.
-  if (/^[-+]?\.?[0-9]/.test(s) && /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(s)) throw BAIL;
-  if (/^(?:0o|0x|[-+]?\.(?:inf|Inf|INF)$|\.(?:nan|NaN|NAN)$)/.test(s)) throw BAIL;
-  if (s === '' || s.startsWith('-') || s.startsWith(':') || s.includes(': ') || s.endsWith(':') || s.includes(' #')) throw BAIL;
+  // Floats, .inf/.nan, and a leading '-' (a sequence indicator in some positions): leave to `yaml`.
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(s)) throw BAIL;
+  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(s) || /^0[ox]/.test(s) || s.startsWith('-')) throw BAIL;
   return s;
 }
 
-function scalar(text: string, offset: number): Scalar {
-  const node = new Scalar(resolvePlain(text));
-  node.range = [offset, offset + text.length, offset + text.length];
-  return node;
+function scalar(text: string, start: number): RScalar {
+  return { kind: 'scalar', value: resolvePlain(text), start };
 }
 
 class FastParser {
@@ -86,7 +88,7 @@ class FastParser {
     }
   }
 
-  root(): Node {
+  root(): RNode {
     const first = this.lines[0];
     if (!first) throw BAIL;
     const node = this.block(first.indent);
@@ -101,7 +103,7 @@ class FastParser {
   }
 
   /** A block node whose first token is at column `col` of the current line. */
-  private block(col: number): Node {
+  private block(col: number): RNode {
     const line = this.cur();
     const rest = line.text.slice(col);
     if (rest === '-' || rest.startsWith('- ')) return this.seq(col);
@@ -120,10 +122,9 @@ class FastParser {
     return line && (this.li === first || line.indent === col) ? line : undefined;
   }
 
-  private seq(col: number): YAMLSeq {
-    const seq = new YAMLSeq();
+  private seq(col: number): RSeq {
+    const seq: RSeq = { kind: 'seq', items: [], start: this.cur().start + col };
     const first = this.li;
-    seq.range = [this.cur().start + col, 0, 0];
     for (let line = this.atColumn(col, first); line; line = this.atColumn(col, first)) {
       const rest = line.text.slice(col);
       if (rest !== '-' && !rest.startsWith('- ')) break;
@@ -141,11 +142,10 @@ class FastParser {
     return seq;
   }
 
-  private map(col: number): YAMLMap {
-    const map = new YAMLMap();
+  private map(col: number): RMap {
+    const map: RMap = { kind: 'map', items: [], start: this.cur().start + col };
     const first = this.li;
     const keys = new Set<unknown>();
-    map.range = [this.cur().start + col, 0, 0];
     for (let line = this.atColumn(col, first); line; line = this.atColumn(col, first)) {
       const text = line.text;
       const colon = text.indexOf(':', col);
@@ -155,12 +155,12 @@ class FastParser {
       keys.add(key.value);
       let v = colon + 1;
       while (text[v] === ' ') v++;
-      map.items.push(new Pair(key, this.mapValue(line, col, v)));
+      map.items.push({ key, value: this.mapValue(line, col, v) });
     }
     return map;
   }
 
-  private mapValue(line: Line, col: number, v: number): Node {
+  private mapValue(line: Line, col: number, v: number): RNode {
     this.li++;
     const text = line.text;
     if (v < text.length) return text[v] === '{' || text[v] === '[' ? this.flowLine(line, v) : scalar(text.slice(v), line.start + v);
@@ -171,7 +171,7 @@ class FastParser {
   }
 
   /** A flow collection that must end exactly at the end of the line. */
-  private flowLine(line: Line, col: number): Node {
+  private flowLine(line: Line, col: number): RNode {
     const [node, end] = flow(line.text, col, line.start);
     if (end !== line.text.length) throw BAIL;
     return node;
@@ -184,16 +184,15 @@ function skipSpaces(text: string, i: number): number {
 }
 
 /** Parses a flow map or sequence starting at `text[i]`; returns the node and the index after it. */
-function flow(text: string, i: number, base: number): [Node, number] {
+function flow(text: string, i: number, base: number): [RNode, number] {
   const isMap = text[i] === '{';
   const close = isMap ? '}' : ']';
-  const node = isMap ? new YAMLMap() : new YAMLSeq();
+  const node: RMap | RSeq = isMap ? { kind: 'map', items: [], start: base + i } : { kind: 'seq', items: [], start: base + i };
   const keys = new Set<unknown>();
-  node.range = [base + i, 0, 0];
   i = skipSpaces(text, i + 1);
   if (text[i] === close) return [node, i + 1];
   for (;;) {
-    let key: Scalar | undefined;
+    let key: RScalar | undefined;
     if (isMap) {
       const colon = text.indexOf(':', i);
       if (colon < 0 || text[colon + 1] !== ' ' || FLOW_END.test(text.slice(i, colon)) || text[colon - 1] === ' ') throw BAIL;
@@ -202,7 +201,7 @@ function flow(text: string, i: number, base: number): [Node, number] {
       keys.add(key.value);
       i = skipSpaces(text, colon + 1);
     }
-    let value: Node;
+    let value: RNode;
     if (text[i] === '{' || text[i] === '[') [value, i] = flow(text, i, base);
     else {
       const m = FLOW_END.exec(text.slice(i));
@@ -210,8 +209,8 @@ function flow(text: string, i: number, base: number): [Node, number] {
       value = scalar(text.slice(i, i + m.index).trimEnd(), base + i);
       i += m.index;
     }
-    if (key) (node as YAMLMap).items.push(new Pair(key, value));
-    else (node as YAMLSeq).items.push(value);
+    if (node.kind === 'map') node.items.push({ key: key as RScalar, value });
+    else node.items.push(value);
     i = skipSpaces(text, i);
     if (text[i] === close) return [node, i + 1];
     if (text[i] !== ',') throw BAIL;

@@ -8,11 +8,12 @@
  * layout is not a plain block sequence under `services:`, falls back to one authoritative parse of
  * the whole file, so chunking never changes what is accepted or how errors are reported.
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic, SourceRef } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
 import { parseFast } from './static-fast.js';
+import { fromYaml, isMap, isScalar, isSeq, type RNode } from './static-nodes.js';
 import { fields, report, validateService, type ValidationContext } from './static-validate.js';
 
 export interface ParseResult {
@@ -44,32 +45,50 @@ function isBlankOrComment(line: string): boolean {
 
 /** Splits the file into one chunk per `services` item, or `undefined` for any other layout. */
 export function splitServices(text: string): Chunk[] | undefined {
-  const lines = text.split('\n');
-  let i = 0;
-  while (i < lines.length && isBlankOrComment(lines[i] as string)) i++;
-  if (i >= lines.length || !HEADER.test(lines[i] as string)) return undefined;
-  i++;
-  while (i < lines.length && isBlankOrComment(lines[i] as string)) i++;
-  const first = ITEM.exec(lines[i] ?? '');
-  if (!first) return undefined;
-  const indent = (first[1] as string).length;
+  const body = bodyStart(text);
+  if (!body) return undefined;
+  const { offset, line, indent } = body;
+  const pad = ' '.repeat(indent);
+  // Every line of the body must be blank, a comment, deeper than the items, or an item start.
+  const offending = new RegExp(`\\n(?!${pad}(?: |-(?: |$))|[ ]*(?:#|$))`, 'm');
+  if (offending.test(text.slice(offset))) return undefined;
+  const itemStart = new RegExp(`\\n${pad}-(?: |$)`, 'gm');
+  itemStart.lastIndex = offset;
   const chunks: Chunk[] = [];
-  let start = i;
-  for (let j = i + 1; j <= lines.length; j++) {
-    const line = lines[j];
-    if (line !== undefined && !startsItem(line, indent)) {
-      if (isBlankOrComment(line) || line.length - line.trimStart().length > indent) continue;
-      return undefined;
-    }
-    chunks.push({ text: lines.slice(start, j).join('\n'), line: start + 1, indent });
-    start = j;
+  let start = offset;
+  let lineNo = line;
+  for (;;) {
+    const m = itemStart.exec(text);
+    const end = m ? m.index : text.length;
+    chunks.push({ text: text.slice(start, end), line: lineNo, indent });
+    if (!m) return chunks;
+    for (let i = text.indexOf('\n', start); i >= 0 && i <= end; i = text.indexOf('\n', i + 1)) lineNo++;
+    start = end + 1;
   }
-  return chunks;
 }
 
-function startsItem(line: string, indent: number): boolean {
-  const m = ITEM.exec(line);
-  return m !== null && (m[1] as string).length === indent;
+/** Finds the `services:` header and the first item after it (offset, 1-based line, indent). */
+function bodyStart(text: string): { offset: number; line: number; indent: number } | undefined {
+  let offset = 0;
+  let line = 1;
+  let seenHeader = false;
+  while (offset <= text.length) {
+    const nl = text.indexOf('\n', offset);
+    const end = nl < 0 ? text.length : nl;
+    const content = text.slice(offset, end);
+    if (!isBlankOrComment(content)) {
+      if (seenHeader) {
+        const m = ITEM.exec(content);
+        return m ? { offset, line, indent: (m[1] as string).length } : undefined;
+      }
+      if (!HEADER.test(content)) return undefined;
+      seenHeader = true;
+    }
+    if (nl < 0) return undefined;
+    offset = nl + 1;
+    line++;
+  }
+  return undefined;
 }
 
 /** A LineCounter for text the fast parser handled (yaml fills one while lexing; we do it on demand). */
@@ -81,7 +100,7 @@ function countLines(text: string): LineCounter {
 }
 
 /** Parses with the fast subset parser, else with `yaml`; `undefined` on YAML errors. */
-function parseNode(text: string, diagnosticsFor?: (lc: LineCounter, errors: readonly { message: string; pos: [number, number] }[]) => void): { node: Node | null; lc: () => LineCounter } | undefined {
+function parseNode(text: string, diagnosticsFor?: (lc: LineCounter, errors: readonly { message: string; pos: [number, number] }[]) => void): { node: RNode | null; lc: () => LineCounter } | undefined {
   const fast = parseFast(text);
   if (fast) {
     let lc: LineCounter | undefined;
@@ -93,7 +112,7 @@ function parseNode(text: string, diagnosticsFor?: (lc: LineCounter, errors: read
     diagnosticsFor?.(lc, doc.errors);
     return undefined;
   }
-  return { node: doc.contents as Node | null, lc: () => lc };
+  return { node: fromYaml(doc.contents), lc: () => lc };
 }
 
 function lazyContext(file: string, lc: () => LineCounter, lineOffset: number, diagnostics: Diagnostic[]): ValidationContext {
@@ -132,7 +151,7 @@ export class RegistryFileParser {
         const parsed = parseNode(chunk.text);
         const seq = parsed?.node;
         if (!parsed || !isSeq(seq) || seq.items.length !== 1) return undefined;
-        draft = validateService(lazyContext(file, parsed.lc, chunk.line - 1, diagnostics), seq.items[0] as Node, `services[${i}]`);
+        draft = validateService(lazyContext(file, parsed.lc, chunk.line - 1, diagnostics), seq.items[0] as RNode, `services[${i}]`);
       }
       if (draft) {
         next.set(chunk.text, draft);
@@ -164,7 +183,7 @@ export class RegistryFileParser {
   }
 }
 
-function validateRoot(ctx: ValidationContext, root: Node): Located[] {
+function validateRoot(ctx: ValidationContext, root: RNode): Located[] {
   if (!isMap(root)) {
     report(ctx, RegistryCode.WrongType, root, '', 'expected a map with a `services` list');
     return [];
@@ -179,8 +198,8 @@ function validateRoot(ctx: ValidationContext, root: Node): Located[] {
   }
   const out: Located[] = [];
   services.items.forEach((item, i) => {
-    const draft = validateService(ctx, item as Node, `services[${i}]`);
-    const p = ctx.position((item as Node).range?.[0] ?? 0);
+    const draft = validateService(ctx, item as RNode, `services[${i}]`);
+    const p = ctx.position((item as RNode).start);
     if (draft) out.push({ draft, source: { file: ctx.file, line: p.line, col: p.col } });
   });
   return out;

@@ -2,7 +2,7 @@
  * Validation of one `services[i]` item of a registry file, on `yaml` nodes so that every
  * diagnostic carries file:line:col. Pure: no I/O; the caller supplies position mapping.
  */
-import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type RMap, type RNode, type RPair } from './static-nodes.js';
 import type { Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
@@ -23,18 +23,18 @@ const PROTOCOLS: readonly Protocol[] = ['http', 'http2', 'grpc', 'tcp'];
 export const HEALTH: readonly EndpointHealth[] = ['healthy', 'unhealthy', 'draining'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-export function report(ctx: ValidationContext, code: string, node: Node | null | undefined, path: string, message: string): void {
-  const pos = ctx.position(node?.range?.[0] ?? 0);
+export function report(ctx: ValidationContext, code: string, node: RNode | null | undefined, path: string, message: string): void {
+  const pos = ctx.position(node?.start ?? 0);
   ctx.diagnostics.push({ code, severity: 'error', message, path, source: { file: ctx.file, line: pos.line, col: pos.col } });
 }
 
 /** Returns the map's pairs keyed by string, reporting unknown or non-string keys. */
-export function fields(ctx: ValidationContext, map: YAMLMap, allowed: readonly string[], path: string): Map<string, Pair<Node, Node | null>> {
-  const out = new Map<string, Pair<Node, Node | null>>();
-  for (const pair of map.items as Pair<Node, Node | null>[]) {
+export function fields(ctx: ValidationContext, map: RMap, allowed: readonly string[], path: string): Map<string, RPair> {
+  const out = new Map<string, RPair>();
+  for (const pair of map.items as RPair[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
     if (key === undefined || !allowed.includes(key)) {
-      const shown = key ?? String(pair.key);
+      const shown = key ?? `<${pair.key.kind} key>`;
       report(ctx, RegistryCode.UnknownField, pair.key, join(path, shown), `unknown field "${shown}" (allowed: ${allowed.join(', ')})`);
     } else out.set(key, pair);
   }
@@ -45,13 +45,13 @@ export function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-export function requireMap(ctx: ValidationContext, node: Node | null | undefined, path: string): YAMLMap | undefined {
+export function requireMap(ctx: ValidationContext, node: RNode | null | undefined, path: string): RMap | undefined {
   if (isMap(node)) return node;
   report(ctx, RegistryCode.WrongType, node, path, 'expected a map');
   return undefined;
 }
 
-export function stringField(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>, key: string, path: string, owner: Node): string | undefined {
+export function stringField(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, owner: RNode): string | undefined {
   const pair = f.get(key);
   if (!pair) return undefined;
   if (isScalar(pair.value) && typeof pair.value.value === 'string' && pair.value.value !== '') return pair.value.value;
@@ -59,7 +59,7 @@ export function stringField(ctx: ValidationContext, f: Map<string, Pair<Node, No
   return undefined;
 }
 
-export function portNumber(ctx: ValidationContext, node: Node | null | undefined, path: string): number | undefined {
+export function portNumber(ctx: ValidationContext, node: RNode | null | undefined, path: string): number | undefined {
   const v = isScalar(node) ? node.value : undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     report(ctx, RegistryCode.WrongType, node, path, 'expected an integer port number');
@@ -72,7 +72,7 @@ export function portNumber(ctx: ValidationContext, node: Node | null | undefined
   return v;
 }
 
-export function enumField<T extends string>(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>, key: string, path: string, allowed: readonly T[], dflt: T): T | undefined {
+export function enumField<T extends string>(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, allowed: readonly T[], dflt: T): T | undefined {
   const pair = f.get(key);
   if (!pair) return dflt;
   const v = isScalar(pair.value) ? pair.value.value : undefined;
@@ -81,7 +81,7 @@ export function enumField<T extends string>(ctx: ValidationContext, f: Map<strin
   return undefined;
 }
 
-function dnsName(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>, key: string, path: string, owner: Node, required: boolean): string | undefined {
+function dnsName(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, owner: RNode, required: boolean): string | undefined {
   const v = stringField(ctx, f, key, path, owner);
   if (v === undefined) {
     if (required && !f.has(key)) report(ctx, RegistryCode.MissingField, owner, join(path, key), `missing required field "${key}"`);
@@ -92,7 +92,7 @@ function dnsName(ctx: ValidationContext, f: Map<string, Pair<Node, Node | null>>
   return undefined;
 }
 
-function validatePort(ctx: ValidationContext, node: Node, path: string): ServicePort | undefined {
+function validatePort(ctx: ValidationContext, node: RNode, path: string): ServicePort | undefined {
   const map = requireMap(ctx, node, path);
   if (!map) return undefined;
   const f = fields(ctx, map, PORT_KEYS, path);
@@ -107,7 +107,7 @@ function validatePort(ctx: ValidationContext, node: Node, path: string): Service
   return { name, port, targetPort, protocol };
 }
 
-function validatePorts(ctx: ValidationContext, pair: Pair<Node, Node | null> | undefined, path: string, owner: Node): ServicePort[] | undefined {
+function validatePorts(ctx: ValidationContext, pair: RPair | undefined, path: string, owner: RNode): ServicePort[] | undefined {
   if (!pair) {
     report(ctx, RegistryCode.MissingField, owner, join(path, 'ports'), 'missing required field "ports"');
     return undefined;
@@ -121,11 +121,11 @@ function validatePorts(ctx: ValidationContext, pair: Pair<Node, Node | null> | u
   const names = new Set<string>();
   const numbers = new Set<number>();
   seq.items.forEach((item, i) => {
-    const p = validatePort(ctx, item as Node, `${path}.ports[${i}]`);
+    const p = validatePort(ctx, item as RNode, `${path}.ports[${i}]`);
     if (!p) return;
     if (names.has(p.name) || numbers.has(p.port)) {
       const what = names.has(p.name) ? `name "${p.name}"` : `number ${p.port}`;
-      report(ctx, RegistryCode.DuplicatePort, item as Node, `${path}.ports[${i}]`, `duplicate port ${what}`);
+      report(ctx, RegistryCode.DuplicatePort, item as RNode, `${path}.ports[${i}]`, `duplicate port ${what}`);
       return;
     }
     names.add(p.name);
@@ -136,7 +136,7 @@ function validatePorts(ctx: ValidationContext, pair: Pair<Node, Node | null> | u
 }
 
 /** Validates one service item; returns a draft only when the item is free of errors. */
-export function validateService(ctx: ValidationContext, node: Node | null, path: string): ServiceDraft | undefined {
+export function validateService(ctx: ValidationContext, node: RNode | null, path: string): ServiceDraft | undefined {
   const map = requireMap(ctx, node, path);
   if (!map) return undefined;
   const before = ctx.diagnostics.length;

@@ -34,11 +34,15 @@ export class StateDir {
     return path.join(this.dir, name);
   }
 
-  /** Creates the directory if needed and forces mode 0700. */
+  /** Creates the directory if needed and forces mode 0700 on it and 0600 on the files it knows
+   * (a restored backup or a hand copy often arrives world-readable). */
   async ensure(): Promise<CaResult<true>> {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       await chmod(this.dir, 0o700);
+      for (const name of Object.values(StateFiles)) {
+        if (await this.exists(name)) await chmod(this.file(name), 0o600);
+      }
       return { ok: true, value: true };
     } catch (e) {
       return caFail(CaCodes.unreadable, `cannot create the CA state directory: ${(e as Error).message}`, this.dir);

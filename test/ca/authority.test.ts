@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,10 @@ describe('self-managed root', () => {
     if (!first.ok) throw new Error(first.error.message);
     expect(await mode(dir)).toBe(0o700);
     for (const f of ['ca.crt', 'ca.key', 'state.json']) expect(await mode(path.join(dir, f))).toBe(0o600);
+    await chmod(path.join(dir, 'ca.key'), 0o644);
+    await chmod(dir, 0o755);
     const again = await CertificateAuthority.open(dir, { trustDomain: TD });
+    expect([await mode(dir), await mode(path.join(dir, 'ca.key'))]).toEqual([0o700, 0o600]);
     if (!again.ok) throw new Error(again.error.message);
     expect(again.value.trustBundle()).toEqual(first.value.trustBundle());
     expect(again.value.trustBundle().pems[0]).toBe(await readFile(path.join(dir, 'ca.crt'), 'utf8'));

@@ -64,16 +64,17 @@ function endpointOrder(e: Endpoint): string {
   return `${e.address}\u0000${e.ports ? JSON.stringify(e.ports) : ''}`;
 }
 
-function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  const ka = endpointOrder(a);
-  const kb = endpointOrder(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** Sorts by precomputed keys: building the key inside the comparator would cost O(n log n) strings. */
+function sortEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
+  const keyed = endpoints.map((e) => [endpointOrder(e), e] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map((k) => k[1]);
 }
 
 /** Normalises and deep-freezes one draft; the result has no references into the draft. */
 export function buildService(draft: ServiceDraft, clusterDomain: string): Service {
   const ports = draft.ports.map((p) => Object.freeze({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol }));
-  const endpoints = draft.endpoints.map(normaliseEndpoint).sort(compareEndpoints);
+  const endpoints = sortEndpoints(draft.endpoints.map(normaliseEndpoint));
   return Object.freeze({
     key: `${draft.name}.${draft.namespace}`,
     name: draft.name,

@@ -183,19 +183,29 @@ function skipSpaces(text: string, i: number): number {
   return i;
 }
 
+/** Index of the first flow indicator (`,{}[]`) or `:` at or after `i`, or -1. */
+function scanFlow(text: string, i: number, stopAtColon: boolean): number {
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // , [ ] { } and, for keys, :
+    if (c === 44 || c === 91 || c === 93 || c === 123 || c === 125 || (stopAtColon && c === 58)) return i;
+  }
+  return -1;
+}
+
 /** Parses a flow map or sequence starting at `text[i]`; returns the node and the index after it. */
 function flow(text: string, i: number, base: number): [RNode, number] {
   const isMap = text[i] === '{';
   const close = isMap ? '}' : ']';
   const node: RMap | RSeq = isMap ? { kind: 'map', items: [], start: base + i } : { kind: 'seq', items: [], start: base + i };
-  const keys = new Set<unknown>();
+  const keys = isMap ? new Set<unknown>() : undefined;
   i = skipSpaces(text, i + 1);
   if (text[i] === close) return [node, i + 1];
   for (;;) {
     let key: RScalar | undefined;
-    if (isMap) {
-      const colon = text.indexOf(':', i);
-      if (colon < 0 || text[colon + 1] !== ' ' || FLOW_END.test(text.slice(i, colon)) || text[colon - 1] === ' ') throw BAIL;
+    if (keys) {
+      const colon = scanFlow(text, i, true);
+      if (colon < 0 || text[colon] !== ':' || text[colon + 1] !== ' ' || text[colon - 1] === ' ') throw BAIL;
       key = scalar(text.slice(i, colon), base + i);
       if (keys.has(key.value)) throw BAIL;
       keys.add(key.value);
@@ -204,10 +214,10 @@ function flow(text: string, i: number, base: number): [RNode, number] {
     let value: RNode;
     if (text[i] === '{' || text[i] === '[') [value, i] = flow(text, i, base);
     else {
-      const m = FLOW_END.exec(text.slice(i));
-      if (!m) throw BAIL;
-      value = scalar(text.slice(i, i + m.index).trimEnd(), base + i);
-      i += m.index;
+      const end = scanFlow(text, i, false);
+      if (end < 0) throw BAIL;
+      value = scalar(text.slice(i, end).trimEnd(), base + i);
+      i = end;
     }
     if (node.kind === 'map') node.items.push({ key: key as RScalar, value });
     else node.items.push(value);

@@ -7,7 +7,7 @@
  * same run (raw P-256 key generation alone, signing alone), and @peculiar/x509 doing the same job, which
  * is the comparison behind writing our own DER template. Writes bench/results/ca.json.
  */
-import '../test/ca/reflect-polyfill.js';
+import 'reflect-metadata'; // tsyringe, under @peculiar/x509, needs a Reflect metadata polyfill
 import { createECDH, generateKeyPairSync, sign, webcrypto } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

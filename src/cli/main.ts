@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { bootstrapCommand } from './bootstrap.js';
 import { caCommand } from './ca.js';
 import { configDumpCommand } from './config-dump.js';
+import { injectCommand } from './inject.js';
 import { CliError } from './options.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
@@ -17,7 +18,7 @@ export function program(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run weft --help for usage)')
     .exitOverride();
-  for (const c of [serveCommand(), validateCommand(), bootstrapCommand(), statusCommand(), configDumpCommand(), caCommand()]) {
+  for (const c of [serveCommand(), validateCommand(), bootstrapCommand(), statusCommand(), configDumpCommand(), caCommand(), injectCommand()]) {
     p.addCommand(c.exitOverride());
   }
   return p;

@@ -2,7 +2,7 @@
  * Test fixtures: operator CA material made with @peculiar/x509 (an independent implementation),
  * so the CA's loader is exercised with certificates it did not produce itself.
  */
-import './reflect-polyfill.js';
+import 'reflect-metadata'; // tsyringe, under @peculiar/x509, needs a Reflect metadata polyfill
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

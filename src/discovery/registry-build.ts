@@ -24,6 +24,7 @@ const fingerprints = new WeakMap<Service, string>();
  * static parser's chunk cache) thereby skip normalising and hashing unchanged services.
  */
 const builtFrom = new WeakMap<ServiceDraft, Service>();
+/** Collections that have finished construction and must no longer change. */
 const sealedMaps = new WeakSet<object>();
 
 /** A Map that rejects mutation once constructed: published registries are shared by reference. */
@@ -41,6 +42,24 @@ class SealedMap<K, V> extends Map<K, V> {
   }
   override clear(): void {
     throw new TypeError('a published ServiceRegistry is immutable');
+  }
+}
+
+/** A Set that rejects mutation once constructed (`RegistryChange.changed` is shared too). */
+class SealedSet<T> extends Set<T> {
+  constructor(values: Iterable<T>) {
+    super(values);
+    sealedMaps.add(this);
+  }
+  override add(value: T): this {
+    if (sealedMaps.has(this)) throw new TypeError('a published RegistryChange is immutable');
+    return super.add(value);
+  }
+  override delete(): boolean {
+    throw new TypeError('a published RegistryChange is immutable');
+  }
+  override clear(): void {
+    throw new TypeError('a published RegistryChange is immutable');
   }
 }
 
@@ -135,5 +154,5 @@ export function nextRegistry(prev: ServiceRegistry, drafts: readonly ServiceDraf
   for (const key of prev.services.keys()) if (!built.has(key)) changed.add(key);
   if (changed.size === 0) return undefined;
   const registry: ServiceRegistry = Object.freeze({ version: hash.digest('hex').slice(0, 16), services: new SealedMap(entries) });
-  return Object.freeze({ registry, changed: Object.freeze(changed) });
+  return Object.freeze({ registry, changed: new SealedSet([...changed].sort()) });
 }

@@ -20,6 +20,8 @@ describe('nextRegistry', () => {
     }
     expect(() => (change.registry.services as Map<string, unknown>).set('x', svc)).toThrow(TypeError);
     expect(() => (change.registry.services as Map<string, unknown>).delete('a.default')).toThrow(TypeError);
+    expect(() => (change.changed as Set<string>).add('b.default')).toThrow(TypeError);
+    expect(Object.isFrozen(change)).toBe(true);
   });
 
   it('keeps the identity of unchanged services and names exactly the added, removed and changed keys', () => {

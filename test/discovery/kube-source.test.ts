@@ -122,9 +122,11 @@ describe('KubernetesRegistrySource against the fake API server', () => {
       expect(lists.length).toBeGreaterThanOrEqual(2);
       // Feeds relist independently, so the new endpoint may wait for its pod; nothing ever shrinks.
       expect(rec.changes.map(endpointCount).every((n) => n >= 2)).toBe(true);
+      const listsBefore = server.requests.filter((r) => !r.watch).length;
       server.expireWatches();
       server.apply('services', service('details', [{ name: 'http', port: 9080 }]));
       await waitFor('the change after a live expiry', () => rec.changes.at(-1)!.registry.services.has('details.default'));
+      await waitFor('a relist of every kind', () => server.requests.filter((r) => !r.watch).length >= listsBefore + 3);
       expect(rec.changes.every((c) => endpointCount(c) >= 2 && c.registry.services.has('reviews.default'))).toBe(true);
       expect(rec.errors.flat().every((d) => d.code === 'WEFT3101')).toBe(true);
     });

@@ -109,28 +109,65 @@ export interface KubeObjects {
   readonly pods: readonly V1Pod[];
 }
 
-/** Maps the current objects to drafts. Pure; never throws on incomplete objects (they are skipped). */
-export function mapKubeObjects(objs: KubeObjects): ServiceDraft[] {
-  const pods = new Map<string, V1Pod>();
-  for (const p of objs.pods) pods.set(`${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`, p);
-  const slicesBySvc = new Map<string, V1EndpointSlice[]>();
-  for (const s of objs.slices) {
+/**
+ * Remembers, per Service object, the inputs its draft was built from. The informer replaces an
+ * object on every change, so identical identities mean identical content: an unchanged service
+ * then keeps its draft (and, through registry-build, its built Service), and a change costs work
+ * proportional to what changed, not to the cluster.
+ */
+export type DraftMemo = WeakMap<V1Service, { readonly inputs: readonly unknown[]; readonly draft: ServiceDraft }>;
+
+function indexPods(pods: readonly V1Pod[]): Map<string, V1Pod> {
+  const out = new Map<string, V1Pod>();
+  for (const p of pods) out.set(`${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`, p);
+  return out;
+}
+
+function indexSlices(slices: readonly V1EndpointSlice[]): Map<string, V1EndpointSlice[]> {
+  const out = new Map<string, V1EndpointSlice[]>();
+  for (const s of slices) {
     const svcName = s.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (!svcName) continue;
     const key = `${s.metadata?.namespace ?? 'default'}/${svcName}`;
-    const list = slicesBySvc.get(key);
+    const list = out.get(key);
     if (list) list.push(s);
-    else slicesBySvc.set(key, [s]);
+    else out.set(key, [s]);
   }
+  return out;
+}
+
+/** The objects a service's draft depends on: its slices and the pods they point at, in order. */
+function inputsOf(slices: readonly V1EndpointSlice[], namespace: string, pods: ReadonlyMap<string, V1Pod>): unknown[] {
+  const inputs: unknown[] = [...slices];
+  for (const s of slices) for (const e of s.endpoints ?? []) if (e.targetRef?.kind === 'Pod') inputs.push(pods.get(`${e.targetRef.namespace ?? namespace}/${e.targetRef.name}`));
+  return inputs;
+}
+
+function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Maps the current objects to drafts. Pure apart from `memo`; never throws on incomplete objects. */
+export function mapKubeObjects(objs: KubeObjects, memo?: DraftMemo): ServiceDraft[] {
+  const pods = indexPods(objs.pods);
+  const slicesBySvc = indexSlices(objs.slices);
   const drafts: ServiceDraft[] = [];
   for (const svc of objs.services) {
     const name = svc.metadata?.name;
     if (!name || svc.spec?.type === 'ExternalName') continue;
     const namespace = svc.metadata?.namespace ?? 'default';
-    const ports = servicePorts(svc);
     const slices = slicesBySvc.get(`${namespace}/${name}`) ?? [];
+    const inputs = inputsOf(slices, namespace, pods);
+    const remembered = memo?.get(svc);
+    if (remembered && sameInputs(remembered.inputs, inputs)) {
+      drafts.push(remembered.draft);
+      continue;
+    }
+    const ports = servicePorts(svc);
     const endpoints = mergeEndpoints(slices.flatMap((s) => sliceEndpoints(s, svc, ports, pods)));
-    drafts.push({ name, namespace, serviceAccount: majorityServiceAccount(endpoints), ports, endpoints });
+    const draft = { name, namespace, serviceAccount: majorityServiceAccount(endpoints), ports, endpoints };
+    memo?.set(svc, { inputs, draft });
+    drafts.push(draft);
   }
   return drafts;
 }

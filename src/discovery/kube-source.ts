@@ -15,7 +15,7 @@
 import { CoreV1Api, DiscoveryV1Api, ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
-import { mapKubeObjects } from './kube-mapping.js';
+import { mapKubeObjects, type DraftMemo } from './kube-mapping.js';
 import { Backoff, BookmarkWatch } from './kube-watch.js';
 import { Listeners } from './listeners.js';
 import { EMPTY_REGISTRY, nextRegistry } from './registry-build.js';
@@ -60,6 +60,7 @@ export class KubernetesRegistrySource implements RegistrySource {
   private stopped = false;
   private lastError = '';
   private onSynced: (() => void) | undefined;
+  private readonly memo: DraftMemo = new WeakMap();
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
@@ -173,7 +174,7 @@ export class KubernetesRegistrySource implements RegistrySource {
       const bucket = feed.kind === 'services' ? objects.services : feed.kind === 'pods' ? objects.pods : objects.slices;
       bucket.push(...feed.informer.list());
     }
-    const drafts = mapKubeObjects(objects as unknown as Parameters<typeof mapKubeObjects>[0]);
+    const drafts = mapKubeObjects(objects as unknown as Parameters<typeof mapKubeObjects>[0], this.memo);
     const change = nextRegistry(this.registry, drafts, this.clusterDomain);
     if (!change) return;
     this.registry = change.registry;

@@ -53,6 +53,21 @@ describe('Kubernetes object mapping', () => {
     expect(drafts[0]!.serviceAccount).toBe('default');
   });
 
+  it('reuses the draft of a service whose service, slices and pods are the same objects', () => {
+    const web = service('web', [{ name: 'http', port: 80 }]);
+    const other = service('other', [{ name: 'http', port: 80 }]);
+    const s = slice('web-a', 'web', [{ ip: '10.0.0.1', pod: 'p1' }], [{ name: 'http', port: 80 }]);
+    const p1 = pod('p1', { version: 'v1' }, 'web');
+    const memo = new WeakMap();
+    const first = mapKubeObjects({ services: [web, other], slices: [s], pods: [p1] }, memo);
+    const same = mapKubeObjects({ services: [web, other], slices: [s], pods: [p1] }, memo);
+    expect(same[0]).toBe(first[0]);
+    const relabelled = mapKubeObjects({ services: [web, other], slices: [s], pods: [pod('p1', { version: 'v2' }, 'web')] }, memo);
+    expect(relabelled[0]).not.toBe(first[0]);
+    expect(relabelled[0]!.endpoints[0]!.labels.version).toBe('v2');
+    expect(relabelled[1]).toBe(first[1]);
+  });
+
   it('takes the service account most of the pods run as', () => {
     const web = service('web', [{ name: 'http', port: 80 }]);
     const s = slice('web-a', 'web', [{ ip: '10.0.0.1', pod: 'p1' }, { ip: '10.0.0.2', pod: 'p2' }, { ip: '10.0.0.3', pod: 'p3' }], [{ name: 'http', port: 80 }]);

@@ -12,7 +12,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { ControlPlaneView } from '../controlplane/index.js';
+import type { ControlPlaneOperations, ControlPlaneView } from '../controlplane/index.js';
 import { requireToken } from './auth.js';
 import { AdminCode, AdminError, errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -25,6 +25,8 @@ export interface AdminAppOptions {
   readonly view: ControlPlaneView;
   /** The registry `/metrics` renders (normally `ControlPlaneMetrics.registry`). */
   readonly metrics: Registry;
+  /** Operations the API may trigger (root rotation); read-only API when absent. */
+  readonly operations?: ControlPlaneOperations;
   /** Bearer token required on every route but the probes; none means open (loopback only). */
   readonly token?: string;
   /** Request log; silent when absent. Never logs headers, so the token stays out of logs. */
@@ -68,7 +70,7 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   addYamlParser(app);
-  for (const r of adminRoutes({ view: options.view, metrics: options.metrics })) app.route(r);
+  for (const r of adminRoutes({ view: options.view, metrics: options.metrics, operations: options.operations })) app.route(r);
   let document: object | undefined;
   app.route({
     method: 'GET',

@@ -18,6 +18,8 @@ export const AdminCode = {
   MalformedBody: 'WEFT_ADMIN_MALFORMED_BODY',
   BodyTooLarge: 'WEFT_ADMIN_BODY_TOO_LARGE',
   UnsupportedMediaType: 'WEFT_ADMIN_UNSUPPORTED_MEDIA_TYPE',
+  Conflict: 'WEFT_ADMIN_CONFLICT',
+  Unavailable: 'WEFT_ADMIN_UNAVAILABLE',
   Internal: 'WEFT_ADMIN_INTERNAL',
 } as const;
 

@@ -8,7 +8,7 @@
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { ControlPlaneView } from '../controlplane/index.js';
+import type { ControlPlaneOperations, ControlPlaneView } from '../controlplane/index.js';
 import { formatDiagnostic } from '../policy/index.js';
 import { AdminCode, AdminError } from './errors.js';
 import { redactSecrets } from './redact.js';
@@ -17,6 +17,8 @@ import * as S from './schemas.js';
 export interface RouteDeps {
   readonly view: ControlPlaneView;
   readonly metrics: Registry;
+  /** Absent: the operation routes are not registered. */
+  readonly operations?: ControlPlaneOperations;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
@@ -118,7 +120,26 @@ function meshRoutes({ view }: RouteDeps): RouteOptions[] {
   ];
 }
 
+function operationRoutes({ operations }: RouteDeps): RouteOptions[] {
+  if (!operations) return [];
+  return [
+    route(
+      'POST', '/api/v1/ca/rotation',
+      {
+        summary: 'Take one root rotation step: begin (trust old and new) or advance (sign with new, then drop old)',
+        description: '409 while some connected proxy has not ACKed the current trust bundle (`waitingFor` names them); run it again later.',
+      },
+      { body: S.rotationBodySchema, response: { 200: S.rotationResultSchema, 409: S.errorSchema, ...errors } },
+      async (req) => {
+        const r = await operations.rotateRoot((req.body as { step: 'begin' | 'advance' }).step);
+        if (!r.ok) throw new AdminError(409, AdminCode.Conflict, r.waitingFor?.length ? `${r.message}: ${r.waitingFor.join(', ')}` : r.message);
+        return r;
+      },
+    ),
+  ];
+}
+
 /** Every route but `/openapi.json`, which `app.ts` adds once the others are registered. */
 export function adminRoutes(deps: RouteDeps): RouteOptions[] {
-  return [...probeRoutes(deps), ...proxyRoutes(deps), ...meshRoutes(deps)];
+  return [...probeRoutes(deps), ...proxyRoutes(deps), ...meshRoutes(deps), ...operationRoutes(deps)];
 }

@@ -213,6 +213,19 @@ export const caSchema: Schema = {
   properties: { trustDomain: str, bundlePem: str, sequence: int, notAfter: str },
 };
 
+export const rotationBodySchema: Schema = {
+  type: 'object',
+  required: ['step'],
+  additionalProperties: false,
+  properties: { step: { type: 'string', enum: ['begin', 'advance'] } },
+};
+
+export const rotationResultSchema: Schema = {
+  type: 'object',
+  required: ['ok', 'phase', 'bundleSequence'],
+  properties: { ok: { type: 'boolean' }, phase: { type: 'object', additionalProperties: str }, bundleSequence: int },
+};
+
 export const healthSchema: Schema = {
   type: 'object',
   required: ['status'],

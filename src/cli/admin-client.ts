@@ -44,10 +44,19 @@ export class AdminClient {
   }
 
   /** GETs a JSON document; rejects with `AdminClientError`. */
-  async get<T>(path: string): Promise<T> {
+  get<T>(path: string): Promise<T> {
+    return this.request<T>(path);
+  }
+
+  /** POSTs a JSON body and returns the JSON answer; rejects with `AdminClientError`. */
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>(path, { method: 'POST', body: JSON.stringify(body), headers: { ...this.headers(), 'content-type': 'application/json' } });
+  }
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(this.url + path, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(this.url + path, { headers: this.headers(), ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch {
       throw new AdminClientError(`cannot reach weft admin at ${this.url}: is \`weft serve\` running? set --admin-url or WEFT_ADMIN_URL`);
     }

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
-import { CliError } from './options.js';
+import { AdminClient, AdminClientError } from './admin-client.js';
+import { CliError, UsageError } from './options.js';
 import { renderTable } from './table.js';
 
 export function caCommand(): Command {
@@ -29,5 +30,27 @@ export function caCommand(): Command {
       process.stdout.write(`trust domain ${opened.value.trustDomain}, bundle sequence ${bundle.sequence}, rotation ${JSON.stringify(opened.value.rotationPhase() ?? 'operator-managed')}\n`);
       for (const w of opened.value.expiryWarnings()) process.stdout.write(`warning: ${w}\n`);
     });
+  ca.command('rotate')
+    .description('take one root rotation step on the running weft: begin (trust old+new), then advance (sign with new), then advance (drop old)')
+    .argument('<step>', 'begin | advance')
+    .option('--admin-url <url>', 'weft admin API (default $WEFT_ADMIN_URL or http://127.0.0.1:18001)')
+    .option('--admin-token <token>', 'bearer token (default $WEFT_ADMIN_TOKEN)')
+    .action(async (step: string, f: { adminUrl?: string; adminToken?: string }) => {
+      if (step !== 'begin' && step !== 'advance') throw new UsageError(`step must be begin or advance, not "${step}"`);
+      const client = new AdminClient(f);
+      try {
+        const r = await client.post<{ phase: Record<string, string>; bundleSequence: number }>('/api/v1/ca/rotation', { step });
+        process.stdout.write(`root rotation: now ${r.phase.phase} (bundle sequence ${r.bundleSequence}); ${nextStep(r.phase.phase)}\n`);
+      } catch (err) {
+        if (err instanceof AdminClientError) throw new CliError(err.status === 409 ? `${err.message}\nwait until \`weft status\` shows SDS SYNCED for them, then run it again` : err.message);
+        throw err;
+      }
+    });
   return ca;
+}
+
+function nextStep(phase: string | undefined): string {
+  if (phase === 'trust-both') return 'when every proxy shows SDS SYNCED, run `weft ca rotate advance`';
+  if (phase === 'sign-with-new') return 'workload certificates are being re-issued; when SYNCED, run `weft ca rotate advance` to drop the old root';
+  return 'rotation complete';
 }

@@ -21,7 +21,7 @@ export async function startWeft(c: WeftConfig): Promise<RunningWeft> {
   if (problem) throw new StartError(problem);
   const cp = await ControlPlane.start(c);
   try {
-    const admin = await startAdmin({ ...c.admin, view: cp.view, metrics: cp.metrics.registry });
+    const admin = await startAdmin({ ...c.admin, view: cp.view, metrics: cp.metrics.registry, operations: cp });
     return { cp, admin, close: async () => (await admin.close(), await cp.close()) };
   } catch (err) {
     await cp.close();

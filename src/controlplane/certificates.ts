@@ -53,6 +53,11 @@ export class CertificateManager implements CertificateSource {
     for (const l of this.listeners) l(undefined);
   }
 
+  /** Re-issues every held certificate now (the signing root changed); listeners are told. */
+  renewAll(): void {
+    this.svids.renewAll();
+  }
+
   stop(): void {
     this.svids.close();
   }

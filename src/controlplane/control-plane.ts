@@ -11,7 +11,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
 import { KubernetesRegistrySource, StaticRegistrySource, type RegistrySource } from '../discovery/index.js';
-import { ResourceEncoder, SnapshotCache, XdsServer, type XdsCallbacks } from '../xds/index.js';
+import { ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
 import type { Logger } from './log.js';
@@ -19,6 +19,8 @@ import { ControlPlaneMetrics } from './metrics.js';
 import { PolicySource } from './policy-source.js';
 import { Reconciler } from './reconciler.js';
 import { RunningView } from './view-impl.js';
+import { TRUST_BUNDLE } from './secrets.js';
+import type { RotationStepResult } from './view.js';
 
 export interface ControlPlaneConfig {
   readonly policyDir: string;
@@ -105,6 +107,35 @@ export class ControlPlane {
       await Promise.all(started.map((s) => s.close().catch(() => undefined)));
       throw err;
     }
+  }
+
+  /**
+   * One root rotation step (docs/ca.md). `advance` runs only when every connected proxy that
+   * subscribes to the trust bundle has ACKed its current version; the new bundle (and, when the
+   * new root starts signing, new workload certificates) is then pushed to every proxy.
+   */
+  async rotateRoot(step: 'begin' | 'advance'): Promise<RotationStepResult> {
+    if (step === 'advance') {
+      const waitingFor = this.bundleLaggards();
+      if (waitingFor.length) return { ok: false, message: 'not every proxy has ACKed the current trust bundle', waitingFor };
+    }
+    const r = step === 'begin' ? await this.ca.beginRootRotation() : await this.ca.advanceRootRotation(true);
+    if (!r.ok) return { ok: false, message: formatCaError(r.error) };
+    if (r.value.phase === 'sign-with-new') this.certs.renewAll();
+    this.certs.bundleChanged();
+    return { ok: true, phase: { ...r.value }, bundleSequence: this.ca.trustBundle().sequence };
+  }
+
+  /** Proxies whose ACKed trust bundle is not the one in their current snapshot. */
+  private bundleLaggards(): string[] {
+    const out: string[] = [];
+    for (const p of this.reconciler.proxies.all()) {
+      const current = p.snapshot?.get(TypeUrl.Secret).get(TRUST_BUNDLE);
+      if (!current) continue;
+      const acked = [...p.streams].flatMap((s) => s.types()).find((t) => t.typeUrl === TypeUrl.Secret)?.acked.get(TRUST_BUNDLE);
+      if (acked !== current.version) out.push(p.node.id);
+    }
+    return out.sort();
   }
 
   async close(): Promise<void> {

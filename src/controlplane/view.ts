@@ -89,3 +89,20 @@ export interface ControlPlaneView {
   /** Trust bundle PEM (public) and CA expiry, for `weft ca` and the API. */
   ca(): { readonly trustDomain: string; readonly bundlePem: string; readonly sequence: number; readonly notAfter: string };
 }
+
+/** The result of one root rotation step. */
+export type RotationStepResult =
+  | { readonly ok: true; readonly phase: Readonly<Record<string, string>>; readonly bundleSequence: number }
+  | { readonly ok: false; readonly message: string; readonly waitingFor?: readonly string[] };
+
+/**
+ * The few operations the admin API may trigger (everything else is read-only). Each is safe to
+ * call at any time: it either takes one step or says why not.
+ */
+export interface ControlPlaneOperations {
+  /**
+   * `begin`: trust old and new root. `advance`: next phase (sign with new, then drop old), only
+   * once every connected proxy has ACKed the current trust bundle.
+   */
+  rotateRoot(step: 'begin' | 'advance'): Promise<RotationStepResult>;
+}

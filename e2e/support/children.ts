@@ -24,6 +24,7 @@ export interface Child<T> {
 
 export class Children {
   readonly #all = new Set<Child<unknown>>();
+  readonly #dead: string[] = [];
 
   /** Starts `e2e/support/<script>.ts` with `arg` as JSON and waits for its READY line. */
   async start<T>(name: string, script: 'service' | 'frontend', arg: unknown, env: Record<string, string> = {}, readyMs = 60_000): Promise<Child<T>> {
@@ -37,13 +38,21 @@ export class Children {
     const info = await readyLine<T>(name, proc, () => err, readyMs);
     const child: Child<T> = { name, proc, info, stderr: () => err, stop: () => stopChild(proc) };
     this.#all.add(child);
-    proc.once('exit', () => this.#all.delete(child));
+    proc.once('exit', (code, signal) => {
+      if (code || signal) this.#dead.push(`--- ${name} exited (${code ?? signal})\n${err}`);
+      this.#all.delete(child);
+    });
     return child;
   }
 
   /** Pids of children still running. */
   pids(): number[] {
     return [...this.#all].map((c) => c.proc.pid!).filter(Boolean);
+  }
+
+  /** The last stderr of every child that wrote any, for failure messages. */
+  stderrs(): string {
+    return [...this.#dead, ...[...this.#all].filter((c) => c.stderr()).map((c) => `--- ${c.name}\n${c.stderr()}`)].join('\n');
   }
 
   async stopAll(): Promise<void> {

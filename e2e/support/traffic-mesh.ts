@@ -13,11 +13,16 @@ import { nodeBootstrap, startMeshWeft, type WeftOptions } from './weft.js';
 
 export interface TrafficMesh {
   readonly dir: MeshDir;
+  /** The running weft; replaced by `startWeft` after `stopWeft`. */
   readonly weft: RunningWeft;
   readonly children: Children;
   readonly driver: Driver;
   /** xDS node ids of the mesh's clients. */
   readonly clientIds: readonly string[];
+  /** Stops weft (control plane and admin API); the mesh keeps running on what it has. */
+  stopWeft(): Promise<void>;
+  /** Starts weft again on the same plaintext xDS port, state directory (CA) and files. */
+  startWeft(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,9 +36,11 @@ function specs(p: number[]): ServiceSpec[] {
 }
 
 export async function startTrafficMesh(policy: Record<string, string> = {}, o: WeftOptions = {}): Promise<TrafficMesh> {
-  const ports = await freePorts(10);
+  const ports = await freePorts(11);
   const dir = await writeMeshDir(specs(ports), policy);
-  const weft = await startMeshWeft(dir, o);
+  const weftOptions = { ...o, insecurePort: ports[10]! };
+  let weft = await startMeshWeft(dir, weftOptions);
+  let running = true;
   const children = new Children();
   try {
     const xdsEnv = async (id: string, sa: string) => (await nodeBootstrap(weft, dir.root, { id, serviceAccount: sa })).env;
@@ -48,8 +55,24 @@ export async function startTrafficMesh(policy: Record<string, string> = {}, o: W
       service({ name: 'flaky', ports: [ports[9]!], failRate: 0.3 }),
     ]);
     const driver = new Driver(fe.info.port);
-    const stop = async () => (driver.close(), await children.stopAll(), await weft.close());
-    return { dir, weft, children, driver, clientIds: ['frontend', 'reviews-v2', 'reviews-v3'], stop };
+    return {
+      dir, children, driver, clientIds: ['frontend', 'reviews-v2', 'reviews-v3'],
+      get weft() {
+        return weft;
+      },
+      stopWeft: async () => {
+        if (running) (running = false), await weft.close();
+      },
+      startWeft: async () => {
+        weft = await startMeshWeft(dir, weftOptions);
+        running = true;
+      },
+      stop: async () => {
+        driver.close();
+        await children.stopAll();
+        if (running) await weft.close();
+      },
+    };
   } catch (err) {
     await children.stopAll();
     await weft.close();

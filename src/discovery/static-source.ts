@@ -67,18 +67,27 @@ export class StaticRegistrySource implements RegistrySource {
     return this.errors.add(listener);
   }
 
-  /** Loads the file and starts watching. Rejects, listing the diagnostics, if the first load fails. */
+  /**
+   * Starts watching, then loads the file (in that order, so a replace during the first load is not
+   * missed). Rejects, listing the diagnostics, if the first load fails; the watch is then closed.
+   */
   async start(): Promise<void> {
+    const base = path.basename(this.file);
+    const dir = path.dirname(path.resolve(this.file));
+    try {
+      this.watcher = watch(dir, (_event, name) => {
+        if (name === null || name === base) this.schedule();
+      });
+    } catch (err) {
+      throw new Error(`cannot watch the registry directory ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.watcher.on('error', (err) => this.errors.emit([unreadable(this.file, err)]));
     const diagnostics = await this.load();
     if (diagnostics.length > 0) {
+      await this.stop();
       throw new Error(`registry file ${this.file} was rejected:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
     }
     this.isSynced = true;
-    const base = path.basename(this.file);
-    this.watcher = watch(path.dirname(path.resolve(this.file)), (_event, name) => {
-      if (name === null || name === base) this.schedule();
-    });
-    this.watcher.on('error', (err) => this.errors.emit([unreadable(this.file, err)]));
   }
 
   async stop(): Promise<void> {
@@ -89,6 +98,7 @@ export class StaticRegistrySource implements RegistrySource {
   }
 
   private schedule(): void {
+    if (!this.watcher) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.reload(), this.debounceMs);
   }

@@ -52,6 +52,13 @@ describe('StaticRegistrySource', () => {
     expect(source.synced).toBe(false);
   });
 
+  it('rejects start() clearly when the file or its directory is missing', async () => {
+    source = new StaticRegistrySource(path.join(dir, 'absent.yaml'));
+    await expect(source.start()).rejects.toThrow(/absent\.yaml:1:1: error: cannot read the registry file: ENOENT.*\[WEFT3012\]/);
+    source = new StaticRegistrySource(path.join(dir, 'no-such-dir', 'r.yaml'));
+    await expect(source.start()).rejects.toThrow(/cannot watch the registry directory .*no-such-dir/);
+  });
+
   it('sees a rename-replace and keeps the identity of unchanged services', async () => {
     const rec = await started(reg('v1'));
     const ratings = source.current().services.get('ratings.default');

@@ -13,6 +13,7 @@ import { memoryLogger } from '../../src/controlplane/index.js';
 import { startWeft, type RunningWeft } from '../../src/cli/run.js';
 import { startBackend, tally } from '../xds/backends.js';
 import { TARGET, canaryYaml, writeMesh } from './mesh.js';
+import { eventually } from '../support/eventually.js';
 
 grpcXds.register();
 
@@ -54,17 +55,6 @@ async function api<T>(route: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-async function eventually(fn: () => Promise<void>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 type Proxies = { id: string; policyVersion: string; types: { type: string; status: string }[] }[];
 

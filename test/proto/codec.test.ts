@@ -13,14 +13,7 @@ function shapeErrors(typeName: string, obj: object): [string, string][] {
   return [];
 }
 
-const all = [
-  ['Listener', fx.types.listener, fx.listener],
-  ['RouteConfiguration', fx.types.route, fx.routeConfiguration],
-  ['Cluster', fx.types.cluster, () => fx.cluster()],
-  ['ClusterLoadAssignment', fx.types.endpoints, fx.clusterLoadAssignment],
-  ['Secret (certificate)', fx.types.secret, fx.secret],
-  ['Secret (trust bundle)', fx.types.secret, fx.trustBundle],
-] as const;
+const all = fx.typicalResources;
 
 describe('strict codec', () => {
   it.each(all)('accepts a typical %s', (_n, type, build) => {

@@ -163,3 +163,13 @@ export function trustBundle(): Record<string, any> {
     validation_context: { trusted_ca: { inline_string: '-----BEGIN CERTIFICATE-----\nREDACTED\n-----END CERTIFICATE-----\n' } },
   };
 }
+
+/** One typical instance of each resource type weft sends: [label, message type, builder]. */
+export const typicalResources = [
+  ['Listener', types.listener, listener],
+  ['RouteConfiguration', types.route, routeConfiguration],
+  ['Cluster', types.cluster, () => cluster()],
+  ['ClusterLoadAssignment', types.endpoints, clusterLoadAssignment],
+  ['Secret (certificate)', types.secret, secret],
+  ['Secret (trust bundle)', types.secret, trustBundle],
+] as const;

@@ -3,14 +3,7 @@ import { checkResource, precompile, validateMessage } from '../../proto/validate
 import { decodeToObject, encode } from '../../proto/codec.js';
 import * as fx from './fixtures.js';
 
-const typical = [
-  ['Listener', fx.types.listener, fx.listener],
-  ['RouteConfiguration', fx.types.route, fx.routeConfiguration],
-  ['Cluster', fx.types.cluster, () => fx.cluster()],
-  ['ClusterLoadAssignment', fx.types.endpoints, fx.clusterLoadAssignment],
-  ['Secret (certificate)', fx.types.secret, fx.secret],
-  ['Secret (trust bundle)', fx.types.secret, fx.trustBundle],
-] as const;
+const typical = fx.typicalResources;
 
 describe('whole resources', () => {
   it.each(typical)('a typical %s has no violations', (_n, type, build) => {

@@ -7,6 +7,7 @@ import * as grpcXds from '@grpc/grpc-js-xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, tally, who, xdsBootstrap } from './backends.js';
 import { T, apiListener, cluster, endpoints, route, startServer } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 grpcXds.register();
 
@@ -84,14 +85,3 @@ describe('grpc-js-xds client through weft', () => {
   });
 });
 
-async function eventually(fn: () => Promise<void>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

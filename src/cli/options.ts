@@ -42,3 +42,14 @@ export function port(flag: string): (v: string) => number {
 export function csv(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
+
+export function bytes(flag: string): (v: string) => number {
+  return (v) => {
+    const m = /^(\d+)\s*(k|ki|m|mi)?b?$/i.exec(v.trim());
+    if (!m) throw new UsageError(`${flag} "${v}" is not a size (examples: 4194304, 4MiB, 512KiB)`);
+    const unit = (m[2] ?? '').toLowerCase();
+    const n = Number(m[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
+    if (n < 64 * 1024) throw new UsageError(`${flag} must be at least 64KiB`);
+    return n;
+  };
+}

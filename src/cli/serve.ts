@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartError, consoleLogger } from '../controlplane/index.js';
-import { CliError, UsageError, csv, durationMs, port } from './options.js';
+import { CliError, UsageError, bytes, csv, durationMs, port } from './options.js';
 import { startWeft, type RunningWeft, type WeftConfig } from './run.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,6 +35,7 @@ interface ServeFlags {
   adminPort: number;
   adminToken?: string;
   svidTtl: number;
+  maxMessageSize: number;
   debounce: number;
   maxDebounce: number;
   quiet?: boolean;
@@ -62,6 +63,7 @@ export function serveCommand(): Command {
     .option('--admin-port <port>', 'admin API port', port('--admin-port'), 18001)
     .option('--admin-token <token>', 'bearer token for the admin API (or WEFT_ADMIN_TOKEN)', process.env.WEFT_ADMIN_TOKEN)
     .option('--svid-ttl <duration>', 'workload certificate lifetime', durationMs('--svid-ttl'), 24 * 3600_000)
+    .option('--max-message-size <bytes>', 'largest xDS message received; larger EDS/RDS/SDS/delta responses are split', bytes('--max-message-size'), 16 * 1024 * 1024)
     .option('--debounce <duration>', 'quiet period before applying changes', durationMs('--debounce'), 100)
     .option('--max-debounce <duration>', 'longest a change waits', durationMs('--max-debounce'), 10_000)
     .option('--quiet', 'log warnings and errors only')
@@ -98,7 +100,7 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
     stateDir: path.resolve(f.stateDir),
     trustDomain: f.trustDomain,
     caFiles: f.caCert ? { certFile: f.caCert, keyFile: f.caKey!, chainFile: f.caChain } : undefined,
-    xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined },
+    xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined, maxMessageBytes: f.maxMessageSize },
     admin: { host: f.adminHost, port: f.adminPort, token: f.adminToken },
     svidTtlMs: f.svidTtl,
     debounce: { quietMs: f.debounce, maxMs: f.maxDebounce },

@@ -55,6 +55,7 @@ export class ControlPlane {
     readonly xdsPort: number,
     readonly insecure: { server: XdsServer; port: number } | undefined,
     private readonly certs: CertificateManager,
+    private readonly expiryTimer: NodeJS.Timeout,
   ) {}
 
   static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
@@ -63,8 +64,7 @@ export class ControlPlane {
     const ca = await openCa(c, trustDomain);
     const registry = registrySource(c);
     const metrics = new ControlPlaneMetrics();
-    metrics.setRootExpiry(ca.expiry().notAfter);
-    for (const w of ca.expiryWarnings()) c.log.warn(w);
+    const expiryTimer = watchCaExpiry(ca, metrics, c.log);
     const cache = new SnapshotCache();
     const certs = new CertificateManager(ca, { ttlMs: c.svidTtlMs, log: c.log });
     const reconciler = new Reconciler({
@@ -102,8 +102,9 @@ export class ControlPlane {
       started.push(xds);
       const insecure = c.xds.insecurePort === undefined ? undefined : await startInsecure(serverOptions, c, started);
       await reconciler.start();
-      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs);
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer);
     } catch (err) {
+      clearInterval(expiryTimer);
       await Promise.all(started.map((s) => s.close().catch(() => undefined)));
       throw err;
     }
@@ -139,10 +140,24 @@ export class ControlPlane {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.expiryTimer);
     this.reconciler.stop();
     this.certs.stop();
     await Promise.all([this.xds.close(), this.insecure?.server.close()]);
   }
+}
+
+/** Logs a warning (and keeps the expiry metric current) at start and every hour while the
+ * signing CA has less than 20 % of its life left: an expired root is an outage (istio#14516). */
+function watchCaExpiry(ca: CertificateAuthority, metrics: ControlPlaneMetrics, log: Logger): NodeJS.Timeout {
+  const check = () => {
+    metrics.setRootExpiry(ca.expiry().notAfter);
+    for (const w of ca.expiryWarnings()) log.warn(w);
+  };
+  check();
+  const timer = setInterval(check, 3600_000);
+  timer.unref();
+  return timer;
 }
 
 async function initialTrustDomain(policy: PolicySource): Promise<string> {

@@ -1,0 +1,187 @@
+/**
+ * One weft (in-process, as `weft serve` runs it) and one real Envoy sidecar for the client,
+ * whose bootstrap is written by the `weft bootstrap` command in `explicit` mode: each service
+ * port gets an Envoy listener on 127.0.0.1:<port>, and the test sends requests there with the
+ * service's hostname as Host.
+ *
+ * The only change to the bootstrap is the Envoy admin port (0 instead of 15000, read back through
+ * `--admin-address-path`) so a developer's own Envoy does not collide with the suite. The inbound
+ * (15006) and stats (15090) listeners come from weft and use their fixed ports; they must be free.
+ *
+ * Not safe to share between test files: each file starts its own mesh and stops it in afterAll.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { startWeft, type RunningWeft } from '../../src/cli/run.js';
+import { memoryLogger } from '../../src/controlplane/index.js';
+import { envoyBin } from './env.js';
+import { until } from './http.js';
+
+export interface ServiceSpec {
+  readonly name: string;
+  readonly serviceAccount: string;
+  /** Service port: the client's explicit listener binds 127.0.0.1:<port>. */
+  readonly port: number;
+  /** Workload port (inbound chains match it; the local cluster is 127.0.0.1:<targetPort>). */
+  readonly targetPort?: number;
+  readonly endpoints: readonly { readonly address?: string; readonly port: number; readonly labels: Readonly<Record<string, string>> }[];
+}
+
+export interface MeshOptions {
+  readonly services: readonly ServiceSpec[];
+  /** Policy files by name; `mesh.yaml` is required. */
+  readonly policy: Readonly<Record<string, string>>;
+  readonly client: { readonly id: string; readonly serviceAccount: string; readonly serves: readonly string[] };
+}
+
+export const hostname = (service: string) => `${service}.default.svc.cluster.local`;
+
+function registryYaml(services: readonly ServiceSpec[]): string {
+  const lines = ['services:'];
+  for (const s of services) {
+    lines.push(`  - name: ${s.name}`, '    namespace: default', `    serviceAccount: ${s.serviceAccount}`,
+      `    ports: [{ name: http, port: ${s.port}, targetPort: ${s.targetPort ?? s.port}, protocol: http }]`, '    endpoints:');
+    for (const e of s.endpoints) {
+      const labels = Object.entries(e.labels).map(([k, v]) => `${k}: ${v}`).join(', ');
+      lines.push(`      - { address: ${e.address ?? '127.0.0.1'}, ports: { http: ${e.port} }, labels: { ${labels} } }`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export class EnvoyMesh {
+  #envoyLog = '';
+
+  private constructor(
+    readonly root: string,
+    readonly policyDir: string,
+    readonly stateDir: string,
+    readonly clientId: string,
+    public weft: RunningWeft,
+    public envoy: ChildProcess,
+    readonly envoyAdmin: string,
+  ) {}
+
+  /** Writes the mesh into `root` (default: a new temporary directory), starts weft, writes the bootstrap with `weft bootstrap`, starts Envoy and
+   * waits until Envoy is LIVE and weft reports it SYNCED on every type. */
+  static async start(o: MeshOptions, root?: string): Promise<EnvoyMesh> {
+    if (!envoyBin) throw new Error('no envoy binary');
+    root ??= await meshRoot();
+    const policyDir = path.join(root, 'policy');
+    await mkdir(policyDir, { recursive: true });
+    for (const [file, text] of Object.entries(o.policy)) await writeFile(path.join(policyDir, file), text);
+    await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services));
+    const stateDir = path.join(root, 'state');
+    const weft = await startMeshWeft(root, 0);
+    const bootFile = await writeEnvoyBootstrap(root, stateDir, weft.cp.xdsPort, o.client);
+    const adminFile = path.join(root, 'envoy-admin-address');
+    const envoy = spawn(envoyBin, ['-c', bootFile, '--admin-address-path', adminFile, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const mesh = new EnvoyMesh(root, policyDir, stateDir, o.client.id, weft, envoy, '');
+    envoy.stdout!.on('data', (d: Buffer) => mesh.#log(d));
+    envoy.stderr!.on('data', (d: Buffer) => mesh.#log(d));
+    const admin = await until('Envoy admin address', 30_000, async () => {
+      if (envoy.exitCode !== null) throw new Error(`envoy exited with ${envoy.exitCode}\n${mesh.envoyLog()}`);
+      return (await readFile(adminFile, 'utf8').catch(() => '')).trim() || undefined;
+    });
+    Object.assign(mesh, { envoyAdmin: `http://${admin}` });
+    await until('Envoy LIVE', 30_000, async () => ((await fetch(`${mesh.envoyAdmin}/ready`).catch(() => undefined))?.ok ? true : undefined));
+    await mesh.converged();
+    return mesh;
+  }
+
+  #log(d: Buffer): void {
+    this.#envoyLog = (this.#envoyLog + d.toString()).slice(-8000);
+  }
+
+  /** The last 8 kB Envoy wrote, for failure messages. */
+  envoyLog(): string {
+    return this.#envoyLog;
+  }
+
+  async policyVersion(): Promise<string> {
+    const res = await fetch(`${this.weft.admin.url}/api/v1/policy`);
+    return ((await res.json()) as { version: string }).version;
+  }
+
+  /** Resolves with the policy version once it differs from `previous` (when given) and the client
+   * proxy is connected at that version with every type SYNCED (Envoy ACKed, so applied). */
+  async converged(previous?: string, ms = 30_000): Promise<string> {
+    type Proxies = { proxies: { id: string; policyVersion?: string; types: { type: string; status: string }[] }[] };
+    let last = '';
+    return until(() => `weft and Envoy to converge (client proxy: ${last})`, ms, async () => {
+      const version = await this.policyVersion();
+      const { proxies } = (await (await fetch(`${this.weft.admin.url}/api/v1/proxies`)).json()) as Proxies;
+      const p = proxies.find((x) => x.id === this.clientId);
+      last = JSON.stringify(p ?? proxies);
+      const ok = version !== previous && p?.policyVersion === version && p.types.length > 0 && p.types.every((t) => t.status === 'SYNCED');
+      return ok ? version : undefined;
+    });
+  }
+
+  /** Replaces one policy file and waits until Envoy has applied the new version. */
+  async edit(file: string, text: string): Promise<void> {
+    const before = await this.policyVersion();
+    await writeFile(path.join(this.policyDir, file), text);
+    await this.converged(before);
+  }
+
+  /** Stops weft (Envoy keeps its last config); the returned function starts it again on the same
+   * xDS port with the same CA, so Envoy's bootstrap certificate stays valid. */
+  async stopWeft(): Promise<() => Promise<void>> {
+    const port = this.weft.cp.xdsPort;
+    await this.weft.close();
+    return async () => {
+      this.weft = await startMeshWeft(this.root, port);
+    };
+  }
+
+  async stop(): Promise<void> {
+    await stopProcess(this.envoy);
+    await this.weft.close().catch(() => undefined);
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** A new temporary directory for a mesh; its `state/` subdirectory will hold weft's CA. */
+export function meshRoot(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'weft-e2e-envoy-'));
+}
+
+function startMeshWeft(root: string, xdsPort: number): Promise<RunningWeft> {
+  return startWeft({
+    policyDir: path.join(root, 'policy'),
+    registry: { kind: 'static', file: path.join(root, 'registry.yaml') },
+    stateDir: path.join(root, 'state'),
+    xds: { host: '127.0.0.1', port: xdsPort },
+    admin: { host: '127.0.0.1', port: 0 },
+    svidTtlMs: 3600_000,
+    debounce: { quietMs: 20, maxMs: 300 },
+    log: memoryLogger(),
+  });
+}
+
+/** Runs the real `weft bootstrap` command, then points the Envoy admin at an ephemeral port. */
+async function writeEnvoyBootstrap(root: string, stateDir: string, xdsPort: number, c: MeshOptions['client']): Promise<string> {
+  const out = path.join(root, 'nodes', c.id);
+  const code = await main(['bootstrap', '--node-id', c.id, '--namespace', 'default', '--service-account', c.serviceAccount,
+    '--format', 'envoy', '--interception', 'explicit', '--xds-address', `127.0.0.1:${xdsPort}`, '--state-dir', stateDir,
+    '--services', c.serves.map((s) => `${s}.default`).join(','), '--labels', `app=${c.serviceAccount}`, '--out', out]);
+  if (code !== 0) throw new Error(`weft bootstrap exited with ${code}`);
+  const file = path.join(out, 'envoy.json');
+  const config = JSON.parse(await readFile(file, 'utf8')) as { admin: { address: { socket_address: { port_value: number } } } };
+  config.admin.address.socket_address.port_value = 0;
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 3_000);
+    proc.once('exit', () => (clearTimeout(kill), resolve()));
+    proc.kill('SIGTERM');
+  });
+}

@@ -35,7 +35,8 @@ function specs(p: number[]): ServiceSpec[] {
   ];
 }
 
-export async function startTrafficMesh(policy: Record<string, string> = {}, o: WeftOptions = {}): Promise<TrafficMesh> {
+/** `canaryOnly` starts frontend, reviews and ratings only (what the demo shows). */
+export async function startTrafficMesh(policy: Record<string, string> = {}, o: WeftOptions & { canaryOnly?: boolean } = {}): Promise<TrafficMesh> {
   const ports = await freePorts(11);
   const dir = await writeMeshDir(specs(ports), policy);
   const weftOptions = { ...o, insecurePort: ports[10]! };
@@ -51,8 +52,10 @@ export async function startTrafficMesh(policy: Record<string, string> = {}, o: W
       service({ name: 'reviews-v2', ports: [ports[1]!], upstream: target('ratings') }, await xdsEnv('reviews-v2', 'reviews')),
       service({ name: 'reviews-v3', ports: [ports[2]!], upstream: target('ratings') }, await xdsEnv('reviews-v3', 'reviews')),
       service({ name: 'ratings', ports: [ports[3]!] }),
-      service({ name: 'details', ports: ports.slice(4, 9), brokenReplicas: [0] }),
-      service({ name: 'flaky', ports: [ports[9]!], failRate: 0.3 }),
+      ...(o.canaryOnly ? [] : [
+        service({ name: 'details', ports: ports.slice(4, 9), brokenReplicas: [0] }),
+        service({ name: 'flaky', ports: [ports[9]!], failRate: 0.3 }),
+      ]),
     ]);
     const driver = new Driver(fe.info.port);
     return {

@@ -150,7 +150,9 @@ describe('Envoy sidecar: traffic management', () => {
     bad.setBehaviour({ kind: 'status', status: 503 });
     const first = tally(await calls(30, 'details'));
     expect(first['<503>'] ?? 0).toBeGreaterThanOrEqual(1);
-    expect(first['<503>'] ?? 0).toBeLessThanOrEqual(4);
+    // Three consecutive 503s eject it; the ejection reaches the worker a moment later, so one or
+    // two more requests may still go there.
+    expect(first['<503>'] ?? 0).toBeLessThanOrEqual(5);
     bad.reset();
     const after = tally(await calls(30, 'details'));
     expect((after['details-d1'] ?? 0) + (after['details-d2'] ?? 0)).toBe(30);

@@ -63,6 +63,9 @@ export async function startUpstream(name: string, tls?: TlsIdentity): Promise<Up
   const server = tls
     ? https.createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true }, handler)
     : http.createServer(handler);
+  // Envoy pools upstream connections for up to an hour; a server that closes idle ones after
+  // Node's default 5 s races with Envoy reusing them and shows up as a stray 503.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     name,

@@ -75,31 +75,41 @@ interface DocContext extends PodContext {
   readonly out: { diagnostics: Diagnostic[]; injected: string[]; skipped: string[] };
 }
 
-function injectDocument(doc: Document, ctx: DocContext): void {
+interface Workload {
+  readonly label: string;
+  readonly spec: YAMLMap;
+  readonly paths: { spec: string[]; meta: string[] };
+}
+
+/** The document's pod spec when it is a workload kind; WEFT7002 when that kind has no containers. */
+function workloadOf(doc: Document, ctx: DocContext): Workload | undefined {
   const root = doc.contents;
-  if (!isMap(root)) return;
+  if (!isMap(root)) return undefined;
   const kind = root.get('kind');
   const paths = typeof kind === 'string' ? POD_PATHS[kind] : undefined;
-  if (!paths) return;
+  if (!paths) return undefined;
   const label = `${kind}/${String(root.getIn(['metadata', 'name']) ?? `<document ${ctx.index + 1}>`)}`;
   const spec = doc.getIn(paths.spec, true);
   const containers: unknown = isMap(spec) ? spec.get('containers', true) : undefined;
-  if (!isMap(spec) || !isSeq(containers) || containers.items.length === 0) {
-    ctx.out.diagnostics.push({ code: 'WEFT7002', severity: 'error', path: `${paths.spec.join('.')}.containers`,
-      message: `${label} has no pod spec with containers`, source: sourceOf(ctx, spec ?? root) });
-    return;
-  }
-  const annotations = (doc.getIn([...paths.meta, 'annotations']) as YAMLMap | undefined)?.toJSON() as Record<string, unknown> | undefined;
-  if (String(annotations?.[INJECT_ANNOTATION] ?? '') === 'false') {
-    ctx.out.skipped.push(`${label}: annotated ${INJECT_ANNOTATION}: "false"`);
-    return;
-  }
-  const facts = podFacts(doc, root, spec, paths.meta, ctx.options);
-  const skip = checkPod(spec, label, paths.spec.join('.'), ctx);
+  if (isMap(spec) && isSeq(containers) && containers.items.length > 0) return { label, spec, paths };
+  ctx.out.diagnostics.push({ code: 'WEFT7002', severity: 'error', path: `${paths.spec.join('.')}.containers`,
+    message: `${label} has no pod spec with containers`, source: sourceOf(ctx, spec ?? root) });
+  return undefined;
+}
+
+function injectDocument(doc: Document, ctx: DocContext): void {
+  const w = workloadOf(doc, ctx);
+  if (!w) return;
+  const { label, spec, paths } = w;
+  const annotations = (doc.getIn([...paths.meta, 'annotations']) as YAMLMap | null | undefined)?.toJSON() as Record<string, unknown> | undefined;
+  const skip = String(annotations?.[INJECT_ANNOTATION] ?? '') === 'false'
+    ? `annotated ${INJECT_ANNOTATION}: "false"`
+    : checkPod(spec, label, paths.spec.join('.'), ctx);
   if (skip) {
     ctx.out.skipped.push(`${label}: ${skip}`);
     return;
   }
+  const facts = podFacts(doc, doc.contents as YAMLMap, spec, paths.meta, ctx.options);
   const id = workloadId(ctx.options.trustDomain, facts.namespace, facts.serviceAccount);
   if (!id.ok) {
     ctx.out.diagnostics.push({ code: 'WEFT7007', severity: 'error', path: `${paths.spec.join('.')}.serviceAccountName`,

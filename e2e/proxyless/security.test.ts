@@ -3,12 +3,13 @@
  * a caller without a mesh certificate, certificates rotate under traffic with no failed call, and
  * the AccessPolicy turns an identity it does not name away with PERMISSION_DENIED.
  */
+import * as grpc from '@grpc/grpc-js';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failures } from '../support/driver.js';
 import { target } from '../support/mesh-files.js';
 import { startSecureMesh, type SecureMesh } from '../support/secure-mesh.js';
-import { tally } from '../support/wire.js';
+import { callOnce, tally } from '../support/wire.js';
 
 const REVIEWS = target('reviews');
 let mesh: SecureMesh;
@@ -41,6 +42,23 @@ describe('proxyless gRPC security', () => {
   it('with mtls strict, refuses a caller without a mesh certificate', async () => {
     const out = await mesh.frontend.tally({ target: `127.0.0.1:${mesh.reviewsPort}`, calls: 5, concurrency: 1, deadlineMs: 2_000 });
     expect(out).toEqual({ 'error 14': 5 });
+  });
+
+  it('with mtls strict, refuses a TLS caller that trusts the mesh CA but has no certificate of its own, and serves it with one', async () => {
+    const ca = Buffer.from(mesh.weft.cp.ca.trustBundle().pems.join(''));
+    const svid = mesh.weft.cp.ca.issueSvid({ spiffeId: 'spiffe://cluster.local/ns/default/sa/frontend', ttlMs: 60_000 });
+    if (!svid.ok) throw new Error(svid.error.message);
+    const calls = async (key: Buffer | null, cert: Buffer | null) => {
+      // SVIDs carry only a SPIFFE URI SAN, so skip the DNS host check; the chain is still verified.
+      const creds = grpc.credentials.createSsl(ca, key, cert, { checkServerIdentity: () => undefined });
+      const client = new grpc.Client(`127.0.0.1:${mesh.reviewsPort}`, creds, { 'grpc.ssl_target_name_override': 'reviews.default.svc.cluster.local' });
+      const out = await Promise.all([1, 2, 3].map(() => callOnce(client, {}, 3_000)));
+      client.close();
+      return out.map((o) => o.r);
+    };
+    expect(await calls(null, null)).toEqual(['error 14', 'error 14', 'error 14']);
+    const withCert = await calls(Buffer.from(svid.svid.keyPem), Buffer.from(svid.svid.certPem + svid.svid.chainPem));
+    expect(withCert).toEqual(['reviews-v1>ratings', 'reviews-v1>ratings', 'reviews-v1>ratings']);
   });
 
   it('answers PERMISSION_DENIED to a mesh identity the AccessPolicy does not allow', async () => {

@@ -99,13 +99,14 @@ describe('proxyless gRPC traffic management', () => {
     expect(Object.keys(tally(failures(bare)))).toEqual(['error 14']);
   }, 60_000);
 
-  it('injects a 200 ms delay into about half the calls and aborts about a fifth with the configured status', async () => {
+  it('injects a 500 ms delay into about half the calls and aborts about a fifth with the configured status', async () => {
     const fault = '  - match: { headers: { x-fault: { exact: "on" } } }\n    backends: [{ subset: v1 }]\n'
-      + '    fault: { delay: { fixed: 200ms, percent: 50 }, abort: { grpcStatus: 8, percent: 20 } }\n';
+      + '    fault: { delay: { fixed: 500ms, percent: 50 }, abort: { grpcStatus: 8, percent: 20 } }\n';
     await editReviews(canary(50, 50, fault));
     const out = await mesh.driver.run({ target: REVIEWS, calls: 400, concurrency: 40, headers: { 'x-fault': 'on' } });
     const aborted = out.filter((o) => o.r === 'error 8').length / out.length;
-    const delayed = out.filter((o) => o.ms >= 195).length / out.length;
+    // 500 ms, not less: an undelayed call on a loaded 2-core machine can take a few hundred ms.
+    const delayed = out.filter((o) => o.ms >= 495).length / out.length;
     expect(aborted).toBeGreaterThan(0.13);
     expect(aborted).toBeLessThan(0.27);
     expect(delayed).toBeGreaterThan(0.4);

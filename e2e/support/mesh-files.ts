@@ -10,7 +10,7 @@
  * served through `XdsServer`, whose single endpoint listens on the service's targetPort: weft
  * names gRPC server listeners `0.0.0.0:<targetPort>` and grpc-js requires that exact address.
  */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,7 +63,9 @@ export interface MeshDir {
   readonly policyDir: string;
   readonly registryFile: string;
   readonly stateDir: string;
-  /** Replaces one policy file (name relative to the policy directory). */
+  /** Replaces one policy file (name relative to the policy directory) atomically: written beside
+   * the directory, then renamed in. A plain write truncates first, and weft would be right to
+   * load the empty file in between (an empty file is a valid policy with no documents). */
   writePolicy(file: string, text: string): Promise<void>;
   readPolicy(file: string): Promise<string>;
 }
@@ -78,7 +80,11 @@ export async function writeMeshDir(services: readonly ServiceSpec[], policy: Rec
   await writeFile(registryFile, registryYaml(services));
   return {
     root, policyDir, registryFile, stateDir: path.join(root, 'state'),
-    writePolicy: (file, text) => writeFile(path.join(policyDir, file), text),
+    writePolicy: async (file, text) => {
+      const tmp = path.join(root, `.${file}.tmp`);
+      await writeFile(tmp, text);
+      await rename(tmp, path.join(policyDir, file));
+    },
     readPolicy: (file) => readFile(path.join(policyDir, file), 'utf8'),
   };
 }

@@ -2,15 +2,14 @@
 # Init step of each compose pod: redirects the pod's TCP traffic through its Envoy sidecar with
 # the same rules `weft inject` puts in Kubernetes init containers (src/cli/inject-iptables.ts;
 # test/deploy checks that the two agree). Envoy runs as UID 1337 and is exempt; outbound traffic
-# to weft (18000, 18001) is not redirected. EXCLUDE_INBOUND_PORTS (space-separated) lets
+# to weft (18000, 18001) is not redirected. --noflush keeps Docker's own NAT rules for its
+# embedded DNS (127.0.0.11) in this namespace. EXCLUDE_INBOUND_PORTS (space-separated) lets
 # traffic to those ports reach the application directly.
 set -e
-iptables-restore <<'EOF'
+iptables -t nat -D PREROUTING -p tcp -j WEFT_INBOUND 2>/dev/null || true
+iptables -t nat -D OUTPUT -p tcp -j WEFT_OUTPUT 2>/dev/null || true
+iptables-restore --noflush <<'EOF'
 *nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
 :WEFT_INBOUND - [0:0]
 :WEFT_IN_REDIRECT - [0:0]
 :WEFT_OUTPUT - [0:0]

@@ -3,10 +3,12 @@
  * goes to Envoy's inbound listener (15006), every outbound one to the virtual outbound listener
  * (15001), except the proxy's own traffic and the ports listed as exclusions.
  *
- * The rules are one `iptables-restore` input for the `nat` table. iptables-restore replaces the
- * table in one commit, so re-running the init container (a pod sandbox restart) gives the same
- * table instead of duplicated rules. Only IPv4 is redirected; IPv6 traffic bypasses the proxy
- * (documented in docs/deploy.md).
+ * The rules are one `iptables-restore --noflush` input for the `nat` table: weft's chains are
+ * created (or, when they exist, flushed and refilled) in one commit, and the rest of the table is
+ * left alone, because a pod's network namespace may hold other NAT rules (Docker's embedded DNS
+ * at 127.0.0.11 lives there; so do the rules of some CNIs). The jumps from PREROUTING and OUTPUT
+ * are deleted first, so re-running the script (a pod sandbox restart) leaves one of each. Only
+ * IPv4 is redirected; IPv6 traffic bypasses the proxy (documented in docs/deploy.md).
  *
  * Why these exclusions:
  * - UID 1337 is the proxy's user: without the exception Envoy's own upstream connections would be
@@ -40,16 +42,11 @@ export function iptablesRules(o: RedirectOptions): string {
   const outboundSkip = sorted(o.excludeOutboundPorts);
   return [
     '*nat',
-    ':PREROUTING ACCEPT [0:0]',
-    ':INPUT ACCEPT [0:0]',
-    ':OUTPUT ACCEPT [0:0]',
-    ':POSTROUTING ACCEPT [0:0]',
     ':WEFT_INBOUND - [0:0]',
     ':WEFT_IN_REDIRECT - [0:0]',
     ':WEFT_OUTPUT - [0:0]',
     ':WEFT_REDIRECT - [0:0]',
-    '-A PREROUTING -p tcp -j WEFT_INBOUND',
-    '-A OUTPUT -p tcp -j WEFT_OUTPUT',
+    ...JUMPS.map((j) => `-A ${j}`),
     ...inboundSkip.map((p) => `-A WEFT_INBOUND -p tcp --dport ${p} -j RETURN`),
     '-A WEFT_INBOUND -p tcp -j WEFT_IN_REDIRECT',
     `-A WEFT_IN_REDIRECT -p tcp -j REDIRECT --to-ports ${INBOUND_PORT}`,
@@ -64,7 +61,16 @@ export function iptablesRules(o: RedirectOptions): string {
   ].join('\n');
 }
 
+/** The jumps into weft's chains, as `iptables` arguments after `-t nat -A|-D`. */
+const JUMPS = ['PREROUTING -p tcp -j WEFT_INBOUND', 'OUTPUT -p tcp -j WEFT_OUTPUT'];
+
+/** Shell lines that remove earlier jumps (if any) and load the rules; `set -e` included. */
+export function iptablesApply(o: RedirectOptions): string {
+  const deletes = JUMPS.map((j) => `iptables -t nat -D ${j} 2>/dev/null || true\n`).join('');
+  return `set -e\n${deletes}iptables-restore --noflush <<'EOF'\n${iptablesRules(o)}EOF\n`;
+}
+
 /** The init container's shell script: apply the rules, then print the nat table to the log. */
 export function iptablesScript(o: RedirectOptions): string {
-  return `set -e\niptables-restore <<'EOF'\n${iptablesRules(o)}EOF\niptables-save -t nat\n`;
+  return `${iptablesApply(o)}iptables-save -t nat\n`;
 }

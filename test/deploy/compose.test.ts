@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { iptablesRules } from '../../src/cli/inject-iptables.js';
+import { iptablesApply } from '../../src/cli/inject-iptables.js';
 import { deployDir } from './manifests.js';
 
 const dir = path.join(deployDir, 'docker-compose');
@@ -79,6 +79,6 @@ describe('deploy/docker-compose', () => {
   });
 
   it('redirect.sh applies the same rules as weft inject', () => {
-    expect(read('redirect.sh')).toContain(iptablesRules({ excludeInboundPorts: [], excludeOutboundPorts: [18000, 18001] }));
+    expect(read('redirect.sh')).toContain(iptablesApply({ excludeInboundPorts: [], excludeOutboundPorts: [18000, 18001] }));
   });
 });

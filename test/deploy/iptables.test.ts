@@ -23,6 +23,7 @@ function parse(text: string): Map<string, Rule[]> {
     const words = line.split(' ');
     const rule: Rule = {};
     for (let i = 2; i < words.length; i += 2) rule[words[i]!] = words[i + 1]!;
+    if (!chains.has(words[1]!)) chains.set(words[1]!, []);
     chains.get(words[1]!)!.push(rule);
   }
   return chains;
@@ -73,11 +74,19 @@ describe('inject iptables rules', () => {
     expect(route({ hook: 'PREROUTING', dst: '10.0.3.8', dport: 8081 })).toBeUndefined();
   });
 
-  it('is one nat table commit, so re-running it replaces rather than duplicates', () => {
+  it('is one nat commit that keeps other NAT rules and leaves one jump per hook when re-run', () => {
     const text = iptablesRules({ excludeInboundPorts: [], excludeOutboundPorts: [] });
     expect(text.startsWith('*nat\n')).toBe(true);
     expect(text.trimEnd().endsWith('COMMIT')).toBe(true);
     expect(text.match(/^\*/gm)).toHaveLength(1);
-    expect(iptablesScript({ excludeInboundPorts: [], excludeOutboundPorts: [] })).toContain(`iptables-restore <<'EOF'\n${text}EOF\n`);
+    // Builtin chains are not declared: with --noflush that would reset their policy.
+    expect(text).not.toMatch(/^:(PREROUTING|INPUT|OUTPUT|POSTROUTING) /m);
+    const script = iptablesScript({ excludeInboundPorts: [], excludeOutboundPorts: [] });
+    expect(script).toContain(`iptables-restore --noflush <<'EOF'\n${text}EOF\n`);
+    for (const jump of text.split('\n').filter((l) => /^-A (PREROUTING|OUTPUT) /.test(l))) {
+      const del = `iptables -t nat -D ${jump.slice(3)} 2>/dev/null || true`;
+      expect(script.indexOf(del)).toBeGreaterThanOrEqual(0);
+      expect(script.indexOf(del)).toBeLessThan(script.indexOf('iptables-restore'));
+    }
   });
 });

@@ -19,6 +19,7 @@ import { startWeft, type RunningWeft } from '../../src/cli/run.js';
 import { memoryLogger } from '../../src/controlplane/index.js';
 import { envoyBin } from './env.js';
 import { until } from './http.js';
+import { acquireMeshLock, releaseMeshLock } from './lock.js';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -69,27 +70,49 @@ export class EnvoyMesh {
    * waits until Envoy is LIVE and weft reports it SYNCED on every type. */
   static async start(o: MeshOptions, root?: string): Promise<EnvoyMesh> {
     if (!envoyBin) throw new Error('no envoy binary');
-    root ??= await meshRoot();
+    await acquireMeshLock();
+    try {
+      return await EnvoyMesh.#start(o, root ?? (await meshRoot()), envoyBin);
+    } catch (err) {
+      await releaseMeshLock();
+      throw err;
+    }
+  }
+
+  static async #start(o: MeshOptions, root: string, bin: string): Promise<EnvoyMesh> {
     const policyDir = path.join(root, 'policy');
     await mkdir(policyDir, { recursive: true });
     for (const [file, text] of Object.entries(o.policy)) await writeFile(path.join(policyDir, file), text);
     await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services));
     const stateDir = path.join(root, 'state');
     const weft = await startMeshWeft(root, 0);
-    const bootFile = await writeEnvoyBootstrap(root, stateDir, weft.cp.xdsPort, o.client);
-    const adminFile = path.join(root, 'envoy-admin-address');
-    const envoy = spawn(envoyBin, ['-c', bootFile, '--admin-address-path', adminFile, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const mesh = new EnvoyMesh(root, policyDir, stateDir, o.client.id, weft, envoy, '');
-    envoy.stdout!.on('data', (d: Buffer) => mesh.#log(d));
-    envoy.stderr!.on('data', (d: Buffer) => mesh.#log(d));
+    let envoy: ChildProcess | undefined;
+    try {
+      const bootFile = await writeEnvoyBootstrap(root, stateDir, weft.cp.xdsPort, o.client);
+      const adminFile = path.join(root, 'envoy-admin-address');
+      envoy = spawn(bin, ['-c', bootFile, '--admin-address-path', adminFile, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const mesh = new EnvoyMesh(root, policyDir, stateDir, o.client.id, weft, envoy, '');
+      await mesh.#waitReady(adminFile);
+      return mesh;
+    } catch (err) {
+      if (envoy) await stopProcess(envoy);
+      await weft.close();
+      throw err;
+    }
+  }
+
+  /** Envoy's admin address (from --admin-address-path), Envoy LIVE, then weft reporting it SYNCED. */
+  async #waitReady(adminFile: string): Promise<void> {
+    const envoy = this.envoy;
+    envoy.stdout!.on('data', (d: Buffer) => this.#log(d));
+    envoy.stderr!.on('data', (d: Buffer) => this.#log(d));
     const admin = await until('Envoy admin address', 30_000, async () => {
-      if (envoy.exitCode !== null) throw new Error(`envoy exited with ${envoy.exitCode}\n${mesh.envoyLog()}`);
+      if (envoy.exitCode !== null) throw new Error(`envoy exited with ${envoy.exitCode}\n${this.envoyLog()}`);
       return (await readFile(adminFile, 'utf8').catch(() => '')).trim() || undefined;
     });
-    Object.assign(mesh, { envoyAdmin: `http://${admin}` });
-    await until('Envoy LIVE', 30_000, async () => ((await fetch(`${mesh.envoyAdmin}/ready`).catch(() => undefined))?.ok ? true : undefined));
-    await mesh.converged();
-    return mesh;
+    Object.assign(this, { envoyAdmin: `http://${admin}` });
+    await until('Envoy LIVE', 30_000, async () => ((await fetch(`${this.envoyAdmin}/ready`).catch(() => undefined))?.ok ? true : undefined));
+    await this.converged();
   }
 
   #log(d: Buffer): void {
@@ -142,6 +165,7 @@ export class EnvoyMesh {
     await stopProcess(this.envoy);
     await this.weft.close().catch(() => undefined);
     await rm(this.root, { recursive: true, force: true });
+    await releaseMeshLock();
   }
 }
 

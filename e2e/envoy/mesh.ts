@@ -11,7 +11,7 @@
  * Not safe to share between test files: each file starts its own mesh and stops it in afterAll.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -144,10 +144,14 @@ export class EnvoyMesh {
     });
   }
 
-  /** Replaces one policy file and waits until Envoy has applied the new version. */
+  /** Replaces one policy file atomically (a hidden temporary file renamed over it: a truncating
+   * write could be loaded half-written, as a valid but different policy) and waits until Envoy has
+   * applied the new version. */
   async edit(file: string, text: string): Promise<void> {
     const before = await this.policyVersion();
-    await writeFile(path.join(this.policyDir, file), text);
+    const tmp = path.join(this.policyDir, `.${file}.tmp`);
+    await writeFile(tmp, text);
+    await rename(tmp, path.join(this.policyDir, file));
     await this.converged(before);
   }
 

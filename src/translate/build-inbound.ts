@@ -28,14 +28,16 @@ export function buildInbound(model: MeshModel, proxy: ProxyDescription): Inbound
       out.diagnostics.push({ code: 'WEFT4105', severity: 'warning', message: `proxy serves unknown service "${key}"`, path: 'proxy.services' });
       continue;
     }
-    for (const port of service.ports) addChain(model, service, port, used, out);
+    for (const port of service.ports) addChain(model, proxy, service, port, used, out);
   }
   out.chains.sort((a, b) => a.port - b.port);
   out.localClusters.sort((a, b) => (a.name < b.name ? -1 : 1));
   return out;
 }
 
-function addChain(model: MeshModel, service: Service, port: ServicePort, used: Map<number, string>, out: InboundResult): void {
+function addChain(model: MeshModel, proxy: ProxyDescription, service: Service, port: ServicePort, used: Map<number, string>, out: InboundResult): void {
+  const listen = proxy.interception === 'explicit' ? explicitListen(proxy, service, port, out.diagnostics) : undefined;
+  if (listen === null) return;
   const owner = used.get(port.targetPort);
   if (owner) {
     out.diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${service.key}.ports.${port.name}`,
@@ -51,8 +53,30 @@ function addChain(model: MeshModel, service: Service, port: ServicePort, used: M
     name, service: service.key, port: port.targetPort, protocol, cluster: name,
     authz: authzOf(model, policies, port, protocol === 'tcp', out.diagnostics),
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
+    ...(listen ? { listen } : {}),
   });
   out.localClusters.push({ name, address: '127.0.0.1', port: port.targetPort, protocol });
+}
+
+/**
+ * Without iptables nothing redirects mesh traffic to 15006, so the sidecar listens where callers'
+ * endpoints point: the service's registry endpoint at one of the proxy's IPs. The application keeps
+ * 127.0.0.1:<targetPort>. `null` (with a diagnostic) when no such endpoint exists or it would take
+ * the application's own socket.
+ */
+function explicitListen(proxy: ProxyDescription, service: Service, port: ServicePort, diags: Diagnostic[]): { address: string; port: number } | null {
+  const ep = service.endpoints.find((e) => proxy.ips.includes(e.address));
+  const path = `services.${service.key}.ports.${port.name}`;
+  if (!ep) {
+    diags.push({ code: 'WEFT4107', severity: 'warning', path, message: `explicit interception: no endpoint of ${service.key} at the proxy's instance_ips (${proxy.ips.join(', ') || 'none'}); inbound ${port.name} not configured` });
+    return null;
+  }
+  const listen = { address: ep.address, port: ep.ports?.[port.name] ?? port.targetPort };
+  if (listen.port === port.targetPort && ['127.0.0.1', '0.0.0.0', '::1', '::'].includes(listen.address)) {
+    diags.push({ code: 'WEFT4108', severity: 'warning', path, message: `explicit interception: the endpoint ${listen.address}:${listen.port} is the application's own socket (127.0.0.1:${port.targetPort}); give the endpoint another address or port` });
+    return null;
+  }
+  return listen;
 }
 
 function authzOf(model: MeshModel, policies: readonly AccessPolicy[], port: ServicePort, tcp: boolean, diags: Diagnostic[]): IrAuthz {

@@ -154,6 +154,11 @@ export interface IrInboundChain {
   readonly cluster: string;
   readonly authz: IrAuthz;
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  /**
+   * `explicit` interception: where this chain's own listener binds (the workload's registry
+   * endpoint), because no redirect supplies an original destination. Absent with iptables.
+   */
+  readonly listen?: { readonly address: string; readonly port: number };
 }
 
 export interface IrInbound {

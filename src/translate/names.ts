@@ -46,6 +46,11 @@ export const VIRTUAL_OUTBOUND_LISTENER = 'outbound|15001';
 export const VIRTUAL_OUTBOUND_PORT = 15001;
 /** The inbound (server side) listener. */
 export const INBOUND_LISTENER = 'inbound|15006';
+
+/** `explicit` mode inbound listener of one served port: `inbound|127.0.0.2:19081`. */
+export function explicitInboundListenerName(address: string, port: number): string {
+  return `inbound|${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
 export const INBOUND_PORT = 15006;
 /** The Prometheus scrape listener and its route configuration. */
 export const STATS_LISTENER = 'prometheus|15090';

@@ -14,9 +14,8 @@ import type { TranslationCache } from './cache.js';
 import type { ProxyIr } from './ir.js';
 import { adminCluster, edsCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
-import { inboundListener, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
+import { inboundListeners, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
 import { routeConfiguration, virtualHost } from './envoy/routes.js';
-import { INBOUND_LISTENER } from './names.js';
 import { checkPart } from './part-check.js';
 import { validateIr } from './ir-validate.js';
 
@@ -74,7 +73,8 @@ export function proxyResources(ir: ProxyIr, secretName: string, cache: Translati
   const timeout = ir.connectTimeoutMs;
   for (const c of ir.localClusters) add(TypeUrl.Cluster, cache.derive(c, `local|${timeout}`, () => res(c.name, localCluster(c, timeout))));
   for (const [t, r] of cache.derive(obs, `statics|${ir.proxy.interception}|${timeout}`, () => staticResources(ir, timeout))) add(t, r);
-  add(TypeUrl.Listener, cache.derive(ir.inbound, `${secretName}`, () => res(INBOUND_LISTENER, inboundListener(ir.inbound, secretName, obs))));
+  const inbound = cache.derive(ir.inbound, `${secretName}`, () => inboundListeners(ir.inbound, secretName, obs).map((m) => res(m.name as string, m)));
+  for (const l of inbound) add(TypeUrl.Listener, l);
   return checkPart(out, [], cache);
 }
 

@@ -31,11 +31,20 @@ export function outbound(r: TranslateResult, port: number, req: Request): Outcom
 export interface Connection { port: number; tls: boolean; peer?: string }
 
 /** A connection arrives at the inbound listener with original destination `port`. */
+/** The listener a connection for workload port `port` reaches: 15006 after an iptables redirect,
+ * or (explicit mode) the listener bound for that port's chain. */
+function inboundListenerFor(r: TranslateResult, port: number): M | undefined {
+  const redirected = find(r, TypeUrl.Listener, 'inbound|15006');
+  if (redirected) return redirected;
+  return (r.resources.get(TypeUrl.Listener) ?? []).map((x) => x.message as M)
+    .find((m) => m.traffic_direction === 'INBOUND' && m.filter_chains.some((c: M) => String(c.name).startsWith(`inbound|${port}|`)));
+}
+
 export function inbound(r: TranslateResult, conn: Connection, req: Request): Outcome {
-  const l = find(r, TypeUrl.Listener, 'inbound|15006');
+  const l = inboundListenerFor(r, conn.port);
   if (!l) return { kind: 'refused', why: 'no inbound listener' };
-  const sniffs = l.listener_filters.some((f: M) => f.name.includes('tls_inspector'));
-  const chain = l.filter_chains.find((c: M) => c.filter_chain_match.destination_port.value === conn.port &&
+  const sniffs = (l.listener_filters ?? []).some((f: M) => f.name.includes('tls_inspector'));
+  const chain = l.filter_chains.find((c: M) => (c.filter_chain_match.destination_port?.value ?? conn.port) === conn.port &&
     (!sniffs || c.filter_chain_match.transport_protocol === (conn.tls ? 'tls' : 'raw_buffer')));
   if (!chain) return { kind: 'refused', why: 'no filter chain' };
   const tls = chain.transport_socket?.typed_config;

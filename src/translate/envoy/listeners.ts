@@ -4,7 +4,7 @@
  */
 import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener } from '../ir.js';
 import { ADMIN_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
-  VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, inboundRouteName } from '../names.js';
+  VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, explicitInboundListenerName, inboundRouteName } from '../names.js';
 import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher, type Msg } from './common.js';
 import { hcm, inboundFilters, outboundFilters } from './http-filters.js';
 import { networkRbac } from './rbac.js';
@@ -60,24 +60,46 @@ export function statsListener(): Msg {
   };
 }
 
-export function inboundListener(inbound: IrInbound, identity: string, obs: IrObservability): Msg {
+/**
+ * The inbound side: with iptables, one listener on 15006 whose chains match the original
+ * destination port; in explicit mode, one listener per served port bound where callers dial it.
+ * No listener at all when nothing is served (Envoy rejects a listener without filter chains).
+ */
+export function inboundListeners(inbound: IrInbound, identity: string, obs: IrObservability): Msg[] {
   const permissive = inbound.mtls === 'permissive';
-  return {
-    name: INBOUND_LISTENER,
-    address: socketAddress('0.0.0.0', INBOUND_PORT),
-    traffic_direction: 'INBOUND',
-    listener_filters: permissive ? [ORIGINAL_DST, TLS_INSPECTOR] : [ORIGINAL_DST],
-    filter_chains: inbound.chains.flatMap((c) => chainsOf(c, inbound, identity, obs)),
-  };
+  const redirected = inbound.chains.filter((c) => !c.listen);
+  const out: Msg[] = [];
+  if (redirected.length > 0) {
+    out.push({
+      name: INBOUND_LISTENER,
+      address: socketAddress('0.0.0.0', INBOUND_PORT),
+      traffic_direction: 'INBOUND',
+      listener_filters: permissive ? [ORIGINAL_DST, TLS_INSPECTOR] : [ORIGINAL_DST],
+      filter_chains: redirected.flatMap((c) => chainsOf(c, inbound, identity, obs)),
+    });
+  }
+  for (const c of inbound.chains) {
+    if (!c.listen) continue;
+    out.push({
+      name: explicitInboundListenerName(c.listen.address, c.listen.port),
+      address: socketAddress(c.listen.address, c.listen.port),
+      traffic_direction: 'INBOUND',
+      ...(permissive ? { listener_filters: [TLS_INSPECTOR] } : {}),
+      filter_chains: chainsOf(c, inbound, identity, obs),
+    });
+  }
+  return out;
 }
 
 /** strict: TLS only; permissive: a TLS chain and a plaintext chain told apart by the TLS
  * inspector; disabled: plaintext only. */
 function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: IrObservability): Msg[] {
   const filters = chainFilters(c, obs);
-  const tls = { filter_chain_match: { destination_port: { value: c.port }, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'tls' } : {}) },
+  // A listener of its own (explicit mode) needs no port match; the shared 15006 one does.
+  const port = c.listen ? {} : { destination_port: { value: c.port } };
+  const tls = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'tls' } : {}) },
     filters, transport_socket: downstreamTls(inbound.trustDomain, identity, c.protocol), name: `${c.name}|tls` };
-  const plain = { filter_chain_match: { destination_port: { value: c.port }, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'raw_buffer' } : {}) },
+  const plain = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'raw_buffer' } : {}) },
     filters, name: `${c.name}|plaintext` };
   if (inbound.mtls === 'strict') return [tls];
   if (inbound.mtls === 'disabled') return [plain];

@@ -68,12 +68,12 @@ function explicitListen(proxy: ProxyDescription, service: Service, port: Service
   const ep = service.endpoints.find((e) => proxy.ips.includes(e.address));
   const path = `services.${service.key}.ports.${port.name}`;
   if (!ep) {
-    diags.push({ code: 'WEFT4107', severity: 'warning', path, message: `explicit interception: no endpoint of ${service.key} at the proxy's instance_ips (${proxy.ips.join(', ') || 'none'}); inbound ${port.name} not configured` });
+    diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: no endpoint of ${service.key} at the proxy's instance_ips (${proxy.ips.join(', ') || 'none'}); inbound ${port.name} not configured` });
     return null;
   }
   const listen = { address: ep.address, port: ep.ports?.[port.name] ?? port.targetPort };
   if (listen.port === port.targetPort && ['127.0.0.1', '0.0.0.0', '::1', '::'].includes(listen.address)) {
-    diags.push({ code: 'WEFT4108', severity: 'warning', path, message: `explicit interception: the endpoint ${listen.address}:${listen.port} is the application's own socket (127.0.0.1:${port.targetPort}); give the endpoint another address or port` });
+    diags.push({ code: 'WEFT4110', severity: 'warning', path, message: `explicit interception: the endpoint ${listen.address}:${listen.port} is the application's own socket (127.0.0.1:${port.targetPort}); give the endpoint another address or port` });
     return null;
   }
   return listen;

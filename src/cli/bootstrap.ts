@@ -22,6 +22,9 @@ interface BootstrapFlags {
   services: string[];
   labels: string[];
   stateDir: string;
+  caCert?: string;
+  caKey?: string;
+  caChain?: string;
   trustDomain: string;
   ttl: number;
 }
@@ -41,6 +44,9 @@ export function bootstrapCommand(): Command {
     .option('--services <list>', 'services this workload serves, e.g. reviews.default', csv, [])
     .option('--labels <list>', 'workload labels k=v,k2=v2', csv, [])
     .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
+    .option('--ca-cert <file>', 'sign with this operator CA (root or intermediate) instead of the state directory CA')
+    .option('--ca-key <file>', 'private key of --ca-cert')
+    .option('--ca-chain <file>', 'chain from --ca-cert up to the root')
     .option('--trust-domain <domain>', 'trust domain of the CA', 'cluster.local')
     .option('--ttl <duration>', 'bootstrap certificate lifetime', durationMs('--ttl'), 365 * 24 * 3600_000)
     .action(async (f: BootstrapFlags) => {
@@ -48,9 +54,7 @@ export function bootstrapCommand(): Command {
       if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);
       const id = workloadId(f.trustDomain, f.namespace, f.serviceAccount);
       if (!id.ok) throw new UsageError(`--namespace/--service-account do not form a SPIFFE ID: ${id.error.message}`);
-      const opened = await CertificateAuthority.open(path.join(f.stateDir, 'ca'), { trustDomain: f.trustDomain });
-      if (!opened.ok) throw new CliError(`cannot open the CA in ${f.stateDir}: ${formatCaError(opened.error)}`);
-      const ca = opened.value;
+      const ca = await openCa(f);
       const issued = ca.issueBootstrapCert({ spiffeId: `spiffe://${f.trustDomain}/ns/${f.namespace}/sa/${f.serviceAccount}`, ttlMs: f.ttl });
       if (!issued.ok) throw new CliError(`the CA refused: ${issued.error.message}`);
       const format = f.format;
@@ -65,6 +69,16 @@ export function bootstrapCommand(): Command {
       });
       process.stdout.write(`wrote ${files.join(', ')}\n${format === 'envoy' ? `run: envoy -c ${files[0]}` : `run your gRPC client with GRPC_XDS_BOOTSTRAP=${files[0]}`}\n`);
     });
+}
+
+async function openCa(f: BootstrapFlags): Promise<CertificateAuthority> {
+  if ((f.caCert === undefined) !== (f.caKey === undefined)) throw new UsageError('--ca-cert and --ca-key go together');
+  const opts = { trustDomain: f.trustDomain };
+  const opened = f.caCert
+    ? await CertificateAuthority.fromFiles({ certFile: f.caCert, keyFile: f.caKey!, chainFile: f.caChain }, opts)
+    : await CertificateAuthority.open(path.join(f.stateDir, 'ca'), opts);
+  if (!opened.ok) throw new CliError(`cannot open the CA ${f.caCert ?? `in ${f.stateDir}`}: ${formatCaError(opened.error)}`);
+  return opened.value;
 }
 
 function parseLabels(items: string[]): Record<string, string> {

@@ -10,7 +10,8 @@
  * served through `XdsServer`, whose single endpoint listens on the service's targetPort: weft
  * names gRPC server listeners `0.0.0.0:<targetPort>` and grpc-js requires that exact address.
  */
-import { cp, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,9 +64,11 @@ export interface MeshDir {
   readonly policyDir: string;
   readonly registryFile: string;
   readonly stateDir: string;
-  /** Replaces one policy file (name relative to the policy directory) atomically: written beside
-   * the directory, then renamed in. A plain write truncates first, and weft would be right to
-   * load the empty file in between (an empty file is a valid policy with no documents). */
+  /** Rewrites one policy file (name relative to the policy directory) in place, synchronously.
+   * Synchronously because weft runs in this process: it cannot read the file between the
+   * truncation and the write (an empty file is a valid policy with no documents). In place because
+   * weft's watcher misses later edits of a file once it was replaced by a rename (see
+   * policy-watch.test.ts). */
   writePolicy(file: string, text: string): Promise<void>;
   readPolicy(file: string): Promise<string>;
 }
@@ -80,11 +83,7 @@ export async function writeMeshDir(services: readonly ServiceSpec[], policy: Rec
   await writeFile(registryFile, registryYaml(services));
   return {
     root, policyDir, registryFile, stateDir: path.join(root, 'state'),
-    writePolicy: async (file, text) => {
-      const tmp = path.join(root, `.${file}.tmp`);
-      await writeFile(tmp, text);
-      await rename(tmp, path.join(policyDir, file));
-    },
+    writePolicy: async (file, text) => writeFileSync(path.join(policyDir, file), text),
     readPolicy: (file) => readFile(path.join(policyDir, file), 'utf8'),
   };
 }

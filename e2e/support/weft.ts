@@ -50,7 +50,10 @@ export async function nodeBootstrap(weft: RunningWeft, root: string, n: NodeSpec
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const config = bootstrapConfig({
     format: 'grpc', nodeId: n.id, namespace: 'default', serviceAccount: n.serviceAccount, trustDomain: 'cluster.local',
-    xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, interception: 'explicit', instanceIps: [],
+    xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, instanceIps: [],
+    // Workaround: since 2ec6333 weft drops the inbound side of an `explicit` proxy without an
+    // endpoint at its instance_ips, gRPC server listeners included (grpc-server-listener.test.ts).
+    interception: n.services?.length ? 'iptables' : 'explicit',
     services: n.services ?? [], labels: {}, certDir: dir, controlPlaneIdentity: controlPlaneIdentity('cluster.local'),
   });
   const providers = config.certificate_providers as { default: { config: Record<string, unknown> } };

@@ -8,7 +8,6 @@
  * processes and weft and exit 0; mesh processes also exit by themselves if this process dies
  * (they watch their stdin pipe, see e2e/support/wire.ts).
  */
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { renderLine, renderScreen, type Frame } from '../e2e/support/bars.js';
 import { target } from '../e2e/support/mesh-files.js';
@@ -83,7 +82,6 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`\nstopping (${why}): mesh processes, weft, ${mesh.dir.root}\n`);
     await mesh.stop();
-    await rm(mesh.dir.root, { recursive: true, force: true });
     process.exit(0);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));

@@ -4,6 +4,7 @@
  * runs), its mesh processes still exit by themselves.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/children.js';
 
@@ -73,5 +74,8 @@ describe('npm run demo', () => {
     demo.proc.kill('SIGKILL');
     await demo.exited;
     expect(await until(() => pids.every((p) => !alive(p)), 10_000)).toBe(true);
+    // Nothing ran to remove the demo's temp directory: do it here.
+    const root = /edit (\/\S+)\/policy\/reviews\.yaml/.exec(demo.output())?.[1];
+    if (root?.includes('weft-grpc-e2e-')) await rm(root, { recursive: true, force: true });
   }, 90_000);
 });

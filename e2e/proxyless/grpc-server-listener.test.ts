@@ -14,17 +14,18 @@ import * as grpcXds from '@grpc/grpc-js-xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWeft } from '../../src/cli/run.js';
 import { GRPC_SERVER_TEMPLATE, bootstrapConfig, controlPlaneIdentity } from '../../src/controlplane/index.js';
-import { freePorts, writeMeshDir } from '../support/mesh-files.js';
+import { freePorts, writeMeshDir, type MeshDir } from '../support/mesh-files.js';
 import { startMeshWeft } from '../support/weft.js';
 import { meshService } from '../support/wire.js';
 
 grpcXds.register();
 let weft: RunningWeft;
+let dir: MeshDir;
 let port: number;
 
 beforeAll(async () => {
   [port] = (await freePorts(1)) as [number];
-  const dir = await writeMeshDir([
+  dir = await writeMeshDir([
     { name: 'reviews', targetPort: port, endpoints: [{ port, version: 'v1', instance: 'reviews-v1' }] },
     { name: 'ratings', endpoints: [{ port: port + 1, instance: 'ratings' }] },
   ], { 'reviews.yaml': 'kind: TrafficPolicy\nservice: reviews.default\n' });
@@ -33,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await weft?.close();
+  await dir?.remove();
 });
 
 /** Resolves true once the server serves on `address`, false after `ms`. */

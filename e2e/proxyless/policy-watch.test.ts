@@ -28,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await weft?.close();
+  await dir?.remove();
 });
 
 const canary = (v2: number) => `kind: TrafficPolicy

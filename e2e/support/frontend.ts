@@ -42,6 +42,10 @@ async function runBatch(req: RunRequest): Promise<Outcome[]> {
 
 async function main(): Promise<void> {
   const server = new grpc.Server();
+  exitWithParent(() => {
+    for (const c of clients.values()) c.close();
+    server.forceShutdown();
+  });
   server.addService(driverService, {
     Run: ((call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
       runBatch(JSON.parse(call.request.toString()) as RunRequest).then(
@@ -51,10 +55,6 @@ async function main(): Promise<void> {
     }) as grpc.UntypedHandleCall,
   });
   const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
-  exitWithParent(() => {
-    for (const c of clients.values()) c.close();
-    server.forceShutdown();
-  });
   process.stdout.write(`READY ${JSON.stringify({ port })}\n`);
 }
 

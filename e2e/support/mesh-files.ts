@@ -11,7 +11,7 @@
  * names gRPC server listeners `0.0.0.0:<targetPort>` and grpc-js requires that exact address.
  */
 import { writeFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,11 +71,13 @@ export interface MeshDir {
    * policy-watch.test.ts). */
   writePolicy(file: string, text: string): Promise<void>;
   readPolicy(file: string): Promise<string>;
+  /** Deletes the whole directory (policy, registry, CA state, bootstraps, certificates). */
+  remove(): Promise<void>;
 }
 
 /** A temp directory with the example policy (optionally overridden per file) and the registry. */
 export async function writeMeshDir(services: readonly ServiceSpec[], policy: Record<string, string> = {}, policySource = EXAMPLE_POLICY): Promise<MeshDir> {
-  const root = await mkdtemp(path.join(tmpdir(), 'weft-e2e-'));
+  const root = await mkdtemp(path.join(tmpdir(), 'weft-grpc-e2e-'));
   const policyDir = path.join(root, 'policy');
   await cp(policySource, policyDir, { recursive: true });
   for (const [file, text] of Object.entries(policy)) await writeFile(path.join(policyDir, file), text);
@@ -85,5 +87,6 @@ export async function writeMeshDir(services: readonly ServiceSpec[], policy: Rec
     root, policyDir, registryFile, stateDir: path.join(root, 'state'),
     writePolicy: async (file, text) => writeFileSync(path.join(policyDir, file), text),
     readPolicy: (file) => readFile(path.join(policyDir, file), 'utf8'),
+    remove: () => rm(root, { recursive: true, force: true }),
   };
 }

@@ -70,11 +70,12 @@ export async function startSecureMesh(): Promise<SecureMesh> {
     return {
       dir, weft, frontend, intruder, reviewsPort: reviewsPort!, nodeIds: nodes.map((n) => n.id),
       rotate: async (ttlMs) => void (await Promise.all(nodes.map((n) => writeCertificates(weft, n.dir, n.sa, ttlMs)))),
-      stop: async () => (frontend.close(), intruder.close(), await children.stopAll(), await weft.close()),
+      stop: async () => (frontend.close(), intruder.close(), await children.stopAll(), await weft.close(), await dir.remove()),
     };
   } catch (err) {
     await children.stopAll();
     await weft.close();
+    await dir.remove();
     throw err;
   }
 }

@@ -62,11 +62,13 @@ function serve(port: number, replica: number): Promise<grpc.Server> {
 }
 
 async function main(): Promise<void> {
-  const servers = await Promise.all(config.ports.map((p, i) => serve(p, i)));
+  // Watch the parent first: an XdsServer that never gets its Listener never calls back.
+  const servers: grpc.Server[] = [];
   exitWithParent(() => {
     upstream?.close();
     for (const s of servers) s.forceShutdown();
   });
+  servers.push(...(await Promise.all(config.ports.map((p, i) => serve(p, i)))));
   process.stdout.write(`READY ${JSON.stringify({ ports: config.ports })}\n`);
 }
 

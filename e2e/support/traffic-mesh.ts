@@ -74,11 +74,13 @@ export async function startTrafficMesh(policy: Record<string, string> = {}, o: W
         driver.close();
         await children.stopAll();
         if (running) await weft.close();
+        await dir.remove();
       },
     };
   } catch (err) {
     await children.stopAll();
     await weft.close();
+    await dir.remove();
     throw err;
   }
 }

@@ -2,12 +2,9 @@
  * A proxyless gRPC server bootstrapped as `weft bootstrap --format grpc` writes it by default
  * (interception `explicit`, no instance_ips) gets its server listener and starts serving.
  *
- * Product regression, kept as an expected failure: since commit 2ec6333,
- * src/translate/build-inbound.ts (addChain → explicitListen) drops every inbound chain of an
- * `explicit` proxy that has no registry endpoint at its instance_ips, and gRPC server listeners are
- * built from those chains, so the XdsServer never receives its Listener and never serves.
- * Interception means nothing to a proxyless server; the e2e meshes bootstrap servers as
- * `iptables` meanwhile (e2e/support/weft.ts).
+ * Guards a fixed regression: explicit-mode inbound listeners (an Envoy concept) once swallowed the
+ * inbound chains that gRPC server listeners are built from. Interception means nothing to a
+ * proxyless server.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
@@ -46,7 +43,7 @@ function serves(server: grpcXds.XdsServer, address: string, ms: number): Promise
 }
 
 describe('proxyless gRPC server listener', () => {
-  it.fails('is served to a server bootstrapped with the default (explicit) interception', async () => {
+  it('is served to a server bootstrapped with the default (explicit) interception', async () => {
     const config = bootstrapConfig({
       format: 'grpc', nodeId: 'reviews-v1', namespace: 'default', serviceAccount: 'reviews', trustDomain: 'cluster.local',
       xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, interception: 'explicit', instanceIps: [],

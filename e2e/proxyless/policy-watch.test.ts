@@ -2,11 +2,8 @@
  * weft follows a policy file that is replaced atomically (written beside it, renamed over it):
  * how vim, `git checkout` and Kubernetes ConfigMap volumes change files.
  *
- * Product bug, kept as an expected failure: PolicySource watches with `fs.watch(dir,
- * { recursive: true })` (src/controlplane/policy-source.ts:34). On Linux, Node 20 emulates recursive
- * watching with one inotify watch per file; after a file is renamed over, its watch stays on the
- * old inode, so the first replacement is seen and every later edit of that file, renamed or
- * written in place, is not.
+ * Guards a fixed bug: a recursive `fs.watch` (Node 20, Linux) keeps a per-file inotify watch on the
+ * old inode after a rename, so later edits went unseen. PolicySource now watches each directory.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,7 +45,7 @@ async function versionChange(from: string, ms = 5_000): Promise<string> {
 }
 
 describe('policy directory watch', () => {
-  it.fails('loads every atomic replacement of a policy file, and in-place edits after one', async () => {
+  it('loads every atomic replacement of a policy file, and in-place edits after one', async () => {
     const file = path.join(dir.policyDir, 'reviews.yaml');
     const replace = (text: string) => (writeFileSync(path.join(dir.root, 'next.yaml'), text), renameSync(path.join(dir.root, 'next.yaml'), file));
     let v = await policyVersion(weft);

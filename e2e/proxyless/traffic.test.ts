@@ -114,9 +114,8 @@ describe('proxyless gRPC traffic management', () => {
     expect(out.every((o) => o.r === 'error 8' || o.r === 'reviews-v1')).toBe(true);
   }, 60_000);
 
-  // Product bug: weft puts the route timeout in RouteAction.timeout, which gRPC ignores; gRPC reads
-  // RouteAction.max_stream_duration (gRFC A31). See src/translate/envoy/routes.ts:48.
-  it.fails('ends calls at the route timeout (100 ms) when the backend is slower (300 ms injected delay)', async () => {
+  // gRPC reads RouteAction.max_stream_duration, not RouteAction.timeout (gRFC A31).
+  it('ends calls at the route timeout (100 ms) when the backend is slower (300 ms injected delay)', async () => {
     const slow = '  - match: { headers: { x-slow: { exact: "on" } } }\n    backends: [{ subset: v1 }]\n    timeout: 100ms\n'
       + '    fault: { delay: { fixed: 300ms, percent: 100 } }\n';
     await editReviews(canary(50, 50, slow));
@@ -125,11 +124,9 @@ describe('proxyless gRPC traffic management', () => {
     expect(Math.max(...out.map((o) => o.ms))).toBeLessThan(280);
   }, 60_000);
 
-  // grpc-js-xds implements success-rate and failure-percentage ejection only (gRFC A50), and weft
-  // sends consecutive_5xx alone: grpc-js then runs a success-rate check with minimum_hosts
-  // undefined and throws "Reduce of empty array" in a timer, killing the client process
-  // (@grpc/grpc-js 1.14.7 load-balancer-outlier-detection.ts:578). src/translate/envoy/clusters.ts:40.
-  it.skip('[skipped: weft sends only consecutive_5xx, which gRPC ignores; grpc-js then crashes the client on its success-rate check] ejects the failing details replica and moves its traffic to the healthy four', async () => {
+  // gRPC implements success-rate and failure-percentage ejection only (gRFC A50): proxyless
+  // clusters carry the failure-percentage form of the policy's outlier detection.
+  it('ejects the failing details replica and moves its traffic to the healthy four', async () => {
     const DETAILS_T = target('details');
     const early = await mesh.driver.run({ target: DETAILS_T, calls: 600, concurrency: 30 });
     expect(failures(early).length).toBeGreaterThan(0);

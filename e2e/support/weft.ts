@@ -51,9 +51,7 @@ export async function nodeBootstrap(weft: RunningWeft, root: string, n: NodeSpec
   const config = bootstrapConfig({
     format: 'grpc', nodeId: n.id, namespace: 'default', serviceAccount: n.serviceAccount, trustDomain: 'cluster.local',
     xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, instanceIps: [],
-    // Workaround: since 2ec6333 weft drops the inbound side of an `explicit` proxy without an
-    // endpoint at its instance_ips, gRPC server listeners included (grpc-server-listener.test.ts).
-    interception: n.services?.length ? 'iptables' : 'explicit',
+    interception: 'explicit', // what `weft bootstrap --format grpc` writes by default
     services: n.services ?? [], labels: {}, certDir: dir, controlPlaneIdentity: controlPlaneIdentity('cluster.local'),
   });
   const providers = config.certificate_providers as { default: { config: Record<string, unknown> } };

@@ -5,7 +5,8 @@
  * A load that fails leaves `current` as it was (last good) and is reported through `onError`.
  */
 import { execFile } from 'node:child_process';
-import { watch, type FSWatcher } from 'node:fs';
+import { readdirSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
 import { loadPolicyDir, type Diagnostic, type PolicySet } from '../policy/index.js';
 
 export interface PolicyLoad {
@@ -16,7 +17,7 @@ export interface PolicyLoad {
 }
 
 export class PolicySource {
-  private watcher?: FSWatcher;
+  private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(readonly directory: string) {}
 
@@ -29,18 +30,54 @@ export class PolicySource {
     return { ok: true, load: { policy: result.policy, label, commit } };
   }
 
-  /** Calls `onChange` for every file event below the directory (the caller debounces). */
+  /**
+   * Calls `onChange` for every file event below the directory (the caller debounces).
+   *
+   * Each directory is watched on its own rather than with `recursive: true`: on Linux, Node 20's
+   * recursive watch follows file inodes, so after an editor or `git checkout` replaces a file by
+   * rename, later edits to it go unseen. A directory watch sees every name in it, however the
+   * file was written. New subdirectories are picked up on the next event.
+   */
   watch(onChange: () => void): void {
-    this.watcher = watch(this.directory, { recursive: true }, (_event, file) => {
-      if (file && /(^|[/\\])\.git([/\\]|$)/.test(String(file)) && !String(file).endsWith('HEAD')) return;
-      onChange();
-    });
-    this.watcher.on('error', () => undefined);
+    const rescan = () => {
+      for (const dir of directories(this.directory)) {
+        if (this.watchers.has(dir)) continue;
+        try {
+          const w = watch(dir, () => {
+            rescan();
+            onChange();
+          });
+          w.on('error', () => this.forget(dir));
+          this.watchers.set(dir, w);
+        } catch {
+          // Vanished between listing and watching: the parent's watch reports it.
+        }
+      }
+    };
+    rescan();
   }
 
   stop(): void {
-    this.watcher?.close();
+    for (const dir of [...this.watchers.keys()]) this.forget(dir);
   }
+
+  private forget(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
+  }
+}
+
+/** `root` and every directory below it, except dot-directories (`.git` changes are not policy). */
+function directories(root: string): string[] {
+  const out = [root];
+  try {
+    for (const e of readdirSync(root, { withFileTypes: true })) {
+      if (e.isDirectory() && !e.name.startsWith('.')) out.push(...directories(path.join(root, e.name)));
+    }
+  } catch {
+    // Unreadable or gone: nothing to watch there.
+  }
+  return out;
 }
 
 /** `git rev-parse HEAD` in `dir`, or undefined when it is not a git work tree (or git is absent). */

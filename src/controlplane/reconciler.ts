@@ -60,7 +60,6 @@ export class Reconciler {
   private readonly debouncer: Debouncer;
   private readonly pendingAuth = new Map<StreamInfo, { identity: ProxyIdentity; authenticated: boolean }>();
   private policyDirty = false;
-  private settledWaiters: (() => void)[] = [];
 
   constructor(private readonly o: ReconcilerOptions) {
     this.secrets = new SecretBuilder(o.certificates);
@@ -71,17 +70,20 @@ export class Reconciler {
     return this.model !== undefined;
   }
 
-  /** Loads policy, starts watching, waits for the registry's initial sync, publishes. */
+  /**
+   * Waits for the registry's initial sync, then loads policy (so it is checked against the
+   * services that exist), starts watching, and publishes.
+   */
   async start(): Promise<void> {
+    this.o.registry.onChange(() => this.debouncer.trigger());
+    this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0]?.message }));
+    await this.o.registry.start();
     await this.reloadPolicy();
     this.o.policy.watch(() => {
       this.policyDirty = true;
       this.debouncer.trigger();
     });
-    this.o.registry.onChange(() => this.debouncer.trigger());
-    this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0]?.message }));
     this.o.certificates.onRotate((id) => this.rotated(id));
-    await this.o.registry.start();
     this.rebuild();
   }
 

@@ -36,7 +36,8 @@ export function buildInbound(model: MeshModel, proxy: ProxyDescription): Inbound
 }
 
 function addChain(model: MeshModel, proxy: ProxyDescription, service: Service, port: ServicePort, used: Map<number, string>, out: InboundResult): void {
-  const listen = proxy.interception === 'explicit' ? explicitListen(proxy, service, port, out.diagnostics) : undefined;
+  // gRPC servers listen through their own server listeners (template), never a sidecar socket.
+  const listen = proxy.kind === 'envoy' && proxy.interception === 'explicit' ? explicitListen(proxy, service, port, out.diagnostics) : undefined;
   if (listen === null) return;
   const owner = used.get(port.targetPort);
   if (owner) {

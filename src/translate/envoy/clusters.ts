@@ -22,7 +22,7 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
     connect_timeout: duration(c.connectTimeoutMs),
     lb_policy: lb,
     ...(c.circuitBreaker ? { circuit_breakers: circuitBreakers(c.circuitBreaker) } : {}),
-    ...(c.outlier ? { outlier_detection: outlier(c.outlier) } : {}),
+    ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } : {}),
     ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } : {}),
     ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } : {}),
   };
@@ -43,6 +43,25 @@ function outlier(o: NonNullable<IrCluster['outlier']>): Msg {
     interval: duration(o.intervalMs),
     base_ejection_time: duration(o.baseEjectionTimeMs),
     max_ejection_percent: { value: o.maxEjectionPercent },
+  };
+}
+
+/**
+ * gRPC implements only success-rate and failure-percentage ejection (gRFC A50), not
+ * `consecutive_5xx`, and its success-rate check is on by default. So a proxyless client gets the
+ * failure-percentage equivalent of the policy: eject an endpoint when at least half of its calls
+ * in an interval failed, once it has seen `consecutive5xx` calls; success-rate ejection is off.
+ */
+function grpcOutlier(o: NonNullable<IrCluster['outlier']>): Msg {
+  return {
+    interval: duration(o.intervalMs),
+    base_ejection_time: duration(o.baseEjectionTimeMs),
+    max_ejection_percent: { value: o.maxEjectionPercent },
+    enforcing_success_rate: { value: 0 },
+    failure_percentage_threshold: { value: 50 },
+    enforcing_failure_percentage: { value: 100 },
+    failure_percentage_minimum_hosts: { value: 1 },
+    failure_percentage_request_volume: { value: Math.max(1, o.consecutive5xx) },
   };
 }
 

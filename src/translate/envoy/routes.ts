@@ -47,6 +47,8 @@ function forward(f: IrForward): Msg {
     ? { cluster: f.clusters[0]!.cluster }
     : { weighted_clusters: { clusters: f.clusters.map((c) => ({ name: c.cluster, weight: { value: c.weight } })) } };
   out.timeout = duration(f.timeoutMs);
+  // gRPC ignores `timeout` and applies `max_stream_duration` (gRFC A31); Envoy honours both.
+  if (f.timeoutMs > 0) out.max_stream_duration = { max_stream_duration: duration(f.timeoutMs) };
   if (f.retries) out.retry_policy = retryPolicy(f.retries);
   if (f.mirror) {
     out.request_mirror_policies = [{ cluster: f.mirror.cluster, runtime_fraction: { default_value: fraction(f.mirror.percent) } }];

@@ -66,10 +66,15 @@ function addChain(model: MeshModel, proxy: ProxyDescription, service: Service, p
  * the application's own socket.
  */
 function explicitListen(proxy: ProxyDescription, service: Service, port: ServicePort, diags: Diagnostic[]): { address: string; port: number } | null {
-  const ep = service.endpoints.find((e) => proxy.ips.includes(e.address));
+  // Several workloads may share an address on one machine (different ports): the proxy's labels
+  // tell its own endpoint apart.
+  const atIps = service.endpoints.filter((e) => proxy.ips.includes(e.address));
+  const matching = atIps.filter((e) => Object.entries(proxy.labels).every(([k, v]) => e.labels[k] === v));
+  const ep = matching.length === 1 ? matching[0] : undefined;
   const path = `services.${service.key}.ports.${port.name}`;
   if (!ep) {
-    diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: no endpoint of ${service.key} at the proxy's instance_ips (${proxy.ips.join(', ') || 'none'}); inbound ${port.name} not configured` });
+    const why = atIps.length > 1 ? `${matching.length} endpoints at ${proxy.ips.join(', ')} matching the proxy's labels, not exactly one` : `no endpoint at the proxy's instance_ips (${proxy.ips.join(', ') || 'none'})`;
+    diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: ${service.key} has ${why}; inbound ${port.name} not configured` });
     return null;
   }
   const listen = { address: ep.address, port: ep.ports?.[port.name] ?? port.targetPort };

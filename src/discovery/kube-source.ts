@@ -13,13 +13,12 @@
  * - `start()` rejects if the initial sync has not completed within `syncTimeoutMs`.
  */
 import { CoreV1Api, DiscoveryV1Api, ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import type { Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import { mapKubeObjects, type DraftMemo } from './kube-mapping.js';
 import { Backoff, BookmarkWatch } from './kube-watch.js';
-import { Listeners } from './listeners.js';
-import { EMPTY_REGISTRY, nextRegistry } from './registry-build.js';
-import { DEFAULT_CLUSTER_DOMAIN, type RegistryChange, type RegistrySource, type ServiceRegistry } from './types.js';
+import { RegistrySourceBase } from './listeners.js';
+import { nextRegistry } from './registry-build.js';
+import { DEFAULT_CLUSTER_DOMAIN } from './types.js';
 
 export interface KubernetesSourceOptions {
   readonly kubeConfig: KubeConfig;
@@ -47,42 +46,23 @@ interface Feed {
 }
 
 /** See the module comment. One instance per cluster; `start()` once, `stop()` releases all watches. */
-export class KubernetesRegistrySource implements RegistrySource {
+export class KubernetesRegistrySource extends RegistrySourceBase {
   readonly kind = 'kubernetes' as const;
-  private registry: ServiceRegistry = EMPTY_REGISTRY;
-  private readonly changes = new Listeners<RegistryChange>();
-  private readonly errors = new Listeners<readonly Diagnostic[]>();
   private readonly feeds: Feed[] = [];
   private readonly clusterDomain: string;
   private readonly debounceMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private isSynced = false;
   private stopped = false;
   private lastError = '';
   private onSynced: (() => void) | undefined;
   private readonly memo: DraftMemo = new WeakMap();
 
   constructor(private readonly options: KubernetesSourceOptions) {
+    super();
     this.clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
     this.debounceMs = options.debounceMs ?? 50;
     const scopes = options.namespaces && options.namespaces.length > 0 ? options.namespaces : [''];
     for (const scope of scopes) for (const kind of ['services', 'endpointslices', 'pods'] as const) this.feeds.push(this.makeFeed(kind, scope));
-  }
-
-  get synced(): boolean {
-    return this.isSynced;
-  }
-
-  current(): ServiceRegistry {
-    return this.registry;
-  }
-
-  onChange(listener: (change: RegistryChange) => void): () => void {
-    return this.changes.add(listener);
-  }
-
-  onError(listener: (diagnostics: readonly Diagnostic[]) => void): () => void {
-    return this.errors.add(listener);
   }
 
   /** Starts every informer; resolves after the first complete sync and its publication. */

@@ -3,6 +3,10 @@
  * registration order; one that throws is isolated (reported with `process.emitWarning`) so it
  * cannot stop the others or the source.
  */
+import type { Diagnostic } from '../policy/index.js';
+import { EMPTY_REGISTRY } from './registry-build.js';
+import type { RegistryChange, RegistrySource, ServiceRegistry } from './types.js';
+
 export class Listeners<T> {
   private readonly fns = new Set<(value: T) => void>();
 
@@ -24,4 +28,35 @@ export class Listeners<T> {
       }
     }
   }
+}
+
+/**
+ * What every registry source shares: the current registry, the synced flag and the two listener
+ * lists, behind the `RegistrySource` accessors. Subclasses publish through `changes`/`errors`.
+ */
+export abstract class RegistrySourceBase implements RegistrySource {
+  abstract readonly kind: RegistrySource['kind'];
+  protected registry: ServiceRegistry = EMPTY_REGISTRY;
+  protected isSynced = false;
+  protected readonly changes = new Listeners<RegistryChange>();
+  protected readonly errors = new Listeners<readonly Diagnostic[]>();
+
+  get synced(): boolean {
+    return this.isSynced;
+  }
+
+  current(): ServiceRegistry {
+    return this.registry;
+  }
+
+  onChange(listener: (change: RegistryChange) => void): () => void {
+    return this.changes.add(listener);
+  }
+
+  onError(listener: (diagnostics: readonly Diagnostic[]) => void): () => void {
+    return this.errors.add(listener);
+  }
+
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
 }

@@ -18,10 +18,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
-import { Listeners } from './listeners.js';
-import { EMPTY_REGISTRY, nextRegistry } from './registry-build.js';
+import { RegistrySourceBase } from './listeners.js';
+import { nextRegistry } from './registry-build.js';
 import { RegistryFileParser } from './static-parse.js';
-import { DEFAULT_CLUSTER_DOMAIN, type RegistryChange, type RegistrySource, type ServiceRegistry } from './types.js';
+import { DEFAULT_CLUSTER_DOMAIN } from './types.js';
 
 export interface StaticSourceOptions {
   /** Hostname suffix; default `cluster.local`. */
@@ -31,12 +31,9 @@ export interface StaticSourceOptions {
 }
 
 /** See the module comment. One instance per file; `start()` once, `stop()` to release the watch. */
-export class StaticRegistrySource implements RegistrySource {
+export class StaticRegistrySource extends RegistrySourceBase {
   readonly kind = 'static' as const;
-  private registry: ServiceRegistry = EMPTY_REGISTRY;
   private readonly parser = new RegistryFileParser();
-  private readonly changes = new Listeners<RegistryChange>();
-  private readonly errors = new Listeners<readonly Diagnostic[]>();
   private readonly clusterDomain: string;
   private readonly debounceMs: number;
   private watcher: FSWatcher | undefined;
@@ -44,27 +41,11 @@ export class StaticRegistrySource implements RegistrySource {
   private lastHash = '';
   private loading: Promise<void> | undefined;
   private pending = false;
-  private isSynced = false;
 
   constructor(readonly file: string, options: StaticSourceOptions = {}) {
+    super();
     this.clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
     this.debounceMs = options.debounceMs ?? 50;
-  }
-
-  get synced(): boolean {
-    return this.isSynced;
-  }
-
-  current(): ServiceRegistry {
-    return this.registry;
-  }
-
-  onChange(listener: (change: RegistryChange) => void): () => void {
-    return this.changes.add(listener);
-  }
-
-  onError(listener: (diagnostics: readonly Diagnostic[]) => void): () => void {
-    return this.errors.add(listener);
   }
 
   /**

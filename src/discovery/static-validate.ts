@@ -7,7 +7,7 @@ import type { Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
 import { validateEndpoints } from './static-endpoints.js';
-import type { Endpoint, EndpointHealth, Protocol, ServicePort } from './types.js';
+import type { EndpointHealth, Protocol, ServicePort } from './types.js';
 
 /** Maps a node offset to a file position; collects diagnostics. One per parse. */
 export interface ValidationContext {

@@ -7,7 +7,7 @@ import type { Node } from 'yaml';
 import { Codes } from './codes.js';
 import {
   INVALID, child, isNull, mapPairs, posOf, report, unknownField,
-  type Cx, type Infer, type Invalid, type JsonSchema, type Schema,
+  type Cx, type Infer, type Invalid, type Schema,
 } from './schema-dsl.js';
 import { nearest } from './suggest.js';
 

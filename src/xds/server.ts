@@ -57,7 +57,7 @@ export class XdsServer {
   private readonly live = new Set<XdsStream>();
   private readonly env: StreamEnv;
 
-  constructor(private readonly options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
+  constructor(options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
     this.cache = options.cache ?? new SnapshotCache();
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.env = {

@@ -2,5 +2,4 @@
 export { buildAdminApp, ADMIN_BODY_LIMIT, type AdminAppOptions } from './app.js';
 export { startAdmin, adminBindProblem, AdminConfigError, type StartAdminOptions, type RunningAdmin } from './server.js';
 export { AdminCode, AdminError } from './errors.js';
-export { redactSecrets, REDACTED } from './redact.js';
 export { isLoopbackHost } from './auth.js';

@@ -4,14 +4,13 @@
  * from the routes.
  *
  * Handlers only read through `ControlPlaneView` and never mutate what it returns. Every body built
- * from the view passes through `redactSecrets` (see redact.ts for why).
+ * from the view passes through `redactSecrets` (src/controlplane/redact.ts says why).
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { ControlPlaneOperations, ControlPlaneView } from '../controlplane/index.js';
+import { redactSecrets, type ControlPlaneOperations, type ControlPlaneView } from '../controlplane/index.js';
 import { formatDiagnostic } from '../policy/index.js';
 import { AdminCode, AdminError } from './errors.js';
-import { redactSecrets } from './redact.js';
 import * as S from './schemas.js';
 
 export interface RouteDeps {

@@ -4,6 +4,7 @@ export { ControlPlane, StartError, controlPlaneIdentity, type ControlPlaneConfig
 export { Reconciler, type ReconcilerOptions, type ReconcilerHooks } from './reconciler.js';
 export { RunningView } from './view-impl.js';
 export { PolicySource, gitCommit } from './policy-source.js';
+export { redactSecrets, REDACTED } from './redact.js';
 export { consoleLogger, memoryLogger, scrubKeys, type Logger } from './log.js';
 export { bootstrapConfig, writeBootstrap, CERT_FILE, KEY_FILE, CA_FILE, GRPC_SERVER_TEMPLATE, type BootstrapInput } from './bootstrap.js';
 export { CertificateManager } from './certificates.js';

@@ -6,9 +6,10 @@
  * shares one encoded secret, and a secret is re-encoded only when it rotates.
  * Plaintext (unauthenticated) streams never receive a private key.
  */
-import { TypeUrl } from '../xds/index.js';
+import { names } from '../translate/index.js';
 
-export const TRUST_BUNDLE = 'trust-bundle';
+/** The trust bundle's secret name, as translate references it. */
+export const TRUST_BUNDLE = names.TRUST_BUNDLE_SECRET;
 
 /** What the control plane needs of an issued certificate. */
 export interface WorkloadCertificate {
@@ -81,5 +82,3 @@ export class SecretBuilder {
     return this.bundleMsg.secret;
   }
 }
-
-export const SECRET_TYPE = TypeUrl.Secret;

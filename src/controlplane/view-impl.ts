@@ -7,6 +7,7 @@ import type { RegistrySource, Service } from '../discovery/index.js';
 import { pushOrder, shortTypeName, type EncodedResource } from '../xds/index.js';
 import type { ConnectedProxy } from './proxy-set.js';
 import type { Reconciler } from './reconciler.js';
+import { redactSecrets } from './redact.js';
 import { typeView } from './status.js';
 import type { ConfigDump, ControlPlaneView, PolicyView, ProxyView, ReadinessView, XdsTypeShort } from './view.js';
 
@@ -16,8 +17,6 @@ export interface ViewSources {
   readonly policyDirectory: string;
   readonly ca: () => ReturnType<ControlPlaneView['ca']>;
 }
-
-const REDACTED = '[redacted]';
 
 export class RunningView implements ControlPlaneView {
   constructor(private readonly s: ViewSources) {}
@@ -117,13 +116,5 @@ function emptyByType(): Record<XdsTypeShort, object[]> {
 
 /** Envoy-style JSON of one resource with `@type` and its version, private keys redacted. */
 function dump(r: EncodedResource): object {
-  return redact({ '@type': r.typeUrl, version: r.version, ...r.message }) as object;
-}
-
-function redact(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(redact);
-  if (!v || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = k === 'private_key' ? REDACTED : redact(val);
-  return out;
+  return redactSecrets({ '@type': r.typeUrl, version: r.version, ...r.message });
 }

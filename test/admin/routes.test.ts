@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Registry } from 'prom-client';
-import { AdminConfigError, buildAdminApp, redactSecrets, startAdmin } from '../../src/admin/index.js';
+import { AdminConfigError, buildAdminApp, startAdmin } from '../../src/admin/index.js';
+import { redactSecrets } from '../../src/controlplane/index.js';
 import { fakeView, PEM_KEY } from './fake-view.js';
 
 function registry(): Registry {

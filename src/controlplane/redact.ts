@@ -1,11 +1,10 @@
 /**
- * Defence in depth for private key material in admin responses.
+ * Redaction of private key material, the one implementation for every read-only surface.
  *
- * `ControlPlaneView` promises never to return private keys (DESIGN.md §3), but a config dump is a
- * deep copy of Envoy resources, and an SDS `Secret` carries `tls_certificate.private_key`. If a
- * bug ever let one through, the admin API is the place it would leak from (REFERENCE.md §2: debug
- * endpoints have leaked config before). So every response body built from the view passes
- * through `redactSecrets` first.
+ * `ControlPlaneView` promises never to return private keys (DESIGN.md §3): its config dumps (also
+ * served over CSDS) pass through `redactSecrets`, since an SDS `Secret` carries
+ * `tls_certificate.private_key`. The admin API applies it again to every response body as defence
+ * in depth (REFERENCE.md §2: debug endpoints have leaked config before).
  *
  * Contract: returns a fresh value, never mutates its input. Redacts
  * - the whole value of any key named `private_key` / `privateKey` (DataSource `inline_bytes`,

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import path from 'node:path';
-import { CertificateAuthority, formatCaError, workloadId } from '../ca/index.js';
+import { CertificateAuthority, formatCaError, formatSpiffeId, workloadId } from '../ca/index.js';
 import { bootstrapConfig, controlPlaneIdentity, writeBootstrap } from '../controlplane/index.js';
 import { CliError, UsageError, csv, durationMs } from './options.js';
 
@@ -55,7 +55,7 @@ export function bootstrapCommand(): Command {
       const id = workloadId(f.trustDomain, f.namespace, f.serviceAccount);
       if (!id.ok) throw new UsageError(`--namespace/--service-account do not form a SPIFFE ID: ${id.error.message}`);
       const ca = await openCa(f);
-      const issued = ca.issueBootstrapCert({ spiffeId: `spiffe://${f.trustDomain}/ns/${f.namespace}/sa/${f.serviceAccount}`, ttlMs: f.ttl });
+      const issued = ca.issueBootstrapCert({ spiffeId: formatSpiffeId(id.id), ttlMs: f.ttl });
       if (!issued.ok) throw new CliError(`the CA refused: ${issued.error.message}`);
       const format = f.format;
       const config = bootstrapConfig({

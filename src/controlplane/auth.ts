@@ -30,6 +30,7 @@ export function authenticate(req: AuthRequest, trustDomain: string): AuthOutcome
   if (!req.peerCertificate) {
     if (req.stream.secure) return deny(grpc.status.UNAUTHENTICATED, 'a client certificate is required on this port');
     const id = claimedIdentity(req.node, trustDomain);
+    if (typeof id === 'string') return deny(grpc.status.INVALID_ARGUMENT, id);
     return { result: { ok: true, key: snapshotKey(id.spiffeId, req.node.id), identity: id.spiffeId }, identity: id, authenticated: false };
   }
   const uri = certificateUri(req.peerCertificate);

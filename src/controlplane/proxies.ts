@@ -9,6 +9,7 @@
  * The namespace and service account always come from the authenticated identity when there is
  * one; metadata that claims otherwise is refused before this point (see auth.ts).
  */
+import { formatSpiffeId, workloadId } from '../ca/index.js';
 import type { NodeInfo } from '../xds/index.js';
 import type { InterceptionMode, ProxyDescription, ProxyKind, ServiceRegistry } from '../model/index.js';
 
@@ -72,9 +73,14 @@ function servedServices(explicit: string[], ips: string[], id: ProxyIdentity, re
   return out;
 }
 
-/** Identity claimed by node metadata (plaintext streams, and the cross-check on TLS streams). */
-export function claimedIdentity(node: NodeInfo, trustDomain: string): ProxyIdentity {
+/**
+ * Identity claimed by node metadata (plaintext streams only), or why the claim is not a valid
+ * workload identity (e.g. a namespace containing `/`).
+ */
+export function claimedIdentity(node: NodeInfo, trustDomain: string): ProxyIdentity | string {
   const namespace = str(node.metadata.namespace) ?? 'default';
   const serviceAccount = str(node.metadata.service_account) ?? 'default';
-  return { trustDomain, namespace, serviceAccount, spiffeId: `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}` };
+  const id = workloadId(trustDomain, namespace, serviceAccount);
+  if (!id.ok) return `node metadata namespace "${namespace}" / service_account "${serviceAccount}" is not a workload identity: ${id.error.message}`;
+  return { trustDomain, namespace, serviceAccount, spiffeId: formatSpiffeId(id.id) };
 }

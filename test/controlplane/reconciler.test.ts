@@ -126,3 +126,14 @@ describe('reconciler', () => {
     t.rec.stop();
   });
 });
+
+describe('plaintext identity claims', () => {
+  it('refuses node metadata that does not form a workload identity', async () => {
+    const t = await setup();
+    const node: NodeInfo = { id: 'odd', cluster: '', metadata: { namespace: 'a/b', service_account: 'x' }, userAgentName: 'envoy', userAgentVersion: '' };
+    const stream = { id: 2, service: 'ads', delta: false, peer: 'test', openedAt: 0, secure: false, node, types: () => [] } as unknown as StreamInfo;
+    const r = t.rec.authenticate({ stream, node });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(/not a workload identity/);
+  });
+});

@@ -38,8 +38,10 @@ function statusWord(t: TypeSyncView | undefined): string {
 export function renderProxyTable(proxies: readonly ProxyView[]): string {
   const rows = [...proxies]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((p) => [p.id, p.kind, p.identity ?? '-', ...columns.map((c) => statusWord(p.types.find((t) => t.type === c))), p.policyVersion ?? '-']);
-  return renderTable(['NAME', 'KIND', 'IDENTITY', ...columns, 'VERSION'], rows);
+    .map((p) => [p.nodeIdCollisions?.length ? `${p.id} (!)` : p.id, p.kind, p.channel === 'plaintext' ? `${p.identity ?? '-'} (plaintext)` : p.identity ?? '-', ...columns.map((c) => statusWord(p.types.find((t) => t.type === c))), p.policyVersion ?? '-']);
+  const table = renderTable(['NAME', 'KIND', 'IDENTITY', ...columns, 'VERSION'], rows);
+  const shared = proxies.some((p) => p.nodeIdCollisions?.length);
+  return shared ? `${table}(!) node id used by more than one identity or port: \`weft status <spiffe-id>|<node-id>\` shows each\n` : table;
 }
 
 function nackLines(t: TypeSyncView): string[] {
@@ -52,7 +54,9 @@ function nackLines(t: TypeSyncView): string[] {
 export function renderProxyDetail(p: ProxyView): string {
   const fields = renderFields([
     ['Proxy', p.id], ['Kind', p.kind], ['Identity', p.identity], ['Namespace', p.namespace], ['Peer', p.peer],
-    ['Authenticated', p.authenticated ? 'yes (client certificate)' : 'no'], ['Protocol', p.delta ? 'delta' : 'state of the world'],
+    ['Authenticated', p.authenticated ? 'yes (client certificate)' : 'no (plaintext port)'], ['Protocol', p.delta ? 'delta' : 'state of the world'],
+    ['Node id shared with', p.nodeIdCollisions?.length ? p.nodeIdCollisions.join(', ') : undefined],
+    ['Refused service claims', p.refusedServices?.length ? p.refusedServices.join(', ') : undefined],
     ['Connected', p.connectedAt], ['Policy version', p.policyVersion], ['Certificate expires', p.certificate?.notAfter],
     ['Config size', `${p.configBytes} bytes`],
   ]);

@@ -1,14 +1,19 @@
 /**
- * Authentication of xDS streams (DESIGN.md §3).
+ * Authentication of xDS streams (DESIGN.md §3, §11).
  *
- * On the TLS port grpc-js has already verified the client certificate against the trust bundle;
- * here its SPIFFE ID (the one URI SAN) becomes the stream's identity. Node metadata may repeat the
- * namespace and service account, but a claim that differs from the certificate is refused with
- * PERMISSION_DENIED, before anything is sent. On the plaintext port (`--insecure-xds`) the claim
- * is taken as is and the stream is marked unauthenticated: it never receives private keys.
+ * Every stream belongs to one *channel*, fixed by the port it arrived on, never by what the
+ * client sends:
+ * - `mtls`: grpc-js has verified the client certificate against the trust bundle; its SPIFFE ID
+ *   (the one URI SAN) is the stream's identity. Node metadata may repeat the namespace and
+ *   service account; a claim that differs is refused with PERMISSION_DENIED before anything is
+ *   sent.
+ * - `plaintext` (`--insecure-xds`): the identity is only claimed by node metadata. Such a stream
+ *   never receives a private key and never shares a snapshot, a proxy entry or a cache with an
+ *   mTLS stream: the channel is part of the snapshot key, and the two channels publish into
+ *   different snapshot caches.
  *
- * The snapshot key includes the identity, so two streams that share a node id but not an
- * identity can never see each other's configuration.
+ * The snapshot key is (channel, identity, node id): two streams that share a node id but not an
+ * identity or a channel can never see each other's configuration.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
@@ -16,37 +21,46 @@ import type { AuthRequest, AuthResult, NodeInfo } from '../xds/index.js';
 import { parseWorkloadIdentity } from '../ca/index.js';
 import { claimedIdentity, type ProxyIdentity } from './proxies.js';
 
+/** Which xDS port a stream came in on. */
+export type Channel = 'mtls' | 'plaintext';
+
 export interface AuthOutcome {
   readonly result: AuthResult;
   readonly identity?: ProxyIdentity;
-  readonly authenticated: boolean;
+  readonly channel: Channel;
 }
 
-export function snapshotKey(spiffeId: string, nodeId: string): string {
-  return `${spiffeId}#${nodeId}`;
+/** `|` cannot occur in a SPIFFE ID, so the key is unambiguous whatever the node id holds. */
+export function snapshotKey(channel: Channel, spiffeId: string, nodeId: string): string {
+  return `${channel}|${spiffeId}|${nodeId}`;
 }
 
-export function authenticate(req: AuthRequest, trustDomain: string): AuthOutcome {
-  if (!req.peerCertificate) {
-    if (req.stream.secure) return deny(grpc.status.UNAUTHENTICATED, 'a client certificate is required on this port');
-    const id = claimedIdentity(req.node, trustDomain);
-    if (typeof id === 'string') return deny(grpc.status.INVALID_ARGUMENT, id);
-    return { result: { ok: true, key: snapshotKey(id.spiffeId, req.node.id), identity: id.spiffeId }, identity: id, authenticated: false };
-  }
+export function authenticate(req: AuthRequest, trustDomain: string, channel: Channel): AuthOutcome {
+  return channel === 'plaintext' ? plaintext(req, trustDomain) : mtls(req, trustDomain);
+}
+
+function plaintext(req: AuthRequest, trustDomain: string): AuthOutcome {
+  const id = claimedIdentity(req.node, trustDomain);
+  if (typeof id === 'string') return deny('plaintext', grpc.status.INVALID_ARGUMENT, id);
+  return { result: { ok: true, key: snapshotKey('plaintext', id.spiffeId, req.node.id), identity: id.spiffeId }, identity: id, channel: 'plaintext' };
+}
+
+function mtls(req: AuthRequest, trustDomain: string): AuthOutcome {
+  if (!req.stream.secure || !req.peerCertificate) return deny('mtls', grpc.status.UNAUTHENTICATED, 'a client certificate is required on this port');
   const uri = certificateUri(req.peerCertificate);
-  if (!uri) return deny(grpc.status.UNAUTHENTICATED, 'the client certificate carries no SPIFFE ID (URI SAN)');
+  if (!uri) return deny('mtls', grpc.status.UNAUTHENTICATED, 'the client certificate carries no SPIFFE ID (URI SAN)');
   const parsed = parseWorkloadIdentity(uri);
-  if (!parsed.ok) return deny(grpc.status.UNAUTHENTICATED, `the client certificate's SPIFFE ID is not a workload identity: ${parsed.error.message}`);
+  if (!parsed.ok) return deny('mtls', grpc.status.UNAUTHENTICATED, `the client certificate's SPIFFE ID is not a workload identity: ${parsed.error.message}`);
   const w = parsed.value;
-  if (w.trustDomain !== trustDomain) return deny(grpc.status.PERMISSION_DENIED, `identity ${uri} is not in trust domain ${trustDomain}`);
+  if (w.trustDomain !== trustDomain) return deny('mtls', grpc.status.PERMISSION_DENIED, `identity ${uri} is not in trust domain ${trustDomain}`);
   const mismatch = claimMismatch(req.node, w.namespace, w.serviceAccount);
-  if (mismatch) return deny(grpc.status.PERMISSION_DENIED, `${mismatch}, but the client certificate is ${uri}`);
+  if (mismatch) return deny('mtls', grpc.status.PERMISSION_DENIED, `${mismatch}, but the client certificate is ${uri}`);
   const identity: ProxyIdentity = { trustDomain, namespace: w.namespace, serviceAccount: w.serviceAccount, spiffeId: uri };
-  return { result: { ok: true, key: snapshotKey(uri, req.node.id), identity: uri }, identity, authenticated: true };
+  return { result: { ok: true, key: snapshotKey('mtls', uri, req.node.id), identity: uri }, identity, channel: 'mtls' };
 }
 
-function deny(code: number, message: string): AuthOutcome {
-  return { result: { ok: false, code, message }, authenticated: false };
+function deny(channel: Channel, code: number, message: string): AuthOutcome {
+  return { result: { ok: false, code, message }, channel };
 }
 
 function claimMismatch(node: NodeInfo, namespace: string, serviceAccount: string): string | undefined {

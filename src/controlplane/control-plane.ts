@@ -20,6 +20,8 @@ import { PolicySource } from './policy-source.js';
 import { Reconciler } from './reconciler.js';
 import { RunningView } from './view-impl.js';
 import { TRUST_BUNDLE } from './secrets.js';
+import { ServingCredentials } from './serving-credentials.js';
+import { isLoopbackHost } from './loopback.js';
 import type { RotationStepResult } from './view.js';
 
 export interface ControlPlaneConfig {
@@ -29,7 +31,11 @@ export interface ControlPlaneConfig {
   /** Default: the policy's Mesh trustDomain, else `cluster.local`. */
   readonly trustDomain?: string;
   readonly caFiles?: { readonly certFile: string; readonly keyFile: string; readonly chainFile?: string };
-  readonly xds: { readonly host: string; readonly port: number; readonly insecurePort?: number; readonly maxMessageBytes?: number };
+  /**
+   * `insecureHost` is where the plaintext port binds (default 127.0.0.1); a non-loopback address
+   * is allowed (it is an explicit choice) and logged as a warning.
+   */
+  readonly xds: { readonly host: string; readonly port: number; readonly insecurePort?: number; readonly insecureHost?: string; readonly maxMessageBytes?: number };
   readonly svidTtlMs: number;
   readonly debounce?: { readonly quietMs: number; readonly maxMs: number };
   readonly log: Logger;
@@ -66,9 +72,10 @@ export class ControlPlane {
     const metrics = new ControlPlaneMetrics();
     const expiryTimer = watchCaExpiry(ca, metrics, c.log);
     const cache = new SnapshotCache();
+    const plaintextCache = c.xds.insecurePort === undefined ? undefined : new SnapshotCache();
     const certs = new CertificateManager(ca, { ttlMs: c.svidTtlMs, log: c.log });
     const reconciler = new Reconciler({
-      policy, registry, cache, encoder: new ResourceEncoder(), certificates: certs, trustDomain, log: c.log, debounce: c.debounce,
+      policy, registry, cache, plaintextCache, encoder: new ResourceEncoder(), certificates: certs, trustDomain, log: c.log, debounce: c.debounce,
       hooks: {
         onTranslate: (ms) => metrics.recordTranslation(ms),
         onMerge: (n) => metrics.recordDebounceMerge(n),
@@ -90,17 +97,17 @@ export class ControlPlane {
       onNack: (s, t, n) => c.log.warn('proxy rejected configuration (NACK)', { proxy: s.node?.id, type: t.split('.').pop(), resources: n.names.join(','), error: n.message }),
     });
     const serverOptions = {
-      cache, callbacks, maxMessageBytes: c.xds.maxMessageBytes,
-      onCallbackError: (name: string, err: unknown) => c.log.error(`internal error in ${name}`, { error: (err as Error).stack ?? String(err) }), authenticate: (r: Parameters<Reconciler['authenticate']>[0]) => reconciler.authenticate(r) };
-    const xds = new XdsServer(serverOptions);
+      callbacks, maxMessageBytes: c.xds.maxMessageBytes,
+      onCallbackError: (name: string, err: unknown) => c.log.error(`internal error in ${name}`, { error: (err as Error).stack ?? String(err) }) };
+    const xds = new XdsServer({ ...serverOptions, cache, authenticate: (r) => reconciler.authenticate(r, 'mtls') });
     // CSDS only on the authenticated port: it shows configuration, scoped to the caller's identity.
     const csds = csdsService(view);
     xds.addService(csds.definition, csds.implementation);
     const started: { close(): Promise<void> }[] = [];
     try {
-      const xdsPort = await xds.listen(c.xds.port, c.xds.host, serverCredentials(ca, trustDomain));
+      const xdsPort = await xds.listen(c.xds.port, c.xds.host, servingCredentials(certs, trustDomain));
       started.push(xds);
-      const insecure = c.xds.insecurePort === undefined ? undefined : await startInsecure(serverOptions, c, started);
+      const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
       await reconciler.start();
       return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer);
     } catch (err) {
@@ -111,8 +118,9 @@ export class ControlPlane {
   }
 
   /**
-   * One root rotation step (docs/ca.md). `advance` runs only when every connected proxy that
-   * subscribes to the trust bundle has ACKed its current version; the new bundle (and, when the
+   * One root rotation step (docs/ca.md). `advance` runs only when every connected mTLS proxy that
+   * subscribes to the trust bundle has ACKed its current version (plaintext streams cannot gate
+   * rotation: anyone can open one and never ACK); the new bundle (and, when the
    * new root starts signing, new workload certificates) is then pushed to every proxy.
    */
   async rotateRoot(step: 'begin' | 'advance'): Promise<RotationStepResult> {
@@ -127,14 +135,16 @@ export class ControlPlane {
     return { ok: true, phase: { ...r.value }, bundleSequence: this.ca.trustBundle().sequence };
   }
 
-  /** Proxies whose ACKed trust bundle is not the one in their current snapshot. */
+  /** Authenticated proxies whose ACKed trust bundle is not the one in their current snapshot,
+   * as `node id (identity)`. */
   private bundleLaggards(): string[] {
     const out: string[] = [];
     for (const p of this.reconciler.proxies.all()) {
+      if (p.channel !== 'mtls') continue;
       const current = p.snapshot?.get(TypeUrl.Secret).get(TRUST_BUNDLE);
       if (!current) continue;
       const acked = [...p.streams].flatMap((s) => s.types()).find((t) => t.typeUrl === TypeUrl.Secret)?.acked.get(TRUST_BUNDLE);
-      if (acked !== current.version) out.push(p.node.id);
+      if (acked !== current.version) out.push(`${p.node.id} (${p.identity.spiffeId})`);
     }
     return out.sort();
   }
@@ -181,20 +191,23 @@ function registrySource(c: ControlPlaneConfig): RegistrySource {
   return new KubernetesRegistrySource({ kubeConfig, namespaces: c.registry.namespaces });
 }
 
-/** mTLS: clients must present a certificate chained to the mesh trust bundle. */
-function serverCredentials(ca: CertificateAuthority, trustDomain: string): grpc.ServerCredentials {
-  const issued = ca.issueBootstrapCert({ spiffeId: controlPlaneIdentity(trustDomain) });
-  if (!issued.ok) throw new StartError(`cannot issue the xDS serving certificate: ${issued.error.message}`);
-  const roots = Buffer.from(ca.trustBundle().pems.join(''));
-  const keyPair = { cert_chain: Buffer.from(issued.svid.certPem + issued.svid.chainPem), private_key: Buffer.from(issued.svid.keyPem) };
-  return grpc.ServerCredentials.createSsl(roots, [keyPair], true);
+/** mTLS: clients must present a certificate chained to the mesh trust bundle; the server's
+ * certificate and that bundle follow rotation (serving-credentials.ts). */
+function servingCredentials(certs: CertificateManager, trustDomain: string): grpc.ServerCredentials {
+  try {
+    return new ServingCredentials(certs, controlPlaneIdentity(trustDomain)).credentials();
+  } catch (err) {
+    throw new StartError(`cannot issue the xDS serving certificate: ${(err as Error).message}`);
+  }
 }
 
 async function startInsecure(options: ConstructorParameters<typeof XdsServer>[0], c: ControlPlaneConfig, started: { close(): Promise<void> }[]) {
+  const host = c.xds.insecureHost ?? '127.0.0.1';
   const server = new XdsServer(options);
-  const port = await server.listen(c.xds.insecurePort, c.xds.host);
+  const port = await server.listen(c.xds.insecurePort, host);
   started.push(server);
-  c.log.warn(`plaintext xDS is open on ${c.xds.host}:${port} (--insecure-xds): streams there are not authenticated and never receive private keys; use it for development and proxyless gRPC only`);
+  c.log.warn(`plaintext xDS is open on ${host}:${port} (--insecure-xds): streams there are not authenticated and never receive private keys; use it for development and proxyless gRPC only`);
+  if (!isLoopbackHost(host)) c.log.warn(`plaintext xDS is bound to non-loopback address ${host}: anyone who can reach it can read the configuration of any identity it claims`);
   return { server, port };
 }
 

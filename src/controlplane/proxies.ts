@@ -6,8 +6,11 @@
  * `interception` (`iptables` | `explicit`), `services` (comma-separated service keys this proxy
  * serves), `server_listener_resource_name_template` (proxyless gRPC servers).
  *
- * The namespace and service account always come from the authenticated identity when there is
- * one; metadata that claims otherwise is refused before this point (see auth.ts).
+ * The namespace and service account always come from the stream's identity; on the mTLS port,
+ * metadata that claims otherwise is refused before this point (see auth.ts). Metadata may narrow
+ * what a proxy gets, never widen it: the services a proxy serves are derived from the registry
+ * (its identity runs the service, one of its instance IPs is an endpoint of it, as Istio derives a
+ * workload from its Pod); a `services` claim outside that set is refused and reported.
  */
 import { formatSpiffeId, workloadId } from '../ca/index.js';
 import type { NodeInfo } from '../xds/index.js';
@@ -41,12 +44,19 @@ export interface ProxyIdentity {
   readonly spiffeId: string;
 }
 
-/** Builds the description translate works from. `registry` resolves served services by IP. */
-export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: ServiceRegistry | undefined): ProxyDescription {
+/** A proxy's description and the `services` claims that were refused (not derivable). */
+export interface DescribedProxy {
+  readonly proxy: ProxyDescription;
+  readonly refusedServices: readonly string[];
+}
+
+/** Builds the description translate works from. `registry` decides which services it serves. */
+export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: ServiceRegistry | undefined): DescribedProxy {
   const md = node.metadata;
   const ips = list(md.instance_ips);
   const interception: InterceptionMode = md.interception === 'iptables' ? 'iptables' : 'explicit';
-  return Object.freeze({
+  const served = servedServices(list(md.services), ips, id, registry);
+  const proxy: ProxyDescription = Object.freeze({
     id: node.id,
     kind: proxyKind(node),
     namespace: id.namespace,
@@ -55,22 +65,26 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
     labels: labels(md.labels),
     ips,
     interception,
-    services: servedServices(list(md.services), ips, id, registry),
+    services: served.services,
     serverListenerTemplate: str(md.server_listener_resource_name_template),
   });
+  return { proxy, refusedServices: served.refused };
 }
 
-/** Explicit `services` metadata wins; else services with an endpoint at one of the proxy's IPs
- * run by the same service account. */
-function servedServices(explicit: string[], ips: string[], id: ProxyIdentity, registry: ServiceRegistry | undefined): string[] {
-  if (explicit.length > 0) return [...new Set(explicit)].sort();
-  if (!registry || ips.length === 0) return [];
-  const out: string[] = [];
-  for (const s of registry.services.values()) {
+/**
+ * The registry services run by `id` with an endpoint at one of `ips`, sorted. A non-empty
+ * `claimed` list narrows that set; claimed keys outside it are returned as `refused`.
+ */
+export function servedServices(claimed: readonly string[], ips: readonly string[], id: ProxyIdentity, registry: ServiceRegistry | undefined): { services: string[]; refused: string[] } {
+  const derived: string[] = [];
+  for (const s of registry?.services.values() ?? []) {
     if (s.serviceAccount !== id.serviceAccount || s.namespace !== id.namespace) continue;
-    if (s.endpoints.some((e) => ips.includes(e.address))) out.push(s.key);
+    if (s.endpoints.some((e) => ips.includes(e.address))) derived.push(s.key);
   }
-  return out;
+  derived.sort();
+  if (claimed.length === 0) return { services: derived, refused: [] };
+  const wanted = new Set(claimed);
+  return { services: derived.filter((k) => wanted.has(k)), refused: [...wanted].filter((k) => !derived.includes(k)).sort() };
 }
 
 /**

@@ -1,21 +1,25 @@
 /**
- * The proxies connected to this control plane, grouped by snapshot key (identity + node id).
- * One proxy may hold several streams (ADS plus per-type streams); it is forgotten when the last
- * one closes.
+ * The proxies connected to this control plane, grouped by snapshot key (channel + identity +
+ * node id, see auth.ts). One proxy may hold several streams (ADS plus per-type streams); it is
+ * forgotten when the last one closes. A stream only ever joins the proxy of its own key, so a
+ * plaintext stream or a stream of another identity can never join an mTLS proxy.
  */
 import type { NodeInfo, Snapshot, StreamInfo } from '../xds/index.js';
 import type { ProxyDescription } from '../model/index.js';
 import type { Diagnostic } from '../policy/index.js';
+import type { Channel } from './auth.js';
 import type { ProxyIdentity } from './proxies.js';
 
 export interface ConnectedProxy {
   readonly key: string;
   readonly node: NodeInfo;
   readonly identity: ProxyIdentity;
-  /** Verified by a client certificate (false on the plaintext port). */
-  readonly authenticated: boolean;
+  /** The port the proxy's streams came in on; `mtls` means verified by a client certificate. */
+  readonly channel: Channel;
   readonly streams: Set<StreamInfo>;
   description?: ProxyDescription;
+  /** `services` claimed in node metadata that the registry does not give this identity. */
+  refusedServices: readonly string[];
   snapshot?: Snapshot;
   /** Policy label the current snapshot was built from. */
   label?: string;
@@ -30,15 +34,14 @@ export interface ConnectedProxy {
 export class ProxySet {
   private readonly byKey = new Map<string, ConnectedProxy>();
 
-  /** Adds `stream` to its proxy, creating the proxy on its first stream. Returns the proxy and
-   * whether it is new. */
-  attach(key: string, stream: StreamInfo, node: NodeInfo, identity: ProxyIdentity, authenticated: boolean): { proxy: ConnectedProxy; created: boolean } {
+  /** Adds `stream` to the proxy of `key`, creating it on its first stream. */
+  attach(key: string, stream: StreamInfo, node: NodeInfo, identity: ProxyIdentity, channel: Channel): { proxy: ConnectedProxy; created: boolean } {
     const existing = this.byKey.get(key);
     if (existing) {
       existing.streams.add(stream);
       return { proxy: existing, created: false };
     }
-    const proxy: ConnectedProxy = { key, node, identity, authenticated, streams: new Set([stream]), diagnostics: [], configBytes: 0, sources: new Map() };
+    const proxy: ConnectedProxy = { key, node, identity, channel, streams: new Set([stream]), refusedServices: [], diagnostics: [], configBytes: 0, sources: new Map() };
     this.byKey.set(key, proxy);
     return { proxy, created: true };
   }
@@ -57,19 +60,29 @@ export class ProxySet {
     return this.byKey.get(key);
   }
 
-  /** Finds a proxy by node id (what operators type). */
+  /**
+   * Finds a proxy by what operators type: a node id, or `<spiffe id>|<node id>` when several
+   * identities use one node id. For a bare node id shared by several proxies, the mTLS one of
+   * the lowest identity wins; `withNodeId` lists them all.
+   */
   byNodeId(id: string): ConnectedProxy | undefined {
-    for (const p of this.byKey.values()) if (p.node.id === id) return p;
-    return undefined;
+    const exact = [...this.byKey.values()].find((p) => `${p.identity.spiffeId}|${p.node.id}` === id);
+    return exact ?? this.withNodeId(id)[0];
+  }
+
+  /** Every proxy using node id `id`: authenticated first, then by identity. */
+  withNodeId(id: string): ConnectedProxy[] {
+    const rank = (p: ConnectedProxy) => (p.channel === 'mtls' ? 0 : 1);
+    return [...this.byKey.values()].filter((p) => p.node.id === id).sort((a, b) => rank(a) - rank(b) || a.identity.spiffeId.localeCompare(b.identity.spiffeId));
   }
 
   all(): ConnectedProxy[] {
     return [...this.byKey.values()];
   }
 
-  /** Identities still in use by some connected proxy. */
+  /** Identities still in use by some connected mTLS proxy (the only ones holding certificates). */
   usesIdentity(spiffeId: string): boolean {
-    for (const p of this.byKey.values()) if (p.identity.spiffeId === spiffeId) return true;
+    for (const p of this.byKey.values()) if (p.channel === 'mtls' && p.identity.spiffeId === spiffeId) return true;
     return false;
   }
 }

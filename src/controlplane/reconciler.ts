@@ -19,7 +19,7 @@ import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
 import { TranslationCache, translate } from '../translate/index.js';
 import { ResourceSetInterner, TypeUrl, snapshotOf, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
-import { authenticate } from './auth.js';
+import { authenticate, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import type { Logger } from './log.js';
 import type { PolicyLoad, PolicySource } from './policy-source.js';
@@ -39,7 +39,10 @@ export interface ReconcilerHooks {
 export interface ReconcilerOptions {
   readonly policy: PolicySource;
   readonly registry: RegistrySource;
+  /** Snapshots of mTLS proxies, served by the mTLS port. */
   readonly cache: SnapshotCache;
+  /** Snapshots of plaintext proxies, served only by the plaintext port (never `cache`). */
+  readonly plaintextCache?: SnapshotCache;
   readonly encoder: ResourceEncoder;
   readonly certificates: CertificateSource;
   /** The CA's trust domain; a policy naming another one is rejected. */
@@ -58,7 +61,7 @@ export class Reconciler {
   private readonly interner = new ResourceSetInterner();
   private readonly secrets: SecretBuilder;
   private readonly debouncer: Debouncer;
-  private readonly pendingAuth = new Map<StreamInfo, { identity: ProxyIdentity; authenticated: boolean }>();
+  private readonly pendingAuth = new Map<StreamInfo, { identity: ProxyIdentity; channel: Channel }>();
   private policyDirty = false;
 
   constructor(private readonly o: ReconcilerOptions) {
@@ -98,11 +101,12 @@ export class Reconciler {
     while (this.debouncer.busy) await this.debouncer.flushNow();
   }
 
-  /** The xDS `authenticate` hook. */
-  authenticate(req: AuthRequest): AuthResult {
-    const out = authenticate(req, this.o.trustDomain);
-    if (out.result.ok && out.identity) this.pendingAuth.set(req.stream, { identity: out.identity, authenticated: out.authenticated });
-    else if (!out.result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, reason: out.result.message });
+  /** The xDS `authenticate` hook of the server listening for `channel`. */
+  authenticate(req: AuthRequest, channel: Channel): AuthResult {
+    if (channel === 'plaintext' && !this.o.plaintextCache) return { ok: false, code: 7, message: 'this control plane serves no plaintext xDS' };
+    const out = authenticate(req, this.o.trustDomain, channel);
+    if (out.result.ok && out.identity) this.pendingAuth.set(req.stream, { identity: out.identity, channel });
+    else if (!out.result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, channel, reason: out.result.message });
     return out.result;
   }
 
@@ -111,7 +115,7 @@ export class Reconciler {
     const auth = this.pendingAuth.get(stream);
     this.pendingAuth.delete(stream);
     if (!auth || !stream.key || !stream.node) return;
-    const { proxy, created } = this.proxies.attach(stream.key, stream, stream.node, auth.identity, auth.authenticated);
+    const { proxy, created } = this.proxies.attach(stream.key, stream, stream.node, auth.identity, auth.channel);
     if (created && this.model) this.publish(proxy, this.model);
   }
 
@@ -121,8 +125,8 @@ export class Reconciler {
     if (!stream.key) return;
     const gone = this.proxies.detach(stream.key, stream);
     if (!gone) return;
-    this.o.cache.delete(gone.key);
-    if (!this.proxies.usesIdentity(gone.identity.spiffeId)) this.o.certificates.release(gone.identity.spiffeId);
+    this.cacheOf(gone).delete(gone.key);
+    if (gone.channel === 'mtls' && !this.proxies.usesIdentity(gone.identity.spiffeId)) this.o.certificates.release(gone.identity.spiffeId);
     this.o.hooks?.onProxyGone?.(gone);
   }
 
@@ -192,8 +196,18 @@ export class Reconciler {
   }
 
   private translateFor(p: ConnectedProxy, model: MeshModel) {
-    p.description = describeProxy(p.node, p.identity, model.registry);
-    return translate({ model, proxy: p.description, cache: this.tcache });
+    const { proxy, refusedServices } = describeProxy(p.node, p.identity, model.registry);
+    p.description = proxy;
+    if (refusedServices.join(',') !== p.refusedServices.join(',') && refusedServices.length > 0) {
+      this.o.log.warn('proxy claims services its identity does not serve; claim ignored', { proxy: p.node.id, identity: p.identity.spiffeId, channel: p.channel, services: refusedServices.join(','), ips: proxy.ips.join(',') });
+    }
+    p.refusedServices = refusedServices;
+    return translate({ model, proxy, cache: this.tcache });
+  }
+
+  /** Each channel publishes into its own cache: a plaintext stream can never read an mTLS snapshot. */
+  private cacheOf(p: ConnectedProxy): SnapshotCache {
+    return p.channel === 'mtls' ? this.o.cache : this.o.plaintextCache!;
   }
 
   /** Translates one proxy, attaches its secrets and sets its snapshot. */
@@ -208,16 +222,17 @@ export class Reconciler {
       sets.push(this.interner.intern(typeUrl, encoded));
       bytes += encoded.reduce((n, e) => n + e.any.length, 0);
     }
-    const secrets = this.secrets.build(result.secrets, p.authenticated);
+    const withKeys = p.channel === 'mtls';
+    const secrets = this.secrets.build(result.secrets, withKeys);
     sets.push(this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message))));
-    const cert = p.authenticated ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
+    const cert = withKeys ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
     p.certificate = cert && { spiffeId: cert.spiffeId, notAfter: cert.notAfter, serial: cert.serial };
     p.snapshot = snapshotOf(sets, this.policyLoad?.label ?? '');
     p.label = this.policyLoad?.label;
     p.diagnostics = result.diagnostics;
     p.configBytes = bytes;
     p.sources = sources;
-    this.o.cache.set(p.key, p.snapshot);
+    this.cacheOf(p).set(p.key, p.snapshot);
     this.o.hooks?.onPublish?.(p);
   }
 
@@ -225,7 +240,7 @@ export class Reconciler {
   private rotated(spiffeId: string | undefined): void {
     if (!this.model) return;
     for (const p of this.proxies.all()) {
-      if (spiffeId === undefined || p.identity.spiffeId === spiffeId) this.publish(p, this.model);
+      if (spiffeId === undefined || (p.channel === 'mtls' && p.identity.spiffeId === spiffeId)) this.publish(p, this.model);
     }
   }
 

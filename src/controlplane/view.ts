@@ -39,8 +39,15 @@ export interface ProxyView {
   readonly namespace?: string;
   readonly serviceAccount?: string;
   readonly peer: string;
-  /** TLS stream with a verified client certificate. */
+  /** TLS stream with a verified client certificate (channel `mtls`). */
   readonly authenticated: boolean;
+  /** The xDS port the proxy connected to: `mtls`, or `plaintext` (`--insecure-xds`). */
+  readonly channel: 'mtls' | 'plaintext';
+  /** Other identities connected with the same node id (`channel identity` each); a collision
+   * an operator should look at. Empty when the node id is unique. */
+  readonly nodeIdCollisions: readonly string[];
+  /** Services claimed in node metadata that the registry does not give this identity (ignored). */
+  readonly refusedServices: readonly string[];
   readonly delta: boolean;
   readonly connectedAt: string;
   /** Policy version/commit this proxy's desired config was built from. */

@@ -31,8 +31,8 @@ export interface ProxyDescription {
   readonly ips: readonly string[];
   readonly interception: InterceptionMode;
   /**
-   * Service keys this proxy serves (its inbound side). From node metadata `services`, or else
-   * the registry services with an endpoint at one of `ips`.
+   * Service keys this proxy serves (its inbound side): registry services run by its identity
+   * with an endpoint at one of `ips`, narrowed (never widened) by node metadata `services`.
    */
   readonly services: readonly string[];
   /** gRPC only: the bootstrap's `server_listener_resource_name_template`, if any. */

@@ -47,12 +47,12 @@ async function setup() {
   const merges: number[] = [];
   const log = memoryLogger();
   const rec = new Reconciler({
-    policy: new PolicySource(dir), registry, cache, encoder: new ResourceEncoder(), certificates: noCerts,
+    policy: new PolicySource(dir), registry, cache: new SnapshotCache(), plaintextCache: cache, encoder: new ResourceEncoder(), certificates: noCerts,
     trustDomain: 'cluster.local', log, debounce: { quietMs: 30, maxMs: 300 }, hooks: { onMerge: (n) => merges.push(n) },
   });
   const node: NodeInfo = { id: 'client-1', cluster: '', metadata: { namespace: 'default', service_account: 'client' }, userAgentName: 'gRPC Node Pure JS', userAgentVersion: '' };
   const stream = { id: 1, service: 'ads', delta: false, peer: 'test', openedAt: 0, secure: false, node, types: () => [] } as unknown as StreamInfo & { key?: string };
-  const auth = rec.authenticate({ stream, node });
+  const auth = rec.authenticate({ stream, node }, 'plaintext');
   if (!auth.ok) throw new Error(auth.message);
   stream.key = auth.key;
   rec.streamBound(stream);
@@ -132,7 +132,7 @@ describe('plaintext identity claims', () => {
     const t = await setup();
     const node: NodeInfo = { id: 'odd', cluster: '', metadata: { namespace: 'a/b', service_account: 'x' }, userAgentName: 'envoy', userAgentVersion: '' };
     const stream = { id: 2, service: 'ads', delta: false, peer: 'test', openedAt: 0, secure: false, node, types: () => [] } as unknown as StreamInfo;
-    const r = t.rec.authenticate({ stream, node });
+    const r = t.rec.authenticate({ stream, node }, 'plaintext');
     expect(r.ok).toBe(false);
     expect(!r.ok && r.message).toMatch(/not a workload identity/);
   });

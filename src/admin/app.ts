@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import type { ControlPlaneOperations, ControlPlaneView } from '../controlplane/index.js';
 import { requireToken } from './auth.js';
 import { AdminCode, AdminError, errorHandler, notFoundHandler } from './errors.js';
+import { requireLoopbackHost, requireSameOrigin } from './host-guard.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes.js';
 import { openApiDocumentSchema } from './schemas.js';
@@ -27,7 +28,10 @@ export interface AdminAppOptions {
   readonly metrics: Registry;
   /** Operations the API may trigger (root rotation); read-only API when absent. */
   readonly operations?: ControlPlaneOperations;
-  /** Bearer token required on every route but the probes; none means open (loopback only). */
+  /**
+   * Bearer token required on every route but the probes. None means loopback only: requests must
+   * name a loopback Host, and non-GET requests must be same-origin (host-guard.ts).
+   */
   readonly token?: string;
   /** Request log; silent when absent. Never logs headers, so the token stays out of logs. */
   readonly logger?: FastifyBaseLogger;
@@ -49,6 +53,17 @@ function addYamlParser(app: FastifyInstance): void {
   });
 }
 
+/** Who may call: the token when there is one, else loopback Host names and same-origin writes. */
+function addAccessHooks(app: FastifyInstance, token: string | undefined): void {
+  if (token !== undefined) {
+    if (token.length === 0) throw new Error('admin token must not be empty');
+    app.addHook('onRequest', requireToken(token));
+    return;
+  }
+  app.addHook('onRequest', requireLoopbackHost);
+  app.addHook('onRequest', requireSameOrigin);
+}
+
 /**
  * Builds the app, not listening. The caller owns it: `listen` it (see `startAdmin`) or `inject`
  * into it, and `close` it. Throws only on a programming error (an empty token).
@@ -63,10 +78,7 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
   const registered: RouteOptions[] = [];
   app.addHook('onRoute', (r) => void registered.push(r));
-  if (options.token !== undefined) {
-    if (options.token.length === 0) throw new Error('admin token must not be empty');
-    app.addHook('onRequest', requireToken(options.token));
-  }
+  addAccessHooks(app, options.token);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   addYamlParser(app);

@@ -12,6 +12,10 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 /** Stable codes; clients and tests match on these, never on message text. See docs/api.md. */
 export const AdminCode = {
   Unauthorized: 'WEFT_ADMIN_UNAUTHORIZED',
+  /** 421: no token, and the Host header is not a loopback name (DNS rebinding). */
+  HostNotAllowed: 'WEFT_ADMIN_HOST_NOT_ALLOWED',
+  /** 403: no token, and a non-GET/HEAD request came from a browser on another origin. */
+  CrossOrigin: 'WEFT_ADMIN_CROSS_ORIGIN',
   NotFound: 'WEFT_ADMIN_NOT_FOUND',
   UnknownProxy: 'WEFT_ADMIN_UNKNOWN_PROXY',
   BadRequest: 'WEFT_ADMIN_BAD_REQUEST',

@@ -93,11 +93,14 @@ describe('admin routes', () => {
     expect(ca.body).not.toMatch(/PRIVATE KEY/);
   });
 
-  it('sends no CORS headers and answers preflights with the JSON 404', async () => {
+  it('sends no CORS headers and refuses cross-origin preflights with the JSON 403', async () => {
     const res = await build().inject({ method: 'OPTIONS', url: '/api/v1/proxies', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
-    expect(res.statusCode).toBe(404);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('WEFT_ADMIN_CROSS_ORIGIN');
+    const own = await app!.inject({ method: 'OPTIONS', url: '/api/v1/proxies', headers: { 'access-control-request-method': 'GET' } });
+    expect(own.statusCode).toBe(404);
     const get = await app!.inject({ url: '/api/v1/proxies', headers: { origin: 'https://evil.example' } });
-    for (const r of [res, get]) expect(Object.keys(r.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    for (const r of [res, own, get]) expect(Object.keys(r.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
   it('answers unknown routes with WEFT_ADMIN_NOT_FOUND', async () => {

@@ -1,8 +1,6 @@
 /**
  * What this machine offers the Envoy end-to-end suite: an Envoy binary (`ENVOY_BIN`, else `envoy`
- * on PATH) and, for the inbound scenarios, permission to add one iptables rule (opt-in with
- * `WEFT_E2E_IPTABLES=1`, root or CAP_NET_ADMIN, in a network namespace you can spare, such as a
- * container: docs/deploy.md "Envoy end-to-end tests").
+ * on PATH; `.ci/run` installs one with scripts/install-envoy.sh).
  *
  * Every scenario is declared whether or not it can run; one that cannot is reported as skipped
  * with the reason in its name, never as passed.
@@ -38,12 +36,7 @@ export function envoyVersion(): string {
   }
 }
 
-/** The iptables binary when the inbound scenarios were asked for and can work here. */
-export const iptablesBin: string | undefined =
-  process.env.WEFT_E2E_IPTABLES === '1' && process.getuid?.() === 0 ? onPath('iptables') : undefined;
-
 export const NO_ENVOY = 'no envoy binary on PATH or ENVOY_BIN';
-export const NO_IPTABLES = 'inbound scenarios need WEFT_E2E_IPTABLES=1, root and iptables (explicit mode has no redirection to the inbound listener)';
 
 /** The test name with the reason appended when the scenario will be skipped. */
 export function named(title: string, skipReason: string | undefined): string {
@@ -52,5 +45,3 @@ export function named(title: string, skipReason: string | undefined): string {
 
 /** Why a scenario that needs Envoy cannot run here, or undefined. */
 export const needsEnvoy: string | undefined = envoyBin ? undefined : NO_ENVOY;
-/** Why a scenario that needs Envoy and the inbound redirection cannot run here, or undefined. */
-export const needsInbound: string | undefined = needsEnvoy ?? (iptablesBin ? undefined : NO_IPTABLES);

@@ -18,6 +18,7 @@ import { main } from '../../src/cli/main.js';
 import { startWeft, type RunningWeft } from '../../src/cli/run.js';
 import { memoryLogger } from '../../src/controlplane/index.js';
 import { envoyBin } from './env.js';
+import type { EnvoyHandle } from './health.js';
 import { until } from './http.js';
 import { acquireMeshLock, releaseMeshLock } from './lock.js';
 
@@ -35,7 +36,20 @@ export interface MeshOptions {
   readonly services: readonly ServiceSpec[];
   /** Policy files by name; `mesh.yaml` is required. */
   readonly policy: Readonly<Record<string, string>>;
-  readonly client: { readonly id: string; readonly serviceAccount: string; readonly serves: readonly string[] };
+  readonly client: ClientSpec;
+}
+
+/** The sidecar under test, as `weft bootstrap` is told about it. */
+export interface ClientSpec {
+  readonly id: string;
+  readonly serviceAccount: string;
+  readonly serves: readonly string[];
+  /** `instance_ips`: explicit mode binds a served service's inbound listener at its endpoint on one of these. */
+  readonly ips?: readonly string[];
+  /** Workload labels (default `app=<serviceAccount>`); they pick the proxy's own endpoint. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Incremental (delta) ADS instead of state of the world. */
+  readonly delta?: boolean;
 }
 
 export const hostname = (service: string) => `${service}.default.svc.cluster.local`;
@@ -116,12 +130,19 @@ export class EnvoyMesh {
   }
 
   #log(d: Buffer): void {
-    this.#envoyLog = (this.#envoyLog + d.toString()).slice(-8000);
+    // Access-log lines (JSON) would push Envoy's own warnings out of the window.
+    const own = d.toString().split('\n').filter((l) => l && !l.startsWith('{'));
+    if (own.length) this.#envoyLog = `${this.#envoyLog}${own.join('\n')}\n`.slice(-16_000);
   }
 
-  /** The last 8 kB Envoy wrote, for failure messages. */
+  /** The last 16 kB of Envoy's own log (access-log lines left out), for failure messages. */
   envoyLog(): string {
     return this.#envoyLog;
+  }
+
+  /** This sidecar for the after-scenario check (health.ts). */
+  handle(): EnvoyHandle {
+    return { nodeId: this.clientId, admin: this.envoyAdmin, log: () => this.envoyLog() };
   }
 
   async policyVersion(): Promise<string> {
@@ -192,11 +213,13 @@ function startMeshWeft(root: string, xdsPort: number): Promise<RunningWeft> {
 }
 
 /** Runs the real `weft bootstrap` command, then points the Envoy admin at an ephemeral port. */
-async function writeEnvoyBootstrap(root: string, stateDir: string, xdsPort: number, c: MeshOptions['client']): Promise<string> {
+async function writeEnvoyBootstrap(root: string, stateDir: string, xdsPort: number, c: ClientSpec): Promise<string> {
   const out = path.join(root, 'nodes', c.id);
+  const labels = Object.entries(c.labels ?? { app: c.serviceAccount }).map(([k, v]) => `${k}=${v}`).join(',');
   const code = await main(['bootstrap', '--node-id', c.id, '--namespace', 'default', '--service-account', c.serviceAccount,
     '--format', 'envoy', '--interception', 'explicit', '--xds-address', `127.0.0.1:${xdsPort}`, '--state-dir', stateDir,
-    '--services', c.serves.map((s) => `${s}.default`).join(','), '--labels', `app=${c.serviceAccount}`, '--out', out]);
+    '--services', c.serves.map((s) => `${s}.default`).join(','), '--labels', labels, '--out', out,
+    ...(c.ips?.length ? ['--instance-ips', c.ips.join(',')] : []), ...(c.delta ? ['--delta'] : [])]);
   if (code !== 0) throw new Error(`weft bootstrap exited with ${code}`);
   const file = path.join(out, 'envoy.json');
   const config = JSON.parse(await readFile(file, 'utf8')) as { admin: { address: { socket_address: { port_value: number } } } };

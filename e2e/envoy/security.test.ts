@@ -2,19 +2,20 @@
  * Security through a real Envoy sidecar with `mtls: strict`:
  * - outbound: the sidecar presents the certificate weft served it over SDS and accepts only a
  *   server whose URI SAN is exactly the destination's SPIFFE ID (consul CVE-2021-32574);
- * - inbound (needs the one iptables rule that explicit mode lacks, see env.ts): plaintext callers
- *   are refused and AccessPolicy is enforced per caller identity, method and path.
+ * - inbound: in explicit mode the sidecar binds the served service's endpoint (127.0.0.2:<port>,
+ *   the proxy's instance IP) and forwards to the application on 127.0.0.1:<port>; plaintext
+ *   callers are refused and AccessPolicy is enforced per caller identity, method and path.
  *
  * The upstream servers and the test's own TLS client use SVIDs issued by the same CA weft serves
  * from (opened from its state directory before weft starts).
  */
-import { execFileSync } from 'node:child_process';
 import https from 'node:https';
 import path from 'node:path';
 import type { PeerCertificate } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../src/ca/index.js';
-import { iptablesBin, named, needsEnvoy, needsInbound } from './env.js';
+import { named, needsEnvoy } from './env.js';
+import { guardEnvoys } from './health.js';
 import { request, type Reply } from './http.js';
 import { EnvoyMesh, hostname, meshRoot } from './mesh.js';
 import { freePort, startUpstream, type TlsIdentity, type Upstream } from './upstream.js';
@@ -38,7 +39,6 @@ let ca: CertificateAuthority;
 let mesh: EnvoyMesh | undefined;
 const up: Record<string, Upstream> = {};
 const ports: Record<string, number> = {};
-let redirectRule: string[] | undefined;
 
 function svid(sa: string): TlsIdentity {
   const issued = ca.issueSvid({ spiffeId: id(sa), ttlMs: 3600_000 });
@@ -46,8 +46,8 @@ function svid(sa: string): TlsIdentity {
   return { certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join('') };
 }
 
-/** A request straight to the sidecar's inbound side (127.0.0.2:<api port>, redirected to 15006),
- * as the workload `sa` over mTLS; the server must prove it is `api`'s identity (client). */
+/** A request straight to the sidecar's inbound listener (127.0.0.2:<api port>) as the workload
+ * `sa` over mTLS; the server must prove it is `api`'s identity (client). */
 function inbound(sa: string, method: string, urlPath: string): Promise<{ status: number }> {
   const tls = svid(sa);
   return new Promise((resolve, reject) => {
@@ -65,7 +65,7 @@ function inbound(sa: string, method: string, urlPath: string): Promise<{ status:
   });
 }
 
-const scenario = (title: string, why: string | undefined, fn: () => Promise<void>) => it.skipIf(!!why)(named(title, why), fn);
+const scenario = (title: string, fn: () => Promise<void>) => it.skipIf(!!needsEnvoy)(named(title, needsEnvoy), fn);
 
 describe('Envoy sidecar: mTLS and authorization', () => {
   beforeAll(async () => {
@@ -86,53 +86,40 @@ describe('Envoy sidecar: mTLS and authorization', () => {
           endpoints: [{ address: INBOUND_ADDRESS, port: up['api']!.port, labels: { version: 'v1' } }] },
       ],
       policy: POLICY,
-      client: { id: 'client-1', serviceAccount: 'client', serves: ['api'] },
+      // The api endpoint is this sidecar's own (instance IP and labels): its inbound listener.
+      client: { id: 'client-1', serviceAccount: 'client', serves: ['api'], ips: [INBOUND_ADDRESS], labels: { version: 'v1' }, delta: true },
     }, root);
-    if (!needsInbound) {
-      // Explicit mode has no redirection to the inbound listener; this one rule provides it for
-      // connections to the api workload's address, so Envoy sees the workload port as the
-      // original destination, as it would in a pod.
-      redirectRule = ['-t', 'nat', 'OUTPUT', '-p', 'tcp', '-d', INBOUND_ADDRESS, '--dport', String(up['api']!.port), '-j', 'REDIRECT', '--to-ports', '15006'];
-      const [t, table, chain, ...rest] = redirectRule;
-      execFileSync(iptablesBin!, [t!, table!, '-A', chain!, ...rest]);
-    }
   }, 90_000);
 
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && mesh) console.error(`--- envoy\n${mesh.envoyLog()}`);
-  });
+  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: [mesh.handle()] });
 
   afterAll(async () => {
-    if (redirectRule) {
-      const [t, table, chain, ...rest] = redirectRule;
-      execFileSync(iptablesBin!, [t!, table!, '-D', chain!, ...rest]);
-    }
     await mesh?.stop();
     await Promise.all(Object.values(up).map((u) => u.close()));
   });
 
-  scenario('mTLS strict: the sidecar presents its SDS certificate to a server with the expected identity', needsEnvoy, async () => {
+  scenario('mTLS strict: the sidecar presents its SDS certificate to a server with the expected identity', async () => {
     const r: Reply = await request(ports['secure']!, hostname('secure'));
     expect(r.status).toBe(200);
     expect(r.backend).toBe('secure');
     expect(r.peer).toBe(id('client'));
   });
 
-  scenario('mTLS strict: a server presenting another SPIFFE ID is refused', needsEnvoy, async () => {
+  scenario('mTLS strict: a server presenting another SPIFFE ID is refused', async () => {
     up['impostor']!.reset();
     const r = await request(ports['impostor']!, hostname('impostor'));
     expect(r.status).toBe(503);
     expect(up['impostor']!.requests()).toBe(0);
   });
 
-  scenario('mTLS strict inbound: a plaintext caller never reaches the workload', needsInbound, async () => {
+  scenario('mTLS strict inbound: a plaintext caller never reaches the workload', async () => {
     up['api']!.reset();
     const plain = await request(up['api']!.port, hostname('api'), '/api/x', {}, 'GET', INBOUND_ADDRESS).then((r) => r.status, () => 'refused' as const);
     expect(plain === 'refused' || plain >= 400).toBe(true);
     expect(up['api']!.requests()).toBe(0);
   });
 
-  scenario('authorization: only productpage may GET /api/*; other callers, methods and paths get 403', needsInbound, async () => {
+  scenario('authorization: only productpage may GET /api/*; other callers, methods and paths get 403', async () => {
     up['api']!.reset();
     expect((await inbound('productpage', 'GET', '/api/items')).status).toBe(200);
     expect((await inbound('intruder', 'GET', '/api/items')).status).toBe(403);

@@ -7,8 +7,9 @@
  * reported as skipped with the reason in its name. mTLS is disabled in this mesh so the upstreams
  * can be plain HTTP; security.test.ts covers mTLS and authorization.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envoyVersion, named, needsEnvoy } from './env.js';
+import { guardEnvoys } from './health.js';
 import { many, request, tally } from './http.js';
 import { EnvoyMesh, hostname, type ServiceSpec } from './mesh.js';
 import { freePort, startUpstream, type Upstream } from './upstream.js';
@@ -88,9 +89,7 @@ describe('Envoy sidecar: traffic management', () => {
     });
   }, 90_000);
 
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && mesh) console.error(`--- envoy\n${mesh.envoyLog()}`);
-  });
+  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: [mesh.handle()] });
 
   afterAll(async () => {
     await mesh?.stop();

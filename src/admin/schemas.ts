@@ -74,7 +74,7 @@ const typeSyncSchema: Schema = {
 
 export const proxySchema: Schema = {
   type: 'object',
-  required: ['id', 'kind', 'peer', 'authenticated', 'delta', 'connectedAt', 'types', 'configBytes'],
+  required: ['id', 'kind', 'peer', 'authenticated', 'channel', 'nodeIdCollisions', 'refusedServices', 'delta', 'connectedAt', 'types', 'configBytes'],
   properties: {
     id: str,
     kind: { type: 'string', enum: ['envoy', 'grpc'] },
@@ -83,6 +83,9 @@ export const proxySchema: Schema = {
     serviceAccount: str,
     peer: str,
     authenticated: bool,
+    channel: { type: 'string', enum: ['mtls', 'plaintext'] },
+    nodeIdCollisions: { type: 'array', items: str },
+    refusedServices: { type: 'array', items: str },
     delta: bool,
     connectedAt: str,
     policyVersion: str,

@@ -31,6 +31,7 @@ interface ServeFlags {
   xdsPort: number;
   insecureXds?: boolean;
   insecureXdsPort: number;
+  insecureXdsHost: string;
   adminHost: string;
   adminPort: number;
   adminToken?: string;
@@ -59,6 +60,7 @@ export function serveCommand(): Command {
     .option('--xds-port <port>', 'xDS port (mTLS)', port('--xds-port'), 18000)
     .option('--insecure-xds', 'also open a plaintext xDS port (development, proxyless gRPC); never serves private keys')
     .option('--insecure-xds-port <port>', 'plaintext xDS port', port('--insecure-xds-port'), 18002)
+    .option('--insecure-xds-host <host>', 'plaintext xDS bind address (a non-loopback address exposes every identity\'s configuration to the network)', '127.0.0.1')
     .option('--admin-host <host>', 'admin API bind address (non-loopback needs --admin-token)', '127.0.0.1')
     .option('--admin-port <port>', 'admin API port', port('--admin-port'), 18001)
     .option('--admin-token <token>', 'bearer token for the admin API (or WEFT_ADMIN_TOKEN)', process.env.WEFT_ADMIN_TOKEN)
@@ -100,7 +102,7 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
     stateDir: path.resolve(f.stateDir),
     trustDomain: f.trustDomain,
     caFiles: f.caCert ? { certFile: f.caCert, keyFile: f.caKey!, chainFile: f.caChain } : undefined,
-    xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined, maxMessageBytes: f.maxMessageSize },
+    xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined, insecureHost: f.insecureXdsHost, maxMessageBytes: f.maxMessageSize },
     admin: { host: f.adminHost, port: f.adminPort, token: f.adminToken },
     svidTtlMs: f.svidTtl,
     debounce: { quietMs: f.debounce, maxMs: f.maxDebounce },
@@ -109,7 +111,7 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
 }
 
 function printNextSteps({ cp, admin }: RunningWeft, c: WeftConfig): void {
-  const insecure = cp.insecure ? `\n  plaintext xDS   ${c.xds.host}:${cp.insecure.port}  (development only)` : '';
+  const insecure = cp.insecure ? `\n  plaintext xDS   ${c.xds.insecureHost ?? '127.0.0.1'}:${cp.insecure.port}  (development only)` : '';
   process.stdout.write(`
 weft is serving ${c.policyDir}
   xDS (mTLS)      ${c.xds.host}:${cp.xdsPort}${insecure}

@@ -22,6 +22,10 @@ export const RegistryCode = {
   UnknownPortName: 'WEFT3011',
   /** The file could not be read. */
   Unreadable: 'WEFT3012',
+  /** The file resolves outside its directory, is not a regular file, or is over the size limit. */
+  FileRefused: 'WEFT3013',
+  /** A label key or value that is not valid Kubernetes label syntax. */
+  InvalidLabel: 'WEFT3014',
   /** A Kubernetes list or watch failed; the last good registry is kept while retrying. */
   KubeUnavailable: 'WEFT3101',
   /** A Kubernetes object could not be mapped (e.g. a Service port without a number). */

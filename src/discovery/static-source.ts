@@ -14,9 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { formatDiagnostic, type Diagnostic } from '../policy/index.js';
+import { formatDiagnostic, quote, readFileInside, type Diagnostic, type ReadRefusal } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import { RegistrySourceBase } from './listeners.js';
 import { nextRegistry } from './registry-build.js';
@@ -28,7 +28,11 @@ export interface StaticSourceOptions {
   readonly clusterDomain?: string;
   /** Quiet period after the last file event before re-reading; default 50 ms. */
   readonly debounceMs?: number;
+  /** Largest file accepted, enforced while reading; default 256 MiB. */
+  readonly maxFileBytes?: number;
 }
+
+export const DEFAULT_MAX_REGISTRY_BYTES = 256 * 1024 * 1024;
 
 /** See the module comment. One instance per file; `start()` once, `stop()` to release the watch. */
 export class StaticRegistrySource extends RegistrySourceBase {
@@ -36,6 +40,7 @@ export class StaticRegistrySource extends RegistrySourceBase {
   private readonly parser = new RegistryFileParser();
   private readonly clusterDomain: string;
   private readonly debounceMs: number;
+  private readonly maxFileBytes: number;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastHash = '';
@@ -46,6 +51,7 @@ export class StaticRegistrySource extends RegistrySourceBase {
     super();
     this.clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
     this.debounceMs = options.debounceMs ?? 50;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_REGISTRY_BYTES;
   }
 
   /**
@@ -101,14 +107,21 @@ export class StaticRegistrySource extends RegistrySourceBase {
     }
   }
 
-  /** Reads, parses and (if valid and different) publishes. Returns the rejection diagnostics. */
+  /**
+   * Reads, parses and (if valid and different) publishes. Returns the rejection diagnostics.
+   * The file must be a regular file inside its directory once symlinks are resolved (a ConfigMap
+   * volume's links are; a link to `/proc/self/environ` is not), read by `readFileInside`.
+   */
   private async load(): Promise<readonly Diagnostic[]> {
-    let bytes: Buffer;
+    let root: string;
     try {
-      bytes = await readFile(this.file);
+      root = await realpath(path.dirname(path.resolve(this.file)));
     } catch (err) {
       return [unreadable(this.file, err)];
     }
+    const read = await readFileInside(root, this.file, this.maxFileBytes);
+    if (!read.ok) return [refused(this.file, read.refusal, this.maxFileBytes)];
+    const bytes = read.bytes;
     // Hash the bytes, not the decoded string: several times cheaper on multi-megabyte files.
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash === this.lastHash) return [];
@@ -122,6 +135,14 @@ export class StaticRegistrySource extends RegistrySourceBase {
     }
     return [];
   }
+}
+
+function refused(file: string, r: ReadRefusal, maxBytes: number): Diagnostic {
+  const source = { file, line: 1, col: 1 };
+  if (r.kind === 'unreadable') return { code: RegistryCode.Unreadable, severity: 'error', message: `cannot read the registry file: ${r.reason}`, source };
+  const why = r.kind === 'too-large' ? `it is over the ${maxBytes}-byte limit`
+    : r.kind === 'outside' ? `it resolves to ${quote(r.target)}, outside its directory` : `it is ${r.what}, not a regular file`;
+  return { code: RegistryCode.FileRefused, severity: 'error', message: `registry file refused: ${why}`, source };
 }
 
 function unreadable(file: string, err: unknown): Diagnostic {

@@ -22,6 +22,10 @@ export const Codes = {
   fileUnreadable: 'WEFT1016',
   noDocuments: 'WEFT1017',
   exactlyOne: 'WEFT1018',
+  fileRefused: 'WEFT1019',
+  emptyFile: 'WEFT1020',
+  unmatchablePath: 'WEFT1021',
+  policyRef: 'WEFT1022',
   weights: 'WEFT2001',
   unknownSubset: 'WEFT2002',
   duplicateTraffic: 'WEFT2003',
@@ -33,6 +37,7 @@ export const Codes = {
   abortStatus: 'WEFT2009',
   unreachableRoute: 'WEFT2010',
   backoff: 'WEFT2011',
+  identityUnderPermissive: 'WEFT2012',
 } as const;
 
 export type PolicyCode = (typeof Codes)[keyof typeof Codes];

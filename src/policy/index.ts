@@ -1,5 +1,7 @@
 /** Public surface of the policy module. */
 export * from './diagnostics.js';
+export { escapeControl, quote, truncate, EXCERPT_CHARS } from './excerpt.js';
+export { readFileInside, isInside, type ReadOutcome, type ReadRefusal } from './safe-read.js';
 export * from './types.js';
 export { Codes, type PolicyCode } from './codes.js';
 export { loadPolicyDir, loadPolicyDocuments, policyVersion, type LoadOptions, type PolicyFile, type PolicyLoadResult } from './load.js';

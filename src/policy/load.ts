@@ -6,12 +6,12 @@
  * `loadPolicyDir` is the file-reading edge around it.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { Codes } from './codes.js';
 import type { PolicySet } from './types.js';
-import { DEFAULT_MAX_FILE_BYTES, parsePolicyFile, tooLarge, type ParsedDocument } from './parse.js';
+import { DEFAULT_MAX_FILE_BYTES, parsePolicyFile, type ParsedDocument } from './parse.js';
+import { readPolicyDir } from './policy-dir.js';
 import { resolveDocuments } from './resolve.js';
 
 export interface PolicyFile {
@@ -72,63 +72,31 @@ export function policyVersion(sortedFiles: readonly PolicyFile[]): string {
 }
 
 /**
- * Loads every `*.yaml`/`*.yml` under `dir`, recursively. Paths in `PolicySet.files`, `source`
- * refs and the version are relative to `dir` (so the version does not depend on where the
- * checkout lives); diagnostics name `dir`-joined paths so an operator can open them. Never
- * throws: an unreadable directory or file is a diagnostic.
+ * Loads every `*.yaml`/`*.yml` under `dir`, recursively (see policy-dir.ts for which files are
+ * read and how). Paths in `PolicySet.files`, `source` refs and the version are relative to `dir`
+ * (so the version does not depend on where the checkout lives); diagnostics name `dir`-joined
+ * paths so an operator can open them. Never throws: an unreadable directory or file, or one that
+ * is refused, is a diagnostic.
  */
 export async function loadPolicyDir(dir: string, opts: LoadOptions = {}): Promise<PolicyLoadResult> {
-  const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const diagnostics: Diagnostic[] = [];
-  const files: PolicyFile[] = [];
-  let rels: string[] = [];
-  try {
-    rels = await listPolicyFiles(dir);
-  } catch (e) {
-    diagnostics.push(unreadable(dir, e));
-  }
-  for (const rel of rels) {
-    const full = path.join(dir, rel);
-    try {
-      const { size } = await stat(full);
-      if (size > max) diagnostics.push(tooLarge(rel, size, max));
-      else files.push({ path: rel, text: await readFile(full, 'utf8') });
-    } catch (e) {
-      diagnostics.push(unreadable(rel, e));
-    }
-  }
-  const result = loadPolicyDocuments(files, opts);
-  // "No documents" is noise when files were refused or unreadable: those errors explain it.
-  const fromDocs = hasErrors(diagnostics) ? result.diagnostics.filter((d) => d.code !== Codes.noDocuments) : result.diagnostics;
-  const all = [...diagnostics, ...fromDocs].map((d) => inDir(dir, d));
-  if (!result.ok || hasErrors(diagnostics)) return { ok: false, diagnostics: all, documents: result.documents };
-  return { ...result, diagnostics: all };
+  const read = await readPolicyDir(dir, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  return withReadErrors(read.diagnostics, loadPolicyDocuments(read.files, opts), (d) => inDir(dir, d));
 }
 
-function unreadable(file: string, e: unknown): Diagnostic {
-  const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-  return { code: Codes.fileUnreadable, severity: 'error', message: `cannot read: ${reason}`, source: { file, line: 1, col: 1 } };
+/**
+ * Combines the errors of reading files with the result of loading the files that were read: any
+ * read error fails the load. `place` rewrites each diagnostic's source for display.
+ */
+export function withReadErrors(readErrors: readonly Diagnostic[], result: PolicyLoadResult, place: (d: Diagnostic) => Diagnostic): PolicyLoadResult {
+  // "No documents" is noise when files were refused or unreadable: those errors explain it.
+  const fromDocs = hasErrors(readErrors) ? result.diagnostics.filter((d) => d.code !== Codes.noDocuments) : result.diagnostics;
+  const all = [...readErrors, ...fromDocs].map(place);
+  if (!result.ok || hasErrors(readErrors)) return { ok: false, diagnostics: all, documents: result.documents };
+  return { ...result, diagnostics: all };
 }
 
 /** Rewrites a diagnostic's dir-relative source file to the path an operator can open. */
 export function inDir(dir: string, d: Diagnostic): Diagnostic {
   if (!d.source || path.isAbsolute(d.source.file) || d.source.file === dir) return d;
   return { ...d, source: { ...d.source, file: path.join(dir, d.source.file) } };
-}
-
-/**
- * Policy files under `dir`, relative and sorted. Entries starting with `.` are skipped: that
- * leaves out `.git` and the `..data`/`..2024_…` directories of a Kubernetes ConfigMap mount,
- * whose visible files are symlinks into them (so `stat`, which follows links, is used).
- */
-export async function listPolicyFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  const names = (await readdir(path.join(dir, rel))).filter((n) => !n.startsWith('.')).sort();
-  for (const name of names) {
-    const r = rel ? `${rel}/${name}` : name;
-    const s = await stat(path.join(dir, r));
-    if (s.isDirectory()) out.push(...(await listPolicyFiles(dir, r)));
-    else if (s.isFile() && /\.ya?ml$/.test(name)) out.push(r);
-  }
-  return out.sort();
 }

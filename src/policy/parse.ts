@@ -6,13 +6,15 @@
  * - aliases/anchors: refused outright (policy never needs them). Documents are read from the AST
  *   and never converted with `toJS`, the only place `yaml` expands aliases, so a "billion laughs"
  *   file costs one linear parse and one diagnostic;
- * - syntax errors: every `yaml` error becomes a WEFT1001 with its position.
+ * - syntax errors: every `yaml` error becomes a WEFT1001 with its position;
+ * - a file with no documents at all is an error (WEFT1020), never an empty policy.
  */
 import { isAlias, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceRef } from './diagnostics.js';
 import { Codes } from './codes.js';
 import { INVALID, report, type Cx } from './schema-dsl.js';
 import { documentSchema, type PolicyDocument } from './schema.js';
+import { escapeControl, truncate } from './excerpt.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
@@ -49,7 +51,21 @@ export function parsePolicyFile(file: string, text: string, maxBytes = DEFAULT_M
     diagnostics.push(...cx.diagnostics);
     if (parsed) documents.push({ doc: parsed, file, positions: cx.positions });
   }
+  if (documentCount === 0) diagnostics.push(emptyFile(file));
   return { documents, documentCount, diagnostics };
+}
+
+/**
+ * A policy file without a single document is refused rather than read as "no policy here": that
+ * is what a truncating write (`> access.yaml`, an editor's save cut short) looks like halfway,
+ * and loading it would silently drop every rule the file held. Deleting a file removes its
+ * policy; emptying it does not.
+ */
+function emptyFile(file: string): Diagnostic {
+  return {
+    code: Codes.emptyFile, severity: 'error', source: { file, line: 1, col: 1 },
+    message: 'the file has no policy documents (empty, or only whitespace, comments or "---"); a truncated write? Delete the file to remove its policy',
+  };
 }
 
 export function tooLarge(file: string, size: number, maxBytes: number): Diagnostic {
@@ -70,7 +86,7 @@ function checkDocument(yamlDoc: Document.Parsed, cx: Cx): PolicyDocument | undef
   for (const e of yamlDoc.errors) {
     const { line, col } = cx.lines.linePos(e.pos[0]);
     cx.diagnostics.push({
-      code: Codes.yamlSyntax, severity: 'error', message: firstLine(e.message),
+      code: Codes.yamlSyntax, severity: 'error', message: escapeControl(truncate(firstLine(e.message), 120)),
       source: { file: cx.file, line, col },
     });
   }

@@ -1,6 +1,7 @@
 /** Helpers shared by the resolvers: positions by path, diagnostics, service-name qualification. */
 import type { Diagnostic, Severity, SourceRef } from './diagnostics.js';
 import type { ParsedDocument } from './parse.js';
+import { escapeControl } from './excerpt.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -31,7 +32,7 @@ export class DocReporter {
   }
 
   private push(code: string, path: string, message: string, severity: Severity): void {
-    this.out.push({ code, severity, message, path: path || undefined, source: at(this.pd, path) });
+    this.out.push({ code, severity, message: escapeControl(message), path: path ? escapeControl(path) : undefined, source: at(this.pd, path) });
   }
 }
 

@@ -11,6 +11,7 @@ import { isMap, isScalar, isSeq, Scalar, type LineCounter, type Node, type Pair 
 import type { Diagnostic, SourceRef } from './diagnostics.js';
 import { Codes } from './codes.js';
 import { nearest } from './suggest.js';
+import { escapeControl, quote } from './excerpt.js';
 
 export type JsonSchema = { readonly [key: string]: unknown };
 export const INVALID: unique symbol = Symbol('invalid');
@@ -41,7 +42,7 @@ export function posOf(node: Node | Pair['key'], cx: Cx): SourceRef {
 }
 
 export function report(cx: Cx, code: string, path: string, node: Node, message: string): Invalid {
-  cx.diagnostics.push({ code, severity: 'error', message, path: path || undefined, source: posOf(node, cx) });
+  cx.diagnostics.push({ code, severity: 'error', message: escapeControl(message), path: path ? escapeControl(path) : undefined, source: posOf(node, cx) });
   return INVALID;
 }
 
@@ -52,7 +53,7 @@ export function typeError(cx: Cx, path: string, node: Node, expected: string): I
 function describeNode(node: Node): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`;
+  if (isScalar(node)) return node.value === null ? 'null' : `${typeof node.value} ${quote(node.value)}`;
   return 'an alias';
 }
 
@@ -60,7 +61,7 @@ function describeNode(node: Node): string {
 export function child(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return path ? `${path}.${key}` : key;
-  return `${path}[${JSON.stringify(key)}]`;
+  return `${path}[${quote(key)}]`;
 }
 
 /** True for an explicit YAML null (`key:` or `key: ~`), which optional fields treat as absent. */
@@ -151,7 +152,7 @@ export function mapPairs(node: Node, cx: Cx, path: string): [string, Node, Node]
     const key = keyNode.value;
     if (seen.has(key)) {
       ok = false;
-      report(cx, Codes.duplicateKey, child(path, key), keyNode, `duplicate key "${key}"`);
+      report(cx, Codes.duplicateKey, child(path, key), keyNode, `duplicate key ${quote(key)}`);
       continue;
     }
     seen.add(key);
@@ -166,7 +167,7 @@ export function mapPairs(node: Node, cx: Cx, path: string): [string, Node, Node]
 export function unknownField(cx: Cx, path: string, key: string, keyNode: Node, valid: readonly string[]): void {
   const best = nearest(key, valid);
   const hint = best ? `; did you mean "${best}"?` : `; valid fields: ${valid.join(', ')}`;
-  report(cx, Codes.unknownField, child(path, key), keyNode, `unknown field "${key}"${hint}`);
+  report(cx, Codes.unknownField, child(path, key), keyNode, `unknown field ${quote(key)}${hint}`);
 }
 
 function nullAt(node: Node): Node {

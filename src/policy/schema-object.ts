@@ -10,6 +10,7 @@ import {
   type Cx, type Infer, type Invalid, type Schema,
 } from './schema-dsl.js';
 import { nearest } from './suggest.js';
+import { quote } from './excerpt.js';
 
 export interface Field<T, R extends boolean> {
   readonly schema: Schema<T>;
@@ -140,7 +141,7 @@ function checkKind<M extends Record<string, Schema<unknown>>>(
   if (!schema) {
     const best = typeof kind === 'string' ? nearest(kind, Object.keys(kinds)) : undefined;
     const hint = best ? `; did you mean "${best}"?` : `; expected one of ${Object.keys(kinds).join(', ')}`;
-    return report(cx, Codes.unknownKind, 'kind', kindNode, `unknown kind ${JSON.stringify(kind)}${hint}`);
+    return report(cx, Codes.unknownKind, 'kind', kindNode, `unknown kind ${quote(kind)}${hint}`);
   }
   cx.positions.set(path, posOf(node, cx));
   const value = schema.check(node, cx, path);

@@ -3,6 +3,7 @@
  * header names and HTTP status codes. Each converts the YAML scalar into its resolved form
  * (e.g. a duration into milliseconds) so the resolver never re-parses text.
  */
+import { quote } from './excerpt.js';
 import { isScalar } from 'yaml';
 import { Codes } from './codes.js';
 import { INVALID, report, typeError, type Schema } from './schema-dsl.js';
@@ -33,7 +34,7 @@ export function str(opts: StrOpts = {}): Schema<string> {
       if (v === '') return report(cx, opts.code ?? Codes.invalidFormat, path, node, 'must not be empty');
       if (opts.pattern && !opts.pattern.test(v)) {
         const what = opts.format ?? `a string matching ${opts.pattern.source}`;
-        return report(cx, opts.code ?? Codes.invalidFormat, path, node, `${JSON.stringify(v)} is not ${what}`);
+        return report(cx, opts.code ?? Codes.invalidFormat, path, node, `${quote(v)} is not ${what}`);
       }
       return v;
     },
@@ -107,7 +108,7 @@ export function oneOf<const V extends string | number | boolean>(values: readonl
       if (!isScalar(node) || (typeof v !== 'string' && typeof v !== 'number')) return typeError(cx, path, node, expected);
       const best = nearest(String(v), values.map(String));
       const hint = best ? `; did you mean "${best}"?` : '';
-      return report(cx, Codes.invalidEnum, path, node, `${JSON.stringify(v)} is not ${expected}${hint}`);
+      return report(cx, Codes.invalidEnum, path, node, `${quote(v)} is not ${expected}${hint}`);
     },
   };
 }
@@ -138,7 +139,7 @@ export function regex(doc?: string): Schema<string> {
     check(node, cx, path) {
       if (!isScalar(node) || typeof node.value !== 'string') return typeError(cx, path, node, this.expected);
       const problem = re2Problem(node.value);
-      if (problem) return report(cx, Codes.invalidRegex, path, node, `invalid regex ${JSON.stringify(node.value)}: ${problem}`);
+      if (problem) return report(cx, Codes.invalidRegex, path, node, `invalid regex ${quote(node.value)}: ${problem}`);
       return node.value;
     },
   };

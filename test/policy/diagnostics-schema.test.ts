@@ -103,8 +103,8 @@ describe('schema diagnostics (WEFT1xxx)', () => {
       .toEqual(['WEFT1018 routes[0].match.path @ p.yaml:4:20']);
   });
 
-  it('warns when there are no documents at all but still loads the defaults', () => {
-    const r = load('# nothing here\n');
+  it('warns when there are no policy files at all but still loads the defaults', () => {
+    const r = load({});
     expect(r.ok).toBe(true);
     expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([['WEFT1017', 'warning']]);
   });

@@ -43,7 +43,7 @@ describe('loadPolicyDocuments', () => {
     expect(a.policy.files).toEqual(['a.yaml', 'b.yaml']);
   });
 
-  it('skips empty documents and comment-only files', () => {
+  it('skips empty documents between good ones', () => {
     const r = load({ 'a.yaml': `---\n# just a comment\n---\n${good}---\n` });
     expect(r.ok).toBe(true);
     expect(r.documents).toBe(1);
@@ -78,9 +78,34 @@ describe('loadPolicyDir', () => {
     expect(r.diagnostics.map(where)).toContain(`WEFT1010  @ ${path.join(dir, 'team/nested/ratings.yaml')}:1:1`);
   });
 
+  it('refuses a file whose whole content is gone, where deleting the file would be legal', async () => {
+    await writeFile(path.join(dir, 'team', 'access.yaml'), '');
+    try {
+      const r = await loadPolicyDir(dir);
+      expect(r.ok).toBe(false);
+      expect(r.diagnostics.map(where)).toEqual([`WEFT1020  @ ${path.join(dir, 'team/access.yaml')}:1:1`]);
+    } finally {
+      await rm(path.join(dir, 'team', 'access.yaml'));
+    }
+    expect((await loadPolicyDir(dir)).ok).toBe(true);
+  });
+
   it('reports a missing directory as a diagnostic instead of throwing', async () => {
     const r = await loadPolicyDir(path.join(dir, 'nope'));
     expect(r.ok).toBe(false);
     expect(r.diagnostics.map((d) => d.code)).toEqual(['WEFT1016']);
+  });
+});
+
+describe('emptyPolicyFileIsRefused', () => {
+  it.each([
+    ['empty', ''],
+    ['whitespace only', '  \n\t\n'],
+    ['comments only', '# access rules\n# (none yet)\n'],
+    ['document markers only', '---\n---\n...\n'],
+  ])('refuses a file that is %s with WEFT1020 at 1:1', (_name, text) => {
+    const r = load({ 'a.yaml': good, 'access.yaml': text });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map(where)).toEqual(['WEFT1020  @ access.yaml:1:1']);
   });
 });

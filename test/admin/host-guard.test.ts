@@ -20,14 +20,14 @@ function recordingOperations(): ControlPlaneOperations & { steps: string[] } {
   };
 }
 
-/** The status of a GET sent over real HTTP with the given Host header (fetch may not set Host). */
-function statusOver(url: string, host: string): Promise<number | undefined> {
+/** The status of a request sent over real HTTP with exactly these headers (fetch may not set Host). */
+function statusOver(url: string, headers: Record<string, string>, method = 'GET', body = ''): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host } }, (res) => {
+    const req = request(url, { method, headers }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });
-    req.on('error', reject).end();
+    req.on('error', reject).end(body);
   });
 }
 
@@ -133,13 +133,15 @@ describe('admin API without a token: DNS rebinding', () => {
     expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
-  it('servesTheCliOverRealHttpOnLoopback', async () => {
+  it('servesTheCliButRefusesRebindingAndCsrfOverRealHttp', async () => {
     const steps = recordingOperations();
     const running = await startAdmin({ view: fakeView(), metrics: new Registry(), operations: steps, host: '127.0.0.1', port: 0 });
     try {
       const res = await fetch(`${running.url}/api/v1/ca/rotation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"begin"}' });
       expect(res.status).toBe(200);
-      expect(await statusOver(`${running.url}/api/v1/proxies`, 'evil.example:18001')).toBe(421);
+      expect(await statusOver(`${running.url}/api/v1/proxies`, { host: 'evil.example:18001' })).toBe(421);
+      const csrf = { host: new URL(running.url).host, origin: 'http://evil.example', 'content-type': 'application/json' };
+      expect(await statusOver(`${running.url}/api/v1/ca/rotation`, csrf, 'POST', '{"step":"advance"}')).toBe(403);
       expect(await rawStatusLine(running.url, 'GET /api/v1/proxies HTTP/1.0\r\n\r\n')).toBe('HTTP/1.1 421 Misdirected Request');
       expect(steps.steps).toEqual(['begin']);
     } finally {

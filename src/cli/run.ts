@@ -25,6 +25,8 @@ export async function startWeft(c: WeftConfig): Promise<RunningWeft> {
     return { cp, admin, close: async () => (await admin.close(), await cp.close()) };
   } catch (err) {
     await cp.close();
-    throw new StartError(`cannot start the admin API on ${c.admin.host}:${c.admin.port}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (/EADDRINUSE/.test(message)) throw new StartError(`admin API port ${c.admin.port} on ${c.admin.host} is already in use (another weft? \`ss -ltnp 'sport = :${c.admin.port}'\` shows who holds it); pick another with --admin-port`);
+    throw new StartError(`cannot start the admin API on ${c.admin.host}:${c.admin.port}: ${message}`);
   }
 }

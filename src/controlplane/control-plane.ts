@@ -105,7 +105,7 @@ export class ControlPlane {
     xds.addService(csds.definition, csds.implementation);
     const started: { close(): Promise<void> }[] = [];
     try {
-      const xdsPort = await xds.listen(c.xds.port, c.xds.host, servingCredentials(certs, trustDomain));
+      const xdsPort = await listenOr(xds.listen(c.xds.port, c.xds.host, servingCredentials(certs, trustDomain)), 'xDS (mTLS)', c.xds.host, c.xds.port, '--xds-port');
       started.push(xds);
       const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
       await reconciler.start();
@@ -204,11 +204,22 @@ function servingCredentials(certs: CertificateManager, trustDomain: string): grp
 async function startInsecure(options: ConstructorParameters<typeof XdsServer>[0], c: ControlPlaneConfig, started: { close(): Promise<void> }[]) {
   const host = c.xds.insecureHost ?? '127.0.0.1';
   const server = new XdsServer(options);
-  const port = await server.listen(c.xds.insecurePort, host);
+  const port = await listenOr(server.listen(c.xds.insecurePort, host), 'plaintext xDS', host, c.xds.insecurePort!, '--insecure-xds-port');
   started.push(server);
   c.log.warn(`plaintext xDS is open on ${host}:${port} (--insecure-xds): streams there are not authenticated and never receive private keys; use it for development and proxyless gRPC only`);
   if (!isLoopbackHost(host)) c.log.warn(`plaintext xDS is bound to non-loopback address ${host}: anyone who can reach it can read the configuration of any identity it claims`);
   return { server, port };
+}
+
+/** A bind failure as a StartError that says which port, who may hold it, and the flag to change. */
+export async function listenOr<T>(bound: Promise<T>, what: string, host: string, port: number, flag: string): Promise<T> {
+  try {
+    return await bound;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!/EADDRINUSE/.test(message)) throw new StartError(`cannot listen for ${what} on ${host}:${port}: ${message}`);
+    throw new StartError(`${what} port ${port} on ${host} is already in use (another weft? \`ss -ltnp 'sport = :${port}'\` shows who holds it); pick another with ${flag}`);
+  }
 }
 
 /** Calls each set of callbacks in turn. */

@@ -2,11 +2,10 @@
  * Model → IR for the outbound clusters and endpoints of one service: one EDS cluster per
  * (port, subset) plus one for the whole service (empty subset segment in its name).
  *
- * Reads only: the Service, its TrafficPolicy (subsets, load balancer, limits) and the mesh
- * (trust domain, mTLS, connect timeout): these are exactly the cache dependencies used by
- * `serviceClusters` in build-ir.ts. Returned arrays are fresh and sorted by name.
+ * Each builder reads only its input value (`ClusterInput`, `EndpointInput`), which is also its
+ * memo key (cache.ts). Returned arrays are fresh and sorted by name.
  */
-import type { Endpoint, MeshPolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { Endpoint, MtlsMode, Service, ServicePort, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrLocality, IrProtocol } from './ir.js';
 import { outboundClusterName, spiffeId } from './names.js';
 
@@ -15,17 +14,26 @@ export function irProtocol(port: ServicePort): IrProtocol {
 }
 
 /** Subset names of a service in name order, with `undefined` (whole service) first. */
-function subsetsOf(traffic: TrafficPolicy | undefined): (string | undefined)[] {
-  return [undefined, ...[...(traffic?.subsets.keys() ?? [])].sort()];
+function subsetsOf(subsets: TrafficPolicy['subsets'] | undefined): (string | undefined)[] {
+  return [undefined, ...[...(subsets?.keys() ?? [])].sort()];
 }
 
-export function buildClusters(service: Service, traffic: TrafficPolicy | undefined, mesh: MeshPolicy): IrCluster[] {
+/** The mesh settings a cluster reads. */
+export interface ClusterMesh { readonly trustDomain: string; readonly mtls: MtlsMode; readonly connectTimeoutMs: number }
+
+export interface ClusterInput {
+  readonly service: Service;
+  readonly traffic: TrafficPolicy | undefined;
+  readonly mesh: ClusterMesh;
+}
+
+export function buildClusters({ service, traffic, mesh }: ClusterInput): IrCluster[] {
   const out: IrCluster[] = [];
   const tls = mesh.mtls === 'disabled'
     ? undefined
     : { sni: service.hostname, san: spiffeId(mesh.trustDomain, service.namespace, service.serviceAccount) };
   for (const port of service.ports) {
-    for (const subset of subsetsOf(traffic)) {
+    for (const subset of subsetsOf(traffic?.subsets)) {
       out.push({
         name: outboundClusterName(port.port, subset, service.hostname),
         service: service.key,
@@ -33,7 +41,7 @@ export function buildClusters(service: Service, traffic: TrafficPolicy | undefin
         ...(subset !== undefined ? { subset } : {}),
         protocol: irProtocol(port),
         lb: traffic?.loadBalancer ?? 'round-robin',
-        connectTimeoutMs: mesh.defaults.connectTimeoutMs,
+        connectTimeoutMs: mesh.connectTimeoutMs,
         ...(traffic?.circuitBreaker ? { circuitBreaker: { ...traffic.circuitBreaker } } : {}),
         ...(traffic?.outlierDetection ? { outlier: { ...traffic.outlierDetection } } : {}),
         ...(tls ? { tls } : {}),
@@ -44,11 +52,17 @@ export function buildClusters(service: Service, traffic: TrafficPolicy | undefin
   return out.sort(byName);
 }
 
-export function buildEndpoints(service: Service, traffic: TrafficPolicy | undefined): IrEndpoints[] {
+/** Endpoints read the service and its subsets' label selectors, nothing else of the policy. */
+export interface EndpointInput {
+  readonly service: Service;
+  readonly subsets: TrafficPolicy['subsets'] | undefined;
+}
+
+export function buildEndpoints({ service, subsets }: EndpointInput): IrEndpoints[] {
   const out: IrEndpoints[] = [];
   for (const port of service.ports) {
-    for (const subset of subsetsOf(traffic)) {
-      const selector = subset === undefined ? undefined : traffic?.subsets.get(subset);
+    for (const subset of subsetsOf(subsets)) {
+      const selector = subset === undefined ? undefined : subsets?.get(subset);
       const members = selector ? service.endpoints.filter((e) => selects(selector, e)) : service.endpoints;
       out.push({ name: outboundClusterName(port.port, subset, service.hostname), localities: localities(members, port) });
     }

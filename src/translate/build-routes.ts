@@ -2,13 +2,13 @@
  * Model → IR for the virtual host of one HTTP service port: domains and the routes of the
  * service's TrafficPolicy, in match order.
  *
- * Reads: the service, its TrafficPolicy, the mesh default timeout, the proxy kind, whether the
- * caller shares the service's namespace (short-name domains), and the destination services of
- * backends/mirrors through `resolve`. build-ir.ts lists exactly these as cache dependencies.
+ * Reads only its `RouteContext`: the service, its TrafficPolicy, the mesh default timeout, the
+ * proxy kind, whether the caller shares the service's namespace (short-name domains), and the
+ * destination services of backends/mirrors. That value is also its memo key (cache.ts).
  * Problems (unknown backend service or subset, features a gRPC client cannot use) are
  * diagnostics; the affected backend or route is left out, never the whole service.
  */
-import type { Backend, Diagnostic, MeshPolicy, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { Backend, Diagnostic, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
 import type { IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
 import { outboundClusterName, virtualHostName } from './names.js';
 
@@ -16,12 +16,15 @@ export interface RouteContext {
   readonly service: Service;
   readonly port: ServicePort;
   readonly traffic: TrafficPolicy | undefined;
-  readonly mesh: MeshPolicy;
+  /** The mesh default route timeout. */
+  readonly timeoutMs: number;
   readonly kind: 'envoy' | 'grpc';
   readonly sameNamespace: boolean;
-  /** Looks up a destination service and its TrafficPolicy by key. */
-  readonly resolve: (key: string) => { service?: Service; traffic?: TrafficPolicy };
+  /** Every other service the TrafficPolicy routes or mirrors to, by key (absent when unknown). */
+  readonly destinations: ReadonlyMap<string, Destination>;
 }
+
+export interface Destination { readonly service: Service; readonly traffic: TrafficPolicy | undefined }
 
 export interface VirtualHostResult { readonly vhost: IrVirtualHost; readonly diagnostics: readonly Diagnostic[] }
 
@@ -82,7 +85,7 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
   const mirror = p.mirror && clusterOf(ctx, p.mirror.service, p.mirror.subset, undefined, `${path}.mirror`, warn);
   const hashKey = ctx.traffic?.loadBalancer === 'ring-hash' ? ctx.traffic.hashKey : undefined;
   return {
-    kind: 'forward', clusters, timeoutMs: p.timeoutMs ?? ctx.mesh.defaults.timeoutMs,
+    kind: 'forward', clusters, timeoutMs: p.timeoutMs ?? ctx.timeoutMs,
     ...(p.retries ? { retries: retries(ctx, p, path, warn) } : {}),
     ...(mirror && p.mirror ? { mirror: { cluster: mirror, percent: p.mirror.percent } } : {}),
     ...(hashKey ? { hashOn: hashKey } : {}),
@@ -91,8 +94,8 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
 
 function clusterOf(ctx: RouteContext, key: string, subset: string | undefined, port: number | undefined,
   at: string, warn: Warn): string | undefined {
-  const dest = key === ctx.service.key ? { service: ctx.service, traffic: ctx.traffic } : ctx.resolve(key);
-  if (!dest.service) return void warn(`unknown service "${key}"`, at, 'WEFT4102');
+  const dest = key === ctx.service.key ? { service: ctx.service, traffic: ctx.traffic } : ctx.destinations.get(key);
+  if (!dest) return void warn(`unknown service "${key}"`, at, 'WEFT4102');
   const p = port ?? ctx.port.port;
   if (!dest.service.ports.some((sp) => sp.port === p)) return void warn(`service "${key}" has no port ${p}`, at, 'WEFT4102');
   if (subset !== undefined && !dest.traffic?.subsets.has(subset)) {

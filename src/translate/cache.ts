@@ -8,38 +8,71 @@
  * Contract:
  * - Explicit input to `translate`, never a module global; one cache per control plane (or per
  *   test). Not safe to share between threads; translate is synchronous so one event loop is fine.
- * - A slot is a string naming what is cached (`clusters|envoy|reviews.default`); its entry is
- *   reused only when every dependency is identical (`===`) to the ones it was built from. Callers
- *   must list every input the builder reads (model values are immutable, so identity is content).
- * - Entries are replaced, never mutated; values handed out are frozen-by-convention and shared.
- * - Slots for services that disappear stay until `prune` is called with the live slot prefixes
- *   or the cache is dropped; memory is bounded by the number of distinct slots ever seen.
+ * - `memo(slot, input, build)`: `build` is a module-level pure function of `input` (it may call
+ *   further memos through the cache it is handed, nothing else). The key is `input` itself,
+ *   compared structurally (memo-key.ts), together with `build`'s identity: a field added to a
+ *   builder's input type is part of the key by construction. The `slot` string only says where
+ *   entries are kept, to bound memory (each slot keeps its `capacity` most recently used
+ *   entries); it is never the key, so two different inputs in one slot never share a value.
+ * - `derive(from, params, build)`: a value computed from one immutable object (an IR node or an
+ *   Envoy message) and small data parameters, keyed by `from`'s identity, `build`'s identity and
+ *   `canonicalKey(params)`; it lives as long as `from` does.
+ * - A builder passed as a fresh closure is never reused (its identity differs each call): that is
+ *   a lost cache hit, never a wrong result. Pass named module-level functions.
+ * - Values are replaced, never mutated; values handed out are frozen-by-convention and shared.
+ * - Slots for services or proxies that disappear stay until `prune` is called or the cache is
+ *   dropped; memory is bounded by the number of distinct slots ever seen times their capacity.
  */
 import type { Service, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import { canonicalKey, sameValue } from './memo-key.js';
 
 const NO_REFS: readonly string[] = Object.freeze([]);
 
-interface Entry { readonly deps: readonly unknown[]; readonly value: unknown }
+/** A memoised builder: a pure function of its narrowed input (and of the memos it calls). */
+export type Builder<I, T> = (input: I, cache: TranslationCache) => T;
+/** A derivation from one immutable object and small data parameters. */
+export type Derivation<F, P, T> = (from: F, params: P, cache: TranslationCache) => T;
+
+interface Entry { readonly build: Builder<never, unknown>; readonly input: unknown; readonly value: unknown }
+type Derived = Map<Derivation<never, never, unknown>, Map<string, unknown>>;
 
 export class TranslationCache {
-  private readonly slots = new Map<string, Entry>();
+  private readonly slots = new Map<string, Entry[]>();
   private readonly namespaces = new WeakMap<ServiceRegistry, ReadonlyMap<string, readonly Service[]>>();
-  private readonly derived = new WeakMap<object, Map<unknown, unknown>>();
+  private readonly derived = new WeakMap<object, Derived>();
   private readonly refs = new WeakMap<TrafficPolicy, readonly string[]>();
-  /** Counters for tests and the bench: how often a slot was reused or rebuilt. */
+  /** Counters for tests and the bench: how often a memo or derivation was reused or rebuilt. */
   hits = 0;
   misses = 0;
 
-  /** Returns the cached value of `slot` when `deps` are identical, else builds and stores it. */
-  memo<T>(slot: string, deps: readonly unknown[], build: () => T): T {
-    const entry = this.slots.get(slot);
-    if (entry && sameDeps(entry.deps, deps)) {
+  /** The value `build` made from an input equal to `input`, else builds, stores and returns it. */
+  memo<I, T>(slot: string, input: I, build: Builder<I, T>, capacity = 1): T {
+    const entries = this.slots.get(slot) ?? [];
+    const at = findEntry(entries, input, build as Builder<never, unknown>);
+    if (at >= 0) {
       this.hits++;
+      const entry = entries[at]!;
+      if (at > 0) this.slots.set(slot, [entry, ...entries.slice(0, at), ...entries.slice(at + 1)]);
       return entry.value as T;
     }
     this.misses++;
-    const value = build();
-    this.slots.set(slot, { deps, value });
+    const value = build(input, this);
+    this.slots.set(slot, [{ build: build as Builder<never, unknown>, input, value }, ...entries].slice(0, capacity));
+    return value;
+  }
+
+  /** `build(from, params)`, once per (`from` object, `build`, params value). */
+  derive<F extends object, P, T>(from: F, params: P, build: Derivation<F, P, T>): T {
+    let perObject = this.derived.get(from);
+    if (!perObject) { perObject = new Map(); this.derived.set(from, perObject); }
+    const fn = build as unknown as Derivation<never, never, unknown>;
+    let perBuild = perObject.get(fn);
+    if (!perBuild) { perBuild = new Map(); perObject.set(fn, perBuild); }
+    const key = canonicalKey(params);
+    if (perBuild.has(key)) { this.hits++; return perBuild.get(key) as T; }
+    this.misses++;
+    const value = build(from, params, this);
+    perBuild.set(key, value);
     return value;
   }
 
@@ -57,20 +90,6 @@ export class TranslationCache {
       this.namespaces.set(registry, index);
     }
     return index;
-  }
-
-  /**
-   * A value derived from an immutable object (an IR node), per `variant` (a string, or another
-   * immutable object such as the observability settings). Lives as long as `from` does.
-   */
-  derive<T>(from: object, variant: string | object, build: () => T): T {
-    let perObject = this.derived.get(from);
-    if (!perObject) { perObject = new Map(); this.derived.set(from, perObject); }
-    if (perObject.has(variant)) { this.hits++; return perObject.get(variant) as T; }
-    this.misses++;
-    const value = build();
-    perObject.set(variant, value);
-    return value;
   }
 
   /** Keys of the other services a TrafficPolicy routes or mirrors to, sorted; once per policy. */
@@ -94,13 +113,15 @@ export class TranslationCache {
     for (const slot of [...this.slots.keys()]) if (!keep(slot)) this.slots.delete(slot);
   }
 
+  /** Number of slots in use. */
   get size(): number {
     return this.slots.size;
   }
 }
 
-function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Most recent first; identity first (cheap), then structural equality. */
+function findEntry(entries: readonly Entry[], input: unknown, build: Builder<never, unknown>): number {
+  for (let i = 0; i < entries.length; i++) if (entries[i]!.build === build && entries[i]!.input === input) return i;
+  for (let i = 0; i < entries.length; i++) if (entries[i]!.build === build && sameValue(entries[i]!.input, input)) return i;
+  return -1;
 }

@@ -32,8 +32,8 @@ function dropInvalid(lists: ResourceLists, cache: TranslationCache, diagnostics:
   const dropped = new Set<string>();
   for (const [typeUrl, list] of lists) {
     const kept = list.filter((r) => {
-      const problems = typeUrl === TypeUrl.RouteConfiguration ? checkRouteConfig(r.message, cache)
-        : cache.derive(r.message, 'check', () => checkResource(typeUrl, r.message));
+      const problems = typeUrl === TypeUrl.RouteConfiguration ? cache.derive(r.message, undefined, checkRouteConfig)
+        : cache.derive(r.message, typeUrl, checkOf);
       for (const p of problems) {
         diagnostics.push({ code: 'WEFT4001', severity: 'error', message: `${r.name}: ${p.message}; resource not sent`,
           path: p.path, ...(r.source ? { source: r.source } : {}) });
@@ -51,18 +51,19 @@ function dropInvalid(lists: ResourceLists, cache: TranslationCache, diagnostics:
  * rebuilds the configuration around mostly unchanged virtual-host objects: check those one by one
  * (cached per object) and the configuration without them.
  */
-function checkRouteConfig(message: object, cache: TranslationCache): readonly FieldProblem[] {
-  return cache.derive(message, 'check', () => {
-    const { virtual_hosts: hosts, ...top } = message as { virtual_hosts?: object[] };
-    const problems = [...checkResource(TypeUrl.RouteConfiguration, top)];
-    (hosts ?? []).forEach((vh, i) => {
-      for (const p of cache.derive(vh, 'check', () => checkMessageOf('envoy.config.route.v3.VirtualHost', vh))) {
-        problems.push({ path: `virtual_hosts[${i}].${p.path}`, message: p.message });
-      }
-    });
-    return problems;
+function checkRouteConfig(message: object, _p: undefined, cache: TranslationCache): readonly FieldProblem[] {
+  const { virtual_hosts: hosts, ...top } = message as { virtual_hosts?: object[] };
+  const problems = [...checkResource(TypeUrl.RouteConfiguration, top)];
+  (hosts ?? []).forEach((vh, i) => {
+    for (const p of cache.derive(vh, 'envoy.config.route.v3.VirtualHost', checkMessage)) {
+      problems.push({ path: `virtual_hosts[${i}].${p.path}`, message: p.message });
+    }
   });
+  return problems;
 }
+
+const checkOf = (message: object, typeUrl: ResourceTypeUrl) => checkResource(typeUrl, message);
+const checkMessage = (message: object, fullName: string) => checkMessageOf(fullName, message);
 
 /** A listener whose route configuration was left out would never warm; endpoints whose cluster
  * was left out are unreferenced. Both follow their parent out. */

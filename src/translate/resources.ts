@@ -11,7 +11,7 @@ import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { Diagnostic, SourceRef } from '../model/index.js';
 import type { ScopePart } from './build-ir.js';
 import type { TranslationCache } from './cache.js';
-import type { ProxyIr } from './ir.js';
+import type { IrCluster, IrEndpoints, IrInbound, IrLocalCluster, IrObservability, IrOutboundListener, IrRouteConfig, ProxyIr } from './ir.js';
 import { adminCluster, edsCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
 import { inboundListeners, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
@@ -37,61 +37,69 @@ function emptyLists(): ResourceLists {
   return new Map(TYPES.map((t) => [t, []]));
 }
 
+/** What the scope part's Envoy messages depend on besides the scope itself. */
+interface ScopeParams { readonly kind: 'envoy' | 'grpc'; readonly secretName?: string; readonly observability?: IrObservability }
+
 /** `secretName`: the SDS name of the proxy's own certificate in upstream TLS (Envoy only). */
 export function scopeResources(scope: ScopePart, ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
-  const kind = ir.proxy.kind;
-  const variant = kind === 'grpc' ? 'grpc' : `envoy|${secretName}`;
-  return cache.derive(scope, variant, () => {
-    const out = emptyLists();
-    for (const c of scope.clusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, variant, () => res(c.name, edsCluster(c, kind, secretName), c.source)));
-    for (const e of scope.endpoints) out.get(TypeUrl.ClusterLoadAssignment)!.push(cache.derive(e, 'eds', () => res(e.name, loadAssignment(e))));
-    for (const rc of scope.routeConfigs) {
-      out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, 'rds', () => res(rc.name, routeConfiguration(rc, (v) => cache.derive(v, 'vh', () => virtualHost(v))))));
-    }
-    const obs = ir.observability;
-    for (const l of scope.outbound) {
-      out.get(TypeUrl.Listener)!.push(kind === 'grpc'
-        ? cache.derive(l, 'api', () => res(l.name, apiListener(l)))
-        : cache.derive(l, obs, () => res(l.name, outboundListener(l, obs))));
-    }
-    return checkPart(out, validateIr(scope), cache, scope);
-  });
+  const params: ScopeParams = ir.proxy.kind === 'grpc' ? { kind: 'grpc' } : { kind: 'envoy', secretName, observability: ir.observability };
+  return cache.derive(scope, params, scopeResourcesOf);
 }
+
+function scopeResourcesOf(scope: ScopePart, p: ScopeParams, cache: TranslationCache): PartResources {
+  const out = emptyLists();
+  const tls = { kind: p.kind, secretName: p.secretName ?? '' };
+  for (const c of scope.clusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, tls, clusterRes));
+  for (const e of scope.endpoints) out.get(TypeUrl.ClusterLoadAssignment)!.push(cache.derive(e, undefined, endpointsRes));
+  for (const rc of scope.routeConfigs) out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, undefined, routeConfigRes));
+  for (const l of scope.outbound) {
+    out.get(TypeUrl.Listener)!.push(p.observability ? cache.derive(l, p.observability, outboundListenerRes) : cache.derive(l, undefined, apiListenerRes));
+  }
+  return checkPart(out, validateIr(scope), cache, scope);
+}
+
+const clusterRes = (c: IrCluster, p: { kind: 'envoy' | 'grpc'; secretName: string }) => res(c.name, edsCluster(c, p.kind, p.secretName), c.source);
+const endpointsRes = (e: IrEndpoints) => res(e.name, loadAssignment(e));
+const routeConfigRes = (rc: IrRouteConfig, _p: undefined, cache: TranslationCache) =>
+  res(rc.name, routeConfiguration(rc, (v) => cache.derive(v, undefined, virtualHost)));
+const outboundListenerRes = (l: IrOutboundListener, obs: IrObservability) => res(l.name, outboundListener(l, obs));
+const apiListenerRes = (l: IrOutboundListener) => res(l.name, apiListener(l));
 
 export function proxyResources(ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
   const out = emptyLists();
   const add = (t: ResourceTypeUrl, r: TranslatedResource) => out.get(t)!.push(r);
   if (ir.proxy.kind === 'grpc') {
     const template = ir.proxy.serverListenerTemplate;
-    if (template) {
-      const servers = cache.derive(ir.inbound, `grpc|${template}`, () => serverListeners(ir.inbound, template).map((m) => res(m.name as string, m)));
-      for (const s of servers) add(TypeUrl.Listener, s);
-    }
+    if (template) for (const s of cache.derive(ir.inbound, template, serverListenersRes)) add(TypeUrl.Listener, s);
     return checkPart(out, [], cache);
   }
   const obs = ir.observability;
-  const timeout = ir.connectTimeoutMs;
-  for (const c of ir.localClusters) add(TypeUrl.Cluster, cache.derive(c, `local|${timeout}`, () => res(c.name, localCluster(c, timeout))));
-  for (const [t, r] of cache.derive(obs, `statics|${ir.proxy.interception}|${timeout}`, () => staticResources(ir, timeout))) add(t, r);
-  const inbound = cache.derive(ir.inbound, `${secretName}`, () => inboundListeners(ir.inbound, secretName, obs).map((m) => res(m.name as string, m)));
-  for (const l of inbound) add(TypeUrl.Listener, l);
+  const timeoutMs = ir.connectTimeoutMs;
+  for (const c of ir.localClusters) add(TypeUrl.Cluster, cache.derive(c, timeoutMs, localClusterRes));
+  for (const [t, r] of cache.derive(obs, { interception: ir.proxy.interception, timeoutMs }, staticResources)) add(t, r);
+  for (const l of cache.derive(ir.inbound, { secretName, observability: obs }, inboundListenersRes)) add(TypeUrl.Listener, l);
   return checkPart(out, [], cache);
 }
 
+const serverListenersRes = (inbound: IrInbound, template: string) => serverListeners(inbound, template).map((m) => res(m.name as string, m));
+const localClusterRes = (c: IrLocalCluster, timeoutMs: number) => res(c.name, localCluster(c, timeoutMs));
+const inboundListenersRes = (inbound: IrInbound, p: { secretName: string; observability: IrObservability }) =>
+  inboundListeners(inbound, p.secretName, p.observability).map((m) => res(m.name as string, m));
+
 /** Mesh-wide resources every sidecar gets: stats listener, admin, passthrough, tracing. */
-function staticResources(ir: ProxyIr, timeout: number): [ResourceTypeUrl, TranslatedResource][] {
+function staticResources(obs: IrObservability, p: { interception: 'iptables' | 'explicit'; timeoutMs: number }): [ResourceTypeUrl, TranslatedResource][] {
   const out: [ResourceTypeUrl, TranslatedResource][] = [];
   const stats = statsListener();
   out.push([TypeUrl.Listener, res(stats.name as string, stats)]);
-  const admin = adminCluster(timeout);
+  const admin = adminCluster(p.timeoutMs);
   out.push([TypeUrl.Cluster, res(admin.name as string, admin)]);
-  if (ir.proxy.interception === 'iptables') {
-    const v = virtualOutboundListener(ir.observability);
-    const pass = passthroughCluster(timeout);
+  if (p.interception === 'iptables') {
+    const v = virtualOutboundListener(obs);
+    const pass = passthroughCluster(p.timeoutMs);
     out.push([TypeUrl.Listener, res(v.name as string, v)], [TypeUrl.Cluster, res(pass.name as string, pass)]);
   }
-  if (ir.observability.tracing) {
-    const t = tracingCluster(ir.observability.tracing, timeout);
+  if (obs.tracing) {
+    const t = tracingCluster(obs.tracing, p.timeoutMs);
     out.push([TypeUrl.Cluster, res(t.name as string, t)]);
   }
   return out;

@@ -3,21 +3,21 @@
  * services its namespace may reach, so its configuration grows with what it can call, not with
  * the mesh.
  */
-import type { MeshModel, Service } from '../model/index.js';
+import type { MeshPolicy, Service, ServiceRegistry } from '../model/index.js';
 import type { TranslationCache } from './cache.js';
 
 /** Namespaces a proxy in `namespace` may reach; undefined = every namespace. Own namespace always. */
-export function reachableNamespaces(model: MeshModel, namespace: string): readonly string[] | undefined {
-  const listed = model.policy.mesh.reach.get(namespace);
+export function reachableNamespaces(reach: MeshPolicy['reach'], namespace: string): readonly string[] | undefined {
+  const listed = reach.get(namespace);
   if (!listed) return undefined;
   return [...new Set([namespace, ...listed])].sort();
 }
 
 /** Reachable services in key order. Shared arrays: callers must not mutate the result. */
-export function reachableServices(model: MeshModel, namespace: string, cache: TranslationCache): readonly Service[] {
-  const namespaces = reachableNamespaces(model, namespace);
-  if (!namespaces) return [...model.registry.services.values()];
-  const index = cache.byNamespace(model.registry);
+export function reachableServices(registry: ServiceRegistry, reach: MeshPolicy['reach'], namespace: string, cache: TranslationCache): readonly Service[] {
+  const namespaces = reachableNamespaces(reach, namespace);
+  if (!namespaces) return [...registry.services.values()];
+  const index = cache.byNamespace(registry);
   // The index keeps registry (key) order, so one namespace needs no sort or copy.
   if (namespaces.length === 1) return index.get(namespaces[0]!) ?? [];
   const out: Service[] = [];

@@ -14,7 +14,7 @@
  */
 import type { ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { Diagnostic, MeshModel, ProxyDescription } from '../model/index.js';
-import { buildIr } from './build-ir.js';
+import { buildIr, partDiagnostics, type InboundPart, type ScopePart } from './build-ir.js';
 import type { TranslationCache } from './cache.js';
 import type { ProxyIr } from './ir.js';
 import { kindDiagnostics } from './kind-diagnostics.js';
@@ -46,12 +46,16 @@ export function translate(input: TranslateInput): TranslateResult {
   const { model, proxy, cache } = input;
   const secretName = input.ownSecretName ?? proxy.identity;
   const parts = buildIr(model, proxy, cache, secretName);
-  const deps = [proxy, secretName, model.policy.mesh, parts.scope, parts.inbound, parts.ir.observability];
-  return cache.memo(`proxy|${proxy.id}`, deps, () => {
-    const scoped = scopeResources(parts.scope, parts.ir, secretName, cache);
-    const own = proxyResources(parts.ir, secretName, cache);
-    const diagnostics: Diagnostic[] = [...parts.diagnostics, ...kindDiagnostics(parts.ir), ...scoped.diagnostics, ...own.diagnostics];
-    const resources = mergeParts(scoped, own, diagnostics);
-    return { ir: parts.ir, resources, diagnostics, secrets: parts.ir.secrets };
-  });
+  return cache.memo(`proxy|${proxy.id}`, { ...parts, secretName }, resultOf);
+}
+
+/** Exactly what the IR → Envoy stage reads for one proxy (its memo key). */
+interface ResultInput { readonly ir: ProxyIr; readonly scope: ScopePart; readonly inbound: InboundPart; readonly secretName: string }
+
+function resultOf({ ir, scope, inbound, secretName }: ResultInput, cache: TranslationCache): TranslateResult {
+  const scoped = scopeResources(scope, ir, secretName, cache);
+  const own = proxyResources(ir, secretName, cache);
+  const diagnostics: Diagnostic[] = [...partDiagnostics({ scope, inbound }), ...kindDiagnostics(ir), ...scoped.diagnostics, ...own.diagnostics];
+  const resources = mergeParts(scoped, own, diagnostics);
+  return { ir, resources, diagnostics, secrets: ir.secrets };
 }

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messageType } from '../../proto/index.js';
 import { TypeUrl, messageNameOf } from '../../proto/type-urls.js';
-import type { MeshModel, Service } from '../../src/model/index.js';
+import type { MeshModel, ProxyDescription, Service } from '../../src/model/index.js';
 import { TranslationCache, translate } from '../../src/translate/index.js';
 import { loadCase } from './fixture.js';
+import { baseModel } from './random-mesh.js';
 
 const dir = path.resolve(import.meta.dirname, '../../testdata/translate');
 const load = (name: string) => loadCase(path.join(dir, `${name}.in.yaml`));
@@ -51,6 +52,37 @@ describe('translation cache', () => {
     const hidden = model.registry.services.get('hidden.other')!;
     const next = withService(model, { ...hidden, endpoints: [] });
     expect(translate({ model: next, proxy, cache })).toBe(first);
+  });
+});
+
+describe('shared cache never hands one proxy another proxy\'s inbound side (issue 11 #1)', () => {
+  const model = baseModel();
+  const reviews = (version: string, interception: 'iptables' | 'explicit'): ProxyDescription => ({
+    id: `reviews-${version}-${interception}`, kind: 'envoy', namespace: 'default', serviceAccount: 'reviews',
+    identity: 'spiffe://cluster.local/ns/default/sa/reviews', labels: { app: 'reviews', version }, ips: ['127.0.0.2'],
+    interception, services: ['reviews.default'],
+  });
+  const inboundNames = (p: ProxyDescription, cache: TranslationCache) =>
+    translate({ model, proxy: p, cache }).resources.get(TypeUrl.Listener)!.map((l) => l.name).filter((n) => n.startsWith('inbound|'));
+
+  it('gives each explicit reviews replica its own inbound listener', () => {
+    const cache = new TranslationCache();
+    expect(['v1', 'v2', 'v3'].map((v) => inboundNames(reviews(v, 'explicit'), cache))).toEqual([
+      ['inbound|127.0.0.2:19081'], ['inbound|127.0.0.2:19082'], ['inbound|127.0.0.2:19083']]);
+  });
+
+  it('gives an iptables proxy inbound|15006 after an explicit one, and an explicit one no 15006 after an iptables one', () => {
+    const cache = new TranslationCache();
+    expect(inboundNames(reviews('v1', 'explicit'), cache)).toEqual(['inbound|127.0.0.2:19081']);
+    expect(inboundNames(reviews('v1', 'iptables'), cache)).toEqual(['inbound|15006']);
+    expect(inboundNames(reviews('v2', 'explicit'), cache)).toEqual(['inbound|127.0.0.2:19082']);
+  });
+
+  it('still shares one inbound part between iptables replicas that differ only in placement', () => {
+    const cache = new TranslationCache();
+    const a = translate({ model, proxy: reviews('v1', 'iptables'), cache });
+    const b = translate({ model, proxy: { ...reviews('v2', 'iptables'), ips: ['10.0.1.2'] }, cache });
+    expect(b.ir.inbound).toBe(a.ir.inbound);
   });
 });
 

@@ -1,0 +1,123 @@
+/**
+ * Model → IR for the outbound half of a proxy (its scope): clusters, endpoints, route
+ * configurations and outbound listeners of the services its namespace may reach.
+ *
+ * Every memoised builder here takes one narrowed input value, which is also its memo key
+ * (cache.ts): `ScopeModelInput` (fast path: same registry and policy objects), `ScopeInput` (the
+ * services and policies the scope reads), `ClusterInput`, `EndpointInput`, `RouteContext`.
+ * Proxies of one namespace, kind and interception mode share one scope part, and an unchanged
+ * service keeps its IR objects across model versions.
+ */
+import type { Diagnostic, MeshPolicy, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import type { IrCluster, IrEndpoints, IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
+import type { TranslationCache } from './cache.js';
+import { buildClusters, buildEndpoints, byName, type ClusterMesh } from './build-clusters.js';
+import { buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
+import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
+import { reachableServices } from './scope.js';
+
+/** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
+export interface ScopePart {
+  readonly clusters: readonly IrCluster[];
+  readonly endpoints: readonly IrEndpoints[];
+  readonly routeConfigs: readonly IrRouteConfig[];
+  readonly outbound: readonly IrOutboundListener[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** What decides a proxy's outbound side, apart from the model. */
+export interface ScopeProxy {
+  readonly kind: ProxyKind;
+  readonly namespace: string;
+  /** Envoy only: how outbound traffic reaches the proxy (gRPC has no sockets). */
+  readonly interception?: 'iptables' | 'explicit';
+}
+
+/** Fast path: while registry and policy are the same objects nothing in the scope changed. */
+export interface ScopeModelInput extends ScopeProxy {
+  readonly registry: ServiceRegistry;
+  readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  readonly mesh: MeshPolicy;
+}
+
+/** Exactly what `buildScope` reads. */
+export interface ScopeInput extends ScopeProxy {
+  readonly clusterMesh: ClusterMesh;
+  /** Mesh default route timeout. */
+  readonly timeoutMs: number;
+  /** Services the namespace may reach (they get listeners and virtual hosts), in key order. */
+  readonly reachable: readonly Service[];
+  /** Further services their routes send to or mirror (clusters and endpoints only). */
+  readonly extra: readonly Service[];
+  /** TrafficPolicies of `reachable` and `extra`, by key. */
+  readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+}
+
+export function scopeSlot(p: ScopeProxy): string {
+  return `${p.kind}|${p.interception ?? ''}|${p.namespace}`;
+}
+
+/** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
+export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
+  const { registry, traffic, mesh } = input;
+  const reachable = reachableServices(registry, mesh.reach, input.namespace, cache);
+  const keys = new Set(reachable.map((s) => s.key));
+  const extra: Service[] = [];
+  for (const s of reachable) {
+    for (const key of cache.crossRefs(traffic.get(s.key))) {
+      const dest = registry.services.get(key);
+      if (dest && !keys.has(key)) { keys.add(key); extra.push(dest); }
+    }
+  }
+  const inScope = new Map<string, TrafficPolicy>();
+  for (const s of [...reachable, ...extra]) {
+    const t = traffic.get(s.key);
+    if (t) inScope.set(s.key, t);
+  }
+  const scope: ScopeInput = {
+    kind: input.kind, namespace: input.namespace, ...(input.interception ? { interception: input.interception } : {}),
+    clusterMesh: { trustDomain: mesh.trustDomain, mtls: mesh.mtls, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
+    timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope,
+  };
+  return cache.memo(`scope|${scopeSlot(input)}`, scope, buildScope);
+}
+
+function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
+  const diagnostics: Diagnostic[] = [];
+  const clusters: IrCluster[] = [];
+  const endpoints: IrEndpoints[] = [];
+  for (const service of [...input.reachable, ...input.extra]) {
+    const traffic = input.traffic.get(service.key);
+    clusters.push(...cache.memo(`cl|${service.key}`, { service, traffic, mesh: input.clusterMesh }, buildClusters));
+    endpoints.push(...cache.memo(`ep|${service.key}`, { service, subsets: traffic?.subsets }, buildEndpoints));
+  }
+  const plans = planPorts(input.reachable, diagnostics);
+  const byKey = new Map([...input.reachable, ...input.extra].map((s) => [s.key, s]));
+  const vhostOf = (s: Service, p: ServicePort): IrVirtualHost => {
+    const ctx = routeContext(input, byKey, s, p, cache);
+    const r = cache.memo(`vh|${input.kind}|${ctx.sameNamespace}|${s.key}|${p.port}`, ctx, buildVirtualHost);
+    diagnostics.push(...r.diagnostics);
+    return r.vhost;
+  };
+  const routeConfigs = buildRouteConfigs(plans, vhostOf).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
+  const outbound = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables');
+  return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics };
+}
+
+/** An unchanged route configuration keeps its object (so its Envoy message is reused). */
+function intern<T>(value: T): T {
+  return value;
+}
+
+/** The virtual host's input: its service, policy and the destinations its routes name. */
+function routeContext(input: ScopeInput, byKey: ReadonlyMap<string, Service>, service: Service, port: ServicePort, cache: TranslationCache): RouteContext {
+  const traffic = input.traffic.get(service.key);
+  const destinations = new Map<string, Destination>();
+  for (const key of cache.crossRefs(traffic)) {
+    const s = byKey.get(key);
+    if (s) destinations.set(key, { service: s, traffic: input.traffic.get(key) });
+  }
+  return { service, port, traffic, timeoutMs: input.timeoutMs, kind: input.kind, sameNamespace: service.namespace === input.namespace, destinations };
+}
+
+export type { VirtualHostResult };

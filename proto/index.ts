@@ -70,6 +70,7 @@ export const entryFiles: readonly string[] = [
   'envoy/extensions/load_balancing_policies/wrr_locality/v3/wrr_locality.proto',
   'envoy/extensions/request_id/uuid/v3/uuid.proto',
   'envoy/extensions/transport_sockets/tls/v3/tls_spiffe_validator_config.proto',
+  'envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto',
 ];
 
 let root: protobuf.Root | undefined;

@@ -31,6 +31,13 @@ export const CERT_FILE = 'cert.pem';
 export const KEY_FILE = 'key.pem';
 export const CA_FILE = 'ca.pem';
 export const GRPC_SERVER_TEMPLATE = 'grpc/server?xds.resource.listening_address=%s';
+/**
+ * Envoy's process-wide cap on downstream connections. Without one Envoy warns at start and a
+ * connection flood can exhaust the sidecar's file descriptors and memory; a sidecar serves one
+ * workload, so 64 Ki connections is far above normal use and well below fd limits.
+ * https://www.envoyproxy.io/docs/envoy/latest/configuration/operations/overload_manager/overload_manager#limiting-active-connections
+ */
+export const MAX_DOWNSTREAM_CONNECTIONS = 65_536;
 
 function metadata(i: BootstrapInput): Record<string, unknown> {
   return {
@@ -62,6 +69,15 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
   return {
     node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i) },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
+    overload_manager: {
+      resource_monitors: [{
+        name: 'envoy.resource_monitors.global_downstream_max_connections',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+          max_active_downstream_connections: MAX_DOWNSTREAM_CONNECTIONS,
+        },
+      }],
+    },
     dynamic_resources: {
       ads_config: {
         api_type: i.delta ? 'DELTA_GRPC' : 'GRPC',

@@ -70,6 +70,8 @@ describe('weft bootstrap', () => {
     const config = JSON.parse(await readFile(path.join(out, 'envoy.json'), 'utf8'));
     expect(checkResource('envoy.config.bootstrap.v3.Bootstrap', fromProto3Json(config) as object)).toEqual([]);
     expect(config.dynamic_resources.ads_config.api_type).toBe('DELTA_GRPC');
+    // A connection cap: without one Envoy warns at start and a flood exhausts the sidecar.
+    expect(config.overload_manager.resource_monitors[0].typed_config.max_active_downstream_connections).toBe(65_536);
     expect((await stat(path.join(out, 'key.pem'))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(out, 'envoy.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(dir, 'state', 'ca', 'ca.key'))).mode & 0o777).toBe(0o600);

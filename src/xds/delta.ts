@@ -12,6 +12,7 @@
 import { TypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource } from './encoder.js';
 import { chunkBySize, type Outgoing, type PushContext } from './push.js';
+import type { ErrorDetail } from './requests.js';
 import { TypeState } from './type-state.js';
 import { DeltaField, WireWriter } from './wire.js';
 
@@ -20,7 +21,7 @@ export interface DeltaRequest {
   readonly unsubscribe: readonly string[];
   readonly initialVersions: Readonly<Record<string, string>>;
   readonly nonce: string;
-  readonly error?: { code: number; message: string };
+  readonly error?: ErrorDetail;
 }
 
 export class DeltaState extends TypeState {

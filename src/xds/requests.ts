@@ -2,12 +2,15 @@
  * Decoding and checking of incoming requests. A request that cannot be decoded or breaks the
  * protocol yields a `RequestError` (INVALID_ARGUMENT with a message) that closes only its stream.
  */
+import { status } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { messageType } from '../../proto/index.js';
 import { isKnownTypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { NodeInfo } from './types.js';
 
 export class RequestError extends Error {
+  /** The gRPC status the stream ends with. */
+  readonly code: number = status.INVALID_ARGUMENT;
   constructor(message: string) {
     super(message);
     this.name = 'RequestError';
@@ -107,7 +110,36 @@ function valueToJson(v: RawValue): unknown {
   return null;
 }
 
-/** `error_detail` as `{code, message}`, or undefined when the request is not a NACK. */
-export function errorDetail(e: { code: number; message: string } | null | undefined): { code: number; message: string } | undefined {
-  return e ? { code: e.code ?? 0, message: e.message ?? '' } : undefined;
+/** A NACK's `error_detail`, its message cut to a bounded length. */
+export interface ErrorDetail {
+  readonly code: number;
+  /** At most `maxErrorDetailBytes` UTF-8 bytes of the client's message. */
+  readonly message: string;
+  /** UTF-8 bytes of the client's message before truncation. */
+  readonly messageBytes: number;
+  readonly truncated: boolean;
+}
+
+/** `error_detail` with its message truncated to `maxBytes`, or undefined when the request is not a NACK. */
+export function errorDetail(e: { code: number; message: string } | null | undefined, maxBytes: number): ErrorDetail | undefined {
+  if (!e) return undefined;
+  const m = truncateUtf8(e.message ?? '', maxBytes);
+  return { code: e.code ?? 0, message: m.text, messageBytes: m.bytes, truncated: m.truncated };
+}
+
+export interface TruncatedText {
+  /** At most `maxBytes` UTF-8 bytes of the original, cut at a character boundary. */
+  readonly text: string;
+  /** UTF-8 bytes of the original. */
+  readonly bytes: number;
+  readonly truncated: boolean;
+}
+
+/** The longest prefix of `text` that fits in `maxBytes` UTF-8 bytes, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): TruncatedText {
+  if (text.length * 3 <= maxBytes) return { text, bytes: Buffer.byteLength(text), truncated: false };
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return { text, bytes, truncated: false };
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(maxBytes));
+  return { text: text.slice(0, read), bytes, truncated: true };
 }

@@ -9,6 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import { SnapshotCache } from './cache.js';
+import { resolveLimits } from './limits.js';
 import { decoder } from './requests.js';
 import { XdsStream, type StreamEnv, type StreamKind } from './stream.js';
 import type { StreamInfo, XdsServerOptions } from './types.js';
@@ -60,17 +61,20 @@ export class XdsServer {
   constructor(options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
     this.cache = options.cache ?? new SnapshotCache();
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const limits = resolveLimits(options.limits);
     this.env = {
       cache: this.cache,
       options,
       callbacks: options.callbacks ?? {},
       maxBytes,
+      limits,
       now: options.now ?? Date.now,
       controlPlane: encodeControlPlane(options.identifier ?? 'weft'),
       onClose: (s) => this.live.delete(s),
     };
     this.server = new grpc.Server({
-      'grpc.max_receive_message_length': maxBytes,
+      // grpc-js refuses a larger request from its length prefix, before buffering it.
+      'grpc.max_receive_message_length': Math.min(maxBytes, limits.maxRequestBytes),
       'grpc.max_send_message_length': -1,
       'grpc-node.max_session_memory': options.maxSessionMemoryMiB ?? 64,
       'grpc.keepalive_time_ms': options.keepaliveMs ?? 30_000,

@@ -7,11 +7,12 @@
  * - A `Snapshot` maps each type URL to a `ResourceSet` (a missing type is an empty set). Snapshots
  *   are immutable and may be shared by many proxies; a `ResourceSet` may be shared by many
  *   snapshots, and caches the encoded body of a full state-of-the-world response for reuse by
- *   every stream that sends it.
+ *   every stream that sends it, and (bounded: `SubsetMemo`) the subsets named subscriptions ask for.
  */
 import { createHash } from 'node:crypto';
 import { type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource, ResourceEncoder } from './encoder.js';
+import { SubsetMemo, type Subset } from './subset-memo.js';
 import { SotwField, WireWriter } from './wire.js';
 
 export class ResourceSet {
@@ -21,7 +22,7 @@ export class ResourceSet {
   readonly list: readonly EncodedResource[];
   private readonly byName: ReadonlyMap<string, EncodedResource>;
   private fullBody?: Buffer;
-  private readonly subsets = new Map<string, { readonly list: readonly EncodedResource[]; readonly version: string }>();
+  private readonly subsets = new SubsetMemo();
 
   constructor(
     readonly typeUrl: ResourceTypeUrl,
@@ -56,17 +57,21 @@ export class ResourceSet {
 
   /**
    * The resources among `names` that exist, sorted, and their version. Memoised by `signature`
-   * (a stable text of `names`), because every stream with the same subscription asks the same;
-   * without it each push would hash the same subset once per stream.
+   * (a fixed-size digest of `names`, `Subscription.signature`), because every stream with the same
+   * subscription asks the same; without it each push would hash the same subset once per stream.
    */
-  subset(signature: string, names: Iterable<string>): { readonly list: readonly EncodedResource[]; readonly version: string } {
+  subset(signature: string, names: Iterable<string>): Subset {
     let s = this.subsets.get(signature);
     if (!s) {
       const list = [...new Set(names)].sort().flatMap((n) => this.byName.get(n) ?? []);
-      if (this.subsets.size >= 4096) this.subsets.clear();
       this.subsets.set(signature, (s = { list, version: versionOf(list) }));
     }
     return s;
+  }
+
+  /** What the subset memo holds: entries, and resource references (plus one per entry). */
+  get memoStats(): { readonly entries: number; readonly weight: number } {
+    return { entries: this.subsets.size, weight: this.subsets.weight };
   }
 
   /**

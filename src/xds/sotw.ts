@@ -14,13 +14,14 @@ import { TypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource } from './encoder.js';
 import { chunkBySize, type Outgoing, type PushContext } from './push.js';
 import { sotwBody, versionOf } from './snapshot.js';
+import type { ErrorDetail } from './requests.js';
 import { TypeState } from './type-state.js';
 
 export interface SotwRequest {
   readonly names: readonly string[];
   readonly versionInfo: string;
   readonly nonce: string;
-  readonly error?: { code: number; message: string };
+  readonly error?: ErrorDetail;
 }
 
 interface Desired {
@@ -101,7 +102,7 @@ export class SotwState extends TypeState {
       return { list: set.list, version: set.version, body: set.sotwBody() };
     }
     if (!sub.wildcard && this.quarantine.size === 0 && !this.removesHeld(ctx, (n) => sub.names.has(n) && set.has(n))) {
-      return set.subset(sub.signature, sub.names);
+      return set.subset(sub.signature, sub.sortedNames);
     }
     const byName = new Map<string, EncodedResource>();
     const names = sub.wildcard ? [...set.names, ...sub.names] : sub.names;

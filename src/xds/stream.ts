@@ -10,13 +10,16 @@
  * stale copies. When the transport buffer is full, pushes wait for 'drain', so at most one push
  * worth of responses is buffered per stream.
  *
- * Failure: a malformed request ends this stream alone with INVALID_ARGUMENT; an authentication
- * refusal ends it with the code the hook chose. Nothing here throws into grpc-js.
+ * Failure: a malformed request ends this stream alone with INVALID_ARGUMENT; a request over one
+ * of `limits` (limits.ts) ends it with RESOURCE_EXHAUSTED, checked before the request is queued or
+ * applied; an authentication refusal ends it with the code the hook chose. Nothing here throws
+ * into grpc-js.
  */
 import * as grpc from '@grpc/grpc-js';
 import { TypeUrl, pushOrder, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { SnapshotCache } from './cache.js';
 import { DeltaState } from './delta.js';
+import { LimitError, checkRequestNames, checkSubscribed, type XdsLimits } from './limits.js';
 import type { Outgoing, PushContext } from './push.js';
 import { RequestError, errorDetail, nodeInfo, requestType, type Decoded, type RawDeltaRequest, type RawSotwRequest } from './requests.js';
 import type { Snapshot } from './snapshot.js';
@@ -29,6 +32,7 @@ export interface StreamEnv {
   readonly options: XdsServerOptions;
   readonly callbacks: Partial<XdsCallbacks>;
   readonly maxBytes: number;
+  readonly limits: XdsLimits;
   readonly now: () => number;
   readonly controlPlane: Buffer;
   onClose(stream: XdsStream): void;
@@ -40,6 +44,9 @@ export interface StreamKind {
   /** Per-type services serve exactly one type. */
   readonly fixedType?: ResourceTypeUrl;
 }
+
+/** Requests a stream may send before its authentication completes; they wait in memory. */
+const MAX_QUEUED_REQUESTS = 64;
 
 type Call = grpc.ServerDuplexStream<Decoded<RawSotwRequest | RawDeltaRequest>, Buffer>;
 type State = SotwState | DeltaState;
@@ -76,7 +83,9 @@ export class XdsStream implements StreamInfo {
     this.openedAt = env.now();
     this.secure = call.getAuthContext().transportSecurityType === 'ssl';
     call.on('data', (d: Decoded<RawSotwRequest | RawDeltaRequest>) => this.onData(d));
-    call.on('end', () => this.close(grpc.status.OK, 'client closed the stream'));
+    // A client that half-closes is done: finish the call too, or grpc-js keeps it (and this
+    // stream's state) until the connection goes away.
+    call.on('end', () => this.end('client closed the stream'));
     call.on('cancelled', () => this.close(grpc.status.CANCELLED, 'stream cancelled'));
     call.on('error', (e: Error) => this.close(grpc.status.UNAVAILABLE, e.message));
     call.on('drain', () => {
@@ -90,10 +99,10 @@ export class XdsStream implements StreamInfo {
     return [...this.states.values()].map((s) => s.status());
   }
 
-  /** Ends the stream with OK (server shutdown); the client reconnects. */
-  end(): void {
+  /** Ends the stream with OK (server shutdown by default); the client reconnects. */
+  end(message = 'server shutting down'): void {
     if (this.auth === 'closed') return;
-    this.close(grpc.status.OK, 'server shutting down');
+    this.close(grpc.status.OK, message);
     this.call.end();
   }
 
@@ -101,13 +110,32 @@ export class XdsStream implements StreamInfo {
     if (this.auth === 'closed') return;
     try {
       if (!d.ok) throw new RequestError(d.error);
+      this.checkLimits(d.msg);
       if (this.auth === 'none') this.authenticate(d.msg);
-      if (this.auth === 'pending') this.queued.push(d.msg);
+      if (this.auth === 'pending') this.queue(d.msg);
       else this.handle(d.msg);
     } catch (err) {
-      if (!(err instanceof RequestError)) throw err;
-      this.fail(grpc.status.INVALID_ARGUMENT, err.message);
+      this.failOn(err);
     }
+  }
+
+  /** Ends the stream for a `RequestError` with its code; anything else is a bug and is rethrown. */
+  private failOn(err: unknown): void {
+    if (!(err instanceof RequestError)) throw err;
+    this.fail(err.code, err.message);
+  }
+
+  private checkLimits(req: RawSotwRequest | RawDeltaRequest): void {
+    const typeUrl = requestType(req.type_url, this.kind.fixedType);
+    const names = this.delta
+      ? [(req as RawDeltaRequest).resource_names_subscribe ?? [], (req as RawDeltaRequest).resource_names_unsubscribe ?? [], Object.keys((req as RawDeltaRequest).initial_resource_versions ?? {})]
+      : [(req as RawSotwRequest).resource_names ?? []];
+    checkRequestNames(typeUrl, names, this.env.limits);
+  }
+
+  private queue(req: RawSotwRequest | RawDeltaRequest): void {
+    if (this.queued.length >= MAX_QUEUED_REQUESTS) throw new LimitError(`more than ${MAX_QUEUED_REQUESTS} requests arrived before the stream was authenticated`);
+    this.queued.push(req);
   }
 
   private authenticate(first: RawSotwRequest | RawDeltaRequest): void {
@@ -140,8 +168,7 @@ export class XdsStream implements StreamInfo {
     try {
       for (const req of this.queued.splice(0)) this.handle(req);
     } catch (err) {
-      if (!(err instanceof RequestError)) throw err;
-      this.fail(grpc.status.INVALID_ARGUMENT, err.message);
+      this.failOn(err);
     }
   }
 
@@ -149,7 +176,9 @@ export class XdsStream implements StreamInfo {
     const typeUrl = requestType(req.type_url, this.kind.fixedType);
     const state = this.stateFor(typeUrl);
     const now = this.env.now();
-    const result = state instanceof SotwState ? state.handle(sotwRequest(req as RawSotwRequest), now) : state.handle(deltaRequest(req as RawDeltaRequest), now);
+    const detailBytes = this.env.limits.maxErrorDetailBytes;
+    const result = state instanceof SotwState ? state.handle(sotwRequest(req as RawSotwRequest, detailBytes), now) : state.handle(deltaRequest(req as RawDeltaRequest, detailBytes), now);
+    checkSubscribed(typeUrl, state.subscription.names.size, this.env.limits);
     this.emit('onRequest', typeUrl);
     if (result.kind === 'ack') this.emit('onAck', typeUrl, state.ackedVersion ?? '', req.response_nonce);
     if (result.kind === 'nack') this.emit('onNack', typeUrl, result.info);
@@ -234,16 +263,16 @@ export class XdsStream implements StreamInfo {
 
 type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
 
-function sotwRequest(r: RawSotwRequest) {
-  return { names: r.resource_names ?? [], versionInfo: r.version_info ?? '', nonce: r.response_nonce ?? '', error: errorDetail(r.error_detail) };
+function sotwRequest(r: RawSotwRequest, detailBytes: number) {
+  return { names: r.resource_names ?? [], versionInfo: r.version_info ?? '', nonce: r.response_nonce ?? '', error: errorDetail(r.error_detail, detailBytes) };
 }
 
-function deltaRequest(r: RawDeltaRequest) {
+function deltaRequest(r: RawDeltaRequest, detailBytes: number) {
   return {
     subscribe: r.resource_names_subscribe ?? [],
     unsubscribe: r.resource_names_unsubscribe ?? [],
     initialVersions: r.initial_resource_versions ?? {},
     nonce: r.response_nonce ?? '',
-    error: errorDetail(r.error_detail),
+    error: errorDetail(r.error_detail, detailBytes),
   };
 }

@@ -7,6 +7,7 @@
  *   wildcard that can be combined with names.
  * - Other types never use wildcard: an empty list means "none".
  */
+import { createHash } from 'node:crypto';
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 
 export class Subscription {
@@ -16,6 +17,7 @@ export class Subscription {
   private readonly explicit = new Set<string>();
   private readonly wildcardAllowed: boolean;
   private sig?: string;
+  private sorted?: string[];
 
   constructor(typeUrl: ResourceTypeUrl) {
     this.wildcardAllowed = typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
@@ -29,9 +31,18 @@ export class Subscription {
     return this.explicit;
   }
 
-  /** A stable text of the subscription, for memoising per-subscription work. */
+  /**
+   * A fixed-size digest of the subscription (wildcard flag and sorted names), for memoising
+   * per-subscription work in shared sets: its size does not depend on what the client asked for.
+   */
   get signature(): string {
-    return (this.sig ??= `${this.wild ? '*' : ''}|${[...this.explicit].sort().join('\n')}`);
+    // JSON is an unambiguous encoding of the list; the text is hashed and dropped, never kept.
+    return (this.sig ??= createHash('sha256').update(this.wild ? '*' : '-').update(JSON.stringify(this.sortedNames)).digest('base64url'));
+  }
+
+  /** The explicit names in code-unit order (computed once per subscription change). */
+  get sortedNames(): readonly string[] {
+    return (this.sorted ??= [...this.explicit].sort());
   }
 
   includes(name: string): boolean {
@@ -40,7 +51,7 @@ export class Subscription {
 
   /** A state-of-the-world request replaces the whole subscription. */
   applySotw(names: readonly string[]): void {
-    this.sig = undefined;
+    this.sig = this.sorted = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
     this.explicit.clear();
@@ -58,7 +69,7 @@ export class Subscription {
 
   /** A delta request changes the subscription by difference. */
   applyDelta(subscribe: readonly string[], unsubscribe: readonly string[]): void {
-    this.sig = undefined;
+    this.sig = this.sorted = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
     if (first && subscribe.length === 0 && this.wildcardAllowed) this.wild = true;

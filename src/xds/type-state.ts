@@ -10,6 +10,7 @@
  */
 import type { ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource } from './encoder.js';
+import type { ErrorDetail } from './requests.js';
 import { Subscription } from './subscription.js';
 import type { NackInfo, TypeStatus } from './types.js';
 
@@ -74,7 +75,7 @@ export class TypeState {
   }
 
   /** Applies a NACK of `nonce`; returns the rejected response, or undefined if the nonce is stale. */
-  nack(nonce: string, error: { code: number; message: string }, now: number): NackInfo | undefined {
+  nack(nonce: string, error: ErrorDetail, now: number): NackInfo | undefined {
     const p = this.takePending(nonce);
     if (!p) return undefined;
     const names: string[] = [];
@@ -85,7 +86,8 @@ export class TypeState {
       this.quarantine.set(r.name, r.version);
       names.push(r.name);
     }
-    this.lastNack = { nonce, version: p.version, code: error.code, message: error.message, names, at: now };
+    const { code, message, messageBytes, truncated } = error;
+    this.lastNack = { nonce, version: p.version, code, message, messageBytes, truncated, names, at: now };
     return this.lastNack;
   }
 

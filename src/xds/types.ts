@@ -7,6 +7,7 @@
  */
 import type { PeerCertificate } from 'node:tls';
 import type { ResourceTypeUrl } from '../../proto/type-urls.js';
+import type { XdsLimits } from './limits.js';
 
 /** The parts of `envoy.config.core.v3.Node` weft uses, with `metadata` as plain JSON. */
 export interface NodeInfo {
@@ -23,7 +24,11 @@ export interface NackInfo {
   /** The rejected response's version. */
   readonly version: string;
   readonly code: number;
+  /** The client's `error_detail.message`, cut to `limits.maxErrorDetailBytes` UTF-8 bytes. */
   readonly message: string;
+  /** UTF-8 bytes of the client's message; more than `message` holds when it was truncated. */
+  readonly messageBytes: number;
+  readonly truncated: boolean;
   /** Resources in the rejected response that differed from what the client had accepted. */
   readonly names: readonly string[];
   readonly at: number;
@@ -103,8 +108,17 @@ export interface XdsServerOptions {
    */
   readonly authenticate?: (req: AuthRequest) => AuthResult | Promise<AuthResult>;
   readonly callbacks?: Partial<XdsCallbacks>;
-  /** Largest message sent or received, bytes. Default 16 MiB. */
+  /**
+   * Responses above this size are split where the protocol allows it; requests above it (or above
+   * `limits.maxRequestBytes`, whichever is smaller) are refused. Default 16 MiB.
+   */
   readonly maxMessageBytes?: number;
+  /**
+   * What one stream may send and make the server keep; each field defaults to `XDS_LIMITS` (the
+   * mTLS port's). Give a plaintext port `PLAINTEXT_XDS_LIMITS`. A request over a limit ends its
+   * stream with RESOURCE_EXHAUSTED.
+   */
+  readonly limits?: Partial<XdsLimits>;
   /** HTTP/2 session memory per connection, MiB (grpc-js defaults to 10). Default 64. */
   readonly maxSessionMemoryMiB?: number;
   /** Server-initiated keepalive ping interval, ms. Default 30 s. */

@@ -18,6 +18,7 @@ export const EXAMPLE = {
 interface ServeFlags {
   example?: boolean;
   policy?: string;
+  policyRef?: string;
   registry?: string;
   kubernetes?: boolean;
   kubeconfig?: string;
@@ -47,6 +48,7 @@ export function serveCommand(): Command {
     .description('run the control plane: xDS (mTLS) on :18000, admin API and /metrics on 127.0.0.1:18001')
     .option('--example', 'serve the bundled bookinfo example (policy and static registry)')
     .option('--policy <dir>', 'policy directory (YAML, watched)')
+    .option('--policy-ref <ref>', 'load policy from the commit this git ref names (e.g. HEAD), never the work tree; polled every 2 s')
     .option('--registry <file>', 'static registry file (YAML, watched)')
     .option('--kubernetes', 'discover services from Kubernetes (kubeconfig or in-cluster)')
     .option('--kubeconfig <file>', 'kubeconfig for --kubernetes (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
@@ -98,6 +100,7 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
   if ((f.caCert === undefined) !== (f.caKey === undefined)) throw new UsageError('--ca-cert and --ca-key go together');
   return {
     policyDir: path.resolve(policyDir),
+    policyRef: f.policyRef,
     registry: f.kubernetes ? { kind: 'kubernetes', kubeconfig: f.kubeconfig, namespaces: f.namespaces } : { kind: 'static', file: path.resolve(registryFile!) },
     stateDir: path.resolve(f.stateDir),
     trustDomain: f.trustDomain,

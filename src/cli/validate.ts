@@ -1,4 +1,4 @@
-/** `weft validate DIR [--registry FILE]`: the checks `serve` runs, for CI pipelines. */
+/** `weft validate DIR [--registry FILE] [--policy-ref REF]`: the checks `serve` runs, for CI pipelines. */
 import { Command } from 'commander';
 import { StaticRegistrySource } from '../discovery/index.js';
 import { validatePolicyCommand } from '../policy/index.js';
@@ -8,7 +8,8 @@ export function validateCommand(): Command {
     .description('check a policy directory (syntax, schema, references); exit 1 on errors')
     .argument('<dir>', 'policy directory')
     .option('--registry <file>', 'also check service and port references against this static registry')
-    .action(async (dir: string, flags: { registry?: string }) => {
+    .option('--policy-ref <ref>', 'check the directory as it is in this git commit (e.g. HEAD), not the work tree')
+    .action(async (dir: string, flags: { registry?: string; policyRef?: string }) => {
       let services;
       if (flags.registry) {
         const source = new StaticRegistrySource(flags.registry);
@@ -23,7 +24,7 @@ export function validateCommand(): Command {
         }
         services = source.current().services;
       }
-      const result = await validatePolicyCommand(dir, services);
+      const result = await validatePolicyCommand(dir, services, { ref: flags.policyRef });
       (result.exitCode === 0 ? process.stdout : process.stderr).write(result.text);
       process.exitCode = result.exitCode;
     });

@@ -26,6 +26,8 @@ import type { RotationStepResult } from './view.js';
 
 export interface ControlPlaneConfig {
   readonly policyDir: string;
+  /** Load policy from the commit this git ref names (`--policy-ref`), not the work tree. */
+  readonly policyRef?: string;
   readonly registry: { readonly kind: 'static'; readonly file: string } | { readonly kind: 'kubernetes'; readonly kubeconfig?: string; readonly namespaces?: readonly string[] };
   readonly stateDir: string;
   /** Default: the policy's Mesh trustDomain, else `cluster.local`. */
@@ -65,7 +67,7 @@ export class ControlPlane {
   ) {}
 
   static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
-    const policy = new PolicySource(c.policyDir);
+    const policy = new PolicySource(c.policyDir, { ref: c.policyRef });
     const trustDomain = c.trustDomain ?? (await initialTrustDomain(policy));
     const ca = await openCa(c, trustDomain);
     const registry = registrySource(c);

@@ -2,12 +2,18 @@
  * The policy directory as a source of `PolicySet` values: loads it, watches it (recursively),
  * and reports the git commit when the directory is in a git work tree.
  *
+ * With `ref` (`--policy-ref`), policy is read from the commit that ref names, never from the work
+ * tree (so a half-written checkout is never loaded), and watching polls `git rev-parse <ref>`
+ * every `pollMs` (default 2 s) instead of watching files: a ref moves by commit, fetch, reset or
+ * a git-sync worktree swap, each of which changes what `rev-parse` prints, while watching
+ * `.git/HEAD`, loose and packed refs and linked worktrees would miss some of them.
+ *
  * A load that fails leaves `current` as it was (last good) and is reported through `onError`.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { loadPolicyDir, type Diagnostic, type PolicySet } from '../policy/index.js';
+import { loadPolicyCommit, loadPolicyDir, resolveRef, type Diagnostic, type PolicyLoadResult, type PolicySet } from '../policy/index.js';
 
 export interface PolicyLoad {
   readonly policy: PolicySet;
@@ -16,22 +22,46 @@ export interface PolicyLoad {
   readonly commit?: string;
 }
 
+export interface PolicySourceOptions {
+  /** Load from the commit this git ref names instead of the work tree. */
+  readonly ref?: string;
+  /** How often the ref is polled while watching; default 2000 ms. */
+  readonly pollMs?: number;
+}
+
+const UNRESOLVED = 'unresolved';
+
 export class PolicySource {
   private readonly watchers = new Map<string, FSWatcher>();
+  private poll: NodeJS.Timeout | undefined;
+  /** With a ref: the commit the last load read (`UNRESOLVED` when the ref did not resolve). */
+  private lastCommit: string | undefined;
 
-  constructor(readonly directory: string) {}
+  constructor(readonly directory: string, private readonly options: PolicySourceOptions = {}) {}
 
-  /** Loads the directory once. */
+  /** The git ref policy is read from, when loading from commits. */
+  get ref(): string | undefined {
+    return this.options.ref;
+  }
+
+  /** Loads the directory (or the ref's commit) once. */
   async load(): Promise<{ ok: true; load: PolicyLoad } | { ok: false; diagnostics: readonly Diagnostic[] }> {
-    const result = await loadPolicyDir(this.directory);
+    const { result, commit } = await this.read();
     if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
-    const commit = await gitCommit(this.directory);
     const label = commit ? `${commit.slice(0, 12)}+${result.policy.version}` : result.policy.version;
     return { ok: true, load: { policy: result.policy, label, commit } };
   }
 
+  private async read(): Promise<{ result: PolicyLoadResult; commit?: string }> {
+    if (this.options.ref === undefined) return { result: await loadPolicyDir(this.directory), commit: await gitCommit(this.directory) };
+    const result = await loadPolicyCommit(this.directory, this.options.ref);
+    this.lastCommit = result.commit ?? UNRESOLVED;
+    return { result, commit: result.commit };
+  }
+
   /**
-   * Calls `onChange` for every file event below the directory (the caller debounces).
+   * Calls `onChange` for every file event below the directory (the caller debounces), or, with a
+   * ref, each time the ref resolves to a different commit.
    *
    * Each directory is watched on its own rather than with `recursive: true`: on Linux, Node 20's
    * recursive watch follows file inodes, so after an editor or `git checkout` replaces a file by
@@ -39,6 +69,7 @@ export class PolicySource {
    * file was written. New subdirectories are picked up on the next event.
    */
   watch(onChange: () => void): void {
+    if (this.options.ref !== undefined) return this.pollRef(this.options.ref, onChange);
     const rescan = () => {
       for (const dir of directories(this.directory)) {
         if (this.watchers.has(dir)) continue;
@@ -57,7 +88,30 @@ export class PolicySource {
     rescan();
   }
 
+  /**
+   * Polls `ref` and calls `onChange` when it names a commit other than the one last loaded (or
+   * seen), so a commit made between the first load and the first poll is not missed.
+   */
+  private pollRef(ref: string, onChange: () => void): void {
+    let busy = false;
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      const r = await resolveRef(this.directory, ref);
+      busy = false;
+      const now = typeof r === 'string' ? UNRESOLVED : r.commit;
+      const changed = this.lastCommit !== undefined && now !== this.lastCommit;
+      this.lastCommit = now;
+      if (changed) onChange();
+    };
+    void tick();
+    this.poll = setInterval(() => void tick(), this.options.pollMs ?? 2_000);
+    this.poll.unref();
+  }
+
   stop(): void {
+    clearInterval(this.poll);
+    this.poll = undefined;
     for (const dir of [...this.watchers.keys()]) this.forget(dir);
   }
 

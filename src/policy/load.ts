@@ -11,6 +11,7 @@ import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { Codes } from './codes.js';
 import type { PolicySet } from './types.js';
 import { DEFAULT_MAX_FILE_BYTES, parsePolicyFile, type ParsedDocument } from './parse.js';
+import { readPolicyCommit, type GitTreeRead } from './git-tree.js';
 import { readPolicyDir } from './policy-dir.js';
 import { resolveDocuments } from './resolve.js';
 
@@ -81,6 +82,31 @@ export function policyVersion(sortedFiles: readonly PolicyFile[]): string {
 export async function loadPolicyDir(dir: string, opts: LoadOptions = {}): Promise<PolicyLoadResult> {
   const read = await readPolicyDir(dir, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   return withReadErrors(read.diagnostics, loadPolicyDocuments(read.files, opts), (d) => inDir(dir, d));
+}
+
+/** A load from a git commit: the result plus the commit read (when the ref resolved). */
+export type PolicyCommitLoadResult = PolicyLoadResult & {
+  readonly commit?: string;
+  /** Rewrites a dir-relative diagnostic source as the load did (for later checks' diagnostics). */
+  readonly place: (d: Diagnostic) => Diagnostic;
+};
+
+/**
+ * Loads the policy files of `dir` as they are in the commit `ref` names (see git-tree.ts), never
+ * the work tree. `PolicySet.files` and the version are relative to `dir`, as for
+ * `loadPolicyDir`, so the same content has the same version either way; diagnostics name files
+ * in git's `<commit>:<path>` form (`git show` opens them), since the work tree may differ.
+ */
+export async function loadPolicyCommit(dir: string, ref: string, opts: LoadOptions = {}): Promise<PolicyCommitLoadResult> {
+  const read = await readPolicyCommit(dir, ref, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const place = (d: Diagnostic) => inCommit(read, dir, d);
+  const result = withReadErrors(read.diagnostics, loadPolicyDocuments(read.files, opts), place);
+  return { ...result, place, ...(read.commit && { commit: read.commit }) };
+}
+
+function inCommit(read: GitTreeRead, dir: string, d: Diagnostic): Diagnostic {
+  if (!d.source || !read.commit || d.source.file === dir) return d;
+  return { ...d, source: { ...d.source, file: `${read.commit.slice(0, 12)}:${read.prefix}${d.source.file}` } };
 }
 
 /**

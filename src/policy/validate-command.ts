@@ -1,10 +1,11 @@
 /**
- * The logic of `weft validate DIR`: load the directory exactly as the server would, optionally
- * check references against a registry, and render one diagnostic per line plus a summary.
- * The CLI only prints `text` and exits with `exitCode`.
+ * The logic of `weft validate DIR`: load the directory exactly as the server would (from the work
+ * tree, or from a git commit with `ref`), optionally check references against a registry, and
+ * render one diagnostic per line plus a summary. The CLI only prints `text` and exits with
+ * `exitCode`.
  */
 import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
-import { inDir, loadPolicyDir, type LoadOptions } from './load.js';
+import { inDir, loadPolicyCommit, loadPolicyDir, type LoadOptions, type PolicyLoadResult } from './load.js';
 import { checkPolicyAgainstRegistry, type RegistryServiceView } from './registry-check.js';
 
 export interface ValidateResult {
@@ -15,31 +16,43 @@ export interface ValidateResult {
   readonly exitCode: 0 | 1;
 }
 
+export interface ValidateOptions extends LoadOptions {
+  /** Validate the directory as it is in this git commit (`--policy-ref`), not the work tree. */
+  readonly ref?: string;
+}
+
 export async function validatePolicyCommand(
   dir: string,
   registryServices?: ReadonlyMap<string, RegistryServiceView>,
-  opts: LoadOptions = {},
+  opts: ValidateOptions = {},
 ): Promise<ValidateResult> {
-  const result = await loadPolicyDir(dir, opts);
+  const { result, place, commit } = await load(dir, opts);
   const diagnostics = [...result.diagnostics];
   if (result.ok && registryServices) {
-    diagnostics.push(...checkPolicyAgainstRegistry(result.policy, registryServices).map((d) => inDir(dir, d)));
+    diagnostics.push(...checkPolicyAgainstRegistry(result.policy, registryServices).map(place));
   }
   const failed = !result.ok || hasErrors(diagnostics);
   const fileCount = result.ok ? result.policy.files.length : 0;
   const lines = diagnostics.map(formatDiagnostic);
-  lines.push(failed ? failureSummary(diagnostics) : successSummary(fileCount, result.documents, diagnostics));
+  const at = commit ? ` (commit ${commit.slice(0, 12)})` : '';
+  lines.push(failed ? failureSummary(diagnostics) : successSummary(fileCount, result.documents, diagnostics, at));
   return { diagnostics, text: `${lines.join('\n')}\n`, exitCode: failed ? 1 : 0 };
+}
+
+async function load(dir: string, opts: ValidateOptions): Promise<{ result: PolicyLoadResult; place: (d: Diagnostic) => Diagnostic; commit?: string }> {
+  if (opts.ref === undefined) return { result: await loadPolicyDir(dir, opts), place: (d) => inDir(dir, d) };
+  const r = await loadPolicyCommit(dir, opts.ref, opts);
+  return { result: r, place: r.place, commit: r.commit };
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function successSummary(files: number, documents: number, diagnostics: readonly Diagnostic[]): string {
+function successSummary(files: number, documents: number, diagnostics: readonly Diagnostic[], at: string): string {
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   const extra = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
-  return `policy OK: ${plural(files, 'file')}, ${plural(documents, 'document')}${extra}`;
+  return `policy OK${at}: ${plural(files, 'file')}, ${plural(documents, 'document')}${extra}`;
 }
 
 function failureSummary(diagnostics: readonly Diagnostic[]): string {

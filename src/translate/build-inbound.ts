@@ -1,17 +1,12 @@
 /**
  * Model → IR for the inbound side: one filter chain per served service port, with the
- * authorization and rate limit of the service's AccessPolicies.
- *
- * Authorization decisions made here (docs/translation.md "Authorization"):
- * - deny rules are collected before allow rules and evaluated first (fail closed);
- * - a rule with no `from` admits any *authenticated* caller of the trust domain, not anyone;
- * - on TCP ports, which cannot see methods or paths, a deny rule that names them is widened to
- *   the whole port and an allow rule that names them is left out: both errors fail closed.
+ * authorization (build-authz.ts) and rate limit of the service's AccessPolicies.
  */
-import type { AccessPolicy, AccessRule, Diagnostic, MeshModel, MtlsMode, Principal, ProxyDescription, Service, ServicePort } from '../model/index.js';
-import type { IrAccessRule, IrAuthz, IrInboundChain, IrLocalCluster, IrPermission, IrPrincipal } from './ir.js';
+import type { AccessPolicy, Diagnostic, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
+import type { IrInboundChain, IrLocalCluster } from './ir.js';
+import { authzOf } from './build-authz.js';
 import { irProtocol } from './build-clusters.js';
-import { inboundClusterName, spiffeId } from './names.js';
+import { inboundClusterName } from './names.js';
 
 /** One service the proxy serves: the registry's service (absent when unknown) and its policies. */
 export interface ServedService {
@@ -109,66 +104,4 @@ function explicitListen(placement: NonNullable<InboundInput['placement']>, servi
     return null;
   }
   return listen;
-}
-
-type AuthzMesh = InboundInput['mesh'];
-
-function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port: ServicePort, tcp: boolean, diags: Diagnostic[]): IrAuthz {
-  const deny: IrAccessRule[] = [];
-  const allow: IrAccessRule[] = [];
-  let anyAllow = false;
-  policies.forEach((policy, pi) => {
-    if (policy.action === 'allow') anyAllow = true;
-    policy.rules.forEach((rule, ri) => {
-      if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
-      const ir = ruleOf(mesh, policy, rule, `${policy.service}/${policy.action}/${pi}/${ri}`, tcp, diags);
-      if (ir) (policy.action === 'deny' ? deny : allow).push(ir);
-    });
-  });
-  return anyAllow ? { deny, allow } : { deny };
-}
-
-function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: string, tcp: boolean, diags: Diagnostic[]): IrAccessRule | undefined {
-  const source = rule.source ?? policy.source;
-  const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length);
-  if (tcp && httpOnly) {
-    const widened = policy.action === 'deny';
-    diags.push({ code: 'WEFT4106', severity: 'warning', ...(source ? { source } : {}), path: 'rules.to',
-      message: `methods/paths cannot apply to TCP port of ${policy.service}; ${widened ? 'deny widened to the whole port' : 'allow rule left out'}` });
-    if (!widened) return undefined;
-  }
-  const principals = principalsOf(mesh, rule.from);
-  const permission = tcp || !httpOnly ? undefined : permissionOf(rule);
-  return { name, principals, ...(permission ? { permission } : {}), ...(source ? { source } : {}) };
-}
-
-function principalsOf(mesh: AuthzMesh, from: readonly Principal[] | undefined): IrPrincipal[] {
-  const td = mesh.trustDomain;
-  if (!from?.length) return mesh.mtls === 'disabled' ? [{ any: true }] : [{ identityPrefix: `spiffe://${td}/` }];
-  const out: IrPrincipal[] = [];
-  for (const p of from) {
-    const m = principalOf(td, p);
-    if (m) out.push(m);
-  }
-  return out;
-}
-
-/** The fields of one principal are ANDed; contradictory ones can never match and are dropped. */
-function principalOf(td: string, p: Principal): IrPrincipal | undefined {
-  const exacts = new Set<string>();
-  if (p.identity) exacts.add(p.identity);
-  if (p.serviceAccount) {
-    const dot = p.serviceAccount.lastIndexOf('.');
-    exacts.add(spiffeId(td, p.serviceAccount.slice(dot + 1), p.serviceAccount.slice(0, dot)));
-  }
-  const prefix = p.namespace ? `spiffe://${td}/ns/${p.namespace}/sa/` : undefined;
-  if (exacts.size > 1) return undefined;
-  const [exact] = exacts;
-  if (exact) return !prefix || exact.startsWith(prefix) ? { identityExact: exact } : undefined;
-  return prefix ? { identityPrefix: prefix } : { identityPrefix: `spiffe://${td}/` };
-}
-
-function permissionOf(rule: AccessRule): IrPermission {
-  const paths = (rule.to?.paths ?? []).map((p) => (p.endsWith('*') ? { prefix: p.slice(0, -1) || '/' } : { exact: p }));
-  return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths };
 }

@@ -104,3 +104,24 @@ describe('mTLS modes', () => {
     expect(explicit.diagnostics.map((d) => d.code)).toContain('WEFT4101');
   });
 });
+
+describe('rules without a source under permissive mTLS (issue 10 #3)', () => {
+  const authz = run('permissive-authz');
+  const peer = 'spiffe://cluster.local/ns/frontend/sa/web';
+  const LOCAL_WEB = { kind: 'cluster', cluster: 'inbound|8080|web.frontend' };
+  const plaintext = { port: 8080, tls: false };
+  it('denyWithoutFromStopsPlaintextCallers: a deny rule with no from refuses plaintext and mTLS callers alike', () => {
+    for (const p of ['/admin/users', '//admin/users', '/ADMIN/x']) {
+      expect(inbound(authz, plaintext, { path: p }), p).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.deny' });
+      expect(inbound(authz, { port: 8080, tls: true, peer }, { path: p }), p).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.deny' });
+    }
+  });
+  it('allowWithoutFromAdmitsAuthenticatedCallersOnly: plaintext callers are not admitted by it', () => {
+    expect(inbound(authz, { port: 8080, tls: true, peer }, { path: '/index.html', method: 'GET' })).toEqual(LOCAL_WEB);
+    expect(inbound(authz, plaintext, { path: '/index.html', method: 'GET' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.allow' });
+  });
+  it('warns (WEFT4111) about every identity rule that plaintext callers slip past or never satisfy', () => {
+    const warned = authz.diagnostics.filter((d) => d.code === 'WEFT4111').map((d) => d.message.split(' ').slice(0, 3).join(' ')).sort();
+    expect(warned).toEqual(['allow rule web.frontend/allow/1/0', 'allow rule web.frontend/allow/1/1', 'deny rule web.frontend/deny/0/1']);
+  });
+});

@@ -21,10 +21,23 @@ export type XdsType = 'CDS' | 'EDS' | 'LDS' | 'RDS' | 'SDS';
 /** One Envoy under test. */
 export interface EnvoyHandle {
   readonly nodeId: string;
-  /** Admin base URL, `http://host:port`. */
-  readonly admin: string;
+  /** GET on Envoy's admin endpoint (`/stats?...`), wherever it listens (TCP or a Unix socket). */
+  get(path: string): Promise<AdminReply>;
   /** Envoy's recent log, quoted in failures. */
   log(): string;
+}
+
+export interface AdminReply {
+  readonly status: number;
+  readonly text: string;
+}
+
+/** `get` for an admin endpoint on TCP (`http://host:port`). */
+export function tcpAdmin(base: string): (path: string) => Promise<AdminReply> {
+  return async (path) => {
+    const res = await fetch(`${base}${path}`);
+    return { status: res.status, text: await res.text() };
+  };
 }
 
 /** What a scenario expects to see go wrong; everything else is a failure. */
@@ -51,13 +64,13 @@ export function statType(name: string): XdsType | undefined {
   return undefined;
 }
 
-async function readStats(admin: string): Promise<Stats> {
-  const res = await fetch(`${admin}/stats?filter=${encodeURIComponent('(update_rejected|version_text|connected_state)$')}`);
-  if (!res.ok) throw new Error(`${admin}/stats answered ${res.status}`);
+async function readStats(envoy: EnvoyHandle): Promise<Stats> {
+  const res = await envoy.get(`/stats?filter=${encodeURIComponent('(update_rejected|version_text|connected_state)$')}`);
+  if (res.status !== 200) throw new Error(`${envoy.nodeId} admin /stats answered ${res.status}`);
   const counters = new Map<string, number>();
   const versionText = new Map<string, string>();
   let connected: number | undefined;
-  for (const line of (await res.text()).split('\n')) {
+  for (const line of res.text.split('\n')) {
     const m = /^(\S+): (.*)$/.exec(line);
     if (!m) continue;
     const [, name, value] = m as unknown as [string, string, string];
@@ -100,11 +113,11 @@ interface DumpView {
   readonly names: Partial<Record<'RDS' | 'SDS', string[]>>;
 }
 
-async function readDump(admin: string): Promise<DumpView> {
-  const res = await fetch(`${admin}/config_dump`);
-  if (!res.ok) throw new Error(`${admin}/config_dump answered ${res.status}`);
+async function readDump(envoy: EnvoyHandle): Promise<DumpView> {
+  const res = await envoy.get('/config_dump');
+  if (res.status !== 200) throw new Error(`${envoy.nodeId} admin /config_dump answered ${res.status}`);
   type Entry = { name?: string; route_config?: { name?: string } };
-  const configs = ((await res.json()) as { configs: Record<string, unknown>[] }).configs;
+  const configs = (JSON.parse(res.text) as { configs: Record<string, unknown>[] }).configs;
   const byType = (t: string) => configs.find((c) => String(c['@type']).endsWith(t)) ?? {};
   const clusters = byType('.ClustersConfigDump') as { version_info?: string; dynamic_active_clusters?: unknown[] };
   const listeners = byType('.ListenersConfigDump') as { version_info?: string; dynamic_listeners?: unknown[] };
@@ -124,7 +137,7 @@ async function readDump(admin: string): Promise<DumpView> {
 export async function versionMismatches(weftAdmin: string, envoy: EnvoyHandle, expect: Expectation = {}): Promise<string[]> {
   const types = await weftTypes(weftAdmin, envoy.nodeId);
   if (!types) return [`weft reports no connected proxy ${envoy.nodeId}`];
-  const [dump, stats] = await Promise.all([readDump(envoy.admin), readStats(envoy.admin)]);
+  const [dump, stats] = await Promise.all([readDump(envoy), readStats(envoy)]);
   const out: string[] = [];
   for (const t of types) {
     if (expect.rejected?.includes(t.type)) continue;
@@ -144,7 +157,7 @@ export async function versionMismatches(weftAdmin: string, envoy: EnvoyHandle, e
 
 /** The whole check for one Envoy against a baseline taken before the scenario. */
 async function problems(weftAdmin: string, envoy: EnvoyHandle, before: Stats, expect: Expectation): Promise<string[]> {
-  const now = await readStats(envoy.admin);
+  const now = await readStats(envoy);
   const out = newRejections(before, now).filter((r) => !r.type || !expect.rejected?.includes(r.type)).map((r) => `update rejected: ${r.text}`);
   if (!expect.disconnected && now.connected !== 1) out.push(`control_plane.connected_state is ${now.connected}`);
   if (expect.disconnected) return out;
@@ -167,7 +180,7 @@ export function guardEnvoys(targets: GuardTargets): { expect(e: Expectation): vo
   beforeEach(async () => {
     expectation = {};
     baselines.clear();
-    for (const e of targets()?.envoys ?? []) baselines.set(e.nodeId, await readStats(e.admin));
+    for (const e of targets()?.envoys ?? []) baselines.set(e.nodeId, await readStats(e));
   });
   afterEach(async (ctx) => {
     const t = targets();
@@ -187,4 +200,26 @@ export function guardEnvoys(targets: GuardTargets): { expect(e: Expectation): vo
 /** Envoy's own words for a rejected update ("gRPC config for ... rejected: ..."). */
 export function rejectionLines(log: string): string[] {
   return log.split('\n').filter((l) => /rejected|Proto constraint validation failed|error adding listener|Unable to/i.test(l));
+}
+
+/**
+ * Envoy's own log, kept for failure messages: whole lines only, access-log lines (JSON) left out
+ * so they cannot push Envoy's warnings out of the last `max` characters.
+ */
+export class EnvoyLog {
+  #partial = '';
+  #text = '';
+
+  constructor(private readonly max = 16_000) {}
+
+  push(chunk: string): void {
+    const lines = (this.#partial + chunk).split('\n');
+    this.#partial = lines.pop() ?? '';
+    const own = lines.filter((l) => l && !l.startsWith('{'));
+    if (own.length) this.#text = `${this.#text}${own.join('\n')}\n`.slice(-this.max);
+  }
+
+  text(): string {
+    return this.#text + (this.#partial.startsWith('{') ? '' : this.#partial);
+  }
 }

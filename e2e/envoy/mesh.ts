@@ -18,7 +18,7 @@ import { main } from '../../src/cli/main.js';
 import { startWeft, type RunningWeft } from '../../src/cli/run.js';
 import { memoryLogger } from '../../src/controlplane/index.js';
 import { envoyBin } from './env.js';
-import type { EnvoyHandle } from './health.js';
+import { EnvoyLog, tcpAdmin, type EnvoyHandle } from './health.js';
 import { until } from './http.js';
 import { acquireMeshLock, releaseMeshLock } from './lock.js';
 
@@ -68,7 +68,7 @@ function registryYaml(services: readonly ServiceSpec[]): string {
 }
 
 export class EnvoyMesh {
-  #envoyLog = '';
+  readonly #envoyLog = new EnvoyLog();
 
   private constructor(
     readonly root: string,
@@ -130,19 +130,17 @@ export class EnvoyMesh {
   }
 
   #log(d: Buffer): void {
-    // Access-log lines (JSON) would push Envoy's own warnings out of the window.
-    const own = d.toString().split('\n').filter((l) => l && !l.startsWith('{'));
-    if (own.length) this.#envoyLog = `${this.#envoyLog}${own.join('\n')}\n`.slice(-16_000);
+    this.#envoyLog.push(d.toString());
   }
 
   /** The last 16 kB of Envoy's own log (access-log lines left out), for failure messages. */
   envoyLog(): string {
-    return this.#envoyLog;
+    return this.#envoyLog.text();
   }
 
   /** This sidecar for the after-scenario check (health.ts). */
   handle(): EnvoyHandle {
-    return { nodeId: this.clientId, admin: this.envoyAdmin, log: () => this.envoyLog() };
+    return { nodeId: this.clientId, get: tcpAdmin(this.envoyAdmin), log: () => this.envoyLog() };
   }
 
   async policyVersion(): Promise<string> {
@@ -199,7 +197,8 @@ export function meshRoot(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'weft-e2e-envoy-'));
 }
 
-function startMeshWeft(root: string, xdsPort: number): Promise<RunningWeft> {
+/** weft as `weft serve` runs it, on `root`'s policy/, registry.yaml and state/. */
+export function startMeshWeft(root: string, xdsPort: number): Promise<RunningWeft> {
   return startWeft({
     policyDir: path.join(root, 'policy'),
     registry: { kind: 'static', file: path.join(root, 'registry.yaml') },

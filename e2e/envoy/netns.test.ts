@@ -1,0 +1,121 @@
+/**
+ * The namespace mesh (docs/e2e.md): every workload in its own network namespace, Envoy sidecars
+ * as UID 1337 behind `weft inject`'s iptables rules (SotW and delta), a group in explicit mode
+ * (the VM path), and a workload outside the mesh. Assertions are on traffic the applications saw.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { named, needsEnvoy } from './env.js';
+import { guardEnvoys } from './health.js';
+import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+import { netnsUnavailable } from './netns/net.js';
+
+const skip = needsEnvoy ?? netnsUnavailable();
+const TD = 'cluster.local';
+const host = (s: string) => `${s}.default.svc.cluster.local`;
+
+const SERVICES: ServiceDef[] = [
+  { name: 'reviews', serviceAccount: 'reviews', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }] },
+  { name: 'db', serviceAccount: 'db', ports: [{ name: 'tcp', port: 5432, targetPort: 15432, protocol: 'tcp' }] },
+  { name: 'ratings', serviceAccount: 'ratings', ports: [{ name: 'http', port: 9081, targetPort: 19081, protocol: 'http' }] },
+];
+const WORKLOADS: WorkloadDef[] = [
+  { name: 'client', serviceAccount: 'client', labels: { app: 'client' } },
+  { name: 'reviews-v1', service: 'reviews', serviceAccount: 'reviews', labels: { app: 'reviews', version: 'v1' } },
+  { name: 'reviews-v2', service: 'reviews', serviceAccount: 'reviews', labels: { app: 'reviews', version: 'v2' }, delta: true },
+  { name: 'db-1', service: 'db', serviceAccount: 'db', labels: { app: 'db' }, delta: true },
+  { name: 'vm-client', serviceAccount: 'vm-client', labels: { app: 'vm-client' }, sidecar: 'explicit' },
+  { name: 'ratings-1', service: 'ratings', serviceAccount: 'ratings', labels: { app: 'ratings', instance: 'r1' }, sidecar: 'explicit' },
+  { name: 'ratings-2', service: 'ratings', serviceAccount: 'ratings', labels: { app: 'ratings', instance: 'r2' }, sidecar: 'explicit', delta: true },
+  { name: 'outside', service: 'reviews', serviceAccount: 'outside', sidecar: 'none', extraPorts: [{ port: 9080, protocol: 'http' }, { port: 5432, protocol: 'tcp' }] },
+];
+const POLICY = {
+  'mesh.yaml': `kind: Mesh\ntrustDomain: ${TD}\nmtls: strict\n`,
+  'reviews.yaml': `kind: TrafficPolicy
+service: reviews.default
+subsets: { v1: { version: v1 }, v2: { version: v2 } }
+routes:
+  - backends: [{ subset: v1, weight: 90 }, { subset: v2, weight: 10 }]
+`,
+};
+
+interface Outcome { status: number; backend?: string; xfcc?: string; error?: string }
+let mesh: NetnsMesh | undefined;
+const scenario = (title: string, fn: () => Promise<void>, timeout?: number) => it.skipIf(!!skip)(named(title, skip), fn, timeout);
+/** A scenario that fails until the weft defect in its name is fixed (then this marker must go). */
+const knownDefect = (title: string, fn: () => Promise<void>) => it.skipIf(!!skip).fails(named(title, skip), fn);
+
+function http(from: string, to: string, service: string, port: number, count: number, extra: Record<string, unknown> = {}): Promise<Outcome[]> {
+  return mesh!.workload(from).app.send<Outcome[]>({ op: 'http', address: mesh!.workload(to).address, port, host: host(service), count, concurrency: 4, ...extra });
+}
+function tally(outcomes: readonly Outcome[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const o of outcomes) {
+    const key = o.status === 200 && o.backend ? o.backend : o.error ? `<${o.error}>` : `<${o.status}>`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+describe('Envoy namespace mesh', () => {
+  beforeAll(async () => {
+    if (skip) return;
+    mesh = await NetnsMesh.start({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
+  }, 120_000);
+
+  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
+
+  afterAll(async () => {
+    await mesh?.stop();
+  });
+
+  scenario('iptables mode: the client\'s plain HTTP to a reviews address is captured and split 90/10 within ±3 %', async () => {
+    const t = tally(await http('client', 'reviews-v1', 'reviews', 9080, 1000));
+    expect((t['reviews-v1'] ?? 0) + (t['reviews-v2'] ?? 0)).toBe(1000);
+    expect(t['reviews-v2']).toBeGreaterThanOrEqual(70);
+    expect(t['reviews-v2']).toBeLessThanOrEqual(130);
+  }, 60_000);
+
+  // Defect: the inbound HTTP connection manager sets no forward_client_cert_details, so the
+  // application never learns who called it (x-forwarded-client-cert is absent).
+  knownDefect('mTLS strict: the application behind the inbound sidecar sees the caller\'s SPIFFE ID (known defect: no XFCC)', async () => {
+    const replies = await http('client', 'reviews-v1', 'reviews', 9080, 20);
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    for (const r of replies) expect(r.xfcc).toContain(`URI=spiffe://${TD}/ns/default/sa/client`);
+  });
+
+  scenario('mTLS strict: a plaintext caller outside the mesh never reaches the application', async () => {
+    await mesh!.workload('reviews-v1').app.send({ op: 'reset' });
+    const out = tally(await http('outside', 'reviews-v1', 'reviews', 19080, 5));
+    expect(out['reviews-v1'] ?? 0).toBe(0);
+    expect(await mesh!.workload('reviews-v1').app.send<number>({ op: 'count' })).toBe(0);
+  });
+
+  scenario('TCP through the mesh with mTLS: the client reaches db and its bytes come back', async () => {
+    const got = await mesh!.workload('client').app.send<string>({ op: 'tcp', address: mesh!.workload('db-1').address, port: 5432, send: 'ping\n' });
+    expect(got).toBe('db-1\nping\n');
+  });
+
+  scenario('a connection to a non-mesh address on a non-mesh port reaches it directly', async () => {
+    const t = tally(await http('client', 'outside', 'outside', 19080, 3));
+    expect(t).toEqual({ outside: 3 });
+  });
+
+  // Defect: the outbound listener of a mesh port matches every destination address; an unknown
+  // Host gets Envoy's 404 (HTTP) and a TCP connection is proxied to the mesh service (db).
+  knownDefect('a connection to a non-mesh address on a mesh HTTP port (9080) is not captured by the mesh (known defect: 404)', async () => {
+    const t = tally(await mesh!.workload('client').app.send<Outcome[]>({ op: 'http', address: mesh!.workload('outside').address, port: 9080, host: 'outside.example', count: 3 }));
+    expect(t).toEqual({ outside: 3 });
+  });
+
+  knownDefect('a connection to a non-mesh address on a mesh TCP port (5432) is not captured by the mesh (known defect: sent to db)', async () => {
+    const got = await mesh!.workload('client').app.send<string>({ op: 'tcp', address: mesh!.workload('outside').address, port: 5432, send: 'ping\n' });
+    expect(got).toBe('outside\nping\n');
+  });
+
+  scenario('explicit mode (VM path): both ratings replicas serve through their own inbound listeners', async () => {
+    const t = tally(await mesh!.workload('vm-client').app.send<Outcome[]>({ op: 'http', address: '127.0.0.1', port: 9081, host: host('ratings'), count: 40, concurrency: 2 }));
+    expect(t['ratings-1'] ?? 0).toBeGreaterThanOrEqual(10);
+    expect(t['ratings-2'] ?? 0).toBeGreaterThanOrEqual(10);
+    expect((t['ratings-1'] ?? 0) + (t['ratings-2'] ?? 0)).toBe(40);
+  });
+});

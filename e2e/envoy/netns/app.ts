@@ -1,0 +1,119 @@
+/**
+ * The application of one namespace-mesh workload, run inside its network namespace:
+ *   node --import tsx app.ts <instance name> <ports JSON: [{ port, protocol: http|tcp }]> [bind address]
+ *
+ * Servers on <bind address, default 0.0.0.0>:<port> (explicit mode: 127.0.0.1, since the sidecar
+ * binds the workload's own address on the same port): HTTP/1.1 answers JSON `{ name, path, method, xfcc }` (`xfcc` is the
+ * `x-forwarded-client-cert` header its sidecar added: the caller's identity as the app sees it);
+ * TCP writes `<name>\n` and then echoes. It is also the workload's client: the test sends it
+ * commands as JSON lines on stdin and reads one JSON line per command on stdout, so traffic
+ * leaves from inside the namespace and is captured like a pod's. Exits when stdin closes.
+ *
+ * Commands: `{ id, op: 'count' }`, `{ id, op: 'reset' }`, `{ id, op: 'behave', status?, delayMs? }`,
+ * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency? }` (→ one
+ * outcome per request), `{ id, op: 'tcp', address, port, send }` (→ what came back).
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+
+interface PortSpec { readonly port: number; readonly protocol: 'http' | 'tcp' }
+interface Outcome { readonly status: number; readonly backend?: string; readonly xfcc?: string; readonly ms: number; readonly error?: string }
+
+const [name = 'app', portsJson = '[]', bindAddress = '0.0.0.0'] = process.argv.slice(2);
+const ports = JSON.parse(portsJson) as PortSpec[];
+let served = 0;
+let behaviour: { status?: number; delayMs?: number } = {};
+
+function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  served += 1;
+  req.resume();
+  const reply = () => {
+    res.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ name, path: req.url, method: req.method, xfcc: req.headers['x-forwarded-client-cert'] ?? null }));
+  };
+  if (behaviour.delayMs) setTimeout(reply, behaviour.delayMs);
+  else reply();
+}
+
+async function listen(p: PortSpec): Promise<void> {
+  const server = p.protocol === 'http'
+    ? Object.assign(http.createServer(handle), { keepAliveTimeout: 120_000 })
+    : net.createServer((s) => {
+      served += 1;
+      s.write(`${name}\n`);
+      s.pipe(s);
+    });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(p.port, bindAddress, resolve));
+}
+
+function httpOnce(c: Record<string, unknown>): Promise<Outcome> {
+  const start = process.hrtime.bigint();
+  const ms = () => Number(process.hrtime.bigint() - start) / 1e6;
+  return new Promise((resolve) => {
+    const req = http.request({ host: c.address as string, port: c.port as number, path: (c.path as string) ?? '/', method: (c.method as string) ?? 'GET',
+      headers: { ...(c.headers as Record<string, string>), host: c.host as string }, agent: false, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => {
+        let reply: { name?: string; xfcc?: string | null } = {};
+        try {
+          reply = JSON.parse(body) as typeof reply;
+        } catch {
+          // Envoy's own replies are plain text
+        }
+        resolve({ status: res.statusCode ?? 0, ...(reply.name ? { backend: reply.name } : {}), ...(reply.xfcc ? { xfcc: reply.xfcc } : {}), ms: ms() });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, error: err.code ?? err.message, ms: ms() }));
+    req.end();
+  });
+}
+
+async function httpMany(c: Record<string, unknown>): Promise<Outcome[]> {
+  const count = c.count as number;
+  const out: Outcome[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await httpOnce(c);
+    }
+  };
+  await Promise.all(Array.from({ length: (c.concurrency as number) ?? 1 }, worker));
+  return out;
+}
+
+function tcpOnce(c: Record<string, unknown>): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = net.connect(c.port as number, c.address as string, () => s.end(c.send as string));
+    s.setTimeout(10_000, () => s.destroy(new Error('timed out')));
+    s.on('data', (d) => (got += d.toString()));
+    s.on('close', () => resolve(got));
+    s.on('error', (err: NodeJS.ErrnoException) => (got = `error ${err.code ?? err.message}`));
+  });
+}
+
+async function run(c: Record<string, unknown>): Promise<unknown> {
+  switch (c.op) {
+    case 'count': return served;
+    case 'reset': return void (served = 0);
+    case 'behave': return void (behaviour = { ...(c.status ? { status: c.status as number } : {}), ...(c.delayMs ? { delayMs: c.delayMs as number } : {}) });
+    case 'http': return httpMany(c);
+    case 'tcp': return tcpOnce(c);
+    default: throw new Error(`unknown op ${String(c.op)}`);
+  }
+}
+
+for (const p of ports) await listen(p);
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const c = JSON.parse(line) as Record<string, unknown>;
+  run(c).then(
+    (result) => process.stdout.write(`${JSON.stringify({ id: c.id, result: result ?? null })}\n`),
+    (err: Error) => process.stdout.write(`${JSON.stringify({ id: c.id, error: err.message })}\n`),
+  );
+});
+lines.on('close', () => process.exit(0));
+process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

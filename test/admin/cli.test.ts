@@ -3,9 +3,10 @@ import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { startAdmin, type RunningAdmin } from '../../src/admin/index.js';
 import { configDumpCommand, runConfigDump } from '../../src/cli/config-dump.js';
-import { runStatus, type CliIo } from '../../src/cli/status.js';
+import { renderProxyDetail, renderProxyTable, runStatus, type CliIo } from '../../src/cli/status.js';
 import { renderTable } from '../../src/cli/table.js';
 import { fakeView } from './fake-view.js';
+import type { ProxyView } from '../../src/controlplane/index.js';
 
 let admin: RunningAdmin;
 
@@ -33,7 +34,7 @@ describe('weft status', () => {
     expect(await runStatus(undefined, {}, t.io)).toBe(0);
     const lines = t.out().trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+IDENTITY\s+CDS\s+LDS\s+EDS\s+RDS\s+SDS\s+VERSION$/);
-    expect(lines[1]).toMatch(/^ratings-grpc-1\s+grpc\s+spiffe:\/\/cluster.local\/ns\/shop\/sa\/ratings\s+NACKED\s+SYNCED\s+STALE\s+NOT SENT\s+-\s+-$/);
+    expect(lines[1]).toMatch(/^ratings-grpc-1\s+grpc\s+spiffe:\/\/cluster.local\/ns\/shop\/sa\/ratings \(plaintext\)\s+NACKED\s+SYNCED\s+STALE\s+NOT SENT\s+-\s+-$/);
     expect(lines[2]).toMatch(/^reviews-v1-7f9c.default\s+envoy\s+\S+\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s+p-1a2b3c$/);
     const identityColumn = lines[0]!.indexOf('IDENTITY');
     expect(lines.slice(1).map((l) => l.indexOf('spiffe://'))).toEqual([identityColumn, identityColumn]);
@@ -44,7 +45,7 @@ describe('weft status', () => {
     expect(await runStatus('ratings-grpc-1', {}, t.io)).toBe(0);
     expect(t.out()).toContain('CDS NACKED version c3 at 2026-01-02T03:06:00.000Z: cluster outbound|9080||reviews.default.svc.cluster.local: ring_hash requires a hash policy');
     expect(t.out()).toContain('(from policies/reviews.yaml:12:3)');
-    expect(t.out()).toMatch(/^Authenticated:\s+no$/m);
+    expect(t.out()).toMatch(/^Authenticated:\s+no \(plaintext port\)$/m);
   });
 
   it('exits 1 with the API message for an unknown proxy, and for a missing token', async () => {
@@ -83,5 +84,26 @@ describe('weft config-dump', () => {
     expect(process.exitCode).toBe(2);
     expect(t.err()).toContain('unknown type "XDS"');
     process.exitCode = 0;
+  });
+});
+
+describe('weft status with identity collisions', () => {
+  const base = fakeView().proxies()[0]!;
+  const twins: ProxyView[] = [
+    { ...base, id: 'web-1', nodeIdCollisions: ['plaintext spiffe://cluster.local/ns/default/sa/web'] },
+    { ...base, id: 'web-1', channel: 'plaintext', authenticated: false, nodeIdCollisions: [`mtls ${base.identity}`], refusedServices: ['reviews.default'] },
+  ];
+
+  it('marks a node id used by more than one identity or port, and says how to see each', () => {
+    const out = renderProxyTable(twins);
+    expect(out.split('\n').filter((l) => l.startsWith('web-1 (!)'))).toHaveLength(2);
+    expect(out).toContain('(plaintext)');
+    expect(out).toContain('`weft status <spiffe-id>|<node-id>` shows each');
+  });
+
+  it('shows the other identities and the refused service claims of one proxy', () => {
+    const out = renderProxyDetail(twins[1]!);
+    expect(out).toMatch(/^Node id shared with:\s+mtls spiffe:/m);
+    expect(out).toMatch(/^Refused service claims:\s+reviews.default$/m);
   });
 });

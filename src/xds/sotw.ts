@@ -9,13 +9,28 @@
  *   response is sent only when that content differs from what the client holds.
  * - A first request whose `version_info` equals the current version (a client reconnecting to a
  *   restarted control plane) is answered with nothing: the client already holds that content.
+ *
+ * NACK of an LDS/CDS response. The NACK is per response, but the client applies the valid
+ * resources and rejects the bad ones (xDS protocol, "ACK and NACK semantics":
+ * envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ack-and-nack-semantics; gRFC A46;
+ * envoy#32880), and in state of the world a resource left out of a response is deleted. So:
+ * - every LDS/CDS response is still the complete set (never an empty or partial one because
+ *   nothing was accepted yet);
+ * - only a resource the NACK can be told to be about is quarantined (rejected.ts: the only one
+ *   that changed, or the one the message names); it is served at the version the client accepted,
+ *   or left out if it never accepted one (the client holds nothing of it to lose);
+ * - the client is then taken to hold the rejected set with those substitutions, so nothing is
+ *   sent until the snapshot changes; when it does, the next response is the complete set again,
+ *   including resources the NACK could not be pinned on (one resend per change, never a loop).
+ * RDS/EDS/SDS responses carry only changes and absence deletes nothing, so there every suspect is
+ * quarantined and the client is taken to hold what it had accepted.
  */
 import { TypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource } from './encoder.js';
 import { chunkBySize, type Outgoing, type PushContext } from './push.js';
 import { sotwBody, versionOf } from './snapshot.js';
 import type { ErrorDetail } from './requests.js';
-import { TypeState } from './type-state.js';
+import { TypeState, type Pending } from './type-state.js';
 
 export interface SotwRequest {
   readonly names: readonly string[];
@@ -45,10 +60,10 @@ export class SotwState extends TypeState {
     this.subscription.applySotw(req.names);
     if (req.nonce === '') return { kind: 'initial' };
     if (req.error) {
-      const info = this.nack(req.nonce, req.error, now);
-      if (!info) return { kind: 'stale' };
-      this.sent = new Map(this.acked);
-      this.heldVersion = this.ackedVersion;
+      const rejected = this.pending.get(req.nonce);
+      const info = this.nack(req.nonce, req.error, now, this.full);
+      if (!info || !rejected) return { kind: 'stale' };
+      this.assumeHeldAfter(rejected);
       return { kind: 'nack', info };
     }
     return this.ack(req.nonce, now) ? { kind: 'ack' } : { kind: 'stale' };
@@ -87,6 +102,22 @@ export class SotwState extends TypeState {
     this.heldVersion = out.version;
     this.everSent = true;
     this.recordSent(nonce, out, now);
+  }
+
+  /**
+   * What the client holds after rejecting `p`. LDS/CDS: the rejected set itself, with each
+   * quarantined resource replaced by the version the client accepted (or left out if it never
+   * accepted one), since the client applies the rest. Other types: what it had accepted.
+   */
+  private assumeHeldAfter(p: Pending): void {
+    if (!this.full) {
+      this.sent = new Map(this.acked);
+      this.heldVersion = this.ackedVersion;
+      return;
+    }
+    const held = p.resources.flatMap((r) => (this.isQuarantined(r) ? (this.acked.get(r.name) ?? []) : [r]));
+    this.sent = new Map(held.map((r) => [r.name, r]));
+    this.heldVersion = versionOf(held);
   }
 
   /** Clusters new or changed for the client will warm: their endpoints must follow. */

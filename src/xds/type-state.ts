@@ -3,13 +3,15 @@
  * quarantine. Shared by the state-of-the-world and delta state machines.
  *
  * NACK rule (REFERENCE.md §1, go-control-plane#962): a NACK is a request with `error_detail`.
- * The resources of the rejected response whose versions differ from what the client had accepted
- * are quarantined as (name, version): they are never sent again to this stream. The client keeps
- * its last accepted version of each, which is what weft keeps serving it. A quarantined resource
- * is sent again only when its content (and so its version) changes.
+ * The suspects are the resources of the rejected response whose versions differ from what the
+ * client had accepted. Quarantined, as (name, version), are all suspects, except for SotW LDS/CDS
+ * where only the suspects `identifyRejected` can tell apart are (sotw.ts says why). A quarantined
+ * resource is never sent again to this stream; the client keeps its last accepted version of it,
+ * which is what weft keeps serving it, until its content (and so its version) changes.
  */
 import type { ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource } from './encoder.js';
+import { identifyRejected } from './rejected.js';
 import type { ErrorDetail } from './requests.js';
 import { Subscription } from './subscription.js';
 import type { NackInfo, TypeStatus } from './types.js';
@@ -74,20 +76,22 @@ export class TypeState {
     return p;
   }
 
-  /** Applies a NACK of `nonce`; returns the rejected response, or undefined if the nonce is stale. */
-  nack(nonce: string, error: ErrorDetail, now: number): NackInfo | undefined {
+  /**
+   * Applies a NACK of `nonce`; returns the rejected response, or undefined if the nonce is stale.
+   * Suspects are the resources that differed from what the client accepted; all of them are
+   * quarantined, or with `narrow` only those `identifyRejected` can tell apart (SotW LDS/CDS).
+   */
+  nack(nonce: string, error: ErrorDetail, now: number, narrow = false): NackInfo | undefined {
     const p = this.takePending(nonce);
     if (!p) return undefined;
-    const names: string[] = [];
     // Compare with what the client accepted by now: answers arrive in order, so an ACK of an
     // earlier response has already been applied even if it came after this one was sent.
-    for (const r of p.resources) {
-      if (this.acked.get(r.name)?.version === r.version) continue;
-      this.quarantine.set(r.name, r.version);
-      names.push(r.name);
-    }
+    const suspects = p.resources.filter((r) => this.acked.get(r.name)?.version !== r.version);
+    const rejected = narrow ? identifyRejected(suspects, p.resources, error.message) : suspects;
+    for (const r of rejected) this.quarantine.set(r.name, r.version);
     const { code, message, messageBytes, truncated } = error;
-    this.lastNack = { nonce, version: p.version, code, message, messageBytes, truncated, names, at: now };
+    const names = suspects.map((r) => r.name);
+    this.lastNack = { nonce, version: p.version, code, message, messageBytes, truncated, names, quarantined: rejected.map((r) => r.name), at: now };
     return this.lastNack;
   }
 

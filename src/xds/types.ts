@@ -31,6 +31,8 @@ export interface NackInfo {
   readonly truncated: boolean;
   /** Resources in the rejected response that differed from what the client had accepted. */
   readonly names: readonly string[];
+  /** Of `names`, those quarantined: not sent again to this stream until their content changes. */
+  readonly quarantined: readonly string[];
   readonly at: number;
 }
 

@@ -55,7 +55,7 @@ describe('ControlPlaneMetrics', () => {
     const s = stream(1, 'a');
     cb.onResponse(s, TypeUrl.Cluster, response('n1'));
     tick(10);
-    cb.onNack(s, TypeUrl.Cluster, { nonce: 'n1', version: 'v1', code: 3, message: 'bad', messageBytes: 3, truncated: false, names: ['a'], at: 0 });
+    cb.onNack(s, TypeUrl.Cluster, { nonce: 'n1', version: 'v1', code: 3, message: 'bad', messageBytes: 3, truncated: false, names: ['a'], quarantined: ['a'], at: 0 });
     cb.onAck(s, TypeUrl.Cluster, 'v0', 'n1');
     const out = await text();
     expect(out).toContain('weft_xds_nacks_total{type="CDS"} 1');

@@ -83,5 +83,33 @@ describe('grpc-js-xds client through weft', () => {
     expect(await tally(client, 10)).toEqual({ one: 10 });
     client.close();
   });
-});
 
+  it('pins a real client NACK on the cluster it points at by index, and the valid cluster keeps working', async () => {
+    const [one, two] = backends as [typeof backends[0], typeof backends[0]];
+    const routed = mesh([['c1', 1], ['c2', 1]], { c1: one.port, c2: two.port });
+    // grpc-js-xds accepts c1 and rejects c2 ("resource index 1: ... unsupported lb_policy: MAGLEV").
+    const partlyBad = (port: number) => ({
+      ...routed,
+      [T.Cluster]: [cluster('c1', { lb_policy: 'ROUND_ROBIN' }), cluster('c2', { lb_policy: 'MAGLEV' })],
+      [T.ClusterLoadAssignment]: [endpoints('c1', [['127.0.0.1', port]])],
+    });
+    // No clusters yet, so the first response that has any carries both, and none was accepted.
+    h.set('node-c', { ...routed, [T.Cluster]: [] });
+    const client = xdsClient('node-c');
+    void who(client, undefined, 500); // a channel subscribes on its first call
+    const cds = () => h.server.streams().find((s) => s.node?.id === 'node-c')?.types().find((t) => t.typeUrl === T.Cluster);
+    await eventually(() => expect(cds()?.subscribed).toEqual(['c1', 'c2']));
+    h.set('node-c', partlyBad(one.port));
+    await eventually(() => expect(cds()?.lastNack?.message).toContain('[resource index 1: '));
+    // Both were suspects (neither accepted); the client's message pins the NACK on c2 alone.
+    expect([cds()!.lastNack!.names, cds()!.lastNack!.quarantined]).toEqual([['c1', 'c2'], ['c2']]);
+    // An endpoints change comes after anything the NACK made weft send, on the same stream.
+    h.set('node-c', partlyBad(two.port));
+    await eventually(async () => expect(await who(client)).toBe('two'));
+    // c1 keeps working; calls that the route sends to c2 fail with the client's own reason.
+    const t = await tally(client, 40);
+    expect(t.two).toBeGreaterThan(0);
+    expect(Object.keys(t).filter((k) => k !== 'two').every((k) => k.includes('unsupported lb_policy: MAGLEV'))).toBe(true);
+    client.close();
+  });
+});

@@ -1,47 +1,97 @@
 /**
- * Regex checks for route and header matches. Envoy evaluates `safe_regex` with Google RE2, which
- * guarantees linear time by leaving out lookaround and backreferences; JavaScript accepts both. A
- * pattern must therefore compile in JavaScript (`new RegExp`) AND use no construct RE2 rejects,
- * or the load would pass here and be NACKed by every Envoy.
+ * Regex checks for route, header and query matches, which Envoy (`safe_regex`) and proxyless gRPC
+ * evaluate with Google RE2. A pattern passes when:
+ * 1. RE2 itself compiles it: the real RE2 C++ library, built to WebAssembly (`@adguard/re2-wasm`,
+ *    Google's re2-wasm with a memory limit), called directly without the package's JavaScript-to-RE2
+ *    syntax translation, with RE2's default options as Envoy uses them. Its error text is
+ *    reported as is (`invalid repetition size: {1001}`, `invalid perl operator: (?=`).
+ * 2. It passes what Envoy adds on top of RE2: Envoy compiles with Latin-1 encoding, so `\x{...}`
+ *    escapes above `FF` are rejected there, and it NACKs a regex whose compiled program is over
+ *    `re2.max_program_size.error_level` (default 100); see re2-size.ts for the bound used.
+ * Patterns longer than `MAX_REGEX_CHARS` are refused before RE2 sees them: the WASM heap is a fixed
+ * 16 MiB, and no pattern that long fits Envoy's program limit.
  * See https://github.com/google/re2/wiki/Syntax.
  */
+import { createRequire } from 'node:module';
+import { programSizeLowerBound } from './re2-size.js';
 
-/** Why `pattern` is not usable by both engines, or undefined when it is. */
-export function re2Problem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return scanForUnsupported(pattern);
+/** Envoy's default `re2.max_program_size.error_level`. */
+export const ENVOY_MAX_PROGRAM_SIZE = 100;
+export const MAX_REGEX_CHARS = 1024;
+/**
+ * RE2's `max_mem` for the check, 1 MiB. A program Envoy accepts (at most 100 instructions in its
+ * Latin-1 compile) is at most a few thousand instructions in the UTF-8 compile here, far under
+ * the budget; a larger pattern fails cleanly (`pattern too large - compile failed`) instead of
+ * exhausting the WASM heap.
+ */
+export const RE2_MAX_MEM = 1024 * 1024;
+
+interface WrappedRE2 {
+  ok(): boolean;
+  error(): string;
+  delete(): void;
+}
+interface Re2Module {
+  WrappedRE2: new (pattern: string, ignoreCase: boolean, multiline: boolean, dotAll: boolean, maxMem: number) => WrappedRE2;
 }
 
-const GROUP_PROBLEMS: readonly [string, string][] = [
-  ['(?=', 'lookahead is not supported by RE2'],
-  ['(?!', 'negative lookahead is not supported by RE2'],
-  ['(?<=', 'lookbehind is not supported by RE2'],
-  ['(?<!', 'negative lookbehind is not supported by RE2'],
-  ['(?>', 'atomic groups are not supported by RE2'],
-];
+const require = createRequire(import.meta.url);
+const MODULE = '@adguard/re2-wasm/build/wasm/re2.js';
+let engine: Re2Module | undefined;
 
-/** Walks the pattern outside character classes looking for RE2-unsupported syntax. */
-function scanForUnsupported(pattern: string): string | undefined {
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      const next = pattern[i + 1] ?? '';
-      if (!inClass && /[1-9]/.test(next)) return `backreference \\${next} is not supported by RE2`;
-      if (!inClass && next === 'k' && pattern[i + 2] === '<') return 'named backreferences are not supported by RE2';
-      i++;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === '(') {
-      const hit = GROUP_PROBLEMS.find(([prefix]) => pattern.startsWith(prefix, i));
-      if (hit) return hit[1];
+/**
+ * Compiles `pattern` with RE2; RE2's error text, or undefined when it compiles. An abort inside
+ * the WASM module (its heap exhausted) is reported as such and the module is loaded afresh, since
+ * an aborted Emscripten instance accepts no further calls.
+ */
+export function re2CompileError(pattern: string, maxMem = RE2_MAX_MEM): string | undefined {
+  engine ??= require(MODULE) as Re2Module;
+  let re: WrappedRE2 | undefined;
+  try {
+    re = new engine.WrappedRE2(pattern, false, false, false, maxMem);
+    return re.ok() ? undefined : re.error();
+  } catch {
+    delete require.cache[require.resolve(MODULE)];
+    engine = undefined;
+    re = undefined;
+    return 'pattern too large: RE2 ran out of memory compiling it';
+  } finally {
+    re?.delete();
+  }
+}
+
+const CACHE_ENTRIES = 4096;
+/** Verdicts by pattern (a reload re-checks every regex of the policy; most are unchanged). */
+const verdicts = new Map<string, string | undefined>();
+
+/** Why `pattern` is not usable by RE2 and Envoy, or undefined when it is. Results are cached. */
+export function re2Problem(pattern: string): string | undefined {
+  if (verdicts.has(pattern)) return verdicts.get(pattern);
+  const verdict = check(pattern);
+  if (verdicts.size >= CACHE_ENTRIES) verdicts.delete(verdicts.keys().next().value as string);
+  verdicts.set(pattern, verdict);
+  return verdict;
+}
+
+function check(pattern: string): string | undefined {
+  if (pattern.length > MAX_REGEX_CHARS) return `longer than ${MAX_REGEX_CHARS} characters`;
+  const error = re2CompileError(pattern);
+  if (error !== undefined) return error;
+  for (const wide of pattern.matchAll(/\\x\{0*([0-9A-Fa-f]{3,})\}/g)) {
+    if (parseInt(wide[1]!, 16) > 0xff && !escaped(pattern, wide.index)) {
+      return `${wide[0]} is above \\x{FF}: Envoy compiles regexes as Latin-1 and rejects it`;
     }
   }
+  const size = programSizeLowerBound(pattern);
+  if (size > ENVOY_MAX_PROGRAM_SIZE) {
+    return `its RE2 program has at least ${size} instructions, over Envoy's limit of ${ENVOY_MAX_PROGRAM_SIZE} (re2.max_program_size.error_level); shorten repeats such as x{n}`;
+  }
   return undefined;
+}
+
+/** True when the backslash at `i` is itself escaped (preceded by an odd run of backslashes). */
+function escaped(pattern: string, i: number): boolean {
+  let n = 0;
+  for (let k = i - 1; k >= 0 && pattern[k] === '\\'; k--) n++;
+  return n % 2 === 1;
 }

@@ -82,7 +82,7 @@ describe('schema diagnostics (WEFT1xxx)', () => {
     ['lookahead', '"^/a(?=b)"'],
     ['lookbehind', '"(?<=a)b"'],
     ['a backreference', '"(a)\\\\1"'],
-    ['a JavaScript syntax error', '"[a-"'],
+    ['an unclosed class', '"[a-"'],
   ])('reports an invalid regex: %s', (_, re) => {
     expect(wheres(tp('routes:', `  - match: { path: { regex: ${re} } }`)))
       .toEqual(['WEFT1013 routes[0].match.path.regex @ p.yaml:4:29']);

@@ -1,6 +1,7 @@
 /**
  * A proxyless gRPC server bootstrapped as `weft bootstrap --format grpc` writes it by default
- * (interception `explicit`, no instance_ips) gets its server listener and starts serving.
+ * (interception `explicit`) gets its server listener and starts serving. Its instance IP is what
+ * makes it a reviews server: served services are derived from the registry (docs/security.md).
  *
  * Guards a fixed regression: explicit-mode inbound listeners (an Envoy concept) once swallowed the
  * inbound chains that gRPC server listeners are built from. Interception means nothing to a
@@ -46,7 +47,7 @@ describe('proxyless gRPC server listener', () => {
   it('is served to a server bootstrapped with the default (explicit) interception', async () => {
     const config = bootstrapConfig({
       format: 'grpc', nodeId: 'reviews-v1', namespace: 'default', serviceAccount: 'reviews', trustDomain: 'cluster.local',
-      xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, interception: 'explicit', instanceIps: [],
+      xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, interception: 'explicit', instanceIps: ['127.0.0.1'],
       services: ['reviews.default'], labels: {}, certDir: '/nonexistent', controlPlaneIdentity: controlPlaneIdentity('cluster.local'),
     });
     delete config.certificate_providers;

@@ -50,7 +50,8 @@ export async function nodeBootstrap(weft: RunningWeft, root: string, n: NodeSpec
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const config = bootstrapConfig({
     format: 'grpc', nodeId: n.id, namespace: 'default', serviceAccount: n.serviceAccount, trustDomain: 'cluster.local',
-    xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, instanceIps: [],
+    // Served services are derived from the registry: the node must be at one of the service's endpoints.
+    xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, instanceIps: n.services?.length ? ['127.0.0.1'] : [],
     interception: 'explicit', // what `weft bootstrap --format grpc` writes by default
     services: n.services ?? [], labels: {}, certDir: dir, controlPlaneIdentity: controlPlaneIdentity('cluster.local'),
   });

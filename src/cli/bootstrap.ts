@@ -41,7 +41,7 @@ export function bootstrapCommand(): Command {
     .option('--delta', 'Envoy: use incremental (delta) ADS')
     .option('--interception <mode>', 'explicit (listeners on 127.0.0.1) or iptables', 'explicit')
     .option('--instance-ips <list>', 'workload IPs (comma-separated)', csv, [])
-    .option('--services <list>', 'services this workload serves, e.g. reviews.default', csv, [])
+    .option('--services <list>', 'narrow the services this workload serves (weft derives them from the registry: its identity and --instance-ips)', csv, [])
     .option('--labels <list>', 'workload labels k=v,k2=v2', csv, [])
     .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
     .option('--ca-cert <file>', 'sign with this operator CA (root or intermediate) instead of the state directory CA')
@@ -52,6 +52,9 @@ export function bootstrapCommand(): Command {
     .action(async (f: BootstrapFlags) => {
       if (f.format !== 'envoy' && f.format !== 'grpc') throw new UsageError(`--format must be envoy or grpc, not "${f.format}"`);
       if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);
+      if (f.services.length > 0 && f.instanceIps.length === 0) {
+        throw new UsageError('--services needs --instance-ips: weft serves a workload only services run by its identity with an endpoint at one of its IPs');
+      }
       const id = workloadId(f.trustDomain, f.namespace, f.serviceAccount);
       if (!id.ok) throw new UsageError(`--namespace/--service-account do not form a SPIFFE ID: ${id.error.message}`);
       const ca = await openCa(f);

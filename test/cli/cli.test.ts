@@ -96,6 +96,13 @@ describe('weft bootstrap', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/SPIFFE/);
   });
+
+  it('refuses --services without --instance-ips (served services are derived from the registry by IP)', async () => {
+    const dir = await tmp();
+    const r = await weft('bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'reviews', '--services', 'reviews.default', '--out', dir, '--state-dir', dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--services needs --instance-ips');
+  });
 });
 
 describe('weft', () => {

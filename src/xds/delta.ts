@@ -4,8 +4,10 @@
  * - The server tracks the version of each resource the client holds (seeded from
  *   `initial_resource_versions` on reconnect) and sends only resources whose version differs.
  * - Resources the client holds that left its subscribed scope by deletion are listed in
- *   `removed_resources`; so is a subscribed name that does not exist (once), so the client does
- *   not wait for it.
+ *   `removed_resources`; so is a subscribed name that does not exist, so the client does not wait
+ *   for it. Each removal is announced once: a name announced stays known-missing until it is
+ *   re-subscribed or comes back. A NACK does not bring a removal back either: clients apply the
+ *   removals of a response they reject (Envoy removes before it adds), so it is not re-sent.
  * - Nonces only pair responses with ACK/NACK; subscription changes in a request are applied even
  *   when its nonce is stale (REFERENCE.md §1, envoy#10363).
  */
@@ -47,7 +49,7 @@ export class DeltaState extends TypeState {
       const info = this.nack(req.nonce, req.error, now);
       if (!info || !p) return { kind: 'stale' };
       for (const r of p.resources) this.restore(r.name, this.acked.get(r.name));
-      for (const n of p.removed) this.restore(n, this.acked.get(n));
+      for (const n of p.removed) this.acked.delete(n);
       return { kind: 'nack', info };
     }
     return this.ack(req.nonce, now) ? { kind: 'ack' } : { kind: 'stale' };
@@ -76,7 +78,10 @@ export class DeltaState extends TypeState {
 
   commit(nonce: string, out: Outgoing, now: number): void {
     for (const r of out.resources) this.clientHas.set(r.name, r.version);
-    for (const n of out.removed) this.clientHas.delete(n);
+    for (const n of out.removed) {
+      this.clientHas.delete(n);
+      if (this.subscription.names.has(n)) this.announcedMissing.add(n);
+    }
     this.recordSent(nonce, out, now);
   }
 

@@ -91,6 +91,35 @@ describe('delta xDS', () => {
     expect((await c.next()).resources.map((x) => x.name)).toEqual(['a']);
   });
 
+  it('announces the removal of a subscribed resource once, not again after the ACK', async () => {
+    h.set('p1', base());
+    const c = h.open({ delta: true });
+    c.send({ node: node('p1'), type_url: T.ClusterLoadAssignment, resource_names_subscribe: ['b'] });
+    ack(c, await c.next());
+    h.set('p1', { ...base(), [T.ClusterLoadAssignment]: [endpoints('a', [['10.0.0.1', 80]])] });
+    const r = await c.next();
+    expect([r.resources, r.removed]).toEqual([[], ['b']]);
+    ack(c, r);
+    // The next response answers a new subscription; a repeated removal would come first or with it.
+    c.send({ type_url: T.ClusterLoadAssignment, resource_names_subscribe: ['a'] });
+    const r2 = await c.next();
+    expect([r2.resources.map((x) => x.name), r2.removed]).toEqual([['a'], []]);
+  });
+
+  it('announces a removal once even when the response carrying it is NACKed', async () => {
+    h.set('p1', base());
+    const c = h.open({ delta: true });
+    c.send({ node: node('p1'), type_url: T.Cluster });
+    ack(c, await c.next());
+    h.set('p1', { ...base(), [T.Cluster]: [cluster('a', { connect_timeout: { seconds: 4 } })] });
+    const r = await c.next();
+    expect([r.resources.map((x) => x.name), r.removed]).toEqual([['a'], ['b']]);
+    c.send({ type_url: T.Cluster, response_nonce: r.nonce, error_detail: { code: 3, message: 'a: bad' } });
+    c.send({ type_url: T.ClusterLoadAssignment, resource_names_subscribe: ['a'] });
+    const r2 = await c.next();
+    expect([r2.type_url, r2.removed]).toEqual([T.ClusterLoadAssignment, []]);
+  });
+
   it('serves delta on the per-type endpoint service', async () => {
     h.set('p1', base());
     const c = h.open({ delta: true, service: 'eds' });

@@ -7,12 +7,15 @@
  * - an allow rule with no `from` admits any *authenticated* caller of the trust domain (any caller
  *   only when mTLS is disabled and nobody is authenticated): plaintext callers in `permissive`
  *   mode are admitted only by a service without allow policies;
+ * - paths: a deny rule covers every spelling of its path, an allow rule exactly what was written
+ *   (path-match.ts);
  * - on TCP ports, which cannot see methods or paths, a deny rule that names them is widened to
  *   the whole port and an allow rule that names them is left out: both errors fail closed.
  */
 import type { AccessPolicy, AccessRule, Diagnostic, MtlsMode, Principal, ServicePort } from '../model/index.js';
 import type { IrAccessRule, IrAuthz, IrPermission, IrPrincipal } from './ir.js';
 import { spiffeId } from './names.js';
+import { allowPath, denyPath } from './path-match.js';
 
 /** The mesh settings authorization reads. */
 export interface AuthzMesh { readonly trustDomain: string; readonly mtls: MtlsMode }
@@ -42,7 +45,9 @@ function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: s
     if (!widened) return undefined;
   }
   const principals = principalsOf(mesh, policy.action, rule.from);
-  const permission = tcp || !httpOnly ? undefined : permissionOf(rule);
+  const permission = tcp || !httpOnly ? undefined : permissionOf(policy.action, rule, (path) =>
+    diags.push({ code: 'WEFT4112', severity: 'warning', ...(source ? { source } : {}), path: 'rules.to.paths',
+      message: `deny path ${path} of ${policy.service} is too long for one matcher of all its spellings; it also denies every path under its first segment that contains ";"` }));
   return { name, principals, ...(permission ? { permission } : {}), ...(source ? { source } : {}) };
 }
 
@@ -80,7 +85,17 @@ function principalOf(mesh: AuthzMesh, action: AccessPolicy['action'], p: Princip
   return prefix ? { identityPrefix: prefix } : anySource(mesh, action);
 }
 
-function permissionOf(rule: AccessRule): IrPermission {
-  const paths = (rule.to?.paths ?? []).map((p) => (p.endsWith('*') ? { prefix: p.slice(0, -1) || '/' } : { exact: p }));
-  return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths };
+/**
+ * Methods and paths of a rule (path semantics: path-match.ts). Deny rules match methods and paths
+ * case-insensitively (fail closed against `/ADMIN`, `get`); allow rules match exactly.
+ */
+function permissionOf(action: AccessPolicy['action'], rule: AccessRule, onWidened: (path: string) => void): IrPermission {
+  const deny = action === 'deny';
+  const paths = (rule.to?.paths ?? []).flatMap((p) => {
+    if (!deny) return [allowPath(p)];
+    const d = denyPath(p);
+    if (d.widened) onWidened(p);
+    return d.matchers;
+  });
+  return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths, ignoreCase: deny };
 }

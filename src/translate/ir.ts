@@ -124,9 +124,21 @@ export type IrPrincipal =
   | { readonly identityExact: string }
   | { readonly identityPrefix: string };
 
+/**
+ * A URL path matcher (query excluded). `regex` is RE2, matched against the whole path;
+ * `{ prefix, contains }` needs both.
+ */
+export type IrPathMatch =
+  | { readonly exact: string }
+  | { readonly prefix: string; readonly contains?: string }
+  | { readonly regex: string };
+
+/** Methods (any of) and paths (any of), ANDed. `ignoreCase` applies to methods and to the
+ * exact/prefix/contains path matchers (a regex carries its own `(?i)`). */
 export interface IrPermission {
   readonly methods: readonly string[];
-  readonly paths: readonly ({ readonly exact: string } | { readonly prefix: string })[];
+  readonly paths: readonly IrPathMatch[];
+  readonly ignoreCase: boolean;
 }
 
 /** One access rule: any principal (OR) and, when `permission` is set, that permission (AND). */

@@ -36,6 +36,11 @@ export function inboundRouteName(port: number, serviceKey: string): string {
   return `inbound|${port}|${serviceKey}`;
 }
 
+/** The route of an inbound chain's route configuration that rejects unsafe paths: `<chain>/reject`. */
+export function inboundRejectRouteName(chain: string): string {
+  return `${chain}/reject`;
+}
+
 /** Per-port outbound listener: `0.0.0.0_9080` (iptables, not bound) or `127.0.0.1_9080` (explicit). */
 export function outboundListenerName(address: string, port: number): string {
   return `${address}_${port}`;

@@ -5,8 +5,17 @@
  * by Host, first matching route. It reads the generated Envoy messages, not the IR, so the
  * behaviour tests check what a proxy would actually receive.
  */
+import { createRequire } from 'node:module';
 import { TypeUrl } from '../../proto/type-urls.js';
 import type { TranslateResult } from '../../src/translate/index.js';
+
+// Envoy's regex engine is RE2 (full-string match); re2-wasm is the same library (it ships with
+// @grpc/grpc-js-xds), so `(?i)` and RE2-only syntax behave here as they do in Envoy.
+const { RE2 } = createRequire(import.meta.url)('re2-wasm') as { RE2: new (p: string, f: string) => { test(s: string): boolean } };
+/** Does RE2 `regex` match all of `value`? */
+export function re2FullMatch(regex: string, value: string): boolean {
+  return new RE2(`^(?:${regex})$`, 'u').test(value);
+}
 
 type M = Record<string, any>;
 export interface Request { host?: string; path: string; method?: string; headers?: Record<string, string> }
@@ -96,13 +105,16 @@ function removeDots(p: string): string {
   return '/' + out.join('/');
 }
 
-function strMatch(m: M, v: string | undefined): boolean {
+/** Envoy's StringMatcher: exact/prefix/suffix/contains (with `ignore_case`) or an RE2 regex. */
+export function strMatch(m: M, v: string | undefined): boolean {
   if (v === undefined) return false;
   const a = m.ignore_case ? v.toLowerCase() : v;
   const low = (s: string) => (m.ignore_case ? s.toLowerCase() : s);
   if (m.exact !== undefined) return a === low(m.exact);
   if (m.prefix !== undefined) return a.startsWith(low(m.prefix));
-  if (m.safe_regex) return new RegExp(`^(?:${m.safe_regex.regex})$`).test(v);
+  if (m.suffix !== undefined) return a.endsWith(low(m.suffix));
+  if (m.contains !== undefined) return a.includes(low(m.contains));
+  if (m.safe_regex) return re2FullMatch(m.safe_regex.regex, v);
   return false;
 }
 
@@ -111,7 +123,7 @@ function principal(x: M, peer: string | undefined): boolean {
   return x.authenticated ? strMatch(x.authenticated.principal_name, peer) : false;
 }
 
-function permission(x: M, method: string, path: string): boolean {
+export function permission(x: M, method: string, path: string): boolean {
   if (x.any) return true;
   if (x.and_rules) return x.and_rules.rules.every((y: M) => permission(y, method, path));
   if (x.or_rules) return x.or_rules.rules.some((y: M) => permission(y, method, path));
@@ -129,12 +141,13 @@ export function routeRequest(rc: M, req: Request): Outcome {
   const headers: Record<string, string> = { ...(req.headers ?? {}), ':method': req.method ?? 'GET' };
   const route = vh.routes.find((r: M) => {
     const m = r.match;
-    const pathOk = m.prefix !== undefined ? path.startsWith(m.prefix) : m.path !== undefined ? path === m.path : new RegExp(`^(?:${m.safe_regex.regex})$`).test(path);
+    const pathOk = m.prefix !== undefined ? path.startsWith(m.prefix) : m.path !== undefined ? path === m.path : re2FullMatch(m.safe_regex.regex, path);
     const headersOk = (m.headers ?? []).every((h: M) => (h.present_match !== undefined ? (h.name in headers) === h.present_match : strMatch(h.string_match, headers[h.name])));
     const queryOk = (m.query_parameters ?? []).every((q: M) => (q.present_match !== undefined ? params.has(q.name) === q.present_match : strMatch(q.string_match, params.get(q.name) ?? undefined)));
     return pathOk && headersOk && queryOk;
   });
   if (!route) return { kind: 'not-found' };
+  if (route.direct_response) return { kind: 'rejected', status: route.direct_response.status };
   if (route.redirect) return { kind: 'redirect', to: route.redirect };
   if (route.route.cluster) return { kind: 'cluster', cluster: route.route.cluster };
   const weighted = route.route.weighted_clusters.clusters.map((c: M) => c.name);

@@ -82,7 +82,9 @@ export function ownCertificate(kind: 'envoy' | 'grpc', identity: string): Msg {
   return kind === 'grpc' ? { tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } } : sdsCertificate(identity);
 }
 
-export function stringMatch(m: { exact: string } | { prefix: string } | { regex: string }, ignoreCase = false): Msg {
+/** A StringMatcher. `ignore_case` has no effect on `safe_regex` (Envoy's string.proto), so a
+ * case-insensitive regex carries `(?i)` itself. */
+export function stringMatch(m: { exact: string } | { prefix: string } | { contains: string } | { regex: string }, ignoreCase = false): Msg {
   const base: Msg = 'regex' in m ? { safe_regex: { regex: m.regex } } : { ...m };
   return ignoreCase && !('regex' in m) ? { ...base, ignore_case: true } : base;
 }

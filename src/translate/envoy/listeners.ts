@@ -4,7 +4,7 @@
  */
 import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener } from '../ir.js';
 import { ADMIN_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
-  VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, explicitInboundListenerName, inboundRouteName } from '../names.js';
+  VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, explicitInboundListenerName, inboundRejectRouteName, inboundRouteName } from '../names.js';
 import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher, type Msg } from './common.js';
 import { hcm, inboundFilters, outboundFilters } from './http-filters.js';
 import { networkRbac } from './rbac.js';
@@ -106,6 +106,13 @@ function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: 
   return [tls, plain];
 }
 
+/**
+ * `..;` and `.;` segments: RFC 3986 normalisation leaves them alone (they are not dot segments),
+ * but servers that strip `;parameters` (Tomcat, Jetty) then read them as `..` and `.`, so
+ * `/public/..;/admin` would reach `/admin` past every path rule. No application needs them: 400.
+ */
+const DOT_SEGMENT_PARAMS = (name: string): Msg => ({ name, match: { safe_regex: { regex: String.raw`.*/\.\.?;.*` } }, direct_response: { status: 400 } });
+
 function chainFilters(c: IrInboundChain, obs: IrObservability): Msg[] {
   if (c.protocol === 'tcp') {
     const rbac = networkRbac(c.authz, c.name).map((r) => ({ name: `envoy.filters.network.rbac.${r.suffix}`, typed_config: r.config }));
@@ -113,7 +120,10 @@ function chainFilters(c: IrInboundChain, obs: IrObservability): Msg[] {
   }
   const routeConfig = {
     name: inboundRouteName(c.port, c.service),
-    virtual_hosts: [{ name: c.name, domains: ['*'], routes: [{ name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } }] }],
+    virtual_hosts: [{ name: c.name, domains: ['*'], routes: [
+      DOT_SEGMENT_PARAMS(inboundRejectRouteName(c.name)),
+      { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
+    ] }],
   };
   return [{ name: HCM_NAME, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name), routeConfig, observability: obs }) }];
 }

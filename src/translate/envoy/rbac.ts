@@ -3,12 +3,10 @@
  * so deny-before-allow is two filters: a DENY filter, then (when the service has allow policies)
  * an ALLOW filter. A service with no policies gets no RBAC filter: mTLS alone admits callers.
  *
- * Matching choices (docs/translation.md "Authorization"):
- * - paths use `url_path`, which excludes the query string, so `/admin?x` is `/admin`;
- * - deny rules match methods and paths case-insensitively (fail closed against `/ADMIN`, `get`);
- *   allow rules match exactly (admit only what was written).
+ * Paths use `url_path`, which excludes the query string, so `/admin?x` is `/admin`. Which
+ * spellings a path covers and case sensitivity are decided in the IR (path-match.ts).
  */
-import type { IrAccessRule, IrAuthz, IrPrincipal } from '../ir.js';
+import type { IrAccessRule, IrAuthz, IrPathMatch, IrPrincipal } from '../ir.js';
 import { any, stringMatch, type Msg } from './common.js';
 
 export interface RbacFilterConfig { readonly suffix: 'deny' | 'allow'; readonly config: Msg }
@@ -27,32 +25,36 @@ export function networkRbac(authz: IrAuthz, statPrefix: string): RbacFilterConfi
 
 function stages(authz: IrAuthz): { suffix: 'deny' | 'allow'; rules: Msg }[] {
   const out: { suffix: 'deny' | 'allow'; rules: Msg }[] = [];
-  if (authz.deny.length) out.push({ suffix: 'deny', rules: rbac('DENY', authz.deny, true) });
-  if (authz.allow) out.push({ suffix: 'allow', rules: rbac('ALLOW', authz.allow, false) });
+  if (authz.deny.length) out.push({ suffix: 'deny', rules: rbac('DENY', authz.deny) });
+  if (authz.allow) out.push({ suffix: 'allow', rules: rbac('ALLOW', authz.allow) });
   return out;
 }
 
-function rbac(action: 'ALLOW' | 'DENY', rules: readonly IrAccessRule[], ignoreCase: boolean): Msg {
+function rbac(action: 'ALLOW' | 'DENY', rules: readonly IrAccessRule[]): Msg {
   const policies: Msg = {};
   for (const r of rules) {
     // A rule whose principals were all contradictory can match nobody: leave it out.
     if (r.principals.length === 0) continue;
-    policies[r.name] = { permissions: [permission(r, ignoreCase)], principals: r.principals.map(principal) };
+    policies[r.name] = { permissions: [permission(r)], principals: r.principals.map(principal) };
   }
   return { action, policies };
 }
 
-function permission(r: IrAccessRule, ignoreCase: boolean): Msg {
+function permission(r: IrAccessRule): Msg {
   const p = r.permission;
   if (!p) return { any: true };
   const and: Msg[] = [];
   if (p.methods.length) {
-    and.push({ or_rules: { rules: p.methods.map((m) => ({ header: { name: ':method', string_match: stringMatch({ exact: m }, ignoreCase) } })) } });
+    and.push({ or_rules: { rules: p.methods.map((m) => ({ header: { name: ':method', string_match: stringMatch({ exact: m }, p.ignoreCase) } })) } });
   }
-  if (p.paths.length) {
-    and.push({ or_rules: { rules: p.paths.map((m) => ({ url_path: { path: stringMatch(m, ignoreCase) } })) } });
-  }
+  if (p.paths.length) and.push({ or_rules: { rules: p.paths.map((m) => pathPermission(m, p.ignoreCase)) } });
   return and.length === 1 ? and[0]! : { and_rules: { rules: and } };
+}
+
+function pathPermission(m: IrPathMatch, ignoreCase: boolean): Msg {
+  const urlPath = (match: Msg): Msg => ({ url_path: { path: match } });
+  if ('regex' in m || 'exact' in m || m.contains === undefined) return urlPath(stringMatch(m, ignoreCase));
+  return { and_rules: { rules: [urlPath(stringMatch({ prefix: m.prefix }, ignoreCase)), urlPath(stringMatch({ contains: m.contains }, ignoreCase))] } };
 }
 
 function principal(p: IrPrincipal): Msg {

@@ -6,9 +6,12 @@ import { isIP } from 'node:net';
 import { isScalar, isSeq, type RNode, type RPair } from './static-nodes.js';
 import { RegistryCode } from './codes.js';
 import { ENDPOINT_KEYS, HEALTH, enumField, fields, join, portNumber, report, requireMap, stringField, type ValidationContext } from './static-validate.js';
+import { quote } from '../policy/index.js';
+import { hasControl, labelKeyProblem, labelValueProblem } from './static-names.js';
 import type { Endpoint, ServicePort } from './types.js';
 
-function stringMap(ctx: ValidationContext, node: RNode | null | undefined, path: string): Record<string, string> | undefined {
+/** Endpoint labels: string keys and scalar values, both in Kubernetes label syntax. */
+function labelMap(ctx: ValidationContext, node: RNode | null | undefined, path: string): Record<string, string> | undefined {
   const map = requireMap(ctx, node, path);
   if (!map) return undefined;
   const out: Record<string, string> = {};
@@ -19,9 +22,27 @@ function stringMap(ctx: ValidationContext, node: RNode | null | undefined, path:
     if (typeof k !== 'string' || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) {
       report(ctx, RegistryCode.WrongType, pair.value ?? pair.key, join(path, String(k)), 'expected a string value');
       ok = false;
-    } else out[k] = String(v);
+    } else if (labelProblem(ctx, pair, join(path, k), k, String(v))) ok = false;
+    else out[k] = String(v);
   }
   return ok ? out : undefined;
+}
+
+/** Reports a label key or value outside Kubernetes label syntax; true when it did. */
+function labelProblem(ctx: ValidationContext, pair: RPair, path: string, key: string, value: string): boolean {
+  const keyProblem = labelKeyProblem(key);
+  if (keyProblem) report(ctx, RegistryCode.InvalidLabel, pair.key, path, `label key ${quote(key)} ${keyProblem}`);
+  const valueProblem = keyProblem ? undefined : labelValueProblem(value);
+  if (valueProblem) report(ctx, RegistryCode.InvalidLabel, pair.value, path, `label value ${quote(value)} ${valueProblem}`);
+  return keyProblem !== undefined || valueProblem !== undefined;
+}
+
+/** A free-text endpoint field (`zone`, `instance`): any string without control characters. */
+function textField(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, owner: RNode): string | undefined {
+  const v = stringField(ctx, f, key, path, owner);
+  if (v === undefined || !hasControl(v)) return v;
+  report(ctx, RegistryCode.InvalidValue, f.get(key)?.value, join(path, key), `${key} ${quote(v)} holds control characters`);
+  return undefined;
 }
 
 function endpointPorts(ctx: ValidationContext, node: RNode | null | undefined, path: string, declared: readonly ServicePort[]): Record<string, number> | undefined {
@@ -51,7 +72,7 @@ function address(ctx: ValidationContext, f: Map<string, RPair>, path: string, ow
   }
   const v = isScalar(pair.value) ? pair.value.value : undefined;
   if (typeof v === 'string' && isIP(v) !== 0) return v;
-  report(ctx, RegistryCode.InvalidAddress, pair.value, join(path, 'address'), `"${String(v)}" is not an IPv4 or IPv6 address`);
+  report(ctx, RegistryCode.InvalidAddress, pair.value, join(path, 'address'), `${quote(v)} is not an IPv4 or IPv6 address`);
   return undefined;
 }
 
@@ -62,9 +83,9 @@ function validateEndpoint(ctx: ValidationContext, node: RNode, path: string, dec
   const f = fields(ctx, map, ENDPOINT_KEYS, path);
   const addr = address(ctx, f, path, map);
   const ports = f.has('ports') ? endpointPorts(ctx, f.get('ports')?.value, join(path, 'ports'), declared) : undefined;
-  const labels = f.has('labels') ? stringMap(ctx, f.get('labels')?.value, join(path, 'labels')) : {};
-  const zone = stringField(ctx, f, 'zone', path, map);
-  const instance = stringField(ctx, f, 'instance', path, map);
+  const labels = f.has('labels') ? labelMap(ctx, f.get('labels')?.value, join(path, 'labels')) : {};
+  const zone = textField(ctx, f, 'zone', path, map);
+  const instance = textField(ctx, f, 'instance', path, map);
   const health = enumField(ctx, f, 'health', path, HEALTH, 'healthy');
   if (ctx.diagnostics.length !== before || !addr || !labels || !health) return undefined;
   const ep: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { address: addr, labels, health };

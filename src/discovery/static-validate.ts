@@ -3,10 +3,11 @@
  * diagnostic carries file:line:col. Pure: no I/O; the caller supplies position mapping.
  */
 import { isMap, isScalar, isSeq, type RMap, type RNode, type RPair } from './static-nodes.js';
-import type { Diagnostic } from '../policy/index.js';
+import { escapeControl, quote, type Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
 import { validateEndpoints } from './static-endpoints.js';
+import { dnsSubdomainProblem } from './static-names.js';
 import type { EndpointHealth, Protocol, ServicePort } from './types.js';
 
 /** Maps a node offset to a file position; collects diagnostics. One per parse. */
@@ -25,7 +26,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function report(ctx: ValidationContext, code: string, node: RNode | null | undefined, path: string, message: string): void {
   const pos = ctx.position(node?.start ?? 0);
-  ctx.diagnostics.push({ code, severity: 'error', message, path, source: { file: ctx.file, line: pos.line, col: pos.col } });
+  ctx.diagnostics.push({ code, severity: 'error', message: escapeControl(message), path: escapeControl(path), source: { file: ctx.file, line: pos.line, col: pos.col } });
 }
 
 /** Returns the map's pairs keyed by string, reporting unknown or non-string keys. */
@@ -35,7 +36,7 @@ export function fields(ctx: ValidationContext, map: RMap, allowed: readonly stri
     const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
     if (key === undefined || !allowed.includes(key)) {
       const shown = key ?? `<${pair.key.kind} key>`;
-      report(ctx, RegistryCode.UnknownField, pair.key, join(path, shown), `unknown field "${shown}" (allowed: ${allowed.join(', ')})`);
+      report(ctx, RegistryCode.UnknownField, pair.key, join(path, shown), `unknown field ${quote(shown)} (allowed: ${allowed.join(', ')})`);
     } else out.set(key, pair);
   }
   return out;
@@ -88,7 +89,7 @@ function dnsName(ctx: ValidationContext, f: Map<string, RPair>, key: string, pat
     return undefined;
   }
   if (DNS_LABEL.test(v)) return v;
-  report(ctx, RegistryCode.InvalidValue, f.get(key)?.value, join(path, key), `"${v}" is not a DNS label (lower-case letters, digits, '-', at most 63)`);
+  report(ctx, RegistryCode.InvalidValue, f.get(key)?.value, join(path, key), `${quote(v)} is not a DNS label (lower-case letters, digits, '-', at most 63)`);
   return undefined;
 }
 
@@ -135,6 +136,15 @@ function validatePorts(ctx: ValidationContext, pair: RPair | undefined, path: st
   return out.length === seq.items.length ? out : undefined;
 }
 
+/** `serviceAccount`: a Kubernetes service account name (DNS-1123 subdomain); it becomes part of a SPIFFE ID. */
+function serviceAccountField(ctx: ValidationContext, f: Map<string, RPair>, path: string, owner: RNode): string | undefined {
+  const v = stringField(ctx, f, 'serviceAccount', path, owner);
+  const problem = v === undefined ? undefined : dnsSubdomainProblem(v);
+  if (problem === undefined) return v;
+  report(ctx, RegistryCode.InvalidValue, f.get('serviceAccount')?.value, join(path, 'serviceAccount'), `service account ${quote(v)} ${problem}`);
+  return undefined;
+}
+
 /** Validates one service item; returns a draft only when the item is free of errors. */
 export function validateService(ctx: ValidationContext, node: RNode | null, path: string): ServiceDraft | undefined {
   const map = requireMap(ctx, node, path);
@@ -143,7 +153,7 @@ export function validateService(ctx: ValidationContext, node: RNode | null, path
   const f = fields(ctx, map, SERVICE_KEYS, path);
   const name = dnsName(ctx, f, 'name', path, map, true);
   const namespace = f.has('namespace') ? dnsName(ctx, f, 'namespace', path, map, true) : 'default';
-  const serviceAccount = f.has('serviceAccount') ? stringField(ctx, f, 'serviceAccount', path, map) : name;
+  const serviceAccount = f.has('serviceAccount') ? serviceAccountField(ctx, f, path, map) : name;
   const ports = validatePorts(ctx, f.get('ports'), path, map);
   const endpoints = ports ? validateEndpoints(ctx, f.get('endpoints'), path, ports) : undefined;
   if (ctx.diagnostics.length !== before || !name || !namespace || !serviceAccount || !ports || !endpoints) return undefined;

@@ -7,6 +7,7 @@
 import { list, map, type Infer } from './schema-dsl.js';
 import { byKind, obj, oneKey, opt, req } from './schema-object.js';
 import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, str } from './schema-scalars.js';
+import { matchPath } from './schema-paths.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const serviceRef = (doc: string) =>
@@ -27,7 +28,7 @@ const stringMatch = oneKey({
 }, 'How to match a value: exactly one of exact, prefix, regex, present.');
 
 const match = obj({
-  path: opt(oneKey({ exact: path('Exact path.'), prefix: path('Path prefix.'), regex: regex('RE2 regex on the path.') })),
+  path: opt(oneKey({ exact: matchPath('exact', 'Exact path.'), prefix: matchPath('prefix', 'Path prefix.'), regex: regex('RE2 regex on the path.') })),
   headers: opt(map(stringMatch, { key: headerName(true), doc: 'Header name -> match; all must match.' })),
   methods: opt(list(oneOf(HTTP_METHODS), { minItems: 1, unique: true, doc: 'Any of these methods.' })),
   query: opt(map(stringMatch, { key: str(), doc: 'Query parameter -> match; all must match.' })),
@@ -134,7 +135,7 @@ export const accessSchema = obj({
     from: opt(list(principal, { doc: 'Any of these callers; absent: any authenticated caller.' })),
     to: opt(obj({
       methods: opt(list(oneOf(HTTP_METHODS), { minItems: 1, unique: true })),
-      paths: opt(list(str({ pattern: /^\/[^*\s]*\*?$/, format: 'a path, or a prefix ending in "*"' }), { minItems: 1 })),
+      paths: opt(list(matchPath('rule', 'A path, or a prefix ending in "*"; normalised (no ".", ".." or "//").'), { minItems: 1 })),
       ports: opt(list(int({ min: 1, max: 65535 }), { minItems: 1 })),
     })),
   }))),

@@ -7,33 +7,34 @@ import type { IrInboundChain, IrLocalCluster } from './ir.js';
 import { authzOf } from './build-authz.js';
 import { irProtocol } from './build-clusters.js';
 import { inboundClusterName } from './names.js';
+import { boundOwn, redirectedOwn, type Own } from './placement.js';
 
-/** One service the proxy serves: the registry's service (absent when unknown) and its policies. */
+/** One service the proxy serves: the registry's service (absent when unknown), its policies and
+ * how callers reach this proxy for it. */
 export interface ServedService {
   readonly key: string;
   readonly service: Service | undefined;
   readonly access: readonly AccessPolicy[];
+  readonly own: Own;
 }
 
-/**
- * Everything `buildInbound` reads, and so its memo key. `placement` is present only when the
- * proxy's own sockets depend on where it runs (an Envoy in `explicit` mode binds its registry
- * endpoint); otherwise proxies serving the same services share one inbound part.
- */
+/** Everything `buildInbound` reads, and so its memo key. */
 export interface InboundInput {
   readonly mesh: { readonly trustDomain: string; readonly mtls: MtlsMode };
   readonly served: readonly ServedService[];
-  readonly placement?: { readonly ips: readonly string[]; readonly labels: Readonly<Record<string, string>> };
 }
 
 /** Narrows (model, proxy) to what the inbound side reads. */
 export function inboundInput(model: MeshModel, proxy: ProxyDescription): InboundInput {
   const { trustDomain, mtls } = model.policy.mesh;
-  const served = [...new Set(proxy.services)].sort().map((key): ServedService =>
-    ({ key, service: model.registry.services.get(key), access: model.policy.access.get(key) ?? [] }));
-  // gRPC servers listen through their own server listeners (template), never a sidecar socket.
-  const placed = proxy.kind === 'envoy' && proxy.interception === 'explicit';
-  return { mesh: { trustDomain, mtls }, served, ...(placed ? { placement: { ips: proxy.ips, labels: proxy.labels } } : {}) };
+  // gRPC servers listen through their own server listeners (template), like a redirected sidecar.
+  const bound = proxy.kind === 'envoy' && proxy.interception === 'explicit';
+  const served = [...new Set(proxy.services)].sort().map((key): ServedService => {
+    const service = model.registry.services.get(key);
+    const own: Own = !service ? { via: 'none', why: 'unknown service' } : bound ? boundOwn(service, proxy) : redirectedOwn(service, proxy);
+    return { key, service, access: model.policy.access.get(key) ?? [], own };
+  });
+  return { mesh: { trustDomain, mtls }, served };
 }
 
 export interface InboundResult {
@@ -50,58 +51,51 @@ export function buildInbound(input: InboundInput): InboundResult {
       out.diagnostics.push({ code: 'WEFT4105', severity: 'warning', message: `proxy serves unknown service "${served.key}"`, path: 'proxy.services' });
       continue;
     }
-    for (const port of served.service.ports) addChain(input, served.service, served.access, port, used, out);
+    for (const port of served.service.ports) {
+      for (const socket of socketsOf(served.service, port, served.own, out.diagnostics)) addChain(input, served, port, socket, used, out);
+    }
   }
   out.chains.sort((a, b) => a.port - b.port);
   out.localClusters.sort((a, b) => (a.name < b.name ? -1 : 1));
   return out;
 }
 
-function addChain(input: InboundInput, service: Service, policies: readonly AccessPolicy[], port: ServicePort, used: Map<number, string>, out: InboundResult): void {
-  const listen = input.placement ? explicitListen(input.placement, service, port, out.diagnostics) : undefined;
-  if (listen === null) return;
-  const owner = used.get(port.targetPort);
-  if (owner) {
-    out.diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${service.key}.ports.${port.name}`,
-      message: `inbound port ${port.targetPort} already served by ${owner}; ${service.key} left out on it` });
-    return;
-  }
-  used.set(port.targetPort, service.key);
-  const name = inboundClusterName(port.targetPort, service.key);
-  const protocol = irProtocol(port);
-  const limit = policies.find((p) => p.rateLimit)?.rateLimit;
-  out.chains.push({
-    name, service: service.key, port: port.targetPort, protocol, cluster: name,
-    authz: authzOf(input.mesh, policies, port, protocol === 'tcp', out.diagnostics),
-    ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
-    ...(listen ? { listen } : {}),
-  });
-  out.localClusters.push({ name, address: '127.0.0.1', port: port.targetPort, protocol });
-}
+/** Where callers reach one service port: a dialled port (redirected) or a bound socket. */
+interface Socket { readonly port: number; readonly listen?: { readonly address: string; readonly port: number } }
 
-/**
- * Without iptables nothing redirects mesh traffic to 15006, so the sidecar listens where callers'
- * endpoints point: the service's registry endpoint at one of the proxy's IPs. The application keeps
- * 127.0.0.1:<targetPort>. `null` (with a diagnostic) when no such endpoint exists or it would take
- * the application's own socket.
- */
-function explicitListen(placement: NonNullable<InboundInput['placement']>, service: Service, port: ServicePort, diags: Diagnostic[]): { address: string; port: number } | null {
-  // Several workloads may share an address on one machine (different ports): the proxy's labels
-  // tell its own endpoint apart.
-  const atIps = service.endpoints.filter((e) => placement.ips.includes(e.address));
-  const matching = atIps.filter((e) => Object.entries(placement.labels).every(([k, v]) => e.labels[k] === v));
-  const ep = matching.length === 1 ? matching[0] : undefined;
+function socketsOf(service: Service, port: ServicePort, own: Own, diags: Diagnostic[]): Socket[] {
   const path = `services.${service.key}.ports.${port.name}`;
-  if (!ep) {
-    const ips = placement.ips.join(', ');
-    const why = atIps.length > 1 ? `${matching.length} endpoints at ${ips} matching the proxy's labels, not exactly one` : `no endpoint at the proxy's instance_ips (${ips || 'none'})`;
-    diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: ${service.key} has ${why}; inbound ${port.name} not configured` });
-    return null;
+  if (own.via === 'redirect') return (own.ports[port.name] ?? [port.targetPort]).map((p) => ({ port: p }));
+  if (own.via === 'none') {
+    diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: ${service.key} has ${own.why}; inbound ${port.name} not configured` });
+    return [];
   }
-  const listen = { address: ep.address, port: ep.ports?.[port.name] ?? port.targetPort };
+  const listen = { address: own.address, port: own.ports[port.name] ?? port.targetPort };
   if (listen.port === port.targetPort && ['127.0.0.1', '0.0.0.0', '::1', '::'].includes(listen.address)) {
     diags.push({ code: 'WEFT4110', severity: 'warning', path, message: `explicit interception: the endpoint ${listen.address}:${listen.port} is the application's own socket (127.0.0.1:${port.targetPort}); give the endpoint another address or port` });
-    return null;
+    return [];
   }
-  return listen;
+  return [{ port: listen.port, listen }];
+}
+
+function addChain(input: InboundInput, served: ServedService, port: ServicePort, socket: Socket, used: Map<number, string>, out: InboundResult): void {
+  const service = served.service!;
+  const owner = used.get(socket.port);
+  if (owner) {
+    out.diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${service.key}.ports.${port.name}`,
+      message: `inbound port ${socket.port} already served by ${owner}; ${service.key} left out on it` });
+    return;
+  }
+  used.set(socket.port, service.key);
+  const name = inboundClusterName(socket.port, service.key);
+  const protocol = irProtocol(port);
+  const limit = served.access.find((p) => p.rateLimit)?.rateLimit;
+  out.chains.push({
+    name, service: service.key, port: socket.port, protocol, cluster: name,
+    authz: authzOf(input.mesh, served.access, port, protocol === 'tcp', out.diagnostics),
+    ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
+    ...(socket.listen ? { listen: socket.listen } : {}),
+  });
+  // Redirected: the application listens on the port callers dialled; bound: on its target port.
+  out.localClusters.push({ name, address: '127.0.0.1', port: socket.listen ? port.targetPort : socket.port, protocol });
 }

@@ -157,10 +157,11 @@ export interface IrAccessRule {
 export interface IrAuthz { readonly deny: readonly IrAccessRule[]; readonly allow?: readonly IrAccessRule[] }
 
 export interface IrInboundChain {
-  /** `inbound|<targetPort>|<service>`; also the local cluster name. */
+  /** `inbound|<port>|<service>`; also the local cluster name. */
   readonly name: string;
   readonly service: string;
-  /** The workload port (the connection's original destination port). */
+  /** The port callers dial (from EDS: the endpoint's own port): the connection's original
+   * destination port with iptables, the bound port in explicit mode. */
   readonly port: number;
   readonly protocol: IrProtocol;
   readonly cluster: string;

@@ -21,7 +21,8 @@ export function parseClusterName(name: string): { port: number; subset?: string;
   return parts[2] ? { port, subset: parts[2], hostname: parts[3]! } : { port, hostname: parts[3]! };
 }
 
-/** The local (application) cluster behind an inbound filter chain: `inbound|9080|reviews.default`. */
+/** The local (application) cluster behind an inbound filter chain, by the port callers dial:
+ * `inbound|9080|reviews.default`. */
 export function inboundClusterName(port: number, serviceKey: string): string {
   return `inbound|${port}|${serviceKey}`;
 }

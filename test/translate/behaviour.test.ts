@@ -125,3 +125,23 @@ describe('rules without a source under permissive mTLS (issue 10 #3)', () => {
     expect(warned).toEqual(['allow rule web.frontend/allow/1/0', 'allow rule web.frontend/allow/1/1', 'deny rule web.frontend/deny/0/1']);
   });
 });
+
+describe('iptables inbound matches the port callers dial (issue 11 #2)', () => {
+  const pod = run('iptables-endpoint-port');
+  const eds = (cluster: string) => (pod.resources.get('type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment' as never) ?? [])
+    .find((r) => r.name === cluster)!.message as any;
+  const dialled = (cluster: string, address: string): number => eds(cluster).endpoints.flatMap((l: any) => l.lb_endpoints)
+    .find((e: any) => e.endpoint.address.socket_address.address === address).endpoint.address.socket_address.port_value;
+  const mtlsFrom = (port: number) => ({ port, tls: true, peer: 'spiffe://cluster.local/ns/default/sa/productpage' });
+
+  it('callerDialsEdsPortAndInboundChainMatchesIt: the EDS port of this pod reaches its local cluster on that port', () => {
+    const http = dialled('outbound|9080||reviews.default.svc.cluster.local', '10.0.1.2');
+    expect(http).toBe(9082);
+    expect(inbound(pod, mtlsFrom(http), { path: '/reviews/1' })).toEqual({ kind: 'cluster', cluster: 'inbound|9082|reviews.default' });
+    const local = pod.resources.get('type.googleapis.com/envoy.config.cluster.v3.Cluster' as never)!.find((c) => c.name === 'inbound|9082|reviews.default')!.message as any;
+    expect(local.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value).toBe(9082);
+  });
+  it('refuses the service targetPort, which no caller dials', () => {
+    expect(inbound(pod, mtlsFrom(9080), { path: '/' })).toMatchObject({ kind: 'refused', why: 'no filter chain' });
+  });
+});

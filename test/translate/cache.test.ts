@@ -78,10 +78,12 @@ describe('shared cache never hands one proxy another proxy\'s inbound side (issu
     expect(inboundNames(reviews('v2', 'explicit'), cache)).toEqual(['inbound|127.0.0.2:19082']);
   });
 
-  it('still shares one inbound part between iptables replicas that differ only in placement', () => {
+  it('still shares one inbound part between iptables replicas that differ only in IP and node id', () => {
+    const r = model.registry.services.get('reviews.default')!;
+    const replicated = withService(model, { ...r, endpoints: [...r.endpoints, { address: '10.0.1.4', labels: { app: 'reviews', version: 'v1' }, health: 'healthy' }] });
     const cache = new TranslationCache();
-    const a = translate({ model, proxy: reviews('v1', 'iptables'), cache });
-    const b = translate({ model, proxy: { ...reviews('v2', 'iptables'), ips: ['10.0.1.2'] }, cache });
+    const a = translate({ model: replicated, proxy: { ...reviews('v1', 'iptables'), ips: ['10.0.1.1'] }, cache });
+    const b = translate({ model: replicated, proxy: { ...reviews('v1', 'iptables'), id: 'reviews-v1-b', ips: ['10.0.1.4'] }, cache });
     expect(b.ir.inbound).toBe(a.ir.inbound);
   });
 });

@@ -41,6 +41,7 @@ describe('explicit inbound', () => {
   it('uses the 15006 redirect listener with iptables, and server listeners for gRPC', () => {
     expect(inboundNames(proxy({ interception: 'iptables' }))).toEqual(['inbound|15006']);
     const grpc = translate({ model, proxy: proxy({ kind: 'grpc', serverListenerTemplate: 'grpc/server?addr=%s' }), cache: new TranslationCache() });
-    expect(grpc.resources.get(TypeUrl.Listener)!.map((l) => l.name)).toContain('grpc/server?addr=0.0.0.0:9080');
+    // A gRPC server listens on its own endpoint's port, which is what callers dial.
+    expect(grpc.resources.get(TypeUrl.Listener)!.map((l) => l.name)).toContain('grpc/server?addr=0.0.0.0:19082');
   });
 });

@@ -24,6 +24,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
   let mesh: { policy: MeshPolicy; pd: ParsedDocument } | undefined;
   const traffic = new Map<string, { policy: TrafficPolicy; pd: ParsedDocument }>();
   const access = new Map<string, AccessPolicy[]>();
+  const accessDocs: { policy: AccessPolicy; pd: ParsedDocument }[] = [];
   for (const pd of docs) {
     const r = new DocReporter(pd, diagnostics);
     const { doc } = pd;
@@ -39,15 +40,39 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
     } else {
       const policy = resolveAccess(doc.value, r);
       access.set(policy.service, [...(access.get(policy.service) ?? []), policy]);
+      accessDocs.push({ policy, pd });
     }
   }
   for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
+  const mtls = mesh?.policy.mtls ?? DEFAULT_MESH.mtls;
+  if (mtls !== 'strict') for (const a of accessDocs) warnIdentityRules(a.policy, mtls, new DocReporter(a.pd, diagnostics));
   return {
     mesh: mesh?.policy ?? DEFAULT_MESH,
     traffic: new Map([...traffic].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, v.policy])),
     access: new Map([...access].sort(([a], [b]) => cmp(a, b))),
     diagnostics,
   };
+}
+
+/**
+ * Under `permissive` mTLS a caller may arrive in plaintext, and under `disabled` every caller
+ * does: such a caller has no identity, so it matches only rules without `from` (a deny without
+ * `from` stops every caller; an allow policy admits only authenticated callers, see
+ * docs/translation.md). A rule naming callers therefore never applies to it; one warning per
+ * AccessPolicy, at its first such rule. Translation adds WEFT4111 per rule and proxy.
+ */
+function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): void {
+  const i = policy.rules.findIndex((rule) => rule.from !== undefined && rule.from.length > 0);
+  if (i < 0) return;
+  r.warn(Codes.identityUnderPermissive, `rules[${i}].from`, identityMessage(policy.action, mtls));
+}
+
+function identityMessage(action: 'allow' | 'deny', mtls: string): string {
+  const who = `mtls is ${mtls}: ${mtls === 'disabled' ? 'callers' : 'plaintext callers'} carry no identity`;
+  const effect = action === 'deny'
+    ? 'this deny rule naming callers never stops them; only a deny rule without "from" applies to every caller'
+    : 'this allow rule naming callers never admits them';
+  return `${who} and match only rules without "from", so ${effect}; set mtls: strict once every caller has a sidecar`;
 }
 
 function conflict(service: string, first: ParsedDocument, second: ParsedDocument): string {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaticRegistrySource } from '../../src/discovery/index.js';
+import { formatDiagnostic, type Diagnostic } from '../../src/policy/index.js';
+import { waitFor } from './helpers.js';
 
 const REGISTRY = 'services:\n  - name: reviews\n    ports: [{ name: http, port: 9080 }]\n';
 
@@ -53,5 +55,20 @@ describe('registryFileMustBeInsideItsDirectory', () => {
   it('enforces the size limit while reading', async () => {
     await writeFile(path.join(dir, 'registry.yaml'), REGISTRY);
     expect(await startError(path.join(dir, 'registry.yaml'), 32)).toMatch(/registry file refused: it is over the 32-byte limit \[WEFT3013\]/);
+  });
+});
+
+describe('registryRejectionOnReloadIsPositioned', () => {
+  it('reports a rejected reload with file:line:col and field path, as the log shows it', async () => {
+    const file = path.join(dir, 'registry.yaml');
+    await writeFile(file, REGISTRY);
+    source = new StaticRegistrySource(file, { debounceMs: 10 });
+    const errors: (readonly Diagnostic[])[] = [];
+    source.onError((d) => errors.push(d));
+    await source.start();
+    await writeFile(file, REGISTRY.replace('    ports:', '    serviceAccount: "x/../y"\n    ports:'));
+    await waitFor('the rejection', () => errors.length > 0);
+    expect(formatDiagnostic(errors[0]![0]!)).toMatch(/^.*registry\.yaml:3:21 services\[0\]\.serviceAccount: error: service account "x\/\.\.\/y" is not a DNS-1123 subdomain .*\[WEFT3005\]$/);
+    expect([...source.current().services.keys()]).toEqual(['reviews.default']);
   });
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
 import { KubernetesRegistrySource, StaticRegistrySource, type RegistrySource } from '../discovery/index.js';
-import { ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
+import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
 import type { Logger } from './log.js';
@@ -205,7 +205,8 @@ function servingCredentials(certs: CertificateManager, trustDomain: string): grp
 
 async function startInsecure(options: ConstructorParameters<typeof XdsServer>[0], c: ControlPlaneConfig, started: { close(): Promise<void> }[]) {
   const host = c.xds.insecureHost ?? '127.0.0.1';
-  const server = new XdsServer(options);
+  // Anyone who reaches this port is unauthenticated: tighter request, name and size limits.
+  const server = new XdsServer({ ...options, limits: PLAINTEXT_XDS_LIMITS });
   const port = await listenOr(server.listen(c.xds.insecurePort, host), 'plaintext xDS', host, c.xds.insecurePort!, '--insecure-xds-port');
   started.push(server);
   c.log.warn(`plaintext xDS is open on ${host}:${port} (--insecure-xds): streams there are not authenticated and never receive private keys; use it for development and proxyless gRPC only`);

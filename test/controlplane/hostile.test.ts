@@ -211,6 +211,20 @@ describe('hostile xDS clients never get what is not theirs', () => {
   });
 });
 
+describe('the plaintext port has tighter limits', () => {
+  it('ends a plaintext stream asking for more names than it allows, while the same request over mTLS is served', async () => {
+    const names = ['trust-bundle', ...Array.from({ length: 5_000 }, (_, i) => `name-${i}`)];
+    const plain = open('plaintext', false, 'ads');
+    plain.send({ node: node('greedy', { namespace: 'default', service_account: 'ratings' }), type_url: T.Secret, resource_names: names });
+    const s = await plain.ended(5_000);
+    expect(s.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    const tls = open('mtls-ratings', false, 'ads');
+    tls.send({ node: node('many-names'), type_url: T.Secret, resource_names: names });
+    expect((await tls.next(5_000)).resources.map((r) => r.name)).toEqual(['trust-bundle']);
+    tls.close();
+  });
+});
+
 describe('root rotation is gated by authenticated proxies only', () => {
   it('a plaintext stream that never ACKs the bundle does not block rotation; an mTLS one does, and is named', async () => {
     const squatter = open('plaintext', false, 'ads');

@@ -14,6 +14,13 @@ export interface MeshModel {
 
 export type ProxyKind = 'envoy' | 'grpc';
 export type InterceptionMode = 'iptables' | 'explicit';
+/**
+ * Where a sidecar's inbound side hands connections to the application: `instance-ip` (default,
+ * as Istio since 1.10: the workload's own address, so an application bound only to localhost is
+ * not exposed and one bound only to its pod IP works) or `loopback` (127.0.0.1, for applications
+ * that listen only there).
+ */
+export type InboundForward = 'instance-ip' | 'loopback';
 
 /**
  * One connected proxy, derived from its xDS `node` and (for authenticated streams) its client
@@ -37,4 +44,6 @@ export interface ProxyDescription {
   readonly services: readonly string[];
   /** gRPC only: the bootstrap's `server_listener_resource_name_template`, if any. */
   readonly serverListenerTemplate?: string;
+  /** Envoy only; default `instance-ip`. Node metadata `inbound_forward`. */
+  readonly inboundForward?: InboundForward;
 }

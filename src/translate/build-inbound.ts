@@ -2,7 +2,7 @@
  * Model → IR for the inbound side: one filter chain per served service port, with the
  * authorization (build-authz.ts) and rate limit of the service's AccessPolicies.
  */
-import type { AccessPolicy, Diagnostic, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
+import type { AccessPolicy, Diagnostic, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
 import type { IrInboundChain, IrLocalCluster } from './ir.js';
 import { authzOf } from './build-authz.js';
 import { irProtocol } from './build-clusters.js';
@@ -18,10 +18,14 @@ export interface ServedService {
   readonly own: Own;
 }
 
-/** Everything `buildInbound` reads, and so its memo key. */
+/**
+ * Everything `buildInbound` reads, and so its memo key. `forward` is set for Envoy only (a gRPC
+ * server is its own listener and has no application cluster).
+ */
 export interface InboundInput {
   readonly mesh: { readonly trustDomain: string; readonly mtls: MtlsMode };
   readonly served: readonly ServedService[];
+  readonly forward?: InboundForward;
 }
 
 /** Narrows (model, proxy) to what the inbound side reads. */
@@ -34,7 +38,7 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription): Inbound
     const own: Own = !service ? { via: 'none', why: 'unknown service' } : bound ? boundOwn(service, proxy) : redirectedOwn(service, proxy);
     return { key, service, access: model.policy.access.get(key) ?? [], own };
   });
-  return { mesh: { trustDomain, mtls }, served };
+  return { mesh: { trustDomain, mtls }, served, ...(proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : {}) };
 }
 
 export interface InboundResult {
@@ -52,7 +56,7 @@ export function buildInbound(input: InboundInput): InboundResult {
       continue;
     }
     for (const port of served.service.ports) {
-      for (const socket of socketsOf(served.service, port, served.own, out.diagnostics)) addChain(input, served, port, socket, used, out);
+      for (const socket of socketsOf(served.service, port, served.own, input.forward, out.diagnostics)) addChain(input, served, port, socket, used, out);
     }
   }
   out.chains.sort((a, b) => a.port - b.port);
@@ -60,22 +64,37 @@ export function buildInbound(input: InboundInput): InboundResult {
   return out;
 }
 
-/** Where callers reach one service port: a dialled port (redirected) or a bound socket. */
-interface Socket { readonly port: number; readonly listen?: { readonly address: string; readonly port: number } }
+/** Where callers reach one service port (a dialled port, or a bound socket) and where the chain
+ * hands connections on (absent for gRPC). */
+interface Socket { readonly port: number; readonly listen?: IrSocket; readonly target?: IrLocalCluster['target'] }
+interface IrSocket { readonly address: string; readonly port: number }
 
-function socketsOf(service: Service, port: ServicePort, own: Own, diags: Diagnostic[]): Socket[] {
+const LOOPBACK = '127.0.0.1';
+const WILDCARDS = ['0.0.0.0', '::'];
+
+function socketsOf(service: Service, port: ServicePort, own: Own, forward: InboundForward | undefined, diags: Diagnostic[]): Socket[] {
   const path = `services.${service.key}.ports.${port.name}`;
-  if (own.via === 'redirect') return (own.ports[port.name] ?? [port.targetPort]).map((p) => ({ port: p }));
+  if (own.via === 'redirect') {
+    // The original destination is the instance IP and the dialled port; loopback keeps the port.
+    return (own.ports[port.name] ?? [port.targetPort]).map((p) => ({ port: p,
+      ...(forward ? { target: forward === 'loopback' ? { address: LOOPBACK, port: p } : { originalDestination: true as const } } : {}) }));
+  }
   if (own.via === 'none') {
     diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: ${service.key} has ${own.why}; inbound ${port.name} not configured` });
     return [];
   }
   const listen = { address: own.address, port: own.ports[port.name] ?? port.targetPort };
-  if (listen.port === port.targetPort && ['127.0.0.1', '0.0.0.0', '::1', '::'].includes(listen.address)) {
-    diags.push({ code: 'WEFT4110', severity: 'warning', path, message: `explicit interception: the endpoint ${listen.address}:${listen.port} is the application's own socket (127.0.0.1:${port.targetPort}); give the endpoint another address or port` });
+  const target = { address: forward === 'loopback' ? LOOPBACK : own.address, port: port.targetPort };
+  if (sameSocket(listen, target)) {
+    diags.push({ code: 'WEFT4110', severity: 'warning', path, message: `explicit interception: the sidecar would listen on ${listen.address}:${listen.port}, the application's own socket (${target.address}:${target.port}, inbound_forward ${forward}); give the endpoint a port other than targetPort ${port.targetPort}${forward === 'loopback' ? '' : ', or forward to loopback'}` });
     return [];
   }
-  return [{ port: listen.port, listen }];
+  return [{ port: listen.port, listen, target }];
+}
+
+/** Two sockets that cannot both be bound: same port, and the same address or a wildcard. */
+export function sameSocket(a: IrSocket, b: IrSocket): boolean {
+  return a.port === b.port && (a.address === b.address || WILDCARDS.includes(a.address) || WILDCARDS.includes(b.address));
 }
 
 function addChain(input: InboundInput, served: ServedService, port: ServicePort, socket: Socket, used: Map<number, string>, out: InboundResult): void {
@@ -96,6 +115,5 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
     ...(socket.listen ? { listen: socket.listen } : {}),
   });
-  // Redirected: the application listens on the port callers dialled; bound: on its target port.
-  out.localClusters.push({ name, address: '127.0.0.1', port: socket.listen ? port.targetPort : socket.port, protocol });
+  if (socket.target) out.localClusters.push({ name, protocol, target: socket.target });
 }

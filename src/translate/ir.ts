@@ -180,7 +180,16 @@ export interface IrInbound {
   readonly chains: readonly IrInboundChain[];
 }
 
-export interface IrLocalCluster { readonly name: string; readonly address: string; readonly port: number; readonly protocol: IrProtocol }
+/**
+ * The application behind an inbound chain: a fixed socket, or (iptables, forwarding to the
+ * instance IP) the connection's original destination, which is the instance IP and the port the
+ * caller dialled.
+ */
+export interface IrLocalCluster {
+  readonly name: string;
+  readonly protocol: IrProtocol;
+  readonly target: { readonly address: string; readonly port: number } | { readonly originalDestination: true };
+}
 
 export interface IrObservability {
   readonly accessLog: boolean;

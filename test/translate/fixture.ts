@@ -84,7 +84,7 @@ function proxyOf(p: Raw, mesh: MeshPolicy): ProxyDescription {
     id: p.id ?? 'proxy-1', kind: p.kind ?? 'envoy', namespace, serviceAccount,
     identity: `spiffe://${mesh.trustDomain}/ns/${namespace}/sa/${serviceAccount}`,
     labels: p.labels ?? {}, ips: p.ips ?? [], interception: p.interception ?? 'iptables', services: p.services ?? [],
-    ...pick(p, ['serverListenerTemplate']),
+    ...pick(p, ['serverListenerTemplate', 'inboundForward']),
   };
 }
 

@@ -111,8 +111,15 @@ function staticCluster(name: string, address: string, port: number, http2: boole
   };
 }
 
+/** The application: STATIC at its socket, or ORIGINAL_DST (the address and port the redirected
+ * connection was sent to, restored by the inbound listener's `original_dst` filter). */
 export function localCluster(c: IrLocalCluster, timeoutMs: number): Msg {
-  return staticCluster(c.name, c.address, c.port, c.protocol === 'http2', timeoutMs);
+  const http2 = c.protocol === 'http2';
+  if ('address' in c.target) return staticCluster(c.name, c.target.address, c.target.port, http2, timeoutMs);
+  return {
+    name: c.name, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(timeoutMs),
+    ...(http2 ? { typed_extension_protocol_options: http2Options() } : {}),
+  };
 }
 
 export function adminCluster(timeoutMs: number): Msg {

@@ -24,9 +24,21 @@ import { claimedIdentity, type ProxyIdentity } from './proxies.js';
 /** Which xDS port a stream came in on. */
 export type Channel = 'mtls' | 'plaintext';
 
+/** Who a stream is, as authentication established it; carried on the stream (`principal`). */
+export class StreamPrincipal {
+  constructor(
+    readonly identity: ProxyIdentity,
+    readonly channel: Channel,
+  ) {}
+
+  /** The principal `authenticate` bound to `stream`, if it was this module's. */
+  static of(stream: { readonly principal?: unknown }): StreamPrincipal | undefined {
+    return stream.principal instanceof StreamPrincipal ? stream.principal : undefined;
+  }
+}
+
 export interface AuthOutcome {
   readonly result: AuthResult;
-  readonly identity?: ProxyIdentity;
   readonly channel: Channel;
 }
 
@@ -42,7 +54,7 @@ export function authenticate(req: AuthRequest, trustDomain: string, channel: Cha
 function plaintext(req: AuthRequest, trustDomain: string): AuthOutcome {
   const id = claimedIdentity(req.node, trustDomain);
   if (typeof id === 'string') return deny('plaintext', grpc.status.INVALID_ARGUMENT, id);
-  return { result: { ok: true, key: snapshotKey('plaintext', id.spiffeId, req.node.id), identity: id.spiffeId }, identity: id, channel: 'plaintext' };
+  return bound('plaintext', id, req.node.id);
 }
 
 function mtls(req: AuthRequest, trustDomain: string): AuthOutcome {
@@ -56,7 +68,12 @@ function mtls(req: AuthRequest, trustDomain: string): AuthOutcome {
   const mismatch = claimMismatch(req.node, w.namespace, w.serviceAccount);
   if (mismatch) return deny('mtls', grpc.status.PERMISSION_DENIED, `${mismatch}, but the client certificate is ${uri}`);
   const identity: ProxyIdentity = { trustDomain, namespace: w.namespace, serviceAccount: w.serviceAccount, spiffeId: uri };
-  return { result: { ok: true, key: snapshotKey('mtls', uri, req.node.id), identity: uri }, identity, channel: 'mtls' };
+  return bound('mtls', identity, req.node.id);
+}
+
+function bound(channel: Channel, identity: ProxyIdentity, nodeId: string): AuthOutcome {
+  const principal = new StreamPrincipal(identity, channel);
+  return { result: { ok: true, key: snapshotKey(channel, identity.spiffeId, nodeId), identity: identity.spiffeId, principal }, channel };
 }
 
 function deny(channel: Channel, code: number, message: string): AuthOutcome {

@@ -19,11 +19,11 @@ import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
 import { TranslationCache, translate } from '../translate/index.js';
 import { ResourceSetInterner, TypeUrl, snapshotOf, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
-import { authenticate, type Channel } from './auth.js';
+import { StreamPrincipal, authenticate, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import type { Logger } from './log.js';
 import type { PolicyLoad, PolicySource } from './policy-source.js';
-import { describeProxy, type ProxyIdentity } from './proxies.js';
+import { describeProxy } from './proxies.js';
 import { ProxySet, type ConnectedProxy } from './proxy-set.js';
 import { SecretBuilder, type CertificateSource } from './secrets.js';
 
@@ -61,7 +61,6 @@ export class Reconciler {
   private readonly interner = new ResourceSetInterner();
   private readonly secrets: SecretBuilder;
   private readonly debouncer: Debouncer;
-  private readonly pendingAuth = new Map<StreamInfo, { identity: ProxyIdentity; channel: Channel }>();
   private policyDirty = false;
 
   constructor(private readonly o: ReconcilerOptions) {
@@ -105,15 +104,13 @@ export class Reconciler {
   authenticate(req: AuthRequest, channel: Channel): AuthResult {
     if (channel === 'plaintext' && !this.o.plaintextCache) return { ok: false, code: 7, message: 'this control plane serves no plaintext xDS' };
     const out = authenticate(req, this.o.trustDomain, channel);
-    if (out.result.ok && out.identity) this.pendingAuth.set(req.stream, { identity: out.identity, channel });
-    else if (!out.result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, channel, reason: out.result.message });
+    if (!out.result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, channel, reason: out.result.message });
     return out.result;
   }
 
   /** xDS callback: a stream finished authentication. */
   streamBound(stream: StreamInfo): void {
-    const auth = this.pendingAuth.get(stream);
-    this.pendingAuth.delete(stream);
+    const auth = StreamPrincipal.of(stream);
     if (!auth || !stream.key || !stream.node) return;
     const { proxy, created } = this.proxies.attach(stream.key, stream, stream.node, auth.identity, auth.channel);
     if (created && this.model) this.publish(proxy, this.model);
@@ -121,7 +118,6 @@ export class Reconciler {
 
   /** xDS callback: a stream ended. */
   streamClosed(stream: StreamInfo): void {
-    this.pendingAuth.delete(stream);
     if (!stream.key) return;
     const gone = this.proxies.detach(stream.key, stream);
     if (!gone) return;

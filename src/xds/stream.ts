@@ -63,6 +63,7 @@ export class XdsStream implements StreamInfo {
   node?: NodeInfo;
   identity?: string;
   key?: string;
+  principal?: unknown;
   private readonly states = new Map<ResourceTypeUrl, State>();
   private snapshot?: Snapshot;
   private unwatch?: () => void;
@@ -159,6 +160,7 @@ export class XdsStream implements StreamInfo {
     this.auth = 'bound';
     this.key = r.key;
     this.identity = r.identity;
+    this.principal = r.principal;
     this.snapshot = this.env.cache.get(r.key);
     this.unwatch = this.env.cache.watch(r.key, (s) => {
       this.snapshot = s;

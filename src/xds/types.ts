@@ -66,12 +66,15 @@ export interface StreamInfo {
   /** Set by `authenticate`: the identity the stream is bound to, and its snapshot key. */
   readonly identity?: string;
   readonly key?: string;
+  /** What `authenticate` returned as the stream's principal, carried with the stream for the
+   * control plane's callbacks; opaque to the xDS layer. */
+  readonly principal?: unknown;
   readonly secure: boolean;
   types(): readonly TypeStatus[];
 }
 
 export type AuthResult =
-  | { readonly ok: true; readonly key: string; readonly identity?: string }
+  | { readonly ok: true; readonly key: string; readonly identity?: string; readonly principal?: unknown }
   | { readonly ok: false; readonly code: number; readonly message: string };
 
 export interface AuthRequest {

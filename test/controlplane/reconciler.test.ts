@@ -51,10 +51,11 @@ async function setup() {
     trustDomain: 'cluster.local', log, debounce: { quietMs: 30, maxMs: 300 }, hooks: { onMerge: (n) => merges.push(n) },
   });
   const node: NodeInfo = { id: 'client-1', cluster: '', metadata: { namespace: 'default', service_account: 'client' }, userAgentName: 'gRPC Node Pure JS', userAgentVersion: '' };
-  const stream = { id: 1, service: 'ads', delta: false, peer: 'test', openedAt: 0, secure: false, node, types: () => [] } as unknown as StreamInfo & { key?: string };
+  const stream = { id: 1, service: 'ads', delta: false, peer: 'test', openedAt: 0, secure: false, node, types: () => [] } as unknown as StreamInfo & { key?: string; principal?: unknown };
   const auth = rec.authenticate({ stream, node }, 'plaintext');
   if (!auth.ok) throw new Error(auth.message);
   stream.key = auth.key;
+  stream.principal = auth.principal;
   rec.streamBound(stream);
   const endpointsOf = () => [...new Set(cache.get(auth.key)?.get(TypeUrl.ClusterLoadAssignment).list.flatMap((r) => JSON.stringify(r.message).match(/10\.0\.0\.\d+/g) ?? []) ?? [])];
   return { dir, rec, registry, cache, key: auth.key, merges, log, endpointsOf };

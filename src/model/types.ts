@@ -46,4 +46,10 @@ export interface ProxyDescription {
   readonly serverListenerTemplate?: string;
   /** Envoy only; default `instance-ip`. Node metadata `inbound_forward`. */
   readonly inboundForward?: InboundForward;
+  /**
+   * Envoy in `explicit` mode only: the loopback address its outbound listeners bind (default
+   * `127.0.0.6`, an address no application uses, so outbound listeners never take an application's
+   * socket). Sidecars sharing one network namespace need one each. Node metadata `outbound_address`.
+   */
+  readonly outboundAddress?: string;
 }

@@ -8,6 +8,7 @@ import { authzOf } from './build-authz.js';
 import { irProtocol } from './build-clusters.js';
 import { inboundClusterName } from './names.js';
 import { boundOwn, redirectedOwn, type Own } from './placement.js';
+import { formatSocket, sameSocket, type IrSocket } from './sockets.js';
 
 /** One service the proxy serves: the registry's service (absent when unknown), its policies and
  * how callers reach this proxy for it. */
@@ -26,10 +27,12 @@ export interface InboundInput {
   readonly mesh: { readonly trustDomain: string; readonly mtls: MtlsMode };
   readonly served: readonly ServedService[];
   readonly forward?: InboundForward;
+  /** Sockets the sidecar already holds (fixed listeners; explicit: its outbound listeners). */
+  readonly occupied: readonly IrSocket[];
 }
 
-/** Narrows (model, proxy) to what the inbound side reads. */
-export function inboundInput(model: MeshModel, proxy: ProxyDescription): InboundInput {
+/** Narrows (model, proxy) to what the inbound side reads; `occupied` as in `InboundInput`. */
+export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied: readonly IrSocket[]): InboundInput {
   const { trustDomain, mtls } = model.policy.mesh;
   // gRPC servers listen through their own server listeners (template), like a redirected sidecar.
   const bound = proxy.kind === 'envoy' && proxy.interception === 'explicit';
@@ -38,7 +41,7 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription): Inbound
     const own: Own = !service ? { via: 'none', why: 'unknown service' } : bound ? boundOwn(service, proxy) : redirectedOwn(service, proxy);
     return { key, service, access: model.policy.access.get(key) ?? [], own };
   });
-  return { mesh: { trustDomain, mtls }, served, ...(proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : {}) };
+  return { mesh: { trustDomain, mtls }, served, ...(proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : {}), occupied };
 }
 
 export interface InboundResult {
@@ -56,7 +59,7 @@ export function buildInbound(input: InboundInput): InboundResult {
       continue;
     }
     for (const port of served.service.ports) {
-      for (const socket of socketsOf(served.service, port, served.own, input.forward, out.diagnostics)) addChain(input, served, port, socket, used, out);
+      for (const socket of socketsOf(served.service, port, served.own, input, out.diagnostics)) addChain(input, served, port, socket, used, out);
     }
   }
   out.chains.sort((a, b) => a.port - b.port);
@@ -67,17 +70,23 @@ export function buildInbound(input: InboundInput): InboundResult {
 /** Where callers reach one service port (a dialled port, or a bound socket) and where the chain
  * hands connections on (absent for gRPC). */
 interface Socket { readonly port: number; readonly listen?: IrSocket; readonly target?: IrLocalCluster['target'] }
-interface IrSocket { readonly address: string; readonly port: number }
 
 const LOOPBACK = '127.0.0.1';
-const WILDCARDS = ['0.0.0.0', '::'];
 
-function socketsOf(service: Service, port: ServicePort, own: Own, forward: InboundForward | undefined, diags: Diagnostic[]): Socket[] {
+function socketsOf(service: Service, port: ServicePort, own: Own, input: InboundInput, diags: Diagnostic[]): Socket[] {
   const path = `services.${service.key}.ports.${port.name}`;
+  const { forward, occupied } = input;
+  const refuse = (what: string, s: IrSocket, taken: IrSocket): [] => {
+    diags.push({ code: 'WEFT4113', severity: 'warning', path, message: `${service.key} ${port.name}: ${what} ${formatSocket(s)} is the sidecar's own ${formatSocket(taken)}; inbound ${port.name} not configured` });
+    return [];
+  };
   if (own.via === 'redirect') {
     // The original destination is the instance IP and the dialled port; loopback keeps the port.
-    return (own.ports[port.name] ?? [port.targetPort]).map((p) => ({ port: p,
-      ...(forward ? { target: forward === 'loopback' ? { address: LOOPBACK, port: p } : { originalDestination: true as const } } : {}) }));
+    return (own.ports[port.name] ?? [port.targetPort]).flatMap((p): Socket[] => {
+      const taken = occupied.find((o) => o.port === p);
+      if (taken) return refuse('the dialled port of', { address: '0.0.0.0', port: p }, taken);
+      return [{ port: p, ...(forward ? { target: forward === 'loopback' ? { address: LOOPBACK, port: p } : { originalDestination: true as const } } : {}) }];
+    });
   }
   if (own.via === 'none') {
     diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: ${service.key} has ${own.why}; inbound ${port.name} not configured` });
@@ -85,16 +94,15 @@ function socketsOf(service: Service, port: ServicePort, own: Own, forward: Inbou
   }
   const listen = { address: own.address, port: own.ports[port.name] ?? port.targetPort };
   const target = { address: forward === 'loopback' ? LOOPBACK : own.address, port: port.targetPort };
+  const listenTaken = occupied.find((o) => sameSocket(o, listen));
+  if (listenTaken) return refuse('the inbound listener', listen, listenTaken);
+  const targetTaken = occupied.find((o) => sameSocket(o, target));
+  if (targetTaken) return refuse('the application socket (forwarding target)', target, targetTaken);
   if (sameSocket(listen, target)) {
     diags.push({ code: 'WEFT4110', severity: 'warning', path, message: `explicit interception: the sidecar would listen on ${listen.address}:${listen.port}, the application's own socket (${target.address}:${target.port}, inbound_forward ${forward}); give the endpoint a port other than targetPort ${port.targetPort}${forward === 'loopback' ? '' : ', or forward to loopback'}` });
     return [];
   }
   return [{ port: listen.port, listen, target }];
-}
-
-/** Two sockets that cannot both be bound: same port, and the same address or a wildcard. */
-export function sameSocket(a: IrSocket, b: IrSocket): boolean {
-  return a.port === b.port && (a.address === b.address || WILDCARDS.includes(a.address) || WILDCARDS.includes(b.address));
 }
 
 function addChain(input: InboundInput, served: ServedService, port: ServicePort, socket: Socket, used: Map<number, string>, out: InboundResult): void {

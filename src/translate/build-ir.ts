@@ -9,8 +9,9 @@ import type { Diagnostic, MeshModel, MeshPolicy, ProxyDescription } from '../mod
 import type { IrInbound, IrObservability, ProxyIr } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildInbound, inboundInput, type InboundInput, type InboundResult } from './build-inbound.js';
-import { scopeFromModel, scopeSlot, type ScopeModelInput, type ScopePart } from './build-scope.js';
+import { scopeFromModel, scopeProxy, scopeSlot, type ScopeModelInput, type ScopePart } from './build-scope.js';
 import { TRUST_BUNDLE_SECRET, tracingClusterName } from './names.js';
+import { fixedSockets, type IrSocket } from './sockets.js';
 
 export type { ScopePart } from './build-scope.js';
 
@@ -28,7 +29,7 @@ export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: Transl
   const mesh = model.policy.mesh;
   const scopeIn = scopeModelInput(model, proxy);
   const scope = cache.memo(`scope-model|${scopeSlot(scopeIn)}`, scopeIn, scopeFromModel);
-  const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy), inboundPart, INBOUND_VARIANTS);
+  const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy, occupiedSockets(proxy, scope)), inboundPart, INBOUND_VARIANTS);
   const observability = cache.memo('obs', mesh.observability, observabilityOf);
   const ir: ProxyIr = {
     proxy: { id: proxy.id, kind: proxy.kind, identity: proxy.identity, interception: proxy.interception,
@@ -44,10 +45,16 @@ export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: Transl
 }
 
 function scopeModelInput(model: MeshModel, proxy: ProxyDescription): ScopeModelInput {
-  return {
-    kind: proxy.kind, namespace: proxy.namespace, ...(proxy.kind === 'envoy' ? { interception: proxy.interception } : {}),
-    registry: model.registry, traffic: model.policy.traffic, mesh: model.policy.mesh,
-  };
+  return { ...scopeProxy(proxy), registry: model.registry, traffic: model.policy.traffic, mesh: model.policy.mesh };
+}
+
+/** What the inbound side must not bind or forward to: the sidecar's fixed sockets and, in
+ * explicit mode, its bound outbound listeners. gRPC proxies bind nothing of weft's. */
+function occupiedSockets(proxy: ProxyDescription, scope: ScopePart): IrSocket[] {
+  if (proxy.kind === 'grpc') return [];
+  const out = fixedSockets(proxy.interception);
+  for (const l of scope.outbound) if (l.bind) out.push({ address: l.address, port: l.port });
+  return out;
 }
 
 /** The inbound half; shared by proxies whose `InboundInput` is equal. */

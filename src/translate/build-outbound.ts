@@ -12,6 +12,7 @@ import type { Diagnostic, Service, ServicePort } from '../model/index.js';
 import type { IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
 import { byName } from './build-clusters.js';
 import { grpcApiListenerName, outboundClusterName, outboundListenerName, outboundRouteName } from './names.js';
+import { fixedSockets, formatSocket, sameSocket } from './sockets.js';
 
 export interface PortPlan {
   readonly port: number;
@@ -45,11 +46,29 @@ export function planPorts(services: readonly Service[], diagnostics: Diagnostic[
   return plans;
 }
 
-/** Per-port outbound listeners for Envoy: unbound `0.0.0.0_<port>` (iptables) or bound `127.0.0.1_<port>`. */
-export function buildOutboundListeners(plans: readonly PortPlan[], interception: 'iptables' | 'explicit'): IrOutboundListener[] {
-  const address = interception === 'iptables' ? '0.0.0.0' : '127.0.0.1';
+/**
+ * Explicit mode binds every outbound port on the proxy's outbound address; a port that would take
+ * one of the sidecar's fixed sockets (admin, stats) is left out (WEFT4113), with its routes.
+ */
+export function bindablePlans(plans: readonly PortPlan[], outboundAddress: string, diagnostics: Diagnostic[]): PortPlan[] {
+  const fixed = fixedSockets('explicit');
+  return plans.filter((p) => {
+    const taken = fixed.find((f) => sameSocket(f, { address: outboundAddress, port: p.port }));
+    if (taken) {
+      diagnostics.push({ code: 'WEFT4113', severity: 'warning', path: `outbound.${p.port}`,
+        message: `explicit interception: outbound listener ${formatSocket({ address: outboundAddress, port: p.port })} would take the sidecar's own ${formatSocket(taken)}; port ${p.port} is unreachable through this proxy` });
+    }
+    return !taken;
+  });
+}
+
+/** Per-port outbound listeners for Envoy: unbound `0.0.0.0_<port>` (iptables), or bound on the
+ * proxy's own loopback outbound address (explicit), where no application listens. */
+export function buildOutboundListeners(plans: readonly PortPlan[], interception: 'iptables' | 'explicit', outboundAddress: string): IrOutboundListener[] {
+  const explicit = interception === 'explicit';
+  const address = explicit ? outboundAddress : '0.0.0.0';
   return plans.map((p): IrOutboundListener => {
-    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: interception === 'explicit' };
+    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: explicit };
     if (p.protocol === 'http') return { ...base, protocol: 'http', routeConfig: outboundRouteName(p.port) };
     const only = p.services[0]!;
     return { ...base, protocol: 'tcp', cluster: outboundClusterName(p.port, undefined, only.service.hostname) };

@@ -8,13 +8,15 @@
  * Proxies of one namespace, kind and interception mode share one scope part, and an unchanged
  * service keeps its IR objects across model versions.
  */
-import type { Diagnostic, MeshPolicy, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import type { Diagnostic, MeshPolicy, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildClusters, buildEndpoints, byName, type ClusterMesh } from './build-clusters.js';
-import { buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
+import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
 import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
+import { EXPLICIT_OUTBOUND_ADDRESS } from './names.js';
 import { reachableServices } from './scope.js';
+import { isLoopback } from './sockets.js';
 
 /** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
 export interface ScopePart {
@@ -31,6 +33,8 @@ export interface ScopeProxy {
   readonly namespace: string;
   /** Envoy only: how outbound traffic reaches the proxy (gRPC has no sockets). */
   readonly interception?: 'iptables' | 'explicit';
+  /** Explicit Envoy only: the address its outbound listeners bind, as the proxy asked. */
+  readonly outboundAddress?: string;
 }
 
 /** Fast path: while registry and policy are the same objects nothing in the scope changed. */
@@ -54,7 +58,14 @@ export interface ScopeInput extends ScopeProxy {
 }
 
 export function scopeSlot(p: ScopeProxy): string {
-  return `${p.kind}|${p.interception ?? ''}|${p.namespace}`;
+  return `${p.kind}|${p.interception ?? ''}|${p.namespace}|${p.outboundAddress ?? ''}`;
+}
+
+/** The scope-relevant part of a proxy description. */
+export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
+  if (proxy.kind === 'grpc') return { kind: 'grpc', namespace: proxy.namespace };
+  if (proxy.interception === 'iptables') return { kind: 'envoy', namespace: proxy.namespace, interception: 'iptables' };
+  return { kind: 'envoy', namespace: proxy.namespace, interception: 'explicit', outboundAddress: proxy.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS };
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
@@ -76,6 +87,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
   }
   const scope: ScopeInput = {
     kind: input.kind, namespace: input.namespace, ...(input.interception ? { interception: input.interception } : {}),
+    ...(input.outboundAddress !== undefined ? { outboundAddress: input.outboundAddress } : {}),
     clusterMesh: { trustDomain: mesh.trustDomain, mtls: mesh.mtls, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
     timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope,
   };
@@ -91,7 +103,9 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
     clusters.push(...cache.memo(`cl|${service.key}`, { service, traffic, mesh: input.clusterMesh }, buildClusters));
     endpoints.push(...cache.memo(`ep|${service.key}`, { service, subsets: traffic?.subsets }, buildEndpoints));
   }
-  const plans = planPorts(input.reachable, diagnostics);
+  const address = outboundAddressOf(input, diagnostics);
+  const planned = planPorts(input.reachable, diagnostics);
+  const plans = input.interception === 'explicit' ? bindablePlans(planned, address, diagnostics) : planned;
   const byKey = new Map([...input.reachable, ...input.extra].map((s) => [s.key, s]));
   const vhostOf = (s: Service, p: ServicePort): IrVirtualHost => {
     const ctx = routeContext(input, byKey, s, p, cache);
@@ -100,8 +114,18 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
     return r.vhost;
   };
   const routeConfigs = buildRouteConfigs(plans, vhostOf).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
-  const outbound = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables');
+  const outbound = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
   return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics };
+}
+
+/** Outbound listeners accept the proxy's identity for whoever connects, so they bind loopback
+ * only: another address is refused (WEFT4114) and the default used. */
+function outboundAddressOf(input: ScopeInput, diagnostics: Diagnostic[]): string {
+  const asked = input.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS;
+  if (isLoopback(asked)) return asked;
+  diagnostics.push({ code: 'WEFT4114', severity: 'warning', path: 'proxy.outboundAddress',
+    message: `outbound_address ${asked} is not a loopback address: outbound listeners would let other hosts call the mesh as this proxy; ${EXPLICIT_OUTBOUND_ADDRESS} used` });
+  return EXPLICIT_OUTBOUND_ADDRESS;
 }
 
 /** An unchanged route configuration keeps its object (so its Envoy message is reused). */

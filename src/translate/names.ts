@@ -42,7 +42,7 @@ export function inboundRejectRouteName(chain: string): string {
   return `${chain}/reject`;
 }
 
-/** Per-port outbound listener: `0.0.0.0_9080` (iptables, not bound) or `127.0.0.1_9080` (explicit). */
+/** Per-port outbound listener: `0.0.0.0_9080` (iptables, not bound) or `127.0.0.6_9080` (explicit). */
 export function outboundListenerName(address: string, port: number): string {
   return `${address}_${port}`;
 }
@@ -58,6 +58,8 @@ export function explicitInboundListenerName(address: string, port: number): stri
   return `inbound|${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 export const INBOUND_PORT = 15006;
+/** Where `explicit` outbound listeners bind unless the proxy names another loopback address. */
+export const EXPLICIT_OUTBOUND_ADDRESS = '127.0.0.6';
 /** The Prometheus scrape listener and its route configuration. */
 export const STATS_LISTENER = 'prometheus|15090';
 export const STATS_PORT = 15090;

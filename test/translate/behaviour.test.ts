@@ -96,7 +96,7 @@ describe('mTLS modes', () => {
     // With mTLS disabled no caller is authenticated, so identity-based allow rules admit nobody.
     expect(inbound(explicit, { port: 8080, tls: false }, { path: '/', method: 'GET' })).toMatchObject({ kind: 'denied' });
   });
-  it('explicit mode binds per-port listeners on 127.0.0.1 and keeps the first service of a colliding port', () => {
+  it('explicit mode binds per-port listeners on the outbound address and keeps the first service of a colliding port', () => {
     const explicit = run('explicit-collision');
     expect(outbound(explicit, 6379, { host: 'cache', path: '/' })).toEqual({ kind: 'cluster', cluster: 'outbound|6379||cache.shop.svc.cluster.local' });
     expect(outbound(explicit, 8080, { host: 'ledger.payments', path: '/' })).toEqual({ kind: 'cluster', cluster: 'outbound|8080||ledger.payments.svc.cluster.local' });

@@ -1,7 +1,8 @@
 /**
  * Seeded, reproducible random meshes for the cache differential test: a small bookinfo-like model,
  * a pool of proxies that differ in every field translate reads (kind, interception, IPs, labels,
- * served services, template, and the same node id reused with other metadata), and model changes
+ * served services, template, inbound forwarding, outbound address, and the same node id reused
+ * with other metadata), and model changes
  * that replace only the objects they touch (so unchanged services keep their identity, as the
  * registry and policy loaders keep them) or rebuild an unchanged object (same content, new
  * identity).
@@ -97,6 +98,8 @@ export function randomProxy(r: Rand): ProxyDescription {
     identity: `spiffe://cluster.local/ns/${w.namespace}/sa/${w.serviceAccount}`,
     labels: w.labels, ips: w.ips, interception, services: w.services,
     ...(kind === 'grpc' && r() < 0.8 ? { serverListenerTemplate: pick(r, ['grpc/server?addr=%s', 'xds/%s']) } : {}),
+    ...(r() < 0.3 ? { inboundForward: pick(r, ['loopback', 'instance-ip'] as const) } : {}),
+    ...(r() < 0.3 ? { outboundAddress: pick(r, ['127.0.0.7', '127.0.0.2', '10.0.0.9']) } : {}),
   };
 }
 

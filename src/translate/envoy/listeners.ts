@@ -20,6 +20,12 @@ function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Ms
   };
 }
 
+/**
+ * A per-port outbound listener. A bound one (explicit mode) turns SO_REUSEPORT off: Envoy enables
+ * it by default on Linux (`enable_reuse_port`), which would let a second sidecar on the same host
+ * bind the same socket and silently take half of this application's calls, presenting its own
+ * identity; without it the second bind fails where an operator sees it.
+ */
 export function outboundListener(l: IrOutboundListener, obs: IrObservability): Msg {
   const filter = l.protocol === 'http'
     ? { name: HCM_NAME, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) }
@@ -28,7 +34,7 @@ export function outboundListener(l: IrOutboundListener, obs: IrObservability): M
     name: l.name,
     address: socketAddress(l.address, l.port),
     traffic_direction: 'OUTBOUND',
-    ...(l.bind ? {} : { bind_to_port: { value: false } }),
+    ...(l.bind ? { enable_reuse_port: { value: false } } : { bind_to_port: { value: false } }),
     filter_chains: [{ filters: [filter] }],
   };
 }

@@ -73,7 +73,7 @@ function observabilityOf(o: MeshPolicy['observability']): IrObservability {
   const port = Number(t.address.slice(colon + 1));
   return {
     accessLog: o.accessLog,
-    tracing: { provider: t.provider, cluster: tracingClusterName(t.provider, t.address), host, port, samplingPercent: t.samplingPercent },
+    tracing: { provider: t.provider, cluster: tracingClusterName(t.provider, t.address), host, port, authority: t.address, samplingPercent: t.samplingPercent },
   };
 }
 

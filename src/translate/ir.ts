@@ -193,8 +193,10 @@ export interface IrLocalCluster {
 
 export interface IrObservability {
   readonly accessLog: boolean;
+  /** `authority`: the collector's `host:port` as configured, sent as HTTP Host / gRPC `:authority`
+   * (Envoy's default would be the cluster name, which holds `|` and is no host name). */
   readonly tracing?: { readonly provider: 'opentelemetry' | 'zipkin'; readonly cluster: string;
-    readonly host: string; readonly port: number; readonly samplingPercent: number };
+    readonly host: string; readonly port: number; readonly authority: string; readonly samplingPercent: number };
 }
 
 /** Everything one proxy receives, before it becomes Envoy messages. */

@@ -146,3 +146,19 @@ describe('iptables inbound matches the port callers dial (issue 11 #2)', () => {
     expect(inbound(pod, mtlsFrom(9080), { path: '/' })).toMatchObject({ kind: 'refused', why: 'no filter chain' });
   });
 });
+
+describe('tracing names the collector, not its cluster (issue 11 #10)', () => {
+  const tracingOf = (r: ReturnType<typeof run>) => {
+    const l = r.resources.get('type.googleapis.com/envoy.config.listener.v3.Listener' as never)!.find((x) => x.name === 'inbound|15006')!.message as any;
+    return l.filter_chains[0].filters[0].typed_config.tracing.provider.typed_config;
+  };
+  it('zipkinCollectorHostnameIsTheCollectorAddress', () => {
+    const z = tracingOf(bookinfo);
+    expect(z.collector_cluster).toContain('|');
+    expect(z.collector_hostname).toBe('zipkin.observability:9411');
+  });
+  it('openTelemetryAuthorityIsTheCollectorAddress', () => {
+    const o = tracingOf(run('permissive'));
+    expect(o.grpc_service.envoy_grpc.authority).toBe('otel-collector.observability:4317');
+  });
+});

@@ -81,9 +81,17 @@ export function hcm(o: HcmOptions): Msg {
   });
 }
 
+/**
+ * Tracing provider. Both name the collector explicitly: Envoy's defaults are the cluster name
+ * (ZipkinConfig.collector_hostname "Defaults to collector_cluster"; EnvoyGrpc.authority "If this
+ * field is not set, the authority header value will be cluster_name"), and ours contains `|`,
+ * which a collector behind a virtual-host or authority check rejects.
+ */
 function tracing(t: NonNullable<IrObservability['tracing']>): Msg {
   const provider = t.provider === 'opentelemetry'
-    ? { name: 'envoy.tracers.opentelemetry', typed_config: any('envoy.config.trace.v3.OpenTelemetryConfig', { grpc_service: { envoy_grpc: { cluster_name: t.cluster } } }) }
-    : { name: 'envoy.tracers.zipkin', typed_config: any('envoy.config.trace.v3.ZipkinConfig', { collector_cluster: t.cluster, collector_endpoint: '/api/v2/spans', collector_endpoint_version: 'HTTP_JSON' }) };
+    ? { name: 'envoy.tracers.opentelemetry', typed_config: any('envoy.config.trace.v3.OpenTelemetryConfig', { grpc_service: { envoy_grpc: { cluster_name: t.cluster, authority: t.authority } } }) }
+    : { name: 'envoy.tracers.zipkin', typed_config: any('envoy.config.trace.v3.ZipkinConfig', {
+      collector_cluster: t.cluster, collector_endpoint: '/api/v2/spans', collector_endpoint_version: 'HTTP_JSON', collector_hostname: t.authority,
+    }) };
   return { provider, random_sampling: { value: t.samplingPercent } };
 }

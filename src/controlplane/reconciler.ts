@@ -14,7 +14,7 @@
  * - `settled()` resolves when no change is pending: tests wait on it instead of sleeping.
  */
 import { performance } from 'node:perf_hooks';
-import { checkPolicyAgainstRegistry, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
+import { checkPolicyAgainstRegistry, formatDiagnostic, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
 import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
 import { TranslationCache, translate } from '../translate/index.js';
@@ -78,7 +78,7 @@ export class Reconciler {
    */
   async start(): Promise<void> {
     this.o.registry.onChange(() => this.debouncer.trigger());
-    this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0]?.message }));
+    this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0] ? formatDiagnostic(d[0]) : undefined }));
     await this.o.registry.start();
     await this.reloadPolicy();
     this.o.policy.watch(() => {
@@ -144,7 +144,7 @@ export class Reconciler {
       this.o.hooks?.onPolicyLoad?.(false);
       this.o.log.error(`policy change rejected; ${this.policyLoad ? 'serving the last good policy ' + this.policyLoad.label : 'not ready until a valid policy loads'}`, {
         errors: rejection.filter((d) => d.severity === 'error').length,
-        first: rejection[0] ? `${rejection[0].source ? `${rejection[0].source.file}:${rejection[0].source.line}:${rejection[0].source.col} ` : ''}${rejection[0].message}` : undefined,
+        first: rejection[0] ? formatDiagnostic(rejection[0]) : undefined,
       });
       return;
     }

@@ -123,7 +123,7 @@ function ack(s: RawClient, r: Response): void {
 async function readUntil(s: RawClient, types: readonly string[]): Promise<Response[]> {
   const seen: Response[] = [];
   while (!types.every((t) => seen.some((r) => r.type_url === t))) {
-    const r = await s.next(5_000);
+    const r = await s.next(15_000);
     ack(s, r);
     seen.push(r);
   }
@@ -216,11 +216,11 @@ describe('the plaintext port has tighter limits', () => {
     const names = ['trust-bundle', ...Array.from({ length: 5_000 }, (_, i) => `name-${i}`)];
     const plain = open('plaintext', false, 'ads');
     plain.send({ node: node('greedy', { namespace: 'default', service_account: 'ratings' }), type_url: T.Secret, resource_names: names });
-    const s = await plain.ended(5_000);
+    const s = await plain.ended(15_000);
     expect(s.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     const tls = open('mtls-ratings', false, 'ads');
     tls.send({ node: node('many-names'), type_url: T.Secret, resource_names: names });
-    expect((await tls.next(5_000)).resources.map((r) => r.name)).toEqual(['trust-bundle']);
+    expect((await tls.next(15_000)).resources.map((r) => r.name)).toEqual(['trust-bundle']);
     tls.close();
   });
 });
@@ -229,12 +229,12 @@ describe('root rotation is gated by authenticated proxies only', () => {
   it('a plaintext stream that never ACKs the bundle does not block rotation; an mTLS one does, and is named', async () => {
     const squatter = open('plaintext', false, 'ads');
     squatter.send({ node: node('squatter', { namespace: 'default', service_account: 'reviews' }), type_url: T.Secret, resource_names: ['trust-bundle'] });
-    await squatter.next(5_000); // never ACKed
+    await squatter.next(15_000); // never ACKed
     expect((await weft.cp.rotateRoot('begin')).ok).toBe(true);
-    await squatter.next(5_000); // the two-root bundle, never ACKed either
+    await squatter.next(15_000); // the two-root bundle, never ACKed either
     const laggard = open('mtls-ratings', false, 'ads');
     laggard.send({ node: node('slow-ratings'), type_url: T.Secret, resource_names: ['trust-bundle'] });
-    await laggard.next(5_000); // never ACKed
+    await laggard.next(15_000); // never ACKed
     const refused = await weft.cp.rotateRoot('advance');
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.waitingFor).toEqual([`slow-ratings (${RATINGS})`]);

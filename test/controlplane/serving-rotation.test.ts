@@ -61,7 +61,7 @@ const pems = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?----
 /** A reconnect: the stream is served its secrets, then closed (so it cannot gate rotation). */
 async function reconnects(pair: { key: string; chain: string }, trustPem: string, nodeId: string): Promise<Response> {
   const s = connect(pair, trustPem, nodeId);
-  const r = await s.next(5_000);
+  const r = await s.next(15_000);
   s.close();
   await until(() => !weft.cp.view.proxies().some((p) => p.id === nodeId));
   return r;
@@ -90,7 +90,7 @@ describe('serving credentials follow root rotation', () => {
     const proxy = connect(oldPair, oldRootPem, 'web-1');
     const ackAll = async (pick: (r: Response) => boolean) => {
       for (;;) {
-        const r = await proxy.next(5_000);
+        const r = await proxy.next(15_000);
         proxy.ack(r, NAMES);
         if (pick(r)) return r;
       }
@@ -112,7 +112,7 @@ describe('serving credentials follow root rotation', () => {
     await ackAll((r) => pems(bundleOf(r) ?? '').length === 1);
     expect(pairOf(await reconnects(newPair, newRootPem, 'stable-new'))).toBeDefined();
     const refused = connect(oldPair, both, 'stable-old');
-    await expect(refused.next(5_000)).rejects.toThrow(/stream ended: 14/);
+    await expect(refused.next(15_000)).rejects.toThrow(/stream ended: 14/);
     proxy.close();
   });
 });

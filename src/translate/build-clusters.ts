@@ -21,8 +21,16 @@ function subsetsOf(subsets: TrafficPolicy['subsets'] | undefined): (string | und
 /** The mesh settings a cluster reads. */
 export interface ClusterMesh { readonly trustDomain: string; readonly mtls: MtlsMode; readonly connectTimeoutMs: number }
 
+/** The parts of a Service a cluster reads: not its endpoints, so an endpoint change leaves the
+ * clusters (and Envoy's warm clusters) alone and only the ClusterLoadAssignment changes. */
+export type ClusterService = Pick<Service, 'key' | 'hostname' | 'namespace' | 'serviceAccount' | 'ports'>;
+
+export function clusterService(s: Service): ClusterService {
+  return { key: s.key, hostname: s.hostname, namespace: s.namespace, serviceAccount: s.serviceAccount, ports: s.ports };
+}
+
 export interface ClusterInput {
-  readonly service: Service;
+  readonly service: ClusterService;
   readonly traffic: TrafficPolicy | undefined;
   readonly mesh: ClusterMesh;
 }

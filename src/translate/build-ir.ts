@@ -9,7 +9,7 @@ import type { Diagnostic, MeshModel, MeshPolicy, ProxyDescription } from '../mod
 import type { IrInbound, IrObservability, ProxyIr } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildInbound, inboundInput, type InboundInput, type InboundResult } from './build-inbound.js';
-import { scopeFromModel, scopeProxy, scopeSlot, type ScopeModelInput, type ScopePart } from './build-scope.js';
+import { scopeFromModel, scopeModelInput, scopeSlot, type ScopePart } from './build-scope.js';
 import { TRUST_BUNDLE_SECRET, tracingClusterName } from './names.js';
 import { fixedSockets, type IrSocket } from './sockets.js';
 
@@ -27,7 +27,7 @@ const INBOUND_VARIANTS = 8;
 
 export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache, ownSecretName: string): IrParts {
   const mesh = model.policy.mesh;
-  const scopeIn = scopeModelInput(model, proxy);
+  const scopeIn = scopeModelInput(proxy, model.registry, model.policy);
   const scope = cache.memo(`scope-model|${scopeSlot(scopeIn)}`, scopeIn, scopeFromModel);
   const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy, occupiedSockets(proxy, scope)), inboundPart, INBOUND_VARIANTS);
   const observability = cache.memo('obs', mesh.observability, observabilityOf);
@@ -44,18 +44,16 @@ export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: Transl
   return { ir, scope, inbound };
 }
 
-function scopeModelInput(model: MeshModel, proxy: ProxyDescription): ScopeModelInput {
-  return { ...scopeProxy(proxy), registry: model.registry, traffic: model.policy.traffic, mesh: model.policy.mesh };
-}
-
 /** What the inbound side must not bind or forward to: the sidecar's fixed sockets and, in
  * explicit mode, its bound outbound listeners. gRPC proxies bind nothing of weft's. */
-function occupiedSockets(proxy: ProxyDescription, scope: ScopePart): IrSocket[] {
-  if (proxy.kind === 'grpc') return [];
-  const out = fixedSockets(proxy.interception);
-  for (const l of scope.outbound) if (l.bind) out.push({ address: l.address, port: l.port });
-  return out;
+function occupiedSockets(proxy: ProxyDescription, scope: ScopePart): readonly IrSocket[] {
+  if (proxy.kind === 'grpc') return NO_SOCKETS;
+  const fixed = fixedSockets(proxy.interception);
+  if (proxy.interception === 'iptables') return fixed;
+  return [...fixed, ...scope.outbound.filter((l) => l.bind).map((l) => ({ address: l.address, port: l.port }))];
 }
+
+const NO_SOCKETS: readonly IrSocket[] = Object.freeze([]);
 
 /** The inbound half; shared by proxies whose `InboundInput` is equal. */
 export interface InboundPart extends InboundResult { readonly ir: IrInbound }

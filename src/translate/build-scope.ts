@@ -11,7 +11,7 @@
 import type { Diagnostic, MeshPolicy, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
-import { buildClusters, buildEndpoints, byName, type ClusterMesh } from './build-clusters.js';
+import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh } from './build-clusters.js';
 import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
 import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
 import { EXPLICIT_OUTBOUND_ADDRESS } from './names.js';
@@ -68,6 +68,12 @@ export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
   return { kind: 'envoy', namespace: proxy.namespace, interception: 'explicit', outboundAddress: proxy.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS };
 }
 
+/** The fast-path input: the scope part of the proxy and the model objects it reads. */
+export function scopeModelInput(proxy: ProxyDescription, registry: ServiceRegistry, policy: { traffic: ScopeModelInput['traffic']; mesh: MeshPolicy }): ScopeModelInput {
+  const p = scopeProxy(proxy);
+  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, registry, traffic: policy.traffic, mesh: policy.mesh };
+}
+
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
 export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
   const { registry, traffic, mesh } = input;
@@ -100,7 +106,7 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   const endpoints: IrEndpoints[] = [];
   for (const service of [...input.reachable, ...input.extra]) {
     const traffic = input.traffic.get(service.key);
-    clusters.push(...cache.memo(`cl|${service.key}`, { service, traffic, mesh: input.clusterMesh }, buildClusters));
+    clusters.push(...cache.memo(`cl|${service.key}`, { service: clusterService(service), traffic, mesh: input.clusterMesh }, buildClusters));
     endpoints.push(...cache.memo(`ep|${service.key}`, { service, subsets: traffic?.subsets }, buildEndpoints));
   }
   const address = outboundAddressOf(input, diagnostics);

@@ -41,6 +41,7 @@ export class TranslationCache {
   private readonly namespaces = new WeakMap<ServiceRegistry, ReadonlyMap<string, readonly Service[]>>();
   private readonly derived = new WeakMap<object, Derived>();
   private readonly refs = new WeakMap<TrafficPolicy, readonly string[]>();
+  private readonly paramKeys = new WeakMap<object, string>();
   /** Counters for tests and the bench: how often a memo or derivation was reused or rebuilt. */
   hits = 0;
   misses = 0;
@@ -68,12 +69,23 @@ export class TranslationCache {
     const fn = build as unknown as Derivation<never, never, unknown>;
     let perBuild = perObject.get(fn);
     if (!perBuild) { perBuild = new Map(); perObject.set(fn, perBuild); }
-    const key = canonicalKey(params);
+    const key = this.keyOf(params);
     if (perBuild.has(key)) { this.hits++; return perBuild.get(key) as T; }
     this.misses++;
     const value = build(from, params, this);
     perBuild.set(key, value);
     return value;
+  }
+
+  /** `canonicalKey(params)`, once per params object (parameters are immutable by contract), so
+   * one params object passed for many derivations is serialised once. */
+  private keyOf(params: unknown): string {
+    // A top-level string cannot be confused with another type's key (those never start with '#').
+    if (typeof params === 'string') return `#${params}`;
+    if (typeof params !== 'object' || params === null) return canonicalKey(params);
+    let key = this.paramKeys.get(params);
+    if (key === undefined) { key = canonicalKey(params); this.paramKeys.set(params, key); }
+    return key;
   }
 
   /** Services of a registry grouped by namespace, in key order; computed once per registry. */

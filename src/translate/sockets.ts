@@ -15,12 +15,14 @@ export function sameSocket(a: IrSocket, b: IrSocket): boolean {
   return a.port === b.port && (a.address === b.address || WILDCARDS.includes(a.address) || WILDCARDS.includes(b.address));
 }
 
+const EXPLICIT_FIXED: readonly IrSocket[] = Object.freeze([{ address: '127.0.0.1', port: ADMIN_PORT }, { address: '0.0.0.0', port: STATS_PORT }]);
+const IPTABLES_FIXED: readonly IrSocket[] = Object.freeze([...EXPLICIT_FIXED,
+  { address: '0.0.0.0', port: VIRTUAL_OUTBOUND_PORT }, { address: '0.0.0.0', port: INBOUND_PORT }]);
+
 /** Sockets every sidecar holds whatever it serves: the bootstrap's admin interface, the stats
- * listener and, with iptables, the two redirect targets. */
-export function fixedSockets(interception: 'iptables' | 'explicit'): IrSocket[] {
-  const out: IrSocket[] = [{ address: '127.0.0.1', port: ADMIN_PORT }, { address: '0.0.0.0', port: STATS_PORT }];
-  if (interception === 'iptables') out.push({ address: '0.0.0.0', port: VIRTUAL_OUTBOUND_PORT }, { address: '0.0.0.0', port: INBOUND_PORT });
-  return out;
+ * listener and, with iptables, the two redirect targets. Shared frozen lists. */
+export function fixedSockets(interception: 'iptables' | 'explicit'): readonly IrSocket[] {
+  return interception === 'iptables' ? IPTABLES_FIXED : EXPLICIT_FIXED;
 }
 
 /** 127.0.0.0/8 or ::1: only processes on the same host can connect. */

@@ -43,6 +43,8 @@ describe('translation cache', () => {
     const v1 = 'outbound|9080|v1|reviews.default.svc.cluster.local';
     expect(byName(after, TypeUrl.ClusterLoadAssignment, v1)).not.toBe(byName(before, TypeUrl.ClusterLoadAssignment, v1));
     expect(JSON.stringify(byName(after, TypeUrl.ClusterLoadAssignment, v1))).toContain('10.0.1.9');
+    // Clusters do not read endpoints: an endpoint change leaves them (and Envoy's warm cluster) alone.
+    expect(byName(after, TypeUrl.Cluster, v1)).toBe(byName(before, TypeUrl.Cluster, v1));
   });
 
   it('returns the whole previous result when nothing the proxy depends on changed', () => {

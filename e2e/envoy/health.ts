@@ -4,16 +4,15 @@
  *   `http.*.rds.*`, EDS `cluster.<name>`, SDS `sds.*`) went up during the scenario, unless the
  *   scenario declared that rejection;
  * - the control plane is connected (`control_plane.connected_state` 1), unless declared otherwise;
- * - what weft's admin API reports as ACKed is what Envoy applied: every type SYNCED, and the
- *   ACKed version equals Envoy's (`/config_dump` `version_info` for CDS and LDS; for RDS, EDS and
- *   SDS, whose config-dump entries carry per-resource versions, the `version_text` of their
- *   subscriptions, one of which names the last version applied), with as many clusters and
- *   listeners as weft sent, and the RDS and SDS names weft reports subscribed.
+ * - what weft's admin API reports as ACKed is what Envoy applied (agreement.ts: every type
+ *   SYNCED, CDS/LDS versions equal to Envoy's `version_info`, the same resources, endpoints and,
+ *   on delta streams, per-resource versions).
  *
  * `guardEnvoys` registers this as vitest beforeEach/afterEach hooks, so a scenario whose traffic
  * looked right still fails when Envoy disagrees with weft.
  */
 import { afterEach, beforeEach } from 'vitest';
+import { disagreements } from './agreement.js';
 import { until } from './http.js';
 
 export type XdsType = 'CDS' | 'EDS' | 'LDS' | 'RDS' | 'SDS';
@@ -50,7 +49,6 @@ export interface Expectation {
 
 interface Stats {
   readonly counters: ReadonlyMap<string, number>;
-  readonly versionText: ReadonlyMap<string, string>;
   readonly connected: number | undefined;
 }
 
@@ -65,20 +63,18 @@ export function statType(name: string): XdsType | undefined {
 }
 
 async function readStats(envoy: EnvoyHandle): Promise<Stats> {
-  const res = await envoy.get(`/stats?filter=${encodeURIComponent('(update_rejected|version_text|connected_state)$')}`);
+  const res = await envoy.get(`/stats?filter=${encodeURIComponent('(update_rejected|connected_state)$')}`);
   if (res.status !== 200) throw new Error(`${envoy.nodeId} admin /stats answered ${res.status}`);
   const counters = new Map<string, number>();
-  const versionText = new Map<string, string>();
   let connected: number | undefined;
   for (const line of res.text.split('\n')) {
     const m = /^(\S+): (.*)$/.exec(line);
     if (!m) continue;
     const [, name, value] = m as unknown as [string, string, string];
     if (name === 'control_plane.connected_state') connected = Number(value);
-    else if (name.endsWith('.version_text')) versionText.set(name, value.replace(/^"|"$/g, ''));
     else counters.set(name, Number(value));
   }
-  return { counters, versionText, connected };
+  return { counters, connected };
 }
 
 /** Rejection counters that went up since `before`, as `name: before → now`, with the types they belong to. */
@@ -91,70 +87,6 @@ function newRejections(before: Stats, now: Stats): { type: XdsType | undefined; 
   return out;
 }
 
-interface WeftType {
-  readonly type: XdsType;
-  readonly status: string;
-  readonly ackedVersion?: string;
-  readonly subscribed: readonly string[];
-  readonly resources: number;
-  readonly nack?: { readonly message: string };
-}
-
-async function weftTypes(weftAdmin: string, nodeId: string): Promise<readonly WeftType[] | undefined> {
-  const res = await fetch(`${weftAdmin}/api/v1/proxies/${encodeURIComponent(nodeId)}`);
-  if (res.status === 404) return undefined;
-  if (!res.ok) throw new Error(`weft admin /api/v1/proxies/${nodeId} answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { types: WeftType[] }).types;
-}
-
-interface DumpView {
-  readonly version: Partial<Record<'CDS' | 'LDS', string>>;
-  readonly count: Partial<Record<'CDS' | 'LDS', number>>;
-  readonly names: Partial<Record<'RDS' | 'SDS', string[]>>;
-}
-
-async function readDump(envoy: EnvoyHandle): Promise<DumpView> {
-  const res = await envoy.get('/config_dump');
-  if (res.status !== 200) throw new Error(`${envoy.nodeId} admin /config_dump answered ${res.status}`);
-  type Entry = { name?: string; route_config?: { name?: string } };
-  const configs = (JSON.parse(res.text) as { configs: Record<string, unknown>[] }).configs;
-  const byType = (t: string) => configs.find((c) => String(c['@type']).endsWith(t)) ?? {};
-  const clusters = byType('.ClustersConfigDump') as { version_info?: string; dynamic_active_clusters?: unknown[] };
-  const listeners = byType('.ListenersConfigDump') as { version_info?: string; dynamic_listeners?: unknown[] };
-  const routes = (byType('.RoutesConfigDump') as { dynamic_route_configs?: Entry[] }).dynamic_route_configs ?? [];
-  const secrets = (byType('.SecretsConfigDump') as { dynamic_active_secrets?: Entry[]; dynamic_warming_secrets?: Entry[] });
-  return {
-    version: { CDS: clusters.version_info, LDS: listeners.version_info },
-    count: { CDS: clusters.dynamic_active_clusters?.length ?? 0, LDS: listeners.dynamic_listeners?.length ?? 0 },
-    names: {
-      RDS: routes.map((r) => r.route_config?.name ?? '?').sort(),
-      SDS: [...(secrets.dynamic_active_secrets ?? []), ...(secrets.dynamic_warming_secrets ?? [])].map((s) => s.name ?? '?').sort(),
-    },
-  };
-}
-
-/** Differences between weft's per-type report and what this Envoy applied; empty when they agree. */
-export async function versionMismatches(weftAdmin: string, envoy: EnvoyHandle, expect: Expectation = {}): Promise<string[]> {
-  const types = await weftTypes(weftAdmin, envoy.nodeId);
-  if (!types) return [`weft reports no connected proxy ${envoy.nodeId}`];
-  const [dump, stats] = await Promise.all([readDump(envoy), readStats(envoy)]);
-  const out: string[] = [];
-  for (const t of types) {
-    if (expect.rejected?.includes(t.type)) continue;
-    if (t.status !== 'SYNCED') out.push(`weft reports ${t.type} ${t.status}${t.nack ? ` (${t.nack.message})` : ''}`);
-    if (t.type === 'CDS' || t.type === 'LDS') {
-      if (dump.version[t.type] !== t.ackedVersion) out.push(`${t.type}: weft ACKed ${t.ackedVersion}, Envoy config_dump has ${dump.version[t.type]}`);
-      if (dump.count[t.type] !== t.resources) out.push(`${t.type}: weft sent ${t.resources} resources, Envoy has ${dump.count[t.type]}`);
-      continue;
-    }
-    const seen = [...stats.versionText].filter(([name]) => statType(name) === t.type).map(([, v]) => v);
-    if (t.ackedVersion && !seen.includes(t.ackedVersion)) out.push(`${t.type}: weft ACKed ${t.ackedVersion}, Envoy's ${t.type} subscriptions are at ${[...new Set(seen)].join(', ') || 'nothing'}`);
-    const names = t.type === 'RDS' || t.type === 'SDS' ? dump.names[t.type]! : undefined;
-    if (names && names.join() !== [...t.subscribed].sort().join()) out.push(`${t.type}: weft reports [${[...t.subscribed].sort()}] subscribed, Envoy holds [${names}]`);
-  }
-  return out;
-}
-
 /** The whole check for one Envoy against a baseline taken before the scenario. */
 async function problems(weftAdmin: string, envoy: EnvoyHandle, before: Stats, expect: Expectation): Promise<string[]> {
   const now = await readStats(envoy);
@@ -163,7 +95,7 @@ async function problems(weftAdmin: string, envoy: EnvoyHandle, before: Stats, ex
   if (expect.disconnected) return out;
   let last: string[] = [];
   // A push may still be on its way when the traffic ends: wait (bounded) for agreement.
-  await until(() => 'weft and Envoy to agree', 10_000, async () => ((last = await versionMismatches(weftAdmin, envoy, expect)).length === 0 ? true : undefined)).catch(() => undefined);
+  await until(() => 'weft and Envoy to agree', 10_000, async () => ((last = await disagreements(weftAdmin, envoy, expect.rejected)).length === 0 ? true : undefined)).catch(() => undefined);
   return [...out, ...last];
 }
 
@@ -185,15 +117,14 @@ export function guardEnvoys(targets: GuardTargets): { expect(e: Expectation): vo
   afterEach(async (ctx) => {
     const t = targets();
     if (!t) return;
-    const found: string[] = [];
-    for (const e of t.envoys) {
+    const found = (await Promise.all(t.envoys.map(async (e) => {
       const before = baselines.get(e.nodeId);
       const p = before ? await problems(t.weftAdmin, e, before, expectation) : [`no baseline for ${e.nodeId}`];
-      if (p.length) found.push(`${e.nodeId}:\n  ${p.join('\n  ')}\n  --- envoy log (rejections)\n  ${rejectionLines(e.log()).join('\n  ') || '(none)'}`);
-    }
+      return p.length ? [`${e.nodeId}:\n  ${p.join('\n  ')}\n  --- envoy log (rejections)\n  ${rejectionLines(e.log()).join('\n  ') || '(none)'}`] : [];
+    }))).flat();
     if (ctx.task.result?.state === 'fail' || found.length) for (const e of t.envoys) console.error(`--- envoy ${e.nodeId}\n${e.log()}`);
     if (found.length) throw new Error(`Envoy disagrees with weft after "${ctx.task.name}":\n${found.join('\n')}`);
-  });
+  }, 30_000);
   return { expect: (e) => void (expectation = e) };
 }
 
@@ -203,23 +134,40 @@ export function rejectionLines(log: string): string[] {
 }
 
 /**
- * Envoy's own log, kept for failure messages: whole lines only, access-log lines (JSON) left out
- * so they cannot push Envoy's warnings out of the last `max` characters.
+ * Envoy's own log, kept for failure messages: whole lines only. Access-log lines (JSON) are left
+ * out so they cannot push Envoy's warnings out of the last `max` characters, except those of
+ * failed requests (5xx, no response, or a response flag), of which the last 30 are kept apart.
  */
 export class EnvoyLog {
   #partial = '';
   #text = '';
+  readonly #failed: string[] = [];
 
   constructor(private readonly max = 16_000) {}
 
   push(chunk: string): void {
     const lines = (this.#partial + chunk).split('\n');
     this.#partial = lines.pop() ?? '';
-    const own = lines.filter((l) => l && !l.startsWith('{'));
+    const own: string[] = [];
+    for (const l of lines) {
+      if (!l) continue;
+      if (!l.startsWith('{')) own.push(l);
+      else if (failedRequest(l)) this.#failed.splice(0, this.#failed.length - 29, l);
+    }
     if (own.length) this.#text = `${this.#text}${own.join('\n')}\n`.slice(-this.max);
   }
 
   text(): string {
-    return this.#text + (this.#partial.startsWith('{') ? '' : this.#partial);
+    const failed = this.#failed.length ? `--- access log, failed requests (last ${this.#failed.length})\n${this.#failed.join('\n')}\n` : '';
+    return this.#text + failed;
+  }
+}
+
+function failedRequest(line: string): boolean {
+  try {
+    const r = JSON.parse(line) as { response_code?: number; response_flags?: string };
+    return !r.response_code || r.response_code >= 500 || (r.response_flags !== undefined && r.response_flags !== '-');
+  } catch {
+    return false;
   }
 }

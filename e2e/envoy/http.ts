@@ -1,8 +1,13 @@
 /**
  * The test's side of the wire: HTTP requests to the client sidecar's explicit listeners (plain
- * HTTP to 127.0.0.1:<service port>, Host = the service's hostname), counting outcomes, and polling.
+ * HTTP to <explicit outbound address>:<service port>, Host = the service's hostname), counting
+ * outcomes, and polling.
  */
 import http from 'node:http';
+import { names } from '../../src/translate/index.js';
+
+/** Where explicit mode binds a sidecar's outbound listeners (a loopback address of its own). */
+export const OUTBOUND_ADDRESS: string = names.EXPLICIT_OUTBOUND_ADDRESS;
 
 export interface Reply {
   readonly status: number;
@@ -13,7 +18,7 @@ export interface Reply {
 }
 
 /** One request through the sidecar; never rejects on HTTP errors, only on a broken connection. */
-export function request(port: number, host: string, path = '/', headers: Record<string, string> = {}, method = 'GET', address = '127.0.0.1'): Promise<Reply> {
+export function request(port: number, host: string, path = '/', headers: Record<string, string> = {}, method = 'GET', address = OUTBOUND_ADDRESS): Promise<Reply> {
   const start = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const req = http.request({ host: address, port, path, method, headers: { ...headers, host }, agent: false, timeout: 15_000 }, (res) => {

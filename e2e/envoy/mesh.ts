@@ -1,8 +1,8 @@
 /**
  * One weft (in-process, as `weft serve` runs it) and one real Envoy sidecar for the client,
  * whose bootstrap is written by the `weft bootstrap` command in `explicit` mode: each service
- * port gets an Envoy listener on 127.0.0.1:<port>, and the test sends requests there with the
- * service's hostname as Host.
+ * port gets an Envoy listener on <explicit outbound address, 127.0.0.6>:<port>, and the test
+ * sends requests there with the service's hostname as Host.
  *
  * The only change to the bootstrap is the Envoy admin port (0 instead of 15000, read back through
  * `--admin-address-path`) so a developer's own Envoy does not collide with the suite. The inbound
@@ -217,7 +217,7 @@ async function writeEnvoyBootstrap(root: string, stateDir: string, xdsPort: numb
   const labels = Object.entries(c.labels ?? { app: c.serviceAccount }).map(([k, v]) => `${k}=${v}`).join(',');
   const code = await main(['bootstrap', '--node-id', c.id, '--namespace', 'default', '--service-account', c.serviceAccount,
     '--format', 'envoy', '--interception', 'explicit', '--xds-address', `127.0.0.1:${xdsPort}`, '--state-dir', stateDir,
-    '--services', c.serves.map((s) => `${s}.default`).join(','), '--labels', labels, '--out', out,
+    ...(c.serves.length ? ['--services', c.serves.map((s) => `${s}.default`).join(',')] : []), '--labels', labels, '--out', out,
     ...(c.ips?.length ? ['--instance-ips', c.ips.join(',')] : []), ...(c.delta ? ['--delta'] : [])]);
   if (code !== 0) throw new Error(`weft bootstrap exited with ${code}`);
   const file = path.join(out, 'envoy.json');

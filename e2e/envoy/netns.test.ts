@@ -3,15 +3,13 @@
  * as UID 1337 behind `weft inject`'s iptables rules (SotW and delta), a group in explicit mode
  * (the VM path), and a workload outside the mesh. Assertions are on traffic the applications saw.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { named, needsEnvoy } from './env.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { guardEnvoys } from './health.js';
+import { OUTBOUND_ADDRESS } from './http.js';
+import { http as send, knownDefect, netnsSkip as skip, scenario, tally, type Outcome, host } from './netns/calls.js';
 import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
-import { netnsUnavailable } from './netns/net.js';
 
-const skip = needsEnvoy ?? netnsUnavailable();
 const TD = 'cluster.local';
-const host = (s: string) => `${s}.default.svc.cluster.local`;
 
 const SERVICES: ServiceDef[] = [
   { name: 'reviews', serviceAccount: 'reviews', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }] },
@@ -38,23 +36,8 @@ routes:
 `,
 };
 
-interface Outcome { status: number; backend?: string; xfcc?: string; error?: string }
 let mesh: NetnsMesh | undefined;
-const scenario = (title: string, fn: () => Promise<void>, timeout?: number) => it.skipIf(!!skip)(named(title, skip), fn, timeout);
-/** A scenario that fails until the weft defect in its name is fixed (then this marker must go). */
-const knownDefect = (title: string, fn: () => Promise<void>) => it.skipIf(!!skip).fails(named(title, skip), fn);
-
-function http(from: string, to: string, service: string, port: number, count: number, extra: Record<string, unknown> = {}): Promise<Outcome[]> {
-  return mesh!.workload(from).app.send<Outcome[]>({ op: 'http', address: mesh!.workload(to).address, port, host: host(service), count, concurrency: 4, ...extra });
-}
-function tally(outcomes: readonly Outcome[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const o of outcomes) {
-    const key = o.status === 200 && o.backend ? o.backend : o.error ? `<${o.error}>` : `<${o.status}>`;
-    out[key] = (out[key] ?? 0) + 1;
-  }
-  return out;
-}
+const http = (from: string, to: string, service: string, port: number, count: number) => send(mesh!, from, to, service, port, count);
 
 describe('Envoy namespace mesh', () => {
   beforeAll(async () => {
@@ -113,7 +96,7 @@ describe('Envoy namespace mesh', () => {
   });
 
   scenario('explicit mode (VM path): both ratings replicas serve through their own inbound listeners', async () => {
-    const t = tally(await mesh!.workload('vm-client').app.send<Outcome[]>({ op: 'http', address: '127.0.0.1', port: 9081, host: host('ratings'), count: 40, concurrency: 2 }));
+    const t = tally(await mesh!.workload('vm-client').app.send<Outcome[]>({ op: 'http', address: OUTBOUND_ADDRESS, port: 9081, host: host('ratings'), count: 40, concurrency: 2 }));
     expect(t['ratings-1'] ?? 0).toBeGreaterThanOrEqual(10);
     expect(t['ratings-2'] ?? 0).toBeGreaterThanOrEqual(10);
     expect((t['ratings-1'] ?? 0) + (t['ratings-2'] ?? 0)).toBe(40);

@@ -2,9 +2,9 @@
  * Security through a real Envoy sidecar with `mtls: strict`:
  * - outbound: the sidecar presents the certificate weft served it over SDS and accepts only a
  *   server whose URI SAN is exactly the destination's SPIFFE ID (consul CVE-2021-32574);
- * - inbound: in explicit mode the sidecar binds the served service's endpoint (127.0.0.2:<port>,
- *   the proxy's instance IP) and forwards to the application on 127.0.0.1:<port>; plaintext
- *   callers are refused and AccessPolicy is enforced per caller identity, method and path.
+ * - inbound: in explicit mode the sidecar binds the served service's endpoint (127.0.0.2:<endpoint
+ *   port>, the proxy's instance IP) and forwards to the application on 127.0.0.2:<targetPort>;
+ *   plaintext callers are refused and AccessPolicy is enforced per caller identity, method and path.
  *
  * The upstream servers and the test's own TLS client use SVIDs issued by the same CA weft serves
  * from (opened from its state directory before weft starts).
@@ -46,13 +46,13 @@ function svid(sa: string): TlsIdentity {
   return { certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join('') };
 }
 
-/** A request straight to the sidecar's inbound listener (127.0.0.2:<api port>) as the workload
+/** A request straight to the sidecar's inbound listener (127.0.0.2:<api endpoint port>) as the workload
  * `sa` over mTLS; the server must prove it is `api`'s identity (client). */
 function inbound(sa: string, method: string, urlPath: string): Promise<{ status: number }> {
   const tls = svid(sa);
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host: INBOUND_ADDRESS, port: up['api']!.port, method, path: urlPath, cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, agent: false, timeout: 10_000,
+      host: INBOUND_ADDRESS, port: ports['apiInbound']!, method, path: urlPath, cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, agent: false, timeout: 10_000,
       checkServerIdentity: (_host: string, cert: PeerCertificate) =>
         cert.subjectaltname === `URI:${id('client')}` ? undefined : new Error(`server identity ${cert.subjectaltname}`),
     }, (res) => {
@@ -76,14 +76,14 @@ describe('Envoy sidecar: mTLS and authorization', () => {
     ca = opened.value;
     up['secure'] = await startUpstream('secure', svid('secure'));
     up['impostor'] = await startUpstream('impostor', svid('someone-else'));
-    up['api'] = await startUpstream('api');
-    for (const s of ['secure', 'impostor', 'api']) ports[s] = await freePort();
+    up['api'] = await startUpstream('api', undefined, INBOUND_ADDRESS);
+    for (const s of ['secure', 'impostor', 'api', 'apiInbound']) ports[s] = await freePort();
     mesh = await EnvoyMesh.start({
       services: [
         { name: 'secure', serviceAccount: 'secure', port: ports['secure']!, endpoints: [{ port: up['secure']!.port, labels: { version: 'v1' } }] },
         { name: 'impostor', serviceAccount: 'impostor', port: ports['impostor']!, endpoints: [{ port: up['impostor']!.port, labels: { version: 'v1' } }] },
         { name: 'api', serviceAccount: 'client', port: ports['api']!, targetPort: up['api']!.port,
-          endpoints: [{ address: INBOUND_ADDRESS, port: up['api']!.port, labels: { version: 'v1' } }] },
+          endpoints: [{ address: INBOUND_ADDRESS, port: ports['apiInbound']!, labels: { version: 'v1' } }] },
       ],
       policy: POLICY,
       // The api endpoint is this sidecar's own (instance IP and labels): its inbound listener.
@@ -114,7 +114,7 @@ describe('Envoy sidecar: mTLS and authorization', () => {
 
   scenario('mTLS strict inbound: a plaintext caller never reaches the workload', async () => {
     up['api']!.reset();
-    const plain = await request(up['api']!.port, hostname('api'), '/api/x', {}, 'GET', INBOUND_ADDRESS).then((r) => r.status, () => 'refused' as const);
+    const plain = await request(ports['apiInbound']!, hostname('api'), '/api/x', {}, 'GET', INBOUND_ADDRESS).then((r) => r.status, () => 'refused' as const);
     expect(plain === 'refused' || plain >= 400).toBe(true);
     expect(up['api']!.requests()).toBe(0);
   });

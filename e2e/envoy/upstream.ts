@@ -42,9 +42,9 @@ function peerIdentity(req: http.IncomingMessage): string | undefined {
   return san?.split(', ').find((s) => s.startsWith('URI:'))?.slice(4);
 }
 
-/** Starts a service on 127.0.0.1:0; with `tls`, an mTLS server that requires a client certificate
- * chained to `tls.caPem`. */
-export async function startUpstream(name: string, tls?: TlsIdentity): Promise<Upstream> {
+/** Starts a service on `host` (default 127.0.0.1), port 0; with `tls`, an mTLS server that requires
+ * a client certificate chained to `tls.caPem`. */
+export async function startUpstream(name: string, tls?: TlsIdentity, host = '127.0.0.1'): Promise<Upstream> {
   let behaviour: Behaviour = { kind: 'ok' };
   let count = 0;
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -66,7 +66,7 @@ export async function startUpstream(name: string, tls?: TlsIdentity): Promise<Up
   // Envoy pools upstream connections for up to an hour; a server that closes idle ones after
   // Node's default 5 s races with Envoy reusing them and shows up as a stray 503.
   server.keepAliveTimeout = 120_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
     name,
     port: (server.address() as AddressInfo).port,

@@ -1,36 +1,60 @@
 /**
  * The application of one namespace-mesh workload, run inside its network namespace:
- *   node --import tsx app.ts <instance name> <ports JSON: [{ port, protocol: http|tcp }]> [bind address]
+ *   node --import tsx app.ts <instance name> <ports JSON: [{ port, protocol: http|tcp }]>
  *
- * Servers on <bind address, default 0.0.0.0>:<port> (explicit mode: 127.0.0.1, since the sidecar
- * binds the workload's own address on the same port): HTTP/1.1 answers JSON `{ name, path, method, xfcc }` (`xfcc` is the
+ * Servers on 0.0.0.0:<port>: HTTP/1.1 answers JSON `{ name, path, method, xfcc }` (`xfcc` is the
  * `x-forwarded-client-cert` header its sidecar added: the caller's identity as the app sees it);
  * TCP writes `<name>\n` and then echoes. It is also the workload's client: the test sends it
  * commands as JSON lines on stdin and reads one JSON line per command on stdout, so traffic
  * leaves from inside the namespace and is captured like a pod's. Exits when stdin closes.
  *
- * Commands: `{ id, op: 'count' }`, `{ id, op: 'reset' }`, `{ id, op: 'behave', status?, delayMs? }`,
- * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency? }` (→ one
- * outcome per request), `{ id, op: 'tcp', address, port, send }` (→ what came back).
+ * Commands: `{ id, op: 'count' }` (requests served), `{ id, op: 'hosts' }` (requests by Host),
+ * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent? } }`,
+ * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
+ * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
+ * (→ what came back).
  */
 import http from 'node:http';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
 interface PortSpec { readonly port: number; readonly protocol: 'http' | 'tcp' }
-interface Outcome { readonly status: number; readonly backend?: string; readonly xfcc?: string; readonly ms: number; readonly error?: string }
+interface Outcome {
+  readonly status: number;
+  readonly backend?: string;
+  readonly xfcc?: string;
+  readonly ms: number;
+  readonly error?: string;
+  /** With `detail`: request headers the application saw, response headers the client got. */
+  readonly seen?: Record<string, unknown>;
+  readonly response?: Record<string, unknown>;
+}
 
-const [name = 'app', portsJson = '[]', bindAddress = '0.0.0.0'] = process.argv.slice(2);
+const [name = 'app', portsJson = '[]'] = process.argv.slice(2);
 const ports = JSON.parse(portsJson) as PortSpec[];
 let served = 0;
-let behaviour: { status?: number; delayMs?: number } = {};
+/** `failPercent` fails that share of requests with 503, drawn from a generator seeded by the
+ * instance name: repeatable per run, independent between replicas (retries can succeed). */
+let behaviour: { status?: number; delayMs?: number; failPercent?: number } = {};
+let seed = [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
+function random(): number {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const seenByHost = new Map<string, number>();
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   served += 1;
+  const hostHeader = String(req.headers.host ?? '');
+  seenByHost.set(hostHeader, (seenByHost.get(hostHeader) ?? 0) + 1);
   req.resume();
+  const failing = behaviour.failPercent !== undefined && random() * 100 < behaviour.failPercent;
   const reply = () => {
-    res.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ name, path: req.url, method: req.method, xfcc: req.headers['x-forwarded-client-cert'] ?? null }));
+    res.writeHead(failing ? 503 : behaviour.status ?? 200, { 'content-type': 'application/json', server: 'app', 'x-app-secret': 'leak' });
+    res.end(JSON.stringify({ name, path: req.url, method: req.method, xfcc: req.headers['x-forwarded-client-cert'] ?? null, headers: req.headers }));
   };
   if (behaviour.delayMs) setTimeout(reply, behaviour.delayMs);
   else reply();
@@ -44,7 +68,7 @@ async function listen(p: PortSpec): Promise<void> {
       s.write(`${name}\n`);
       s.pipe(s);
     });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(p.port, bindAddress, resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(p.port, '0.0.0.0', resolve));
 }
 
 function httpOnce(c: Record<string, unknown>): Promise<Outcome> {
@@ -55,13 +79,14 @@ function httpOnce(c: Record<string, unknown>): Promise<Outcome> {
       headers: { ...(c.headers as Record<string, string>), host: c.host as string }, agent: false, timeout: 15_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => {
-        let reply: { name?: string; xfcc?: string | null } = {};
+        let reply: { name?: string; xfcc?: string | null; headers?: Record<string, unknown> } = {};
         try {
           reply = JSON.parse(body) as typeof reply;
         } catch {
           // Envoy's own replies are plain text
         }
-        resolve({ status: res.statusCode ?? 0, ...(reply.name ? { backend: reply.name } : {}), ...(reply.xfcc ? { xfcc: reply.xfcc } : {}), ms: ms() });
+        const detail = c.detail ? { seen: reply.headers ?? {}, response: res.headers } : {};
+        resolve({ status: res.statusCode ?? 0, ...(reply.name ? { backend: reply.name } : {}), ...(reply.xfcc ? { xfcc: reply.xfcc } : {}), ms: ms(), ...detail });
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
@@ -74,10 +99,12 @@ async function httpMany(c: Record<string, unknown>): Promise<Outcome[]> {
   const count = c.count as number;
   const out: Outcome[] = new Array(count);
   let next = 0;
+  const pause = (c.intervalMs as number) ?? 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
       out[i] = await httpOnce(c);
+      if (pause) await new Promise((r) => setTimeout(r, pause));
     }
   };
   await Promise.all(Array.from({ length: (c.concurrency as number) ?? 1 }, worker));
@@ -98,8 +125,9 @@ function tcpOnce(c: Record<string, unknown>): Promise<string> {
 async function run(c: Record<string, unknown>): Promise<unknown> {
   switch (c.op) {
     case 'count': return served;
-    case 'reset': return void (served = 0);
-    case 'behave': return void (behaviour = { ...(c.status ? { status: c.status as number } : {}), ...(c.delayMs ? { delayMs: c.delayMs as number } : {}) });
+    case 'hosts': return Object.fromEntries(seenByHost);
+    case 'reset': return void (served = 0, seenByHost.clear());
+    case 'behave': return void (behaviour = c.behaviour as typeof behaviour);
     case 'http': return httpMany(c);
     case 'tcp': return tcpOnce(c);
     default: throw new Error(`unknown op ${String(c.op)}`);

@@ -100,9 +100,8 @@ export class NetnsMesh {
   async #startWorkload(p: { def: WorkloadDef; ns: string; address: string }, services: readonly ServiceDef[], bin: string): Promise<void> {
     const svc = services.find((s) => s.name === p.def.service);
     const mode = p.def.sidecar ?? 'iptables';
-    // Explicit mode: the sidecar's inbound listener takes <address>:<targetPort>, the app keeps loopback.
     const ports = [...(svc?.ports ?? []).map((x) => ({ port: x.targetPort, protocol: x.protocol })), ...(p.def.extraPorts ?? [])];
-    const app = await App.start(p.ns, p.def.name, ports, mode === 'explicit' ? '127.0.0.1' : '0.0.0.0');
+    const app = await App.start(p.ns, p.def.name, ports);
     if (mode === 'none') return void this.workloads.set(p.def.name, { ...p, app });
     const dir = await this.#bootstrap(p.def, p.address, mode);
     if (mode === 'iptables') inNs(p.ns, initContainer({ ...DEFAULT_OPTIONS, xdsAddress: `127.0.0.1:${this.weft.cp.xdsPort}` }).command as string[]);
@@ -187,6 +186,9 @@ async function chownTree(dir: string, files: readonly string[]): Promise<void> {
   for (const f of files) await chown(path.join(dir, f), PROXY_USER, PROXY_USER);
 }
 
+/** The port an explicit-mode sidecar's inbound listener takes for a service port. */
+export const explicitInboundPort = (p: PortDef) => p.targetPort + 1000;
+
 function registryYaml(services: readonly ServiceDef[], placed: readonly { def: WorkloadDef; address: string }[]): string {
   const lines = ['services:'];
   for (const s of services) {
@@ -196,7 +198,10 @@ function registryYaml(services: readonly ServiceDef[], placed: readonly { def: W
     lines.push(members.length ? '    endpoints:' : '    endpoints: []');
     for (const w of members) {
       const labels = Object.entries(w.def.labels ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ');
-      lines.push(`      - { address: ${w.address}, labels: { ${labels} }, instance: ${w.def.name} }`);
+      // Explicit mode: the sidecar's inbound listener is the endpoint (<address>:<targetPort + 1000>)
+      // and forwards to the application on <address>:<targetPort>.
+      const own = w.def.sidecar === 'explicit' ? `, ports: { ${s.ports.map((p) => `${p.name}: ${explicitInboundPort(p)}`).join(', ')} }` : '';
+      lines.push(`      - { address: ${w.address}${own}, labels: { ${labels} }, instance: ${w.def.name} }`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -45,7 +45,20 @@ export interface TranslateResult {
 export function translate(input: TranslateInput): TranslateResult {
   const { model, proxy, cache } = input;
   const secretName = input.ownSecretName ?? proxy.identity;
-  const parts = buildIr(model, proxy, cache, secretName);
+  // Fast path: translate's whole input again (same registry, policy and proxy values).
+  return cache.memo(`translate|${proxy.id}`, { registry: model.registry, policy: model.policy, proxy, secretName }, translateParts);
+}
+
+/** translate's own input minus the cache (the model's `version` string is never read). */
+interface WholeInput {
+  readonly registry: MeshModel['registry'];
+  readonly policy: MeshModel['policy'];
+  readonly proxy: ProxyDescription;
+  readonly secretName: string;
+}
+
+function translateParts({ registry, policy, proxy, secretName }: WholeInput, cache: TranslationCache): TranslateResult {
+  const parts = buildIr({ version: '', registry, policy }, proxy, cache, secretName);
   return cache.memo(`proxy|${proxy.id}`, { ...parts, secretName }, resultOf);
 }
 

@@ -21,9 +21,9 @@ import { TranslationCache, translate } from '../src/translate/index.js';
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const PROXIES = Number(process.argv[3] ?? 2_000);
 const PER_NS = 100;
-/** `identity` (DESIGN.md §4 default: own certificate named by SPIFFE ID) or a constant SDS name. */
+/** Own certificate secret name: `default` (DESIGN.md §4), or `identity` to name it by SPIFFE ID. */
 const SECRET = process.argv[4] ?? 'default';
-const ownSecretName = SECRET === 'identity' ? undefined : SECRET;
+const ownName = (p: ProxyDescription) => (SECRET === 'identity' ? p.identity : SECRET);
 
 function service(i: number): Service {
   const ns = `ns${Math.floor(i / PER_NS)}`;
@@ -80,7 +80,7 @@ function timeAll(model: MeshModel, proxies: readonly ProxyDescription[], cache: 
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (const proxy of proxies) {
-    const r = translate({ model, proxy, cache, ...(ownSecretName ? { ownSecretName } : {}) });
+    const r = translate({ model, proxy, cache, ownSecretName: ownName(proxy) });
     for (const list of r.resources.values()) resources += list.length;
     errors += r.diagnostics.filter((d) => d.severity === 'error').length;
   }

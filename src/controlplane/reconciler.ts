@@ -219,7 +219,7 @@ export class Reconciler {
       bytes += encoded.reduce((n, e) => n + e.any.length, 0);
     }
     const withKeys = p.channel === 'mtls';
-    const secrets = this.secrets.build(result.secrets, withKeys);
+    const secrets = this.secrets.build(result.secrets, p.identity.spiffeId, withKeys);
     sets.push(this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message))));
     const cert = withKeys ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
     p.certificate = cert && { spiffeId: cert.spiffeId, notAfter: cert.notAfter, serial: cert.serial };

@@ -1,6 +1,7 @@
 /**
- * SDS secrets from the CA: the proxy's own certificate (secret name = its SPIFFE ID) and the
- * trust bundle (`trust-bundle`).
+ * SDS secrets from the CA: the proxy's own certificate (secret name `default`, the same for every
+ * proxy: which certificate it is follows the stream's identity) and the trust bundle
+ * (`trust-bundle`).
  *
  * Messages are memoised per certificate and per bundle sequence, so every proxy of one identity
  * shares one encoded secret, and a secret is re-encoded only when it rotates.
@@ -10,6 +11,8 @@ import { names } from '../translate/index.js';
 
 /** The trust bundle's secret name, as translate references it. */
 export const TRUST_BUNDLE = names.TRUST_BUNDLE_SECRET;
+/** The proxy's own certificate's secret name, as translate references it. */
+export const OWN_CERT = names.OWN_CERT_SECRET;
 
 /** What the control plane needs of an issued certificate. */
 export interface WorkloadCertificate {
@@ -37,38 +40,35 @@ export interface SecretMessage {
 }
 
 export class SecretBuilder {
-  private readonly certs = new WeakMap<WorkloadCertificate, SecretMessage>();
+  private readonly certs = new WeakMap<WorkloadCertificate, Map<string, SecretMessage>>();
   private bundleMsg?: { sequence: number; secret: SecretMessage };
 
   constructor(private readonly source: CertificateSource) {}
 
-  /** Secrets for the names translate asked for; keys only when `withKeys`. */
-  build(names: readonly string[], withKeys: boolean): SecretMessage[] {
+  /**
+   * Secrets for the names translate asked for. The own certificate (`default`, or the identity
+   * itself when translate was told to name it so) is always `identity`'s, and only `withKeys`.
+   */
+  build(names: readonly string[], identity: string, withKeys: boolean): SecretMessage[] {
     const out: SecretMessage[] = [];
     for (const name of names) {
       if (name === TRUST_BUNDLE) out.push(this.bundle());
-      else if (withKeys) {
-        const cert = this.source.certificate(name);
-        if (cert) out.push(this.certificate(cert));
+      else if (withKeys && (name === OWN_CERT || name === identity)) {
+        const cert = this.source.certificate(identity);
+        if (cert) out.push(this.certificate(cert, name));
       }
     }
     return out;
   }
 
-  private certificate(cert: WorkloadCertificate): SecretMessage {
-    let s = this.certs.get(cert);
+  private certificate(cert: WorkloadCertificate, name: string): SecretMessage {
+    let byName = this.certs.get(cert);
+    if (!byName) this.certs.set(cert, (byName = new Map()));
+    let s = byName.get(name);
     if (!s) {
-      s = {
-        name: cert.spiffeId,
-        message: {
-          name: cert.spiffeId,
-          tls_certificate: {
-            certificate_chain: { inline_string: cert.certPem + cert.chainPem },
-            private_key: { inline_string: cert.keyPem },
-          },
-        },
-      };
-      this.certs.set(cert, s);
+      const tls_certificate = { certificate_chain: { inline_string: cert.certPem + cert.chainPem }, private_key: { inline_string: cert.keyPem } };
+      s = { name, message: { name, tls_certificate } };
+      byName.set(name, s);
     }
     return s;
   }

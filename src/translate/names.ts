@@ -68,8 +68,14 @@ export const ADMIN_CLUSTER = 'envoy-admin';
 export const ADMIN_PORT = 15000;
 /** ORIGINAL_DST cluster for traffic to destinations outside the mesh. */
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
-/** Secret name of the trust bundle (DESIGN.md §4). The proxy's own secret is its SPIFFE ID. */
+/** Secret name of the trust bundle (DESIGN.md §4). */
 export const TRUST_BUNDLE_SECRET = 'trust-bundle';
+/**
+ * Secret name of the proxy's own certificate, the same for every proxy (as Istio's SDS does): SDS
+ * is per stream, so the name need not carry the identity, and clusters that reference it are
+ * shared across identities (a per-identity name made translation 25x slower).
+ */
+export const OWN_CERT_SECRET = 'default';
 /** gRPC certificate-provider instance name expected in the gRPC bootstrap. */
 export const GRPC_CERT_PROVIDER = 'default';
 

@@ -19,6 +19,7 @@ import type { TranslationCache } from './cache.js';
 import type { ProxyIr } from './ir.js';
 import { identityDiagnostics, kindDiagnostics } from './kind-diagnostics.js';
 import { mergeParts } from './part-check.js';
+import { OWN_CERT_SECRET } from './names.js';
 import { proxyResources, scopeResources, type TranslatedResource } from './resources.js';
 
 export interface TranslateInput {
@@ -27,9 +28,9 @@ export interface TranslateInput {
   /** Shared across calls; see cache.ts. */
   readonly cache: TranslationCache;
   /**
-   * SDS name under which an Envoy proxy finds its own certificate. Default: the proxy's SPIFFE
-   * ID (DESIGN.md §4). That makes every upstream cluster specific to one identity; a constant
-   * name (served per stream by the SDS layer) lets all proxies share cluster objects.
+   * SDS name under which an Envoy proxy finds its own certificate. Default `default`
+   * (`OWN_CERT_SECRET`, DESIGN.md §4): served per stream by the SDS layer, so all proxies share
+   * cluster objects. Benchmarks pass the SPIFFE ID to measure per-identity names.
    */
   readonly ownSecretName?: string;
 }
@@ -44,7 +45,7 @@ export interface TranslateResult {
 
 export function translate(input: TranslateInput): TranslateResult {
   const { model, proxy, cache } = input;
-  const secretName = input.ownSecretName ?? proxy.identity;
+  const secretName = input.ownSecretName ?? OWN_CERT_SECRET;
   // Fast path: translate's whole input again (same registry, policy and proxy values).
   return cache.memo(`translate|${proxy.id}`, { registry: model.registry, policy: model.policy, proxy, secretName }, translateParts);
 }

@@ -11,6 +11,7 @@
  * Every wait is on a response or a state the test can observe; nothing sleeps.
  */
 import * as grpc from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,9 +105,12 @@ function open(channel: Channel, delta: boolean, service: Service): RawClient {
   return new RawClient(grpcClient(channel), delta, method);
 }
 
-/** Subscribes SDS (own certificate and bundle) and, over ADS, every listener. */
+/** Own certificate (`default`), reviews' SPIFFE ID as a name (a probe), and the bundle. */
+const SDS_NAMES = ['default', REVIEWS, 'trust-bundle'];
+
+/** Subscribes SDS and, over ADS, every listener. */
 function subscribe(s: RawClient, n: ReturnType<typeof node>, service: Service): void {
-  const sds = [REVIEWS, 'trust-bundle'];
+  const sds = SDS_NAMES;
   if (s.delta) s.send({ node: n, type_url: T.Secret, resource_names_subscribe: sds });
   else s.send({ node: n, type_url: T.Secret, resource_names: sds });
   if (service !== 'ads') return;
@@ -116,7 +120,7 @@ function subscribe(s: RawClient, n: ReturnType<typeof node>, service: Service): 
 
 function ack(s: RawClient, r: Response): void {
   if (s.delta) s.send({ type_url: r.type_url, response_nonce: r.nonce });
-  else s.ack(r, r.type_url === T.Secret ? [REVIEWS, 'trust-bundle'] : []);
+  else s.ack(r, r.type_url === T.Secret ? SDS_NAMES : []);
 }
 
 /** Reads (and ACKs) responses until every type in `types` has been seen at least once. */
@@ -130,7 +134,13 @@ async function readUntil(s: RawClient, types: readonly string[]): Promise<Respon
   return seen;
 }
 
-const hasKey = (rs: readonly Response[]) => rs.some((r) => r.resources.some((x) => 'tls_certificate' in x.value)) || JSON.stringify(rs).includes('PRIVATE KEY');
+/** The SPIFFE IDs of every certificate-with-key secret in `rs`. */
+const keysFor = (rs: readonly Response[]) => rs.flatMap((r) => r.resources).filter((x) => 'tls_certificate' in x.value).map((x) => {
+  const chain = (x.value as { tls_certificate: { certificate_chain: { inline_string: string } } }).tls_certificate.certificate_chain.inline_string;
+  return new X509Certificate(chain).subjectAltName?.replace(/^URI:/, '');
+});
+/** What the attacker may hold: nothing on the plaintext port, its own (ratings) key over mTLS. */
+const allowedKeys = (c: Channel) => (c === 'plaintext' ? [] : [RATINGS]);
 const inboundNames = (rs: readonly Response[]) => rs.filter((r) => r.type_url === T.Listener).flatMap((r) => r.resources.map((x) => x.name)).filter((n) => n.startsWith('inbound'));
 
 const realNode = (id: string) => node(id, { namespace: 'default', service_account: 'reviews', instance_ips: '10.1.0.1', interception: 'iptables' });
@@ -169,10 +179,11 @@ describe('hostile xDS clients never get what is not theirs', () => {
     const [real, attacker] = c.attackerFirst ? [second, first] : [first, second];
     const [realSeen, attackerSeen] = c.attackerFirst ? [secondSeen, firstSeen] : [firstSeen, secondSeen];
 
-    expect(hasKey(attackerSeen)).toBe(false);
-    expect(attackerSeen.filter((r) => r.type_url === T.Secret).flatMap((r) => r.resources.map((x) => x.name))).toEqual(['trust-bundle']);
+    expect([...new Set(keysFor(attackerSeen))]).toEqual(allowedKeys(c.attacker));
+    if (c.attacker === 'plaintext') expect(JSON.stringify(attackerSeen)).not.toContain('PRIVATE KEY');
+    expect(attackerSeen.filter((r) => r.type_url === T.Secret).flatMap((r) => r.resources.map((x) => x.name))).toEqual(c.attacker === 'plaintext' ? ['trust-bundle'] : ['default', 'trust-bundle']);
     expect(inboundNames(attackerSeen)).toEqual([]);
-    expect(hasKey(realSeen)).toBe(true);
+    expect([...new Set(keysFor(realSeen))]).toEqual([REVIEWS]);
     expect(inboundNames(realSeen)).toEqual(['inbound|15006']);
     expect(JSON.stringify(realSeen)).not.toContain(BOGUS_IP);
 
@@ -187,7 +198,7 @@ describe('hostile xDS clients never get what is not theirs', () => {
     if (c.service === 'ads') {
       await writeFile(registryFile, REGISTRY + extraService(n));
       const after = await readUntil(attacker, [T.Listener]);
-      expect(hasKey(after)).toBe(false);
+      expect(keysFor(after).filter((id) => !allowedKeys(c.attacker).includes(id!))).toEqual([]);
       expect(inboundNames(after)).toEqual([]);
     }
     attacker.close();

@@ -44,9 +44,9 @@ async function rotate(step: string) {
   return { status: res.status, body: (await res.json()) as { phase?: { phase: string }; error?: { code: string; message: string } } };
 }
 
-const NAMES = [ID, 'trust-bundle'];
+const NAMES = ['default', 'trust-bundle'];
 const bundleOf = (r: Response) => (r.resources.find((x) => x.name === 'trust-bundle')?.value as { validation_context: { trusted_ca: { inline_string: string } } } | undefined)?.validation_context.trusted_ca.inline_string;
-const certOf = (r: Response) => (r.resources.find((x) => x.name === ID)?.value as { tls_certificate: { certificate_chain: { inline_string: string } } } | undefined)?.tls_certificate.certificate_chain.inline_string;
+const certOf = (r: Response) => (r.resources.find((x) => x.name === 'default')?.value as { tls_certificate: { certificate_chain: { inline_string: string } } } | undefined)?.tls_certificate.certificate_chain.inline_string;
 const roots = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!.map((p) => new X509Certificate(p));
 
 /** Reads responses (ACKing each) until `pick` finds something. */

@@ -16,7 +16,7 @@ import { RawClient, T, node, type Response } from '../xds/harness.js';
 import { meshYaml, writeMesh } from './mesh.js';
 
 const ID = 'spiffe://cluster.local/ns/default/sa/web';
-const NAMES = [ID, 'trust-bundle'];
+const NAMES = ['default', 'trust-bundle'];
 let weft: RunningWeft;
 let oldPair: { key: string; chain: string };
 let oldRootPem: string;
@@ -53,7 +53,7 @@ function connect(pair: { key: string; chain: string }, trustPem: string, nodeId:
 
 const bundleOf = (r: Response) => (r.resources.find((x) => x.name === 'trust-bundle')?.value as { validation_context: { trusted_ca: { inline_string: string } } } | undefined)?.validation_context.trusted_ca.inline_string;
 const pairOf = (r: Response) => {
-  const v = r.resources.find((x) => x.name === ID)?.value as { tls_certificate: { certificate_chain: { inline_string: string }; private_key: { inline_string: string } } } | undefined;
+  const v = r.resources.find((x) => x.name === 'default')?.value as { tls_certificate: { certificate_chain: { inline_string: string }; private_key: { inline_string: string } } } | undefined;
   return v && { chain: v.tls_certificate.certificate_chain.inline_string, key: v.tls_certificate.private_key.inline_string };
 };
 const pems = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g)!;

@@ -31,7 +31,8 @@ function firstDivergence(seed: number, steps: number): string | undefined {
   let model = baseModel();
   for (let i = 0; i < steps; i++) {
     if (r() < 0.3) model = randomChange(model, r);
-    const step: Step = { model, proxy: randomProxy(r), ...(r() < 0.3 ? { ownSecretName: 'default' } : {}) };
+    const proxy = randomProxy(r);
+    const step: Step = { model, proxy, ...(r() < 0.3 ? { ownSecretName: proxy.identity } : {}) };
     const shared = view(translate({ ...step, cache: warm }));
     const fresh = view(translate({ ...step, cache: new TranslationCache() }));
     if (shared !== fresh) return `seed ${seed} step ${i}: proxy ${step.proxy.id} (${step.proxy.kind}, ${step.proxy.interception})`;

@@ -77,9 +77,9 @@ export function validation(kind: 'envoy' | 'grpc', sans: readonly Msg[]): Msg {
   };
 }
 
-/** Own certificate: SDS secret named by SPIFFE ID (Envoy) or the `default` provider (gRPC). */
-export function ownCertificate(kind: 'envoy' | 'grpc', identity: string): Msg {
-  return kind === 'grpc' ? { tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } } : sdsCertificate(identity);
+/** Own certificate: the SDS secret `secretName` (Envoy) or the `default` provider (gRPC). */
+export function ownCertificate(kind: 'envoy' | 'grpc', secretName: string): Msg {
+  return kind === 'grpc' ? { tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } } : sdsCertificate(secretName);
 }
 
 /** A StringMatcher. `ignore_case` has no effect on `safe_regex` (Envoy's string.proto), so a

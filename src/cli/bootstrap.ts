@@ -21,6 +21,8 @@ interface BootstrapFlags {
   instanceIps: string[];
   services: string[];
   labels: string[];
+  inboundForward: string;
+  outboundAddress: string;
   stateDir: string;
   caCert?: string;
   caKey?: string;
@@ -43,6 +45,8 @@ export function bootstrapCommand(): Command {
     .option('--instance-ips <list>', 'workload IPs (comma-separated)', csv, [])
     .option('--services <list>', 'narrow the services this workload serves (weft derives them from the registry: its identity and --instance-ips)', csv, [])
     .option('--labels <list>', 'workload labels k=v,k2=v2', csv, [])
+    .option('--inbound-forward <to>', 'Envoy: forward inbound traffic to the instance IP (instance-ip) or to 127.0.0.1 (loopback)', 'instance-ip')
+    .option('--outbound-address <addr>', 'Envoy, explicit mode: loopback address outbound listeners bind (one per sidecar sharing a network namespace)', '127.0.0.6')
     .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
     .option('--ca-cert <file>', 'sign with this operator CA (root or intermediate) instead of the state directory CA')
     .option('--ca-key <file>', 'private key of --ca-cert')
@@ -52,6 +56,7 @@ export function bootstrapCommand(): Command {
     .action(async (f: BootstrapFlags) => {
       if (f.format !== 'envoy' && f.format !== 'grpc') throw new UsageError(`--format must be envoy or grpc, not "${f.format}"`);
       if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);
+      if (f.inboundForward !== 'instance-ip' && f.inboundForward !== 'loopback') throw new UsageError('--inbound-forward must be instance-ip or loopback');
       if (f.services.length > 0 && f.instanceIps.length === 0) {
         throw new UsageError('--services needs --instance-ips: weft serves a workload only services run by its identity with an endpoint at one of its IPs');
       }
@@ -65,6 +70,9 @@ export function bootstrapCommand(): Command {
         format, nodeId: f.nodeId, namespace: f.namespace, serviceAccount: f.serviceAccount, trustDomain: f.trustDomain,
         xdsAddress: f.xdsAddress ?? (format === 'envoy' ? '127.0.0.1:18000' : '127.0.0.1:18002'), delta: !!f.delta,
         interception: f.interception, instanceIps: f.instanceIps, services: f.services, labels: parseLabels(f.labels),
+        // Defaults stay out of the metadata (weft applies them), so bootstraps do not change.
+        ...(f.inboundForward === 'loopback' ? { inboundForward: 'loopback' as const } : {}),
+        ...(f.outboundAddress !== '127.0.0.6' ? { outboundAddress: f.outboundAddress } : {}),
         certDir: path.resolve(f.out), controlPlaneIdentity: controlPlaneIdentity(f.trustDomain),
       });
       const files = await writeBootstrap(path.resolve(f.out), config, format, {

@@ -22,6 +22,10 @@ export interface BootstrapInput {
   readonly instanceIps: readonly string[];
   readonly services: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
+  /** Envoy: forward inbound traffic to the instance IP (default) or to 127.0.0.1. */
+  readonly inboundForward?: 'instance-ip' | 'loopback';
+  /** Envoy, explicit mode: the loopback address outbound listeners bind (default 127.0.0.6). */
+  readonly outboundAddress?: string;
   /** Directory the certificate files will be in, as the proxy sees it. */
   readonly certDir: string;
   readonly controlPlaneIdentity: string;
@@ -47,6 +51,8 @@ function metadata(i: BootstrapInput): Record<string, unknown> {
     ...(i.instanceIps.length ? { instance_ips: i.instanceIps.join(',') } : {}),
     ...(i.services.length ? { services: i.services.join(',') } : {}),
     ...(Object.keys(i.labels).length ? { labels: i.labels } : {}),
+    ...(i.inboundForward ? { inbound_forward: i.inboundForward } : {}),
+    ...(i.outboundAddress ? { outbound_address: i.outboundAddress } : {}),
     ...(i.format === 'grpc' ? { server_listener_resource_name_template: GRPC_SERVER_TEMPLATE } : {}),
   };
 }

@@ -4,7 +4,8 @@
  * Node metadata keys weft reads (written by `weft bootstrap`, documented in docs/bootstrap.md):
  * `namespace`, `service_account`, `labels` (object), `instance_ips` (comma-separated or list),
  * `interception` (`iptables` | `explicit`), `services` (comma-separated service keys this proxy
- * serves), `server_listener_resource_name_template` (proxyless gRPC servers).
+ * serves), `server_listener_resource_name_template` (proxyless gRPC servers), `inbound_forward`
+ * (`instance-ip` | `loopback`) and `outbound_address` (explicit mode's outbound bind address).
  *
  * The namespace and service account always come from the stream's identity; on the mTLS port,
  * metadata that claims otherwise is refused before this point (see auth.ts). Metadata may narrow
@@ -67,6 +68,8 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
     interception,
     services: served.services,
     serverListenerTemplate: str(md.server_listener_resource_name_template),
+    ...(md.inbound_forward === 'loopback' || md.inbound_forward === 'instance-ip' ? { inboundForward: md.inbound_forward } : {}),
+    ...(str(md.outbound_address) ? { outboundAddress: str(md.outbound_address) } : {}),
   });
   return { proxy, refusedServices: served.refused };
 }

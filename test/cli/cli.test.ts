@@ -97,6 +97,19 @@ describe('weft bootstrap', () => {
     expect(bad.err).toMatch(/SPIFFE/);
   });
 
+  it('writes --inbound-forward and --outbound-address into node metadata only when they differ from the defaults', async () => {
+    const dir = await tmp();
+    const base = ['bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'reviews', '--state-dir', dir];
+    expect((await weft(...base, '--out', path.join(dir, 'a'))).code).toBe(0);
+    const plain = JSON.parse(await readFile(path.join(dir, 'a', 'envoy.json'), 'utf8'));
+    expect(plain.node.metadata.inbound_forward).toBeUndefined();
+    expect(plain.node.metadata.outbound_address).toBeUndefined();
+    expect((await weft(...base, '--inbound-forward', 'loopback', '--outbound-address', '127.0.0.7', '--out', path.join(dir, 'b'))).code).toBe(0);
+    const set = JSON.parse(await readFile(path.join(dir, 'b', 'envoy.json'), 'utf8'));
+    expect(set.node.metadata).toMatchObject({ inbound_forward: 'loopback', outbound_address: '127.0.0.7' });
+    expect((await weft(...base, '--inbound-forward', 'elsewhere', '--out', path.join(dir, 'c'))).code).toBe(2);
+  });
+
   it('refuses --services without --instance-ips (served services are derived from the registry by IP)', async () => {
     const dir = await tmp();
     const r = await weft('bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'reviews', '--services', 'reviews.default', '--out', dir, '--state-dir', dir);

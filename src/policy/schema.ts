@@ -132,7 +132,7 @@ export const accessSchema = obj({
   ...serviceFields,
   action: opt(oneOf(['allow', 'deny'], 'Default allow.')),
   rules: opt(list(obj({
-    from: opt(list(principal, { doc: 'Any of these callers; absent: any authenticated caller.' })),
+    from: opt(list(principal, { doc: 'Any of these callers; absent: any authenticated caller (allow) or every caller (deny).' })),
     to: opt(obj({
       methods: opt(list(oneOf(HTTP_METHODS), { minItems: 1, unique: true })),
       paths: opt(list(matchPath('rule', 'A path, or a prefix ending in "*"; normalised (no ".", ".." or "//").'), { minItems: 1 })),

@@ -59,7 +59,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
  * does: such a caller has no identity, so it matches only rules without `from` (a deny without
  * `from` stops every caller; an allow policy admits only authenticated callers, see
  * docs/translation.md). A rule naming callers therefore never applies to it; one warning per
- * AccessPolicy, at its first such rule. Translation adds WEFT4111 per rule and proxy.
+ * AccessPolicy, at its first such rule.
  */
 function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): void {
   const i = policy.rules.findIndex((rule) => rule.from !== undefined && rule.from.length > 0);

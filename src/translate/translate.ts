@@ -17,7 +17,7 @@ import type { Diagnostic, MeshModel, ProxyDescription } from '../model/index.js'
 import { buildIr, partDiagnostics, type InboundPart, type ScopePart } from './build-ir.js';
 import type { TranslationCache } from './cache.js';
 import type { ProxyIr } from './ir.js';
-import { identityDiagnostics, kindDiagnostics } from './kind-diagnostics.js';
+import { kindDiagnostics } from './kind-diagnostics.js';
 import { mergeParts } from './part-check.js';
 import { OWN_CERT_SECRET } from './names.js';
 import { proxyResources, scopeResources, type TranslatedResource } from './resources.js';
@@ -69,7 +69,7 @@ interface ResultInput { readonly ir: ProxyIr; readonly scope: ScopePart; readonl
 function resultOf({ ir, scope, inbound, secretName }: ResultInput, cache: TranslationCache): TranslateResult {
   const scoped = scopeResources(scope, ir, secretName, cache);
   const own = proxyResources(ir, secretName, cache);
-  const diagnostics: Diagnostic[] = [...partDiagnostics({ scope, inbound }), ...kindDiagnostics(ir), ...identityDiagnostics(ir), ...scoped.diagnostics, ...own.diagnostics];
+  const diagnostics: Diagnostic[] = [...partDiagnostics({ scope, inbound }), ...kindDiagnostics(ir), ...scoped.diagnostics, ...own.diagnostics];
   const resources = mergeParts(scoped, own, diagnostics);
   return { ir, resources, diagnostics, secrets: ir.secrets };
 }

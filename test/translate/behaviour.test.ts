@@ -120,10 +120,6 @@ describe('rules without a source under permissive mTLS (issue 10 #3)', () => {
     expect(inbound(authz, { port: 8080, tls: true, peer }, { path: '/index.html', method: 'GET' })).toEqual(LOCAL_WEB);
     expect(inbound(authz, plaintext, { path: '/index.html', method: 'GET' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.allow' });
   });
-  it('warns (WEFT4111) about every identity rule that plaintext callers slip past or never satisfy', () => {
-    const warned = authz.diagnostics.filter((d) => d.code === 'WEFT4111').map((d) => d.message.split(' ').slice(0, 3).join(' ')).sort();
-    expect(warned).toEqual(['allow rule web.frontend/allow/1/0', 'allow rule web.frontend/allow/1/1', 'deny rule web.frontend/deny/0/1']);
-  });
 });
 
 describe('iptables inbound matches the port callers dial (issue 11 #2)', () => {

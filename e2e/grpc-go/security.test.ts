@@ -1,0 +1,86 @@
+/**
+ * mTLS and authorization through weft on a grpc-go xDS server (`xds.NewGRPCServer`), as grpc-go
+ * clients see them (e2e/grpc-go/policy-mtls: mtls strict; only frontend may call echo, nobody its
+ * Admin method). Every node's certificates are the files `weft bootstrap --format grpc` wrote,
+ * read through the bootstrap's `file_watcher` certificate provider.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts, target } from '../support/mesh-files.js';
+import type { GoClient } from './client.js';
+import { MODULE_DIR, goMissingInCi, named, needsGo } from './go-binary.js';
+import { GoMesh, guardRejections } from './mesh.js';
+
+const ECHO = target('echo');
+const id = (sa: string) => `spiffe://cluster.local/ns/default/sa/${sa}`;
+const ADMIT_INTRUDER = `kind: AccessPolicy
+service: echo.default
+action: allow
+rules:
+  - from: [{ serviceAccount: frontend.default }, { serviceAccount: intruder.default }]
+---
+kind: AccessPolicy
+service: echo.default
+action: deny
+rules:
+  - to: { paths: [/weft.e2e.Echo/Admin] }
+`;
+
+let mesh: GoMesh | undefined;
+let frontend: GoClient;
+let intruder: GoClient;
+let port: number;
+
+beforeAll(async () => {
+  if (needsGo) return;
+  [port] = (await freePorts(1)) as [number];
+  mesh = await GoMesh.start([{ name: 'echo', targetPort: port, endpoints: [{ port, instance: 'echo' }] }], path.join(MODULE_DIR, 'policy-mtls'));
+  await mesh.server({ name: 'echo', port, xds: { serviceAccount: 'echo', service: 'echo.default' } });
+  [frontend, intruder] = await Promise.all([mesh.client('frontend', 'frontend'), mesh.client('intruder', 'intruder')]);
+  await Promise.all([frontend, intruder].map((c) => c.run({ target: ECHO, calls: 1 })));
+  await mesh.converged();
+}, 600_000);
+
+afterAll(async () => {
+  await mesh?.stop();
+});
+
+guardRejections(() => mesh);
+
+const scenario = (title: string, fn: () => Promise<void>) => it.skipIf(!!needsGo)(named(title), fn, 60_000);
+
+describe('grpc-go security through weft', () => {
+  if (goMissingInCi) it('has a Go toolchain (CI=true: grpc-go interop must run)', () => expect.fail('no `go` on PATH'));
+
+  scenario('serves frontend over mTLS: the server sees the caller\'s SPIFFE ID on every call', async () => {
+    const s = await frontend.run({ target: ECHO, calls: 50, concurrency: 5 });
+    expect(s.codes).toEqual({ OK: 50 });
+    expect(s.peers).toEqual({ [id('frontend')]: 50 });
+  });
+
+  scenario('refuses a plaintext caller without a mesh certificate (UNAVAILABLE)', async () => {
+    const s = await frontend.run({ target: `127.0.0.1:${port}`, calls: 5, deadlineMs: 2_000 });
+    expect(s.codes).toEqual({ Unavailable: 5 });
+  });
+
+  scenario('answers PERMISSION_DENIED to a mesh identity the AccessPolicy does not allow', async () => {
+    const s = await intruder.run({ target: ECHO, calls: 20, concurrency: 4 });
+    expect(s.codes).toEqual({ PermissionDenied: 20 });
+  });
+
+  scenario('denies the Admin method to every caller while Call stays allowed (deny before allow)', async () => {
+    const admin = await frontend.run({ target: ECHO, method: 'Admin', calls: 10, concurrency: 2 });
+    expect(admin.codes).toEqual({ PermissionDenied: 10 });
+    const call = await frontend.run({ target: ECHO, calls: 10, concurrency: 2 });
+    expect(call.codes).toEqual({ OK: 10 });
+  });
+
+  scenario('admits intruder after a live AccessPolicy edit, with no restart', async () => {
+    await mesh!.editPolicy('access.yaml', ADMIT_INTRUDER);
+    const s = await intruder.run({ target: ECHO, calls: 20, concurrency: 4 });
+    expect(s.codes).toEqual({ OK: 20 });
+    expect(s.peers).toEqual({ [id('intruder')]: 20 });
+    const admin = await intruder.run({ target: ECHO, method: 'Admin', calls: 5 });
+    expect(admin.codes).toEqual({ PermissionDenied: 5 });
+  });
+});

@@ -36,13 +36,18 @@ type order struct {
 	// ProgressEvery > 0 prints `PROGRESS {"done":n}` every that many completed calls, so the test
 	// can act in the middle of a batch without guessing at time.
 	ProgressEvery int `json:"progressEvery"`
+	PaceMs        int `json:"paceMs"` // pause of each worker between its calls
+	// Stop (a line of its own, `{"stop":true}`) ends the batch in flight after the calls already
+	// started: Calls is then only a cap.
+	Stop bool `json:"stop"`
 }
 
 // runClient answers every order line on stdin with `RESULT <summary>` (or `ERROR <message>`) on
 // stdout, keeping one channel per target for the life of the process, so xDS state (watches,
-// outlier ejections, ring) carries over from batch to batch. Exits when stdin closes.
+// outlier ejections, ring) carries over from batch to batch. One batch runs at a time; a stop
+// line ends it early. Exits when stdin closes.
 func runClient(_ []string) error {
-	c := &client{conns: map[string]*grpc.ClientConn{}, out: &lineWriter{}}
+	c := &client{conns: map[string]*grpc.ClientConn{}, out: &lineWriter{}, stop: func() {}}
 	defer c.close()
 	ready("{}")
 	lines := make(chan string)
@@ -71,6 +76,8 @@ func runClient(_ []string) error {
 type client struct {
 	conns map[string]*grpc.ClientConn
 	out   *lineWriter
+	busy  sync.WaitGroup
+	stop  context.CancelFunc // ends the batch in flight
 }
 
 func (c *client) handle(line string) {
@@ -79,6 +86,11 @@ func (c *client) handle(line string) {
 		c.out.line("ERROR", map[string]string{"error": "bad order: " + err.Error()})
 		return
 	}
+	if o.Stop {
+		c.stop()
+		return
+	}
+	c.busy.Wait() // orders run one at a time, in the order sent
 	if o.Calls <= 0 || o.Target == "" {
 		c.out.line("ERROR", map[string]string{"error": "an order needs target and calls > 0"})
 		return
@@ -88,7 +100,14 @@ func (c *client) handle(line string) {
 		c.out.line("ERROR", map[string]string{"error": err.Error()})
 		return
 	}
-	c.out.line("RESULT", c.run(conn, o))
+	ctx, cancel := context.WithCancel(context.Background())
+	c.stop = cancel
+	c.busy.Add(1)
+	go func() {
+		defer c.busy.Done()
+		c.out.line("RESULT", c.run(ctx, conn, o))
+		cancel()
+	}()
 }
 
 func (c *client) conn(target string) (*grpc.ClientConn, error) {
@@ -116,8 +135,8 @@ func xdsCredentials() (credentials.TransportCredentials, error) {
 	return xdscreds.NewClientCredentials(xdscreds.ClientOptions{FallbackCreds: insecure.NewCredentials()})
 }
 
-// run makes the order's calls with at most Concurrency in flight.
-func (c *client) run(conn *grpc.ClientConn, o order) *summary {
+// run makes the order's calls with at most Concurrency in flight, until all are made or ctx ends.
+func (c *client) run(ctx context.Context, conn *grpc.ClientConn, o order) *summary {
 	s := newSummary(o)
 	method := "/" + echoService + "/" + or(o.Method, "Call")
 	var next, done atomic.Int64
@@ -126,16 +145,27 @@ func (c *client) run(conn *grpc.ClientConn, o order) *summary {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(o.Calls) {
+			for ctx.Err() == nil && next.Add(1) <= int64(o.Calls) {
 				s.add(callOnce(conn, method, o))
 				if n := done.Add(1); o.ProgressEvery > 0 && n%int64(o.ProgressEvery) == 0 && n < int64(o.Calls) {
 					c.out.line("PROGRESS", map[string]int64{"done": n})
 				}
+				pause(ctx, o.PaceMs)
 			}
 		}()
 	}
 	wg.Wait()
 	return s.finish()
+}
+
+func pause(ctx context.Context, ms int) {
+	if ms <= 0 {
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+	case <-ctx.Done():
+	}
 }
 
 // outcome is what one call observed.

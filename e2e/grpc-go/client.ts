@@ -1,8 +1,8 @@
 /**
  * The test's handle on one `grpcgo client` process (an xDS node of its own): `run` sends a batch
  * order and resolves with the summary the process prints; `progress` resolves once the running
- * batch has completed a number of calls. Orders run one at a time, in the order sent. The shapes
- * mirror e2e/grpc-go/client.go and summary.go.
+ * batch has completed a number of calls, and `stop` ends it early (`calls` is then a cap). Run
+ * one batch at a time. The shapes mirror e2e/grpc-go/client.go and summary.go.
  */
 import type { GoProcess } from './processes.js';
 
@@ -18,6 +18,8 @@ export interface Order {
   readonly slowMs?: number;
   /** Print progress every that many calls (for `progress`). */
   readonly progressEvery?: number;
+  /** Pause of each concurrent worker between its calls. */
+  readonly paceMs?: number;
 }
 
 export interface Summary {
@@ -60,6 +62,16 @@ export class GoClient {
       this.#done = 0;
       this.proc.send(JSON.stringify(order));
     });
+  }
+
+  /** Ends the batch in flight after the calls it already started; its `run` then resolves. */
+  stop(): void {
+    this.proc.send(JSON.stringify({ stop: true }));
+  }
+
+  /** Calls the batch in flight has completed, as of its last progress line; Infinity once it ended. */
+  get completed(): number {
+    return this.#done;
   }
 
   /** Resolves once the batch in flight has completed `n` calls (or has ended). */

@@ -12,6 +12,7 @@ import { accessSync, constants, statSync, readdirSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { it } from 'vitest';
 import { REPO_ROOT } from '../support/children.js';
 
 export const NO_GO = 'grpc-go interop: no Go toolchain';
@@ -44,6 +45,17 @@ export const goMissingInCi = !goBin && process.env.CI === 'true';
 /** The scenario title, with the skip reason appended when it will be skipped. */
 export function named(title: string): string {
   return needsGo ? `${title} (skipped: ${needsGo})` : title;
+}
+
+/** A scenario that runs only with Go; its name carries the reason when it is skipped. */
+export function scenario(title: string, fn: () => Promise<void>, timeout = 60_000): void {
+  it.skipIf(!!needsGo)(named(title), fn, timeout);
+}
+
+/** A scenario that shows a known defect: it passes while its body fails, and starts failing (so
+ * someone turns it into a plain scenario) once the defect is fixed. */
+export function knownDefect(title: string, fn: () => Promise<void>, timeout = 60_000): void {
+  it.skipIf(!!needsGo).fails(named(`known defect: ${title}`), fn, timeout);
 }
 
 /** Newest modification time of the module's sources (Go files, go.mod, go.sum). */

@@ -25,6 +25,10 @@ export interface ServerSpec {
   readonly xds?: { readonly serviceAccount: string; readonly service: string };
   readonly failRate?: number;
   readonly delay?: string;
+  /** Listen on this host instead (default 0.0.0.0 for an xDS server, 127.0.0.1 otherwise). */
+  readonly host?: string;
+  /** A known-defect scenario: do not wait for READY, and tolerate this server's rejections. */
+  readonly knownDefect?: boolean;
 }
 
 export class GoMesh {
@@ -64,7 +68,7 @@ export class GoMesh {
 
   /** Starts a server and waits until it serves (an xDS server: until weft's Listener arrived). */
   async server(s: ServerSpec): Promise<GoProcess> {
-    const args = ['server', '--name', s.name, '--listen', `${s.xds ? '0.0.0.0' : '127.0.0.1'}:${s.port}`];
+    const args = ['server', '--name', s.name, '--listen', `${s.host ?? (s.xds ? '0.0.0.0' : '127.0.0.1')}:${s.port}`];
     if (s.failRate !== undefined) args.push('--fail-rate', String(s.failRate));
     if (s.delay) args.push('--delay', s.delay);
     let env: Record<string, string> = {};
@@ -72,7 +76,7 @@ export class GoMesh {
       args.push('--xds');
       env = { GRPC_XDS_BOOTSTRAP: await this.bootstrap(s.name, s.xds.serviceAccount, [s.xds.service]) };
     }
-    return this.#start(s.name, args, env);
+    return this.#start(s.name, args, env, s.knownDefect);
   }
 
   /** Starts an xDS client node with the identity of `serviceAccount`. */
@@ -81,10 +85,10 @@ export class GoMesh {
     return new GoClient(id, await this.#start(id, ['client'], env));
   }
 
-  async #start(name: string, args: string[], env: Record<string, string>): Promise<GoProcess> {
-    const p = new GoProcess(name, this.binary, args, env);
+  async #start(name: string, args: string[], env: Record<string, string>, knownDefect = false): Promise<GoProcess> {
+    const p = new GoProcess(name, this.binary, args, env, knownDefect);
     this.#procs.push(p);
-    await p.ready();
+    if (!knownDefect) await p.ready();
     return p;
   }
 

@@ -5,9 +5,12 @@
  * grpc-go logs at WARNING and above by default here (set GRPCGO_VERBOSE=1 for INFO at verbosity
  * 99, the xDS client's full trace). Its xDS client logs every NACK it sends at WARNING as
  * `Sending NACK for resource type: ..., reason: ...`, and an xDS server whose Listener is rejected
- * or missing reports NOT_SERVING: both are collected as rejections.
+ * or missing reports NOT_SERVING: both are collected as rejections. With GRPCGO_LOG_DIR set, each
+ * process's stderr is also written to `<dir>/<name>.log`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../support/children.js';
 
@@ -24,9 +27,16 @@ export class GoProcess {
   #stderr = '';
   readonly #rejections: string[] = [];
   readonly #lineHandlers: ((kind: string, body: string) => void)[] = [];
+  readonly #first = new Map<string, string>();
 
-  constructor(readonly name: string, binary: string, args: readonly string[], env: Record<string, string>) {
+  /** `tolerated`: this process's rejections are expected (a known-defect scenario) and not reported. */
+  constructor(readonly name: string, binary: string, args: readonly string[], env: Record<string, string>, readonly tolerated = false) {
     this.#proc = spawn(binary, args, { cwd: REPO_ROOT, env: { ...process.env, ...logEnv(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const logDir = process.env.GRPCGO_LOG_DIR;
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      this.#proc.stderr!.pipe(createWriteStream(path.join(logDir, `${name}.log`)));
+    }
     this.#proc.stderr!.on('data', (d: Buffer) => {
       const text = d.toString();
       this.#stderr = (this.#stderr + text).slice(-200_000);
@@ -35,6 +45,7 @@ export class GoProcess {
     createInterface({ input: this.#proc.stdout! }).on('line', (line) => {
       const space = line.indexOf(' ');
       const kind = space < 0 ? line : line.slice(0, space);
+      if (!this.#first.has(kind)) this.#first.set(kind, line.slice(space + 1));
       for (const h of this.#lineHandlers) h(kind, line.slice(space + 1));
     });
   }
@@ -59,14 +70,21 @@ export class GoProcess {
     });
   }
 
+  /** The JSON of the first `kind` line this process printed, waiting for it if need be. */
+  first<T>(kind: string): Promise<T> {
+    const seen = this.#first.get(kind);
+    if (seen !== undefined) return Promise.resolve(JSON.parse(seen) as T);
+    return new Promise((resolve) => this.onLine((k, body) => k === kind && resolve(JSON.parse(body) as T)));
+  }
+
   /** Writes one line to the child's stdin. */
   send(line: string): void {
     this.#proc.stdin!.write(line + '\n');
   }
 
-  /** Rejection lines (NACKs, NOT_SERVING) this process logged so far. */
+  /** Rejection lines (NACKs, NOT_SERVING) this process logged so far; none when tolerated. */
   rejections(): readonly string[] {
-    return this.#rejections;
+    return this.tolerated ? [] : this.#rejections;
   }
 
   stderr(): string {

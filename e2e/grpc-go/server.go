@@ -103,12 +103,18 @@ func newServer(f serveFlags, address string) (stoppable, error) {
 	return xds.NewGRPCServer(grpc.Creds(creds), xds.ServingModeCallback(modeChanged(address)))
 }
 
-// modeChanged reports serving-mode changes: READY on the first SERVING, and every change with its
-// reason on stderr (a rejected or missing Listener shows up here as NOT_SERVING).
+// modeChanged reports serving-mode changes: `MODE {"mode":..,"error":..}` on stdout for each,
+// READY on the first SERVING. A rejected or missing Listener shows up as NOT_SERVING.
 func modeChanged(address string) xds.ServingModeCallbackFunc {
 	var once sync.Once
 	return func(_ net.Addr, args xds.ServingModeChangeArgs) {
 		fmt.Fprintf(os.Stderr, "serving mode %s: %v (err: %v)\n", address, args.Mode, args.Err)
+		mode := map[string]string{"mode": args.Mode.String()}
+		if args.Err != nil {
+			mode["error"] = args.Err.Error()
+		}
+		line, _ := json.Marshal(mode)
+		fmt.Fprintf(os.Stdout, "MODE %s\n", line)
 		if args.Mode == connectivity.ServingModeServing {
 			once.Do(func() { readyServer(address, "xds") })
 		}

@@ -77,6 +77,10 @@ func (s *summary) addReply(reply map[string]any) {
 
 // finish computes the latency percentiles; the summary is complete afterwards.
 func (s *summary) finish() *summary {
+	if len(s.millis) == 0 {
+		s.Latency = map[string]int64{}
+		return s
+	}
 	slices.Sort(s.millis)
 	at := func(q float64) int64 { return s.millis[min(len(s.millis)-1, int(q*float64(len(s.millis))))] }
 	s.Latency = map[string]int64{"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": s.millis[len(s.millis)-1]}

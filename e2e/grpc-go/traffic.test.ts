@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, target, type ServiceSpec } from '../support/mesh-files.js';
 import { failed, share, type GoClient, type Summary } from './client.js';
-import { MODULE_DIR, goMissingInCi, named, needsGo } from './go-binary.js';
+import { MODULE_DIR, goMissingInCi, knownDefect, needsGo, scenario } from './go-binary.js';
 import { GoMesh, guardRejections } from './mesh.js';
 
 const ECHO = target('echo');
@@ -40,14 +40,16 @@ function services(p: number[]): ServiceSpec[] {
     { name: 'slow', endpoints: [{ port: p[4]!, instance: 'slow' }] },
     { name: 'sticky', endpoints: replicas('sticky', 5, 4) },
     { name: 'details', endpoints: replicas('details', 9, 5) },
+    { name: 'dual', targetPort: p[14], endpoints: [{ port: p[14]!, instance: 'dual' }] },
   ];
 }
 
 let mesh: GoMesh | undefined;
 let fe: GoClient;
+let ports: number[];
 
 async function startMesh(): Promise<void> {
-  const p = await freePorts(14);
+  const p = (ports = await freePorts(15));
   mesh = await GoMesh.start(services(p), path.join(MODULE_DIR, 'policy'));
   const m = mesh;
   await Promise.all([
@@ -72,8 +74,6 @@ afterAll(async () => {
 });
 
 guardRejections(() => mesh);
-
-const scenario = (title: string, fn: () => Promise<void>, timeout = 60_000) => it.skipIf(!!needsGo)(named(title), fn, timeout);
 
 describe('grpc-go traffic management through weft', () => {
   if (goMissingInCi) it('has a Go toolchain (CI=true: grpc-go interop must run)', () => expect.fail('no `go` on PATH'));
@@ -137,20 +137,45 @@ describe('grpc-go traffic management through weft', () => {
     const DETAILS = target('details');
     let s = await fe.run({ target: DETAILS, calls: 200, concurrency: 10 });
     expect(failed(s)).toBeGreaterThan(0);
-    // Ejection happens on grpc-go's 1 s interval timer: batches until one sees no failure.
-    for (let i = 0; i < 40 && failed(s) > 0; i++) s = await fe.run({ target: DETAILS, calls: 200, concurrency: 10 });
+    // grpc-go ejects on its 1 s interval timer: batches until one sees no failure, for at most 20 s.
+    const deadline = Date.now() + 20_000;
+    while (failed(s) > 0 && Date.now() < deadline) s = await fe.run({ target: DETAILS, calls: 100, concurrency: 5, paceMs: 2 });
     expect(failed(s)).toBe(0);
     expect(Object.keys(s.backends).sort()).toEqual(['details-1', 'details-2', 'details-3', 'details-4']);
-  }, 90_000);
+  });
 
   scenario(`follows a live edit from 80/20 to 20/80 with no failed call (±${(tol(0.2, 2000) * 100).toFixed(1)} % after)`, async () => {
-    const during = fe.run({ target: ECHO, calls: 4000, concurrency: 10, progressEvery: 200 });
+    // Runs until stopped: 400 calls before the edit, and 400 more after every node ACKed it.
+    const during = fe.run({ target: ECHO, calls: 1_000_000, concurrency: 10, paceMs: 1, progressEvery: 100 });
     await fe.progress(400);
     await mesh!.editPolicy('echo.yaml', split(20, 80));
-    expect(failed(await during)).toBe(0);
+    await fe.progress(fe.completed + 400);
+    fe.stop();
+    const s = await during;
+    expect(failed(s)).toBe(0);
+    expect(share(s, 'echo-v2')).toBeGreaterThan(0.2 + tol(0.2, s.calls)); // the new weights took over mid-batch
     const after = await fe.run({ target: ECHO, calls: 2000, concurrency: 20 });
     expect(failed(after)).toBe(0);
     within(after, 'echo-v1', 0.2);
     within(after, 'echo-v2', 0.8);
-  }, 90_000);
+  });
+
+  // weft names a gRPC server Listener only by 0.0.0.0:<port>. grpc-go asks for the address it
+  // listens on, and net.Listen("tcp", ":port") (grpc-go's own examples) listens on [::]:port.
+  knownDefect('gives an xDS server listening on [::]:<port> its Listener', async () => {
+    const dual = await mesh!.server({ name: 'dual', port: ports[14]!, host: '[::]', xds: { serviceAccount: 'dual', service: 'dual.default' }, knownDefect: true });
+    expect(await dual.first('MODE')).toEqual({ mode: 'SERVING' });
+    const s = await fe.run({ target: target('dual'), calls: 10 });
+    expect(s.backends).toEqual({ dual: 10 });
+  });
+
+  // gRPC hashes only headers and the channel id (gRFC A42): connection_properties.source_ip is
+  // ignored, so every call gets a random hash. weft neither warns (WEFT4104) nor sends the gRPC
+  // equivalent, filter_state io.grpc.channel_id.
+  knownDefect('keeps every call of one client on one replica with hashKey sourceIp', async () => {
+    await mesh!.editPolicy('sticky.yaml', 'kind: TrafficPolicy\nservice: sticky.default\nloadBalancer: ring-hash\nhashKey: { sourceIp: true }\n');
+    const s = await fe.run({ target: target('sticky'), calls: 40, concurrency: 4 });
+    expect(s.codes).toEqual({ OK: 40 });
+    expect(Object.keys(s.backends)).toHaveLength(1);
+  });
 });

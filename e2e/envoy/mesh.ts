@@ -198,14 +198,14 @@ export function meshRoot(): Promise<string> {
 }
 
 /** weft as `weft serve` runs it, on `root`'s policy/, registry.yaml and state/. */
-export function startMeshWeft(root: string, xdsPort: number): Promise<RunningWeft> {
+export function startMeshWeft(root: string, xdsPort: number, svidTtlMs = 3600_000): Promise<RunningWeft> {
   return startWeft({
     policyDir: path.join(root, 'policy'),
     registry: { kind: 'static', file: path.join(root, 'registry.yaml') },
     stateDir: path.join(root, 'state'),
     xds: { host: '127.0.0.1', port: xdsPort },
     admin: { host: '127.0.0.1', port: 0 },
-    svidTtlMs: 3600_000,
+    svidTtlMs,
     debounce: { quietMs: 20, maxMs: 300 },
     log: memoryLogger(),
   });

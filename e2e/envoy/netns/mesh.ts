@@ -43,6 +43,8 @@ export interface NetnsMeshOptions {
   readonly services: readonly ServiceDef[];
   readonly workloads: readonly WorkloadDef[];
   readonly policy: Readonly<Record<string, string>>;
+  /** Workload certificate lifetime (default 1 h); weft renews at about half of it. */
+  readonly svidTtlMs?: number;
 }
 
 /** One running workload. */
@@ -70,7 +72,7 @@ export class NetnsMesh {
     await mkdir(path.join(root, 'policy'));
     for (const [file, text] of Object.entries(o.policy)) await writeFile(path.join(root, 'policy', file), text);
     await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services, placed));
-    const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0));
+    const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0, o.svidTtlMs));
     try {
       await mesh.#startRelay();
       const bin = envoyForProxyUser(envoyBin);

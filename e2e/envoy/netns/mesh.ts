@@ -152,11 +152,18 @@ export class NetnsMesh {
 
   /** Replaces a policy file atomically and waits until every sidecar applied the new version. */
   async edit(file: string, text: string): Promise<void> {
+    const before = await this.write(file, text);
+    for (const w of this.workloads.values()) if (w.envoy) await this.converged(w.def.name, before);
+  }
+
+  /** Replaces a policy file atomically (a temporary file renamed over it) without waiting;
+   * resolves with the policy version loaded before. */
+  async write(file: string, text: string): Promise<string> {
     const before = ((await (await fetch(`${this.weft.admin.url}/api/v1/policy`)).json()) as { version: string }).version;
     const tmp = path.join(this.root, 'policy', `.${file}.tmp`);
     await writeFile(tmp, text);
     await rename(tmp, path.join(this.root, 'policy', file));
-    for (const w of this.workloads.values()) if (w.envoy) await this.converged(w.def.name, before);
+    return before;
   }
 
   workload(name: string): Workload {

@@ -51,6 +51,9 @@ function resolveRoute(route: RouteDoc, path: string, own: string, ns: string, r:
     ...(route.match && { match: route.match }),
     ...(redirect ? { redirect } : { backends: resolveBackends(route.backends, `${path}.backends`, own, ns, r) }),
     ...(route.timeout !== undefined && { timeoutMs: route.timeout }),
+    ...(route.idleTimeout !== undefined && { idleTimeoutMs: route.idleTimeout }),
+    ...(route.maxStreamDuration !== undefined && { maxStreamDurationMs: route.maxStreamDuration }),
+    ...(route.websocket !== undefined && { websocket: route.websocket }),
     ...(route.retries && { retries: resolveRetries(route.retries, `${path}.retries`, r) }),
     ...(route.fault && { fault: resolveFault(route.fault, `${path}.fault`, r) }),
     ...(route.mirror && {

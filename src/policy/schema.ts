@@ -69,7 +69,10 @@ const route = obj({
     host: opt(str()), path: opt(path('Replacement path.')), scheme: opt(oneOf(['http', 'https'])),
     code: opt(oneOf([301, 302, 303, 307, 308], 'Redirect status; default 301.')),
   }, 'Answer with a redirect instead of forwarding.')),
-  timeout: opt(duration('Whole-request timeout; default: Mesh defaults.timeout.')),
+  timeout: opt(duration('Request timeout: from the end of the request to the end of the response (a whole stream for streaming calls); 0s: none. Default: Mesh defaults.timeout on http ports, none on grpc and http2 ports.')),
+  idleTimeout: opt(duration('Longest time a request or stream may go without activity; 0s: none. Default: Envoy\'s stream idle timeout (5m).')),
+  maxStreamDuration: opt(duration('Longest a request or stream may last, from its start; 0s or absent: no limit.')),
+  websocket: opt(bool('Allow WebSocket upgrades (HTTP/1.1 Upgrade) on http ports; default true.')),
   retries: opt(retries),
   fault: opt(fault),
   mirror: opt(obj({

@@ -99,7 +99,15 @@ export interface RoutePolicy {
     readonly scheme?: 'http' | 'https';
     readonly code: 301 | 302 | 303 | 307 | 308;
   };
+  /** Request timeout (end of request to end of response); 0 = none; absent = the port's default
+   * (Mesh `defaults.timeoutMs` on http ports, none on grpc/http2 ports). */
   readonly timeoutMs?: number;
+  /** Longest time without activity on a request or stream; 0 = none; absent = the proxy's default. */
+  readonly idleTimeoutMs?: number;
+  /** Longest a request or stream may last from its start; absent or 0 = no limit. */
+  readonly maxStreamDurationMs?: number;
+  /** WebSocket upgrades on http ports; absent = allowed. */
+  readonly websocket?: boolean;
   readonly retries?: RetryPolicy;
   readonly fault?: FaultPolicy;
   readonly mirror?: { readonly service: string; readonly subset?: string; readonly percent: number };

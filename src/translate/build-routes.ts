@@ -2,8 +2,8 @@
  * Model → IR for the virtual host of one HTTP service port: domains and the routes of the
  * service's TrafficPolicy, in match order.
  *
- * Reads only its `RouteContext`: the service, its TrafficPolicy, the mesh default timeout, the
- * proxy kind, whether the caller shares the service's namespace (short-name domains), and the
+ * Reads only its `RouteContext`: the service and port (its protocol decides the timeout and
+ * upgrade defaults, route-streams.ts), its TrafficPolicy, the mesh default timeout, the proxy kind, whether the caller shares the service's namespace (short-name domains), and the
  * destination services of backends/mirrors. That value is also its memo key (cache.ts).
  * Problems (unknown backend service or subset, features a gRPC client cannot use) are
  * diagnostics; the affected backend or route is left out, never the whole service.
@@ -11,6 +11,7 @@
 import type { Backend, Diagnostic, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
 import type { IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
 import { outboundClusterName, virtualHostName } from './names.js';
+import { streamLimits } from './route-streams.js';
 
 export interface RouteContext {
   readonly service: Service;
@@ -85,7 +86,7 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
   const mirror = p.mirror && clusterOf(ctx, p.mirror.service, p.mirror.subset, undefined, `${path}.mirror`, warn);
   const hashKey = ctx.traffic?.loadBalancer === 'ring-hash' ? ctx.traffic.hashKey : undefined;
   return {
-    kind: 'forward', clusters, timeoutMs: p.timeoutMs ?? ctx.timeoutMs,
+    kind: 'forward', clusters, ...streamLimits(ctx, p, path, warn),
     ...(p.retries ? { retries: retries(ctx, p, path, warn) } : {}),
     ...(mirror && p.mirror ? { mirror: { cluster: mirror, percent: p.mirror.percent } } : {}),
     ...(hashKey ? { hashOn: hashKey } : {}),

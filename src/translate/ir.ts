@@ -60,7 +60,18 @@ export interface IrWeightedCluster { readonly cluster: string; readonly weight: 
 export interface IrForward {
   readonly kind: 'forward';
   readonly clusters: readonly IrWeightedCluster[];
+  /** Request timeout (Envoy route `timeout`): end of request to end of response; 0 = none. */
   readonly timeoutMs: number;
+  /** Envoy route `idle_timeout`; absent = the HCM's stream idle timeout. Envoy only. */
+  readonly idleTimeoutMs?: number;
+  /** Route `max_stream_duration.max_stream_duration`; absent = no limit. Proxyless gRPC: the cap on
+   * a call's deadline (gRFC A31), which carries its request timeout. */
+  readonly maxStreamDurationMs?: number;
+  /** Route `max_stream_duration.grpc_timeout_header_max`: the caller's `grpc-timeout` bounds the
+   * stream, capped at this (0 = uncapped). Envoy on grpc/http2 ports only. */
+  readonly grpcTimeoutHeaderMaxMs?: number;
+  /** WebSocket upgrades allowed; absent for proxyless gRPC (no upgrades). */
+  readonly websocket?: boolean;
   readonly retries?: {
     readonly attempts: number; readonly on: readonly string[]; readonly perTryTimeoutMs?: number;
     readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };

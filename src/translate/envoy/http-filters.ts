@@ -60,6 +60,8 @@ export interface HcmOptions {
  * The HCM. Path normalisation (docs/translation.md "Path normalisation"): RFC 3986 normalisation
  * (`%2e`, `.`/`..` segments), merged slashes, and REJECT_REQUEST for escaped slashes (`%2F`,
  * `%5C`) so RBAC and the application always see the same path (istio CVE-2021-31920).
+ * WebSocket upgrades are allowed here, on every sidecar HCM (inbound too, or the server's sidecar
+ * would answer 403); outbound routes that must not upgrade disable it per route (routes.ts).
  */
 export function hcm(o: HcmOptions): Msg {
   const base: Msg = {
@@ -74,6 +76,7 @@ export function hcm(o: HcmOptions): Msg {
     normalize_path: { value: true },
     merge_slashes: true,
     path_with_escaped_slashes_action: 'REJECT_REQUEST',
+    upgrade_configs: [{ upgrade_type: 'websocket' }],
     generate_request_id: { value: true },
     request_id_extension: { typed_config: any('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', { pack_trace_reason: { value: true } }) },
     access_log: accessLogs(o.observability?.accessLog ?? false),

@@ -46,15 +46,30 @@ function forward(f: IrForward): Msg {
   const out: Msg = f.clusters.length === 1
     ? { cluster: f.clusters[0]!.cluster }
     : { weighted_clusters: { clusters: f.clusters.map((c) => ({ name: c.cluster, weight: { value: c.weight } })) } };
-  out.timeout = duration(f.timeoutMs);
-  // gRPC ignores `timeout` and applies `max_stream_duration` (gRFC A31); Envoy honours both.
-  if (f.timeoutMs > 0) out.max_stream_duration = { max_stream_duration: duration(f.timeoutMs) };
+  addStreamLimits(out, f);
   if (f.retries) out.retry_policy = retryPolicy(f.retries);
   if (f.mirror) {
     out.request_mirror_policies = [{ cluster: f.mirror.cluster, runtime_fraction: { default_value: fraction(f.mirror.percent) } }];
   }
   if (f.hashOn) out.hash_policy = ['header' in f.hashOn ? { header: { header_name: f.hashOn.header } } : { connection_properties: { source_ip: true } }];
   return out;
+}
+
+/**
+ * Timeouts (route-streams.ts decides them). `timeout` is always sent: absent, Envoy applies 15 s.
+ * The HCM allows WebSocket upgrades (http-filters.ts); a route that must not has it disabled here,
+ * which overrides the HCM (Envoy "HTTP upgrades": a route's enabled=false wins).
+ */
+function addStreamLimits(out: Msg, f: IrForward): void {
+  out.timeout = duration(f.timeoutMs);
+  if (f.idleTimeoutMs !== undefined) out.idle_timeout = duration(f.idleTimeoutMs);
+  if (f.maxStreamDurationMs !== undefined || f.grpcTimeoutHeaderMaxMs !== undefined) {
+    out.max_stream_duration = {
+      ...(f.maxStreamDurationMs !== undefined ? { max_stream_duration: duration(f.maxStreamDurationMs) } : {}),
+      ...(f.grpcTimeoutHeaderMaxMs !== undefined ? { grpc_timeout_header_max: duration(f.grpcTimeoutHeaderMaxMs) } : {}),
+    };
+  }
+  if (f.websocket === false) out.upgrade_configs = [{ upgrade_type: 'websocket', enabled: { value: false } }];
 }
 
 function retryPolicy(r: NonNullable<IrForward['retries']>): Msg {

@@ -26,6 +26,7 @@ export const Codes = {
   emptyFile: 'WEFT1020',
   unmatchablePath: 'WEFT1021',
   policyRef: 'WEFT1022',
+  headerNotRewritable: 'WEFT1023',
   weights: 'WEFT2001',
   unknownSubset: 'WEFT2002',
   duplicateTraffic: 'WEFT2003',

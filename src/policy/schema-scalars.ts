@@ -163,3 +163,36 @@ export function headerName(pseudo: boolean): Schema<string> {
     },
   };
 }
+
+/**
+ * A header a route may add or remove. Envoy refuses `host` and `:`-prefixed pseudo-headers in
+ * `*_headers_to_add` / `*_headers_to_remove` (router HeaderParser: ":-prefixed or host headers may
+ * not be modified" / "... removed") and NACKs the whole route configuration, so they get their
+ * own code here, before the token check that would call `:path` merely malformed.
+ */
+export function rewritableHeaderName(): Schema<string> {
+  const name = headerName(false);
+  return {
+    expected: name.expected,
+    json: () => ({ ...name.json(), not: { pattern: '^[Hh][Oo][Ss][Tt]$' } }),
+    check(node, cx, path) {
+      const v = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+      if (v !== undefined && (v.startsWith(':') || v.toLowerCase() === 'host')) {
+        return report(cx, Codes.headerNotRewritable, path, node, notRewritable(v));
+      }
+      return name.check(node, cx, path);
+    },
+  };
+}
+
+const INSTEAD: Readonly<Record<string, string>> = {
+  ':path': 'to send callers elsewhere, use a route redirect with path',
+  ':scheme': 'to send callers elsewhere, use a route redirect with scheme',
+};
+
+function notRewritable(v: string): string {
+  const lower = v.toLowerCase();
+  const what = lower === 'host' || lower === ':authority' ? 'rewriting the host is not supported (the Host a caller sends selects the destination)'
+    : INSTEAD[lower] ?? 'rewriting pseudo-headers is not supported';
+  return `${quote(v)} cannot be added or removed by a header rewrite: Envoy refuses host and ":"-prefixed headers there and would reject the whole route configuration; ${what}`;
+}

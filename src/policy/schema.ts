@@ -6,7 +6,7 @@
  */
 import { list, map, type Infer } from './schema-dsl.js';
 import { byKind, obj, oneKey, opt, req } from './schema-object.js';
-import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, str } from './schema-scalars.js';
+import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, rewritableHeaderName, str } from './schema-scalars.js';
 import { matchPath } from './schema-paths.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -41,9 +41,11 @@ const backend = obj({
   port: opt(int({ min: 1, max: 65535, doc: 'Destination port; default: the port the caller dialled.' })),
 });
 
+const headerValue = str({ pattern: /^[^\0\r\n]*$/, format: 'a header value (Envoy refuses CR, LF and NUL)', doc: 'A literal value: "%" is a percent sign, never an Envoy format command.' });
+
 const headerRewrite = obj({
-  add: opt(map(str(), { key: headerName(false), doc: 'Headers to set (replacing any existing value).' })),
-  remove: opt(list(headerName(false), { doc: 'Headers to remove.' })),
+  add: opt(map(headerValue, { key: rewritableHeaderName(), doc: 'Headers to set (replacing any existing value); not host or pseudo-headers.' })),
+  remove: opt(list(rewritableHeaderName(), { doc: 'Headers to remove; not host or pseudo-headers.' })),
 });
 
 const retries = obj({

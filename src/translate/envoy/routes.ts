@@ -107,10 +107,19 @@ function fault(f: NonNullable<IrRoute['fault']>): Msg {
   return any('envoy.extensions.filters.http.fault.v3.HTTPFault', cfg);
 }
 
+/**
+ * Envoy reads header values through its substitution formatter, where `%` starts a command
+ * (`%DOWNSTREAM_REMOTE_ADDRESS%`) and `%%` is a literal percent sign; a lone `%` (`50%`) makes it
+ * reject the route configuration. Policy values are literal, so every `%` is doubled.
+ */
+export function literalHeaderValue(value: string): string {
+  return value.replaceAll('%', '%%');
+}
+
 function addRewrites(out: Msg, dir: 'request' | 'response', h: IrHeaderRewrite | undefined): void {
   if (!h) return;
   if (h.add.length) {
-    out[`${dir}_headers_to_add`] = h.add.map((a) => ({ header: { key: a.name, value: a.value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+    out[`${dir}_headers_to_add`] = h.add.map((a) => ({ header: { key: a.name, value: literalHeaderValue(a.value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
   }
   if (h.remove.length) out[`${dir}_headers_to_remove`] = [...h.remove];
 }

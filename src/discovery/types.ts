@@ -52,6 +52,11 @@ export interface Service {
   /** The service account the workloads run as: it determines their SPIFFE identity. */
   readonly serviceAccount: string;
   readonly ports: readonly ServicePort[];
+  /**
+   * The service's own addresses (virtual IPs: a Kubernetes clusterIP, a static `addresses`
+   * entry), IPv4 or IPv6 literals in order. Absent or empty: callers dial endpoint addresses.
+   */
+  readonly addresses?: readonly string[];
   readonly endpoints: readonly Endpoint[];
 }
 

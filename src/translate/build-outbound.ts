@@ -11,7 +11,7 @@
 import type { Diagnostic, Service, ServicePort } from '../model/index.js';
 import type { IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
 import { byName } from './build-clusters.js';
-import { grpcApiListenerName, outboundClusterName, outboundListenerName, outboundRouteName } from './names.js';
+import { PASSTHROUGH_CLUSTER, grpcApiListenerName, outboundClusterName, outboundListenerName, outboundRouteName } from './names.js';
 import { fixedSockets, formatSocket, sameSocket } from './sockets.js';
 
 export interface PortPlan {
@@ -63,16 +63,31 @@ export function bindablePlans(plans: readonly PortPlan[], outboundAddress: strin
 }
 
 /** Per-port outbound listeners for Envoy: unbound `0.0.0.0_<port>` (iptables), or bound on the
- * proxy's own loopback outbound address (explicit), where no application listens. */
+ * proxy's own loopback outbound address (explicit), where no application listens. With iptables
+ * the listener takes only connections to a mesh destination of the port (`destinations`); every
+ * other original destination on that port goes to the passthrough cluster. */
 export function buildOutboundListeners(plans: readonly PortPlan[], interception: 'iptables' | 'explicit', outboundAddress: string): IrOutboundListener[] {
   const explicit = interception === 'explicit';
   const address = explicit ? outboundAddress : '0.0.0.0';
   return plans.map((p): IrOutboundListener => {
-    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: explicit };
+    const scoped = explicit ? {} : { destinations: meshDestinations(p), passthrough: PASSTHROUGH_CLUSTER };
+    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: explicit, ...scoped };
     if (p.protocol === 'http') return { ...base, protocol: 'http', routeConfig: outboundRouteName(p.port) };
     const only = p.services[0]!;
     return { ...base, protocol: 'tcp', cluster: outboundClusterName(p.port, undefined, only.service.hostname) };
   }).sort(byName);
+}
+
+/** The addresses callers reach a port's services at: each service's VIPs when the registry has
+ * them, otherwise its endpoint addresses. Only IP literals can be matched; others are left out
+ * (the registry validates them). Sorted and unique. */
+export function meshDestinations(plan: PortPlan): string[] {
+  const all = new Set<string>();
+  for (const { service } of plan.services) {
+    const vips = service.addresses ?? [];
+    for (const a of vips.length > 0 ? vips : service.endpoints.map((e) => e.address)) if (isIpLiteral(a)) all.add(a);
+  }
+  return [...all].sort();
 }
 
 /** gRPC API listeners, one per HTTP service port, named exactly as the client dials it. TCP
@@ -84,10 +99,18 @@ export function buildApiListeners(plans: readonly PortPlan[]): IrOutboundListene
   }))).sort(byName);
 }
 
-/** Route configurations `outbound|<port>` from the virtual hosts of each HTTP port. */
-export function buildRouteConfigs(plans: readonly PortPlan[], vhostOf: (s: Service, p: ServicePort) => IrVirtualHost): IrRouteConfig[] {
+/** Route configurations `outbound|<port>` from the virtual hosts of each HTTP port; with
+ * `fallbackCluster` (iptables) any other Host is forwarded there instead of getting a 404. */
+export function buildRouteConfigs(plans: readonly PortPlan[], vhostOf: (s: Service, p: ServicePort) => IrVirtualHost, fallbackCluster?: string): IrRouteConfig[] {
+  const fallback = fallbackCluster ? { fallbackCluster } : {};
   return plans
     .filter((p) => p.protocol === 'http')
-    .map((p) => ({ name: outboundRouteName(p.port), virtualHosts: p.services.map((u) => vhostOf(u.service, u.port)).sort(byName) }))
+    .map((p) => ({ name: outboundRouteName(p.port), virtualHosts: p.services.map((u) => vhostOf(u.service, u.port)).sort(byName), ...fallback }))
     .sort(byName);
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** A dotted IPv4 literal, or an IPv6 one (hex groups and colons, optional embedded IPv4). */
+function isIpLiteral(a: unknown): a is string {
+  return typeof a === 'string' && (IPV4.test(a) || (a.includes(':') && /^[0-9a-fA-F:.]+$/.test(a)));
 }

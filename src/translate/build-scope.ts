@@ -14,7 +14,7 @@ import type { TranslationCache } from './cache.js';
 import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh } from './build-clusters.js';
 import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
 import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
-import { EXPLICIT_OUTBOUND_ADDRESS } from './names.js';
+import { EXPLICIT_OUTBOUND_ADDRESS, PASSTHROUGH_CLUSTER } from './names.js';
 import { reachableServices } from './scope.js';
 import { isLoopback } from './sockets.js';
 
@@ -119,7 +119,8 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
     diagnostics.push(...r.diagnostics);
     return r.vhost;
   };
-  const routeConfigs = buildRouteConfigs(plans, vhostOf).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
+  const fallback = input.kind === 'envoy' && input.interception !== 'explicit' ? PASSTHROUGH_CLUSTER : undefined;
+  const routeConfigs = buildRouteConfigs(plans, vhostOf, fallback).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
   const outbound = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
   return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics };
 }

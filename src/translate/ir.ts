@@ -55,6 +55,7 @@ export interface IrRouteMatch {
   readonly query: readonly { readonly name: string; readonly match: IrStringMatch }[];
 }
 
+/** `weight` > 0 (a route never carries an all-zero or zero-weight split). */
 export interface IrWeightedCluster { readonly cluster: string; readonly weight: number }
 
 export interface IrForward {
@@ -86,6 +87,9 @@ export interface IrRedirect {
   readonly code: 301 | 302 | 303 | 307 | 308;
 }
 
+/** Answer without forwarding: a route whose backends all dropped out or are all weighted 0. */
+export interface IrDirectResponse { readonly kind: 'direct'; readonly status: number }
+
 export interface IrHeaderRewrite {
   readonly add: readonly { readonly name: string; readonly value: string }[];
   readonly remove: readonly string[];
@@ -95,7 +99,7 @@ export interface IrRoute {
   /** `<virtual host>/<index>`: unique within a route configuration, stable in match order. */
   readonly name: string;
   readonly match: IrRouteMatch;
-  readonly action: IrForward | IrRedirect;
+  readonly action: IrForward | IrRedirect | IrDirectResponse;
   readonly fault?: {
     readonly delay?: { readonly fixedMs: number; readonly percent: number };
     readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: number; readonly percent: number };
@@ -113,7 +117,12 @@ export interface IrVirtualHost {
   readonly routes: readonly IrRoute[];
 }
 
-export interface IrRouteConfig { readonly name: string; readonly virtualHosts: readonly IrVirtualHost[] }
+export interface IrRouteConfig {
+  readonly name: string;
+  readonly virtualHosts: readonly IrVirtualHost[];
+  /** iptables: a last `*` virtual host sends any other Host to this cluster (the passthrough). */
+  readonly fallbackCluster?: string;
+}
 
 export interface IrOutboundListener {
   readonly name: string;
@@ -128,6 +137,12 @@ export interface IrOutboundListener {
   readonly cluster?: string;
   /** gRPC API listener (no socket; `address` is the dialled hostname). */
   readonly api?: boolean;
+  /**
+   * iptables: the mesh destination addresses (sorted, unique) whose connections this listener's
+   * mesh chain takes; any other original destination goes to `passthrough`. Absent: match all.
+   */
+  readonly destinations?: readonly string[];
+  readonly passthrough?: string;
 }
 
 export type IrPrincipal =

@@ -30,14 +30,41 @@ describe('outbound requests land on the cluster the policy names', () => {
       expect(outbound(bookinfo, 9080, { host, path: '/', headers: { 'x-user': 'tester' } })).toMatchObject(cluster('v2'));
     }
   });
-  it('does not route to a service outside the proxy namespace reach', () => {
-    expect(outbound(bookinfo, 9080, { host: 'hidden.other.svc.cluster.local', path: '/' })).toEqual({ kind: 'not-found' });
+  it('does not route to a service outside the proxy namespace reach (the Host is forwarded as a non-mesh one)', () => {
+    expect(outbound(bookinfo, 9080, { host: 'hidden.other.svc.cluster.local', path: '/' })).toEqual({ kind: 'cluster', cluster: PASSTHROUGH });
   });
   it('proxies TCP ports straight to the service cluster', () => {
     expect(outbound(bookinfo, 3306, { path: '' })).toEqual({ kind: 'tcp', cluster: 'outbound|3306||mysql.default.svc.cluster.local' });
   });
   it('sends ring-hash services with a header hash policy', () => {
     expect(outbound(bookinfo, 9090, { host: 'ratings', path: '/ratings.Ratings/Get' })).toMatchObject(cluster('', 9090, 'ratings.default.svc.cluster.local'));
+  });
+});
+
+const PASSTHROUGH = 'PassthroughCluster';
+const passthrough = run('iptables-passthrough');
+const WEB = 'outbound|9080||web.default.svc.cluster.local';
+
+describe('iptables outbound listeners take only mesh destinations (issue 11 #4)', () => {
+  it('sends a connection to the mesh VIP on 5432 to the mesh cluster', () => {
+    expect(outbound(passthrough, 5432, { path: '' }, '10.96.0.20')).toEqual({ kind: 'tcp', cluster: 'outbound|5432||db.default.svc.cluster.local' });
+  });
+  it('sends a connection to an external Postgres on 5432 to the passthrough cluster', () => {
+    expect(outbound(passthrough, 5432, { path: '' }, '203.0.113.9')).toEqual({ kind: 'tcp', cluster: PASSTHROUGH });
+  });
+  it('does not match a service endpoint address when the service has a VIP', () => {
+    expect(outbound(passthrough, 5432, { path: '' }, '10.0.2.1')).toEqual({ kind: 'tcp', cluster: PASSTHROUGH });
+  });
+  it('matches endpoint addresses (IPv4 and IPv6) of a service without a VIP', () => {
+    for (const dst of ['10.0.1.1', '10.0.1.2', 'fd00::7']) {
+      expect(outbound(passthrough, 9080, { host: 'web', path: '/' }, dst)).toMatchObject({ kind: 'cluster', cluster: WEB });
+    }
+  });
+  it('forwards HTTP on a mesh port to a non-mesh address through the passthrough cluster', () => {
+    expect(outbound(passthrough, 9080, { host: 'example.org', path: '/' }, '198.51.100.4')).toEqual({ kind: 'tcp', cluster: PASSTHROUGH });
+  });
+  it('forwards HTTP with a non-mesh Host on 9080 to the passthrough cluster instead of a 404', () => {
+    expect(outbound(passthrough, 9080, { host: 'example.org', path: '/' }, '10.0.1.1')).toEqual({ kind: 'cluster', cluster: PASSTHROUGH });
   });
 });
 

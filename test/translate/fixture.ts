@@ -73,6 +73,7 @@ export function serviceOf(s: Raw): Service {
     key: `${s.name}.${s.namespace}`, name: s.name, namespace: s.namespace,
     hostname: `${s.name}.${s.namespace}.svc.cluster.local`, serviceAccount: s.serviceAccount ?? s.name,
     ports: (s.ports ?? []).map((p: Raw) => ({ name: p.name ?? `p${p.port}`, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'http' })),
+    ...(s.addresses ? { addresses: s.addresses } : {}),
     endpoints: (s.endpoints ?? []).map((e: Raw) => ({ labels: {}, health: 'healthy', ...e })),
   };
 }

@@ -28,10 +28,18 @@ const list = (r: TranslateResult, t: string): { name: string; message: M }[] => 
 const find = (r: TranslateResult, t: string, name: string) => list(r, t).find((x) => x.name === name)?.message;
 
 /** A client on the proxy's host calls `port` (iptables or explicit listener). */
-export function outbound(r: TranslateResult, port: number, req: Request): Outcome {
+/**
+ * A request on outbound `port`. `dst` is the original destination IP (iptables): the chain whose
+ * `prefix_ranges` holds it, else the default chain. Without `dst`, the first (mesh) chain.
+ */
+export function outbound(r: TranslateResult, port: number, req: Request, dst?: string): Outcome {
   const l = list(r, TypeUrl.Listener).find((x) => x.message.address?.socket_address?.port_value === port && x.message.traffic_direction === 'OUTBOUND')?.message;
   if (!l) return { kind: 'refused', why: 'no listener' };
-  const f = l.filter_chains[0].filters[0].typed_config;
+  const chains: M[] = l.filter_chains ?? [];
+  const covers = (c: M) => !c.filter_chain_match?.prefix_ranges || (c.filter_chain_match.prefix_ranges as M[]).some((p) => p.address_prefix === dst);
+  const chain = dst === undefined ? chains[0] ?? l.default_filter_chain : chains.find(covers) ?? l.default_filter_chain;
+  if (!chain) return { kind: 'refused', why: 'no filter chain' };
+  const f = chain.filters[0].typed_config;
   if (f['@type'].endsWith('TcpProxy')) return { kind: 'tcp', cluster: f.cluster };
   const rc = find(r, TypeUrl.RouteConfiguration, f.rds.route_config_name);
   return rc ? routeRequest(rc, req) : { kind: 'refused', why: 'route configuration missing' };

@@ -35,8 +35,18 @@ export function outboundListener(l: IrOutboundListener, obs: IrObservability): M
     address: socketAddress(l.address, l.port),
     traffic_direction: 'OUTBOUND',
     ...(l.bind ? { enable_reuse_port: { value: false } } : { bind_to_port: { value: false } }),
-    filter_chains: [{ filters: [filter] }],
+    ...outboundChains(l, filter, obs),
   };
+}
+
+/** Without `destinations`, one match-all chain. With them, the mesh chain matches those original
+ * destination IPs (host prefixes) and the default chain forwards anything else to `passthrough`;
+ * a port with no known mesh address keeps only the default chain. */
+function outboundChains(l: IrOutboundListener, filter: Msg, obs: IrObservability): Msg {
+  if (!l.destinations || !l.passthrough) return { filter_chains: [{ filters: [filter] }] };
+  const prefix_ranges = l.destinations.map((a) => ({ address_prefix: a, prefix_len: { value: a.includes(':') ? 128 : 32 } }));
+  const mesh = prefix_ranges.length > 0 ? [{ name: l.name, filter_chain_match: { prefix_ranges }, filters: [filter] }] : [];
+  return { ...(mesh.length > 0 ? { filter_chains: mesh } : {}), default_filter_chain: { name: `${l.name}|passthrough`, filters: [tcpProxy(`${l.name}|passthrough`, l.passthrough, obs)] } };
 }
 
 /** iptables redirects every outbound connection here; `use_original_dst` hands it to the per-port

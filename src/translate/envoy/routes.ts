@@ -9,7 +9,13 @@ import { FAULT_FILTER } from './http-filters.js';
 
 /** `hostOf` lets the caller share virtual-host messages between configurations (cache). */
 export function routeConfiguration(rc: IrRouteConfig, hostOf: (v: IrVirtualHost) => Msg = virtualHost): Msg {
-  return { name: rc.name, virtual_hosts: rc.virtualHosts.map(hostOf) };
+  const fallback = rc.fallbackCluster ? [fallbackHost(rc.fallbackCluster)] : [];
+  return { name: rc.name, virtual_hosts: [...rc.virtualHosts.map(hostOf), ...fallback] };
+}
+
+/** The last virtual host: any Host no mesh service claims is forwarded unchanged (passthrough). */
+function fallbackHost(cluster: string): Msg {
+  return { name: 'passthrough', domains: ['*'], routes: [{ name: 'passthrough', match: { prefix: '/' }, route: { cluster } }] };
 }
 
 export function virtualHost(v: IrVirtualHost): Msg {
@@ -19,6 +25,7 @@ export function virtualHost(v: IrVirtualHost): Msg {
 function route(r: IrRoute): Msg {
   const out: Msg = { name: r.name, match: match(r) };
   if (r.action.kind === 'redirect') out.redirect = redirect(r.action);
+  else if (r.action.kind === 'direct') out.direct_response = { status: r.action.status };
   else out.route = forward(r.action);
   if (r.fault) out.typed_per_filter_config = { [FAULT_FILTER]: fault(r.fault) };
   addRewrites(out, 'request', r.requestHeaders);

@@ -70,8 +70,9 @@ function resolveRoute(route: RouteDoc, path: string, own: string, ns: string, r:
 }
 
 /**
- * Weights: set on every backend (adding up to 100) or on none (split evenly, the remainder going
- * to the first backends). A route without backends goes to its own service.
+ * Weights: set on every backend (adding up to 100, so never all 0) or on none (split evenly, the
+ * remainder going to the first backends). A route without backends goes to its own service. What
+ * happens when backends drop out at translation is in build-routes.ts (`split`).
  */
 function resolveBackends(docs: readonly BackendDoc[] | undefined, path: string, own: string, ns: string, r: DocReporter): Backend[] {
   const list = docs ?? [{}];
@@ -80,7 +81,8 @@ function resolveBackends(docs: readonly BackendDoc[] | undefined, path: string, 
     r.error(Codes.weights, path, 'set weight on every backend of a route, or on none');
   } else if (weighted > 0) {
     const sum = list.reduce((s, b) => s + (b.weight ?? 0), 0);
-    if (sum !== 100) r.error(Codes.weights, path, `backend weights add up to ${sum}, not 100`);
+    if (sum === 0) r.error(Codes.weights, path, 'every backend weight is 0: the route would send its traffic nowhere; give one backend a weight, or remove the route');
+    else if (sum !== 100) r.error(Codes.weights, path, `backend weights add up to ${sum}, not 100`);
   }
   const even = Math.floor(100 / list.length);
   return list.map((b, i) => ({

@@ -9,7 +9,7 @@
  * diagnostics; the affected backend or route is left out, never the whole service.
  */
 import type { Backend, Diagnostic, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
-import type { IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
+import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
 import { outboundClusterName, virtualHostName } from './names.js';
 import { streamLimits } from './route-streams.js';
 
@@ -75,14 +75,15 @@ function buildRoute(ctx: RouteContext, p: RoutePolicy, name: string, path: strin
 
 type Warn = (message: string, at: string, code: string) => void;
 
-function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): IrForward | undefined {
+function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): IrForward | IrDirectResponse | undefined {
   const backends: readonly Backend[] = p.backends ?? [{ service: ctx.service.key, weight: 100 }];
-  const clusters: IrWeightedCluster[] = [];
+  const usable: IrWeightedCluster[] = [];
   backends.forEach((b, i) => {
     const cluster = clusterOf(ctx, b.service, b.subset, b.port, `${path}.backends[${i}]`, warn);
-    if (cluster) clusters.push({ cluster, weight: b.weight });
+    if (cluster) usable.push({ cluster, weight: b.weight });
   });
-  if (clusters.length === 0) return void warn('no usable backend; route left out', `${path}.backends`, 'WEFT4103');
+  const clusters = split(usable, backends, `${path}.backends`, warn);
+  if (clusters.length === 0) return unavailable(ctx, usable.length > 0, `${path}.backends`, warn);
   const mirror = p.mirror && clusterOf(ctx, p.mirror.service, p.mirror.subset, undefined, `${path}.mirror`, warn);
   const hashKey = ctx.traffic?.loadBalancer === 'ring-hash' ? ctx.traffic.hashKey : undefined;
   return {
@@ -91,6 +92,35 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
     ...(mirror && p.mirror ? { mirror: { cluster: mirror, percent: p.mirror.percent } } : {}),
     ...(hashKey ? { hashOn: hashKey } : {}),
   };
+}
+
+/**
+ * What is left of a split when backends drop out (unknown service, port or subset): backends of
+ * weight 0 are left out (they get nothing), and the positive weights that remain share the
+ * route's traffic in proportion (Envoy and gRPC divide each weight by their sum), so one
+ * survivor gets all of it. Empty when nothing with weight remains.
+ */
+function split(usable: readonly IrWeightedCluster[], declared: readonly Backend[], at: string, warn: Warn): IrWeightedCluster[] {
+  const kept = usable.filter((c) => c.weight > 0);
+  const sum = kept.reduce((t, c) => t + c.weight, 0);
+  const declaredSum = declared.reduce((t, b) => t + b.weight, 0);
+  if (kept.length > 0 && sum !== declaredSum) {
+    const shares = kept.map((c) => `${c.cluster} ${Math.round((c.weight / sum) * 1000) / 10}%`).join(', ');
+    warn(`backends with weight ${declaredSum - sum} dropped out; the remaining ones share the traffic in proportion to their weights: ${shares}`, at, 'WEFT4103');
+  }
+  return kept;
+}
+
+/**
+ * No backend with weight is left. Envoy answers 503 (a direct response), so the requests this
+ * route matches never fall through to a later route, and never reach a backend weighted 0.
+ * gRPC clients NACK a direct_response route, so for them the route is left out.
+ */
+function unavailable(ctx: RouteContext, zeroOnly: boolean, at: string, warn: Warn): IrDirectResponse | undefined {
+  const why = zeroOnly ? 'every remaining backend has weight 0' : 'no usable backend';
+  if (ctx.kind === 'grpc') return void warn(`${why}; route left out (gRPC clients cannot be given a direct 503)`, at, 'WEFT4103');
+  warn(`${why}; the route answers 503`, at, 'WEFT4103');
+  return { kind: 'direct', status: 503 };
 }
 
 function clusterOf(ctx: RouteContext, key: string, subset: string | undefined, port: number | undefined,

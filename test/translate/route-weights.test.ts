@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/model/index.js';
+import path from 'node:path';
+import { TranslationCache, translate } from '../../src/translate/index.js';
+import { loadCase } from './fixture.js';
 import { firstRoute } from './routes-helpers.js';
+import { outbound } from './simulate.js';
 
 const own = 'api.shop';
 const b = (subset: string | undefined, weight: number, service = own): Backend => ({ service, weight, ...(subset ? { subset } : {}) });
@@ -57,5 +61,25 @@ describe('backends that drop out of a weighted route (issue 11 #7)', () => {
   it('keepsLaterRoutesFromCatchingTheTrafficOfAnUnavailableRoute', () => {
     const { result } = firstRoute([{ match: { headers: { 'x-canary': { present: true } } }, backends: [b('v9', 100)] }, {}], { subsets: ['v1'] });
     expect(result.vhost.routes.map((r) => r.action.kind)).toEqual(['direct', 'forward']);
+  });
+});
+
+describe('requests through the zero-weights case land where the policy says', () => {
+  const { model, proxy } = loadCase(path.resolve(import.meta.dirname, '../../testdata/translate/zero-weights.in.yaml'));
+  const r = translate({ model, proxy, cache: new TranslationCache() });
+  const host = 'reviews.default.svc.cluster.local';
+  const v = (s: string) => `outbound|9080|${s}|${host}`;
+
+  it('canaryRequestsGet503InsteadOfTheCatchAll', () => {
+    expect(outbound(r, 9080, { host, path: '/', headers: { 'x-canary': '1' } })).toEqual({ kind: 'rejected', status: 503 });
+  });
+  it('aRouteLeftWithOneZeroWeightBackendGets503', () => {
+    expect(outbound(r, 9080, { host, path: '/one/x' })).toEqual({ kind: 'rejected', status: 503 });
+  });
+  it('theSplitKeepsOnlyItsPositiveSurvivors', () => {
+    expect(outbound(r, 9080, { host, path: '/split' })).toMatchObject({ weighted: [v('v1'), v('v2')] });
+  });
+  it('theCatchAllSendsEverythingToItsOnlyWeightedBackend', () => {
+    expect(outbound(r, 9080, { host, path: '/' })).toEqual({ kind: 'cluster', cluster: v('v1') });
   });
 });

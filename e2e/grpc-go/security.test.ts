@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, target } from '../support/mesh-files.js';
-import type { GoClient } from './client.js';
+import { target } from '../support/mesh-files.js';
+import type { GoClient, Summary } from './client.js';
 import { MODULE_DIR, goMissingInCi, needsGo, scenario } from './go-binary.js';
-import { GoMesh, guardRejections } from './mesh.js';
+import { GoMesh, guardRejections, meshPorts } from './mesh.js';
 
 const ECHO = target('echo');
 const id = (sa: string) => `spiffe://cluster.local/ns/default/sa/${sa}`;
@@ -33,7 +33,7 @@ let port: number;
 
 beforeAll(async () => {
   if (needsGo) return;
-  [port] = (await freePorts(1)) as [number];
+  [port] = (await meshPorts(1)) as [number];
   mesh = await GoMesh.start([{ name: 'echo', targetPort: port, endpoints: [{ port, instance: 'echo' }] }], path.join(MODULE_DIR, 'policy-mtls'));
   await mesh.server({ name: 'echo', port, xds: { serviceAccount: 'echo', service: 'echo.default' } });
   [frontend, intruder] = await Promise.all([mesh.client('frontend', 'frontend'), mesh.client('intruder', 'intruder')]);
@@ -73,11 +73,21 @@ describe('grpc-go security through weft', () => {
     expect(call.codes).toEqual({ OK: 10 });
   });
 
+  // grpc-go puts a new Listener in force for new connections and drains the old ones (gRFC A36),
+  // so calls racing the drain still meet the old policy after the ACK: batches until one meets
+  // the new policy on every call, for at most 10 s, and no call may fail any other way.
   scenario('admits intruder after a live edit that allows its whole namespace, with no restart', async () => {
     await mesh!.editPolicy('access.yaml', ADMIT_NAMESPACE);
-    const s = await intruder.run({ target: ECHO, calls: 20, concurrency: 4 });
+    const codes = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    let s: Summary;
+    do {
+      s = await intruder.run({ target: ECHO, calls: 20, concurrency: 4 });
+      for (const c of Object.keys(s.codes)) codes.add(c);
+    } while (s.codes.OK !== 20 && Date.now() < deadline);
     expect(s.codes).toEqual({ OK: 20 });
     expect(s.peers).toEqual({ [id('intruder')]: 20 });
+    expect([...codes].filter((c) => c !== 'OK' && c !== 'PermissionDenied')).toEqual([]);
     const admin = await intruder.run({ target: ECHO, method: 'Admin', calls: 5 });
     expect(admin.codes).toEqual({ PermissionDenied: 5 });
   });

@@ -13,6 +13,8 @@ export interface ServiceDraft {
   readonly name: string;
   readonly namespace: string;
   readonly serviceAccount: string;
+  /** Service VIPs, when the source has them. */
+  readonly addresses?: readonly string[];
   readonly ports: readonly ServicePort[];
   readonly endpoints: readonly Endpoint[];
 }
@@ -100,6 +102,7 @@ export function buildService(draft: ServiceDraft, clusterDomain: string): Servic
     namespace: draft.namespace,
     hostname: `${draft.name}.${draft.namespace}.svc.${clusterDomain}`,
     serviceAccount: draft.serviceAccount,
+    ...(draft.addresses && draft.addresses.length > 0 ? { addresses: Object.freeze([...draft.addresses]) } : {}),
     ports: Object.freeze(ports),
     endpoints: Object.freeze(endpoints),
   });

@@ -121,3 +121,24 @@ export function validateEndpoints(ctx: ValidationContext, pair: RPair | undefine
   return out.length === pair.value.items.length ? out : undefined;
 }
 
+
+/**
+ * `addresses`: the service's own addresses (VIPs), a list of unique IPv4/IPv6 literals (absent
+ * means none). Bad entries are WEFT3009 at the entry; a repeat is WEFT3009 too.
+ */
+export function validateServiceAddresses(ctx: ValidationContext, pair: RPair | undefined, path: string): string[] | undefined {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
+  if (!isSeq(pair.value)) {
+    report(ctx, RegistryCode.WrongType, pair.value, join(path, 'addresses'), 'expected a list of IP addresses');
+    return undefined;
+  }
+  const out: string[] = [];
+  pair.value.items.forEach((item, i) => {
+    const v = isScalar(item) ? item.value : undefined;
+    const at = `${path}.addresses[${i}]`;
+    if (typeof v !== 'string' || isIP(v) === 0) report(ctx, RegistryCode.InvalidAddress, item, at, `${quote(v)} is not an IPv4 or IPv6 address`);
+    else if (out.includes(v)) report(ctx, RegistryCode.InvalidAddress, item, at, `duplicate service address ${v}`);
+    else out.push(v);
+  });
+  return out.length === pair.value.items.length ? out : undefined;
+}

@@ -6,7 +6,7 @@ import { isMap, isScalar, isSeq, type RMap, type RNode, type RPair } from './sta
 import { escapeControl, quote, type Diagnostic } from '../policy/index.js';
 import { RegistryCode } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
-import { validateEndpoints } from './static-endpoints.js';
+import { validateEndpoints, validateServiceAddresses } from './static-endpoints.js';
 import { dnsSubdomainProblem } from './static-names.js';
 import type { EndpointHealth, Protocol, ServicePort } from './types.js';
 
@@ -17,7 +17,7 @@ export interface ValidationContext {
   readonly diagnostics: Diagnostic[];
 }
 
-export const SERVICE_KEYS = ['name', 'namespace', 'serviceAccount', 'ports', 'endpoints'] as const;
+export const SERVICE_KEYS = ['name', 'namespace', 'serviceAccount', 'addresses', 'ports', 'endpoints'] as const;
 export const PORT_KEYS = ['name', 'port', 'targetPort', 'protocol'] as const;
 export const ENDPOINT_KEYS = ['address', 'ports', 'labels', 'zone', 'health', 'instance'] as const;
 const PROTOCOLS: readonly Protocol[] = ['http', 'http2', 'grpc', 'tcp'];
@@ -155,7 +155,8 @@ export function validateService(ctx: ValidationContext, node: RNode | null, path
   const namespace = f.has('namespace') ? dnsName(ctx, f, 'namespace', path, map, true) : 'default';
   const serviceAccount = f.has('serviceAccount') ? serviceAccountField(ctx, f, path, map) : name;
   const ports = validatePorts(ctx, f.get('ports'), path, map);
+  const addresses = validateServiceAddresses(ctx, f.get('addresses'), path);
   const endpoints = ports ? validateEndpoints(ctx, f.get('endpoints'), path, ports) : undefined;
-  if (ctx.diagnostics.length !== before || !name || !namespace || !serviceAccount || !ports || !endpoints) return undefined;
-  return { name, namespace, serviceAccount, ports, endpoints };
+  if (ctx.diagnostics.length !== before || !name || !namespace || !serviceAccount || !ports || !endpoints || !addresses) return undefined;
+  return { name, namespace, serviceAccount, ports, endpoints, ...(addresses.length > 0 ? { addresses } : {}) };
 }

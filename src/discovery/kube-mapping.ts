@@ -165,9 +165,17 @@ export function mapKubeObjects(objs: KubeObjects, memo?: DraftMemo): ServiceDraf
     }
     const ports = servicePorts(svc);
     const endpoints = mergeEndpoints(slices.flatMap((s) => sliceEndpoints(s, svc, ports, pods)));
-    const draft = { name, namespace, serviceAccount: majorityServiceAccount(endpoints), ports, endpoints };
+    const addresses = clusterAddresses(svc);
+    const draft = { name, namespace, serviceAccount: majorityServiceAccount(endpoints), ports, endpoints, ...(addresses.length > 0 ? { addresses } : {}) };
     memo?.set(svc, { inputs, draft });
     drafts.push(draft);
   }
   return drafts;
+}
+
+/** The Service's cluster IPs (`spec.clusterIPs`, else `spec.clusterIP`); none for a headless
+ * Service (`None`), whose callers dial endpoint addresses. */
+export function clusterAddresses(svc: V1Service): string[] {
+  const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
+  return ips.filter((ip) => ip !== '' && ip !== 'None');
 }

@@ -2,8 +2,8 @@
  * Model → IR for the outbound side of one scope (the services a proxy may reach): per-port
  * listeners and one route configuration per HTTP port.
  *
- * Listener scheme (docs/translation.md "Outbound"): the Service model has no virtual IPs, so
- * outbound listeners are per *port*, not per service: HTTP services sharing a port share one
+ * Listener scheme (docs/translation.md "Outbound"): outbound listeners are per *port*, not per
+ * service (VIPs, where known, only pick the destinations an iptables listener takes): HTTP services sharing a port share one
  * listener and are told apart by Host (virtual hosts); a TCP service needs its port to itself.
  * When services collide on a port (TCP+anything), the first by key keeps it and the collision is
  * reported (WEFT4101), never silently dropped.

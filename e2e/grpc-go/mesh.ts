@@ -7,6 +7,7 @@
  * with the `file_watcher` certificate provider, and the certificate, key and CA files it points
  * at. Plain servers (no xDS) stand in for backends whose features live in the client.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach } from 'vitest';
@@ -35,6 +36,7 @@ export interface ServerSpec {
 export class GoMesh {
   readonly #procs: GoProcess[] = [];
   readonly #nodes: string[] = [];
+  readonly #reported = new Set<string>();
 
   private constructor(readonly dir: MeshDir, readonly weft: RunningWeft, readonly binary: string) {}
 
@@ -77,19 +79,27 @@ export class GoMesh {
       args.push('--xds');
       env = { GRPC_XDS_BOOTSTRAP: await this.bootstrap(s.name, s.xds.serviceAccount, [s.xds.service]) };
     }
-    return this.#start(s.name, args, env, s.knownDefect);
+    return this.#start(s.name, args, env, !s.knownDefect, s.knownDefect);
   }
 
-  /** Starts an xDS client node with the identity of `serviceAccount`. */
-  async client(id: string, serviceAccount: string): Promise<GoClient> {
-    const env = { GRPC_XDS_BOOTSTRAP: await this.bootstrap(id, serviceAccount) };
-    return new GoClient(id, await this.#start(id, ['client'], env));
+  /** Starts an xDS client node with the identity of `serviceAccount`. `withoutCertificateProviders`
+   * deletes them from its bootstrap (a hand-written bootstrap): the node is then expected to reject
+   * mTLS clusters, so it is left out of `converged` and its rejections are tolerated. */
+  async client(id: string, serviceAccount: string, o: { withoutCertificateProviders?: boolean } = {}): Promise<GoClient> {
+    const file = await this.bootstrap(id, serviceAccount);
+    if (o.withoutCertificateProviders) {
+      const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      delete config.certificate_providers;
+      await writeFile(file, JSON.stringify(config, null, 2));
+      this.#nodes.splice(this.#nodes.indexOf(id), 1);
+    }
+    return new GoClient(id, await this.#start(id, ['client'], { GRPC_XDS_BOOTSTRAP: file }, true, o.withoutCertificateProviders));
   }
 
-  async #start(name: string, args: string[], env: Record<string, string>, knownDefect = false): Promise<GoProcess> {
-    const p = new GoProcess(name, this.binary, args, env, knownDefect);
+  async #start(name: string, args: string[], env: Record<string, string>, awaitReady = true, tolerated = false): Promise<GoProcess> {
+    const p = new GoProcess(name, this.binary, args, env, tolerated);
     this.#procs.push(p);
-    if (!knownDefect) await p.ready();
+    if (awaitReady) await p.ready();
     return p;
   }
 
@@ -105,9 +115,13 @@ export class GoMesh {
     return converged(this.weft, this.#nodes);
   }
 
-  /** Every NACK or NOT_SERVING line any grpc-go process logged, prefixed with its name. */
+  /** NACK and NOT_SERVING lines grpc-go processes logged since the last call, prefixed with the
+   * process name (each is reported once, to the scenario during which it appeared). */
   rejections(): string[] {
-    return this.#procs.flatMap((p) => p.rejections().map((r) => `${p.name}: ${r}`));
+    const all = this.#procs.filter((p) => !p.tolerated).flatMap((p) => p.rejections().map((r) => `${p.name}: ${r}`));
+    const fresh = all.filter((r) => !this.#reported.has(r));
+    for (const r of fresh) this.#reported.add(r);
+    return fresh;
   }
 
   stderrs(): string {

@@ -29,7 +29,7 @@ export class GoProcess {
   readonly #lineHandlers: ((kind: string, body: string) => void)[] = [];
   readonly #first = new Map<string, string>();
 
-  /** `tolerated`: this process's rejections are expected (a known-defect scenario) and not reported. */
+  /** `tolerated`: this process's rejections are expected, and GoMesh does not report them. */
   constructor(readonly name: string, binary: string, args: readonly string[], env: Record<string, string>, readonly tolerated = false) {
     this.#proc = spawn(binary, args, { cwd: REPO_ROOT, env: { ...process.env, ...logEnv(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const logDir = process.env.GRPCGO_LOG_DIR;
@@ -82,9 +82,9 @@ export class GoProcess {
     this.#proc.stdin!.write(line + '\n');
   }
 
-  /** Rejection lines (NACKs, NOT_SERVING) this process logged so far; none when tolerated. */
+  /** Rejection lines (NACKs, NOT_SERVING) this process logged so far. */
   rejections(): readonly string[] {
-    return this.tolerated ? [] : this.#rejections;
+    return this.#rejections;
   }
 
   stderr(): string {

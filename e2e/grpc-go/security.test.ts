@@ -91,4 +91,29 @@ describe('grpc-go security through weft', () => {
     const admin = await intruder.run({ target: ECHO, method: 'Admin', calls: 5 });
     expect(admin.codes).toEqual({ PermissionDenied: 5 });
   });
+
+  // The NACK path with grpc-go's own validator: weft's admin API must say what grpc-go said.
+  scenario('shows a grpc-go NACK in weft\'s status: a node without certificate providers rejects the mTLS cluster', async () => {
+    const bare = await mesh!.client('bare', 'frontend', { withoutCertificateProviders: true });
+    expect((await bare.run({ target: ECHO, calls: 1, deadlineMs: 3_000 })).codes).toEqual({ Unavailable: 1 });
+    const reason = 'identity certificate provider instance name "default" missing in bootstrap configuration';
+    expect(bare.proc.rejections().some((r) => r.includes('envoy.config.cluster.v3.Cluster') && r.includes(reason))).toBe(true);
+    const cds = await nackedCds(mesh!, 'bare');
+    expect(cds.nack.message).toContain(reason);
+    expect(cds.nack.resources.map((r) => r.name)).toEqual(['outbound|9080||echo.default.svc.cluster.local']);
+  });
 });
+
+interface TypeView { type: string; status: string; nack: { message: string; resources: { name: string }[] } }
+
+/** The node's CDS view from weft's admin API once it is NACKED (polled, at most 10 s). */
+async function nackedCds(m: GoMesh, id: string): Promise<TypeView> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`${m.weft.admin.url}/api/v1/proxies/${id}`);
+    const cds = res.ok ? ((await res.json()) as { types: TypeView[] }).types.find((t) => t.type === 'CDS') : undefined;
+    if (cds?.status === 'NACKED') return cds;
+    if (Date.now() > deadline) throw new Error(`CDS of ${id} not NACKED in weft's status: ${JSON.stringify(cds)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -115,9 +115,9 @@ describe('Envoy namespace mesh: traffic management', () => {
     }
   }
 
-  // Defect: clusters keep Envoy's default circuit_breakers max_retries (3 concurrent retries), so
-  // with 4 callers retries overflow (upstream_rq_retry_overflow) and ~6 % of requests fail.
-  knownDefect('retries: a pool failing 30 % is seen as ≥ 99 % success under 4 concurrent callers with the default retry budget (known defect: max_retries 3)', async () => {
+  // Clusters lift Envoy's default circuit_breakers max_retries (3 concurrent retries), which
+  // overflowed (upstream_rq_retry_overflow) with 4 callers and failed ~6 % of requests.
+  scenario('retries: a pool failing 30 % is seen as ≥ 99 % success under 4 concurrent callers with the default retry budget', async () => {
     expect((await retryRun()).withRetries).toBeGreaterThanOrEqual(495);
   }, 60_000);
 

@@ -58,9 +58,8 @@ describe('Envoy namespace mesh', () => {
     expect(t['reviews-v2']).toBeLessThanOrEqual(130);
   }, 60_000);
 
-  // Defect: the inbound HTTP connection manager sets no forward_client_cert_details, so the
-  // application never learns who called it (x-forwarded-client-cert is absent).
-  knownDefect('mTLS strict: the application behind the inbound sidecar sees the caller\'s SPIFFE ID (known defect: no XFCC)', async () => {
+  // The inbound HTTP connection manager sets x-forwarded-client-cert (SANITIZE_SET, URI).
+  scenario('mTLS strict: the application behind the inbound sidecar sees the caller\'s SPIFFE ID', async () => {
     const replies = await http('client', 'reviews-v1', 'reviews', 9080, 20);
     expect(replies.every((r) => r.status === 200)).toBe(true);
     for (const r of replies) expect(r.xfcc).toContain(`URI=spiffe://${TD}/ns/default/sa/client`);
@@ -83,14 +82,14 @@ describe('Envoy namespace mesh', () => {
     expect(t).toEqual({ outside: 3 });
   });
 
-  // Defect: the outbound listener of a mesh port matches every destination address; an unknown
-  // Host gets Envoy's 404 (HTTP) and a TCP connection is proxied to the mesh service (db).
-  knownDefect('a connection to a non-mesh address on a mesh HTTP port (9080) is not captured by the mesh (known defect: 404)', async () => {
+  // The outbound listener of a mesh port takes only mesh destinations (VIPs, else endpoints);
+  // anything else goes to PassthroughCluster, HTTP to an unknown Host through the `*` vhost.
+  scenario('a connection to a non-mesh address on a mesh HTTP port (9080) is not captured by the mesh', async () => {
     const t = tally(await mesh!.workload('client').app.send<Outcome[]>({ op: 'http', address: mesh!.workload('outside').address, port: 9080, host: 'outside.example', count: 3 }));
     expect(t).toEqual({ outside: 3 });
   });
 
-  knownDefect('a connection to a non-mesh address on a mesh TCP port (5432) is not captured by the mesh (known defect: sent to db)', async () => {
+  scenario('a connection to a non-mesh address on a mesh TCP port (5432) is not captured by the mesh', async () => {
     const got = await mesh!.workload('client').app.send<string>({ op: 'tcp', address: mesh!.workload('outside').address, port: 5432, send: 'ping\n' });
     expect(got).toBe('outside\nping\n');
   });

@@ -21,15 +21,24 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
     eds_cluster_config: { eds_config: ADS, service_name: c.name },
     connect_timeout: duration(c.connectTimeoutMs),
     lb_policy: lb,
-    ...(c.circuitBreaker ? { circuit_breakers: circuitBreakers(c.circuitBreaker) } : {}),
+    ...(c.circuitBreaker || kind === 'envoy' ? { circuit_breakers: circuitBreakers(c.circuitBreaker ?? {}) } : {}),
     ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } : {}),
     ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } : {}),
     ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } : {}),
   };
 }
 
+/**
+ * Envoy's default `max_retries` is 3 concurrent retries per cluster, far below what route retry
+ * policies ask for under load: a pool failing 30 % with 4 callers overflowed it on 19 of 20
+ * failures in the real-Envoy mesh. Unless policy sets `maxRetries`, retries are bounded only by
+ * each route's `attempts` (as Istio does).
+ * https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto
+ */
+const UNBOUNDED_RETRIES = 4_294_967_295;
+
 function circuitBreakers(cb: NonNullable<IrCluster['circuitBreaker']>): Msg {
-  const t: Msg = { priority: 'DEFAULT' };
+  const t: Msg = { priority: 'DEFAULT', max_retries: { value: UNBOUNDED_RETRIES } };
   if (cb.maxConnections !== undefined) t.max_connections = { value: cb.maxConnections };
   if (cb.maxPendingRequests !== undefined) t.max_pending_requests = { value: cb.maxPendingRequests };
   if (cb.maxRequests !== undefined) t.max_requests = { value: cb.maxRequests };

@@ -54,6 +54,8 @@ export interface HcmOptions {
   readonly observability?: IrObservability;
   /** gRPC: only what the gRPC client reads. */
   readonly grpc?: boolean;
+  /** The sidecar's inbound side: tell the application who called (XFCC). */
+  readonly inbound?: boolean;
 }
 
 /**
@@ -62,6 +64,10 @@ export interface HcmOptions {
  * `%5C`) so RBAC and the application always see the same path (istio CVE-2021-31920).
  * WebSocket upgrades are allowed here, on every sidecar HCM (inbound too, or the server's sidecar
  * would answer 403); outbound routes that must not upgrade disable it per route (routes.ts).
+ * Inbound, the application learns the caller's SPIFFE ID from `x-forwarded-client-cert`: Envoy
+ * drops any XFCC the caller sent and sets its own with the peer certificate's URI SAN
+ * (SANITIZE_SET); elsewhere Envoy's default (SANITIZE) strips it.
+ * https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert
  */
 export function hcm(o: HcmOptions): Msg {
   const base: Msg = {
@@ -77,6 +83,7 @@ export function hcm(o: HcmOptions): Msg {
     merge_slashes: true,
     path_with_escaped_slashes_action: 'REJECT_REQUEST',
     upgrade_configs: [{ upgrade_type: 'websocket' }],
+    ...(o.inbound ? { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } } : {}),
     generate_request_id: { value: true },
     request_id_extension: { typed_config: any('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', { pack_trace_reason: { value: true } }) },
     access_log: accessLogs(o.observability?.accessLog ?? false),

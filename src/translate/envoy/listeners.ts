@@ -141,7 +141,7 @@ function chainFilters(c: IrInboundChain, obs: IrObservability): Msg[] {
       { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
     ] }],
   };
-  return [{ name: HCM_NAME, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name), routeConfig, observability: obs }) }];
+  return [{ name: HCM_NAME, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name), routeConfig, observability: obs, inbound: true }) }];
 }
 
 /** Server side of mesh mTLS: our SVID over SDS, a client certificate required and chained to the

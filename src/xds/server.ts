@@ -102,10 +102,14 @@ export class XdsServer {
     return [...this.live];
   }
 
-  /** Stops accepting streams and ends the open ones (they reconnect elsewhere). */
+  /**
+   * Stops accepting streams and ends the open ones (they reconnect elsewhere). Resolves after at
+   * most `graceMs`: grpc-js's `tryShutdown` never calls back when a peer left an HTTP/2 session
+   * destroyed but not closed (seen with grpc-go), so the forced path resolves too.
+   */
   close(graceMs = 1_000): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.server.forceShutdown(), graceMs);
+      const timer = setTimeout(() => (this.server.forceShutdown(), resolve()), graceMs);
       this.server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();

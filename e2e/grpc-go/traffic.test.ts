@@ -160,10 +160,10 @@ describe('grpc-go traffic management through weft', () => {
     within(after, 'echo-v2', 0.8);
   });
 
-  // weft names a gRPC server Listener only by 0.0.0.0:<port>. grpc-go asks for the address it
-  // listens on, and net.Listen("tcp", ":port") (grpc-go's own examples) listens on [::]:port.
-  knownDefect('gives an xDS server listening on [::]:<port> its Listener', async () => {
-    const dual = await mesh!.server({ name: 'dual', port: ports[14]!, host: '[::]', xds: { serviceAccount: 'dual', service: 'dual.default' }, knownDefect: true });
+  // grpc-go asks for the Listener of the address it listens on, and net.Listen("tcp", ":port")
+  // (grpc-go's own examples) listens on [::]:port: weft names server Listeners for 0.0.0.0 and ::.
+  scenario('gives an xDS server listening on [::]:<port> its Listener', async () => {
+    const dual = await mesh!.server({ name: 'dual', port: ports[14]!, host: '[::]', xds: { serviceAccount: 'dual', service: 'dual.default' } });
     expect(await dual.first('MODE')).toEqual({ mode: 'SERVING' });
     const s = await fe.run({ target: target('dual'), calls: 10 });
     expect(s.backends).toEqual({ dual: 10 });

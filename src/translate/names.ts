@@ -94,9 +94,10 @@ export function grpcApiListenerName(hostname: string, port: number): string {
   return `${hostname}:${port}`;
 }
 
-/** gRPC server listener: the bootstrap template with `%s` replaced by `0.0.0.0:<port>`. */
-export function grpcServerListenerName(template: string, port: number): string {
-  return template.replaceAll('%s', `0.0.0.0:${port}`);
+/** gRPC server listener: the bootstrap template with `%s` replaced by `<address>:<port>`
+ * (`0.0.0.0:50051`, `[::]:50051`). */
+export function grpcServerListenerName(template: string, port: number, address = '0.0.0.0'): string {
+  return template.replaceAll('%s', `${address.includes(':') ? `[${address}]` : address}:${port}`);
 }
 
 /** SPIFFE ID of a service account in a trust domain. */

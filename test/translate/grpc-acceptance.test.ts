@@ -54,6 +54,6 @@ describe('proxyless gRPC output', () => {
     }
     expect(checked).toBeGreaterThan(5);
     const names = result.resources.get(TypeUrl.Listener)!.map((r) => r.name);
-    expect(names).toEqual(['greeter.demo.svc.cluster.local:50051', 'grpc/server?xds.resource.listening_address=0.0.0.0:50051']);
+    expect(names).toEqual(['greeter.demo.svc.cluster.local:50051', 'grpc/server?xds.resource.listening_address=0.0.0.0:50051', 'grpc/server?xds.resource.listening_address=[::]:50051']);
   });
 });

@@ -11,6 +11,7 @@ describe('resource names', () => {
   });
   it('fills the gRPC server listener template with the listening address', () => {
     expect(names.grpcServerListenerName('grpc/server?xds.resource.listening_address=%s', 50051)).toBe('grpc/server?xds.resource.listening_address=0.0.0.0:50051');
+    expect(names.grpcServerListenerName('grpc/server?xds.resource.listening_address=%s', 50051, '::')).toBe('grpc/server?xds.resource.listening_address=[::]:50051');
   });
 });
 

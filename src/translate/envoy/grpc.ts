@@ -17,17 +17,27 @@ export function apiListener(l: IrOutboundListener): Msg {
   return { name: l.name, api_listener: { api_listener: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, grpc: true }) } };
 }
 
-/** One server listener per inbound HTTP port; TCP ports mean nothing to a gRPC server. */
+/**
+ * Server listeners per inbound HTTP port, one for each wildcard address a server may listen on:
+ * a gRPC server asks for the address it actually bound (grpc-go's usual `:port` is `[::]:port`)
+ * and requires the Listener's address to equal it. TCP ports mean nothing to a gRPC server.
+ */
+const SERVER_ADDRESSES = ['0.0.0.0', '::'] as const;
+
 export function serverListeners(inbound: IrInbound, template: string): Msg[] {
-  return inbound.chains.filter((c) => c.protocol !== 'tcp').map((c) => ({
-    name: grpcServerListenerName(template, c.port),
-    address: socketAddress('0.0.0.0', c.port),
+  return inbound.chains.filter((c) => c.protocol !== 'tcp').flatMap((c) => SERVER_ADDRESSES.map((address) => serverListener(inbound, c, template, address)));
+}
+
+function serverListener(inbound: IrInbound, c: IrInboundChain, template: string, address: string): Msg {
+  return {
+    name: grpcServerListenerName(template, c.port, address),
+    address: socketAddress(address, c.port),
     filter_chains: [{
       name: c.name,
       filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: serverHcm(c) }],
       ...(inbound.mtls === 'disabled' ? {} : { transport_socket: serverTls() }),
     }],
-  }));
+  };
 }
 
 function serverHcm(c: IrInboundChain): Msg {

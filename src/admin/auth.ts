@@ -8,7 +8,6 @@
  * and which reveal nothing) requires `Authorization: Bearer <token>`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminCode, errorBody } from './errors.js';
 
@@ -50,14 +49,4 @@ export function requireToken(token: string) {
   };
 }
 
-/**
- * True for `localhost`, 127.0.0.0/8 and ::1, and for 127.0.0.0/8 mapped into IPv6 (written
- * `::ffff:127.0.0.1` or, as URLs normalise it, `::ffff:7f00:1`). Brackets are ignored.
- */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(h);
-  return false;
-}
+export { isLoopbackHost } from '../controlplane/index.js';

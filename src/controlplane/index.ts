@@ -11,3 +11,4 @@ export { CertificateManager } from './certificates.js';
 export { ControlPlaneMetrics } from './metrics.js';
 export { csdsService, type CsdsOptions } from './csds.js';
 export type { CertificateSource, WorkloadCertificate } from './secrets.js';
+export { isLoopbackHost } from './loopback.js';

@@ -37,47 +37,47 @@ export class StreamPrincipal {
   }
 }
 
-export interface AuthOutcome {
-  readonly result: AuthResult;
-  readonly channel: Channel;
-}
-
 /** `|` cannot occur in a SPIFFE ID, so the key is unambiguous whatever the node id holds. */
 export function snapshotKey(channel: Channel, spiffeId: string, nodeId: string): string {
   return `${channel}|${spiffeId}|${nodeId}`;
 }
 
-export function authenticate(req: AuthRequest, trustDomain: string, channel: Channel): AuthOutcome {
+export function authenticate(req: AuthRequest, trustDomain: string, channel: Channel): AuthResult {
   return channel === 'plaintext' ? plaintext(req, trustDomain) : mtls(req, trustDomain);
 }
 
-function plaintext(req: AuthRequest, trustDomain: string): AuthOutcome {
+function plaintext(req: AuthRequest, trustDomain: string): AuthResult {
   const id = claimedIdentity(req.node, trustDomain);
-  if (typeof id === 'string') return deny('plaintext', grpc.status.INVALID_ARGUMENT, id);
+  if (typeof id === 'string') return deny(grpc.status.INVALID_ARGUMENT, id);
   return bound('plaintext', id, req.node.id);
 }
 
-function mtls(req: AuthRequest, trustDomain: string): AuthOutcome {
-  if (!req.stream.secure || !req.peerCertificate) return deny('mtls', grpc.status.UNAUTHENTICATED, 'a client certificate is required on this port');
+function mtls(req: AuthRequest, trustDomain: string): AuthResult {
+  if (!req.stream.secure || !req.peerCertificate) return deny(grpc.status.UNAUTHENTICATED, 'a client certificate is required on this port');
   const uri = certificateUri(req.peerCertificate);
-  if (!uri) return deny('mtls', grpc.status.UNAUTHENTICATED, 'the client certificate carries no SPIFFE ID (URI SAN)');
+  if (!uri) return deny(grpc.status.UNAUTHENTICATED, 'the client certificate carries no SPIFFE ID (URI SAN)');
   const parsed = parseWorkloadIdentity(uri);
-  if (!parsed.ok) return deny('mtls', grpc.status.UNAUTHENTICATED, `the client certificate's SPIFFE ID is not a workload identity: ${parsed.error.message}`);
+  if (!parsed.ok) return deny(grpc.status.UNAUTHENTICATED, `the client certificate's SPIFFE ID is not a workload identity: ${parsed.error.message}`);
   const w = parsed.value;
-  if (w.trustDomain !== trustDomain) return deny('mtls', grpc.status.PERMISSION_DENIED, `identity ${uri} is not in trust domain ${trustDomain}`);
+  if (w.trustDomain !== trustDomain) return deny(grpc.status.PERMISSION_DENIED, `identity ${uri} is not in trust domain ${trustDomain}`);
   const mismatch = claimMismatch(req.node, w.namespace, w.serviceAccount);
-  if (mismatch) return deny('mtls', grpc.status.PERMISSION_DENIED, `${mismatch}, but the client certificate is ${uri}`);
+  if (mismatch) return deny(grpc.status.PERMISSION_DENIED, `${mismatch}, but the client certificate is ${uri}`);
   const identity: ProxyIdentity = { trustDomain, namespace: w.namespace, serviceAccount: w.serviceAccount, spiffeId: uri };
   return bound('mtls', identity, req.node.id);
 }
 
-function bound(channel: Channel, identity: ProxyIdentity, nodeId: string): AuthOutcome {
+function bound(channel: Channel, identity: ProxyIdentity, nodeId: string): AuthResult {
   const principal = new StreamPrincipal(identity, channel);
-  return { result: { ok: true, key: snapshotKey(channel, identity.spiffeId, nodeId), identity: identity.spiffeId, principal }, channel };
+  return { ok: true, key: snapshotKey(channel, identity.spiffeId, nodeId), identity: identity.spiffeId, principal };
 }
 
-function deny(channel: Channel, code: number, message: string): AuthOutcome {
-  return { result: { ok: false, code, message }, channel };
+function deny(code: number, message: string): AuthResult {
+  return { ok: false, code, message };
+}
+
+/** A port weft does not serve (a plaintext stream when `--insecure-xds` is off). */
+export function refuseChannel(channel: Channel): AuthResult {
+  return deny(grpc.status.PERMISSION_DENIED, `this control plane serves no ${channel} xDS`);
 }
 
 function claimMismatch(node: NodeInfo, namespace: string, serviceAccount: string): string | undefined {

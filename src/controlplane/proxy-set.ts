@@ -33,6 +33,8 @@ export interface ConnectedProxy {
 
 export class ProxySet {
   private readonly byKey = new Map<string, ConnectedProxy>();
+  /** node id -> the proxies using it (usually one; more is a collision). */
+  private readonly byNode = new Map<string, Set<ConnectedProxy>>();
 
   /** Adds `stream` to the proxy of `key`, creating it on its first stream. */
   attach(key: string, stream: StreamInfo, node: NodeInfo, identity: ProxyIdentity, channel: Channel): { proxy: ConnectedProxy; created: boolean } {
@@ -43,6 +45,9 @@ export class ProxySet {
     }
     const proxy: ConnectedProxy = { key, node, identity, channel, streams: new Set([stream]), refusedServices: [], diagnostics: [], configBytes: 0, sources: new Map() };
     this.byKey.set(key, proxy);
+    let same = this.byNode.get(node.id);
+    if (!same) this.byNode.set(node.id, (same = new Set()));
+    same.add(proxy);
     return { proxy, created: true };
   }
 
@@ -53,6 +58,9 @@ export class ProxySet {
     p.streams.delete(stream);
     if (p.streams.size > 0) return undefined;
     this.byKey.delete(key);
+    const same = this.byNode.get(p.node.id)!;
+    same.delete(p);
+    if (same.size === 0) this.byNode.delete(p.node.id);
     return p;
   }
 
@@ -66,14 +74,16 @@ export class ProxySet {
    * the lowest identity wins; `withNodeId` lists them all.
    */
   byNodeId(id: string): ConnectedProxy | undefined {
-    const exact = [...this.byKey.values()].find((p) => `${p.identity.spiffeId}|${p.node.id}` === id);
+    // A SPIFFE ID holds no `|`, so the first one separates it from the node id.
+    const bar = id.indexOf('|');
+    const exact = bar > 0 ? this.withNodeId(id.slice(bar + 1)).find((p) => p.identity.spiffeId === id.slice(0, bar)) : undefined;
     return exact ?? this.withNodeId(id)[0];
   }
 
   /** Every proxy using node id `id`: authenticated first, then by identity. */
   withNodeId(id: string): ConnectedProxy[] {
     const rank = (p: ConnectedProxy) => (p.channel === 'mtls' ? 0 : 1);
-    return [...this.byKey.values()].filter((p) => p.node.id === id).sort((a, b) => rank(a) - rank(b) || a.identity.spiffeId.localeCompare(b.identity.spiffeId));
+    return [...(this.byNode.get(id) ?? [])].sort((a, b) => rank(a) - rank(b) || a.identity.spiffeId.localeCompare(b.identity.spiffeId));
   }
 
   all(): ConnectedProxy[] {

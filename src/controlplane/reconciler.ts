@@ -19,7 +19,7 @@ import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
 import { TranslationCache, translate } from '../translate/index.js';
 import { ResourceSetInterner, TypeUrl, snapshotOf, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
-import { StreamPrincipal, authenticate, type Channel } from './auth.js';
+import { StreamPrincipal, authenticate, refuseChannel, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import type { Logger } from './log.js';
 import type { PolicyLoad, PolicySource } from './policy-source.js';
@@ -102,10 +102,9 @@ export class Reconciler {
 
   /** The xDS `authenticate` hook of the server listening for `channel`. */
   authenticate(req: AuthRequest, channel: Channel): AuthResult {
-    if (channel === 'plaintext' && !this.o.plaintextCache) return { ok: false, code: 7, message: 'this control plane serves no plaintext xDS' };
-    const out = authenticate(req, this.o.trustDomain, channel);
-    if (!out.result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, channel, reason: out.result.message });
-    return out.result;
+    const result = channel === 'plaintext' && !this.o.plaintextCache ? refuseChannel(channel) : authenticate(req, this.o.trustDomain, channel);
+    if (!result.ok) this.o.log.warn('xDS stream refused', { node: req.node.id, peer: req.stream.peer, channel, reason: result.message });
+    return result;
   }
 
   /** xDS callback: a stream finished authentication. */

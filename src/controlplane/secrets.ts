@@ -40,35 +40,33 @@ export interface SecretMessage {
 }
 
 export class SecretBuilder {
-  private readonly certs = new WeakMap<WorkloadCertificate, Map<string, SecretMessage>>();
+  private readonly certs = new WeakMap<WorkloadCertificate, SecretMessage>();
   private bundleMsg?: { sequence: number; secret: SecretMessage };
 
   constructor(private readonly source: CertificateSource) {}
 
   /**
-   * Secrets for the names translate asked for. The own certificate (`default`, or the identity
-   * itself when translate was told to name it so) is always `identity`'s, and only `withKeys`.
+   * Secrets for the names translate asked for: the own certificate (`default`) is always
+   * `identity`'s, and only `withKeys`; any other name gets nothing.
    */
   build(names: readonly string[], identity: string, withKeys: boolean): SecretMessage[] {
     const out: SecretMessage[] = [];
     for (const name of names) {
       if (name === TRUST_BUNDLE) out.push(this.bundle());
-      else if (withKeys && (name === OWN_CERT || name === identity)) {
+      else if (withKeys && name === OWN_CERT) {
         const cert = this.source.certificate(identity);
-        if (cert) out.push(this.certificate(cert, name));
+        if (cert) out.push(this.certificate(cert));
       }
     }
     return out;
   }
 
-  private certificate(cert: WorkloadCertificate, name: string): SecretMessage {
-    let byName = this.certs.get(cert);
-    if (!byName) this.certs.set(cert, (byName = new Map()));
-    let s = byName.get(name);
+  private certificate(cert: WorkloadCertificate): SecretMessage {
+    let s = this.certs.get(cert);
     if (!s) {
       const tls_certificate = { certificate_chain: { inline_string: cert.certPem + cert.chainPem }, private_key: { inline_string: cert.keyPem } };
-      s = { name, message: { name, tls_certificate } };
-      byName.set(name, s);
+      s = { name: OWN_CERT, message: { name: OWN_CERT, tls_certificate } };
+      this.certs.set(cert, s);
     }
     return s;
   }

@@ -9,11 +9,12 @@
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync, readdirSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { it } from 'vitest';
 import { REPO_ROOT } from '../support/children.js';
+import { acquireFileLock, releaseFileLock } from '../support/pid-lock.js';
 
 export const NO_GO = 'grpc-go interop: no Go toolchain';
 export const MODULE_DIR = path.join(REPO_ROOT, 'e2e', 'grpc-go');
@@ -72,35 +73,14 @@ function upToDate(): boolean {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Runs `fn` holding the build lock (polling every 250 ms while another live process holds it). */
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   await mkdir(CACHE_DIR, { recursive: true });
-  for (;;) {
-    try {
-      const h = await open(LOCK, 'wx');
-      await h.writeFile(String(process.pid));
-      await h.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(await readFile(LOCK, 'utf8').catch(() => ''));
-      if (holder > 0 && !alive(holder)) await rm(LOCK, { force: true });
-      else await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  await acquireFileLock(LOCK, { pollMs: 250, what: 'grpc-go build' });
   try {
     return await fn();
   } finally {
-    await rm(LOCK, { force: true });
+    await releaseFileLock(LOCK);
   }
 }
 

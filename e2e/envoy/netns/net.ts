@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { alive } from '../../support/pid-lock.js';
 
 export const SUBNET_PREFIX = '198.18.0';
 const PREFIX = 'wft';
@@ -25,15 +26,6 @@ export function inNs(ns: string, argv: readonly string[], input?: string): strin
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`in ${ns}: ${argv.join(' ')} failed: ${e.stderr || e.message}`);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

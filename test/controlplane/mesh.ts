@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CertificateAuthority } from '../../src/ca/index.js';
+import { startWeft, type RunningWeft } from '../../src/cli/run.js';
+import { memoryLogger, type Logger } from '../../src/controlplane/index.js';
 
 export const TARGET = 'xds:///echo.default.svc.cluster.local:50051';
 
@@ -52,4 +55,20 @@ export async function writeMesh(ports: { v1: number; v2: number }) {
   git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '.');
   git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'canary 90/10');
   return { root, policyDir, registryFile, stateDir: path.join(root, 'state'), commit: git('rev-parse', 'HEAD').toString().trim() };
+}
+
+/**
+ * weft over this mesh with `mtls: strict`, on ephemeral ports, and a second handle on its CA (from
+ * the state directory) to issue bootstrap certificates as `weft bootstrap` would.
+ */
+export async function startStrictWeft(o: { readonly svidTtlMs: number; readonly log?: Logger }): Promise<{ weft: RunningWeft; ca: CertificateAuthority }> {
+  const mesh = await writeMesh({ v1: 1, v2: 2 });
+  await writeFile(path.join(mesh.policyDir, 'mesh.yaml'), meshYaml('strict'));
+  const weft = await startWeft({
+    policyDir: mesh.policyDir, registry: { kind: 'static', file: mesh.registryFile }, stateDir: mesh.stateDir,
+    xds: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 }, svidTtlMs: o.svidTtlMs, log: o.log ?? memoryLogger(),
+  });
+  const r = await CertificateAuthority.open(path.join(mesh.stateDir, 'ca'), { trustDomain: 'cluster.local' });
+  if (!r.ok) throw new Error(r.error.message);
+  return { weft, ca: r.value };
 }

@@ -4,14 +4,12 @@
  * identity is refused; certificates rotate before they expire; no key material is logged.
  */
 import * as grpc from '@grpc/grpc-js';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../src/ca/index.js';
-import { startWeft, type RunningWeft } from '../../src/cli/run.js';
+import type { RunningWeft } from '../../src/cli/run.js';
 import { memoryLogger } from '../../src/controlplane/index.js';
 import { RawClient, T, node } from '../xds/harness.js';
-import { meshYaml, writeMesh } from './mesh.js';
-import { writeFile } from 'node:fs/promises';
+import { startStrictWeft } from './mesh.js';
 
 const TTL_MS = 6_000;
 let weft: RunningWeft;
@@ -22,15 +20,7 @@ const opened: grpc.Client[] = [];
 const WEFT_ID = 'spiffe://cluster.local/ns/weft-system/sa/weft';
 
 beforeAll(async () => {
-  const mesh = await writeMesh({ v1: 1, v2: 2 });
-  await writeFile(path.join(mesh.policyDir, 'mesh.yaml'), meshYaml('strict'));
-  weft = await startWeft({
-    policyDir: mesh.policyDir, registry: { kind: 'static', file: mesh.registryFile }, stateDir: mesh.stateDir,
-    xds: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 }, svidTtlMs: TTL_MS, log,
-  });
-  const r = await CertificateAuthority.open(path.join(mesh.stateDir, 'ca'), { trustDomain: 'cluster.local' });
-  if (!r.ok) throw new Error(r.error.message);
-  ca = r.value;
+  ({ weft, ca } = await startStrictWeft({ svidTtlMs: TTL_MS, log }));
   bundlePem = ca.trustBundle().pems.join('');
 });
 

@@ -6,14 +6,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CertificateAuthority } from '../../src/ca/index.js';
-import { startWeft, type RunningWeft } from '../../src/cli/run.js';
-import { memoryLogger } from '../../src/controlplane/index.js';
+import type { RunningWeft } from '../../src/cli/run.js';
 import { RawClient, T, node, type Response } from '../xds/harness.js';
-import { meshYaml, writeMesh } from './mesh.js';
+import { startStrictWeft } from './mesh.js';
 
 const ID = 'spiffe://cluster.local/ns/default/sa/web';
 const NAMES = ['default', 'trust-bundle'];
@@ -23,17 +19,12 @@ let oldRootPem: string;
 const clients: grpc.Client[] = [];
 
 beforeAll(async () => {
-  const mesh = await writeMesh({ v1: 1, v2: 2 });
-  await writeFile(path.join(mesh.policyDir, 'mesh.yaml'), meshYaml('strict'));
-  weft = await startWeft({
-    policyDir: mesh.policyDir, registry: { kind: 'static', file: mesh.registryFile }, stateDir: mesh.stateDir,
-    xds: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 }, svidTtlMs: 3600_000, log: memoryLogger(),
-  });
-  const ca = (await CertificateAuthority.open(path.join(mesh.stateDir, 'ca'), { trustDomain: 'cluster.local' })) as { ok: true; value: CertificateAuthority };
-  const boot = ca.value.issueBootstrapCert({ spiffeId: ID });
+  const started = await startStrictWeft({ svidTtlMs: 3600_000 });
+  weft = started.weft;
+  const boot = started.ca.issueBootstrapCert({ spiffeId: ID });
   if (!boot.ok) throw new Error(boot.error.message);
   oldPair = { key: boot.svid.keyPem, chain: boot.svid.certPem + boot.svid.chainPem };
-  oldRootPem = ca.value.trustBundle().pems.join('');
+  oldRootPem = started.ca.trustBundle().pems.join('');
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { guardEnvoys } from './health.js';
 import { OUTBOUND_ADDRESS, until } from './http.js';
-import { http as send, knownDefect, netnsSkip as skip, scenario, tally, type Outcome, host } from './netns/calls.js';
+import { http as send, netnsSkip as skip, scenario, tally, type Outcome, host } from './netns/calls.js';
 import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
 
 const TD = 'cluster.local';
@@ -130,9 +130,8 @@ describe('Envoy namespace mesh', () => {
     await mesh!.edit('db.yaml', 'kind: TrafficPolicy\nservice: db.default\n');
   }, 90_000);
 
-  // Defect: the NACK names the rejected resource (outbound|9080) but not the policy file:line
-  // the route came from (nack.resources[].source is absent).
-  knownDefect('NACK: weft names the policy file:line of the route Envoy rejected (known defect: no source)', async () => {
+  // A route configuration carries the position of its first regex route (translate/resources.ts).
+  scenario('NACK: weft names the policy file:line of the route Envoy rejected', async () => {
     guard.expect({ rejected: ['RDS'] });
     await mesh!.write('reviews.yaml', REJECTED);
     try {
@@ -140,7 +139,8 @@ describe('Envoy namespace mesh', () => {
         const r = await typeReport('client', 'RDS');
         return r.status === 'NACKED' ? r : undefined;
       });
-      expect(nacked.nack?.resources.map((r) => r.source)).toEqual([expect.stringMatching(/reviews\.yaml:\d+:\d+/)]);
+      // reviews.yaml line 6 is the regex route REJECTED appends.
+      expect(nacked.nack?.resources.map((r) => r.source)).toEqual([expect.stringMatching(/reviews\.yaml:6:\d+$/)]);
     } finally {
       await mesh!.edit('reviews.yaml', POLICY['reviews.yaml']);
     }

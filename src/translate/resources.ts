@@ -11,7 +11,7 @@ import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { Diagnostic, SourceRef } from '../model/index.js';
 import type { ScopePart } from './build-ir.js';
 import type { TranslationCache } from './cache.js';
-import type { IrCluster, IrEndpoints, IrInbound, IrLocalCluster, IrObservability, IrOutboundListener, IrRouteConfig, ProxyIr } from './ir.js';
+import type { IrCluster, IrEndpoints, IrInbound, IrLocalCluster, IrObservability, IrOutboundListener, IrRoute, IrRouteConfig, ProxyIr } from './ir.js';
 import { adminCluster, edsCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
 import { inboundListeners, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
@@ -61,7 +61,25 @@ function scopeResourcesOf(scope: ScopePart, p: ScopeParams, cache: TranslationCa
 const clusterRes = (c: IrCluster, p: { kind: 'envoy' | 'grpc'; secretName: string }) => res(c.name, edsCluster(c, p.kind, p.secretName), c.source);
 const endpointsRes = (e: IrEndpoints) => res(e.name, loadAssignment(e));
 const routeConfigRes = (rc: IrRouteConfig, _p: undefined, cache: TranslationCache) =>
-  res(rc.name, routeConfiguration(rc, (v) => cache.derive(v, undefined, virtualHost)));
+  res(rc.name, routeConfiguration(rc, (v) => cache.derive(v, undefined, virtualHost)), routeConfigSource(rc));
+
+/**
+ * The policy position a NACK of route configuration `rc` is reported at (`weft status`). A route
+ * configuration gathers the routes of every service on its port, and Envoy's NACK names the
+ * configuration, not the route, so one position is picked: the first route (in match order)
+ * with a regex match, since Envoy compiles regexes with limits of its own (RE2 program size) and
+ * they are the part of a route configuration it is likeliest to reject; else the first route
+ * that comes from policy. Undefined when no route does (only default routes).
+ */
+export function routeConfigSource(rc: IrRouteConfig): SourceRef | undefined {
+  const routes = rc.virtualHosts.flatMap((v) => v.routes).filter((r) => r.source);
+  return (routes.find(hasRegex) ?? routes[0])?.source;
+}
+
+function hasRegex(r: IrRoute): boolean {
+  const { path, headers, query } = r.match;
+  return 'regex' in path || [...headers, ...query].some((m) => 'regex' in m.match);
+}
 const outboundListenerRes = (l: IrOutboundListener, obs: IrObservability) => res(l.name, outboundListener(l, obs));
 const apiListenerRes = (l: IrOutboundListener) => res(l.name, apiListener(l));
 

@@ -7,6 +7,7 @@
 import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { inDir, loadPolicyCommit, loadPolicyDir, type LoadOptions, type PolicyLoadResult } from './load.js';
 import { checkPolicyAgainstRegistry, type RegistryServiceView } from './registry-check.js';
+import { withRegistryHints } from './registry-hint.js';
 
 export interface ValidateResult {
   readonly diagnostics: readonly Diagnostic[];
@@ -27,7 +28,7 @@ export async function validatePolicyCommand(
   opts: ValidateOptions = {},
 ): Promise<ValidateResult> {
   const { result, place, commit } = await load(dir, opts);
-  const diagnostics = [...result.diagnostics];
+  const diagnostics = await withRegistryHints(result.diagnostics);
   if (result.ok && registryServices) {
     diagnostics.push(...checkPolicyAgainstRegistry(result.policy, registryServices).map(place));
   }

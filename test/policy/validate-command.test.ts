@@ -36,4 +36,20 @@ describe('validatePolicyCommand', () => {
     expect(out.exitCode).toBe(0);
     expect(out.text.trim().split('\n').at(-1)).toBe('policy OK: 1 file, 1 document, 1 warning');
   });
+
+  it('recognises a registry file in the directory and says to pass it with --registry', async () => {
+    const d = await policyDir({
+      'registry.yaml': y('services:', '  - name: web', '    namespace: default', '    ports: [{ name: http, port: 80, protocol: http }]'),
+      'mesh.yaml': y('kind: Mesh'),
+      'stray.yaml': y('routes: []'),
+    });
+    const out = await validatePolicyCommand(d);
+    expect(out.exitCode).toBe(1);
+    expect(out.text.split('\n')).toEqual([
+      `${path.join(d, 'registry.yaml')}:1:1 kind: error: this is a service registry file (top-level "services"), not policy: pass it with --registry FILE and point weft validate at the policy directory alone [WEFT1006]`,
+      `${path.join(d, 'stray.yaml')}:1:1 kind: error: missing "kind" (one of Mesh, TrafficPolicy, AccessPolicy) [WEFT1006]`,
+      '2 errors in 2 files',
+      '',
+    ]);
+  });
 });

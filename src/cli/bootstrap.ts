@@ -7,7 +7,8 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { CertificateAuthority, formatCaError, formatSpiffeId, workloadId } from '../ca/index.js';
 import { bootstrapConfig, controlPlaneIdentity, writeBootstrap } from '../controlplane/index.js';
-import { CliError, UsageError, csv, durationMs } from './options.js';
+import { CliError, UsageError } from './errors.js';
+import { csv, durationOption } from './options.js';
 
 interface BootstrapFlags {
   nodeId: string;
@@ -52,7 +53,7 @@ export function bootstrapCommand(): Command {
     .option('--ca-key <file>', 'private key of --ca-cert')
     .option('--ca-chain <file>', 'chain from --ca-cert up to the root')
     .option('--trust-domain <domain>', 'trust domain of the CA', 'cluster.local')
-    .option('--ttl <duration>', 'bootstrap certificate lifetime', durationMs('--ttl'), 365 * 24 * 3600_000)
+    .addOption(durationOption('--ttl <duration>', 'bootstrap certificate lifetime (at most 10 years)', '8760h', 3650 * 86_400_000))
     .action(async (f: BootstrapFlags) => {
       if (f.format !== 'envoy' && f.format !== 'grpc') throw new UsageError(`--format must be envoy or grpc, not "${f.format}"`);
       if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
 import { AdminClient, AdminClientError } from './admin-client.js';
-import { CliError, UsageError } from './options.js';
+import { CliError, UsageError } from './errors.js';
 import { renderTable } from './table.js';
 
 export function caCommand(): Command {

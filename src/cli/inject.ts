@@ -12,7 +12,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { formatDiagnostic } from '../policy/index.js';
 import { injectManifests } from './inject-manifest.js';
 import { DEFAULT_OPTIONS, type InjectOptions } from './inject-pod.js';
-import { CliError, UsageError, csv, port } from './options.js';
+import { CliError, UsageError } from './errors.js';
+import { csv, port } from './options.js';
 
 interface InjectFlags {
   filename: string;

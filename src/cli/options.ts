@@ -1,34 +1,30 @@
 /**
  * Parsing of CLI option values shared by several commands. Each parser throws `UsageError` with a
- * message that names the flag and an example of a valid value.
+ * message that names the flag and an example of a valid value. Options with a unit take their
+ * default as the text a user would type (`24h`, `16MiB`), so `--help` shows it that way.
  */
+import { Option } from 'commander';
 import { parseDuration } from '../policy/index.js';
+import { UsageError } from './errors.js';
 
-/** A failure the user can act on: printed without a stack trace, exit code 1. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
-
-/** Wrong flags or arguments: exit code 2. */
-export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, 2);
-    this.name = 'UsageError';
-  }
-}
-
-export function durationMs(flag: string): (v: string) => number {
+/** A parser of duration text to milliseconds; `maxMs` defaults to policy's bound (30 days). */
+export function durationMs(flag: string, maxMs?: number): (v: string) => number {
   return (v) => {
-    const r = parseDuration(v);
+    const r = parseDuration(v, maxMs);
     if (typeof r === 'string') throw new UsageError(`${flag}: ${r} (examples: 250ms, 30s, 24h)`);
     return r;
   };
+}
+
+/** Name of the flag in `flags` (`--svid-ttl <duration>` → `--svid-ttl`). */
+function flagName(flags: string): string {
+  return flags.split(/[ ,]+/).find((f) => f.startsWith('--')) ?? flags;
+}
+
+/** An option holding milliseconds, typed and shown as a duration: `durationOption('--ttl <duration>', '…', '24h')`. */
+export function durationOption(flags: string, description: string, defaultText: string, maxMs?: number): Option {
+  const parse = durationMs(flagName(flags), maxMs);
+  return new Option(flags, description).argParser(parse).default(parse(defaultText), defaultText);
 }
 
 export function port(flag: string): (v: string) => number {
@@ -52,4 +48,10 @@ export function bytes(flag: string): (v: string) => number {
     if (n < 64 * 1024) throw new UsageError(`${flag} must be at least 64KiB`);
     return n;
   };
+}
+
+/** An option holding a byte count, typed and shown as a size: `bytesOption('--max <bytes>', '…', '16MiB')`. */
+export function bytesOption(flags: string, description: string, defaultText: string): Option {
+  const parse = bytes(flagName(flags));
+  return new Option(flags, description).argParser(parse).default(parse(defaultText), defaultText);
 }

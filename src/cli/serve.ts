@@ -4,15 +4,15 @@
  */
 import { Command } from 'commander';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StartError, consoleLogger } from '../controlplane/index.js';
-import { CliError, UsageError, bytes, csv, durationMs, port } from './options.js';
+import { CliError, UsageError } from './errors.js';
+import { bytesOption, csv, durationOption, port } from './options.js';
+import { packageRoot } from './package-root.js';
 import { startWeft, type RunningWeft, type WeftConfig } from './run.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLE = {
-  policy: path.join(repoRoot, 'examples', 'bookinfo', 'policy'),
-  registry: path.join(repoRoot, 'examples', 'bookinfo', 'registry.yaml'),
+  policy: path.join(packageRoot, 'examples', 'bookinfo', 'policy'),
+  registry: path.join(packageRoot, 'examples', 'bookinfo', 'registry.yaml'),
 };
 
 interface ServeFlags {
@@ -66,10 +66,10 @@ export function serveCommand(): Command {
     .option('--admin-host <host>', 'admin API bind address (non-loopback needs --admin-token)', '127.0.0.1')
     .option('--admin-port <port>', 'admin API port', port('--admin-port'), 18001)
     .option('--admin-token <token>', 'bearer token for the admin API (or WEFT_ADMIN_TOKEN)', process.env.WEFT_ADMIN_TOKEN)
-    .option('--svid-ttl <duration>', 'workload certificate lifetime', durationMs('--svid-ttl'), 24 * 3600_000)
-    .option('--max-message-size <bytes>', 'largest xDS message received; larger EDS/RDS/SDS/delta responses are split', bytes('--max-message-size'), 16 * 1024 * 1024)
-    .option('--debounce <duration>', 'quiet period before applying changes', durationMs('--debounce'), 100)
-    .option('--max-debounce <duration>', 'longest a change waits', durationMs('--max-debounce'), 10_000)
+    .addOption(durationOption('--svid-ttl <duration>', 'workload certificate lifetime', '24h'))
+    .addOption(bytesOption('--max-message-size <bytes>', 'largest xDS message received; larger EDS/RDS/SDS/delta responses are split', '16MiB'))
+    .addOption(durationOption('--debounce <duration>', 'quiet period before applying changes', '100ms'))
+    .addOption(durationOption('--max-debounce <duration>', 'longest a change waits', '10s'))
     .option('--quiet', 'log warnings and errors only')
     .action(async (flags: ServeFlags) => {
       const log = consoleLogger(undefined, flags.quiet);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { injectManifests } from '../../src/cli/inject-manifest.js';
 import { DEFAULT_OPTIONS } from '../../src/cli/inject-pod.js';
 import { injectCommand } from '../../src/cli/inject.js';
-import { CliError } from '../../src/cli/options.js';
+import { CliError } from '../../src/cli/errors.js';
 
 const deployment = (podSpec: string) => `apiVersion: apps/v1
 kind: Deployment

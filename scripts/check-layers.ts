@@ -24,7 +24,8 @@ const allowed: Record<string, readonly string[]> = {
   xds: ['proto'],
   controlplane: ['policy', 'discovery', 'model', 'translate', 'ca', 'xds', 'proto'],
   admin: ['controlplane', 'xds', 'policy', 'discovery', 'model', 'ca', 'proto'],
-  cli: ['controlplane', 'admin', 'xds', 'policy', 'discovery', 'model', 'translate', 'ca', 'proto'],
+  inject: ['controlplane', 'policy', 'translate', 'ca'],
+  cli: ['controlplane', 'admin', 'inject', 'xds', 'policy', 'discovery', 'model', 'translate', 'ca', 'proto'],
 };
 
 /** Packages that pure and computational layers must not touch (I/O belongs at the edges). */
@@ -33,6 +34,7 @@ const forbiddenPackages: Record<string, readonly string[]> = {
   model: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node', 'node:net', 'net'],
   policy: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node'],
   xds: ['fastify', 'prom-client', '@kubernetes/client-node', 'yaml'],
+  inject: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node', 'node:fs', 'fs', 'node:net', 'net'],
 };
 
 const impurities: readonly [RegExp, string][] = [

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Init step of each compose pod: redirects the pod's TCP traffic through its Envoy sidecar with
-# the same rules `weft inject` puts in Kubernetes init containers (src/cli/inject-iptables.ts;
+# the same rules `weft inject` puts in Kubernetes init containers (src/inject/iptables.ts;
 # test/deploy checks that the two agree). Envoy runs as UID 1337 and is exempt; outbound traffic
 # to weft (18000, 18001) is not redirected. --noflush keeps Docker's own NAT rules for its
 # embedded DNS (127.0.0.11) in this namespace. EXCLUDE_INBOUND_PORTS (space-separated) lets

@@ -5,13 +5,13 @@
  *
  * Reads a file or `-` (stdin); writes `-o` or stdout. Diagnostics go to stderr as
  * `file:line:col path: severity: message [CODE]`; any error writes nothing and exits 1.
- * Re-running on its own output changes nothing.
+ * Re-running on its own output changes nothing. The injection itself is src/inject; this file is
+ * the flags, the files and the exit status.
  */
 import { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { formatDiagnostic } from '../policy/index.js';
-import { injectManifests } from './inject-manifest.js';
-import { DEFAULT_OPTIONS, type InjectOptions } from './inject-pod.js';
+import { DEFAULT_OPTIONS, injectManifests, type InjectOptions } from '../inject/index.js';
 import { CliError, UsageError } from './errors.js';
 import { csv, port } from './options.js';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { iptablesApply } from '../../src/cli/inject-iptables.js';
+import { iptablesApply } from '../../src/inject/index.js';
 import { deployDir } from './manifests.js';
 
 const dir = path.join(deployDir, 'docker-compose');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { checkResource } from '../../proto/validate.js';
-import { BOOTSTRAP_ANNOTATION, SIDECAR_NAME } from '../../src/cli/inject-pod.js';
+import { BOOTSTRAP_ANNOTATION, SIDECAR_NAME } from '../../src/inject/index.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');
 

@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { injectManifests } from '../../src/cli/inject-manifest.js';
-import { DEFAULT_OPTIONS } from '../../src/cli/inject-pod.js';
+import { DEFAULT_OPTIONS, injectManifests } from '../../src/inject/index.js';
 import { injectCommand } from '../../src/cli/inject.js';
 import { CliError } from '../../src/cli/errors.js';
 

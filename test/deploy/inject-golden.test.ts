@@ -8,8 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { injectManifests } from '../../src/cli/inject-manifest.js';
-import { DEFAULT_OPTIONS, type InjectOptions } from '../../src/cli/inject-pod.js';
+import { DEFAULT_OPTIONS, injectManifests, type InjectOptions } from '../../src/inject/index.js';
 import { formatDiagnostic } from '../../src/policy/index.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');

@@ -4,7 +4,7 @@
  * -d, --uid-owner, --gid-owner; targets -j CHAIN, RETURN, REDIRECT) for one connection at a time.
  */
 import { describe, expect, it } from 'vitest';
-import { iptablesRules, iptablesScript, PROXY_UID } from '../../src/cli/inject-iptables.js';
+import { iptablesRules, iptablesScript, PROXY_UID } from '../../src/inject/index.js';
 
 interface Conn {
   readonly hook: 'PREROUTING' | 'OUTPUT';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { main } from '../../../src/cli/main.js';
-import { DEFAULT_OPTIONS, initContainer } from '../../../src/cli/inject-pod.js';
+import { DEFAULT_OPTIONS, initContainer } from '../../../src/inject/index.js';
 import type { RunningWeft } from '../../../src/cli/run.js';
 import { envoyBin } from '../env.js';
 import { EnvoyLog, type EnvoyHandle } from '../health.js';

@@ -1,7 +1,7 @@
 /**
  * What `weft inject` adds to a pod spec, as plain JSON-ready objects: the Envoy sidecar, the
  * iptables init container, their volumes and the bootstrap annotation. Pure: options in, objects
- * out; the YAML editing lives in inject-manifest.ts.
+ * out; the YAML editing lives in manifest.ts.
  *
  * How a static manifest gets a per-pod bootstrap: the bootstrap JSON (from `bootstrapConfig`,
  * interception `iptables`) is stored in a pod-template annotation and projected into the sidecar as
@@ -13,7 +13,7 @@
  */
 import { bootstrapConfig, controlPlaneIdentity } from '../controlplane/index.js';
 import { names } from '../translate/index.js';
-import { PROXY_UID, iptablesScript } from './inject-iptables.js';
+import { PROXY_UID, iptablesScript } from './iptables.js';
 
 export const SIDECAR_NAME = 'weft-proxy';
 export const INIT_NAME = 'weft-init';

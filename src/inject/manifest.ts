@@ -13,8 +13,8 @@
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { workloadId } from '../ca/index.js';
 import type { Diagnostic } from '../policy/index.js';
-import { checkPod, podFacts, sourceOf, type PodContext } from './inject-checks.js';
-import { BOOTSTRAP_ANNOTATION, INJECT_ANNOTATION, bootstrapText, initContainer, sidecarContainer, sidecarVolumes, type InjectOptions } from './inject-pod.js';
+import { checkPod, podFacts, sourceOf, type PodContext } from './checks.js';
+import { BOOTSTRAP_ANNOTATION, INJECT_ANNOTATION, bootstrapText, initContainer, sidecarContainer, sidecarVolumes, type InjectOptions } from './pod.js';
 
 export interface InjectResult {
   /** The output manifest; the input unchanged when `diagnostics` has an error or nothing changed. */

@@ -5,7 +5,7 @@
  */
 import { isMap, isNode, type Document, type LineCounter, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourceRef } from '../policy/index.js';
-import { RESERVED_PORTS, SIDECAR_NAME, type InjectOptions, type PodFacts } from './inject-pod.js';
+import { RESERVED_PORTS, SIDECAR_NAME, type InjectOptions, type PodFacts } from './pod.js';
 
 export interface PodContext {
   readonly file: string;

@@ -15,7 +15,7 @@ import { TypeUrl } from '../../proto/type-urls.js';
 import type { EncodedResource } from './encoder.js';
 import { chunkBySize, type Outgoing, type PushContext } from './push.js';
 import type { ErrorDetail } from './requests.js';
-import { TypeState } from './type-state.js';
+import { TypeState, type HandleResult } from './type-state.js';
 import { DeltaField, WireWriter } from './wire.js';
 
 export interface DeltaRequest {
@@ -32,7 +32,7 @@ export class DeltaState extends TypeState {
   private readonly announcedMissing = new Set<string>();
   private seenFirst = false;
 
-  handle(req: DeltaRequest, now: number): { kind: 'initial' | 'ack' | 'stale' } | { kind: 'nack'; info: NonNullable<TypeState['lastNack']> } {
+  handle(req: DeltaRequest, now: number): HandleResult {
     if (!this.seenFirst) {
       this.seenFirst = true;
       for (const [n, v] of Object.entries(req.initialVersions)) this.clientHas.set(n, v);
@@ -41,7 +41,9 @@ export class DeltaState extends TypeState {
     for (const n of req.unsubscribe) {
       this.clientHas.delete(n);
       this.announcedMissing.delete(n);
+      this.acked.delete(n);
     }
+    if (req.unsubscribe.includes('*')) this.forgetUnsubscribed();
     for (const n of req.subscribe) this.announcedMissing.delete(n);
     if (req.nonce === '') return { kind: 'initial' };
     if (req.error) {
@@ -92,13 +94,9 @@ export class DeltaState extends TypeState {
     return false;
   }
 
+  /** A subscribed name that does not exist is announced once (`commit` records it). */
   private reportMissing(name: string, removed: string[]): void {
-    if (this.clientHas.has(name)) {
-      removed.push(name);
-    } else if (!this.announcedMissing.has(name)) {
-      this.announcedMissing.add(name);
-      removed.push(name);
-    }
+    if (this.clientHas.has(name) || !this.announcedMissing.has(name)) removed.push(name);
   }
 
   /** Resources the client holds that no longer exist (wildcard scope). */

@@ -14,7 +14,10 @@
 import { createHash } from 'node:crypto';
 import { messageType } from '../../proto/index.js';
 import { TypeUrl, messageNameOf, type ResourceTypeUrl } from '../../proto/type-urls.js';
+import { clusterRefsOf } from './cluster-refs.js';
 import { encodeAny, encodeDeltaResource } from './wire.js';
+
+const NO_REFS: readonly string[] = Object.freeze([]);
 
 export interface EncodedResource {
   readonly typeUrl: ResourceTypeUrl;
@@ -29,6 +32,11 @@ export interface EncodedResource {
   readonly message: object;
   /** The delta `Resource` wrapper, built on first use. */
   deltaBytes(): Buffer;
+  /**
+   * Listeners and route configurations: the cluster names the message refers to
+   * (cluster-refs.ts), computed on first use and shared by every stream. Empty for other types.
+   */
+  clusterRefs(): readonly string[];
 }
 
 export class ResourceEncodeError extends Error {
@@ -74,6 +82,8 @@ export class ResourceEncoder {
     const version = createHash('sha256').update(value).digest('base64url').slice(0, 16);
     const any = encodeAny(typeUrl, value);
     let delta: Buffer | undefined;
+    let refs: readonly string[] | undefined;
+    const routing = typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.RouteConfiguration;
     return Object.freeze({
       typeUrl,
       name,
@@ -82,6 +92,7 @@ export class ResourceEncoder {
       message,
       edsName: typeUrl === TypeUrl.Cluster ? edsNameOf(name, message) : undefined,
       deltaBytes: () => (delta ??= encodeDeltaResource(name, version, any)),
+      clusterRefs: () => (refs ??= routing ? clusterRefsOf(message) : NO_REFS),
     });
   }
 }

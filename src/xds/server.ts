@@ -10,12 +10,17 @@ import * as grpc from '@grpc/grpc-js';
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import { SnapshotCache } from './cache.js';
 import { resolveLimits } from './limits.js';
-import { decoder } from './requests.js';
-import { XdsStream, type StreamEnv, type StreamKind } from './stream.js';
+import { grpcTransport, type XdsCall } from './grpc-transport.js';
+import { deltaProtocol, sotwProtocol } from './protocol.js';
+import { decoder, type RawDeltaRequest, type RawSotwRequest } from './requests.js';
+import { XdsStream, type OpenStream, type StreamEnv, type StreamKind } from './stream.js';
+import { systemClock } from './transport.js';
 import type { StreamInfo, XdsServerOptions } from './types.js';
 import { encodeControlPlane } from './wire.js';
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Envoy's own initial_fetch_timeout is 15 s; a cluster that has not warmed in 5 s is not coming soon. */
+const DEFAULT_WARMING_HOLD_MS = 5_000;
 
 interface ServiceSpec {
   readonly service: string;
@@ -55,7 +60,7 @@ function method(path: string, requestStream: boolean, delta: boolean): grpc.Meth
 export class XdsServer {
   readonly cache: SnapshotCache;
   private readonly server: grpc.Server;
-  private readonly live = new Set<XdsStream>();
+  private readonly live = new Set<OpenStream>();
   private readonly env: StreamEnv;
 
   constructor(options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
@@ -68,7 +73,8 @@ export class XdsServer {
       callbacks: options.callbacks ?? {},
       maxBytes,
       limits,
-      now: options.now ?? Date.now,
+      clock: systemClock(options.now),
+      warmingHoldMs: options.warmingHoldMs ?? DEFAULT_WARMING_HOLD_MS,
       controlPlane: encodeControlPlane(options.identifier ?? 'weft'),
       onClose: (s) => this.live.delete(s),
     };
@@ -120,13 +126,14 @@ export class XdsServer {
 
   private register(spec: ServiceSpec): void {
     const prefix = `/${spec.service}/`;
+    const kind: StreamKind = { service: spec.short, fixedType: spec.type };
     const definition: Record<string, grpc.MethodDefinition<unknown, Buffer>> = {
       [spec.stream]: method(prefix + spec.stream, true, false),
       [spec.delta]: method(prefix + spec.delta, true, true),
     };
     const impl: Record<string, grpc.UntypedHandleCall> = {
-      [spec.stream]: ((call: grpc.ServerDuplexStream<never, Buffer>) => this.open(call, { service: spec.short, delta: false, fixedType: spec.type })) as grpc.UntypedHandleCall,
-      [spec.delta]: ((call: grpc.ServerDuplexStream<never, Buffer>) => this.open(call, { service: spec.short, delta: true, fixedType: spec.type })) as grpc.UntypedHandleCall,
+      [spec.stream]: ((call: XdsCall<RawSotwRequest>) => this.track(new XdsStream(grpcTransport(call), sotwProtocol, kind, this.env))) as grpc.UntypedHandleCall,
+      [spec.delta]: ((call: XdsCall<RawDeltaRequest>) => this.track(new XdsStream(grpcTransport(call), deltaProtocol, kind, this.env))) as grpc.UntypedHandleCall,
     };
     if (spec.fetch) {
       definition[spec.fetch] = method(prefix + spec.fetch, false, false);
@@ -136,7 +143,7 @@ export class XdsServer {
     this.server.addService(definition as grpc.ServiceDefinition, impl);
   }
 
-  private open(call: grpc.ServerDuplexStream<never, Buffer>, kind: StreamKind): void {
-    this.live.add(new XdsStream(call as never, kind, this.env));
+  private track(stream: OpenStream): void {
+    this.live.add(stream);
   }
 }

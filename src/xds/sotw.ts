@@ -30,7 +30,7 @@ import type { EncodedResource } from './encoder.js';
 import { chunkBySize, type Outgoing, type PushContext } from './push.js';
 import { sotwBody, versionOf } from './snapshot.js';
 import type { ErrorDetail } from './requests.js';
-import { TypeState, type Pending } from './type-state.js';
+import { TypeState, type HandleResult, type Pending } from './type-state.js';
 
 export interface SotwRequest {
   readonly names: readonly string[];
@@ -55,9 +55,15 @@ export class SotwState extends TypeState {
   private readonly full = this.typeUrl === TypeUrl.Listener || this.typeUrl === TypeUrl.Cluster;
 
   /** Applies a request; returns what it was with respect to earlier responses. */
-  handle(req: SotwRequest, now: number): { kind: 'initial' | 'ack' | 'stale' } | { kind: 'nack'; info: NonNullable<TypeState['lastNack']> } {
+  handle(req: SotwRequest, now: number): HandleResult {
     if (this.clientHint === undefined && req.nonce === '') this.clientHint = req.versionInfo;
-    this.subscription.applySotw(req.names);
+    const shrank = this.subscription.applySotw(req.names);
+    const result = this.apply(req, now);
+    if (shrank) this.forgetDropped();
+    return result;
+  }
+
+  private apply(req: SotwRequest, now: number): HandleResult {
     if (req.nonce === '') return { kind: 'initial' };
     if (req.error) {
       const rejected = this.pending.get(req.nonce);
@@ -67,6 +73,17 @@ export class SotwState extends TypeState {
       return { kind: 'nack', info };
     }
     return this.ack(req.nonce, now) ? { kind: 'ack' } : { kind: 'stale' };
+  }
+
+  /**
+   * The client dropped names from its subscription and so holds them no more: forget them as
+   * accepted, and (RDS/EDS/SDS) as sent, so a later re-subscription is answered with them.
+   * LDS/CDS responses are complete sets: the next one already leaves them out.
+   */
+  private forgetDropped(): void {
+    this.forgetUnsubscribed();
+    if (this.full) return;
+    for (const n of this.sent.keys()) if (!this.subscription.includes(n)) this.sent.delete(n);
   }
 
   next(ctx: PushContext): Outgoing[] {

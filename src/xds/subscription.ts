@@ -49,22 +49,32 @@ export class Subscription {
     return this.wild || this.explicit.has(name);
   }
 
-  /** A state-of-the-world request replaces the whole subscription. */
-  applySotw(names: readonly string[]): void {
+  /**
+   * A state-of-the-world request replaces the whole subscription. Returns true when the
+   * subscription shrank (a name, or wildcard, is no longer included), so callers can forget what
+   * the client dropped.
+   */
+  applySotw(names: readonly string[]): boolean {
     this.sig = this.sorted = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
+    const wasWild = this.wild;
+    const before = this.explicit.size > 0 ? new Set(this.explicit) : undefined;
     this.explicit.clear();
     if (names.length === 0) {
       this.wild = this.wildcardAllowed && (first ? true : this.wild && !this.everNamed);
-      return;
+    } else {
+      this.wild = false;
+      for (const n of names) {
+        if (n === '*' && this.wildcardAllowed) this.wild = true;
+        else this.explicit.add(n);
+      }
+      if (!this.wild || this.explicit.size > 0) this.everNamed = true;
     }
-    this.wild = false;
-    for (const n of names) {
-      if (n === '*' && this.wildcardAllowed) this.wild = true;
-      else this.explicit.add(n);
-    }
-    if (!this.wild || this.explicit.size > 0) this.everNamed = true;
+    if (wasWild && !this.wild) return true;
+    if (!before || this.wild) return false;
+    for (const n of before) if (!this.explicit.has(n)) return true;
+    return false;
   }
 
   /** A delta request changes the subscription by difference. */

@@ -25,6 +25,9 @@ export interface Pending {
   readonly full: boolean;
 }
 
+/** What a request was with respect to earlier responses. */
+export type HandleResult = { readonly kind: 'initial' | 'ack' | 'stale' } | { readonly kind: 'nack'; readonly info: NackInfo };
+
 /** Keep at most this many unanswered responses per type; older ones are forgotten (stale). */
 const MAX_PENDING = 16;
 
@@ -67,6 +70,8 @@ export class TypeState {
     if (!p) return undefined;
     if (p.full) this.acked.clear();
     for (const r of p.resources) {
+      // Answered after the client dropped it from its subscription: it no longer holds it.
+      if (!this.subscription.includes(r.name)) continue;
       this.acked.set(r.name, r);
       if (this.quarantine.get(r.name) !== r.version) this.quarantine.delete(r.name);
     }
@@ -93,6 +98,16 @@ export class TypeState {
     const names = suspects.map((r) => r.name);
     this.lastNack = { nonce, version: p.version, code, message, messageBytes, truncated, names, quarantined: rejected.map((r) => r.name), at: now };
     return this.lastNack;
+  }
+
+  /**
+   * Forgets what the client accepted of resources it no longer subscribes to (issue 12 D6): a
+   * client drops a resource when it unsubscribes (Envoy, after a cluster removal, stops asking for
+   * its endpoints), so status and CSDS must not report it as held.
+   */
+  forgetUnsubscribed(): void {
+    if (this.subscription.wildcard) return;
+    for (const n of this.acked.keys()) if (!this.subscription.names.has(n)) this.acked.delete(n);
   }
 
   /** Forgets the answered response and every older one (a newer answer supersedes them). */

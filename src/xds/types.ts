@@ -71,6 +71,8 @@ export interface StreamInfo {
   readonly principal?: unknown;
   readonly secure: boolean;
   types(): readonly TypeStatus[];
+  /** ADS make-before-break holds of listener/route updates (warming.ts); absent on fakes. */
+  readonly warming?: { readonly held: number; readonly expired: number };
 }
 
 export type AuthResult =
@@ -104,6 +106,11 @@ export interface XdsCallbacks {
   onStreamClose(stream: StreamInfo, reason: { code: number; message: string }): void;
   /** A response over `maxMessageBytes` that could not be split (full LDS/CDS state). */
   onOversize(stream: StreamInfo, typeUrl: ResourceTypeUrl, bytes: number): void;
+  /**
+   * An LDS or RDS update waited `warmingHoldMs` for clusters it names to warm on the client and
+   * was sent anyway; `clusters` were still cold (not ACKed, or their endpoints not ACKed).
+   */
+  onWarmingTimeout(stream: StreamInfo, typeUrl: ResourceTypeUrl, clusters: readonly string[]): void;
 }
 
 export interface XdsServerOptions {
@@ -134,4 +141,9 @@ export interface XdsServerOptions {
   readonly onCallbackError?: (callback: string, error: unknown) => void;
   /** Clock for timestamps in status (injected for tests). */
   readonly now?: () => number;
+  /**
+   * ADS make-before-break: the longest a listener or route update waits for the clusters it names
+   * to be ACKed with their endpoints before it is sent anyway (`onWarmingTimeout`). Default 5 s.
+   */
+  readonly warmingHoldMs?: number;
 }

@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { messageType } from '../../proto/index.js';
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
-import { ResourceEncoder, XdsServer, buildSnapshot, type XdsServerOptions } from '../../src/xds/index.js';
+import { ResourceEncoder, XdsServer, buildSnapshot, type XdsCallbacks, type XdsServerOptions } from '../../src/xds/index.js';
 
 export const T = TypeUrl;
 
@@ -28,32 +28,62 @@ function decodeAny(any: { type_url: string; value: Uint8Array }): Record<string,
   return type.toObject(type.decode(any.value), { enums: String, longs: Number, json: true }) as Record<string, unknown>;
 }
 
+/**
+ * Wakes waiters whenever something observable happened (a response arrived, the server handled a
+ * request or wrote a response), so waits are on events, with a deadline only to fail loudly.
+ */
+export class Signals {
+  private waiters: (() => void)[] = [];
+
+  notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves when `ready()` holds, re-checked at every notification; rejects after `ms`. */
+  async until(ready: () => boolean, what: string, ms = 2_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!ready()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${what}: not within ${ms} ms`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => (clearTimeout(t), r()));
+      });
+    }
+  }
+}
+
 export class RawClient {
   readonly responses: Response[] = [];
-  private waiters: (() => void)[] = [];
   status?: grpc.StatusObject;
+  /** Requests written, for `none()` to know when the server has seen them all. */
+  sent = 0;
   private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
+  private read = 0;
 
+  /**
+   * `quiet`, when given (startServer's clients), resolves once the server has handled every
+   * request written so far and every response it wrote has arrived: `none()` then asserts on
+   * that deterministic point instead of waiting a fixed time.
+   */
   constructor(
     client: grpc.Client,
     readonly delta: boolean,
     path: string,
+    private readonly quiet?: () => Promise<void>,
+    private readonly signals = new Signals(),
   ) {
     const id = (b: Buffer) => b;
     this.call = client.makeBidiStreamRequest(path, id, id);
     this.call.on('data', (b: Buffer) => {
       this.responses.push(this.decode(b));
-      this.wake();
+      this.signals.notify();
     });
     this.call.on('status', (s) => {
       this.status = s;
-      this.wake();
+      this.signals.notify();
     });
-    this.call.on('error', () => this.wake());
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.call.on('error', () => this.signals.notify());
   }
 
   private decode(b: Buffer): Response {
@@ -70,6 +100,7 @@ export class RawClient {
 
   send(req: Record<string, unknown>): void {
     const type = this.delta ? DReq() : Req();
+    this.sent++;
     this.call.write(Buffer.from(type.encode(type.fromObject(req)).finish()));
   }
 
@@ -80,29 +111,30 @@ export class RawClient {
 
   /** Resolves with the next unread response, or rejects after `ms`. */
   async next(ms = 2_000): Promise<Response> {
-    const deadline = Date.now() + ms;
-    while (this.read >= this.responses.length) {
-      if (this.status) throw new Error(`stream ended: ${this.status.code} ${this.status.details}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('no response within ' + ms + ' ms');
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, left); });
-    }
+    await this.signals.until(() => this.read < this.responses.length || this.status !== undefined, 'a response', ms);
+    if (this.read >= this.responses.length) throw new Error(`stream ended: ${this.status!.code} ${this.status!.details}`);
     return this.responses[this.read++]!;
   }
 
-  private read = 0;
-
-  /** Asserts that nothing more arrives within `ms`. */
+  /**
+   * Asserts that nothing more arrived. With a server harness (`quiet`) this is checked once the
+   * server has handled everything sent and delivered everything it wrote; without one (clients of
+   * other servers) it waits `ms`.
+   */
   async none(ms = 150): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
+    if (this.quiet) await this.quiet();
+    else await new Promise((r) => setTimeout(r, ms));
     if (this.read < this.responses.length) throw new Error(`unexpected response: ${JSON.stringify(this.responses[this.read]!.resources.map((r) => r.name))} (${this.responses[this.read]!.type_url})`);
   }
 
   async ended(ms = 2_000): Promise<grpc.StatusObject> {
-    const deadline = Date.now() + ms;
-    while (!this.status && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (!this.status) throw new Error('stream did not end');
-    return this.status;
+    await this.signals.until(() => this.status !== undefined, 'the stream to end', ms);
+    return this.status!;
+  }
+
+  /** Responses received so far. */
+  get received(): number {
+    return this.responses.length;
   }
 
   /** SotW ACK of `r` for `names`. */
@@ -127,7 +159,15 @@ export const node = (id: string, metadata: Record<string, string> = {}) => ({
 });
 
 export async function startServer(opts: XdsServerOptions = {}) {
-  const server = new XdsServer(opts);
+  const signals = new Signals();
+  let handled = 0;
+  let written = 0;
+  const callbacks = {
+    ...opts.callbacks,
+    onRequest: (...a: Parameters<XdsCallbacks['onRequest']>) => (handled++, signals.notify(), opts.callbacks?.onRequest?.(...a)),
+    onResponse: (...a: Parameters<XdsCallbacks['onResponse']>) => (written++, signals.notify(), opts.callbacks?.onResponse?.(...a)),
+  };
+  const server = new XdsServer({ ...opts, callbacks });
   const port = await server.listen(0, '127.0.0.1');
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const encoder = new ResourceEncoder();
@@ -137,16 +177,29 @@ export async function startServer(opts: XdsServerOptions = {}) {
     cds: '/envoy.service.cluster.v3.ClusterDiscoveryService/',
     eds: '/envoy.service.endpoint.v3.EndpointDiscoveryService/',
   };
+  const live = () => opened.filter((c) => c.status === undefined);
+  /** Every server stream has no push scheduled and no authentication pending. */
+  const settled = async () => {
+    await Promise.all(server.streams().map((s) => (s as { settled?: () => Promise<void> }).settled?.()));
+  };
+  /** The server handled every request the live clients sent, and they received all it wrote. */
+  const quiet = async () => {
+    await signals.until(() => handled >= live().reduce((n, c) => n + c.sent, 0), 'the server to handle every request');
+    await settled();
+    await signals.until(() => opened.reduce((n, c) => n + c.received, 0) >= written, 'every response to arrive');
+  };
   return {
     server,
     port,
     encoder,
     grpcClient: client,
+    /** Resolves when the server has handled what was sent and written what it will (see `quiet`). */
+    settled: quiet,
     /** Opens a stream; `service` picks ADS or a per-type service. */
     open(opts: { delta?: boolean; service?: 'ads' | 'cds' | 'eds'; method?: string } = {}): RawClient {
       const service = opts.service ?? 'ads';
       const methods = { ads: ['StreamAggregatedResources', 'DeltaAggregatedResources'], cds: ['StreamClusters', 'DeltaClusters'], eds: ['StreamEndpoints', 'DeltaEndpoints'] }[service];
-      const c = new RawClient(client, !!opts.delta, paths[service] + (opts.method ?? methods[opts.delta ? 1 : 0]!));
+      const c = new RawClient(client, !!opts.delta, paths[service] + (opts.method ?? methods[opts.delta ? 1 : 0]!), quiet, signals);
       opened.push(c);
       return c;
     },

@@ -121,17 +121,24 @@ describe('state of the world', () => {
     expect(r4.resources.find((x) => x.name === 'a')!.value.connect_timeout).toEqual({ seconds: 4 });
   });
 
-  it('sends new clusters before endpoints, listeners and routes on ADS', async () => {
+  it('sends new clusters and their endpoints first, and the listener and route naming them once both are ACKed', async () => {
     const c = h.open();
     c.send({ node: node('p1'), type_url: T.Cluster });
     c.send({ type_url: T.Listener });
     c.send({ type_url: T.ClusterLoadAssignment, resource_names: ['a'] });
     c.send({ type_url: T.RouteConfiguration, resource_names: ['r'] });
-    await new Promise((r) => setTimeout(r, 50));
+    await h.settled();
     h.set('p1', { ...base(), [T.Listener]: [apiListener('l', 'r')], [T.RouteConfiguration]: [route('r', 'svc', [['a', 1]])] });
-    const order = [];
-    for (let i = 0; i < 4; i++) order.push((await c.next()).type_url.split('.').pop());
-    expect(order).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration']);
+    const cds = await c.next();
+    const eds = await c.next();
+    // The listener only names the route; the route names cluster "a", which is not warm yet.
+    const lds = await c.next();
+    expect([cds, eds, lds].map((r) => r.type_url)).toEqual([T.Cluster, T.ClusterLoadAssignment, T.Listener]);
+    await c.none();
+    c.ack(cds);
+    await c.none();
+    c.ack(eds, ['a']);
+    expect((await c.next()).type_url).toBe(T.RouteConfiguration);
   });
 
   it('re-sends unchanged endpoints after a cluster changes, so the cluster can leave warming', async () => {

@@ -2,8 +2,8 @@
  * Canonical proto3 JSON of a resource, for goldens: what the proxy receives, not what translate
  * happened to build.
  *
- * The message is shape-checked and encoded with the encoder's protobufjs types (`proto/codec.ts`),
- * decoded again, and printed by the proto3 JSON rules, with the proto field names kept
+ * The message is encoded as the xDS encoder encodes it (`src/xds/encoder.ts`: the same protobufjs
+ * types, `fromObject` then `encode`), decoded again, and printed by the proto3 JSON rules, with the proto field names kept
  * (`preserving_proto_field_name`, snake_case):
  * - fields without presence (proto3 scalars and enums outside a oneof) are omitted at their
  *   default (`0`, `""`, `false`, the enum's zero value), whether or not the builder set them;
@@ -14,9 +14,7 @@
  * Key order is left to the YAML printer (sorted).
  */
 import protobuf from 'protobufjs';
-import { messageType } from '../../proto/index.js';
-import { encode } from '../../proto/codec.js';
-import { resolveAnyType } from '../../proto/validate-shape.js';
+import { envoyRoot, messageType } from '../../proto/index.js';
 
 type Obj = Record<string, unknown>;
 
@@ -24,10 +22,10 @@ const printOptions: protobuf.IConversionOptions = { enums: String, longs: String
 
 const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue']);
 
-/** `typeName` is a full message name without the leading dot. Throws on a shape error. */
+/** `typeName` is a full message name without the leading dot. */
 export function canonicalResource(typeName: string, message: object): unknown {
   const type = messageType(typeName);
-  const decoded = type.decode(encode(typeName, message));
+  const decoded = type.decode(type.encode(type.fromObject(message)).finish());
   return canonicalOf(type, type.toObject(decoded, printOptions));
 }
 
@@ -75,8 +73,8 @@ function defaultOf(field: protobuf.Field): unknown {
 function anyOf(obj: Obj): unknown {
   const url = obj['@type'];
   if (typeof url !== 'string') throw new Error('Any without @type');
-  const inner = resolveAnyType(url);
-  if (!inner) throw new Error(`Any names a type that is not loaded: ${url}`);
+  const inner = envoyRoot().lookup(`.${url.slice(url.lastIndexOf('/') + 1)}`);
+  if (!(inner instanceof protobuf.Type)) throw new Error(`Any names a type that is not loaded: ${url}`);
   const { '@type': _, ...fields } = obj;
   const body = canonicalOf(inner, fields);
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? { '@type': url, ...body } : { '@type': url, value: body };

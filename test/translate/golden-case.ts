@@ -51,7 +51,9 @@ export async function loadGoldenCase(dir: string): Promise<GoldenCase> {
   if (typeof id === 'string') throw new Error(`${dir}/proxy.yaml: ${id}`);
   const { proxy, refusedServices } = describeProxy(node, id, registry);
   const model: MeshModel = { version: `${policy.version}/${registry.version}`, policy, registry };
-  return { model, proxy, refusedServices, loadDiagnostics: loaded.diagnostics, registryCheck };
+  // loadPolicyDir names files by their full path; goldens must not depend on the checkout's place.
+  const loadDiagnostics = loaded.diagnostics.map((d) => (d.source ? { ...d, source: { ...d.source, file: path.relative(dir, d.source.file) } } : d));
+  return { model, proxy, refusedServices, loadDiagnostics, registryCheck };
 }
 
 /** The static source's steps for one file (parse, then build from the empty registry). */

@@ -1,9 +1,11 @@
 /**
- * Turns a fan-out report into the flat summary the method asks for (weft's medians, the floor's,
- * their ratio, memory, encode-once) and a readable table.
+ * Turns a fan-out report into the flat summary the method asks for (weft's medians, the floor's
+ * and the go-control-plane peer's, the ratios weft/floor and weft/peer, memory, encode-once) and
+ * a readable table.
  */
 import type { FanoutReport, TargetResult } from './_fanout-harness.js';
 import { round2 } from './_stats.js';
+import type { TargetName } from './_targets.js';
 
 export interface FanoutSummary {
   proxies: number;
@@ -25,16 +27,33 @@ export interface FanoutSummary {
   encodes_per_resource: number | null;
   idle_kb_per_proxy: number | null;
   floor_idle_kb_per_proxy: number | null;
+  ratio_cpu_floor: number | null;
+  gocp_p50_ms: number | null;
+  gocp_p99_ms: number | null;
+  gocp_cpu_s: number | null;
+  gocp_rss_mb: number | null;
+  gocp_idle_kb_per_proxy: number | null;
+  /** weft / go-control-plane: the figures the issue targets at ≤ 1.0. */
+  ratio_p99_gocp: number | null;
+  ratio_cpu_gocp: number | null;
+  ratio_idle_gocp: number | null;
+  peer_skipped: string | null;
   all_acked: boolean;
 }
 
-function find(report: FanoutReport, name: 'weft' | 'floor'): TargetResult | undefined {
+function find(report: FanoutReport, name: TargetName): TargetResult | undefined {
   return report.results.find((r) => r.target === name);
+}
+
+/** a / b rounded, or null when either is missing or b is 0. */
+export function ratio(a: number | undefined, b: number | undefined): number | null {
+  return a === undefined || b === undefined || b === 0 ? null : round2(a / b);
 }
 
 export function summaryRow(report: FanoutReport): FanoutSummary {
   const w = find(report, 'weft');
   const f = find(report, 'floor');
+  const g = find(report, 'go-control-plane');
   const encodes = w?.stats.encodes;
   return {
     proxies: report.options.proxies,
@@ -56,6 +75,16 @@ export function summaryRow(report: FanoutReport): FanoutSummary {
     encodes_per_resource: w && encodes != null ? round2(encodes / w.stats.resourceVersions) : null,
     idle_kb_per_proxy: w?.idle_kb_per_proxy ?? null,
     floor_idle_kb_per_proxy: f?.idle_kb_per_proxy ?? null,
+    ratio_cpu_floor: ratio(w?.server_cpu_s, f?.server_cpu_s),
+    gocp_p50_ms: g?.p50_ms ?? null,
+    gocp_p99_ms: g?.p99_ms ?? null,
+    gocp_cpu_s: g?.server_cpu_s ?? null,
+    gocp_rss_mb: g?.rss_mb ?? null,
+    gocp_idle_kb_per_proxy: g?.idle_kb_per_proxy ?? null,
+    ratio_p99_gocp: ratio(w?.p99_ms, g?.p99_ms),
+    ratio_cpu_gocp: ratio(w?.server_cpu_s, g?.server_cpu_s),
+    ratio_idle_gocp: ratio(w?.idle_kb_per_proxy, g?.idle_kb_per_proxy),
+    peer_skipped: report.peer_skipped ?? null,
     all_acked: report.results.every((r) => r.all_acked),
   };
 }
@@ -74,6 +103,8 @@ export function printTable(report: FanoutReport): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padStart(widths[i]!)).join('  '));
   const s = summaryRow(report);
+  if (s.peer_skipped) console.log(`go-control-plane: skipped (${s.peer_skipped})`);
+  console.log(`weft/go-control-plane: p99 ${s.ratio_p99_gocp ?? '-'}  cpu ${s.ratio_cpu_gocp ?? '-'}  idle KB/proxy ${s.ratio_idle_gocp ?? '-'}`);
   console.log(
     `ratio_p99 ${s.ratio_p99 ?? '-'}  encodes_per_resource ${s.encodes_per_resource ?? '-'}  bytes_encoded ${s.bytes_encoded ?? '-'}  bytes_sent ${s.bytes_sent ?? '-'}  all_acked ${s.all_acked}`,
   );

@@ -8,13 +8,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ParentMessage, RoundMessage } from './_ipc.js';
+import type { ChildMessage, CollectedMessage, ParentMessage, ProxySpec, RoundMessage, TlsSpec, TypeCount, WindowCountsMessage } from './_ipc.js';
 
 const entry = fileURLToPath(new URL('./_loadgen.ts', import.meta.url));
 
 export interface LoadgenOptions {
   target: string;
-  nodeIds: readonly string[];
+  proxies: readonly ProxySpec[];
+  tls?: TlsSpec;
+  /** Follow SDS references like Envoy (only against servers that serve the secrets). */
+  sds?: boolean;
   /** Child processes to spread the proxies over. */
   processes: number;
   connectConcurrency?: number;
@@ -28,7 +31,7 @@ class Child {
   private readonly waiters = new Set<Waiter>();
   private readonly inbox: ChildMessage[] = [];
 
-  constructor(readonly nodeIds: string[]) {
+  constructor(readonly proxies: ProxySpec[]) {
     this.proc = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: ChildMessage) => this.deliver(m));
     this.proc.on('exit', (code) => this.failAll(new Error(`load generator exited with code ${code}`)));
@@ -68,11 +71,13 @@ export class LoadgenGroup {
   private readonly children: Child[];
 
   constructor(private readonly opts: LoadgenOptions) {
-    const n = Math.max(1, Math.min(opts.processes, opts.nodeIds.length));
-    const parts: string[][] = Array.from({ length: n }, () => []);
-    opts.nodeIds.forEach((id, i) => parts[i % n]!.push(id));
+    const n = Math.max(1, Math.min(opts.processes, opts.proxies.length));
+    const parts: ProxySpec[][] = Array.from({ length: n }, () => []);
+    opts.proxies.forEach((p, i) => parts[i % n]!.push(p));
     this.children = parts.map((ids) => new Child(ids));
   }
+
+  private nextId = 0;
 
   /** Opens every proxy; resolves when all have ACKed their initial CDS, EDS, LDS and RDS. */
   async sync(): Promise<void> {
@@ -80,7 +85,9 @@ export class LoadgenGroup {
       c.send({
         kind: 'start',
         target: this.opts.target,
-        nodeIds: c.nodeIds,
+        proxies: c.proxies,
+        tls: this.opts.tls,
+        sds: this.opts.sds,
         connectConcurrency: this.opts.connectConcurrency ?? 200,
         syncTimeoutMs: this.opts.syncTimeoutMs ?? 120_000,
       });
@@ -100,6 +107,57 @@ export class LoadgenGroup {
       this.children.map((c) => c.next<RoundMessage>((m) => m.kind === 'round' && m.round === round)),
     );
     return { ackAt: msgs.flatMap((m) => m.ackAt), errors: msgs.reduce((n, m) => n + m.errors, 0) };
+  }
+
+  /** Drops every proxy and opens fresh ones, `concurrency` unsynced at a time per child. */
+  async reconnect(concurrency: number, syncTimeoutMs = 120_000): Promise<void> {
+    for (const c of this.children) c.send({ kind: 'reconnect', connectConcurrency: concurrency, syncTimeoutMs });
+    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'synced')));
+  }
+
+  /** Starts watching `typeUrl` responses for `marker`; resolves with the mark's id once armed. */
+  async mark(typeUrl: string, marker: Buffer): Promise<number> {
+    const id = ++this.nextId;
+    for (const c of this.children) c.send({ kind: 'mark', id, typeUrl, marker: marker.toString('base64') });
+    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'marked' && m.id === id)));
+    return id;
+  }
+
+  /** Per node id, when it ACKed the first response carrying mark `id` (absent: never). */
+  async collect(id: number): Promise<Map<string, number>> {
+    for (const c of this.children) c.send({ kind: 'collect', id });
+    const out = new Map<string, number>();
+    await Promise.all(this.children.map(async (c) => {
+      const m = await c.next<CollectedMessage>((x) => x.kind === 'collected' && x.id === id);
+      m.ackAt.forEach((at, i) => at !== null && out.set(c.proxies[i]!.id, at));
+    }));
+    return out;
+  }
+
+  /** Zeroes every child's receive counters. */
+  async openWindow(): Promise<void> {
+    const id = ++this.nextId;
+    for (const c of this.children) c.send({ kind: 'window', id });
+    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'window-open' && m.id === id)));
+  }
+
+  /** What each type delivered since `openWindow`, summed over children, and who received anything. */
+  async windowCounts(): Promise<{ byType: Record<string, TypeCount>; receivers: string[] }> {
+    const id = ++this.nextId;
+    for (const c of this.children) c.send({ kind: 'counts', id });
+    const msgs = await Promise.all(this.children.map((c) => c.next<WindowCountsMessage>((m) => m.kind === 'window-counts' && m.id === id)));
+    const byType: Record<string, TypeCount> = {};
+    for (const m of msgs) {
+      for (const [t, c] of Object.entries(m.byType)) {
+        const a = (byType[t] ??= { responses: 0, resources: 0, bytes: 0, proxies: 0, names: [] });
+        a.responses += c.responses;
+        a.resources += c.resources;
+        a.bytes += c.bytes;
+        a.proxies += c.proxies;
+        a.names = [...new Set([...a.names, ...c.names])].sort().slice(0, 200);
+      }
+    }
+    return { byType, receivers: msgs.flatMap((m) => m.receivers).sort() };
   }
 
   /** Asks the children to exit and waits for them (kills any that linger past 5 s). */

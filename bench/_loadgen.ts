@@ -8,6 +8,7 @@
  */
 import type { ArmMessage, ChildMessage, ParentMessage, StartMessage } from './_ipc.js';
 import { SimulatedProxy } from './_proxy.js';
+import { Recorder } from './_recorder.js';
 
 const MAX_PROXIES = 10_000;
 const maxRuntimeMs = Number(process.env.WEFT_LOADGEN_MAX_MS ?? 15 * 60_000);
@@ -23,6 +24,8 @@ interface ActiveRound {
 
 let proxies: SimulatedProxy[] = [];
 let active: ActiveRound | undefined;
+let config: StartMessage | undefined;
+const recorder = new Recorder(0);
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -63,21 +66,28 @@ function arm(msg: ArmMessage): void {
   send({ kind: 'armed', round: msg.round });
 }
 
+function makeProxies(msg: StartMessage): SimulatedProxy[] {
+  return msg.proxies.map((spec, i) => {
+    const id = msg.tls && spec.identity !== undefined ? msg.tls.identities[spec.identity] : undefined;
+    const tls = msg.tls && id ? { ca: msg.tls.ca, key: id.key, cert: id.cert } : undefined;
+    return new SimulatedProxy(msg.target, spec, { tls, sds: msg.sds }, (t, v, at, buf, res) => {
+      recorder.onAck(i, t, at, buf, res);
+      onAck(i, t, v, at);
+    });
+  });
+}
+
 /**
- * Opens proxies with at most `connectConcurrency` not yet synced, so a burst of thousands of
- * connects does not overflow the server's listen backlog (which would add SYN-retry seconds).
+ * Opens the proxies with at most `concurrency` not yet synced, so a burst of thousands of
+ * connects does not overflow the server's listen backlog (which would add SYN-retry seconds);
+ * `synced` is sent once all are.
  */
-function start(msg: StartMessage): void {
-  if (msg.nodeIds.length > MAX_PROXIES) {
-    send({ kind: 'failed', reason: `at most ${MAX_PROXIES} proxies per load generator` });
-    return shutdown(2);
-  }
-  proxies = msg.nodeIds.map((id, i) => new SimulatedProxy(msg.target, id, (t, v, at) => onAck(i, t, v, at)));
+function open(concurrency: number, syncTimeoutMs: number): void {
   let next = 0;
   let synced = 0;
-  const deadline = setTimeout(() => reportSyncFailure(synced), msg.syncTimeoutMs);
+  const deadline = setTimeout(() => reportSyncFailure(synced), syncTimeoutMs);
   const launch = (): void => {
-    while (next < proxies.length && next - synced < msg.connectConcurrency) proxies[next++]!.start();
+    while (next < proxies.length && next - synced < concurrency) proxies[next++]!.start();
   };
   const poll = setInterval(() => {
     synced = proxies.reduce((n, p) => n + (p.synced() ? 1 : 0), 0);
@@ -90,20 +100,53 @@ function start(msg: StartMessage): void {
   launch();
 }
 
+function start(msg: StartMessage): void {
+  if (msg.proxies.length > MAX_PROXIES) {
+    send({ kind: 'failed', reason: `at most ${MAX_PROXIES} proxies per load generator` });
+    return shutdown(2);
+  }
+  config = msg;
+  proxies = makeProxies(msg);
+  recorder.reset(proxies.length);
+  open(msg.connectConcurrency, msg.syncTimeoutMs);
+}
+
+/** Drops every proxy and opens fresh ones (new connections, no xDS state), as restarted Envoys. */
+function reconnect(concurrency: number, syncTimeoutMs: number): void {
+  if (!config) return;
+  for (const p of proxies) p.close();
+  proxies = makeProxies(config);
+  recorder.reset(proxies.length);
+  open(concurrency, syncTimeoutMs);
+}
+
 function reportSyncFailure(synced: number): void {
   const firstError = proxies.find((p) => p.lastError)?.lastError ?? 'no error reported';
   send({ kind: 'failed', reason: `${synced}/${proxies.length} proxies synced in time; first error: ${firstError}` });
   shutdown(1);
 }
 
+function handle(msg: ParentMessage): void {
+  switch (msg.kind) {
+    case 'start': return start(msg);
+    case 'arm': return arm(msg);
+    case 'stop': return shutdown(0);
+    case 'mark':
+      recorder.mark(msg.id, msg.typeUrl, Buffer.from(msg.marker, 'base64'));
+      return send({ kind: 'marked', id: msg.id });
+    case 'collect': return send({ kind: 'collected', id: msg.id, ackAt: recorder.collect(msg.id) });
+    case 'window':
+      recorder.openWindow();
+      return send({ kind: 'window-open', id: msg.id });
+    case 'counts': return send({ kind: 'window-counts', id: msg.id, ...recorder.counts(proxies.map((p) => p.nodeId)) });
+    case 'reconnect': return reconnect(msg.connectConcurrency, msg.syncTimeoutMs);
+  }
+}
+
 if (!process.send) {
   console.error('bench/_loadgen.ts is a child process; run a benchmark such as bench/fanout.ts instead');
   process.exit(2);
 }
-process.on('message', (msg: ParentMessage) => {
-  if (msg.kind === 'start') start(msg);
-  else if (msg.kind === 'arm') arm(msg);
-  else if (msg.kind === 'stop') shutdown(0);
-});
+process.on('message', handle);
 process.on('disconnect', () => shutdown(0));
 setTimeout(() => shutdown(3), maxRuntimeMs).unref();

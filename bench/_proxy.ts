@@ -1,8 +1,10 @@
 /**
- * One simulated Envoy on its own HTTP/2 connection, speaking SotW ADS the way Envoy does:
- * wildcard CDS and LDS first (node only on the first request), then EDS for the clusters it was
- * given and RDS for the route configurations its listeners' HTTP connection managers name, and an
- * ACK (same type, version_info, response_nonce, resource_names) for every response.
+ * One simulated Envoy on its own HTTP/2 connection (plaintext, or mTLS with its own bootstrap
+ * certificate), speaking SotW ADS the way Envoy does: wildcard CDS and LDS first (node only on
+ * the first request), then EDS for the clusters it was given, RDS for the route configurations
+ * its listeners' HTTP connection managers name and, with `sds`, SDS for the secrets its clusters'
+ * and listeners' TLS contexts name; an ACK (same type, version_info, response_nonce,
+ * resource_names) for every response.
  *
  * Contract: owned by the load generator; `close()` ends the stream and the channel. Messages are
  * encoded and decoded with protobufjs against Envoy's own protos, with identity serialisation in
@@ -12,7 +14,8 @@ import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { messageType } from '../proto/index.js';
 import { TypeUrl } from '../proto/type-urls.js';
-import { sharedNow } from './_ipc.js';
+import { sharedNow, type ProxySpec } from './_ipc.js';
+import { secretNames } from './_secret-refs.js';
 
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const HCM_URL =
@@ -24,8 +27,8 @@ const ListenerType = messageType('envoy.config.listener.v3.Listener');
 const HcmType = messageType(HCM_URL.slice(HCM_URL.indexOf('/') + 1));
 const identity = (b: Buffer): Buffer => b;
 
-/** The four types a sidecar needs before it is serving; `synced` waits for an ACK of each. */
-const initialTypes = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
+/** Types every sidecar asks for; `synced` also waits for each type it subscribed to since. */
+const wildcardTypes = [TypeUrl.Cluster, TypeUrl.Listener];
 
 interface TypeState {
   /** Subscribed names; empty means wildcard (CDS, LDS). */
@@ -36,13 +39,20 @@ interface TypeState {
   ackedVersion?: string;
 }
 
-interface AnyMessage {
+export interface AnyMessage {
   type_url: string;
   value: Uint8Array;
 }
 
-/** Called after an ACK is written, with the shared-clock time it was written at. */
-export type AckListener = (typeUrl: string, version: string, at: number) => void;
+/** Called after an ACK is written, with the shared-clock time it was written at and the response. */
+export type AckListener = (typeUrl: string, version: string, at: number, response: Buffer, resources: readonly AnyMessage[]) => void;
+
+export interface ProxyOptions {
+  /** Client credentials: the trust bundle and this proxy's key pair (PEM). */
+  tls?: { ca: string; key: string; cert: string };
+  /** Follow SDS references (Envoy does; servers without secrets would never answer). */
+  sds?: boolean;
+}
 
 export class SimulatedProxy {
   private readonly client: grpc.Client;
@@ -54,14 +64,24 @@ export class SimulatedProxy {
 
   constructor(
     target: string,
-    private readonly nodeId: string,
+    private readonly spec: ProxySpec,
+    private readonly options: ProxyOptions,
     private readonly onAck: AckListener,
   ) {
+    const t = options.tls;
+    // The server's certificate carries a SPIFFE ID, not a host name: chain checked, name not.
+    const creds = t
+      ? grpc.credentials.createSsl(Buffer.from(t.ca), Buffer.from(t.key), Buffer.from(t.cert), { checkServerIdentity: () => undefined })
+      : grpc.credentials.createInsecure();
     // A local subchannel pool gives every proxy its own TCP connection, as separate Envoys have.
-    this.client = new grpc.Client(target, grpc.credentials.createInsecure(), {
+    this.client = new grpc.Client(target, creds, {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.max_receive_message_length': -1,
     });
+  }
+
+  get nodeId(): string {
+    return this.spec.id;
   }
 
   /** Opens the ADS stream and sends the wildcard CDS and LDS requests. */
@@ -70,19 +90,18 @@ export class SimulatedProxy {
     this.call = call;
     call.on('data', (buf: Buffer) => this.onResponse(buf));
     call.on('error', (err: Error) => this.fail(err.message));
-    const node = {
-      id: this.nodeId,
-      cluster: 'bench',
-      metadata: { fields: { namespace: { stringValue: 'default' }, service_account: { stringValue: 'bench' } } },
-      user_agent_name: 'envoy',
-    };
+    const md = this.spec.metadata ?? { namespace: 'default', service_account: 'bench' };
+    const fields = Object.fromEntries(Object.entries(md).map(([k, v]) => [k, { stringValue: v }]));
+    const node = { id: this.spec.id, cluster: 'bench', metadata: { fields }, user_agent_name: 'envoy' };
     this.subscribe(TypeUrl.Cluster, [], node);
     this.subscribe(TypeUrl.Listener, []);
   }
 
-  /** True once CDS, EDS, LDS and RDS have each been ACKed at least once. */
+  /** True once CDS and LDS, and every type subscribed since (EDS, RDS, SDS), have been ACKed. */
   synced(): boolean {
-    return initialTypes.every((t) => this.types.get(t)?.ackedVersion !== undefined);
+    if (!wildcardTypes.every((t) => this.types.has(t))) return false;
+    for (const state of this.types.values()) if (state.ackedVersion === undefined) return false;
+    return true;
   }
 
   /** The version this proxy last ACKed for `typeUrl` (undefined if none). */
@@ -129,7 +148,7 @@ export class SimulatedProxy {
     const at = sharedNow();
     this.send({ type_url: res.type_url, version_info: state.version, response_nonce: state.nonce, resource_names: state.names });
     state.ackedVersion = res.version_info;
-    this.onAck(res.type_url, res.version_info, at);
+    this.onAck(res.type_url, res.version_info, at, buf, res.resources);
   }
 
   /** CDS names the EDS resources to watch, LDS (via HCM `rds`) the RDS ones, like Envoy. */
@@ -137,13 +156,22 @@ export class SimulatedProxy {
     try {
       if (typeUrl === TypeUrl.Cluster) this.resubscribe(TypeUrl.ClusterLoadAssignment, edsNames(resources));
       if (typeUrl === TypeUrl.Listener) this.resubscribe(TypeUrl.RouteConfiguration, rdsNames(resources));
+      if (this.options.sds && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener)) {
+        this.sdsRefs.set(typeUrl, secretNames(typeUrl, resources));
+        this.resubscribe(TypeUrl.Secret, [...new Set([...this.sdsRefs.values()].flat())].sort());
+      }
     } catch (err) {
       this.fail(`undecodable resource: ${(err as Error).message}`);
     }
   }
 
+  /** Secret names referenced by the last CDS and LDS responses. */
+  private readonly sdsRefs = new Map<string, string[]>();
+
+  /** A first subscription with no names is not sent: in SotW an empty list means wildcard. */
   private resubscribe(typeUrl: string, names: string[]): void {
     const current = this.types.get(typeUrl)?.names;
+    if (!current && names.length === 0) return;
     if (current && current.join('\0') === names.join('\0')) return;
     this.subscribe(typeUrl, names);
   }

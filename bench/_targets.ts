@@ -1,11 +1,15 @@
 /**
  * The servers a fan-out run measures, behind one small interface: weft's `XdsServer` (snapshot
- * cache, one shared `ResourceEncoder`) and the bare grpc-js transport floor. Both are started
- * in this process on 127.0.0.1 with an ephemeral port, so CPU and memory figures are the server's.
+ * cache, one shared `ResourceEncoder`), the bare grpc-js transport floor (both in this process on
+ * 127.0.0.1 with an ephemeral port, so CPU and memory are this process's), and the
+ * go-control-plane peer (`_gocp-target.ts`, a child process whose CPU and memory it reports).
  */
 import { TypeUrl } from '../proto/type-urls.js';
 import type { MeshConfig, ResourceSet } from './_config.js';
 import { FloorServer } from './_floor-server.js';
+import { forceGc, rssMb, sleep } from './_stats.js';
+
+export type TargetName = 'weft' | 'floor' | 'go-control-plane';
 
 export interface TargetStats {
   bytesEncoded: number;
@@ -15,15 +19,40 @@ export interface TargetStats {
   resourceVersions: number;
 }
 
-export interface FanoutTarget {
-  readonly name: 'weft' | 'floor';
+/** CPU and memory of a server under test, wherever it runs. */
+export interface ServerProbe {
+  /** CPU-seconds the server's process has used so far. */
+  cpuSeconds(): Promise<number>;
+  /** Resident set now, MiB (cheap: sampled every 50 ms for the peak). */
+  rssMb(): number;
+  /** Resident set after a full GC that returned freed memory, MiB. */
+  settledRssMb(): Promise<number>;
+}
+
+export interface FanoutTarget extends ServerProbe {
+  readonly name: TargetName;
   /** Starts the server with the initial config for `nodeIds`; resolves with the bound port. */
   start(nodeIds: readonly string[]): Promise<number>;
   /** Publishes round `round`'s change of one route configuration to every proxy. */
-  change(round: number): void;
+  change(round: number): void | Promise<void>;
   stats(): TargetStats;
   close(): Promise<void>;
 }
+
+/** The probe for a server in this process. */
+export const inProcess: ServerProbe = {
+  cpuSeconds: async () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1e6;
+  },
+  rssMb,
+  settledRssMb: async () => {
+    forceGc();
+    await sleep(200);
+    forceGc();
+    return rssMb();
+  },
+};
 
 /** Where the xDS server lives; a module specifier so this file compiles before it exists. */
 export const xdsModulePath = '../src/xds/index.js';
@@ -53,6 +82,7 @@ export async function weftTarget(config: MeshConfig): Promise<FanoutTarget> {
     for (const id of ids) server.cache.set(id, snapshot);
   };
   return {
+    ...inProcess,
     name: 'weft',
     async start(nodeIds) {
       ids = nodeIds;
@@ -73,6 +103,7 @@ export function floorTarget(config: MeshConfig): FanoutTarget {
   const server = new FloorServer(config.resources);
   let versions = countResources(config.resources);
   return {
+    ...inProcess,
     name: 'floor',
     start: () => server.listen(0, '127.0.0.1'),
     change(round) {

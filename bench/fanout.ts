@@ -2,7 +2,7 @@
  * Fan-out benchmark: one route change → every proxy ACKed, against weft and the transport floor.
  *
  *   npx tsx bench/fanout.ts [--proxies 1000] [--rounds 5] [--warmup 1] [--config-kb 10]
- *                           [--loadgens 2] [--only weft|floor]
+ *                           [--loadgens 2] [--only weft|floor|go-control-plane]
  *   npm run bench -- fanout --proxies 5000
  *
  * Writes bench/results/fanout.json and prints a table. Method: docs/benchmarks.md.
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFanout, type FanoutOptions, type FanoutReport } from './_fanout-harness.js';
 import { printTable, summaryRow } from './_fanout-report.js';
+import type { TargetName } from './_targets.js';
 
 function options(): FanoutOptions {
   const { values } = parseArgs({
@@ -33,9 +34,9 @@ function options(): FanoutOptions {
     }
     return n;
   };
-  const only = values.only;
-  if (only !== undefined && only !== 'weft' && only !== 'floor') {
-    console.error(`--only must be weft or floor, got ${only}`);
+  const only = values.only as TargetName | undefined;
+  if (only !== undefined && !['weft', 'floor', 'go-control-plane'].includes(only)) {
+    console.error(`--only must be weft, floor or go-control-plane, got ${only}`);
     process.exit(2);
   }
   return {
@@ -44,7 +45,7 @@ function options(): FanoutOptions {
     warmup: int(values.warmup, 'warmup', 0, 10),
     configKb: int(values['config-kb'], 'config-kb', 1, 4096),
     loadgens: int(values.loadgens, 'loadgens', 1, 4),
-    targets: only ? [only] : ['weft', 'floor'],
+    targets: only ? [only] : ['weft', 'floor', 'go-control-plane'],
   };
 }
 

@@ -15,9 +15,11 @@ const xdsPresent = existsSync(fileURLToPath(new URL('../../src/xds/index.ts', im
 const title = xdsPresent ? 'fanout benchmark harness' : 'fanout benchmark harness (skipped: src/xds/index.ts not present yet)';
 
 describe.skipIf(!xdsPresent)(title, () => {
-  it('brings 20 proxies to sync and has every one ACK a route change, on weft and on the floor', async () => {
+  it('brings 20 proxies to sync and has every one ACK a route change, on weft, the floor and go-control-plane', async () => {
     const report = await runFanout({ proxies: 20, rounds: 1, warmup: 0, configKb: 10, loadgens: 1 });
-    expect(report.results.map((r) => r.target)).toEqual(['weft', 'floor']);
+    // Without Go the peer is reported as skipped, with the reason, instead of measured.
+    const expected = report.peer_skipped ? ['weft', 'floor'] : ['weft', 'floor', 'go-control-plane'];
+    expect(report.results.map((r) => r.target)).toEqual(expected);
     for (const result of report.results) {
       expect(result.rounds).toHaveLength(1);
       expect(result.rounds[0]!.acked).toBe(20);
@@ -27,8 +29,9 @@ describe.skipIf(!xdsPresent)(title, () => {
     }
     const summary = summaryRow(report);
     expect(summary.encodes_per_resource).toBe(1);
+    if (!report.peer_skipped) expect(summary.ratio_p99_gocp).toBeGreaterThan(0);
     expect(summary.bytes_sent).toBeGreaterThan(20 * report.bytes_per_proxy);
-  }, 90_000);
+  }, 240_000);
 
   it('sends a ~10 KB configuration per proxy at the default size', async () => {
     const { buildMeshConfig } = await import('../../bench/_config.js');

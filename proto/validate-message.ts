@@ -11,7 +11,7 @@
  * - Checks never throw on malformed objects; they may miss problems a shape check would report.
  */
 import protobuf from 'protobufjs';
-import { childPath, isSet, resolveAnyType } from './validate-shape.js';
+import { childPath, isSet, resolveAnyType } from './validate-lookup.js';
 import { fieldRules, rebase, sub, toNumber, type RuleSet, type ValueCheck, type Violation } from './validate-rules.js';
 import { defaultOf, scalarCheck } from './validate-scalar.js';
 import { messageRulesCheck, presenceRuleKind } from './validate-wkt.js';
@@ -35,7 +35,8 @@ export function messageCheck(type: protobuf.Type): MessageCheck | null {
   return done;
 }
 
-function disabled(type: protobuf.Type): boolean {
+/** `(validate.disabled)` or `(validate.ignored)`: nothing in or below the type is checked. */
+export function disabled(type: protobuf.Type): boolean {
   const o = type.options ?? {};
   return o['(validate.disabled)'] === true || o['(validate.ignored)'] === true;
 }
@@ -76,17 +77,27 @@ function compileField(field: protobuf.Field): FieldCheck | undefined {
  * its own rules, then recursion into message types unless `message.skip`.
  */
 function elementCheck(field: protobuf.Field, rules: RuleSet | undefined): ValueCheck | undefined {
+  const own = elementOwnCheck(field, rules);
   const resolved = field.resolvedType;
-  if (!(resolved instanceof protobuf.Type)) {
-    return scalarCheck(field.type, resolved instanceof protobuf.Enum ? resolved : undefined, rules);
-  }
-  const own = messageRulesCheck(resolved, rules);
-  const recurse = sub(rules, 'message')?.skip === true ? undefined : recursion(resolved);
+  if (!(resolved instanceof protobuf.Type)) return own;
+  const recurse = skipsMessage(rules) ? undefined : recursion(resolved);
   if (!own || !recurse) return own ?? recurse;
   return (value, path, out) => {
     own(value, path, out);
     recurse(value, path, out);
   };
+}
+
+/** The rules on one present element of `field` alone, without recursion into its message type. */
+export function elementOwnCheck(field: protobuf.Field, rules: RuleSet | undefined): ValueCheck | undefined {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return messageRulesCheck(resolved, rules);
+  return scalarCheck(field.type, resolved instanceof protobuf.Enum ? resolved : undefined, rules);
+}
+
+/** Whether element rules say `message.skip`: PGV does not descend into that message. */
+export function skipsMessage(rules: RuleSet | undefined): boolean {
+  return sub(rules, 'message')?.skip === true;
 }
 
 function recursion(type: protobuf.Type): ValueCheck | undefined {
@@ -99,7 +110,7 @@ function recursion(type: protobuf.Type): ValueCheck | undefined {
 }
 
 /** Validates the payload of an `Any` against the type its `@type` (or `type_url`) names. */
-function anyPayload(value: unknown, path: string, out: Violation[]): void {
+export function anyPayload(value: unknown, path: string, out: Violation[]): void {
   if (typeof value !== 'object' || value === null) return;
   const record = value as Record<string, unknown>;
   const url = record['@type'] ?? record.type_url;
@@ -129,7 +140,7 @@ function anyPayload(value: unknown, path: string, out: Violation[]): void {
  * a field that is not an `Any` (ExtensionConfigSource.config_source); its intent is plainly "must
  * be set", so every kind's `required` is treated as a presence check (the stricter reading).
  */
-function requiredRule(type: protobuf.Type, rules: RuleSet | undefined): string | undefined {
+export function requiredRule(type: protobuf.Type, rules: RuleSet | undefined): string | undefined {
   const own = presenceRuleKind(type);
   for (const kind of [own, 'message', 'any', 'duration', 'timestamp']) {
     if (sub(rules, kind)?.required === true) return `${kind}.required`;
@@ -173,7 +184,7 @@ function singularField(field: protobuf.Field, rules: RuleSet | undefined): Field
 }
 
 /** What an unset scalar violates: its default is fixed, so this is worked out once per field. */
-function defaultViolations(field: protobuf.Field, element: ValueCheck): Violation[] {
+export function defaultViolations(field: protobuf.Field, element: ValueCheck): Violation[] {
   const resolved = field.resolvedType;
   const out: Violation[] = [];
   element(defaultOf(field.type, resolved instanceof protobuf.Enum ? resolved : undefined), '', out);
@@ -197,7 +208,7 @@ function repeatedField(field: protobuf.Field, rules: RuleSet | undefined): Field
   };
 }
 
-function uniqueCheck(items: readonly unknown[], path: string, out: Violation[]): void {
+export function uniqueCheck(items: readonly unknown[], path: string, out: Violation[]): void {
   const seen = new Set<string>();
   for (const item of items) {
     const key = typeof item === 'object' ? JSON.stringify(item) : `${typeof item}:${String(item)}`;
@@ -209,7 +220,7 @@ function uniqueCheck(items: readonly unknown[], path: string, out: Violation[]):
   }
 }
 
-function countCheck(kind: string, minKey: string, maxKey: string, r: RuleSet | undefined, noun: string) {
+export function countCheck(kind: string, minKey: string, maxKey: string, r: RuleSet | undefined, noun: string) {
   const min = r?.[minKey] === undefined ? undefined : toNumber(r[minKey]);
   const max = r?.[maxKey] === undefined ? undefined : toNumber(r[maxKey]);
   if (min === undefined && max === undefined) return undefined;
@@ -243,7 +254,7 @@ function mapField(field: protobuf.Field, rules: RuleSet | undefined): FieldCheck
 }
 
 /** JS object keys are strings; map keys of other types are read back as their type. */
-function mapKeyReader(keyType: string): (key: string) => unknown {
+export function mapKeyReader(keyType: string): (key: string) => unknown {
   if (keyType === 'string') return (k) => k;
   if (keyType === 'bool') return (k) => k === 'true';
   return (k) => Number(k);

@@ -6,11 +6,14 @@
  * Why: protobufjs's `fromObject` drops unknown keys and coerces wrong types (`"80"` for a uint32
  * becomes 80, `{}` for a string becomes "[object Object]"), so mistakes vanish instead of failing.
  *
- * Contract: pure; never throws for any input object; never mutates it. Shared helpers for `Any`
- * resolution and paths are exported for the PGV validator.
+ * Contract: pure; never throws for any input object; never mutates it. The lookup helpers of
+ * `validate-lookup.ts` are re-exported here for older importers.
  */
 import protobuf from 'protobufjs';
-import { envoyRoot } from './index.js';
+import { shapeFits } from './validate-fast.js';
+import { childPath, isAnyType, isSet, resolveAnyType } from './validate-lookup.js';
+
+export { childPath, isAnyType, isSet, resolveAnyType, typeNamed } from './validate-lookup.js';
 
 /** One structural problem; `path` is like `filter_chains[0].filters[1].typed_config.name`. */
 export interface ShapeError {
@@ -20,58 +23,23 @@ export interface ShapeError {
 
 type Obj = Record<string, unknown>;
 
-/** `parent.name`, or `name` at the root. */
-export function childPath(parent: string, name: string): string {
-  return parent === '' ? name : `${parent}.${name}`;
-}
-
-/** Present in the protobufjs sense: not `null` and not `undefined`. */
-export function isSet(value: unknown): boolean {
-  return value !== null && value !== undefined;
-}
-
-const anyTypes = new Map<string, protobuf.Type | null>();
+const NONE: readonly ShapeError[] = Object.freeze([]);
 
 /**
- * The loaded message type a type URL names (the part after its last `/`), or `undefined` when no
- * such message type is loaded. Results are cached per URL.
+ * Every structural problem of `obj` as a `type`; empty when it fits. The result is read-only: the
+ * common case (it fits, decided by the compiled check in `validate-fast.ts`) returns one shared
+ * frozen empty array; otherwise `shapeErrors` reports.
  */
-export function resolveAnyType(typeUrl: string): protobuf.Type | undefined {
-  let hit = anyTypes.get(typeUrl);
-  if (hit === undefined) {
-    const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-    const found = name === '' ? null : envoyRoot().lookup(name.startsWith('.') ? name : `.${name}`);
-    hit = found instanceof protobuf.Type ? found : null;
-    anyTypes.set(typeUrl, hit);
-  }
-  return hit ?? undefined;
+export function checkShape(type: protobuf.Type, obj: unknown): readonly ShapeError[] {
+  return shapeFits(type, obj) ? NONE : shapeErrors(type, obj);
 }
-
-let anyType: protobuf.Type | undefined;
-
-/** Whether `type` is `google.protobuf.Any` (compared by identity: `fullName` is computed per call). */
-export function isAnyType(type: protobuf.Type): boolean {
-  anyType ??= envoyRoot().lookupType('.google.protobuf.Any');
-  return type === anyType;
-}
-
-const typesByName = new Map<string, protobuf.Type>();
 
 /**
- * The loaded message type `fullName` (no leading dot), memoised: protobufjs's own lookup walks the
- * namespace tree on every call. Throws protobufjs's error for a name that is not loaded.
+ * The reporting walk behind `checkShape`: every problem with its path, in key order (oneof clashes
+ * after the keys of their message). It builds paths as it goes, so it runs only once a problem is
+ * known to exist; it is also the reference the compiled check is tested against.
  */
-export function typeNamed(fullName: string): protobuf.Type {
-  let type = typesByName.get(fullName);
-  if (!type) {
-    type = envoyRoot().lookupType(fullName);
-    typesByName.set(fullName, type);
-  }
-  return type;
-}
-
-/** Every structural problem of `obj` as a `type`; empty when it fits. */
-export function checkShape(type: protobuf.Type, obj: unknown): ShapeError[] {
+export function shapeErrors(type: protobuf.Type, obj: unknown): ShapeError[] {
   const errors: ShapeError[] = [];
   checkMessage(type, obj, '', errors);
   return errors;

@@ -8,9 +8,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
-import { KubernetesRegistrySource, StaticRegistrySource, type RegistrySource } from '../discovery/index.js';
+import { StaticRegistrySource, openKubernetesRegistry, type RegistrySource } from '../discovery/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
@@ -70,7 +69,7 @@ export class ControlPlane {
     const policy = new PolicySource(c.policyDir, { ref: c.policyRef });
     const trustDomain = c.trustDomain ?? (await initialTrustDomain(policy));
     const ca = await openCa(c, trustDomain);
-    const registry = registrySource(c);
+    const registry = await registrySource(c);
     const metrics = new ControlPlaneMetrics();
     const expiryTimer = watchCaExpiry(ca, metrics, c.log);
     const cache = new SnapshotCache();
@@ -185,12 +184,9 @@ async function openCa(c: ControlPlaneConfig, trustDomain: string): Promise<Certi
   return r.value;
 }
 
-function registrySource(c: ControlPlaneConfig): RegistrySource {
+async function registrySource(c: ControlPlaneConfig): Promise<RegistrySource> {
   if (c.registry.kind === 'static') return new StaticRegistrySource(c.registry.file);
-  const kubeConfig = new KubeConfig();
-  if (c.registry.kubeconfig) kubeConfig.loadFromFile(c.registry.kubeconfig);
-  else kubeConfig.loadFromDefault();
-  return new KubernetesRegistrySource({ kubeConfig, namespaces: c.registry.namespaces });
+  return openKubernetesRegistry({ kubeconfigFile: c.registry.kubeconfig, namespaces: c.registry.namespaces });
 }
 
 /** mTLS: clients must present a certificate chained to the mesh trust bundle; the server's

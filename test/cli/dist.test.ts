@@ -41,6 +41,16 @@ describe('built distribution', () => {
     expect(ours.map((u) => path.relative(root, fileURLToPath(u))).sort()).toEqual(['bin/weft.js', 'dist/src/cli/errors.js', 'dist/src/cli/main.js']);
   });
 
+  it('loads only the status command and its admin client for weft status', async () => {
+    const log = path.join(await mkdtemp(path.join(tmpdir(), 'weft-dist-')), 'loads.txt');
+    const r = await node(['--import', './test/cli/fixtures/record-loads.mjs', bin, 'status', '--admin-url', 'http://127.0.0.1:1'], { WEFT_LOAD_LOG: log });
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/weft status: /)]);
+    const ours = (await readFile(log, 'utf8')).split('\n').filter((u) => u.startsWith('file://'));
+    expect(ours.map((u) => path.relative(root, fileURLToPath(u))).filter((f) => !f.startsWith('node_modules/commander/')).sort()).toEqual(
+      ['bin/weft.js', 'dist/src/cli/admin-client.js', 'dist/src/cli/errors.js', 'dist/src/cli/main.js', 'dist/src/cli/status.js', 'dist/src/cli/table.js'],
+    );
+  });
+
   it('resolves the bundled example and the Envoy protos from dist/', async () => {
     const script = `const { EXAMPLE } = await import('./dist/src/cli/serve.js');
       const { messageType } = await import('./dist/proto/index.js');

@@ -4,7 +4,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { KubernetesRegistrySource } from '../../src/discovery/index.js';
+import { KubernetesRegistrySource } from '../../src/discovery/kube-source.js';
 
 describe('KubernetesRegistrySource on a real cluster', () => {
   it.skipIf(!process.env.KUBECONFIG)('syncs and maps the kubernetes.default service (skipped: KUBECONFIG is not set)', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesRegistrySource, type RegistryChange } from '../../src/discovery/index.js';
+import type { RegistryChange } from '../../src/discovery/index.js';
+import { KubernetesRegistrySource } from '../../src/discovery/kube-source.js';
 import { FakeKubeServer } from './fake-kube-server.js';
 import { pod, service, slice } from './kube-fixtures.js';
 import { record, sleep, waitFor } from './helpers.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { staleAckedEntries } from './agreement.js';
 import { guardEnvoys } from './health.js';
-import { envoyCounter, http as send, knownDefect, netnsSkip, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
+import { envoyCounter, http as send, netnsSkip, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
 import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
 
 const SERVICES: ServiceDef[] = [
@@ -217,21 +217,22 @@ describe('Envoy namespace mesh: traffic management', () => {
     expect(await failuresDuring(() => mesh!.edit('reviews.yaml', V1))).toEqual({});
   }, 60_000);
 
-  // Defect: the route to a new cluster reaches Envoy before the cluster is warm, so for a moment
-  // requests end 503 with response flag NC (no cluster), in SotW and delta alike.
-  knownDefect('make-before-break: a policy that adds a cluster and routes to it during traffic fails no request (known defect: 503 NC)', async () => {
+  // Issue 12 D5 (fixed): the route to a new cluster used to reach Envoy before the cluster was
+  // warm (503 NC); on ADS weft now holds it until the cluster and its endpoints are ACKed.
+  scenario('make-before-break: a policy that adds a cluster and routes to it during traffic fails no request', async () => {
+    // Starts from V1, where the removal scenario above leaves the policy (editing a file to the
+    // content it has does not change the policy version, so `edit` would wait for nothing).
     const failed: Record<string, number>[] = [];
     for (let i = 0; i < 3; i++) {
-      await mesh!.edit('reviews.yaml', V1);
       failed.push(await failuresDuring(() => mesh!.edit('reviews.yaml', TO_V3)));
+      await mesh!.edit('reviews.yaml', V1);
     }
     expect(failed).toEqual([{}, {}, {}]);
   }, 90_000);
 
-  // Defect: after the removal above, weft's /api/v1/proxies/<id>/config still lists the removed
-  // ClusterLoadAssignment under `acked` ("ACKed version is no longer current") although Envoy
-  // unsubscribed from it and no longer holds it (SotW).
-  knownDefect('after a cluster removal weft reports as ACKed only resources the client subscribes to (known defect: stale EDS entry)', async () => {
+  // Issue 12 D6 (fixed): after a removal weft's /api/v1/proxies/<id>/config used to list the
+  // removed ClusterLoadAssignment under `acked` although Envoy had unsubscribed from it (SotW).
+  scenario('after a cluster removal weft reports as ACKed only resources the client subscribes to', async () => {
     await mesh!.edit('reviews.yaml', TO_V3);
     await mesh!.edit('reviews.yaml', V1);
     expect(await staleAckedEntries(mesh!.weft.admin.url, 'client')).toEqual([]);

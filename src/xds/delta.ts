@@ -66,7 +66,7 @@ export class DeltaState extends TypeState {
     for (const n of names) {
       const current = set.get(n);
       if (!current) {
-        this.reportMissing(n, removed);
+        this.reportMissing(n, removed, ctx);
         continue;
       }
       if (this.isQuarantined(current)) continue;
@@ -94,18 +94,30 @@ export class DeltaState extends TypeState {
     return false;
   }
 
-  /** A subscribed name that does not exist is announced once (`commit` records it). */
-  private reportMissing(name: string, removed: string[]): void {
-    if (this.clientHas.has(name) || !this.announcedMissing.has(name)) removed.push(name);
+  /**
+   * A subscribed name that does not exist is announced once (`commit` records it). Endpoints the
+   * client holds stay while clusters are held back (`holdsGone`): removing them would leave a
+   * cluster that routes still use without endpoints (503 UH).
+   */
+  private reportMissing(name: string, removed: string[], ctx: PushContext): void {
+    if (this.clientHas.has(name)) {
+      if (!this.holdsGone(ctx)) removed.push(name);
+    } else if (!this.announcedMissing.has(name)) {
+      removed.push(name);
+    }
   }
 
   /** Resources the client holds that no longer exist (wildcard scope). */
   private collectRemovals(set: { has(n: string): boolean }, removed: string[], ctx: PushContext): void {
     if (!this.subscription.wildcard) return;
     const gone = [...this.clientHas.keys()].filter((n) => !set.has(n) && !this.subscription.names.has(n));
-    if (gone.length === 0) return;
-    if (this.typeUrl === TypeUrl.Cluster && ctx.holdRemovals()) return;
+    if (gone.length === 0 || this.holdsGone(ctx)) return;
     removed.push(...gone);
+  }
+
+  /** ADS make-before-break: clusters and their endpoints go only after routes stopped naming them. */
+  private holdsGone(ctx: PushContext): boolean {
+    return (this.typeUrl === TypeUrl.Cluster || this.typeUrl === TypeUrl.ClusterLoadAssignment) && ctx.holdRemovals();
   }
 
   private restore(name: string, accepted: EncodedResource | undefined): void {

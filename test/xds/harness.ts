@@ -8,6 +8,7 @@ import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import { ResourceEncoder, XdsServer, buildSnapshot, type XdsCallbacks, type XdsServerOptions } from '../../src/xds/index.js';
 
 export const T = TypeUrl;
+export { apiListener, cluster, endpoints, route, tcpListener } from './resources.js';
 
 const Req = () => messageType('envoy.service.discovery.v3.DiscoveryRequest');
 const Resp = () => messageType('envoy.service.discovery.v3.DiscoveryResponse');
@@ -53,6 +54,19 @@ export class Signals {
   }
 }
 
+/** A DiscoveryResponse (or delta response) as a test reads it, resources decoded. */
+export function decodeResponse(delta: boolean, b: Buffer): Response {
+  if (delta) {
+    const m = DResp().decode(b) as unknown as { system_version_info: string; type_url: string; nonce: string; resources: { name: string; version: string; resource: { type_url: string; value: Uint8Array } }[]; removed_resources: string[] };
+    return { version_info: m.system_version_info, type_url: m.type_url, nonce: m.nonce, removed: m.removed_resources, resources: m.resources.map((r) => ({ name: r.name, version: r.version, value: decodeAny(r.resource) })) };
+  }
+  const m = Resp().decode(b) as unknown as { version_info: string; type_url: string; nonce: string; resources: { type_url: string; value: Uint8Array }[] };
+  return {
+    version_info: m.version_info, type_url: m.type_url, nonce: m.nonce, removed: [],
+    resources: m.resources.map((a) => { const v = decodeAny(a); return { name: String(v.name ?? v.cluster_name), value: v }; }),
+  };
+}
+
 export class RawClient {
   readonly responses: Response[] = [];
   status?: grpc.StatusObject;
@@ -87,15 +101,7 @@ export class RawClient {
   }
 
   private decode(b: Buffer): Response {
-    if (this.delta) {
-      const m = DResp().decode(b) as unknown as { system_version_info: string; type_url: string; nonce: string; resources: { name: string; version: string; resource: { type_url: string; value: Uint8Array } }[]; removed_resources: string[] };
-      return { version_info: m.system_version_info, type_url: m.type_url, nonce: m.nonce, removed: m.removed_resources, resources: m.resources.map((r) => ({ name: r.name, version: r.version, value: decodeAny(r.resource) })) };
-    }
-    const m = Resp().decode(b) as unknown as { version_info: string; type_url: string; nonce: string; resources: { type_url: string; value: Uint8Array }[] };
-    return {
-      version_info: m.version_info, type_url: m.type_url, nonce: m.nonce, removed: [],
-      resources: m.resources.map((a) => { const v = decodeAny(a); return { name: String(v.name ?? v.cluster_name), value: v }; }),
-    };
+    return decodeResponse(this.delta, b);
   }
 
   send(req: Record<string, unknown>): void {
@@ -212,58 +218,5 @@ export async function startServer(opts: XdsServerOptions = {}) {
       client.close();
       await server.close(200);
     },
-  };
-}
-
-// ---- small, valid Envoy resources --------------------------------------------------------
-
-export function cluster(name: string, extra: Record<string, unknown> = {}) {
-  return { name, message: { name, type: 'EDS', eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } }, connect_timeout: { seconds: 1 }, ...extra } };
-}
-
-export function endpoints(name: string, addrs: [string, number][]) {
-  return {
-    name,
-    message: {
-      cluster_name: name,
-      endpoints: [{
-        // gRPC ignores localities without a weight (gRFC A27).
-        locality: { zone: 'zone-a' },
-        load_balancing_weight: { value: 1 },
-        lb_endpoints: addrs.map(([address, port_value]) => ({ endpoint: { address: { socket_address: { address, port_value } } }, health_status: 'HEALTHY' })),
-      }],
-    },
-  };
-}
-
-const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
-
-/** A gRPC API listener (proxyless) using RDS. */
-export function apiListener(name: string, routeName: string) {
-  return {
-    name,
-    message: {
-      name,
-      api_listener: {
-        api_listener: {
-          '@type': HCM,
-          stat_prefix: name,
-          rds: { route_config_name: routeName, config_source: { ads: {}, resource_api_version: 'V3' } },
-          http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER } }],
-        },
-      },
-    },
-  };
-}
-
-/** A route configuration sending everything for `domain` to weighted clusters. */
-export function route(name: string, domain: string, weights: [string, number][]) {
-  const action = weights.length === 1
-    ? { cluster: weights[0]![0] }
-    : { weighted_clusters: { clusters: weights.map(([n, w]) => ({ name: n, weight: { value: w } })) } };
-  return {
-    name,
-    message: { name, virtual_hosts: [{ name: domain, domains: [domain, '*'], routes: [{ match: { prefix: '' }, route: action }] }] },
   };
 }

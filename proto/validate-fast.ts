@@ -69,11 +69,12 @@ export function shapeFits(type: protobuf.Type, obj: unknown): boolean {
 
 /**
  * Whether `obj` fits `type`'s shape and breaks none of the PGV rules in or below it. A bare `Any`
- * at the root is always answered no (the reporters treat it differently; weft never sends one).
+ * at the root is a special case of the reporters: its payload's shape is checked, but PGV reads it
+ * as an Any message (whose own fields carry no rules) and does not descend.
  */
 export function resourceFits(type: protobuf.Type, obj: unknown): boolean {
-  if (isAnyType(type) || !isRecord(obj)) return false;
-  return fitsOf(type, true)(obj, false);
+  if (isAnyType(type)) return messageCheck(type) === null && shapeFits(type, obj);
+  return isRecord(obj) && fitsOf(type, true)(obj, false);
 }
 
 /**

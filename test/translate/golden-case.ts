@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { Document, parse, visit } from 'yaml';
 import { canonicalResource } from './golden-canonical.js';
 import { messageNameOf, shortTypeName, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import { claimedIdentity, describeProxy } from '../../src/controlplane/proxies.js';
@@ -80,9 +80,30 @@ function loadNode(file: string): NodeInfo {
 /** Golden file per resource type; a type with no resources has no file. */
 const fileOf: Readonly<Record<string, string>> = { CDS: 'clusters.yaml', EDS: 'endpoints.yaml', LDS: 'listeners.yaml', RDS: 'routes.yaml', SDS: 'secrets.yaml' };
 
-/** Sorted-key YAML, no line folding: the one text form of every golden. */
+/**
+ * Plain strings a YAML 1.1 reader resolves to something else: its bool, null, int (binary, octal,
+ * hex, sexagesimal), float and timestamp forms (yaml.org/type, 1.1). YAML 1.2 forms are quoted by
+ * the printer already.
+ */
+const YAML11_NOT_STRING = new RegExp('^(?:' + [
+  'y|n|yes|no|on|off|true|false', '~|null', '[-+]?0b[01_]+', '[-+]?0x[0-9a-f_]+', '[-+]?[0-9][0-9_]*',
+  '[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\\.[0-9_]*)?', '[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*(?:e[-+][0-9]+)?',
+  '[-+]?\\.inf|\\.nan', '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*',
+].join('|') + ')$', 'i');
+
+/**
+ * Sorted-key YAML, no line folding: the one text form of every golden. Strings that a YAML 1.1
+ * parser (PyYAML, yaml-cpp, Go's yaml.v2) would read as something else (`yes`, `on`, `1:30`) are
+ * quoted too, so every common reader gets the value we wrote.
+ */
 export function sortedYaml(value: unknown): string {
-  return stringify(value, { sortMapEntries: true, lineWidth: 0 });
+  const doc = new Document(value, { sortMapEntries: true });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && YAML11_NOT_STRING.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 /**

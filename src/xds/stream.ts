@@ -20,42 +20,18 @@
  */
 import { status } from '@grpc/grpc-js';
 import { TypeUrl, pushOrder, type ResourceTypeUrl } from '../../proto/type-urls.js';
-import type { SnapshotCache } from './cache.js';
-import { LimitError, checkRequestNames, checkSubscribed, type XdsLimits } from './limits.js';
+import { LimitError, checkRequestNames, checkSubscribed } from './limits.js';
 import type { Machine, Protocol } from './protocol.js';
 import type { Outgoing, PushContext } from './push.js';
 import { RequestError, nodeInfo, requestType, type Decoded, type RawSotwRequest } from './requests.js';
 import type { Snapshot } from './snapshot.js';
-import { emitTo } from './stream-events.js';
-import type { Clock, XdsTransport } from './transport.js';
-import type { AuthResult, NodeInfo, StreamInfo, TypeStatus, XdsCallbacks, XdsServerOptions } from './types.js';
+import { emitTo, type OpenStream, type StreamEnv, type StreamKind } from './stream-env.js';
+import type { XdsTransport } from './transport.js';
+import type { AuthResult, NodeInfo, TypeStatus, XdsCallbacks } from './types.js';
 import { WarmingHold, type WarmingCounts } from './warming.js';
 import { WireWriter } from './wire.js';
 
-export interface StreamEnv {
-  readonly cache: SnapshotCache;
-  readonly options: XdsServerOptions;
-  readonly callbacks: Partial<XdsCallbacks>;
-  readonly maxBytes: number;
-  readonly limits: XdsLimits;
-  readonly clock: Clock;
-  /** Longest a listener or route update waits for its clusters to warm (warming.ts). */
-  readonly warmingHoldMs: number;
-  readonly controlPlane: Buffer;
-  onClose(stream: OpenStream): void;
-}
-
-/** A stream as its server holds it, whatever its protocol. */
-export interface OpenStream extends StreamInfo {
-  end(message?: string): void;
-  settled(): Promise<void>;
-}
-
-export interface StreamKind {
-  readonly service: string;
-  /** Per-type services serve exactly one type. */
-  readonly fixedType?: ResourceTypeUrl;
-}
+export type { OpenStream, StreamEnv, StreamKind } from './stream-env.js';
 
 /** The parts of a raw request every protocol has. */
 type RawRequest = Pick<RawSotwRequest, 'type_url' | 'node' | 'response_nonce'>;

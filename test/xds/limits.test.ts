@@ -6,16 +6,18 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageType } from '../../proto/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, ResourceSet, SUBSET_MEMO_MAX_ENTRIES, SUBSET_MEMO_MAX_WEIGHT, XdsServer, type NackInfo, type XdsServerOptions } from '../../src/xds/index.js';
-import { T, endpoints, node, startServer } from './harness.js';
+import { Signals, T, endpoints, node, startServer } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof startServer>>;
 let h: Harness | undefined;
 afterEach(() => h?.stop());
 
 const closed: { id: number; code: number }[] = [];
+/** Notified when a stream closes, so tests wait on the event, not on time. */
+const signals = new Signals();
 async function serve(opts: XdsServerOptions = {}): Promise<Harness> {
   closed.length = 0;
-  h = await startServer({ ...opts, callbacks: { ...opts.callbacks, onStreamClose: (s, r) => closed.push({ id: s.id, code: r.code }) } });
+  h = await startServer({ ...opts, callbacks: { ...opts.callbacks, onStreamClose: (s, r) => (closed.push({ id: s.id, code: r.code }), signals.notify()) } });
   return h;
 }
 
@@ -110,7 +112,7 @@ describe('per-stream limits', () => {
     expect(s.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(s.details).toMatch(/larger than max \(\d+ vs\.? 65536\)/);
     await check.stillServed();
-    await waitFor(() => hh.server.streams().length === 1);
+    await signals.until(() => hh.server.streams().length === 1, 'the refused stream to be released');
     expect(closed).toHaveLength(1);
   });
 
@@ -160,7 +162,7 @@ describe('per-stream limits', () => {
     const c = hh.open();
     c.send({ node: node('p1'), type_url: T.ClusterLoadAssignment, resource_names: ['a'] });
     c.nack(await c.next(), '€'.repeat(1_000_000), ['a']);
-    await waitFor(() => nacks.length === 1);
+    await hh.settled(); // the server handled the NACK
     const n = nacks[0]!;
     expect([n.message.length, Buffer.byteLength(n.message), n.messageBytes, n.truncated]).toEqual([1365, 4095, 3_000_000, true]);
     expect(hh.server.streams()[0]!.types()[0]!.lastNack!.message).toBe(n.message);
@@ -170,12 +172,3 @@ describe('per-stream limits', () => {
     expect(() => new XdsServer({ limits: { maxNamesPerRequest: 0 } })).toThrow('XdsServerOptions.limits.maxNamesPerRequest must be a positive integer, got 0');
   });
 });
-
-/** Waits for a condition the server reaches asynchronously (polls; fails after 2 s). */
-async function waitFor(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 2 s');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

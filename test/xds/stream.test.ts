@@ -92,6 +92,17 @@ describe('delta state machine', () => {
 });
 
 describe('stream lifecycle over the transport seam', () => {
+  it('coalesces snapshot changes made in one turn into one response carrying the last', async () => {
+    const s = fakeServer();
+    s.set('p', base());
+    const c = s.open();
+    c.send({ node: fakeNode('p'), type_url: T.Cluster });
+    c.ack(await c.one());
+    for (const n of ['c', 'd', 'e']) s.set('p', { [T.Cluster]: [cluster(n)] });
+    const out = await c.take();
+    expect(out.map(names)).toEqual([['e']]);
+  });
+
   it('writes nothing while the transport buffer is full and sends the latest state on drain', async () => {
     const s = fakeServer();
     s.set('p', base());

@@ -53,6 +53,7 @@ describe.each([false, true])('make-before-break for additions (delta: %s)', (del
     const rds = await c.one();
     expect([kind(rds), names(rds)]).toEqual(['RouteConfiguration', ['r']]);
     expect(c.stream.warming).toEqual({ held: before + 1, expired: 0 });
+    expect(s.clock.pending).toBe(0); // the bound's timer went with the hold
   });
 
   it('sends the route anyway once the hold bound runs out, and counts it', async () => {

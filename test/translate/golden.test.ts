@@ -31,6 +31,20 @@ describe('translation goldens (testdata/golden/<case>/ → expected/*.yaml)', ()
     });
   }
 
+  // The goldens above use a fresh cache per case. Translating every case through one shared cache,
+  // forwards and then backwards, must give the same goldens: a memo key that misses part of its
+  // input (ids repeat across cases: client-1, web-1) would hand one case another's resources.
+  it.skipIf(updating)('every case gives its goldens through one cache shared by all cases, in either order', async () => {
+    const loaded = await Promise.all(cases.map(async (name) => ({ name, c: await loadGoldenCase(path.join(root, name)) })));
+    const cache = new TranslationCache();
+    const problems: string[] = [];
+    for (const { name, c } of [...loaded, ...[...loaded].reverse()]) {
+      const outcome = compareGoldens(path.join(root, name, 'expected'), renderGoldens(c, translate({ model: c.model, proxy: c.proxy, cache })), { update: false });
+      problems.push(...goldenProblems(`testdata/golden/${name}/expected (shared cache)`, outcome, false));
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('every case directory has inputs (UPDATE_GOLDEN=1 removes directories left with only goldens)', () => {
     const orphans = orphanCaseDirs(root, updating);
     if (!updating) expect(orphans).toEqual([]);

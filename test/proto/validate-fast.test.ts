@@ -99,6 +99,38 @@ describe('compiled check versus the reporting walks', () => {
   });
 });
 
+describe('compiled check on rule features the loaded Envoy protos do not use', () => {
+  const root = protobuf.parse(`
+    syntax = "proto3";
+    package t;
+    message Leaf { string name = 1 [(validate.rules).string = {min_len: 1}]; }
+    message Off { option (validate.disabled) = true; Leaf leaf = 1; }
+    message Node {
+      Leaf skipped = 1 [(validate.rules).message.skip = true];
+      Leaf checked = 2;
+      Off off = 3;
+      repeated Node kids = 4;
+    }
+  `, { keepCase: true }).root;
+  root.resolveAll();
+  const node = root.lookupType('t.Node');
+  const rows: [string, object, boolean][] = [
+    ['message.skip leaves the field\'s message unchecked', { skipped: { name: '' } }, true],
+    ['a field without skip is checked', { checked: { name: '' } }, false],
+    ['a (validate.disabled) message is not checked below', { off: { leaf: { name: '' } } }, true],
+    ['a disabled message still has a shape', { off: { leaf: { name: 5 } } }, false],
+    ['a skipped message still has a shape', { skipped: { nom: 'a' } }, false],
+    ['recursion reaches rules at depth', { kids: [{ kids: [{ checked: { name: '' } }] }] }, false],
+    ['recursion keeps skip at depth', { kids: [{ kids: [{ skipped: { name: '' } }] }] }, true],
+  ];
+
+  it.each(rows)('%s', (_name, obj, fits) => {
+    const ref = reference(node, obj)!;
+    expect(ref.shape.length + ref.rules.length === 0).toBe(fits);
+    expect(resourceFits(node, obj)).toBe(fits);
+  });
+});
+
 describe('reports of broken objects are unchanged by the gate', () => {
   const cluster = 'envoy.config.cluster.v3.Cluster';
   const ok = { name: 'c', type: 'EDS', connect_timeout: { seconds: 1 }, eds_cluster_config: { eds_config: { ads: {} } } };

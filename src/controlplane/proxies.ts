@@ -15,7 +15,8 @@
  */
 import { formatSpiffeId, workloadId } from '../ca/index.js';
 import type { NodeInfo } from '../xds/index.js';
-import type { InterceptionMode, ProxyDescription, ProxyKind, ServiceRegistry } from '../model/index.js';
+import type { InterceptionMode, ProxyDescription, ProxyKind, Service, ServiceRegistry } from '../model/index.js';
+import { identityKey } from './model-diff.js';
 
 /** Envoy sends `envoy`; gRPC libraries send names like `gRPC Node Pure JS` or `grpc-go`. */
 export function proxyKind(node: NodeInfo): ProxyKind {
@@ -80,14 +81,31 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
  */
 export function servedServices(claimed: readonly string[], ips: readonly string[], id: ProxyIdentity, registry: ServiceRegistry | undefined): { services: string[]; refused: string[] } {
   const derived: string[] = [];
-  for (const s of registry?.services.values() ?? []) {
-    if (s.serviceAccount !== id.serviceAccount || s.namespace !== id.namespace) continue;
+  for (const s of (registry && byIdentity(registry).get(identityKey(id.namespace, id.serviceAccount))) ?? []) {
     if (s.endpoints.some((e) => ips.includes(e.address))) derived.push(s.key);
   }
   derived.sort();
   if (claimed.length === 0) return { services: derived, refused: [] };
   const wanted = new Set(claimed);
   return { services: derived.filter((k) => wanted.has(k)), refused: [...wanted].filter((k) => !derived.includes(k)).sort() };
+}
+
+const identityIndex = new WeakMap<ServiceRegistry, ReadonlyMap<string, readonly Service[]>>();
+
+/** A registry's services by `<namespace>/<service account>`, built once per registry value. */
+function byIdentity(registry: ServiceRegistry): ReadonlyMap<string, readonly Service[]> {
+  let index = identityIndex.get(registry);
+  if (!index) {
+    const m = new Map<string, Service[]>();
+    for (const s of registry.services.values()) {
+      const key = identityKey(s.namespace, s.serviceAccount);
+      const list = m.get(key);
+      if (list) list.push(s);
+      else m.set(key, [s]);
+    }
+    identityIndex.set(registry, (index = m));
+  }
+  return index;
 }
 
 /**

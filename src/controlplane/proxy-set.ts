@@ -26,8 +26,6 @@ export interface ConnectedProxy {
   diagnostics: readonly Diagnostic[];
   /** Total encoded bytes of the snapshot. */
   configBytes: number;
-  /** Resource name -> policy location, for NACK reports. */
-  sources: ReadonlyMap<string, string>;
   certificate?: { spiffeId: string; notAfter: number; serial: string };
 }
 
@@ -43,7 +41,7 @@ export class ProxySet {
       existing.streams.add(stream);
       return { proxy: existing, created: false };
     }
-    const proxy: ConnectedProxy = { key, node, identity, channel, streams: new Set([stream]), refusedServices: [], diagnostics: [], configBytes: 0, sources: new Map() };
+    const proxy: ConnectedProxy = { key, node, identity, channel, streams: new Set([stream]), refusedServices: [], diagnostics: [], configBytes: 0 };
     this.byKey.set(key, proxy);
     let same = this.byNode.get(node.id);
     if (!same) this.byNode.set(node.id, (same = new Set()));

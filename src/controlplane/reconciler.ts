@@ -9,20 +9,26 @@
  *   (`policyError`); the previous policy keeps serving.
  * - Readiness: nothing is published until policy has loaded and the registry source has synced,
  *   so a restart never pushes an empty or shrunken configuration (istio#25100).
+ * - Work follows change: a new model is diffed against the previous one (model-diff.ts) and only
+ *   the proxies whose last translation read a changed entry are translated again (dependents.ts);
+ *   the trial translation of a policy change takes the same path.
  * - Publishing a proxy translates (memoised by the translation cache, so unchanged pieces are the
- *   same objects), attaches its secrets, and sets its snapshot; streams send only what differs.
+ *   same objects), attaches its secrets, and sets its snapshot; a resource list that is the same
+ *   as last time keeps its encoded set; streams send only what differs.
  * - `settled()` resolves when no change is pending: tests wait on it instead of sleeping.
  */
 import { performance } from 'node:perf_hooks';
 import { checkPolicyAgainstRegistry, formatDiagnostic, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
 import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
-import { TranslationCache, translate } from '../translate/index.js';
-import { ResourceSetInterner, TypeUrl, snapshotOf, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
+import { TranslationCache, translate, type TranslatedResource } from '../translate/index.js';
+import { ResourceSetInterner, TypeUrl, snapshotOf, type ResourceSet, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
 import { StreamPrincipal, authenticate, refuseChannel, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import type { Logger } from './log.js';
 import type { PolicyLoad, PolicySource } from './policy-source.js';
+import { Dependents } from './dependents.js';
+import { diffModels } from './model-diff.js';
 import { describeProxy } from './proxies.js';
 import { ProxySet, type ConnectedProxy } from './proxy-set.js';
 import { SecretBuilder, type CertificateSource } from './secrets.js';
@@ -59,6 +65,10 @@ export class Reconciler {
   model?: MeshModel;
   private readonly tcache = new TranslationCache();
   private readonly interner = new ResourceSetInterner();
+  private readonly dependents = new Dependents<ConnectedProxy>();
+  /** Per proxy, the translated lists last published and their encoded sets. */
+  private readonly published = new WeakMap<ConnectedProxy, Published>();
+  private readonly setsByList = new WeakMap<readonly TranslatedResource[], ResourceSet>();
   private readonly secrets: SecretBuilder;
   private readonly debouncer: Debouncer;
   private policyDirty = false;
@@ -120,6 +130,7 @@ export class Reconciler {
     if (!stream.key) return;
     const gone = this.proxies.detach(stream.key, stream);
     if (!gone) return;
+    this.dependents.untrack(gone);
     this.cacheOf(gone).delete(gone.key);
     if (gone.channel === 'mtls' && !this.proxies.usesIdentity(gone.identity.spiffeId)) this.o.certificates.release(gone.identity.spiffeId);
     this.o.hooks?.onProxyGone?.(gone);
@@ -162,7 +173,7 @@ export class Reconciler {
     const refs = checkPolicyAgainstRegistry(policy, this.o.registry.current().services);
     if (hasErrors(refs)) return refs;
     const trial = this.modelOf(policy, this.o.registry.current());
-    for (const p of this.proxies.all()) {
+    for (const p of this.touched(trial)) {
       const errors = this.translateFor(p, trial).diagnostics.filter((d) => d.severity === 'error');
       if (errors.length) return errors;
     }
@@ -179,15 +190,22 @@ export class Reconciler {
     const wasReady = this.ready;
     const model = this.modelOf(this.policyLoad.policy, this.o.registry.current());
     if (model.version === this.model?.version) return;
-    this.model = model;
     const t0 = performance.now();
-    for (const p of this.proxies.all()) this.publish(p, model);
-    this.interner.sweep();
-    this.o.hooks?.onTranslate?.(performance.now() - t0, this.proxies.all().length);
+    const touched = this.touched(model);
+    this.model = model;
+    for (const p of touched) this.publish(p, model);
+    this.o.hooks?.onTranslate?.(performance.now() - t0, touched.length);
     if (!wasReady) {
       this.o.log.info('ready: policy and registry synced; serving configuration', { version: this.policyLoad.label });
       this.o.hooks?.onReady?.(true);
     }
+  }
+
+  /** The connected proxies whose translation `model` may change, relative to the current model
+   * (every proxy when there is none). */
+  private touched(model: MeshModel): ConnectedProxy[] {
+    if (!this.model) return this.proxies.all();
+    return [...this.dependents.affected(diffModels(this.model, model))];
   }
 
   private translateFor(p: ConnectedProxy, model: MeshModel) {
@@ -208,27 +226,39 @@ export class Reconciler {
   /** Translates one proxy, attaches its secrets and sets its snapshot. */
   private publish(p: ConnectedProxy, model: MeshModel): void {
     const result = this.translateFor(p, model);
-    const sets = [];
-    const sources = new Map<string, string>();
-    let bytes = 0;
+    this.dependents.track(p, result.reads, p.identity.namespace, p.identity.serviceAccount);
+    const previous = this.published.get(p);
+    const sets = new Map<ResourceTypeUrl, ResourceSet>();
+    const lists = new Map<ResourceTypeUrl, readonly TranslatedResource[]>();
     for (const [typeUrl, list] of result.resources) {
-      const encoded = list.map((r) => this.o.encoder.encode(typeUrl, r.name, r.message));
-      for (const r of list) if (r.source) sources.set(`${typeUrl}|${r.name}`, `${r.source.file}:${r.source.line}:${r.source.col}`);
-      sets.push(this.interner.intern(typeUrl, encoded));
-      bytes += encoded.reduce((n, e) => n + e.any.length, 0);
+      const before = previous?.lists.get(typeUrl);
+      const reuse = before !== undefined && sameItems(before, list);
+      sets.set(typeUrl, reuse ? previous!.sets.get(typeUrl)! : this.setOf(typeUrl, list));
+      lists.set(typeUrl, reuse ? before : list);
     }
+    this.published.set(p, { lists, sets });
     const withKeys = p.channel === 'mtls';
     const secrets = this.secrets.build(result.secrets, p.identity.spiffeId, withKeys);
-    sets.push(this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message))));
+    const all = [...sets.values(), this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message)))];
     const cert = withKeys ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
     p.certificate = cert && { spiffeId: cert.spiffeId, notAfter: cert.notAfter, serial: cert.serial };
-    p.snapshot = snapshotOf(sets, this.policyLoad?.label ?? '');
+    p.snapshot = snapshotOf(all, this.policyLoad?.label ?? '');
     p.label = this.policyLoad?.label;
     p.diagnostics = result.diagnostics;
-    p.configBytes = bytes;
-    p.sources = sources;
+    p.configBytes = [...sets.values()].reduce((n, set) => n + bytesOf(set), 0);
     this.cacheOf(p).set(p.key, p.snapshot);
     this.o.hooks?.onPublish?.(p);
+  }
+
+  /** The encoded set of a translated list; a list shared by many proxies (a scope's endpoints,
+   * say) is encoded and interned once. */
+  private setOf(typeUrl: ResourceTypeUrl, list: readonly TranslatedResource[]): ResourceSet {
+    let set = this.setsByList.get(list);
+    if (!set) {
+      set = this.interner.intern(typeUrl, list.map((r) => this.o.encoder.encode(typeUrl, r.name, r.message)));
+      this.setsByList.set(list, set);
+    }
+    return set;
   }
 
   /** A certificate or the bundle rotated: republish the proxies that carry it. */
@@ -241,6 +271,44 @@ export class Reconciler {
 
   /** Where a resource came from in policy, for NACK reports. */
   sourceOf(p: ConnectedProxy, typeUrl: ResourceTypeUrl, name: string): string | undefined {
-    return p.sources.get(`${typeUrl}|${name}`);
+    const list = this.published.get(p)?.lists.get(typeUrl) ?? [];
+    const source = list[lowerBound(list, name)]?.name === name ? list[lowerBound(list, name)]!.source : undefined;
+    return source && `${source.file}:${source.line}:${source.col}`;
   }
+}
+
+interface Published {
+  readonly lists: ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource[]>;
+  readonly sets: ReadonlyMap<ResourceTypeUrl, ResourceSet>;
+}
+
+/** Same resources in the same order (translation returns unchanged resources as the same objects). */
+function sameItems(a: readonly TranslatedResource[], b: readonly TranslatedResource[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** First index in a name-sorted list whose name is not below `name`. */
+function lowerBound(list: readonly TranslatedResource[], name: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const setBytes = new WeakMap<ResourceSet, number>();
+function bytesOf(set: ResourceSet): number {
+  let n = setBytes.get(set);
+  if (n === undefined) {
+    n = 0;
+    for (const r of set) n += r.any.length;
+    setBytes.set(set, n);
+  }
+  return n;
 }

@@ -15,7 +15,7 @@ import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh
 import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
 import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
 import { EXPLICIT_OUTBOUND_ADDRESS, PASSTHROUGH_CLUSTER } from './names.js';
-import { reachableServices } from './scope.js';
+import { reachableNamespaces, reachableServices } from './scope.js';
 import { isLoopback } from './sockets.js';
 
 /** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
@@ -25,6 +25,21 @@ export interface ScopePart {
   readonly routeConfigs: readonly IrRouteConfig[];
   readonly outbound: readonly IrOutboundListener[];
   readonly diagnostics: readonly Diagnostic[];
+  /** What of the model this scope read (its input's `reads`), for dependency tracking. */
+  readonly reads: ScopeReads;
+}
+
+/**
+ * The model entries a scope depends on: a change to anything else cannot change it.
+ * - `namespaces`: whose membership it read (a service added to or removed from one of them
+ *   changes the scope); `undefined` = every namespace (no `reach` rule).
+ * - `keys`: service keys whose registry entry, TrafficPolicy or AccessPolicies it read — the
+ *   reachable services and every service their routes name, present or not (a route to a
+ *   missing service changes when that service appears), sorted.
+ */
+export interface ScopeReads {
+  readonly namespaces?: readonly string[];
+  readonly keys: readonly string[];
 }
 
 /** What decides a proxy's outbound side, apart from the model. */
@@ -55,6 +70,8 @@ export interface ScopeInput extends ScopeProxy {
   readonly extra: readonly Service[];
   /** TrafficPolicies of `reachable` and `extra`, by key. */
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  /** What this input was narrowed from (see `ScopeReads`); part of the key like every field. */
+  readonly reads: ScopeReads;
 }
 
 export function scopeSlot(p: ScopeProxy): string {
@@ -80,12 +97,18 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
   const reachable = reachableServices(registry, mesh.reach, input.namespace, cache);
   const keys = new Set(reachable.map((s) => s.key));
   const extra: Service[] = [];
+  let named: string[] | undefined;
   for (const s of reachable) {
     for (const key of cache.crossRefs(traffic.get(s.key))) {
+      if (keys.has(key)) continue;
+      keys.add(key);
       const dest = registry.services.get(key);
-      if (dest && !keys.has(key)) { keys.add(key); extra.push(dest); }
+      if (dest) extra.push(dest);
+      else (named ??= []).push(key);
     }
   }
+  const namespaces = reachableNamespaces(mesh.reach, input.namespace);
+  const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reachable, extra, named) };
   const inScope = new Map<string, TrafficPolicy>();
   for (const s of [...reachable, ...extra]) {
     const t = traffic.get(s.key);
@@ -95,7 +118,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
     kind: input.kind, namespace: input.namespace, ...(input.interception ? { interception: input.interception } : {}),
     ...(input.outboundAddress !== undefined ? { outboundAddress: input.outboundAddress } : {}),
     clusterMesh: { trustDomain: mesh.trustDomain, mtls: mesh.mtls, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
-    timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope,
+    timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope, reads,
   };
   return cache.memo(`scope|${scopeSlot(input)}`, scope, buildScope);
 }
@@ -122,7 +145,14 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   const fallback = input.kind === 'envoy' && input.interception !== 'explicit' ? PASSTHROUGH_CLUSTER : undefined;
   const routeConfigs = buildRouteConfigs(plans, vhostOf, fallback).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
   const outbound = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
-  return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics };
+  return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads };
+}
+
+/** Sorted keys of the reachable services (already in key order), the extra ones and the
+ * missing ones routes name. */
+function readKeys(reachable: readonly Service[], extra: readonly Service[], missing: readonly string[] | undefined): readonly string[] {
+  if (extra.length === 0 && !missing) return reachable.map((s) => s.key);
+  return [...reachable.map((s) => s.key), ...extra.map((s) => s.key), ...(missing ?? [])].sort();
 }
 
 /** Outbound listeners accept the proxy's identity for whoever connects, so they bind loopback

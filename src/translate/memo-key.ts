@@ -23,8 +23,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
     return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
   }
   if (Array.isArray(a)) return Array.isArray(b) && sameList(a, b);
-  if (a instanceof Map) return b instanceof Map && a.size === b.size && sameList([...a], [...b]);
-  if (a instanceof Set) return b instanceof Set && a.size === b.size && sameList([...a], [...b]);
+  if (a instanceof Map) return b instanceof Map && a.size === b.size && sameEntries(a, b);
+  if (a instanceof Set) return b instanceof Set && a.size === b.size && sameIterated(a.values(), b.values());
   if (!isPlain(a) || !isPlain(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
@@ -39,6 +39,21 @@ export function sameValue(a: unknown, b: unknown): boolean {
 function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+  return true;
+}
+
+/** Same keys and values in the same order, without copying the maps. */
+function sameEntries(a: ReadonlyMap<unknown, unknown>, b: ReadonlyMap<unknown, unknown>): boolean {
+  const other = b.entries();
+  for (const [k, v] of a) {
+    const [k2, v2] = other.next().value as [unknown, unknown];
+    if (!sameValue(k, k2) || !sameValue(v, v2)) return false;
+  }
+  return true;
+}
+
+function sameIterated(a: Iterator<unknown>, b: Iterator<unknown>): boolean {
+  for (let x = a.next(), y = b.next(); !x.done; x = a.next(), y = b.next()) if (y.done || !sameValue(x.value, y.value)) return false;
   return true;
 }
 

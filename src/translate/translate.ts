@@ -15,6 +15,7 @@
 import type { ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { Diagnostic, MeshModel, ProxyDescription } from '../model/index.js';
 import { buildIr, partDiagnostics, type InboundPart, type ScopePart } from './build-ir.js';
+import type { ScopeReads } from './build-scope.js';
 import type { TranslationCache } from './cache.js';
 import type { ProxyIr } from './ir.js';
 import { kindDiagnostics } from './kind-diagnostics.js';
@@ -41,6 +42,18 @@ export interface TranslateResult {
   readonly diagnostics: readonly Diagnostic[];
   /** SDS secret names to attach: the own certificate and `trust-bundle` (none for gRPC). */
   readonly secrets: readonly string[];
+  /**
+   * What of the model this result depends on besides the mesh-wide settings (`policy.mesh`):
+   * a model change that touches none of it leaves the result equal. The `scope` object is shared
+   * by every proxy of one scope.
+   */
+  readonly reads: TranslationReads;
+}
+
+export interface TranslationReads {
+  readonly scope: ScopeReads;
+  /** Keys of the services the proxy serves (registry entry and AccessPolicies: its inbound side). */
+  readonly served: readonly string[];
 }
 
 export function translate(input: TranslateInput): TranslateResult {
@@ -60,16 +73,16 @@ interface WholeInput {
 
 function translateParts({ registry, policy, proxy, secretName }: WholeInput, cache: TranslationCache): TranslateResult {
   const parts = buildIr({ version: '', registry, policy }, proxy, cache, secretName);
-  return cache.memo(`proxy|${proxy.id}`, { ...parts, secretName }, resultOf);
+  return cache.memo(`proxy|${proxy.id}`, { ...parts, secretName, served: proxy.services }, resultOf);
 }
 
 /** Exactly what the IR → Envoy stage reads for one proxy (its memo key). */
-interface ResultInput { readonly ir: ProxyIr; readonly scope: ScopePart; readonly inbound: InboundPart; readonly secretName: string }
+interface ResultInput { readonly ir: ProxyIr; readonly scope: ScopePart; readonly inbound: InboundPart; readonly secretName: string; readonly served: readonly string[] }
 
-function resultOf({ ir, scope, inbound, secretName }: ResultInput, cache: TranslationCache): TranslateResult {
+function resultOf({ ir, scope, inbound, secretName, served }: ResultInput, cache: TranslationCache): TranslateResult {
   const scoped = scopeResources(scope, ir, secretName, cache);
   const own = proxyResources(ir, secretName, cache);
   const diagnostics: Diagnostic[] = [...partDiagnostics({ scope, inbound }), ...kindDiagnostics(ir), ...scoped.diagnostics, ...own.diagnostics];
   const resources = mergeParts(scoped, own, diagnostics);
-  return { ir, resources, diagnostics, secrets: ir.secrets };
+  return { ir, resources, diagnostics, secrets: ir.secrets, reads: { scope: scope.reads, served } };
 }

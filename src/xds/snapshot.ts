@@ -92,9 +92,10 @@ export function sotwBody(version: string, typeUrl: string, resources: readonly E
 
 /** Hash of (name, version) pairs in the given order. */
 export function versionOf(resources: Iterable<EncodedResource>): string {
-  const h = createHash('sha256');
-  for (const r of resources) h.update(r.name).update('\0').update(r.version).update('\n');
-  return h.digest('base64url').slice(0, 16);
+  // One update per call: crossing into the hash once is several times cheaper than per field.
+  let text = '';
+  for (const r of resources) text += `${r.name}\0${r.version}\n`;
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
 }
 
 export interface Snapshot {
@@ -137,23 +138,29 @@ export function buildSnapshot(
 
 /**
  * Shares `ResourceSet`s between snapshots with equal content, so that every proxy with the same
- * clusters (say) shares one set and one encoded response body. `sweep()` forgets sets that were
- * not interned since the previous sweep (call it after a full rebuild).
+ * clusters (say) shares one set and one encoded response body. Holds sets weakly: a set no
+ * snapshot uses any more is collected and its entry dropped, so memory follows what is served
+ * and publishing one proxy never forgets the sets of the others.
  */
 export class ResourceSetInterner {
-  private previous = new Map<string, ResourceSet>();
-  private current = new Map<string, ResourceSet>();
+  private readonly sets = new Map<string, WeakRef<ResourceSet>>();
+  private readonly gone = new FinalizationRegistry<string>((key) => {
+    if (this.sets.get(key)?.deref() === undefined) this.sets.delete(key);
+  });
 
   intern(typeUrl: ResourceTypeUrl, resources: readonly EncodedResource[]): ResourceSet {
     const sorted = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const key = `${typeUrl}|${versionOf(sorted)}`;
-    const set = this.current.get(key) ?? this.previous.get(key) ?? new ResourceSet(typeUrl, sorted);
-    this.current.set(key, set);
+    const hit = this.sets.get(key)?.deref();
+    if (hit) return hit;
+    const set = new ResourceSet(typeUrl, sorted);
+    this.sets.set(key, new WeakRef(set));
+    this.gone.register(set, key);
     return set;
   }
 
-  sweep(): void {
-    this.previous = this.current;
-    this.current = new Map();
+  /** Entries held (live or awaiting collection). */
+  get size(): number {
+    return this.sets.size;
   }
 }

@@ -75,11 +75,15 @@ export interface MarkMessage {
   typeUrl: string;
   /** Base64 of the bytes to look for in a response. */
   marker: string;
+  /** Node ids that should receive it; `collect` waits for those of this child. */
+  expect?: string[];
 }
 
 export interface CollectMessage {
   kind: 'collect';
   id: number;
+  /** Wait up to this long for every expected proxy to have ACKed the marker (default 0). */
+  timeoutMs?: number;
 }
 
 export interface WindowMessage {

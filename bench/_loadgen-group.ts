@@ -115,17 +115,27 @@ export class LoadgenGroup {
     await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'synced')));
   }
 
-  /** Starts watching `typeUrl` responses for `marker`; resolves with the mark's id once armed. */
-  async mark(typeUrl: string, marker: Buffer): Promise<number> {
+  /**
+   * Starts watching `typeUrl` responses for `marker`, expecting the proxies `expect` to receive
+   * it; resolves with the mark's id once every child has armed it.
+   */
+  async mark(typeUrl: string, marker: Buffer, expect: readonly string[] = []): Promise<number> {
     const id = ++this.nextId;
-    for (const c of this.children) c.send({ kind: 'mark', id, typeUrl, marker: marker.toString('base64') });
+    const wanted = new Set(expect);
+    for (const c of this.children) {
+      const mine = c.proxies.filter((p) => wanted.has(p.id)).map((p) => p.id);
+      c.send({ kind: 'mark', id, typeUrl, marker: marker.toString('base64'), expect: mine });
+    }
     await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'marked' && m.id === id)));
     return id;
   }
 
-  /** Per node id, when it ACKed the first response carrying mark `id` (absent: never). */
-  async collect(id: number): Promise<Map<string, number>> {
-    for (const c of this.children) c.send({ kind: 'collect', id });
+  /**
+   * Per node id, when it ACKed the first response carrying mark `id` (absent: never); waits up
+   * to `timeoutMs` for every expected proxy.
+   */
+  async collect(id: number, timeoutMs = 0): Promise<Map<string, number>> {
+    for (const c of this.children) c.send({ kind: 'collect', id, timeoutMs });
     const out = new Map<string, number>();
     await Promise.all(this.children.map(async (c) => {
       const m = await c.next<CollectedMessage>((x) => x.kind === 'collected' && x.id === id);

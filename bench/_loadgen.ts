@@ -131,10 +131,14 @@ function handle(msg: ParentMessage): void {
     case 'start': return start(msg);
     case 'arm': return arm(msg);
     case 'stop': return shutdown(0);
-    case 'mark':
-      recorder.mark(msg.id, msg.typeUrl, Buffer.from(msg.marker, 'base64'));
+    case 'mark': {
+      const expected = new Set(msg.expect ?? []);
+      const indices = proxies.flatMap((p, i) => (expected.has(p.nodeId) ? [i] : []));
+      recorder.mark(msg.id, msg.typeUrl, Buffer.from(msg.marker, 'base64'), indices);
       return send({ kind: 'marked', id: msg.id });
-    case 'collect': return send({ kind: 'collected', id: msg.id, ackAt: recorder.collect(msg.id) });
+    }
+    case 'collect':
+      return void recorder.collect(msg.id, msg.timeoutMs ?? 0).then((ackAt) => send({ kind: 'collected', id: msg.id, ackAt }));
     case 'window':
       recorder.openWindow();
       return send({ kind: 'window-open', id: msg.id });

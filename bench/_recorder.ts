@@ -10,12 +10,16 @@
 import type { AnyMessage } from './_proxy.js';
 import type { TypeCount } from './_ipc.js';
 
-const MAX_NAMES = 200;
+const MAX_NAMES = 2000;
 
 interface Mark {
   typeUrl: string;
   marker: Buffer;
   ackAt: (number | null)[];
+  /** Indices of the proxies expected to receive it that have not yet. */
+  missing: Set<number>;
+  /** Called once `missing` is empty. */
+  done?: () => void;
 }
 
 /** Field 1 of a message (the name of every xDS resource type, CLA's `cluster_name` included). */
@@ -45,14 +49,23 @@ export class Recorder {
     this.window = undefined;
   }
 
-  mark(id: number, typeUrl: string, marker: Buffer): void {
-    this.marks.set(id, { typeUrl, marker, ackAt: new Array<number | null>(this.proxies).fill(null) });
+  /** `expected`: indices of the proxies that should receive the marker. */
+  mark(id: number, typeUrl: string, marker: Buffer, expected: readonly number[]): void {
+    this.marks.set(id, { typeUrl, marker, ackAt: new Array<number | null>(this.proxies).fill(null), missing: new Set(expected) });
   }
 
-  collect(id: number): (number | null)[] {
+  /** Resolves (and forgets the mark) once every expected proxy has it, or after `timeoutMs`. */
+  async collect(id: number, timeoutMs: number): Promise<(number | null)[]> {
     const m = this.marks.get(id);
+    if (!m) return new Array<number | null>(this.proxies).fill(null);
+    if (m.missing.size > 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        m.done = () => (clearTimeout(timer), resolve());
+      });
+    }
     this.marks.delete(id);
-    return m?.ackAt ?? new Array<number | null>(this.proxies).fill(null);
+    return m.ackAt;
   }
 
   openWindow(): void {
@@ -71,7 +84,9 @@ export class Recorder {
   /** Called for every response a proxy ACKed. */
   onAck(index: number, typeUrl: string, at: number, response: Buffer, resources: readonly AnyMessage[]): void {
     for (const m of this.marks.values()) {
-      if (m.typeUrl === typeUrl && m.ackAt[index] === null && response.includes(m.marker)) m.ackAt[index] = at;
+      if (m.typeUrl !== typeUrl || m.ackAt[index] !== null || !response.includes(m.marker)) continue;
+      m.ackAt[index] = at;
+      if (m.missing.delete(index) && m.missing.size === 0) m.done?.();
     }
     const w = this.window;
     if (!w) return;

@@ -1,0 +1,97 @@
+/**
+ * weft as the reconciler benchmarks run it: the real `Reconciler` (policy directory, debounce,
+ * translation, last-good checks, snapshots) over an in-memory registry, a development CA, and an
+ * `XdsServer` on 127.0.0.1 wired exactly as `ControlPlane.start` wires its plaintext port
+ * (authenticate through the reconciler, stream bound/closed callbacks, PLAINTEXT_XDS_LIMITS).
+ *
+ * Plaintext, so the load generator needs no certificates; such streams get no private keys (the
+ * trust bundle is still served over SDS). `ControlPlane` itself only takes a static file or
+ * Kubernetes as its registry, which is why the pieces are composed here from public exports.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CertificateAuthority } from '../src/ca/index.js';
+import { CertificateManager, PolicySource, Reconciler, consoleLogger, type Logger } from '../src/controlplane/index.js';
+import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, XdsServer } from '../src/xds/index.js';
+import { MemoryRegistry } from './_memory-registry.js';
+
+export interface PlaneOptions {
+  /** Policy files by name (written into a fresh directory). */
+  policy: Record<string, string>;
+  registry: MemoryRegistry;
+  /** Reconciler debounce; undefined keeps the default (100 ms quiet, 10 s max). */
+  debounce?: { quietMs: number; maxMs: number };
+}
+
+/** Counts warnings and errors and keeps the last few lines (a soak must not grow a log). */
+export function boundedLogger(): Logger & { warnings: number; errors: number; last: string[] } {
+  const state = { warnings: 0, errors: 0, last: [] as string[] };
+  const base = consoleLogger((l) => {
+    state.last.push(l);
+    if (state.last.length > 20) state.last.shift();
+  }, true);
+  return Object.assign(state, {
+    info: base.info,
+    warn: (m: string, f?: Record<string, unknown>) => (state.warnings++, base.warn(m, f)),
+    error: (m: string, f?: Record<string, unknown>) => (state.errors++, base.error(m, f)),
+  });
+}
+
+export class WeftPlane {
+  /** Emits `translate` (ms, proxies) after every rebuild and `policy` (ok) after every load. */
+  readonly events = new EventEmitter();
+
+  private constructor(
+    readonly reconciler: Reconciler,
+    readonly server: XdsServer,
+    readonly port: number,
+    readonly policyDir: string,
+    readonly log: ReturnType<typeof boundedLogger>,
+    private readonly root: string,
+    private readonly certs: CertificateManager,
+  ) {}
+
+  static async start(o: PlaneOptions): Promise<WeftPlane> {
+    const root = await mkdtemp(path.join(tmpdir(), 'weft-bench-plane-'));
+    const policyDir = path.join(root, 'policy');
+    await mkdir(policyDir);
+    for (const [name, text] of Object.entries(o.policy)) await writeFile(path.join(policyDir, name), text);
+    const ca = await CertificateAuthority.open(path.join(root, 'ca'), { trustDomain: 'cluster.local' });
+    if (!ca.ok) throw new Error(`bench CA: ${ca.error.message}`);
+    const log = boundedLogger();
+    const certs = new CertificateManager(ca.value, { ttlMs: 3600_000, log });
+    const events = new EventEmitter();
+    const plaintextCache = new SnapshotCache();
+    const reconciler = new Reconciler({
+      policy: new PolicySource(policyDir), registry: o.registry, cache: new SnapshotCache(), plaintextCache,
+      encoder: new ResourceEncoder(), certificates: certs, trustDomain: 'cluster.local', log, debounce: o.debounce,
+      hooks: { onTranslate: (ms, n) => events.emit('translate', ms, n), onPolicyLoad: (ok) => events.emit('policy', ok) },
+    });
+    const server = new XdsServer({
+      cache: plaintextCache,
+      limits: PLAINTEXT_XDS_LIMITS,
+      authenticate: (r) => reconciler.authenticate(r, 'plaintext'),
+      callbacks: { onStreamBound: (s) => reconciler.streamBound(s), onStreamClose: (s) => reconciler.streamClosed(s) },
+    });
+    const port = await server.listen(0, '127.0.0.1');
+    await reconciler.start();
+    const plane = new WeftPlane(reconciler, server, port, policyDir, log, root, certs);
+    events.on('translate', (...a) => plane.events.emit('translate', ...a));
+    events.on('policy', (...a) => plane.events.emit('policy', ...a));
+    return plane;
+  }
+
+  /** Writes one policy file; the reconciler's directory watch picks it up. */
+  writePolicy(name: string, text: string): Promise<void> {
+    return writeFile(path.join(this.policyDir, name), text);
+  }
+
+  async close(): Promise<void> {
+    this.reconciler.stop();
+    this.certs.stop();
+    await this.server.close();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}

@@ -6,13 +6,13 @@
  * Everything runs from a temp directory (a copy of examples/grpc-mesh/policy and a registry with
  * free ports), removed on exit. Ctrl-C, SIGTERM, SIGHUP and the end of --duration all stop the mesh
  * processes and weft and exit 0; mesh processes also exit by themselves if this process dies
- * (they watch their stdin pipe, see e2e/support/wire.ts).
+ * (they watch their stdin pipe, see scripts/mesh/wire.ts).
  */
 import path from 'node:path';
-import { renderLine, renderScreen, type Frame } from '../e2e/support/bars.js';
-import { target } from '../e2e/support/mesh-files.js';
-import { startTrafficMesh, type TrafficMesh } from '../e2e/support/traffic-mesh.js';
-import { tally, type Outcome } from '../e2e/support/wire.js';
+import { renderLine, renderScreen, type Frame } from './mesh/bars.js';
+import { target } from './mesh/mesh-files.js';
+import { startTrafficMesh, type TrafficMesh } from './mesh/traffic-mesh.js';
+import { tally, type Outcome } from './mesh/wire.js';
 
 interface Args {
   readonly durationMs?: number;

@@ -13,7 +13,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { it } from 'vitest';
-import { REPO_ROOT } from '../support/children.js';
+import { REPO_ROOT } from '../../scripts/mesh/children.js';
 import { acquireFileLock, releaseFileLock } from '../support/pid-lock.js';
 
 export const NO_GO = 'grpc-go interop: no Go toolchain';

@@ -1,5 +1,5 @@
 /**
- * A grpc-go mesh: weft in-process (as e2e/proxyless runs it, e2e/support/weft.ts) on a temp copy
+ * A grpc-go mesh: weft in-process (as e2e/proxyless runs it, scripts/mesh/weft.ts) on a temp copy
  * of a policy and a static registry, with grpc-go servers and clients as child processes.
  *
  * Every xDS node is bootstrapped by the real `weft bootstrap --format grpc` command (run
@@ -13,8 +13,8 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { RunningWeft } from '../../src/cli/run.js';
 import { main as weftCli } from '../../src/cli/main.js';
-import { writeMeshDir, type MeshDir, type ServiceSpec } from '../support/mesh-files.js';
-import { converged, policyVersion, startMeshWeft } from '../support/weft.js';
+import { writeMeshDir, type MeshDir, type ServiceSpec } from '../../scripts/mesh/mesh-files.js';
+import { converged, policyVersion, startMeshWeft } from '../../scripts/mesh/weft.js';
 import { GoClient } from './client.js';
 import { grpcGoBinary } from './go-binary.js';
 import { GoProcess } from './processes.js';

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { REPO_ROOT } from '../support/children.js';
+import { REPO_ROOT } from '../../scripts/mesh/children.js';
 
 const REJECTION = /Sending NACK for resource type.*|serving mode .* NOT_SERVING.*/g;
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { target } from '../support/mesh-files.js';
+import { target } from '../../scripts/mesh/mesh-files.js';
 import type { GoClient, Summary } from './client.js';
 import { MODULE_DIR, goMissingInCi, needsGo, scenario } from './go-binary.js';
 import { GoMesh, guardRejections, meshPorts } from './mesh.js';

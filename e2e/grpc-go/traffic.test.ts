@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { target, type ServiceSpec } from '../support/mesh-files.js';
+import { target, type ServiceSpec } from '../../scripts/mesh/mesh-files.js';
 import { failed, share, type GoClient, type Summary } from './client.js';
 import { MODULE_DIR, goMissingInCi, knownDefect, needsGo, scenario } from './go-binary.js';
 import { GoMesh, guardRejections, meshPorts } from './mesh.js';

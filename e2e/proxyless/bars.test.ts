@@ -1,6 +1,6 @@
 /** The demo's rendering: replies grouped by the first hop's version, one line or one screen. */
 import { describe, expect, it } from 'vitest';
-import { byVersion, renderLine, renderScreen } from '../support/bars.js';
+import { byVersion, renderLine, renderScreen } from '../../scripts/mesh/bars.js';
 
 const counts = { 'reviews-v1': 45, 'reviews-v2>ratings': 40, 'reviews-v3>ratings': 10, 'error 14': 5 };
 

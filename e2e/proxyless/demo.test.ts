@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/children.js';
+import { REPO_ROOT } from '../../scripts/mesh/children.js';
 
 function startDemo(args: string[]): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -17,11 +17,11 @@ function startDemo(args: string[]): { proc: ChildProcess; output: () => string; 
   return { proc, output: () => out, exited };
 }
 
-/** Direct children of `pid` right now that run an e2e/support script (not a passing `git`). */
+/** Direct children of `pid` right now that run a scripts/mesh script (not a passing `git`). */
 function meshChildrenOf(pid: number): number[] {
   try {
     const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)]).toString().split('\n');
-    return lines.filter((l) => l.includes('e2e/support/')).map((l) => Number(l.trim().split(/\s+/)[0]));
+    return lines.filter((l) => l.includes('scripts/mesh/')).map((l) => Number(l.trim().split(/\s+/)[0]));
   } catch {
     return [];
   }

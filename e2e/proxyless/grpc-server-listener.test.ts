@@ -12,9 +12,9 @@ import * as grpcXds from '@grpc/grpc-js-xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWeft } from '../../src/cli/run.js';
 import { GRPC_SERVER_TEMPLATE, bootstrapConfig, controlPlaneIdentity } from '../../src/controlplane/index.js';
-import { freePorts, writeMeshDir, type MeshDir } from '../support/mesh-files.js';
-import { startMeshWeft } from '../support/weft.js';
-import { meshService } from '../support/wire.js';
+import { freePorts, writeMeshDir, type MeshDir } from '../../scripts/mesh/mesh-files.js';
+import { startMeshWeft } from '../../scripts/mesh/weft.js';
+import { meshService } from '../../scripts/mesh/wire.js';
 
 grpcXds.register();
 let weft: RunningWeft;

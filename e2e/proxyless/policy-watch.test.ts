@@ -9,8 +9,8 @@ import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWeft } from '../../src/cli/run.js';
-import { writeMeshDir, type MeshDir } from '../support/mesh-files.js';
-import { policyVersion, startMeshWeft } from '../support/weft.js';
+import { writeMeshDir, type MeshDir } from '../../scripts/mesh/mesh-files.js';
+import { policyVersion, startMeshWeft } from '../../scripts/mesh/weft.js';
 
 let dir: MeshDir;
 let weft: RunningWeft;

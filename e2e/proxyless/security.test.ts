@@ -6,10 +6,10 @@
 import * as grpc from '@grpc/grpc-js';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failures } from '../support/driver.js';
-import { target } from '../support/mesh-files.js';
+import { failures } from '../../scripts/mesh/driver.js';
+import { target } from '../../scripts/mesh/mesh-files.js';
 import { startSecureMesh, type SecureMesh } from '../support/secure-mesh.js';
-import { callOnce, tally } from '../support/wire.js';
+import { callOnce, tally } from '../../scripts/mesh/wire.js';
 
 const REVIEWS = target('reviews');
 let mesh: SecureMesh;

@@ -4,11 +4,11 @@
  * The frontend process makes every call; the test only reads outcomes.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failures, share } from '../support/driver.js';
-import { target } from '../support/mesh-files.js';
-import { startTrafficMesh, type TrafficMesh } from '../support/traffic-mesh.js';
-import { converged, policyVersion } from '../support/weft.js';
-import { tally } from '../support/wire.js';
+import { failures, share } from '../../scripts/mesh/driver.js';
+import { target } from '../../scripts/mesh/mesh-files.js';
+import { startTrafficMesh, type TrafficMesh } from '../../scripts/mesh/traffic-mesh.js';
+import { converged, policyVersion } from '../../scripts/mesh/weft.js';
+import { tally } from '../../scripts/mesh/wire.js';
 
 const REVIEWS = target('reviews');
 

@@ -9,10 +9,10 @@
  * stands in for a node agent.
  */
 import type { RunningWeft } from '../../src/cli/run.js';
-import { Children } from './children.js';
-import { Driver } from './driver.js';
-import { freePorts, target, writeMeshDir, type MeshDir } from './mesh-files.js';
-import { nodeBootstrap, startMeshWeft, writeCertificates } from './weft.js';
+import { Children } from '../../scripts/mesh/children.js';
+import { Driver } from '../../scripts/mesh/driver.js';
+import { freePorts, target, writeMeshDir, type MeshDir } from '../../scripts/mesh/mesh-files.js';
+import { nodeBootstrap, startMeshWeft, writeCertificates } from '../../scripts/mesh/weft.js';
 
 export const STRICT_MESH = 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\n';
 export const ACCESS = `kind: AccessPolicy

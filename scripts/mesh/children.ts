@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SUPPORT = path.join(REPO_ROOT, 'e2e', 'support');
+const MESH_DIR = path.join(REPO_ROOT, 'scripts', 'mesh');
 
 export interface Child<T> {
   readonly name: string;
@@ -26,9 +26,9 @@ export class Children {
   readonly #all = new Set<Child<unknown>>();
   readonly #dead: string[] = [];
 
-  /** Starts `e2e/support/<script>.ts` with `arg` as JSON and waits for its READY line. */
+  /** Starts `scripts/mesh/<script>.ts` with `arg` as JSON and waits for its READY line. */
   async start<T>(name: string, script: 'service' | 'frontend', arg: unknown, env: Record<string, string> = {}, readyMs = 60_000): Promise<Child<T>> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(SUPPORT, `${script}.ts`), JSON.stringify(arg)], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(MESH_DIR, `${script}.ts`), JSON.stringify(arg)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

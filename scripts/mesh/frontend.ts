@@ -1,5 +1,5 @@
 /**
- * The frontend: a mesh client as a child process (`node --import tsx e2e/support/frontend.ts`).
+ * The frontend: a mesh client as a child process (`node --import tsx scripts/mesh/frontend.ts`).
  * It reaches mesh services only through weft (`xds:///` targets, xDS credentials so mTLS comes
  * from the certificate provider files in its bootstrap), and takes orders on a plaintext control
  * port on 127.0.0.1: `Driver/Run` runs a batch of calls and answers one outcome per call.

@@ -1,5 +1,5 @@
 /**
- * A mesh service instance as a child process: `node --import tsx e2e/support/service.ts '<json>'`
+ * A mesh service instance as a child process: `node --import tsx scripts/mesh/service.ts '<json>'`
  * with a `ServiceConfig`. Serves `Mesh/Call` on each of `ports` (one replica per port), either as
  * a plain gRPC server or as an xDS-enabled `XdsServer` (server listener, mTLS and RBAC from weft).
  * Calls its `upstream` (an `xds:///` target) per request when it has one.

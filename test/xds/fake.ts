@@ -110,9 +110,14 @@ export function fakeServer(opts: FakeServerOptions = {}) {
     set(key: string, resources: Resources): void {
       cache.set(key, buildSnapshot(encoder, resources));
     },
-    /** Opens an ADS stream (or a per-type one with `fixedType`). */
-    open(o: { delta?: boolean; fixedType?: ResourceTypeUrl } = {}): FakeClient {
-      return new FakeClient(env, !!o.delta, o.fixedType);
+    /** Nothing to release (`startServer` parity). */
+    stop(): Promise<void> {
+      return Promise.resolve();
+    },
+    /** Opens an ADS stream, or a per-type one (`fixedType`, or `service` as `startServer` takes it). */
+    open(o: { delta?: boolean; fixedType?: ResourceTypeUrl; service?: 'ads' | 'cds' | 'eds' } = {}): FakeClient {
+      const byService = { ads: undefined, cds: T.Cluster, eds: T.ClusterLoadAssignment } as const;
+      return new FakeClient(env, !!o.delta, o.fixedType ?? byService[o.service ?? 'ads']);
     },
   };
 }
@@ -136,6 +141,11 @@ export class FakeClient {
 
   set room(value: boolean) {
     this.transport.room = value;
+  }
+
+  /** The client half-closes its side. */
+  close(): void {
+    this.transport.events!.halfClose();
   }
 
   drain(): void {
@@ -166,8 +176,17 @@ export class FakeClient {
     return out[0]!;
   }
 
-  /** Asserts nothing was written once the stream settled. */
-  async none(): Promise<void> {
+  /** The next unread response (as `RawClient.next`); fails when the settled stream wrote none. */
+  async next(): Promise<Response> {
+    await this.stream.settled();
+    const b = this.transport.written[this.read];
+    if (!b) throw new Error(`no response${this.ended ? `: stream ended ${this.ended.code} ${this.ended.message}` : ''}`);
+    this.read++;
+    return decodeResponse(this.delta, b);
+  }
+
+  /** Asserts nothing was written once the stream settled (`_ms` only for `RawClient` parity). */
+  async none(_ms?: number): Promise<void> {
     const out = await this.take();
     if (out.length > 0) throw new Error(`unexpected responses: ${out.map((r) => `${r.type_url.split('.').pop()} [${r.resources.map((x) => x.name)}]`).join('; ')}`);
   }
@@ -178,10 +197,10 @@ export class FakeClient {
     else this.send({ type_url: r.type_url, version_info: r.version_info, response_nonce: r.nonce, resource_names: names });
   }
 
-  nack(r: Response, message: string, names: string[] = []): void {
+  nack(r: Response, message: string, names: string[] = [], lastGood = ''): void {
     const error_detail = { code: 3, message };
     if (this.delta) this.send({ type_url: r.type_url, response_nonce: r.nonce, error_detail });
-    else this.send({ type_url: r.type_url, version_info: '', response_nonce: r.nonce, resource_names: names, error_detail });
+    else this.send({ type_url: r.type_url, version_info: lastGood, response_nonce: r.nonce, resource_names: names, error_detail });
   }
 }
 

@@ -9,15 +9,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NackInfo } from '../../src/xds/index.js';
-import { T, apiListener, cluster, endpoints, node, route, startServer } from './harness.js';
+import { fakeServer } from './fake.js';
+import { T, apiListener, cluster, endpoints, node, route } from './harness.js';
 
-type Harness = Awaited<ReturnType<typeof startServer>>;
+type Harness = ReturnType<typeof fakeServer>;
 let h: Harness;
 const nacks: NackInfo[] = [];
 
 beforeEach(async () => {
   nacks.length = 0;
-  h = await startServer({ callbacks: { onNack: (_s, _t, n) => nacks.push(n) } });
+  h = fakeServer({ callbacks: { onNack: (_s, _t, n) => nacks.push(n) } });
 });
 afterEach(() => h.stop());
 

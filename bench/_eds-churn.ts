@@ -39,6 +39,8 @@ export interface ChurnReport {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** From the start of the flush that carried a change (the debounce fired) to the ACKs. */
+  flush_p99_ms: number;
   server_cpu_ms_per_change: number;
   /** Reconciler rebuilds during the churn (changes merged by the debounce). */
   rebuilds: number;
@@ -97,6 +99,7 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
     const cpu = process.cpuUsage(cpu0);
     const counts = await group.windowCounts();
     const latencies: number[] = [];
+    const afterFlush: number[] = [];
     let expected = 0;
     let superseded = 0;
     sent.forEach((s, i) => {
@@ -104,9 +107,10 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
       // Moved on again before reaching anyone: the later move's push carries only its address.
       if (ackAt.size === 0 && sent.slice(i + 1).some((later) => later.from === s.to)) return void superseded++;
       expected += s.expect.length;
+      const flush = plane.flushAfter(s.at) ?? s.at;
       for (const id of s.expect) {
         const at = ackAt.get(id);
-        if (at !== undefined) latencies.push(at - s.at);
+        if (at !== undefined) latencies.push(at - s.at), afterFlush.push(at - flush);
       }
     });
     const concerned = new Set(sent.flatMap((s) => s.expect));
@@ -123,6 +127,7 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
       p50_ms: round2(percentile(latencies, 50)),
       p99_ms: round2(percentile(latencies, 99)),
       max_ms: round2(Math.max(...latencies)),
+      flush_p99_ms: round2(percentile(afterFlush, 99)),
       server_cpu_ms_per_change: round2((cpu.user + cpu.system) / 1000 / Math.max(1, sent.length)),
       rebuilds,
       by_type: Object.fromEntries(Object.entries(counts.byType).map(([t, c]) => [t.split('.').pop()!, { responses: c.responses, resources: c.resources, bytes: c.bytes, proxies: c.proxies, distinct_names: c.names.length }])),

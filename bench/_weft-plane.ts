@@ -15,6 +15,7 @@ import path from 'node:path';
 import { CertificateAuthority } from '../src/ca/index.js';
 import { CertificateManager, PolicySource, Reconciler, consoleLogger, type Logger } from '../src/controlplane/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, XdsServer } from '../src/xds/index.js';
+import { sharedNow } from './_ipc.js';
 import { MemoryRegistry } from './_memory-registry.js';
 
 export interface PlaneOptions {
@@ -40,8 +41,13 @@ export function boundedLogger(): Logger & { warnings: number; errors: number; la
 }
 
 export class WeftPlane {
-  /** Emits `translate` (ms, proxies) after every rebuild and `policy` (ok) after every load. */
+  /**
+   * Emits `merge` (changes) when the debounce fires and a flush starts, `policy` (ok) after every
+   * policy load, `translate` (ms, proxies) after every rebuild.
+   */
   readonly events = new EventEmitter();
+  /** Shared-clock times at which flushes started (the debounce fired), in order. */
+  readonly flushes: number[] = [];
 
   private constructor(
     readonly reconciler: Reconciler,
@@ -67,7 +73,7 @@ export class WeftPlane {
     const reconciler = new Reconciler({
       policy: new PolicySource(policyDir), registry: o.registry, cache: new SnapshotCache(), plaintextCache,
       encoder: new ResourceEncoder(), certificates: certs, trustDomain: 'cluster.local', log, debounce: o.debounce,
-      hooks: { onTranslate: (ms, n) => events.emit('translate', ms, n), onPolicyLoad: (ok) => events.emit('policy', ok) },
+      hooks: { onTranslate: (ms, n) => events.emit('translate', ms, n), onPolicyLoad: (ok) => events.emit('policy', ok), onMerge: (n) => events.emit('merge', n) },
     });
     const server = new XdsServer({
       cache: plaintextCache,
@@ -78,9 +84,14 @@ export class WeftPlane {
     const port = await server.listen(0, '127.0.0.1');
     await reconciler.start();
     const plane = new WeftPlane(reconciler, server, port, policyDir, log, root, certs);
-    events.on('translate', (...a) => plane.events.emit('translate', ...a));
-    events.on('policy', (...a) => plane.events.emit('policy', ...a));
+    for (const name of ['translate', 'policy', 'merge']) events.on(name, (...a) => plane.events.emit(name, ...a));
+    events.on('merge', () => plane.flushes.push(sharedNow()));
     return plane;
+  }
+
+  /** The first flush that started at or after `at` (shared clock), if any. */
+  flushAfter(at: number): number | undefined {
+    return this.flushes.find((f) => f >= at);
   }
 
   /** Writes one policy file; the reconciler's directory watch picks it up. */

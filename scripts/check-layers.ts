@@ -13,8 +13,12 @@ import path from 'node:path';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-/** module -> modules it may import. `proto` is the top-level proto/ directory. */
+/**
+ * module -> modules it may import. `proto` is the top-level proto/ directory. Every module may
+ * also import `common` (shared definitions with no dependencies; see `mayImport`).
+ */
 const allowed: Record<string, readonly string[]> = {
+  common: [],
   proto: [],
   policy: [],
   discovery: ['policy'],
@@ -34,6 +38,7 @@ const forbiddenPackages: Record<string, readonly string[]> = {
   model: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node', 'node:net', 'net'],
   policy: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node'],
   xds: ['fastify', 'prom-client', '@kubernetes/client-node', 'yaml'],
+  common: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node', 'node:fs', 'fs', 'node:net', 'net', 'node:crypto', 'crypto'],
   inject: ['@grpc/grpc-js', 'fastify', 'prom-client', '@kubernetes/client-node', 'node:fs', 'fs', 'node:net', 'net'],
 };
 
@@ -46,6 +51,10 @@ const impurities: readonly [RegExp, string][] = [
 ];
 
 const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+
+function mayImport(from: string, to: string): boolean {
+  return (to === 'common' && from !== 'common') || (allowed[from] ?? []).includes(to);
+}
 
 function moduleOf(file: string): string | undefined {
   const rel = path.relative(repo, file).split(path.sep);
@@ -79,7 +88,7 @@ export function checkFile(file: string): string[] {
       const target = path.resolve(path.dirname(file), spec);
       const to = moduleOf(target.endsWith('.js') ? target : target + '/x');
       if (!to || to === from) continue;
-      if (!(allowed[from] ?? []).includes(to)) {
+      if (!mayImport(from, to)) {
         problems.push(`${where(m.index!)}: ${from} may not import ${to} (DESIGN.md §2)`);
       } else if (!/(^|\/)index\.js$/.test(spec) && to !== 'proto') {
         problems.push(`${where(m.index!)}: import ${to} through its index.js, not ${spec}`);
@@ -88,10 +97,10 @@ export function checkFile(file: string): string[] {
       problems.push(`${where(m.index!)}: ${from} may not import ${spec} (I/O belongs at the edges)`);
     }
   }
-  if (from === 'translate') {
+  if (from === 'translate' || from === 'common') {
     for (const [re, what] of impurities) {
       const m = re.exec(text);
-      if (m) problems.push(`${where(m.index)}: translate ${what}; pass it in the input instead`);
+      if (m) problems.push(`${where(m.index)}: ${from} ${what}; pass it in the input instead`);
     }
   }
   return problems;

@@ -9,6 +9,7 @@
 import { toPem } from './der.js';
 import { generateP256, type SecretKey } from './keys.js';
 import { randomSerial } from './serial.js';
+import { trustDomainIdText } from './spiffe-id.js';
 import {
   Oid, akiValue, basicConstraintsValue, extension, keyIdentifier, keyUsageValue, KeyUsageBit, name,
   signCertificate, signatureAlgorithm, skiValue, tbsCertificate, uriSanValue,
@@ -51,7 +52,7 @@ export function createRoot(opts: RootOptions): MintedCa {
       extension(Oid.keyUsage, true, keyUsageValue([KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign])),
       extension(Oid.subjectKeyIdentifier, false, skiValue(keyId)),
       extension(Oid.authorityKeyIdentifier, false, akiValue(keyId)),
-      extension(Oid.subjectAltName, false, uriSanValue(`spiffe://${opts.trustDomain}`)),
+      extension(Oid.subjectAltName, false, uriSanValue(trustDomainIdText(opts.trustDomain))),
     ],
   });
   const der = signCertificate(tbs, 'ecdsa-sha256', key.secret.keyObject());

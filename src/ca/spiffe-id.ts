@@ -43,9 +43,11 @@ export const SpiffeIdCodes = {
 } as const;
 export type SpiffeIdErrorCode = (typeof SpiffeIdCodes)[keyof typeof SpiffeIdCodes];
 
+/** The URI scheme of every SPIFFE ID, with its `//`. */
+export const SPIFFE_SCHEME = 'spiffe://';
+const SCHEME = SPIFFE_SCHEME;
 const MAX_ID_BYTES = 2048;
 const MAX_TRUST_DOMAIN_BYTES = 255;
-const SCHEME = 'spiffe://';
 const TRUST_DOMAIN_CHARS = /^[a-z0-9._-]+$/;
 const PATH_SEGMENT_CHARS = /^[a-zA-Z0-9._-]+$/;
 
@@ -118,12 +120,22 @@ export function formatSpiffeId(id: SpiffeId): string {
   return `${SCHEME}${id.trustDomain}${id.path}`;
 }
 
+/** The text of a workload identity, unchecked (for values already validated, like weft's own). */
+export function workloadIdText(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `${SCHEME}${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** The ID of a trust domain itself, `spiffe://<td>` (a CA certificate's URI SAN). */
+export function trustDomainIdText(trustDomain: string): string {
+  return `${SCHEME}${trustDomain}`;
+}
+
 /**
  * weft's workload identity (DESIGN.md §3): `spiffe://<td>/ns/<namespace>/sa/<service-account>`.
  * Validated like any ID, so a namespace containing `/` or other illegal characters is an error.
  */
 export function workloadId(trustDomain: string, namespace: string, serviceAccount: string): SpiffeIdResult {
-  const r = parseSpiffeId(`${SCHEME}${trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
+  const r = parseSpiffeId(workloadIdText(trustDomain, namespace, serviceAccount));
   if (r.ok && r.id.path.split('/').length !== 5) {
     return fail(SpiffeIdCodes.notWorkload, 'namespace and service account must be single path segments');
   }

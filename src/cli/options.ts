@@ -50,8 +50,14 @@ export function bytes(flag: string): (v: string) => number {
   };
 }
 
-/** An option holding a byte count, typed and shown as a size: `bytesOption('--max <bytes>', '…', '16MiB')`. */
-export function bytesOption(flags: string, description: string, defaultText: string): Option {
-  const parse = bytes(flagName(flags));
-  return new Option(flags, description).argParser(parse).default(parse(defaultText), defaultText);
+/** `n` bytes as a user would type it: `16MiB`, `512KiB`, else the plain number. */
+export function formatBytes(n: number): string {
+  if (n > 0 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)}MiB`;
+  if (n > 0 && n % 1024 === 0) return `${n / 1024}KiB`;
+  return String(n);
+}
+
+/** An option holding a byte count, typed and shown as a size (`--max <bytes>` … `(default: 16MiB)`). */
+export function bytesOption(flags: string, description: string, defaultBytes: number): Option {
+  return new Option(flags, description).argParser(bytes(flagName(flags))).default(defaultBytes, formatBytes(defaultBytes));
 }

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import path from 'node:path';
-import { StartError, consoleLogger } from '../controlplane/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, StartError, consoleLogger } from '../controlplane/index.js';
 import { CliError, UsageError } from './errors.js';
 import { bytesOption, csv, durationOption, port } from './options.js';
 import { packageRoot } from './package-root.js';
@@ -67,7 +67,7 @@ export function serveCommand(): Command {
     .option('--admin-port <port>', 'admin API port', port('--admin-port'), 18001)
     .option('--admin-token <token>', 'bearer token for the admin API (or WEFT_ADMIN_TOKEN)', process.env.WEFT_ADMIN_TOKEN)
     .addOption(durationOption('--svid-ttl <duration>', 'workload certificate lifetime', '24h'))
-    .addOption(bytesOption('--max-message-size <bytes>', 'largest xDS message received; larger EDS/RDS/SDS/delta responses are split', '16MiB'))
+    .addOption(bytesOption('--max-message-size <bytes>', 'largest xDS message received; larger EDS/RDS/SDS/delta responses are split', DEFAULT_MAX_MESSAGE_BYTES))
     .addOption(durationOption('--debounce <duration>', 'quiet period before applying changes', '100ms'))
     .addOption(durationOption('--max-debounce <duration>', 'longest a change waits', '10s'))
     .option('--quiet', 'log warnings and errors only')

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import type { ProxyView, TypeSyncView, XdsTypeShort } from '../controlplane/index.js';
 import { AdminClient, AdminClientError, type AdminClientOptions } from './admin-client.js';
 import { renderFields, renderTable } from './table.js';
+import { byText } from '../common/index.js';
 
 /** Where a command writes; injected so tests can capture output. */
 export interface CliIo {
@@ -37,7 +38,7 @@ function statusWord(t: TypeSyncView | undefined): string {
 /** The `weft status` table: one row per proxy, sorted by id. */
 export function renderProxyTable(proxies: readonly ProxyView[]): string {
   const rows = [...proxies]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort(byText((p) => p.id))
     .map((p) => [p.nodeIdCollisions?.length ? `${p.id} (!)` : p.id, p.kind, p.channel === 'plaintext' ? `${p.identity ?? '-'} (plaintext)` : p.identity ?? '-', ...columns.map((c) => statusWord(p.types.find((t) => t.type === c))), p.policyVersion ?? '-']);
   const table = renderTable(['NAME', 'KIND', 'IDENTITY', ...columns, 'VERSION'], rows);
   const shared = proxies.some((p) => p.nodeIdCollisions?.length);

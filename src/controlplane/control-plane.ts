@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import path from 'node:path';
-import { CertificateAuthority, formatCaError } from '../ca/index.js';
+import { CertificateAuthority, formatCaError, workloadIdText } from '../ca/index.js';
 import { StaticRegistrySource, openKubernetesRegistry, type RegistrySource } from '../discovery/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
@@ -49,8 +49,11 @@ export class StartError extends Error {
   }
 }
 
+/** Largest xDS message weft receives, and the size it splits responses under, unless configured. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /** The identity of the control plane's own serving certificate. */
-export const controlPlaneIdentity = (td: string) => `spiffe://${td}/ns/weft-system/sa/weft`;
+export const controlPlaneIdentity = (td: string) => workloadIdText(td, 'weft-system', 'weft');
 
 export class ControlPlane {
   private constructor(
@@ -83,7 +86,7 @@ export class ControlPlane {
         onPolicyLoad: (ok) => metrics.recordPolicyLoad(ok),
         onReady: (r) => metrics.setReady(r),
         onPublish: (p) => {
-          metrics.setConfigBytes(p.node.id, p.configBytes, c.xds.maxMessageBytes ?? 16 * 1024 * 1024);
+          metrics.setConfigBytes(p.node.id, p.configBytes, c.xds.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
           if (p.certificate) metrics.setCertificateExpiry(p.certificate.spiffeId, p.certificate.notAfter);
         },
       },
@@ -98,7 +101,7 @@ export class ControlPlane {
       onNack: (s, t, n) => c.log.warn('proxy rejected configuration (NACK)', { proxy: s.node?.id, type: t.split('.').pop(), resources: n.names.join(','), error: n.message }),
     });
     const serverOptions = {
-      callbacks, maxMessageBytes: c.xds.maxMessageBytes,
+      callbacks, maxMessageBytes: c.xds.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       onCallbackError: (name: string, err: unknown) => c.log.error(`internal error in ${name}`, { error: (err as Error).stack ?? String(err) }) };
     const xds = new XdsServer({ ...serverOptions, cache, authenticate: (r) => reconciler.authenticate(r, 'mtls') });
     // CSDS only on the authenticated port: it shows configuration, scoped to the caller's identity.

@@ -18,6 +18,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import { encode } from '../../proto/codec.js';
 import { messageType } from '../../proto/index.js';
+import { SPIFFE_SCHEME } from '../ca/index.js';
 import { TypeUrl, type ResourceTypeUrl } from '../xds/index.js';
 import type { ConfigDump, ControlPlaneView, ProxyView, TypeSyncView, XdsTypeShort } from './view.js';
 
@@ -41,7 +42,7 @@ const typeUrls: Readonly<Record<XdsTypeShort, ResourceTypeUrl>> = {
 
 /** The SPIFFE ID in a certificate's URI SAN (`URI:spiffe://...`), if exactly one. */
 export function spiffeIdOf(cert: PeerCertificate | undefined): string | undefined {
-  const ids = (cert?.subjectaltname ?? '').split(/,\s*/).filter((s) => s.startsWith('URI:spiffe://')).map((s) => s.slice(4));
+  const ids = (cert?.subjectaltname ?? '').split(/,\s*/).filter((s) => s.startsWith(`URI:${SPIFFE_SCHEME}`)).map((s) => s.slice(4));
   return ids.length === 1 ? ids[0] : undefined;
 }
 

@@ -1,6 +1,6 @@
 /** Public surface of the control plane module. */
 export type * from './view.js';
-export { ControlPlane, StartError, controlPlaneIdentity, type ControlPlaneConfig } from './control-plane.js';
+export { ControlPlane, DEFAULT_MAX_MESSAGE_BYTES, StartError, controlPlaneIdentity, type ControlPlaneConfig } from './control-plane.js';
 export { Reconciler, type ReconcilerOptions, type ReconcilerHooks } from './reconciler.js';
 export { RunningView } from './view-impl.js';
 export { PolicySource, gitCommit } from './policy-source.js';
@@ -12,3 +12,4 @@ export { ControlPlaneMetrics } from './metrics.js';
 export { csdsService, type CsdsOptions } from './csds.js';
 export type { CertificateSource, WorkloadCertificate } from './secrets.js';
 export { isLoopbackHost } from './loopback.js';
+export { claimedIdentity, describeProxy } from './proxies.js';

@@ -9,6 +9,7 @@ import type { ProxyDescription } from '../model/index.js';
 import type { Diagnostic } from '../policy/index.js';
 import type { Channel } from './auth.js';
 import type { ProxyIdentity } from './proxies.js';
+import { compareText } from '../common/index.js';
 
 export interface ConnectedProxy {
   readonly key: string;
@@ -81,7 +82,7 @@ export class ProxySet {
   /** Every proxy using node id `id`: authenticated first, then by identity. */
   withNodeId(id: string): ConnectedProxy[] {
     const rank = (p: ConnectedProxy) => (p.channel === 'mtls' ? 0 : 1);
-    return [...(this.byNode.get(id) ?? [])].sort((a, b) => rank(a) - rank(b) || a.identity.spiffeId.localeCompare(b.identity.spiffeId));
+    return [...(this.byNode.get(id) ?? [])].sort((a, b) => rank(a) - rank(b) || compareText(a.identity.spiffeId, b.identity.spiffeId));
   }
 
   all(): ConnectedProxy[] {

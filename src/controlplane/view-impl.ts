@@ -10,6 +10,7 @@ import type { Reconciler } from './reconciler.js';
 import { redactSecrets } from './redact.js';
 import { typeView } from './status.js';
 import type { ConfigDump, ControlPlaneView, PolicyView, ProxyView, ReadinessView, XdsTypeShort } from './view.js';
+import { byText } from '../common/index.js';
 
 export interface ViewSources {
   readonly reconciler: Reconciler;
@@ -30,7 +31,7 @@ export class RunningView implements ControlPlaneView {
   }
 
   proxies(): readonly ProxyView[] {
-    return this.s.reconciler.proxies.all().map((p) => this.proxyView(p)).sort((a, b) => a.id.localeCompare(b.id));
+    return this.s.reconciler.proxies.all().map((p) => this.proxyView(p)).sort(byText((v) => v.id));
   }
 
   proxy(id: string): ProxyView | undefined {

@@ -20,6 +20,7 @@
 import type { V1EndpointSlice, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { ServiceDraft } from './registry-build.js';
 import type { Endpoint, EndpointHealth, Protocol, ServicePort } from './types.js';
+import { compareText } from '../common/index.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const HEALTH_RANK: Record<EndpointHealth, number> = { healthy: 0, draining: 1, unhealthy: 2 };
@@ -99,7 +100,7 @@ function mergeEndpoints(all: readonly Endpoint[]): Endpoint[] {
 function majorityServiceAccount(endpoints: readonly Endpoint[]): string {
   const counts = new Map<string, number>();
   for (const e of endpoints) if (e.serviceAccount) counts.set(e.serviceAccount, (counts.get(e.serviceAccount) ?? 0) + 1);
-  const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
   return ranked[0]?.[0] ?? 'default';
 }
 

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Endpoint, RegistryChange, Service, ServicePort, ServiceRegistry } from './types.js';
+import { byText } from '../common/index.js';
 
 /** A service as a source describes it, before normalisation. Not retained after `nextRegistry`. */
 export interface ServiceDraft {
@@ -88,7 +89,7 @@ function endpointOrder(e: Endpoint): string {
 /** Sorts by precomputed keys: building the key inside the comparator would cost O(n log n) strings. */
 function sortEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
   const keyed = endpoints.map((e) => [endpointOrder(e), e] as const);
-  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  keyed.sort(byText((k) => k[0]));
   return keyed.map((k) => k[1]);
 }
 

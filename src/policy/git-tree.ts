@@ -16,6 +16,7 @@ import { Codes } from './codes.js';
 import type { Diagnostic } from './diagnostics.js';
 import { escapeControl, quote, truncate } from './excerpt.js';
 import type { DirFile } from './policy-dir.js';
+import { byText } from '../common/index.js';
 
 export interface GitTreeRead {
   readonly files: readonly DirFile[];
@@ -106,7 +107,7 @@ export async function readPolicyCommit(dir: string, ref: string, maxBytes: numbe
   }
   const files: DirFile[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const e of entries.filter((x) => isPolicyPath(x.path)).sort((a, b) => (a.path < b.path ? -1 : 1))) {
+  for (const e of entries.filter((x) => isPolicyPath(x.path)).sort(byText((x) => x.path))) {
     const r = await readEntry(tree.top, e, maxBytes);
     if (typeof r === 'string') files.push({ path: e.path, text: r });
     else diagnostics.push(r);

@@ -14,6 +14,7 @@ import { DEFAULT_MAX_FILE_BYTES, parsePolicyFile, type ParsedDocument } from './
 import { readPolicyCommit, type GitTreeRead } from './git-tree.js';
 import { readPolicyDir } from './policy-dir.js';
 import { resolveDocuments } from './resolve.js';
+import { byText } from '../common/index.js';
 
 export interface PolicyFile {
   /** Path as it should appear in diagnostics and `PolicySet.files`. */
@@ -33,7 +34,7 @@ export type PolicyLoadResult =
 
 /** Parses, checks and resolves the given files (in path order, whatever order they arrive in). */
 export function loadPolicyDocuments(files: readonly PolicyFile[], opts: LoadOptions = {}): PolicyLoadResult {
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = [...files].sort(byText((f) => f.path));
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedDocument[] = [];
   let documents = 0;

@@ -3,6 +3,7 @@ import { Codes } from './codes.js';
 import { DEFAULT_MESH, type AccessPolicy, type AccessRule, type MeshPolicy, type Principal } from './types.js';
 import type { AccessDoc, MeshDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
+import { compareText } from '../common/index.js';
 
 type RuleDoc = NonNullable<AccessDoc['rules']>[number];
 type PrincipalDoc = NonNullable<RuleDoc['from']>[number];
@@ -21,7 +22,7 @@ export function resolveMesh(doc: MeshDoc, r: DocReporter): MeshPolicy {
       accessLog: obs?.accessLog ?? DEFAULT_MESH.observability.accessLog,
       ...(tracing && { tracing: { ...tracing, samplingPercent: tracing.samplingPercent ?? 1 } }),
     },
-    reach: new Map(Object.entries(doc.reach ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    reach: new Map(Object.entries(doc.reach ?? {}).sort(([a], [b]) => compareText(a, b))),
     source: at(r.pd, ''),
   };
 }

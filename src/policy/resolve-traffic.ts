@@ -8,6 +8,7 @@ import { Codes } from './codes.js';
 import type { Backend, FaultPolicy, RetryPolicy, RoutePolicy, TrafficPolicy } from './types.js';
 import type { RouteDoc, TrafficDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
+import { compareText } from '../common/index.js';
 
 /** Retry conditions when a route's `retries` names none (connection-level failures only, which are
  * safe to retry for any method). */
@@ -26,7 +27,7 @@ export function resolveTraffic(doc: TrafficDoc, r: DocReporter): TrafficPolicy {
   return {
     service,
     routes,
-    subsets: new Map(Object.entries(doc.subsets ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    subsets: new Map(Object.entries(doc.subsets ?? {}).sort(([a], [b]) => compareText(a, b))),
     loadBalancer,
     ...(doc.hashKey && { hashKey: doc.hashKey }),
     ...(doc.circuitBreaker && { circuitBreaker: doc.circuitBreaker }),

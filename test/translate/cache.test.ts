@@ -20,6 +20,28 @@ const byName = (r: ReturnType<typeof translate>, type: string, name: string) =>
   r.resources.get(type as never)!.find((x) => x.name === name)?.message;
 
 describe('translation cache', () => {
+  it('frees the slots of proxies and services that are gone (forget)', () => {
+    const { model, proxy } = load('bookinfo');
+    const cache = new TranslationCache();
+    translate({ model, proxy, cache });
+    const empty = cache.size;
+    const other = { ...proxy, id: 'productpage-2' };
+    translate({ model, proxy: other, cache });
+    expect(cache.size).toBeGreaterThan(empty);
+    cache.forget({ proxyIds: [other.id] });
+    expect(cache.size).toBe(empty);
+    const gone = 'reviews.default';
+    const services = new Map(model.registry.services);
+    services.delete(gone);
+    cache.forget({ serviceKeys: new Set([gone]) });
+    const slots = () => { const kept: string[] = []; cache.prune((s) => { kept.push(s); return true; }); return kept; };
+    expect(slots().filter((s) => s.split('|').includes(gone))).toEqual([]);
+    // What is left still serves: the next translation rebuilds what was freed, and equals a fresh one.
+    const next = { ...model, registry: { version: 'v2', services } };
+    const fresh = translate({ model: next, proxy, cache: new TranslationCache() });
+    expect(JSON.stringify([...translate({ model: next, proxy, cache }).resources])).toBe(JSON.stringify([...fresh.resources]));
+  });
+
   it('returns the same cluster and endpoints objects to two proxies that reach the same service', () => {
     const { model, proxy } = load('bookinfo');
     const cache = new TranslationCache();

@@ -109,6 +109,15 @@ export class XdsServer {
   }
 
   /**
+   * Resolves when every live stream has settled (`XdsStream.settled`): no authentication pending,
+   * no push scheduled. A deterministic point for tests and tools; it says nothing of requests still
+   * in flight on the network.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.live].map((s) => s.settled()));
+  }
+
+  /**
    * Stops accepting streams and ends the open ones (they reconnect elsewhere). Resolves after at
    * most `graceMs`: grpc-js's `tryShutdown` never calls back when a peer left an HTTP/2 session
    * destroyed but not closed (seen with grpc-go), so the forced path resolves too.

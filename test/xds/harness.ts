@@ -184,14 +184,10 @@ export async function startServer(opts: XdsServerOptions = {}) {
     eds: '/envoy.service.endpoint.v3.EndpointDiscoveryService/',
   };
   const live = () => opened.filter((c) => c.status === undefined);
-  /** Every server stream has no push scheduled and no authentication pending. */
-  const settled = async () => {
-    await Promise.all(server.streams().map((s) => (s as { settled?: () => Promise<void> }).settled?.()));
-  };
   /** The server handled every request the live clients sent, and they received all it wrote. */
   const quiet = async () => {
     await signals.until(() => handled >= live().reduce((n, c) => n + c.sent, 0), 'the server to handle every request');
-    await settled();
+    await server.settled();
     await signals.until(() => opened.reduce((n, c) => n + c.received, 0) >= written, 'every response to arrive');
   };
   return {

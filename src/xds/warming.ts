@@ -11,7 +11,7 @@
  * - the client has not ACKed a CDS response carrying it, or (for an EDS cluster, on a stream that
  *   asks for EDS at all) has not ACKed its endpoints, which the snapshot has;
  * - neither was rejected (quarantined): what a client refused will not arrive, waiting is useless.
- * A clusters' name the stream does not subscribe to is never cold: proxyless gRPC subscribes to a
+ * A cluster the stream does not subscribe to is never cold: proxyless gRPC subscribes to a
  * cluster only after a route names it, so waiting for it would deadlock.
  *
  * An LDS or RDS update (the whole response set of that type in one push) that refers to a cold
@@ -64,13 +64,14 @@ export class WarmingHold implements WarmingCounts {
       this.cancel = this.clock.setTimer(this.wake, this.holdMs);
     }
     if (now - this.since < this.holdMs) return true;
+    // The episode stays expired for the rest of this push (LDS and RDS alike go out); the push
+    // ends it, having held nothing.
     this.expired++;
-    this.settle();
     onExpired(cold);
     return false;
   }
 
-  /** Ends the current episode (a push held nothing); the next hold starts a new bound. */
+  /** Ends the current episode (call at the end of a push that held nothing); the next hold starts a new bound. */
   settle(): void {
     if (this.since === undefined) return;
     this.since = undefined;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { T, fakeNode, fakeServer, kind, names, type FakeClient } from './fake.js';
-import { apiListener, cluster, endpoints, route } from './resources.js';
+import { apiListener, cluster, endpoints, route, tcpListener } from './resources.js';
 
 const A = endpoints('a', [['10.0.0.1', 80]]);
 const B = endpoints('b', [['10.0.0.2', 80]]);
@@ -114,6 +114,21 @@ describe.each([false, true])('make-before-break for additions (delta: %s)', (del
     // SotW: the complete set without "a"; delta: "a" removed, and its endpoints after it.
     if (delta) expect(last.map((r) => [kind(r), r.removed])).toEqual([['Cluster', ['a']], ['ClusterLoadAssignment', ['a']]]);
     else expect(last.map((r) => [kind(r), names(r)])).toEqual([['Cluster', ['b']]]);
+  });
+});
+
+describe('make-before-break for additions: listeners', () => {
+  it('holds a TCP listener naming a new cluster with the route, and sends both when the bound runs out', async () => {
+    const s = fakeServer({ warmingHoldMs: 1_000 });
+    s.set('p', onlyA());
+    const c = s.open();
+    await synced(c, ['a']);
+    s.set('p', { ...toB(), [T.Listener]: [apiListener('l', 'r'), tcpListener('t', 9000, 'b')] });
+    expect(kind(await c.one())).toBe('Cluster');
+    s.clock.advance(1_000);
+    const out = await c.take();
+    expect(out.map((r) => [kind(r), names(r)])).toEqual([['Listener', ['l', 't']], ['RouteConfiguration', ['r']]]);
+    expect(c.stream.warming!.expired).toBe(2); // one per update sent while "b" was cold
   });
 });
 

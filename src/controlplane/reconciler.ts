@@ -28,7 +28,7 @@ import { Debouncer, type DebounceOptions } from './debounce.js';
 import type { Logger } from './log.js';
 import type { PolicyLoad, PolicySource } from './policy-source.js';
 import { Dependents } from './dependents.js';
-import { diffModels } from './model-diff.js';
+import { diffModels, identityKey, type ModelChange } from './model-diff.js';
 import { describeProxy } from './proxies.js';
 import { ProxySet, type ConnectedProxy } from './proxy-set.js';
 import { SecretBuilder, type CertificateSource } from './secrets.js';
@@ -174,8 +174,9 @@ export class Reconciler {
     const refs = checkPolicyAgainstRegistry(policy, this.o.registry.current().services);
     if (hasErrors(refs)) return refs;
     const trial = this.modelOf(policy, this.o.registry.current());
-    for (const p of this.touched(trial)) {
-      const errors = this.translateFor(p, trial).diagnostics.filter((d) => d.severity === 'error');
+    const { change, proxies } = this.touched(trial);
+    for (const p of proxies) {
+      const errors = this.translateFor(p, trial, change).diagnostics.filter((d) => d.severity === 'error');
       if (errors.length) return errors;
     }
     return [];
@@ -192,10 +193,9 @@ export class Reconciler {
     const model = this.modelOf(this.policyLoad.policy, this.o.registry.current());
     if (model.version === this.model?.version) return;
     const t0 = performance.now();
-    const change = this.model && diffModels(this.model, model);
-    const touched = change ? [...this.dependents.affected(change)] : this.proxies.all();
+    const { change, proxies: touched } = this.touched(model);
     this.model = model;
-    for (const p of touched) this.publish(p, model);
+    for (const p of touched) this.publish(p, model, change);
     if (change) this.tcache.forget({ serviceKeys: new Set([...change.keys].filter((k) => !model.registry.services.has(k))) });
     this.o.hooks?.onTranslate?.(performance.now() - t0, touched.length);
     if (!wasReady) {
@@ -206,13 +206,19 @@ export class Reconciler {
 
   /** The connected proxies whose translation `model` may change, relative to the current model
    * (every proxy when there is none). */
-  private touched(model: MeshModel): ConnectedProxy[] {
-    if (!this.model) return this.proxies.all();
-    return [...this.dependents.affected(diffModels(this.model, model))];
+  private touched(model: MeshModel): { change?: ModelChange; proxies: ConnectedProxy[] } {
+    if (!this.model) return { proxies: this.proxies.all() };
+    const change = diffModels(this.model, model);
+    return { change, proxies: [...this.dependents.affected(change)] };
   }
 
-  private translateFor(p: ConnectedProxy, model: MeshModel) {
-    const { proxy, refusedServices } = describeProxy(p.node, p.identity, model.registry);
+  /** Describes (unless `change` leaves the proxy's identity's services alone) and translates. */
+  private translateFor(p: ConnectedProxy, model: MeshModel, change?: ModelChange) {
+    const id = p.identity;
+    if (p.description && change && !change.all && !change.identities.has(identityKey(id.namespace, id.serviceAccount))) {
+      return translate({ model, proxy: p.description, cache: this.tcache });
+    }
+    const { proxy, refusedServices } = describeProxy(p.node, id, model.registry);
     p.description = proxy;
     if (refusedServices.join(',') !== p.refusedServices.join(',') && refusedServices.length > 0) {
       this.o.log.warn('proxy claims services its identity does not serve; claim ignored', { proxy: p.node.id, identity: p.identity.spiffeId, channel: p.channel, services: refusedServices.join(','), ips: proxy.ips.join(',') });
@@ -227,8 +233,8 @@ export class Reconciler {
   }
 
   /** Translates one proxy, attaches its secrets and sets its snapshot. */
-  private publish(p: ConnectedProxy, model: MeshModel): void {
-    const result = this.translateFor(p, model);
+  private publish(p: ConnectedProxy, model: MeshModel, change?: ModelChange): void {
+    const result = this.translateFor(p, model, change);
     this.dependents.track(p, result.reads, p.identity.namespace, p.identity.serviceAccount);
     const previous = this.published.get(p);
     const sets = new Map<ResourceTypeUrl, ResourceSet>();

@@ -1,20 +1,20 @@
 /**
- * The PGV rules of one message type as yes/no tests of a record, for the compiled walk in
- * `validate-fast.ts`. Each test covers the rules a field carries itself (its own value rules,
+ * The PGV rules of one field as the compiled walk in `validate-fast.ts` needs them: a yes/no test
+ * of a set value, and whether leaving the field unset already breaks a rule. Together with the
+ * type's required oneofs they cover what the reporter's field checks do (own value rules,
  * `required`, the proto3 default of an unset scalar, item and pair counts, `unique`, map keys,
- * `no_sparse`) and a type's required oneofs; descending into nested messages is left to the walk.
+ * `no_sparse`); descending into nested messages is left to the walk.
  *
  * Contract:
- * - A test is run only on a record whose shape is known to fit (every value has the JS type its
- *   field needs, at every depth), so it never meets the malformed values the reporting validator
- *   must survive.
+ * - A value test is run only on a set value whose shape is known to fit (the walk checks a value's
+ *   shape first), so it never meets the malformed values the reporting validator must survive.
+ *   It reads nothing but that value: the walk calls it with the value it already holds.
  * - The value rules are the very closures the reporting validator runs (`validate-message.ts`),
  *   called with an empty path into a scratch list that is emptied before a test returns: a test
- *   fails exactly when the reporter would report something for that field, and allocates nothing
+ *   fails exactly when the reporter would report something for that value, and allocates nothing
  *   when it passes.
  */
 import protobuf from 'protobufjs';
-import { isSet } from './validate-lookup.js';
 import {
   countCheck, defaultViolations, elementOwnCheck, mapKeyReader, requiredRule, uniqueCheck,
 } from './validate-message.js';
@@ -23,12 +23,18 @@ import { scalarCheck } from './validate-scalar.js';
 
 type Obj = Record<string, unknown>;
 
-/** Whether `record` satisfies one field's (or one oneof's) rules. */
-export type RecordTest = (record: Obj) => boolean;
+/** Whether one set (and well-shaped) value of a field satisfies the field's rules. */
+export type ValueTest = (value: unknown) => boolean;
+
+/** One field's rules: the test of a set value (none when nothing applies) and whether unset fails. */
+export interface FieldRules {
+  readonly set: ValueTest | undefined;
+  readonly unsetFails: boolean;
+}
 
 const scratch: Violation[] = [];
 const hasOwn = Object.prototype.hasOwnProperty;
-const noItems: readonly unknown[] = Object.freeze([]);
+const none: FieldRules = { set: undefined, unsetFails: false };
 
 /** Whether nothing was reported into the scratch list since it was last emptied; empties it. */
 function clean(): boolean {
@@ -43,93 +49,81 @@ function passes(check: ValueCheck, value: unknown): boolean {
   return clean();
 }
 
-/** Every rule test of `type`'s own fields and oneofs, in field order; empty when it has none. */
-export function ruleTests(type: protobuf.Type): RecordTest[] {
-  const tests: RecordTest[] = [];
-  for (const field of type.fieldsArray) {
-    const rules = fieldRules(field);
-    const test = field.map ? mapTest(field, rules) : field.repeated ? repeatedTest(field, rules) : singularTest(field, rules);
-    if (test) tests.push(test);
-  }
-  for (const oneof of type.oneofsArray) {
-    if (oneof.options?.['(validate.required)'] === true) tests.push(oneofTest(oneof.oneof));
-  }
-  return tests;
+/** The rules of `field`, read and compiled once by the caller. */
+export function fieldRuleTests(field: protobuf.Field): FieldRules {
+  const rules = fieldRules(field);
+  if (field.map) return mapRules(field, rules);
+  if (field.repeated) return repeatedRules(field, rules);
+  return singularRules(field, rules);
 }
 
-function oneofTest(members: readonly string[]): RecordTest {
-  return (record) => {
-    for (let i = 0; i < members.length; i++) if (isSet(record[members[i]!])) return true;
-    return false;
-  };
+/** The oneofs of `type` marked `(validate.required)`: one member must be set. */
+export function requiredOneofs(type: protobuf.Type): protobuf.OneOf[] {
+  return type.oneofsArray.filter((o) => o.options?.['(validate.required)'] === true);
 }
 
 /** Mirrors `singularField` of the reporter, without its recursion. */
-function singularTest(field: protobuf.Field, rules: RuleSet | undefined): RecordTest | undefined {
-  const name = field.name;
+function singularRules(field: protobuf.Field, rules: RuleSet | undefined): FieldRules {
   const own = elementOwnCheck(field, rules);
+  const set: ValueTest | undefined = own && ((v) => passes(own, v));
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
     const required = field.partOf ? undefined : requiredRule(resolved, rules);
-    if (!own && !required) return undefined;
-    return (record) => {
-      const v = record[name];
-      if (v === null || v === undefined) return required === undefined;
-      return own === undefined || passes(own, v);
-    };
+    return { set, unsetFails: required !== undefined };
   }
-  if (!own) return undefined;
-  const unsetFails = field.partOf ? false : defaultViolations(field, own).length > 0;
-  return (record) => {
-    const v = record[name];
-    if (v === null || v === undefined) return !unsetFails;
-    return passes(own, v);
-  };
+  if (!own) return none;
+  // Oneof members and proto3 `optional` scalars have presence; any other is checked as its default.
+  return { set, unsetFails: !field.partOf && defaultViolations(field, own).length > 0 };
 }
 
-/** Mirrors `repeatedField` of the reporter, without its recursion. */
-function repeatedTest(field: protobuf.Field, rules: RuleSet | undefined): RecordTest | undefined {
-  const name = field.name;
+type Counts = ReturnType<typeof countCheck>;
+
+function countsFailAtZero(counts: Counts): boolean {
+  counts?.(0, '', scratch);
+  return !clean();
+}
+
+/** Mirrors `repeatedField` of the reporter, without its recursion: a set value is an array. */
+function repeatedRules(field: protobuf.Field, rules: RuleSet | undefined): FieldRules {
   const r = sub(rules, 'repeated');
   const own = elementOwnCheck(field, sub(r, 'items'));
   const counts = countCheck('repeated', 'min_items', 'max_items', r, 'items');
   const unique = r?.unique === true;
-  if (!own && !counts && !unique) return undefined;
-  return (record) => {
-    const raw = record[name];
-    const items = Array.isArray(raw) ? raw : noItems;
+  if (!own && !counts && !unique) return none;
+  const set: ValueTest = (v) => {
+    const items = v as readonly unknown[];
     counts?.(items.length, '', scratch);
     if (unique) uniqueCheck(items, '', scratch);
     if (!clean()) return false;
     if (own) for (let i = 0; i < items.length; i++) if (!passes(own, items[i])) return false;
     return true;
   };
+  return { set, unsetFails: countsFailAtZero(counts) };
 }
 
-/** Mirrors `mapField` of the reporter, without its recursion. */
-function mapTest(field: protobuf.Field, rules: RuleSet | undefined): RecordTest | undefined {
-  const name = field.name;
+/**
+ * Mirrors `mapField` of the reporter, without its recursion: a set value is a plain object whose
+ * values are all set (the shape check rejects a map holding `null`), so `no_sparse` always holds.
+ */
+function mapRules(field: protobuf.Field, rules: RuleSet | undefined): FieldRules {
   const r = sub(rules, 'map');
   const keyType = (field as unknown as protobuf.MapField).keyType;
   const keyCheck = scalarCheck(keyType, undefined, sub(r, 'keys'));
   const own = elementOwnCheck(field, sub(r, 'values'));
   const counts = countCheck('map', 'min_pairs', 'max_pairs', r, 'pairs');
-  const noSparse = r?.no_sparse === true;
-  if (!keyCheck && !own && !counts && !noSparse) return undefined;
+  if (!keyCheck && !own && !counts) return none;
   const keyOf = mapKeyReader(keyType);
-  return (record) => {
-    const raw = record[name];
+  const set: ValueTest = (v) => {
+    const map = v as Obj;
     let pairs = 0;
-    if (typeof raw === 'object' && raw !== null) {
-      for (const key in raw) {
-        if (!hasOwn.call(raw, key)) continue;
-        pairs++;
-        const value = (raw as Obj)[key];
-        if (keyCheck && !passes(keyCheck, keyOf(key))) return false;
-        if (isSet(value)) { if (own && !passes(own, value)) return false; } else if (noSparse) return false;
-      }
+    for (const key in map) {
+      if (!hasOwn.call(map, key)) continue;
+      pairs++;
+      if (keyCheck && !passes(keyCheck, keyOf(key))) return false;
+      if (own && !passes(own, map[key])) return false;
     }
     counts?.(pairs, '', scratch);
     return clean();
   };
+  return { set, unsetFails: countsFailAtZero(counts) };
 }

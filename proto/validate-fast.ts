@@ -16,15 +16,16 @@
  *   member (`toString`) is never a field here.
  * - Pure, never throws, never mutates its input. One closure per (message type, with or without
  *   rules), compiled on first use and kept for the process; `Any` payloads are compiled by type URL.
- * - The PGV rules are tested only on records whose whole subtree fits its shape (rules run after
- *   a record's keys, and the keys' values are walked first), which is what lets the rule tests
- *   assume well-formed values.
+ * - A field's PGV test runs on its value only after that value's shape (its whole subtree) was
+ *   found to fit, which is what lets the rule tests assume well-formed values. Rules on unset
+ *   fields (`required`, a default that breaks a bound, `min_items`, required oneofs) are bits
+ *   checked once the record's keys are walked: nothing is read twice.
  */
 import protobuf from 'protobufjs';
 import { isAnyType, resolveAnyType } from './validate-lookup.js';
 import { anyPayload, disabled, messageCheck, skipsMessage } from './validate-message.js';
 import { fieldRules, sub, type RuleSet, type Violation } from './validate-rules.js';
-import { ruleTests, type RecordTest } from './validate-fast-rules.js';
+import { fieldRuleTests, requiredOneofs, type ValueTest } from './validate-fast-rules.js';
 
 type Obj = Record<string, unknown>;
 /** Whether a record fits; `payload` says it is an `Any`'s payload, whose `@type` key is no field. */
@@ -46,6 +47,10 @@ interface Slot {
   readonly rules: boolean;
   /** The bit of the field's oneof among its type's oneofs with several members, else 0. */
   readonly bit: number;
+  /** The PGV test of a set value (checked with rules only). */
+  readonly test: ValueTest | undefined;
+  /** The bit that records the field as set, when being unset (or its whole oneof unset) fails. */
+  readonly need: number;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -105,20 +110,22 @@ function fitsOf(type: protobuf.Type, rules: boolean): Fits {
 }
 
 /**
- * The check of one type: every own key must be a field whose set value fits, at most one member of
- * each oneof may be set (counted in the same pass: a record is a plain object, so its set members
- * are exactly its own keys with set values), then the type's rule tests.
+ * The check of one type, in one pass over the record's own keys: each must be a field whose set
+ * value fits (its shape, then with rules its PGV test); at most one member of each oneof may be
+ * set; and with rules, every field (or required oneof) that must not be unset is seen set. A
+ * record is a plain object, so its set fields are exactly its own keys with set values.
  */
 function compileType(type: protobuf.Type, rules: boolean): Fits {
-  const bits = oneofBits(type);
-  if (!bits) return () => false;
+  const plan = bitsOf(type, rules);
+  if (!plan) return () => false;
   const slots = new Map<string, Slot>();
-  for (const field of type.fieldsArray) slots.set(field.name, slotOf(field, rules, bits.get(field.partOf!) ?? 0));
-  const tests: readonly RecordTest[] = rules ? ruleTests(type) : [];
+  for (const field of type.fieldsArray) slots.set(field.name, slotOf(field, rules, plan));
+  const needed = plan.needed;
   return (record, payload) => {
     let members = 0;
+    let seen = 0;
     for (const key in record) {
-      if (!hasOwn.call(record, key)) continue;
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       const slot = slots.get(key);
       if (slot === undefined) {
         if (payload && key === '@type') continue;
@@ -130,28 +137,49 @@ function compileType(type: protobuf.Type, rules: boolean): Fits {
         if ((members & slot.bit) !== 0) return false;
         members |= slot.bit;
       }
-      if (!slotFits(slot, v)) return false;
+      if (slot.form === SINGULAR ? !elementFits(slot, v) : !collectionFits(slot, v)) return false;
+      if (slot.test !== undefined && !slot.test(v)) return false;
+      seen |= slot.need;
     }
-    for (let i = 0; i < tests.length; i++) if (!tests[i]!(record)) return false;
-    return true;
+    return (seen & needed) === needed;
   };
 }
 
+/** Bits per type: one per oneof that can clash, one per field or required oneof that must be set. */
+interface Bits {
+  readonly clash: ReadonlyMap<protobuf.OneOf, number>;
+  readonly need: ReadonlyMap<protobuf.Field | protobuf.OneOf, number>;
+  readonly needed: number;
+  readonly tests: ReadonlyMap<protobuf.Field, ValueTest | undefined>;
+}
+
 /**
- * A bit per oneof that can clash (more than one member); Envoy's types have at most two. A type
- * with more than 31 gets none, and its check always answers no (the reporter decides).
+ * Envoy's types have at most two clashable oneofs and a dozen fields with rules; a type with more
+ * than 31 of either gets no bits, and its check always answers no (the reporters decide).
  */
-function oneofBits(type: protobuf.Type): Map<protobuf.OneOf | undefined, number> | undefined {
+function bitsOf(type: protobuf.Type, rules: boolean): Bits | undefined {
   const clashable = type.oneofsArray.filter((o) => o.oneof.length > 1);
-  if (clashable.length > 31) return undefined;
-  return new Map(clashable.map((o, i) => [o, 2 ** i | 0]));
+  const must: (protobuf.Field | protobuf.OneOf)[] = rules ? requiredOneofs(type) : [];
+  const tests = new Map<protobuf.Field, ValueTest | undefined>();
+  for (const field of rules ? type.fieldsArray : []) {
+    const r = fieldRuleTests(field);
+    tests.set(field, r.set);
+    if (r.unsetFails) must.push(field);
+  }
+  if (clashable.length > 31 || must.length > 31) return undefined;
+  const bit = (i: number) => 2 ** i | 0;
+  return { clash: new Map(clashable.map((o, i) => [o, bit(i)])), need: new Map(must.map((m, i) => [m, bit(i)])),
+    needed: must.reduce((acc, _m, i) => acc | bit(i), 0), tests };
 }
 
 /** What one field needs, resolved once: its form, its element kind and the kind's parameters. */
-function slotOf(field: protobuf.Field, rules: boolean, bit: number): Slot {
+function slotOf(field: protobuf.Field, rules: boolean, bits: Bits): Slot {
   const form = field.map ? MAP : field.repeated ? REPEATED : SINGULAR;
   const resolved = field.resolvedType;
-  const base = { form, kind: NEVER, lo: 0, hi: 0, values: undefined, child: undefined, rules: false, bit };
+  const oneof = field.partOf;
+  const need = (bits.need.get(field) ?? 0) | (oneof ? bits.need.get(oneof) ?? 0 : 0);
+  const bit = oneof ? bits.clash.get(oneof) ?? 0 : 0;
+  const base = { form, kind: NEVER, lo: 0, hi: 0, values: undefined, child: undefined, rules: false, bit, test: bits.tests.get(field), need };
   if (resolved instanceof protobuf.Enum) return { ...base, kind: ENUM, values: resolved.values };
   if (resolved instanceof protobuf.Type) {
     const descend = rules && !skipsMessage(elementRules(field));
@@ -171,8 +199,8 @@ function elementRules(field: protobuf.Field): RuleSet | undefined {
   return rules;
 }
 
-function slotFits(slot: Slot, v: unknown): boolean {
-  if (slot.form === SINGULAR) return elementFits(slot, v);
+/** A repeated or map field's value. */
+function collectionFits(slot: Slot, v: unknown): boolean {
   if (slot.form === REPEATED) {
     if (!Array.isArray(v)) return false;
     for (let i = 0; i < v.length; i++) if (!elementFits(slot, v[i])) return false;

@@ -132,6 +132,21 @@ describe('make-before-break for additions: listeners', () => {
   });
 });
 
+describe('make-before-break for additions: delta removals in a held update', () => {
+  it('announces a missing route name with the held update, not lost while it waited', async () => {
+    const s = fakeServer();
+    s.set('p', onlyA());
+    const c = s.open({ delta: true });
+    await synced(c, ['a']);
+    s.set('p', toB());
+    c.send({ type_url: T.RouteConfiguration, resource_names_subscribe: ['nope'] }); // asked while "b" is cold
+    expect(kind(await c.one())).toBe('Cluster');
+    s.clock.advance(5_000);
+    const rds = await c.one();
+    expect([kind(rds), names(rds), rds.removed]).toEqual(['RouteConfiguration', ['r'], ['nope']]);
+  });
+});
+
 describe('make-before-break for additions: what is not held', () => {
   it('does not hold a route for a cluster the client does not subscribe to (proxyless gRPC asks for clusters after routes)', async () => {
     const s = fakeServer();

@@ -28,7 +28,7 @@ const INBOUND_VARIANTS = 8;
 export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache, ownSecretName: string): IrParts {
   const mesh = model.policy.mesh;
   const scopeIn = scopeModelInput(proxy, model.registry, model.policy);
-  const scope = cache.memo(`scope-model|${scopeSlot(scopeIn)}`, scopeIn, scopeFromModel);
+  const scope = cache.memo(`scope-model|${scopeSlot(scopeIn)}|${proxy.identity}`, scopeIn, scopeFromModel);
   const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy, occupiedSockets(proxy, scope)), inboundPart, INBOUND_VARIANTS);
   const observability = cache.memo('obs', mesh.observability, observabilityOf);
   const ir: ProxyIr = {

@@ -8,14 +8,14 @@
  * Proxies of one namespace, kind and interception mode share one scope part, and an unchanged
  * service keeps its IR objects across model versions.
  */
-import type { Diagnostic, MeshPolicy, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import type { AccessPolicy, Diagnostic, MeshPolicy, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh } from './build-clusters.js';
 import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
 import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
 import { EXPLICIT_OUTBOUND_ADDRESS, PASSTHROUGH_CLUSTER } from './names.js';
-import { reachableNamespaces, reachableServices } from './scope.js';
+import { deniedServices, reachableNamespaces, reachableServices, type Caller } from './scope.js';
 import { isLoopback } from './sockets.js';
 
 /** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
@@ -40,6 +40,8 @@ export interface ScopePart {
 export interface ScopeReads {
   readonly namespaces?: readonly string[];
   readonly keys: readonly string[];
+  /** Reachable services left out because their AccessPolicies refuse the caller, sorted. */
+  readonly denied: readonly string[];
 }
 
 /** What decides a proxy's outbound side, apart from the model. */
@@ -56,7 +58,10 @@ export interface ScopeProxy {
 export interface ScopeModelInput extends ScopeProxy {
   readonly registry: ServiceRegistry;
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
   readonly mesh: MeshPolicy;
+  /** Whose scope: services whose AccessPolicies refuse this caller are left out. */
+  readonly caller: Caller;
 }
 
 /** Exactly what `buildScope` reads. */
@@ -64,7 +69,8 @@ export interface ScopeInput extends ScopeProxy {
   readonly clusterMesh: ClusterMesh;
   /** Mesh default route timeout. */
   readonly timeoutMs: number;
-  /** Services the namespace may reach (they get listeners and virtual hosts), in key order. */
+  /** Services the namespace may reach and the caller may call (they get listeners and virtual
+   * hosts), in key order. */
   readonly reachable: readonly Service[];
   /** Further services their routes send to or mirror (clusters and endpoints only). */
   readonly extra: readonly Service[];
@@ -86,15 +92,20 @@ export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
 }
 
 /** The fast-path input: the scope part of the proxy and the model objects it reads. */
-export function scopeModelInput(proxy: ProxyDescription, registry: ServiceRegistry, policy: { traffic: ScopeModelInput['traffic']; mesh: MeshPolicy }): ScopeModelInput {
+export function scopeModelInput(proxy: ProxyDescription, registry: ServiceRegistry, policy: Pick<ScopeModelInput, 'traffic' | 'access' | 'mesh'>): ScopeModelInput {
   const p = scopeProxy(proxy);
-  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, registry, traffic: policy.traffic, mesh: policy.mesh };
+  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, registry,
+    traffic: policy.traffic, access: policy.access, mesh: policy.mesh,
+    caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
 export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
   const { registry, traffic, mesh } = input;
-  const reachable = reachableServices(registry, mesh.reach, input.namespace, cache);
+  const reached = reachableServices(registry, mesh.reach, input.namespace, cache);
+  const denied = deniedServices(reached, input.access, input.caller);
+  const reachable = denied.length === 0 ? reached : reached.filter((s) => !denied.includes(s.key));
+  // A refused service a route still sends to or mirrors to keeps its cluster (an extra).
   const keys = new Set(reachable.map((s) => s.key));
   const extra: Service[] = [];
   let named: string[] | undefined;
@@ -108,7 +119,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
     }
   }
   const namespaces = reachableNamespaces(mesh.reach, input.namespace);
-  const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reachable, extra, named) };
+  const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied: denied.sort() };
   const inScope = new Map<string, TrafficPolicy>();
   for (const s of [...reachable, ...extra]) {
     const t = traffic.get(s.key);

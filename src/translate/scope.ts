@@ -3,7 +3,7 @@
  * services its namespace may reach, so its configuration grows with what it can call, not with
  * the mesh.
  */
-import type { MeshPolicy, Service, ServiceRegistry } from '../model/index.js';
+import type { AccessPolicy, MeshPolicy, Principal, Service, ServiceRegistry } from '../model/index.js';
 import type { TranslationCache } from './cache.js';
 
 /** Namespaces a proxy in `namespace` may reach; undefined = every namespace. Own namespace always. */
@@ -23,4 +23,48 @@ export function reachableServices(registry: ServiceRegistry, reach: MeshPolicy['
   const out: Service[] = [];
   for (const ns of namespaces) out.push(...(index.get(ns) ?? []));
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The caller a scope is narrowed for: its workload identity. */
+export interface Caller { readonly namespace: string; readonly serviceAccount: string; readonly identity: string }
+
+/**
+ * Keys of the services among `services` whose AccessPolicies refuse `caller` every request, in
+ * the order given: such a service is not sent to the caller (issue 13 "scope is derived"). A
+ * service refuses a caller outright when
+ * - a deny rule without `to` matches it (no `from`, or a principal naming it), or
+ * - it has allow policies and no allow rule can admit it (every rule names principals, none of
+ *   them the caller).
+ * Rules narrowed by `to` (methods, paths, ports) refuse only some requests, so they never remove a
+ * service; nor do principals that only some connections of the caller could match.
+ */
+export function deniedServices(services: readonly Service[], access: ReadonlyMap<string, readonly AccessPolicy[]>, caller: Caller): string[] {
+  const out: string[] = [];
+  if (access.size === 0) return out;
+  for (const s of services) {
+    const policies = access.get(s.key);
+    if (policies?.length && refuses(policies, caller)) out.push(s.key);
+  }
+  return out;
+}
+
+function refuses(policies: readonly AccessPolicy[], caller: Caller): boolean {
+  let allows = false;
+  let admits = false;
+  for (const p of policies) {
+    if (p.action === 'allow') allows = true;
+    for (const rule of p.rules) {
+      const matches = !rule.from?.length || rule.from.some((who) => names(who, caller));
+      if (p.action === 'deny' && matches && !rule.to) return true;
+      if (p.action === 'allow' && matches) admits = true;
+    }
+  }
+  return allows && !admits;
+}
+
+function names(who: Principal, caller: Caller): boolean {
+  if (who.identity !== undefined && who.identity !== caller.identity) return false;
+  if (who.namespace !== undefined && who.namespace !== caller.namespace) return false;
+  // A principal with no fields is any caller (build-authz.ts's `anySource`).
+  return who.serviceAccount === undefined || who.serviceAccount === `${caller.serviceAccount}.${caller.namespace}`;
 }

@@ -42,18 +42,23 @@ function encode(typeUrl: string, message: object): { type_url: string; value: Bu
 describe('proxyless gRPC output', () => {
   it('is accepted by grpc-js-xds validators without a single NACK', () => {
     const { model, proxy } = loadCase(path.resolve(import.meta.dirname, '../../testdata/translate/grpc-proxyless.in.yaml'));
-    const result = translate({ model, proxy, cache: new TranslationCache() });
-    let checked = 0;
-    for (const [typeUrl, list] of result.resources) {
-      for (const r of list) {
-        const decoded = decoders[typeUrl]!.decode(context, encode(typeUrl, r.message));
-        expect(decoded.error, `${r.name}: ${decoded.error}`).toBeUndefined();
-        expect(decoded.name).toBe(r.name);
-        checked++;
+    // The server itself (its server listeners) and a client its AccessPolicy admits (clusters,
+    // endpoints, routes: the server's own scope leaves out the service it refuses itself).
+    const client = { ...proxy, id: 'client-1', serviceAccount: 'client', identity: proxy.identity.replace(/sa\/[^/]+$/, 'sa/client'), services: [], serverListenerTemplate: undefined };
+    const checked = new Map<string, number>();
+    for (const p of [proxy, client]) {
+      for (const [typeUrl, list] of translate({ model, proxy: p, cache: new TranslationCache() }).resources) {
+        for (const r of list) {
+          const decoded = decoders[typeUrl]!.decode(context, encode(typeUrl, r.message));
+          expect(decoded.error, `${r.name}: ${decoded.error}`).toBeUndefined();
+          expect(decoded.name).toBe(r.name);
+          checked.set(typeUrl, (checked.get(typeUrl) ?? 0) + 1);
+        }
       }
     }
-    expect(checked).toBeGreaterThan(5);
-    const names = result.resources.get(TypeUrl.Listener)!.map((r) => r.name);
-    expect(names).toEqual(['greeter.demo.svc.cluster.local:50051', 'grpc/server?xds.resource.listening_address=0.0.0.0:50051', 'grpc/server?xds.resource.listening_address=[::]:50051']);
+    expect([...checked.keys()].sort()).toEqual(Object.keys(decoders).sort());
+    const listeners = (p: typeof proxy) => translate({ model, proxy: p, cache: new TranslationCache() }).resources.get(TypeUrl.Listener)!.map((r) => r.name);
+    expect(listeners(proxy)).toEqual(['grpc/server?xds.resource.listening_address=0.0.0.0:50051', 'grpc/server?xds.resource.listening_address=[::]:50051']);
+    expect(listeners(client)).toEqual(['greeter.demo.svc.cluster.local:50051']);
   });
 });

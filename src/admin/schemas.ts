@@ -96,6 +96,11 @@ export const proxySchema: Schema = {
       properties: { spiffeId: str, notAfter: str, serial: str },
     },
     configBytes: int,
+    scope: {
+      type: 'object',
+      required: ['namespaces', 'services', 'refused'],
+      properties: { namespaces: { type: 'array', items: str }, services: int, refused: { type: 'array', items: str } },
+    },
   },
 };
 

@@ -60,6 +60,8 @@ export function renderProxyDetail(p: ProxyView): string {
     ['Refused service claims', p.refusedServices?.length ? p.refusedServices.join(', ') : undefined],
     ['Connected', p.connectedAt], ['Policy version', p.policyVersion], ['Certificate expires', p.certificate?.notAfter],
     ['Config size', `${p.configBytes} bytes`],
+    ['Scope', p.scope && `${p.scope.services} services in ${p.scope.namespaces.join(', ') === '*' ? 'every namespace' : `namespaces ${p.scope.namespaces.join(', ')}`}`],
+    ['Refused by AccessPolicy', p.scope?.refused.length ? p.scope.refused.join(', ') : undefined],
   ]);
   const types = renderTable(
     ['TYPE', 'STATUS', 'DESIRED', 'SENT', 'ACKED', 'RESOURCES'],

@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { checkPolicyAgainstRegistry, formatDiagnostic, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
 import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
-import { TranslationCache, translate, type TranslatedResource } from '../translate/index.js';
+import { TranslationCache, translate, type TranslatedResource, type TranslationReads } from '../translate/index.js';
 import { ResourceSetInterner, TypeUrl, snapshotOf, type ResourceSet, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
 import { StreamPrincipal, authenticate, refuseChannel, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
@@ -245,7 +245,7 @@ export class Reconciler {
       sets.set(typeUrl, reuse ? previous!.sets.get(typeUrl)! : this.setOf(typeUrl, list));
       lists.set(typeUrl, reuse ? before : list);
     }
-    this.published.set(p, { lists, sets });
+    this.published.set(p, { lists, sets, reads: result.reads });
     const withKeys = p.channel === 'mtls';
     const secrets = this.secrets.build(result.secrets, p.identity.spiffeId, withKeys);
     const all = [...sets.values(), this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message)))];
@@ -278,6 +278,11 @@ export class Reconciler {
     }
   }
 
+  /** What the proxy's published configuration was derived from (its scope), for the admin API. */
+  readsOf(p: ConnectedProxy): TranslationReads | undefined {
+    return this.published.get(p)?.reads;
+  }
+
   /** Where a resource came from in policy, for NACK reports. */
   sourceOf(p: ConnectedProxy, typeUrl: ResourceTypeUrl, name: string): string | undefined {
     const list = this.published.get(p)?.lists.get(typeUrl) ?? [];
@@ -289,6 +294,7 @@ export class Reconciler {
 interface Published {
   readonly lists: ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource[]>;
   readonly sets: ReadonlyMap<ResourceTypeUrl, ResourceSet>;
+  readonly reads: TranslationReads;
 }
 
 /** Same resources in the same order (translation returns unchanged resources as the same objects). */

@@ -9,7 +9,8 @@ import type { ConnectedProxy } from './proxy-set.js';
 import type { Reconciler } from './reconciler.js';
 import { redactSecrets } from './redact.js';
 import { typeView } from './status.js';
-import type { ConfigDump, ControlPlaneView, PolicyView, ProxyView, ReadinessView, XdsTypeShort } from './view.js';
+import type { ConfigDump, ControlPlaneView, PolicyView, ProxyView, ReadinessView, ScopeView, XdsTypeShort } from './view.js';
+import type { TranslationReads } from '../translate/index.js';
 import { byText } from '../common/index.js';
 
 export interface ViewSources {
@@ -107,8 +108,15 @@ export class RunningView implements ControlPlaneView {
       types: types.sort((a, b) => order(a.type) - order(b.type)),
       certificate: p.certificate && { spiffeId: p.certificate.spiffeId, notAfter: new Date(p.certificate.notAfter).toISOString(), serial: p.certificate.serial },
       configBytes: p.configBytes,
+      ...scopeView(this.s.reconciler.readsOf(p)),
     };
   }
+}
+
+function scopeView(reads: TranslationReads | undefined): { scope?: ScopeView } {
+  if (!reads) return {};
+  const { namespaces, keys, denied } = reads.scope;
+  return { scope: { namespaces: namespaces ?? ['*'], services: keys.length - denied.length, refused: denied } };
 }
 
 const ORDER: XdsTypeShort[] = ['CDS', 'EDS', 'LDS', 'RDS', 'SDS'];

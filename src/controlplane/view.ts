@@ -57,6 +57,17 @@ export interface ProxyView {
   readonly certificate?: { readonly spiffeId: string; readonly notAfter: string; readonly serial: string };
   /** Bytes of the proxy's full configuration (all types), for message-limit warnings. */
   readonly configBytes: number;
+  /** What the proxy is sent (docs/translation.md "Scope"); absent until its first publish. */
+  readonly scope?: ScopeView;
+}
+
+/** A proxy's scope: the namespaces it may reach (`*` = all), how many services that covers
+ * (those its routes name in other namespaces included), and those left out because their
+ * AccessPolicies refuse its identity. */
+export interface ScopeView {
+  readonly namespaces: readonly string[];
+  readonly services: number;
+  readonly refused: readonly string[];
 }
 
 export interface ConfigDump {

@@ -56,7 +56,7 @@ async function api<T>(route: string): Promise<T> {
 }
 
 
-type Proxies = { id: string; policyVersion: string; types: { type: string; status: string }[] }[];
+type Proxies = { id: string; policyVersion: string; types: { type: string; status: string }[]; scope?: { namespaces: string[]; services: number; refused: string[] } }[];
 
 describe('weft serve, end to end', () => {
   it('routes a canary, follows a policy edit, and keeps the last good config on a broken one', async () => {
@@ -78,6 +78,8 @@ describe('weft serve, end to end', () => {
       const [p] = (await api<{ proxies: Proxies }>('/api/v1/proxies')).proxies;
       expect(p!.policyVersion).not.toBe(policy.version);
       expect(p!.types.map((t) => `${t.type}=${t.status}`).sort()).toEqual(['CDS=SYNCED', 'EDS=SYNCED', 'LDS=SYNCED', 'RDS=SYNCED']);
+      // The admin API shows what the proxy is sent: no reach rule, the one service, nothing refused.
+      expect(p!.scope).toEqual({ namespaces: ['*'], services: 1, refused: [] });
     });
 
     await writeFile(path.join(mesh.policyDir, 'echo.yaml'), canaryYaml(50, 50).replace('weight: 50 }]', 'weight: 60 }]'));

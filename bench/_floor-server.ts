@@ -13,6 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { messageType } from '../proto/index.js';
 import { messageNameOf } from '../proto/type-urls.js';
 import type { NamedMessage, ResourceSet } from './_config.js';
+import type { EncodedGroup } from './_gocp.js';
 
 const Request = messageType('envoy.service.discovery.v3.DiscoveryRequest');
 const Response = messageType('envoy.service.discovery.v3.DiscoveryResponse');
@@ -45,9 +46,13 @@ export class FloorServer {
   bytesEncoded = 0;
   acks = 0;
 
-  constructor(resources: ResourceSet) {
-    for (const [typeUrl, list] of Object.entries(resources)) {
-      const anys = new Map((list ?? []).map((r) => [r.name, this.encodeAny(typeUrl, r)] as const));
+  /** `resources` as messages, or already `encoded` (then `resources` is ignored). */
+  constructor(resources: ResourceSet, encoded?: EncodedGroup) {
+    const byType: [string, [string, AnyValue][]][] = encoded
+      ? Object.entries(encoded).map(([t, list]) => [t, list.map((r) => [r.name, { type_url: t, value: r.value }])])
+      : Object.entries(resources).map(([t, list]) => [t, (list ?? []).map((r) => [r.name, this.encodeAny(t, r)])]);
+    for (const [typeUrl, list] of byType) {
+      const anys = new Map(list);
       const feed: TypeFeed = { anys, response: Buffer.alloc(0), version: 1, subscribers: new Set() };
       feed.response = this.encodeResponse(typeUrl, feed);
       this.feeds.set(typeUrl, feed);
@@ -61,9 +66,9 @@ export class FloorServer {
     );
   }
 
-  listen(port = 0, host = '127.0.0.1'): Promise<number> {
+  listen(port = 0, host = '127.0.0.1', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) =>
         err ? reject(err) : resolve(bound),
       );
     });

@@ -103,6 +103,8 @@ export interface SyncedMessage {
   kind: 'synced';
   proxies: number;
   at: number;
+  /** Stream errors and undecodable responses the proxies saw while syncing. */
+  errors: number;
 }
 
 export interface FailedMessage {

@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, CollectedMessage, ParentMessage, ProxySpec, RoundMessage, TlsSpec, TypeCount, WindowCountsMessage } from './_ipc.js';
+import type { ChildMessage, CollectedMessage, ParentMessage, ProxySpec, RoundMessage, SyncedMessage, TlsSpec, TypeCount, WindowCountsMessage } from './_ipc.js';
 
 const entry = fileURLToPath(new URL('./_loadgen.ts', import.meta.url));
 
@@ -79,8 +79,11 @@ export class LoadgenGroup {
 
   private nextId = 0;
 
-  /** Opens every proxy; resolves when all have ACKed their initial CDS, EDS, LDS and RDS. */
-  async sync(): Promise<void> {
+  /**
+   * Opens every proxy; resolves when all have ACKed their initial CDS, EDS, LDS and RDS (and SDS
+   * with `sds`), with the errors the proxies saw on the way.
+   */
+  async sync(): Promise<{ errors: number }> {
     for (const c of this.children) {
       c.send({
         kind: 'start',
@@ -92,7 +95,7 @@ export class LoadgenGroup {
         syncTimeoutMs: this.opts.syncTimeoutMs ?? 120_000,
       });
     }
-    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'synced')));
+    return syncedErrors(await Promise.all(this.children.map((c) => c.next<SyncedMessage>((m) => m.kind === 'synced'))));
   }
 
   /** Arms a round in every child; resolves once all of them have recorded their baseline. */
@@ -110,9 +113,9 @@ export class LoadgenGroup {
   }
 
   /** Drops every proxy and opens fresh ones, `concurrency` unsynced at a time per child. */
-  async reconnect(concurrency: number, syncTimeoutMs = 120_000): Promise<void> {
+  async reconnect(concurrency: number, syncTimeoutMs = 120_000): Promise<{ errors: number }> {
     for (const c of this.children) c.send({ kind: 'reconnect', connectConcurrency: concurrency, syncTimeoutMs });
-    await Promise.all(this.children.map((c) => c.next((m) => m.kind === 'synced')));
+    return syncedErrors(await Promise.all(this.children.map((c) => c.next<SyncedMessage>((m) => m.kind === 'synced'))));
   }
 
   /**
@@ -182,4 +185,8 @@ export class LoadgenGroup {
       }),
     );
   }
+}
+
+function syncedErrors(msgs: readonly SyncedMessage[]): { errors: number } {
+  return { errors: msgs.reduce((n, m) => n + m.errors, 0) };
 }

@@ -94,7 +94,7 @@ function open(concurrency: number, syncTimeoutMs: number): void {
     if (synced === proxies.length) {
       clearInterval(poll);
       clearTimeout(deadline);
-      send({ kind: 'synced', proxies: synced, at: Date.now() });
+      send({ kind: 'synced', proxies: synced, at: Date.now(), errors: proxies.reduce((n, p) => n + p.errors, 0) });
     } else launch();
   }, 5);
   launch();

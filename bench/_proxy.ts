@@ -77,6 +77,8 @@ export class SimulatedProxy {
     this.client = new grpc.Client(target, creds, {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.max_receive_message_length': -1,
+      // SNI must be a host name (RFC 6066), not the loopback IP the target names.
+      ...(t ? { 'grpc.ssl_target_name_override': 'xds.weft.bench' } : {}),
     });
   }
 

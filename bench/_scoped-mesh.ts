@@ -137,3 +137,15 @@ export class EndpointChurn {
     return { seq: this.n - 1, key: serviceKey(this.shape, i), namespace: namespaceOf(this.shape, i), from, to, marker: markerBytes(to) };
   }
 }
+
+/** The mesh's services as a static registry file (docs/registry.md), for `ControlPlane.start`. */
+export function registryYaml(shape: MeshShape): string {
+  const out = ['services:'];
+  for (let i = 0; i < shape.services; i++) {
+    const s = service(shape, i);
+    out.push(`  - name: ${s.name}`, `    namespace: ${s.namespace}`, `    serviceAccount: ${s.serviceAccount}`);
+    out.push(`    ports: [{ name: http, port: ${PORT}, targetPort: ${PORT}, protocol: http }]`, `    addresses: [${s.addresses!.join(', ')}]`, '    endpoints:');
+    for (const e of s.endpoints) out.push(`      - { address: ${e.address}, labels: { version: ${e.labels.version} }, zone: ${e.zone} }`);
+  }
+  return out.join('\n') + '\n';
+}

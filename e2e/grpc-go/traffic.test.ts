@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { target, type ServiceSpec } from '../../scripts/mesh/mesh-files.js';
 import { failed, share, type GoClient, type Summary } from './client.js';
-import { MODULE_DIR, goMissingInCi, knownDefect, needsGo, scenario } from './go-binary.js';
+import { MODULE_DIR, goMissingInCi, needsGo, scenario } from './go-binary.js';
 import { GoMesh, guardRejections, meshPorts } from './mesh.js';
 
 const ECHO = target('echo');
@@ -41,6 +41,7 @@ function services(p: number[]): ServiceSpec[] {
     { name: 'sticky', endpoints: replicas('sticky', 5, 4) },
     { name: 'details', endpoints: replicas('details', 9, 5) },
     { name: 'dual', targetPort: p[14], endpoints: [{ port: p[14]!, instance: 'dual' }] },
+    { name: 'pinned', targetPort: p[15], endpoints: [{ port: p[15]!, instance: 'pinned' }] },
   ];
 }
 
@@ -49,7 +50,7 @@ let fe: GoClient;
 let ports: number[];
 
 async function startMesh(): Promise<void> {
-  const p = (ports = await meshPorts(15));
+  const p = (ports = await meshPorts(16));
   mesh = await GoMesh.start(services(p), path.join(MODULE_DIR, 'policy'));
   const m = mesh;
   await Promise.all([
@@ -169,10 +170,17 @@ describe('grpc-go traffic management through weft', () => {
     expect(s.backends).toEqual({ dual: 10 });
   });
 
-  // gRPC hashes only headers and the channel id (gRFC A42): connection_properties.source_ip is
-  // ignored, so every call gets a random hash. weft neither warns (WEFT4104) nor sends the gRPC
-  // equivalent, filter_state io.grpc.channel_id.
-  knownDefect('keeps every call of one client on one replica with hashKey sourceIp', async () => {
+  // A server bound to its instance IP (not a wildcard) asks for the Listener of that address.
+  scenario('gives an xDS server listening on its instance IP its Listener', async () => {
+    const pinned = await mesh!.server({ name: 'pinned', port: ports[15]!, host: '127.0.0.1', xds: { serviceAccount: 'pinned', service: 'pinned.default' } });
+    expect(await pinned.first('MODE')).toEqual({ mode: 'SERVING' });
+    const s = await fe.run({ target: target('pinned'), calls: 10 });
+    expect(s.backends).toEqual({ pinned: 10 });
+  });
+
+  // gRPC hashes only headers and the channel id (gRFC A42), not connection_properties.source_ip:
+  // for gRPC clients weft sends hashKey sourceIp as filter_state io.grpc.channel_id.
+  scenario('keeps every call of one client on one replica with hashKey sourceIp', async () => {
     await mesh!.editPolicy('sticky.yaml', 'kind: TrafficPolicy\nservice: sticky.default\nloadBalancer: ring-hash\nhashKey: { sourceIp: true }\n');
     const s = await fe.run({ target: target('sticky'), calls: 40, concurrency: 4 });
     expect(s.codes).toEqual({ OK: 40 });

@@ -29,6 +29,8 @@ export interface InboundInput {
   readonly forward?: InboundForward;
   /** Sockets the sidecar already holds (fixed listeners; explicit: its outbound listeners). */
   readonly occupied: readonly IrSocket[];
+  /** Proxyless gRPC: the proxy's instance IPs (sorted, unique), which a server may bind. */
+  readonly serverIps?: readonly string[];
 }
 
 /** Narrows (model, proxy) to what the inbound side reads; `occupied` as in `InboundInput`. */
@@ -41,7 +43,8 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied
     const own: Own = !service ? { via: 'none', why: 'unknown service' } : bound ? boundOwn(service, proxy) : redirectedOwn(service, proxy);
     return { key, service, access: model.policy.access.get(key) ?? [], own };
   });
-  return { mesh: { trustDomain, mtls }, served, ...(proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : {}), occupied };
+  const kindPart = proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : proxy.ips.length > 0 ? { serverIps: [...new Set(proxy.ips)].sort() } : {};
+  return { mesh: { trustDomain, mtls }, served, ...kindPart, occupied };
 }
 
 export interface InboundResult {
@@ -122,6 +125,7 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
     authz: authzOf(input.mesh, served.access, port, protocol === 'tcp', out.diagnostics),
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
     ...(socket.listen ? { listen: socket.listen } : {}),
+    ...(input.serverIps ? { serverAddresses: input.serverIps } : {}),
   });
   if (socket.target) out.localClusters.push({ name, protocol, target: socket.target });
 }

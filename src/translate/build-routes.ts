@@ -90,7 +90,7 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
     kind: 'forward', clusters, ...streamLimits(ctx, p, path, warn),
     ...(p.retries ? { retries: retries(ctx, p, path, warn) } : {}),
     ...(mirror && p.mirror ? { mirror: { cluster: mirror, percent: p.mirror.percent } } : {}),
-    ...(hashKey ? { hashOn: hashKey } : {}),
+    ...(hashKey ? { hashOn: ctx.kind === 'grpc' && 'sourceIp' in hashKey ? { grpcChannel: true } as const : hashKey } : {}),
   };
 }
 

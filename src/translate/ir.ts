@@ -78,7 +78,9 @@ export interface IrForward {
     readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };
   };
   readonly mirror?: { readonly cluster: string; readonly percent: number };
-  readonly hashOn?: { readonly header: string } | { readonly sourceIp: true };
+  /** Ring-hash key. `grpcChannel` (proxyless gRPC only) is the calling channel's id, gRPC's stand-in
+   * for `sourceIp`: gRPC hashes headers and `filter_state` `io.grpc.channel_id` only (gRFC A42). */
+  readonly hashOn?: { readonly header: string } | { readonly sourceIp: true } | { readonly grpcChannel: true };
 }
 
 export interface IrRedirect {
@@ -198,6 +200,9 @@ export interface IrInboundChain {
    * endpoint), because no redirect supplies an original destination. Absent with iptables.
    */
   readonly listen?: { readonly address: string; readonly port: number };
+  /** Proxyless gRPC servers: the instance IPs (sorted) a server may bind instead of a wildcard;
+   * each gets a server Listener of its own. */
+  readonly serverAddresses?: readonly string[];
 }
 
 export interface IrInbound {

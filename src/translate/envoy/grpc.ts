@@ -18,14 +18,16 @@ export function apiListener(l: IrOutboundListener): Msg {
 }
 
 /**
- * Server listeners per inbound HTTP port, one for each wildcard address a server may listen on:
- * a gRPC server asks for the address it actually bound (grpc-go's usual `:port` is `[::]:port`)
+ * Server listeners per inbound HTTP port, one for each address a server may listen on: both
+ * wildcards and each of the proxy's instance IPs. A gRPC server asks for the address it actually
+ * bound (grpc-go's usual `:port` is `[::]:port`; a server bound to its pod IP asks for that IP)
  * and requires the Listener's address to equal it. TCP ports mean nothing to a gRPC server.
  */
-const SERVER_ADDRESSES = ['0.0.0.0', '::'] as const;
+const WILDCARDS = ['0.0.0.0', '::'] as const;
 
 export function serverListeners(inbound: IrInbound, template: string): Msg[] {
-  return inbound.chains.filter((c) => c.protocol !== 'tcp').flatMap((c) => SERVER_ADDRESSES.map((address) => serverListener(inbound, c, template, address)));
+  return inbound.chains.filter((c) => c.protocol !== 'tcp').flatMap((c) =>
+    [...new Set([...WILDCARDS, ...(c.serverAddresses ?? [])])].map((address) => serverListener(inbound, c, template, address)));
 }
 
 function serverListener(inbound: IrInbound, c: IrInboundChain, template: string, address: string): Msg {

@@ -58,7 +58,7 @@ function forward(f: IrForward): Msg {
   if (f.mirror) {
     out.request_mirror_policies = [{ cluster: f.mirror.cluster, runtime_fraction: { default_value: fraction(f.mirror.percent) } }];
   }
-  if (f.hashOn) out.hash_policy = ['header' in f.hashOn ? { header: { header_name: f.hashOn.header } } : { connection_properties: { source_ip: true } }];
+  if (f.hashOn) out.hash_policy = [hashPolicy(f.hashOn)];
   return out;
 }
 
@@ -129,4 +129,12 @@ function addRewrites(out: Msg, dir: 'request' | 'response', h: IrHeaderRewrite |
     out[`${dir}_headers_to_add`] = h.add.map((a) => ({ header: { key: a.name, value: literalHeaderValue(a.value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
   }
   if (h.remove.length) out[`${dir}_headers_to_remove`] = [...h.remove];
+}
+
+/** A ring-hash key as Envoy's (and gRPC's) route hash policy. */
+function hashPolicy(h: NonNullable<IrForward['hashOn']>): Msg {
+  if ('header' in h) return { header: { header_name: h.header } };
+  // gRFC A42: gRPC hashes the channel id where Envoy would hash the source IP.
+  if ('grpcChannel' in h) return { filter_state: { key: 'io.grpc.channel_id' } };
+  return { connection_properties: { source_ip: true } };
 }

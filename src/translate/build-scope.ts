@@ -58,10 +58,36 @@ export interface ScopeProxy {
 export interface ScopeModelInput extends ScopeProxy {
   readonly registry: ServiceRegistry;
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
-  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
   readonly mesh: MeshPolicy;
-  /** Whose scope: services whose AccessPolicies refuse this caller are left out. */
+  /** Keys of reachable services whose AccessPolicies refuse the caller (`refusedFor`), sorted. */
+  readonly denied: readonly string[];
+}
+
+/** What decides which reachable services refuse a caller. */
+export interface RefusalInput {
+  readonly registry: ServiceRegistry;
+  readonly reach: MeshPolicy['reach'];
+  readonly namespace: string;
+  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
   readonly caller: Caller;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** Scopes of one slot that differ in what their callers are refused, kept side by side. */
+export const SCOPE_VARIANTS = 4;
+
+/** The refused keys for one proxy's identity: memoised per identity, nothing to do without AccessPolicies. */
+export function refusedFor(proxy: ProxyDescription, registry: ServiceRegistry, policy: { readonly mesh: MeshPolicy; readonly access: RefusalInput['access'] }, cache: TranslationCache): readonly string[] {
+  if (policy.access.size === 0) return NONE;
+  const input: RefusalInput = { registry, reach: policy.mesh.reach, namespace: proxy.namespace, access: policy.access,
+    caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
+  return cache.memo(`refused|${proxy.identity}`, input, refusals);
+}
+
+function refusals(input: RefusalInput, cache: TranslationCache): readonly string[] {
+  const denied = deniedServices(reachableServices(input.registry, input.reach, input.namespace, cache), input.access, input.caller);
+  return denied.length === 0 ? NONE : denied.sort();
 }
 
 /** Exactly what `buildScope` reads. */
@@ -92,18 +118,17 @@ export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
 }
 
 /** The fast-path input: the scope part of the proxy and the model objects it reads. */
-export function scopeModelInput(proxy: ProxyDescription, registry: ServiceRegistry, policy: Pick<ScopeModelInput, 'traffic' | 'access' | 'mesh'>): ScopeModelInput {
+export function scopeModelInput(proxy: ProxyDescription, registry: ServiceRegistry, policy: Pick<ScopeModelInput, 'traffic' | 'mesh'>, denied: readonly string[]): ScopeModelInput {
   const p = scopeProxy(proxy);
   return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, registry,
-    traffic: policy.traffic, access: policy.access, mesh: policy.mesh,
-    caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
+    traffic: policy.traffic, mesh: policy.mesh, denied };
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
 export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
   const { registry, traffic, mesh } = input;
   const reached = reachableServices(registry, mesh.reach, input.namespace, cache);
-  const denied = deniedServices(reached, input.access, input.caller);
+  const denied = input.denied;
   const reachable = denied.length === 0 ? reached : reached.filter((s) => !denied.includes(s.key));
   // A refused service a route still sends to or mirrors to keeps its cluster (an extra).
   const keys = new Set(reachable.map((s) => s.key));
@@ -119,7 +144,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
     }
   }
   const namespaces = reachableNamespaces(mesh.reach, input.namespace);
-  const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied: denied.sort() };
+  const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied };
   const inScope = new Map<string, TrafficPolicy>();
   for (const s of [...reachable, ...extra]) {
     const t = traffic.get(s.key);
@@ -131,7 +156,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
     clusterMesh: { trustDomain: mesh.trustDomain, mtls: mesh.mtls, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
     timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope, reads,
   };
-  return cache.memo(`scope|${scopeSlot(input)}`, scope, buildScope);
+  return cache.memo(`scope|${scopeSlot(input)}`, scope, buildScope, SCOPE_VARIANTS);
 }
 
 function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {

@@ -12,13 +12,16 @@
  * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent? } }`,
  * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
  * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
- * (→ what came back).
+ * (→ what came back), `{ id, op: 'ws' | 'h2stream', address, port, host, durationMs, intervalMs? }`
+ * (→ a stream outcome; streams.ts: WebSocket echo on HTTP/1.1 ports, a gRPC-style HTTP/2 stream
+ * on grpc/http2 ports).
  */
 import http from 'node:http';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { http2Server, http2StreamFor, serveWebSocket, webSocketFor } from './streams.js';
 
-interface PortSpec { readonly port: number; readonly protocol: 'http' | 'tcp' }
+interface PortSpec { readonly port: number; readonly protocol: 'http' | 'tcp' | 'grpc' | 'http2' }
 interface Outcome {
   readonly status: number;
   readonly backend?: string;
@@ -61,13 +64,14 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 async function listen(p: PortSpec): Promise<void> {
-  const server = p.protocol === 'http'
+  const server = p.protocol === 'grpc' || p.protocol === 'http2' ? http2Server(name) : p.protocol === 'http'
     ? Object.assign(http.createServer(handle), { keepAliveTimeout: 120_000 })
     : net.createServer((s) => {
       served += 1;
       s.write(`${name}\n`);
       s.pipe(s);
     });
+  if (server instanceof http.Server) serveWebSocket(server);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(p.port, '0.0.0.0', resolve));
 }
 
@@ -130,6 +134,8 @@ async function run(c: Record<string, unknown>): Promise<unknown> {
     case 'behave': return void (behaviour = c.behaviour as typeof behaviour);
     case 'http': return httpMany(c);
     case 'tcp': return tcpOnce(c);
+    case 'ws': return webSocketFor(c);
+    case 'h2stream': return http2StreamFor(c);
     default: throw new Error(`unknown op ${String(c.op)}`);
   }
 }

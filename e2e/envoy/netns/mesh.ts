@@ -22,7 +22,7 @@ import { startMeshWeft } from '../mesh.js';
 import { Net, inNs } from './net.js';
 import { App, PROXY_USER, envoyForProxyUser, pipeAdmin, startEnvoy, stopProcess } from './processes.js';
 
-export interface PortDef { readonly name: string; readonly port: number; readonly targetPort: number; readonly protocol: 'http' | 'tcp' }
+export interface PortDef { readonly name: string; readonly port: number; readonly targetPort: number; readonly protocol: 'http' | 'tcp' | 'grpc' | 'http2' }
 export interface ServiceDef { readonly name: string; readonly serviceAccount: string; readonly ports: readonly PortDef[] }
 
 export interface WorkloadDef {

@@ -95,7 +95,12 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
       registry.moveEndpoints([move]);
     }
     await plane.reconciler.settled();
-    const acks = await Promise.all(sent.map((s) => group.collect(s.id, 30_000)));
+    // A move whose address a later move replaced may never be sent: collect those last, without
+    // waiting, once every other change has arrived (the last push carries everything by then).
+    const replaced = sent.map((s, i) => sent.slice(i + 1).some((later) => later.from === s.to));
+    const acks: Map<string, number>[] = new Array(sent.length);
+    await Promise.all(sent.map(async (s, i) => void (!replaced[i] && (acks[i] = await group.collect(s.id, 30_000)))));
+    await Promise.all(sent.map(async (s, i) => void (replaced[i] && (acks[i] = await group.collect(s.id, 0)))));
     const cpu = process.cpuUsage(cpu0);
     const counts = await group.windowCounts();
     const latencies: number[] = [];
@@ -105,7 +110,7 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
     sent.forEach((s, i) => {
       const ackAt = acks[i]!;
       // Moved on again before reaching anyone: the later move's push carries only its address.
-      if (ackAt.size === 0 && sent.slice(i + 1).some((later) => later.from === s.to)) return void superseded++;
+      if (ackAt.size === 0 && replaced[i]) return void superseded++;
       expected += s.expect.length;
       const flush = plane.flushAfter(s.at) ?? s.at;
       for (const id of s.expect) {

@@ -8,7 +8,7 @@
  *
  * Changes are written with a unique marker the load generator finds in the response bytes: an
  * endpoint address (EDS) or a header-match value in a TrafficPolicy (RDS). A marker is the
- * protobuf length byte followed by the ASCII, so `10.254.0.1` does not also match `10.254.0.12`.
+ * protobuf length byte followed by the ASCII, so `10.200.0.1` does not also match `10.200.0.12`.
  */
 import type { Service } from '../src/discovery/index.js';
 import type { ProxySpec } from './_ipc.js';
@@ -88,9 +88,12 @@ export function markerBytes(value: string): Buffer {
   return Buffer.concat([Buffer.from([ascii.length]), ascii]);
 }
 
-/** Endpoint address number `n` (< 65,536) of the churn: unique, outside the initial ranges. */
+/** Most churn addresses one run can hand out. */
+export const MAX_CHURN = 50 * 65_536;
+
+/** Endpoint address number `n` (< MAX_CHURN) of the churn: unique, outside the initial ranges. */
 export function churnAddress(n: number): string {
-  return `10.254.${(n >> 8) & 255}.${n & 255}`;
+  return `10.${200 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 /** Deterministic pseudo-random sequence (LCG), so runs choose the same changes. */
@@ -126,7 +129,7 @@ export class EndpointChurn {
   }
 
   next(): EndpointMove {
-    if (this.n >= 65_536) throw new RangeError('at most 65,536 churn addresses per run');
+    if (this.n >= MAX_CHURN) throw new RangeError(`at most ${MAX_CHURN} churn addresses per run`);
     const i = Math.floor(this.rand() * this.shape.services);
     const list = this.addresses.get(i) ?? Array.from({ length: this.shape.endpoints }, (_, e) => endpointAddress(i, e));
     this.addresses.set(i, list);

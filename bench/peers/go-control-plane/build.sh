@@ -25,6 +25,7 @@ cd "$HERE"
 log "$(go version): go mod download"
 go mod download >&2 || { log "go mod download failed"; exit 1; }
 log "go build -> $OUT"
-go build -buildvcs=false -o "$OUT.tmp" . >&2 || { log "go build failed"; exit 1; }
-mv "$OUT.tmp" "$OUT"
+# A per-process temporary name: two benchmarks (or test files) may build at the same time.
+go build -buildvcs=false -o "$OUT.tmp.$$" . >&2 || { rm -f "$OUT.tmp.$$"; log "go build failed"; exit 1; }
+mv -f "$OUT.tmp.$$" "$OUT"
 echo "$OUT"

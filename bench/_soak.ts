@@ -1,0 +1,108 @@
+/**
+ * The soak benchmark as a function (bench/soak.ts is its command line; the smoke test calls it
+ * directly). weft (`_weft-plane.ts`) serves a scoped mesh to connected proxies while `steps`
+ * steps run back to back; each step rewrites a TrafficPolicy (a different service each step, so
+ * old content must be freed) and moves `endpointChanges / steps` endpoints in one registry
+ * version, then waits until the policy change has reached every proxy it concerns. RSS is taken
+ * after a full GC at the end of warm-up (the first 10 % of steps) and every 10 % after; the
+ * figure is the growth from warm-up to the end. Bounded by `maxSeconds`: a soak cut short says
+ * how many steps it ran.
+ */
+import { TypeUrl } from '../proto/type-urls.js';
+import { sharedNow } from './_ipc.js';
+import { LoadgenGroup } from './_loadgen-group.js';
+import { MemoryRegistry } from './_memory-registry.js';
+import { EndpointChurn, markedTrafficYaml, markerBytes, meshYaml, namespaceOf, proxiesIn, proxySpecs, service, type MeshShape } from './_scoped-mesh.js';
+import { forceGc, percentile, round2, rssMb, sleep } from './_stats.js';
+import { WeftPlane } from './_weft-plane.js';
+
+export interface SoakOptions extends MeshShape {
+  /** Policy changes (one per step) and endpoint changes (spread evenly over the steps). */
+  policyChanges: number;
+  endpointChanges: number;
+  loadgens: number;
+  maxSeconds: number;
+  debounce?: { quietMs: number; maxMs: number };
+}
+
+export interface SoakReport {
+  options: SoakOptions;
+  steps_run: number;
+  endpoint_changes_run: number;
+  cut_short: boolean;
+  seconds: number;
+  rss_warm_mb: number;
+  rss_end_mb: number;
+  rss_growth_pct: number;
+  heap_warm_mb: number;
+  heap_end_mb: number;
+  /** [step, RSS MiB after GC] from the end of warm-up on. */
+  samples: [number, number][];
+  step_p99_ms: number;
+  undelivered: number;
+  live_streams: number;
+  log_errors: number;
+}
+
+const POLICY_FILE = 'soak.yaml';
+const marker = (step: number) => `weft-soak-${String(step).padStart(7, '0')}`;
+
+async function settledMemory(): Promise<{ rss: number; heap: number }> {
+  forceGc();
+  await sleep(200);
+  forceGc();
+  return { rss: rssMb(), heap: process.memoryUsage().heapUsed / 2 ** 20 };
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakReport> {
+  const registry = new MemoryRegistry(Array.from({ length: o.services }, (_, i) => service(o, i)));
+  const plane = await WeftPlane.start({ policy: { 'mesh.yaml': meshYaml(o), [POLICY_FILE]: markedTrafficYaml(o, 0, marker(0)) }, registry, debounce: o.debounce });
+  const specs = proxySpecs(o);
+  const group = new LoadgenGroup({ target: `127.0.0.1:${plane.port}`, proxies: specs, processes: o.loadgens, sds: true });
+  try {
+    await group.sync();
+    await plane.reconciler.settled();
+    const churn = new EndpointChurn(o, 7);
+    const perStep = Math.round(o.endpointChanges / o.policyChanges);
+    const warmup = Math.max(1, Math.round(o.policyChanges / 10));
+    const sampleEvery = Math.max(1, Math.round(o.policyChanges / 10));
+    const samples: [number, number][] = [];
+    const stepMs: number[] = [];
+    let warm = { rss: 0, heap: 0 };
+    let undelivered = 0;
+    let step = 0;
+    const t0 = sharedNow();
+    const deadline = t0 + o.maxSeconds * 1000;
+    while (step < o.policyChanges && sharedNow() < deadline) {
+      step++;
+      const i = step % o.services;
+      const concerned = proxiesIn(specs, namespaceOf(o, i));
+      const id = await group.mark(TypeUrl.RouteConfiguration, markerBytes(marker(step)), concerned);
+      const s0 = sharedNow();
+      registry.moveEndpoints(Array.from({ length: perStep }, () => churn.next()));
+      await plane.writePolicy(POLICY_FILE, markedTrafficYaml(o, i, marker(step)));
+      const acks = await group.collect(id, 30_000);
+      undelivered += concerned.length - acks.size;
+      stepMs.push(sharedNow() - s0);
+      if (step === warmup || (step > warmup && step % sampleEvery === 0)) {
+        await plane.reconciler.settled();
+        const m = await settledMemory();
+        if (step === warmup) warm = m;
+        samples.push([step, round2(m.rss)]);
+      }
+    }
+    await plane.reconciler.settled();
+    const end = await settledMemory();
+    return {
+      options: o, steps_run: step, endpoint_changes_run: step * perStep, cut_short: step < o.policyChanges,
+      seconds: round2((sharedNow() - t0) / 1000),
+      rss_warm_mb: round2(warm.rss), rss_end_mb: round2(end.rss), rss_growth_pct: round2(((end.rss - warm.rss) / warm.rss) * 100),
+      heap_warm_mb: round2(warm.heap), heap_end_mb: round2(end.heap),
+      samples, step_p99_ms: round2(percentile(stepMs, 99)), undelivered,
+      live_streams: plane.server.streams().length, log_errors: plane.log.errors,
+    };
+  } finally {
+    await group.close();
+    await plane.close();
+  }
+}

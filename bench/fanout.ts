@@ -2,11 +2,12 @@
  * Fan-out benchmark: one route change → every proxy ACKed, against weft and the transport floor.
  *
  *   npx tsx bench/fanout.ts [--proxies 1000] [--rounds 5] [--warmup 1] [--config-kb 10]
- *                           [--loadgens 2] [--only weft|floor|go-control-plane]
+ *                           [--loadgens 2] [--only weft|floor|go-control-plane] [--out fanout]
  *   npm run bench -- fanout --proxies 5000
  *
- * Writes bench/results/fanout.json and prints a table. Method: docs/benchmarks.md.
+ * Writes bench/results/fanout.json (or --out NAME) and prints a table. Method: docs/benchmarks.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +25,10 @@ function options(): FanoutOptions {
       'config-kb': { type: 'string', default: '10' },
       loadgens: { type: 'string', default: '2' },
       only: { type: 'string' },
+      out: { type: 'string', default: 'fanout' },
     },
   });
+  outName = values.out!;
   const int = (v: string | undefined, name: string, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
@@ -49,12 +52,15 @@ function options(): FanoutOptions {
   };
 }
 
+let outName = 'fanout';
+
 function write(report: FanoutReport, loadBefore: number): string {
-  const file = fileURLToPath(new URL('./results/fanout.json', import.meta.url));
+  const file = fileURLToPath(new URL(`./results/${outName}.json`, import.meta.url));
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const machine = { cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`,
     // Other work on the machine inflates every figure; the 1-minute load average says how much.
-    loadavg_1m_before: loadBefore, loadavg_1m_after: os.loadavg()[0] };
+    loadavg_1m_before: loadBefore, loadavg_1m_after: os.loadavg()[0], uptime: execFileSync('uptime', { encoding: 'utf8' }).trim(),
+    commit: execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim() };
   const out = { benchmark: 'fanout', date: new Date().toISOString(), machine, summary: summaryRow(report), ...report };
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   return file;

@@ -96,7 +96,7 @@ export class CertificateAuthority {
   /** Operator mode from PEM text already in memory (a Kubernetes Secret, tests). */
   static fromPem(files: IssuerFiles, opts: CaOptions): CaResult<CertificateAuthority> {
     const td = checkTrustDomain(opts.trustDomain);
-    if (td) return caFail(CaCodes.badTrustDomain, `trust domain "${opts.trustDomain}": ${td.message}`);
+    if (td) return caFail(CaCodes.badTrustDomain.code, `trust domain "${opts.trustDomain}": ${td.message}`);
     const issuer = loadIssuer(files, (opts.clock ?? Date.now)());
     if (!issuer.ok) return issuer;
     return { ok: true, value: new CertificateAuthority(opts, issuer.value, { pems: [issuer.value.rootPem], sequence: 1 }) };
@@ -116,16 +116,16 @@ export class CertificateAuthority {
     const parsed = parseSpiffeId(req.spiffeId);
     if (!parsed.ok) return parsed;
     if (parsed.id.trustDomain !== this.trustDomain) {
-      return caFail(CaCodes.badTrustDomain, `"${req.spiffeId}" is not in trust domain "${this.trustDomain}"`);
+      return caFail(CaCodes.badTrustDomain.code, `"${req.spiffeId}" is not in trust domain "${this.trustDomain}"`);
     }
-    if (parsed.id.path === '') return caFail(CaCodes.idWithoutPath, 'a workload SPIFFE ID needs a path');
-    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) return caFail(CaCodes.badTtl, `TTL must be a positive number of ms, got ${ttlMs}`);
+    if (parsed.id.path === '') return caFail(CaCodes.idWithoutPath.code, 'a workload SPIFFE ID needs a path');
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) return caFail(CaCodes.badTtl.code, `TTL must be a positive number of ms, got ${ttlMs}`);
     const now = req.now ?? this.#clock();
     if (now >= this.#issuer.notAfter) {
-      return caFail(CaCodes.expired, `the CA certificate expired at ${new Date(this.#issuer.notAfter).toISOString()}`);
+      return caFail(CaCodes.expired.code, `the CA certificate expired at ${new Date(this.#issuer.notAfter).toISOString()}`);
     }
     if (now < this.#issuer.notBefore) {
-      return caFail(CaCodes.expired, `the CA certificate is not valid before ${new Date(this.#issuer.notBefore).toISOString()}`);
+      return caFail(CaCodes.expired.code, `the CA certificate is not valid before ${new Date(this.#issuer.notBefore).toISOString()}`);
     }
     return { ok: true, svid: this.#template.issue(req.spiffeId, ttlMs, now) };
   }
@@ -152,13 +152,13 @@ export class CertificateAuthority {
 
   /** stable(A) → trust-both(A, B). Push the new bundle, wait for ACKs, then `advanceRootRotation`. */
   async beginRootRotation(): Promise<CaResult<RootPhase>> {
-    if (!this.#store) return caFail(CaCodes.rotation, 'root rotation needs a self-managed CA (operator CA files are rotated by the operator)');
+    if (!this.#store) return caFail(CaCodes.rotation.code, 'root rotation needs a self-managed CA (operator CA files are rotated by the operator)');
     return this.#apply(await this.#store.begin(this.#clock()));
   }
 
   /** One phase forward, only when `allAcked` says every proxy ACKed the current bundle. */
   async advanceRootRotation(allAcked: AckCheck): Promise<CaResult<RootPhase>> {
-    if (!this.#store) return caFail(CaCodes.rotation, 'no root rotation in operator mode');
+    if (!this.#store) return caFail(CaCodes.rotation.code, 'no root rotation in operator mode');
     return this.#apply(await this.#store.advance(allAcked, this.#clock()));
   }
 

@@ -18,7 +18,7 @@ export {
   type RenewErrorListener, type RotateListener, type SvidIssuer, type SvidManagerOptions, type Timers,
 } from './rotation.js';
 export {
-  SPIFFE_SCHEME, SpiffeIdCodes, checkTrustDomain, formatSpiffeId, parseSpiffeId, parseWorkloadIdentity, trustDomainIdText, workloadId, workloadIdText,
+  SPIFFE_SCHEME, checkTrustDomain, formatSpiffeId, parseSpiffeId, parseWorkloadIdentity, trustDomainIdText, workloadId, workloadIdText,
   type SpiffeId, type SpiffeIdError, type SpiffeIdErrorCode, type SpiffeIdResult, type WorkloadIdentity,
 } from './spiffe-id.js';
 export { StateFiles } from './state-dir.js';

@@ -52,12 +52,12 @@ export function loadIssuer(files: IssuerFiles, now: number): CaResult<Issuer> {
   try {
     key = createPrivateKey(files.keyPem);
   } catch {
-    return caFail(CaCodes.badKey, 'cannot parse the CA private key (PEM PKCS#8, SEC1 or PKCS#1)', files.keyFile);
+    return caFail(CaCodes.badKey.code, 'cannot parse the CA private key (PEM PKCS#8, SEC1 or PKCS#1)', files.keyFile);
   }
   const kind = signatureKind(cert.value.x509.publicKey);
   if (!kind.ok) return { ok: false, error: { ...kind.error, file: files.certFile ?? '<ca>' } };
   if (!cert.value.x509.checkPrivateKey(key)) {
-    return caFail(CaCodes.keyMismatch, 'the CA private key does not match the CA certificate', files.keyFile);
+    return caFail(CaCodes.keyMismatch.code, 'the CA private key does not match the CA certificate', files.keyFile);
   }
   const caCheck = checkSigningCert(cert.value, now, files.certFile);
   if (!caCheck.ok) return caCheck;
@@ -99,7 +99,7 @@ function parseCert(pem: string, file: string | undefined): CaResult<ParsedCert> 
   } catch {
     // reported below
   }
-  return caFail(CaCodes.badCertificate, 'cannot parse the certificate (expected PEM X.509 v3)', file);
+  return caFail(CaCodes.badCertificate.code, 'cannot parse the certificate (expected PEM X.509 v3)', file);
 }
 
 /** Only EC P-256 and RSA of at least 2048 bits: weaker keys are refused, others unsupported. */
@@ -108,20 +108,20 @@ function signatureKind(pub: KeyObject): CaResult<SignatureKind> {
   if (pub.asymmetricKeyType === 'ec' && d.namedCurve === 'prime256v1') return { ok: true, value: 'ecdsa-sha256' };
   if (pub.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 2048) return { ok: true, value: 'rsa-sha256' };
   const what = pub.asymmetricKeyType === 'rsa' ? `RSA-${d.modulusLength}` : `${pub.asymmetricKeyType} ${d.namedCurve ?? ''}`;
-  return caFail(CaCodes.weakKey, `CA key ${what.trim()} is weak or unsupported: use EC P-256 or RSA >= 2048 bits`);
+  return caFail(CaCodes.weakKey.code, `CA key ${what.trim()} is weak or unsupported: use EC P-256 or RSA >= 2048 bits`);
 }
 
 function checkSigningCert(c: ParsedCert, now: number, file: string | undefined): CaResult<true> {
-  if (!isCaCert(c.fields.extensions)) return caFail(CaCodes.notCa, 'the certificate is not a CA (basicConstraints cA is not true)', file);
+  if (!isCaCert(c.fields.extensions)) return caFail(CaCodes.notCa.code, 'the certificate is not a CA (basicConstraints cA is not true)', file);
   const ku = c.fields.extensions.get(Oid.keyUsage);
   if (ku && !(keyUsageBits(ku.value) & (1 << KeyUsageBit.keyCertSign))) {
-    return caFail(CaCodes.noKeyCertSign, 'the CA certificate keyUsage lacks keyCertSign', file);
+    return caFail(CaCodes.noKeyCertSign.code, 'the CA certificate keyUsage lacks keyCertSign', file);
   }
   if (now > c.fields.notAfter) {
-    return caFail(CaCodes.expired, `the CA certificate expired at ${new Date(c.fields.notAfter).toISOString()}`, file);
+    return caFail(CaCodes.expired.code, `the CA certificate expired at ${new Date(c.fields.notAfter).toISOString()}`, file);
   }
   if (now < c.fields.notBefore) {
-    return caFail(CaCodes.expired, `the CA certificate is not valid before ${new Date(c.fields.notBefore).toISOString()}`, file);
+    return caFail(CaCodes.expired.code, `the CA certificate is not valid before ${new Date(c.fields.notBefore).toISOString()}`, file);
   }
   return { ok: true, value: true };
 }
@@ -153,7 +153,7 @@ function resolveChain(
   const chainValidity: Validity[] = [];
   for (const c of chain) {
     if (!child.checkIssued(c.x509) || !child.verify(c.x509.publicKey)) {
-      return caFail(CaCodes.badChain, `"${child.subject.replace(/\n/g, ', ')}" is not signed by the next certificate in the chain`, file);
+      return caFail(CaCodes.badChain.code, `"${child.subject.replace(/\n/g, ', ')}" is not signed by the next certificate in the chain`, file);
     }
     const valid = checkSigningCert(c, now, file);
     if (!valid.ok) return valid;
@@ -164,7 +164,7 @@ function resolveChain(
     sent.push(c.x509.toString());
     child = c.x509;
   }
-  return caFail(CaCodes.noRoot, 'an intermediate CA needs a chain file ending with its self-signed root', file ?? '<chain>');
+  return caFail(CaCodes.noRoot.code, 'an intermediate CA needs a chain file ending with its self-signed root', file ?? '<chain>');
 }
 
 /** The subjectPublicKey bits inside a SubjectPublicKeyInfo. */

@@ -43,25 +43,25 @@ export class RootRotation {
     if (o.phase === 'sign-with-new' && str('active') && str('previous')) {
       return ok(new RootRotation({ phase: 'sign-with-new', active: o.active as string, previous: o.previous as string }));
     }
-    return caFail(CaCodes.badState, 'rotation state is not a known phase');
+    return caFail(CaCodes.badState.code, 'rotation state is not a known phase');
   }
 
   /** stable(A) → trust-both(A, next). Refused in any other phase or when next is A. */
   begin(next: string): CaResult<RootRotation> {
     if (this.state.phase !== 'stable') {
-      return caFail(CaCodes.rotation, `a root rotation is already in progress (phase ${this.state.phase})`);
+      return caFail(CaCodes.rotation.code, `a root rotation is already in progress (phase ${this.state.phase})`);
     }
-    if (next === this.state.active) return caFail(CaCodes.rotation, 'the new root is the current root');
+    if (next === this.state.active) return caFail(CaCodes.rotation.code, 'the new root is the current root');
     return ok(new RootRotation({ phase: 'trust-both', active: this.state.active, next }));
   }
 
   /** Moves one phase forward when `allAcked` holds; refused in `stable` or when not all ACKed. */
   advance(allAcked: AckCheck): CaResult<RootRotation> {
     const s = this.state;
-    if (s.phase === 'stable') return caFail(CaCodes.rotation, 'no root rotation in progress');
+    if (s.phase === 'stable') return caFail(CaCodes.rotation.code, 'no root rotation in progress');
     const acked = typeof allAcked === 'function' ? allAcked() : allAcked;
     if (!acked) {
-      return caFail(CaCodes.rotation, `not every proxy has acknowledged the ${s.phase} trust bundle yet`);
+      return caFail(CaCodes.rotation.code, `not every proxy has acknowledged the ${s.phase} trust bundle yet`);
     }
     if (s.phase === 'trust-both') {
       return ok(new RootRotation({ phase: 'sign-with-new', active: s.next, previous: s.active }));

@@ -46,7 +46,7 @@ export class RootStore {
   /** Opens (creating on first use) the root in `dir` and returns the store with its current set. */
   static async open(dir: string, root: Omit<RootOptions, 'now'>, now: number): Promise<CaResult<{ store: RootStore; set: RootSet }>> {
     const td = checkTrustDomain(root.trustDomain);
-    if (td) return caFail(CaCodes.badTrustDomain, `trust domain "${root.trustDomain}": ${td.message}`);
+    if (td) return caFail(CaCodes.badTrustDomain.code, `trust domain "${root.trustDomain}": ${td.message}`);
     const sd = new StateDir(dir);
     const ensured = await sd.ensure();
     if (!ensured.ok) return ensured;
@@ -74,14 +74,14 @@ export class RootStore {
     const trusted: string[] = [];
     for (const fp of this.#rotation.trusted()) {
       const pem = certs.get(fp);
-      if (!pem) return caFail(CaCodes.badState, `root ${fp.slice(0, 16)}… named in state.json is missing`, this.#dir.dir);
+      if (!pem) return caFail(CaCodes.badState.code, `root ${fp.slice(0, 16)}… named in state.json is missing`, this.#dir.dir);
       trusted.push(pem);
     }
     const signerPem = trusted[0]!;
-    let last: CaResult<Issuer> = caFail(CaCodes.badState, 'no key file matches the signing root', this.#dir.file(F.key));
+    let last: CaResult<Issuer> = caFail(CaCodes.badState.code, 'no key file matches the signing root', this.#dir.file(F.key));
     for (const keyPem of keys.values()) {
       last = loadIssuer({ certPem: signerPem, keyPem, certFile: this.#dir.file(F.cert) }, now);
-      if (last.ok || last.error.code !== CaCodes.keyMismatch) break;
+      if (last.ok || last.error.code !== CaCodes.keyMismatch.code) break;
     }
     if (!last.ok) return last;
     return { ok: true, value: { rotation: this.#rotation, sequence: this.#sequence, signer: last.value, trusted } };
@@ -171,18 +171,18 @@ export class RootStore {
 async function readState(sd: StateDir, saved: string | undefined): Promise<CaResult<{ rotation: RootRotation; sequence: number }>> {
   if (saved === undefined) {
     const cert = await sd.read(F.cert);
-    if (!cert.ok || cert.value === undefined) return caFail(CaCodes.badState, 'ca.crt is missing', sd.file(F.cert));
+    if (!cert.ok || cert.value === undefined) return caFail(CaCodes.badState.code, 'ca.crt is missing', sd.file(F.cert));
     try {
       return { ok: true, value: { rotation: RootRotation.stable(fingerprint(cert.value)), sequence: 1 } };
     } catch {
-      return caFail(CaCodes.badCertificate, 'cannot parse the certificate (expected PEM X.509 v3)', sd.file(F.cert));
+      return caFail(CaCodes.badCertificate.code, 'cannot parse the certificate (expected PEM X.509 v3)', sd.file(F.cert));
     }
   }
   let parsed: { rotation?: unknown; sequence?: unknown };
   try {
     parsed = JSON.parse(saved) as typeof parsed;
   } catch {
-    return caFail(CaCodes.badState, 'state.json is not valid JSON', sd.file(F.state));
+    return caFail(CaCodes.badState.code, 'state.json is not valid JSON', sd.file(F.state));
   }
   const rotation = RootRotation.fromJSON(parsed.rotation);
   if (!rotation.ok) return { ok: false, error: { ...rotation.error, file: sd.file(F.state) } };

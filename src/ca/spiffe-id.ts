@@ -2,9 +2,10 @@
  * SPIFFE IDs: parsing, formatting and weft's workload identity scheme.
  *
  * Rules follow the SPIFFE ID standard (github.com/spiffe/spiffe, standards/SPIFFE-ID.md), summarised
- * in REFERENCE.md §3. Each rule has its own stable code (WEFT50xx, documented in docs/ca.md) so
+ * in REFERENCE.md §3. Each rule has its own stable code (WEFT50xx in CaCodes, src/ca/errors.ts; docs/diagnostics.md) so
  * tools and tests match on the rule that failed, never on message text. Parsing never throws.
  */
+import { CaCodes, type CaCode } from './errors.js';
 
 export interface SpiffeId {
   /** Lowercase trust domain, e.g. `cluster.local`. */
@@ -21,27 +22,8 @@ export interface SpiffeIdError {
 export type Result<T, E = SpiffeIdError> = { ok: true; value: T } | { ok: false; error: E };
 export type SpiffeIdResult = { ok: true; id: SpiffeId } | { ok: false; error: SpiffeIdError };
 
-/** One code per rule of the standard. */
-export const SpiffeIdCodes = {
-  empty: 'WEFT5001',
-  tooLong: 'WEFT5002',
-  scheme: 'WEFT5003',
-  trustDomainEmpty: 'WEFT5004',
-  userinfo: 'WEFT5005',
-  port: 'WEFT5006',
-  percentEncoding: 'WEFT5007',
-  trustDomainUppercase: 'WEFT5008',
-  trustDomainChar: 'WEFT5009',
-  trustDomainTooLong: 'WEFT5010',
-  query: 'WEFT5011',
-  fragment: 'WEFT5012',
-  emptySegment: 'WEFT5013',
-  dotSegment: 'WEFT5014',
-  trailingSlash: 'WEFT5015',
-  pathChar: 'WEFT5016',
-  notWorkload: 'WEFT5017',
-} as const;
-export type SpiffeIdErrorCode = (typeof SpiffeIdCodes)[keyof typeof SpiffeIdCodes];
+/** The code of a SPIFFE ID rule (`WEFT50xx`, in CaCodes). */
+export type SpiffeIdErrorCode = Extract<CaCode, `WEFT50${string}`>;
 
 /** The URI scheme of every SPIFFE ID, with its `//`. */
 export const SPIFFE_SCHEME = 'spiffe://';
@@ -58,16 +40,16 @@ const fail = (code: SpiffeIdErrorCode, message: string): SpiffeIdResult => ({
 
 /** Parses and validates a SPIFFE ID; the result's `id` is canonical (formatSpiffeId round-trips). */
 export function parseSpiffeId(s: string): SpiffeIdResult {
-  if (s.length === 0) return fail(SpiffeIdCodes.empty, 'SPIFFE ID is empty');
+  if (s.length === 0) return fail(CaCodes.idEmpty.code, 'SPIFFE ID is empty');
   if (Buffer.byteLength(s, 'utf8') > MAX_ID_BYTES) {
-    return fail(SpiffeIdCodes.tooLong, `SPIFFE ID is longer than ${MAX_ID_BYTES} bytes`);
+    return fail(CaCodes.idTooLong.code, `SPIFFE ID is longer than ${MAX_ID_BYTES} bytes`);
   }
-  if (!s.startsWith(SCHEME)) return fail(SpiffeIdCodes.scheme, `SPIFFE ID must start with "${SCHEME}"`);
+  if (!s.startsWith(SCHEME)) return fail(CaCodes.idScheme.code, `SPIFFE ID must start with "${SCHEME}"`);
   const rest = s.slice(SCHEME.length);
-  if (rest.includes('?')) return fail(SpiffeIdCodes.query, 'SPIFFE ID must not have a query');
-  if (rest.includes('#')) return fail(SpiffeIdCodes.fragment, 'SPIFFE ID must not have a fragment');
+  if (rest.includes('?')) return fail(CaCodes.idQuery.code, 'SPIFFE ID must not have a query');
+  if (rest.includes('#')) return fail(CaCodes.idFragment.code, 'SPIFFE ID must not have a fragment');
   if (rest.includes('%')) {
-    return fail(SpiffeIdCodes.percentEncoding, 'SPIFFE ID must not contain percent-encoding');
+    return fail(CaCodes.idPercentEncoding.code, 'SPIFFE ID must not contain percent-encoding');
   }
   const slash = rest.indexOf('/');
   const trustDomain = slash < 0 ? rest : rest.slice(0, slash);
@@ -82,18 +64,18 @@ export function parseSpiffeId(s: string): SpiffeIdResult {
 /** Validates a bare trust domain name; undefined when valid. */
 export function checkTrustDomain(td: string): SpiffeIdError | undefined {
   const err = (code: SpiffeIdErrorCode, message: string) => ({ code, message });
-  if (td.length === 0) return err(SpiffeIdCodes.trustDomainEmpty, 'trust domain is empty');
-  if (td.includes('@')) return err(SpiffeIdCodes.userinfo, 'trust domain must not contain userinfo');
-  if (td.includes(':')) return err(SpiffeIdCodes.port, 'trust domain must not contain a port');
+  if (td.length === 0) return err(CaCodes.trustDomainEmpty.code, 'trust domain is empty');
+  if (td.includes('@')) return err(CaCodes.trustDomainUserinfo.code, 'trust domain must not contain userinfo');
+  if (td.includes(':')) return err(CaCodes.trustDomainPort.code, 'trust domain must not contain a port');
   if (td.includes('%')) {
-    return err(SpiffeIdCodes.percentEncoding, 'trust domain must not contain percent-encoding');
+    return err(CaCodes.idPercentEncoding.code, 'trust domain must not contain percent-encoding');
   }
-  if (/[A-Z]/.test(td)) return err(SpiffeIdCodes.trustDomainUppercase, 'trust domain must be lowercase');
+  if (/[A-Z]/.test(td)) return err(CaCodes.trustDomainUppercase.code, 'trust domain must be lowercase');
   if (!TRUST_DOMAIN_CHARS.test(td)) {
-    return err(SpiffeIdCodes.trustDomainChar, 'trust domain may only contain [a-z0-9._-]');
+    return err(CaCodes.trustDomainChar.code, 'trust domain may only contain [a-z0-9._-]');
   }
   if (td.length > MAX_TRUST_DOMAIN_BYTES) {
-    return err(SpiffeIdCodes.trustDomainTooLong, `trust domain is longer than ${MAX_TRUST_DOMAIN_BYTES} bytes`);
+    return err(CaCodes.trustDomainTooLong.code, `trust domain is longer than ${MAX_TRUST_DOMAIN_BYTES} bytes`);
   }
   return undefined;
 }
@@ -101,15 +83,15 @@ export function checkTrustDomain(td: string): SpiffeIdError | undefined {
 function checkPath(path: string): SpiffeIdError | undefined {
   if (path === '') return undefined;
   if (path.endsWith('/')) {
-    return { code: SpiffeIdCodes.trailingSlash, message: 'SPIFFE ID path must not end with "/"' };
+    return { code: CaCodes.pathTrailingSlash.code, message: 'SPIFFE ID path must not end with "/"' };
   }
   for (const seg of path.slice(1).split('/')) {
-    if (seg === '') return { code: SpiffeIdCodes.emptySegment, message: 'SPIFFE ID path has an empty segment' };
+    if (seg === '') return { code: CaCodes.pathEmptySegment.code, message: 'SPIFFE ID path has an empty segment' };
     if (seg === '.' || seg === '..') {
-      return { code: SpiffeIdCodes.dotSegment, message: `SPIFFE ID path segment "${seg}" is not allowed` };
+      return { code: CaCodes.pathDotSegment.code, message: `SPIFFE ID path segment "${seg}" is not allowed` };
     }
     if (!PATH_SEGMENT_CHARS.test(seg)) {
-      return { code: SpiffeIdCodes.pathChar, message: 'SPIFFE ID path segments may only contain [a-zA-Z0-9._-]' };
+      return { code: CaCodes.pathChar.code, message: 'SPIFFE ID path segments may only contain [a-zA-Z0-9._-]' };
     }
   }
   return undefined;
@@ -137,7 +119,7 @@ export function trustDomainIdText(trustDomain: string): string {
 export function workloadId(trustDomain: string, namespace: string, serviceAccount: string): SpiffeIdResult {
   const r = parseSpiffeId(workloadIdText(trustDomain, namespace, serviceAccount));
   if (r.ok && r.id.path.split('/').length !== 5) {
-    return fail(SpiffeIdCodes.notWorkload, 'namespace and service account must be single path segments');
+    return fail(CaCodes.notWorkload.code, 'namespace and service account must be single path segments');
   }
   return r;
 }
@@ -156,7 +138,7 @@ export function parseWorkloadIdentity(id: SpiffeId | string): Result<WorkloadIde
   if (segs.length !== 5 || segs[1] !== 'ns' || segs[3] !== 'sa') {
     return {
       ok: false,
-      error: { code: SpiffeIdCodes.notWorkload, message: 'not a workload identity (/ns/<namespace>/sa/<sa>)' },
+      error: { code: CaCodes.notWorkload.code, message: 'not a workload identity (/ns/<namespace>/sa/<sa>)' },
     };
   }
   return {

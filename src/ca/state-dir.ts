@@ -45,7 +45,7 @@ export class StateDir {
       }
       return { ok: true, value: true };
     } catch (e) {
-      return caFail(CaCodes.unreadable, `cannot create the CA state directory: ${(e as Error).message}`, this.dir);
+      return caFail(CaCodes.unreadable.code, `cannot create the CA state directory: ${(e as Error).message}`, this.dir);
     }
   }
 
@@ -55,7 +55,7 @@ export class StateDir {
       return { ok: true, value: await readFile(this.file(name), 'utf8') };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, value: undefined };
-      return caFail(CaCodes.unreadable, `cannot read: ${(e as Error).message}`, this.file(name));
+      return caFail(CaCodes.unreadable.code, `cannot read: ${(e as Error).message}`, this.file(name));
     }
   }
 
@@ -85,6 +85,6 @@ export async function readOperatorFile(file: string): Promise<CaResult<string>> 
   try {
     return { ok: true, value: await readFile(file, 'utf8') };
   } catch (e) {
-    return caFail(CaCodes.unreadable, `cannot read: ${(e as Error).message}`, file);
+    return caFail(CaCodes.unreadable.code, `cannot read: ${(e as Error).message}`, file);
   }
 }

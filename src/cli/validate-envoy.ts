@@ -20,9 +20,10 @@ import { claimedIdentity, describeProxy } from '../controlplane/index.js';
 import type { Diagnostic, MeshModel, PolicySet, ServiceRegistry, SourceRef } from '../model/index.js';
 import { TranslationCache, translate } from '../translate/index.js';
 import { bootstrapBytes, inlined, routeHolder, type Resources, type StaticSecrets } from './envoy-static.js';
+import { CliCodes } from './codes.js';
 
-export const ENVOY_REJECTED = 'WEFT4201';
-export const ENVOY_MISSING = 'WEFT4202';
+export const ENVOY_REJECTED = CliCodes.envoyRejected.code;
+export const ENVOY_MISSING = CliCodes.envoyMissing.code;
 
 /** The error `--envoy` gives without an Envoy binary. */
 export const NO_ENVOY_MESSAGE = 'weft validate --envoy needs an Envoy binary (1.36 or later): set ENVOY_BIN or put envoy on PATH; '

@@ -16,3 +16,6 @@ export function compareText(a: string, b: string): number {
 export function byText<T>(key: (item: T) => string): (a: T, b: T) => number {
   return (a, b) => compareText(key(a), key(b));
 }
+
+/** The one diagnostic model (shape and code tables); see diagnostics.ts. */
+export * from './diagnostics.js';

@@ -32,6 +32,7 @@ import { diffModels, identityKey, type ModelChange } from './model-diff.js';
 import { describeProxy } from './proxies.js';
 import { ProxySet, type ConnectedProxy } from './proxy-set.js';
 import { SecretBuilder, type CertificateSource } from './secrets.js';
+import { ControlPlaneCodes } from './codes.js';
 
 export interface ReconcilerHooks {
   onTranslate?(ms: number, proxies: number): void;
@@ -168,7 +169,7 @@ export class Reconciler {
   /** Why a loaded policy cannot be applied now (empty when it can). */
   private rejects(policy: PolicySet): Diagnostic[] {
     if (policy.mesh.trustDomain !== this.o.trustDomain) {
-      return [{ code: 'WEFT6001', severity: 'error', message: `trustDomain "${policy.mesh.trustDomain}" differs from the CA's "${this.o.trustDomain}": changing the trust domain needs a restart with a CA for it`, ...(policy.mesh.source ? { source: policy.mesh.source } : {}) }];
+      return [{ code: ControlPlaneCodes.trustDomainChange.code, severity: 'error', message: `trustDomain "${policy.mesh.trustDomain}" differs from the CA's "${this.o.trustDomain}": changing the trust domain needs a restart with a CA for it`, ...(policy.mesh.source ? { source: policy.mesh.source } : {}) }];
     }
     if (!this.o.registry.synced) return [];
     const refs = checkPolicyAgainstRegistry(policy, this.o.registry.current().services);

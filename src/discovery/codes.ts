@@ -1,33 +1,47 @@
 /**
- * Stable diagnostic codes of the discovery module (WEFT3xxx). Documented in
- * docs/diagnostics-registry.md; tests and tooling match on these, never on message text.
+ * The code table of the discovery module (`WEFT3xxx`; src/common/diagnostics.ts describes the model).
+ * The schema problems a registry file shares with a policy file (unknown field, wrong type, missing
+ * field, unreadable file) are the policy module's entries, held here by reference: one concept, one
+ * code. Until 2026-12 the registry reported them as WEFT3002, WEFT3003, WEFT3004 and WEFT3012; those
+ * are listed as aliases of the shared codes. docs/diagnostics.md is generated from this table.
  */
-export const RegistryCode = {
-  /** The file is not well-formed YAML (or is empty / cut off). */
-  Syntax: 'WEFT3001',
-  /** A field that the registry format does not define. */
-  UnknownField: 'WEFT3002',
-  /** A value of the wrong YAML type (e.g. a list where a map is expected). */
-  WrongType: 'WEFT3003',
-  /** A required field is missing. */
-  MissingField: 'WEFT3004',
-  /** A value outside its allowed set (protocol, health, DNS-label names). */
-  InvalidValue: 'WEFT3005',
-  DuplicateService: 'WEFT3006',
-  DuplicatePort: 'WEFT3007',
-  DuplicateEndpoint: 'WEFT3008',
-  InvalidAddress: 'WEFT3009',
-  PortOutOfRange: 'WEFT3010',
-  /** An endpoint `ports` entry names a port the service does not declare. */
-  UnknownPortName: 'WEFT3011',
-  /** The file could not be read. */
-  Unreadable: 'WEFT3012',
-  /** The file resolves outside its directory, is not a regular file, or is over the size limit. */
-  FileRefused: 'WEFT3013',
-  /** A label key or value that is not valid Kubernetes label syntax. */
-  InvalidLabel: 'WEFT3014',
-  /** A Kubernetes list or watch failed; the last good registry is kept while retrying. */
-  KubeUnavailable: 'WEFT3101',
-  /** A Kubernetes object could not be mapped (e.g. a Service port without a number). */
-  KubeObjectSkipped: 'WEFT3102',
-} as const;
+import type { CodeTable } from '../common/index.js';
+import { PolicyCodes } from '../policy/index.js';
+
+export const RegistryCodes = {
+  syntax: {
+    code: 'WEFT3001', severity: 'error',
+    summary: 'A registry file that is not well-formed YAML, or is empty; a file cut off mid-write usually lands here.',
+    action: 'Fix the YAML at the position shown; write `services: []` for an empty registry.',
+  },
+  unknownField: PolicyCodes.unknownField,
+  wrongType: PolicyCodes.wrongType,
+  missingField: PolicyCodes.missingField,
+  invalidValue: {
+    code: 'WEFT3005', severity: 'error',
+    summary: 'A value outside its set: `protocol` (http, http2, grpc, tcp), `health` (healthy, unhealthy, draining), a name that is not a DNS label, a `serviceAccount` that is not a DNS-1123 subdomain, a `zone` or `instance` with control characters.',
+    action: 'Use one of the values, or the name syntax, the message gives.',
+  },
+  duplicateService: { code: 'WEFT3006', severity: 'error', summary: 'The same `<name>.<namespace>` twice; the message names the first definition.', action: 'Merge the two service entries.' },
+  duplicatePort: { code: 'WEFT3007', severity: 'error', summary: 'Two ports of one service with the same name or number.', action: 'Give each port its own name and number.' },
+  duplicateEndpoint: { code: 'WEFT3008', severity: 'error', summary: 'Two endpoints of a service with the same address serving the same ports.', action: 'Remove the duplicate endpoint.' },
+  invalidAddress: { code: 'WEFT3009', severity: 'error', summary: 'An address that is not an IPv4 or IPv6 literal (hostnames are not accepted), or one repeated in `addresses`.', action: 'Write the IP address of the endpoint.' },
+  portOutOfRange: { code: 'WEFT3010', severity: 'error', summary: 'A port outside 1–65535.', action: 'Use a port from 1 to 65535.' },
+  unknownPortName: { code: 'WEFT3011', severity: 'error', summary: 'An endpoint `ports` entry naming a port the service does not declare.', action: 'Declare the port on the service, or correct the name.' },
+  unreadable: PolicyCodes.fileUnreadable,
+  fileRefused: {
+    code: 'WEFT3013', severity: 'error',
+    summary: 'A registry file refused unread: it resolves (through a symlink) outside its directory, is not a regular file, or is over the size limit (256 MiB by default).',
+    action: 'Put a regular file inside the directory, or raise the size limit.',
+  },
+  invalidLabel: {
+    code: 'WEFT3014', severity: 'error',
+    summary: 'A label key or value that is not Kubernetes label syntax (key: optional DNS-subdomain prefix and `/`, then at most 63 of `[A-Za-z0-9._-]`, alphanumeric at both ends; value: empty or the same form).',
+    action: 'Rewrite the label in Kubernetes label syntax.',
+  },
+  kubeUnavailable: {
+    code: 'WEFT3101', severity: 'error',
+    summary: 'A Kubernetes list or watch failed (per resource kind); weft retries with backoff and the last good registry keeps serving.',
+    action: 'Check the API server and the RBAC rules of weft\'s service account (list and watch services and endpointslices).',
+  },
+} as const satisfies CodeTable;

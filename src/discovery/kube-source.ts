@@ -13,7 +13,7 @@
  * - `start()` rejects if the initial sync has not completed within `syncTimeoutMs`.
  */
 import { CoreV1Api, DiscoveryV1Api, ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { RegistryCode } from './codes.js';
+import { RegistryCodes } from './codes.js';
 import { mapKubeObjects, type DraftMemo } from './kube-mapping.js';
 import { Backoff, BookmarkWatch } from './kube-watch.js';
 import { RegistrySourceBase } from './listeners.js';
@@ -128,7 +128,7 @@ export class KubernetesRegistrySource extends RegistrySourceBase {
     if (this.stopped) return;
     const message = `${feed.kind}${feed.scope ? ` in ${feed.scope}` : ''}: ${describe(err)}; retrying`;
     this.lastError = message;
-    this.errors.emit([{ code: RegistryCode.KubeUnavailable, severity: 'error', message, path: feed.kind }]);
+    this.errors.emit([{ code: RegistryCodes.kubeUnavailable.code, severity: 'error', message, path: feed.kind }]);
     clearTimeout(feed.retry);
     feed.retry = setTimeout(() => this.run(feed), feed.backoff.next());
   }

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { isScalar, isSeq, type RNode, type RPair } from './static-nodes.js';
-import { RegistryCode } from './codes.js';
+import { RegistryCodes } from './codes.js';
 import { ENDPOINT_KEYS, HEALTH, enumField, fields, join, portNumber, report, requireMap, stringField, type ValidationContext } from './static-validate.js';
 import { quote } from '../policy/index.js';
 import { hasControl, labelKeyProblem, labelValueProblem } from './static-names.js';
@@ -20,7 +20,7 @@ function labelMap(ctx: ValidationContext, node: RNode | null | undefined, path: 
     const k = isScalar(pair.key) ? pair.key.value : undefined;
     const v = isScalar(pair.value) ? pair.value.value : undefined;
     if (typeof k !== 'string' || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) {
-      report(ctx, RegistryCode.WrongType, pair.value ?? pair.key, join(path, String(k)), 'expected a string value');
+      report(ctx, RegistryCodes.wrongType.code, pair.value ?? pair.key, join(path, String(k)), 'expected a string value');
       ok = false;
     } else if (labelProblem(ctx, pair, join(path, k), k, String(v))) ok = false;
     else out[k] = String(v);
@@ -31,9 +31,9 @@ function labelMap(ctx: ValidationContext, node: RNode | null | undefined, path: 
 /** Reports a label key or value outside Kubernetes label syntax; true when it did. */
 function labelProblem(ctx: ValidationContext, pair: RPair, path: string, key: string, value: string): boolean {
   const keyProblem = labelKeyProblem(key);
-  if (keyProblem) report(ctx, RegistryCode.InvalidLabel, pair.key, path, `label key ${quote(key)} ${keyProblem}`);
+  if (keyProblem) report(ctx, RegistryCodes.invalidLabel.code, pair.key, path, `label key ${quote(key)} ${keyProblem}`);
   const valueProblem = keyProblem ? undefined : labelValueProblem(value);
-  if (valueProblem) report(ctx, RegistryCode.InvalidLabel, pair.value, path, `label value ${quote(value)} ${valueProblem}`);
+  if (valueProblem) report(ctx, RegistryCodes.invalidLabel.code, pair.value, path, `label value ${quote(value)} ${valueProblem}`);
   return keyProblem !== undefined || valueProblem !== undefined;
 }
 
@@ -41,7 +41,7 @@ function labelProblem(ctx: ValidationContext, pair: RPair, path: string, key: st
 function textField(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, owner: RNode): string | undefined {
   const v = stringField(ctx, f, key, path, owner);
   if (v === undefined || !hasControl(v)) return v;
-  report(ctx, RegistryCode.InvalidValue, f.get(key)?.value, join(path, key), `${key} ${quote(v)} holds control characters`);
+  report(ctx, RegistryCodes.invalidValue.code, f.get(key)?.value, join(path, key), `${key} ${quote(v)} holds control characters`);
   return undefined;
 }
 
@@ -57,8 +57,8 @@ function endpointPorts(ctx: ValidationContext, node: RNode | null | undefined, p
   }
   // fields() reports unknown names as unknown fields; re-code them as unknown port names.
   for (const d of ctx.diagnostics.slice(before)) {
-    if (d.code === RegistryCode.UnknownField) {
-      Object.assign(d, { code: RegistryCode.UnknownPortName, message: `${d.message.replace('unknown field', 'unknown port name')}` });
+    if (d.code === RegistryCodes.unknownField.code) {
+      Object.assign(d, { code: RegistryCodes.unknownPortName.code, message: `${d.message.replace('unknown field', 'unknown port name')}` });
     }
   }
   return out;
@@ -67,12 +67,12 @@ function endpointPorts(ctx: ValidationContext, node: RNode | null | undefined, p
 function address(ctx: ValidationContext, f: Map<string, RPair>, path: string, owner: RNode): string | undefined {
   const pair = f.get('address');
   if (!pair) {
-    report(ctx, RegistryCode.MissingField, owner, join(path, 'address'), 'missing required field "address"');
+    report(ctx, RegistryCodes.missingField.code, owner, join(path, 'address'), 'missing required field "address"');
     return undefined;
   }
   const v = isScalar(pair.value) ? pair.value.value : undefined;
   if (typeof v === 'string' && isIP(v) !== 0) return v;
-  report(ctx, RegistryCode.InvalidAddress, pair.value, join(path, 'address'), `${quote(v)} is not an IPv4 or IPv6 address`);
+  report(ctx, RegistryCodes.invalidAddress.code, pair.value, join(path, 'address'), `${quote(v)} is not an IPv4 or IPv6 address`);
   return undefined;
 }
 
@@ -104,7 +104,7 @@ function effectiveKey(ep: Endpoint, declared: readonly ServicePort[]): string {
 export function validateEndpoints(ctx: ValidationContext, pair: RPair | undefined, path: string, declared: readonly ServicePort[]): Endpoint[] | undefined {
   if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
   if (!isSeq(pair.value)) {
-    report(ctx, RegistryCode.WrongType, pair.value, join(path, 'endpoints'), 'expected a list of endpoints');
+    report(ctx, RegistryCodes.wrongType.code, pair.value, join(path, 'endpoints'), 'expected a list of endpoints');
     return undefined;
   }
   const out: Endpoint[] = [];
@@ -114,7 +114,7 @@ export function validateEndpoints(ctx: ValidationContext, pair: RPair | undefine
     const ep = validateEndpoint(ctx, item as RNode, p, declared);
     if (!ep) return;
     const key = effectiveKey(ep, declared);
-    if (seen.has(key)) report(ctx, RegistryCode.DuplicateEndpoint, item as RNode, p, `duplicate endpoint ${ep.address} serving the same ports as an earlier one`);
+    if (seen.has(key)) report(ctx, RegistryCodes.duplicateEndpoint.code, item as RNode, p, `duplicate endpoint ${ep.address} serving the same ports as an earlier one`);
     else out.push(ep);
     seen.add(key);
   });
@@ -129,15 +129,15 @@ export function validateEndpoints(ctx: ValidationContext, pair: RPair | undefine
 export function validateServiceAddresses(ctx: ValidationContext, pair: RPair | undefined, path: string): string[] | undefined {
   if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
   if (!isSeq(pair.value)) {
-    report(ctx, RegistryCode.WrongType, pair.value, join(path, 'addresses'), 'expected a list of IP addresses');
+    report(ctx, RegistryCodes.wrongType.code, pair.value, join(path, 'addresses'), 'expected a list of IP addresses');
     return undefined;
   }
   const out: string[] = [];
   pair.value.items.forEach((item, i) => {
     const v = isScalar(item) ? item.value : undefined;
     const at = `${path}.addresses[${i}]`;
-    if (typeof v !== 'string' || isIP(v) === 0) report(ctx, RegistryCode.InvalidAddress, item, at, `${quote(v)} is not an IPv4 or IPv6 address`);
-    else if (out.includes(v)) report(ctx, RegistryCode.InvalidAddress, item, at, `duplicate service address ${v}`);
+    if (typeof v !== 'string' || isIP(v) === 0) report(ctx, RegistryCodes.invalidAddress.code, item, at, `${quote(v)} is not an IPv4 or IPv6 address`);
+    else if (out.includes(v)) report(ctx, RegistryCodes.invalidAddress.code, item, at, `duplicate service address ${v}`);
     else out.push(v);
   });
   return out.length === pair.value.items.length ? out : undefined;

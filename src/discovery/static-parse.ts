@@ -11,7 +11,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic, SourceRef } from '../policy/index.js';
-import { RegistryCode } from './codes.js';
+import { RegistryCodes } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
 import { parseFast } from './static-fast.js';
 import { fromYaml, isMap, isScalar, isSeq, type RNode } from './static-nodes.js';
@@ -169,14 +169,14 @@ export class RegistryFileParser {
     const parsed = parseNode(text, (lc, errors) => {
       for (const err of errors) {
         const p = lc.linePos(err.pos[0]);
-        diagnostics.push({ code: RegistryCode.Syntax, severity: 'error', message: err.message.split('\n')[0] as string, source: { file, line: p.line, col: p.col } });
+        diagnostics.push({ code: RegistryCodes.syntax.code, severity: 'error', message: err.message.split('\n')[0] as string, source: { file, line: p.line, col: p.col } });
       }
     });
     if (!parsed) return { drafts: [], diagnostics };
     const ctx = lazyContext(file, parsed.lc, 0, diagnostics);
     const root = parsed.node;
     if (root === null || (isScalar(root) && root.value === null)) {
-      report(ctx, RegistryCode.Syntax, null, '', 'the registry file is empty (write `services: []` for an empty registry)');
+      report(ctx, RegistryCodes.syntax.code, null, '', 'the registry file is empty (write `services: []` for an empty registry)');
       return { drafts: [], diagnostics };
     }
     const located = validateRoot(ctx, root);
@@ -187,15 +187,15 @@ export class RegistryFileParser {
 
 function validateRoot(ctx: ValidationContext, root: RNode): Located[] {
   if (!isMap(root)) {
-    report(ctx, RegistryCode.WrongType, root, '', 'expected a map with a `services` list');
+    report(ctx, RegistryCodes.wrongType.code, root, '', 'expected a map with a `services` list');
     return [];
   }
   const f = fields(ctx, root, ['services'], '');
   const services = f.get('services')?.value;
-  if (!f.has('services')) report(ctx, RegistryCode.MissingField, root, 'services', 'missing required field "services"');
+  if (!f.has('services')) report(ctx, RegistryCodes.missingField.code, root, 'services', 'missing required field "services"');
   if (services === undefined || services === null || (isScalar(services) && services.value === null)) return [];
   if (!isSeq(services)) {
-    report(ctx, RegistryCode.WrongType, services, 'services', 'expected a list of services');
+    report(ctx, RegistryCodes.wrongType.code, services, 'services', 'expected a list of services');
     return [];
   }
   const out: Located[] = [];
@@ -215,7 +215,7 @@ function checkDuplicates(located: readonly Located[], file: string): ParseResult
     const first = seen.get(key);
     if (first) {
       const message = `duplicate service ${key} (first defined at ${file}:${first.line}:${first.col})`;
-      diagnostics.push({ code: RegistryCode.DuplicateService, severity: 'error', message, path: `services[${i}]`, source });
+      diagnostics.push({ code: RegistryCodes.duplicateService.code, severity: 'error', message, path: `services[${i}]`, source });
     } else seen.set(key, source);
   });
   return { drafts: diagnostics.length > 0 ? [] : located.map((l) => l.draft), diagnostics };

@@ -17,7 +17,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, quote, readFileInside, type Diagnostic, type ReadRefusal } from '../policy/index.js';
-import { RegistryCode } from './codes.js';
+import { RegistryCodes } from './codes.js';
 import { RegistrySourceBase } from './listeners.js';
 import { nextRegistry } from './registry-build.js';
 import { RegistryFileParser } from './static-parse.js';
@@ -139,13 +139,13 @@ export class StaticRegistrySource extends RegistrySourceBase {
 
 function refused(file: string, r: ReadRefusal, maxBytes: number): Diagnostic {
   const source = { file, line: 1, col: 1 };
-  if (r.kind === 'unreadable') return { code: RegistryCode.Unreadable, severity: 'error', message: `cannot read the registry file: ${r.reason}`, source };
+  if (r.kind === 'unreadable') return { code: RegistryCodes.unreadable.code, severity: 'error', message: `cannot read the registry file: ${r.reason}`, source };
   const why = r.kind === 'too-large' ? `it is over the ${maxBytes}-byte limit`
     : r.kind === 'outside' ? `it resolves to ${quote(r.target)}, outside its directory` : `it is ${r.what}, not a regular file`;
-  return { code: RegistryCode.FileRefused, severity: 'error', message: `registry file refused: ${why}`, source };
+  return { code: RegistryCodes.fileRefused.code, severity: 'error', message: `registry file refused: ${why}`, source };
 }
 
 function unreadable(file: string, err: unknown): Diagnostic {
   const message = `cannot read the registry file: ${err instanceof Error ? err.message : String(err)}`;
-  return { code: RegistryCode.Unreadable, severity: 'error', message, source: { file, line: 1, col: 1 } };
+  return { code: RegistryCodes.unreadable.code, severity: 'error', message, source: { file, line: 1, col: 1 } };
 }

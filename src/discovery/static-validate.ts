@@ -4,7 +4,7 @@
  */
 import { isMap, isScalar, isSeq, type RMap, type RNode, type RPair } from './static-nodes.js';
 import { escapeControl, quote, type Diagnostic } from '../policy/index.js';
-import { RegistryCode } from './codes.js';
+import { RegistryCodes } from './codes.js';
 import type { ServiceDraft } from './registry-build.js';
 import { validateEndpoints, validateServiceAddresses } from './static-endpoints.js';
 import { dnsSubdomainProblem } from './static-names.js';
@@ -36,7 +36,7 @@ export function fields(ctx: ValidationContext, map: RMap, allowed: readonly stri
     const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
     if (key === undefined || !allowed.includes(key)) {
       const shown = key ?? `<${pair.key.kind} key>`;
-      report(ctx, RegistryCode.UnknownField, pair.key, join(path, shown), `unknown field ${quote(shown)} (allowed: ${allowed.join(', ')})`);
+      report(ctx, RegistryCodes.unknownField.code, pair.key, join(path, shown), `unknown field ${quote(shown)} (allowed: ${allowed.join(', ')})`);
     } else out.set(key, pair);
   }
   return out;
@@ -48,7 +48,7 @@ export function join(path: string, key: string): string {
 
 export function requireMap(ctx: ValidationContext, node: RNode | null | undefined, path: string): RMap | undefined {
   if (isMap(node)) return node;
-  report(ctx, RegistryCode.WrongType, node, path, 'expected a map');
+  report(ctx, RegistryCodes.wrongType.code, node, path, 'expected a map');
   return undefined;
 }
 
@@ -56,18 +56,18 @@ export function stringField(ctx: ValidationContext, f: Map<string, RPair>, key: 
   const pair = f.get(key);
   if (!pair) return undefined;
   if (isScalar(pair.value) && typeof pair.value.value === 'string' && pair.value.value !== '') return pair.value.value;
-  report(ctx, RegistryCode.WrongType, pair.value ?? owner, join(path, key), 'expected a non-empty string');
+  report(ctx, RegistryCodes.wrongType.code, pair.value ?? owner, join(path, key), 'expected a non-empty string');
   return undefined;
 }
 
 export function portNumber(ctx: ValidationContext, node: RNode | null | undefined, path: string): number | undefined {
   const v = isScalar(node) ? node.value : undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
-    report(ctx, RegistryCode.WrongType, node, path, 'expected an integer port number');
+    report(ctx, RegistryCodes.wrongType.code, node, path, 'expected an integer port number');
     return undefined;
   }
   if (v < 1 || v > 65535) {
-    report(ctx, RegistryCode.PortOutOfRange, node, path, `port ${v} is out of range 1-65535`);
+    report(ctx, RegistryCodes.portOutOfRange.code, node, path, `port ${v} is out of range 1-65535`);
     return undefined;
   }
   return v;
@@ -78,18 +78,18 @@ export function enumField<T extends string>(ctx: ValidationContext, f: Map<strin
   if (!pair) return dflt;
   const v = isScalar(pair.value) ? pair.value.value : undefined;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  report(ctx, RegistryCode.InvalidValue, pair.value, join(path, key), `expected one of ${allowed.join(', ')}`);
+  report(ctx, RegistryCodes.invalidValue.code, pair.value, join(path, key), `expected one of ${allowed.join(', ')}`);
   return undefined;
 }
 
 function dnsName(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, owner: RNode, required: boolean): string | undefined {
   const v = stringField(ctx, f, key, path, owner);
   if (v === undefined) {
-    if (required && !f.has(key)) report(ctx, RegistryCode.MissingField, owner, join(path, key), `missing required field "${key}"`);
+    if (required && !f.has(key)) report(ctx, RegistryCodes.missingField.code, owner, join(path, key), `missing required field "${key}"`);
     return undefined;
   }
   if (DNS_LABEL.test(v)) return v;
-  report(ctx, RegistryCode.InvalidValue, f.get(key)?.value, join(path, key), `${quote(v)} is not a DNS label (lower-case letters, digits, '-', at most 63)`);
+  report(ctx, RegistryCodes.invalidValue.code, f.get(key)?.value, join(path, key), `${quote(v)} is not a DNS label (lower-case letters, digits, '-', at most 63)`);
   return undefined;
 }
 
@@ -99,7 +99,7 @@ function validatePort(ctx: ValidationContext, node: RNode, path: string): Servic
   const f = fields(ctx, map, PORT_KEYS, path);
   const name = dnsName(ctx, f, 'name', path, map, true);
   const portPair = f.get('port');
-  if (!portPair) report(ctx, RegistryCode.MissingField, map, join(path, 'port'), 'missing required field "port"');
+  if (!portPair) report(ctx, RegistryCodes.missingField.code, map, join(path, 'port'), 'missing required field "port"');
   const port = portPair ? portNumber(ctx, portPair.value, join(path, 'port')) : undefined;
   const tp = f.get('targetPort');
   const targetPort = tp ? portNumber(ctx, tp.value, join(path, 'targetPort')) : port;
@@ -110,12 +110,12 @@ function validatePort(ctx: ValidationContext, node: RNode, path: string): Servic
 
 function validatePorts(ctx: ValidationContext, pair: RPair | undefined, path: string, owner: RNode): ServicePort[] | undefined {
   if (!pair) {
-    report(ctx, RegistryCode.MissingField, owner, join(path, 'ports'), 'missing required field "ports"');
+    report(ctx, RegistryCodes.missingField.code, owner, join(path, 'ports'), 'missing required field "ports"');
     return undefined;
   }
   const seq = pair.value;
   if (!isSeq(seq) || seq.items.length === 0) {
-    report(ctx, RegistryCode.WrongType, seq ?? pair.key, join(path, 'ports'), 'expected a non-empty list of ports');
+    report(ctx, RegistryCodes.wrongType.code, seq ?? pair.key, join(path, 'ports'), 'expected a non-empty list of ports');
     return undefined;
   }
   const out: ServicePort[] = [];
@@ -126,7 +126,7 @@ function validatePorts(ctx: ValidationContext, pair: RPair | undefined, path: st
     if (!p) return;
     if (names.has(p.name) || numbers.has(p.port)) {
       const what = names.has(p.name) ? `name "${p.name}"` : `number ${p.port}`;
-      report(ctx, RegistryCode.DuplicatePort, item as RNode, `${path}.ports[${i}]`, `duplicate port ${what}`);
+      report(ctx, RegistryCodes.duplicatePort.code, item as RNode, `${path}.ports[${i}]`, `duplicate port ${what}`);
       return;
     }
     names.add(p.name);
@@ -141,7 +141,7 @@ function serviceAccountField(ctx: ValidationContext, f: Map<string, RPair>, path
   const v = stringField(ctx, f, 'serviceAccount', path, owner);
   const problem = v === undefined ? undefined : dnsSubdomainProblem(v);
   if (problem === undefined) return v;
-  report(ctx, RegistryCode.InvalidValue, f.get('serviceAccount')?.value, join(path, 'serviceAccount'), `service account ${quote(v)} ${problem}`);
+  report(ctx, RegistryCodes.invalidValue.code, f.get('serviceAccount')?.value, join(path, 'serviceAccount'), `service account ${quote(v)} ${problem}`);
   return undefined;
 }
 

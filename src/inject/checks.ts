@@ -6,6 +6,7 @@
 import { isMap, isNode, type Document, type LineCounter, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourceRef } from '../policy/index.js';
 import { RESERVED_PORTS, SIDECAR_NAME, type InjectOptions, type PodFacts } from './pod.js';
+import { InjectCodes } from './codes.js';
 
 export interface PodContext {
   readonly file: string;
@@ -52,7 +53,7 @@ interface ContainerJson {
  */
 export function checkPod(spec: YAMLMap, label: string, specPath: string, ctx: PodContext & { options: InjectOptions }): string | undefined {
   if (spec.get('hostNetwork') === true) {
-    ctx.out.diagnostics.push({ code: 'WEFT7003', severity: 'warning', path: `${specPath}.hostNetwork`,
+    ctx.out.diagnostics.push({ code: InjectCodes.hostNetwork.code, severity: 'warning', path: `${specPath}.hostNetwork`,
       message: `${label} uses the host network: iptables rules would change the node's own network, so it is not injected`, source: sourceOf(ctx, spec.get('hostNetwork', true)) });
     return 'hostNetwork';
   }
@@ -61,7 +62,7 @@ export function checkPod(spec: YAMLMap, label: string, specPath: string, ctx: Po
     if (c.name === SIDECAR_NAME) return;
     (c.ports ?? []).forEach((p, pi) => {
       if (typeof p.containerPort === 'number' && RESERVED_PORTS.includes(p.containerPort)) {
-        ctx.out.diagnostics.push({ code: 'WEFT7006', severity: 'error', path: `${specPath}.containers[${ci}].ports[${pi}]`,
+        ctx.out.diagnostics.push({ code: InjectCodes.sidecarPort.code, severity: 'error', path: `${specPath}.containers[${ci}].ports[${pi}]`,
           message: `${label}: container "${c.name}" uses port ${p.containerPort}, which the sidecar owns (${RESERVED_PORTS.join(', ')})`,
           source: sourceOf(ctx, spec.getIn(['containers', ci, 'ports', pi], true)) });
       }
@@ -82,7 +83,7 @@ function checkProbes(spec: YAMLMap, c: ContainerJson, ci: number, label: string,
     if (raw === undefined) continue;
     const port = typeof raw === 'number' ? raw : c.ports?.find((x) => x.name === raw)?.containerPort;
     if (port !== undefined && ctx.options.excludeInboundPorts.includes(port)) continue;
-    ctx.out.diagnostics.push({ code: 'WEFT7004', severity: 'warning', path: `${specPath}.containers[${ci}].${probe}`,
+    ctx.out.diagnostics.push({ code: InjectCodes.probeRedirected.code, severity: 'warning', path: `${specPath}.containers[${ci}].${probe}`,
       message: `${label}: ${probe} of "${c.name}" on port ${String(port ?? raw)} will be redirected to the sidecar; with mtls: strict it fails. ` +
         `Serve probes on a separate port and pass --exclude-inbound-ports ${String(port ?? raw)}`,
       source: sourceOf(ctx, spec.getIn(['containers', ci, probe], true)) });

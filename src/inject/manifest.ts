@@ -15,6 +15,7 @@ import { workloadId } from '../ca/index.js';
 import type { Diagnostic } from '../policy/index.js';
 import { checkPod, podFacts, sourceOf, type PodContext } from './checks.js';
 import { BOOTSTRAP_ANNOTATION, INJECT_ANNOTATION, bootstrapText, initContainer, sidecarContainer, sidecarVolumes, type InjectOptions } from './pod.js';
+import { InjectCodes } from './codes.js';
 
 export interface InjectResult {
   /** The output manifest; the input unchanged when `diagnostics` has an error or nothing changed. */
@@ -43,7 +44,7 @@ export function injectManifests(text: string, file: string, o: InjectOptions): I
   for (const doc of list) {
     for (const e of doc.errors) {
       const at = lines.linePos(e.pos[0]);
-      out.diagnostics.push({ code: 'WEFT7001', severity: 'error', message: `invalid YAML: ${firstLine(e.message)}`, source: { file, line: at.line, col: at.col } });
+      out.diagnostics.push({ code: InjectCodes.invalidYaml.code, severity: 'error', message: `invalid YAML: ${firstLine(e.message)}`, source: { file, line: at.line, col: at.col } });
     }
   }
   if (out.diagnostics.length > 0) return { ...out, text, changed: false };
@@ -92,7 +93,7 @@ function workloadOf(doc: Document, ctx: DocContext): Workload | undefined {
   const spec = doc.getIn(paths.spec, true);
   const containers: unknown = isMap(spec) ? spec.get('containers', true) : undefined;
   if (isMap(spec) && isSeq(containers) && containers.items.length > 0) return { label, spec, paths };
-  ctx.out.diagnostics.push({ code: 'WEFT7002', severity: 'error', path: `${paths.spec.join('.')}.containers`,
+  ctx.out.diagnostics.push({ code: InjectCodes.noPodSpec.code, severity: 'error', path: `${paths.spec.join('.')}.containers`,
     message: `${label} has no pod spec with containers`, source: sourceOf(ctx, spec ?? root) });
   return undefined;
 }
@@ -112,7 +113,7 @@ function injectDocument(doc: Document, ctx: DocContext): void {
   const facts = podFacts(doc, doc.contents as YAMLMap, spec, paths.meta, ctx.options);
   const id = workloadId(ctx.options.trustDomain, facts.namespace, facts.serviceAccount);
   if (!id.ok) {
-    ctx.out.diagnostics.push({ code: 'WEFT7007', severity: 'error', path: `${paths.spec.join('.')}.serviceAccountName`,
+    ctx.out.diagnostics.push({ code: InjectCodes.badIdentity.code, severity: 'error', path: `${paths.spec.join('.')}.serviceAccountName`,
       message: `${label}: namespace "${facts.namespace}" and service account "${facts.serviceAccount}" do not form a SPIFFE ID: ${id.error.message}`, source: sourceOf(ctx, spec) });
     return;
   }

@@ -1,44 +1,99 @@
 /**
- * The stable diagnostic codes of the policy module. `WEFT1xxx`: YAML syntax and schema;
- * `WEFT2xxx`: references and semantics. Codes are never renumbered or reused; docs/diagnostics.md
- * documents each (a test keeps the two in step).
+ * The code table of the policy module (src/common/diagnostics.ts describes the model).
+ * `WEFT1xxx`: YAML syntax and schema (the schema codes are shared with the registry format, see
+ * src/discovery/codes.ts); `WEFT2xxx`: references and semantics. docs/diagnostics.md is generated
+ * from this table.
  */
-export const Codes = {
-  yamlSyntax: 'WEFT1001',
-  duplicateKey: 'WEFT1002',
-  unknownField: 'WEFT1003',
-  wrongType: 'WEFT1004',
-  missingField: 'WEFT1005',
-  unknownKind: 'WEFT1006',
-  invalidDuration: 'WEFT1007',
-  outOfRange: 'WEFT1008',
-  invalidEnum: 'WEFT1009',
-  fileTooLarge: 'WEFT1010',
-  aliasNotAllowed: 'WEFT1011',
-  invalidFormat: 'WEFT1012',
-  invalidRegex: 'WEFT1013',
-  invalidHeaderName: 'WEFT1014',
-  invalidHttpStatus: 'WEFT1015',
-  fileUnreadable: 'WEFT1016',
-  noDocuments: 'WEFT1017',
-  exactlyOne: 'WEFT1018',
-  fileRefused: 'WEFT1019',
-  emptyFile: 'WEFT1020',
-  unmatchablePath: 'WEFT1021',
-  policyRef: 'WEFT1022',
-  headerNotRewritable: 'WEFT1023',
-  weights: 'WEFT2001',
-  unknownSubset: 'WEFT2002',
-  duplicateTraffic: 'WEFT2003',
-  duplicateMesh: 'WEFT2004',
-  routeAction: 'WEFT2005',
-  unknownService: 'WEFT2006',
-  unknownPort: 'WEFT2007',
-  hashKey: 'WEFT2008',
-  abortStatus: 'WEFT2009',
-  unreachableRoute: 'WEFT2010',
-  backoff: 'WEFT2011',
-  identityUnderPermissive: 'WEFT2012',
-} as const;
+import type { CodeTable } from '../common/index.js';
 
-export type PolicyCode = (typeof Codes)[keyof typeof Codes];
+export const PolicyCodes = {
+  yamlSyntax: { code: 'WEFT1001', severity: 'error', summary: 'YAML syntax error, e.g. an unclosed `[`.', action: 'Fix the YAML at the position shown.' },
+  duplicateKey: { code: 'WEFT1002', severity: 'error', summary: 'A key appears twice in one mapping (reported at the second one).', action: 'Keep one of the two keys.' },
+  unknownField: {
+    code: 'WEFT1003', severity: 'error', aliases: ['WEFT3002'],
+    summary: 'A field the format does not define, in a policy or a registry file; the message suggests the nearest valid name (`trustDomian` → `trustDomain`).',
+    action: 'Correct the spelling or remove the field; the message lists the allowed fields.',
+  },
+  wrongType: {
+    code: 'WEFT1004', severity: 'error', aliases: ['WEFT3003'],
+    summary: 'A value of the wrong YAML type (a map where a list is expected, a string where a number is, an empty string), in a policy or a registry file.',
+    action: 'Write the value with the type the message names.',
+  },
+  missingField: {
+    code: 'WEFT1005', severity: 'error', aliases: ['WEFT3004'],
+    summary: 'A required field is missing (a TrafficPolicy without `service`, a registry service without `name`), or an access-rule caller has no field.',
+    action: 'Add the field to the mapping shown.',
+  },
+  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy; a registry file is passed with `--registry`.' },
+  invalidDuration: { code: 'WEFT1007', severity: 'error', summary: 'An invalid duration: no unit, a bad unit, under a millisecond or over 30 days (`3sec`, `3`).', action: 'Write a number with a unit: `ms`, `s`, `m`, `h`.' },
+  outOfRange: { code: 'WEFT1008', severity: 'error', summary: 'A number out of range (percentages 0–100, ports 1–65535, …) or too few items.', action: 'Use a value inside the range the message gives.' },
+  invalidEnum: { code: 'WEFT1009', severity: 'error', summary: 'A value not one of the allowed values (with a suggestion), e.g. `mtls: strcit`.', action: 'Use one of the values the message lists.' },
+  fileTooLarge: { code: 'WEFT1010', severity: 'error', summary: 'A policy file over the size limit (default 1 MiB); refused while reading, before parsing.', action: 'Split the file, or raise the limit if the file is meant to be that large.' },
+  aliasNotAllowed: { code: 'WEFT1011', severity: 'error', summary: 'A YAML anchor or alias (`&a`, `*a`): policy does not use them, and refusing them defuses alias bombs.', action: 'Write the value out in full.' },
+  invalidFormat: {
+    code: 'WEFT1012', severity: 'error',
+    summary: 'A string in the wrong format: a service or namespace name, a path, a SPIFFE ID, `host:port`, or a header value with CR, LF or NUL (`service: Reviews_Svc`).',
+    action: 'Write the value in the format the message names.',
+  },
+  invalidRegex: {
+    code: 'WEFT1013', severity: 'error',
+    summary: 'A regex RE2 (the engine of Envoy and gRPC) rejects, with RE2\'s own error, or whose compiled program (sized as Envoy\'s RE2 sizes it) is over Envoy\'s limit of 100 (`re2.max_program_size.error_level`): `(?=a)`, `(a)\\1`, `x{200}`.',
+    action: 'Rewrite the regex in RE2 syntax, or split it into smaller ones.',
+  },
+  invalidHeaderName: { code: 'WEFT1014', severity: 'error', summary: 'An invalid HTTP header name (not an RFC 9110 token; pseudo-headers only in matches), e.g. `"x user"`.', action: 'Use a token of letters, digits and `!#$%&\'*+-.^_`|~`.' },
+  invalidHttpStatus: { code: 'WEFT1015', severity: 'error', summary: 'An invalid HTTP status for a fault abort (200–599 only), e.g. `httpStatus: 700`.', action: 'Use a status from 200 to 599.' },
+  fileUnreadable: {
+    code: 'WEFT1016', severity: 'error', aliases: ['WEFT3012'],
+    summary: 'A policy directory, policy file or registry file cannot be read (missing, permissions); on a reload the last good input keeps serving.',
+    action: 'Check that the path exists and that weft may read it.',
+  },
+  noDocuments: { code: 'WEFT1017', severity: 'warning', summary: 'No policy documents at all (e.g. an empty directory); mesh defaults apply.', action: 'None if intended; otherwise point weft at the directory holding the policy.' },
+  exactlyOne: { code: 'WEFT1018', severity: 'error', summary: 'A choice mapping needs exactly one of its fields, e.g. `path: { exact: /a, prefix: /b }`.', action: 'Keep exactly one of the fields.' },
+  fileRefused: {
+    code: 'WEFT1019', severity: 'error',
+    summary: 'A policy file refused unread: it resolves (through a symlink) outside the policy directory, or is not a regular file (FIFO, device, socket).',
+    action: 'Put a regular file inside the policy directory.',
+  },
+  emptyFile: {
+    code: 'WEFT1020', severity: 'error',
+    summary: 'A policy file with no documents (empty, whitespace, comments or `---` only): what a truncated write looks like, so it is refused rather than read as "no policy".',
+    action: 'Restore the file, or delete it to remove its policy.',
+  },
+  unmatchablePath: {
+    code: 'WEFT1021', severity: 'error',
+    summary: 'A path that can never match a request path as Envoy normalises it (`.` or `..` segments, `//`, `\\`, `%2F`/`%5C`, an encoded dot segment, `?` or `#`), e.g. `/api/../admin`.',
+    action: 'Write the path in its normalised form.',
+  },
+  policyRef: {
+    code: 'WEFT1022', severity: 'error',
+    summary: '`--policy-ref`: the directory is not in a git work tree, the ref names no commit, or the commit cannot be read.',
+    action: 'Run inside the repository and name an existing commit, branch or tag.',
+  },
+  headerNotRewritable: {
+    code: 'WEFT1023', severity: 'error',
+    summary: 'A header rewrite (`add` or `remove`) names `host` or a `:`-prefixed pseudo-header; Envoy would reject the whole route configuration.',
+    action: 'Remove that header from the rewrite; rewriting the host is not supported.',
+  },
+  weights: { code: 'WEFT2001', severity: 'error', summary: 'Backend weights of a route do not add up to 100 (all 0 included), or are set on some backends only.', action: 'Give every backend a weight, summing to 100.' },
+  unknownSubset: { code: 'WEFT2002', severity: 'error', summary: 'A backend or mirror subset the destination service\'s TrafficPolicy does not define, e.g. `subset: v9`.', action: 'Define the subset in that TrafficPolicy, or correct the name.' },
+  duplicateTraffic: { code: 'WEFT2003', severity: 'error', summary: 'A second TrafficPolicy for one service; the message names both locations.', action: 'Merge the two into one TrafficPolicy.' },
+  duplicateMesh: { code: 'WEFT2004', severity: 'error', summary: 'More than one Mesh document.', action: 'Keep one Mesh document.' },
+  routeAction: { code: 'WEFT2005', severity: 'error', summary: 'A route with both `backends` and `redirect`.', action: 'Keep one of the two.' },
+  unknownService: {
+    code: 'WEFT2006', severity: 'error',
+    summary: 'A referenced service is not in the registry (`weft validate` with a registry; the control plane may report it as a warning while a service is briefly absent).',
+    action: 'Add the service to the registry, or correct the name.',
+  },
+  unknownPort: { code: 'WEFT2007', severity: 'error', summary: 'A referenced port is not a port of that service (checked against the registry, like WEFT2006).', action: 'Use a port the service declares.' },
+  hashKey: { code: 'WEFT2008', severity: 'error', summary: '`hashKey` without `loadBalancer: ring-hash`, or ring-hash without `hashKey`.', action: 'Set both or neither.' },
+  abortStatus: { code: 'WEFT2009', severity: 'error', summary: 'A fault abort needs exactly one of `httpStatus` and `grpcStatus`.', action: 'Keep exactly one.' },
+  unreachableRoute: { code: 'WEFT2010', severity: 'warning', summary: 'A route that can never match: an earlier route has no `match` and catches everything.', action: 'Move the catch-all route last.' },
+  backoff: { code: 'WEFT2011', severity: 'error', summary: 'Retry backoff `maxInterval` shorter than `baseInterval`.', action: 'Make `maxInterval` at least `baseInterval`.' },
+  identityUnderPermissive: {
+    code: 'WEFT2012', severity: 'warning',
+    summary: '`mtls: permissive` or `disabled` with an AccessPolicy rule that names callers (`from`): plaintext callers carry no identity, so an allow with `from` never admits them and a deny with `from` never stops them.',
+    action: 'Use `mtls: strict`, or add a rule without `from` for plaintext callers.',
+  },
+} as const satisfies CodeTable;
+
+export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

@@ -12,7 +12,7 @@
  * anywhere.
  */
 import { execFile } from 'node:child_process';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import type { Diagnostic } from './diagnostics.js';
 import { escapeControl, quote, truncate } from './excerpt.js';
 import type { DirFile } from './policy-dir.js';
@@ -117,16 +117,16 @@ export async function readPolicyCommit(dir: string, ref: string, maxBytes: numbe
 
 async function readEntry(top: string, e: TreeEntry, maxBytes: number): Promise<string | Diagnostic> {
   const source = { file: e.path, line: 1, col: 1 };
-  if (e.mode === '120000') return { code: Codes.fileRefused, severity: 'error', source, message: 'refused: a symlink in the commit; policy is read only from regular files' };
-  if (!e.mode.startsWith('100')) return { code: Codes.fileRefused, severity: 'error', source, message: 'refused: not a regular file in the commit' };
-  if (e.size > maxBytes) return { code: Codes.fileTooLarge, severity: 'error', source, message: `file is ${e.size} bytes, over the ${maxBytes}-byte limit for policy files` };
+  if (e.mode === '120000') return { code: PolicyCodes.fileRefused.code, severity: 'error', source, message: 'refused: a symlink in the commit; policy is read only from regular files' };
+  if (!e.mode.startsWith('100')) return { code: PolicyCodes.fileRefused.code, severity: 'error', source, message: 'refused: not a regular file in the commit' };
+  if (e.size > maxBytes) return { code: PolicyCodes.fileTooLarge.code, severity: 'error', source, message: `file is ${e.size} bytes, over the ${maxBytes}-byte limit for policy files` };
   try {
     return (await git(top, ['cat-file', 'blob', e.oid], maxBytes + 1)).toString('utf8');
   } catch (err) {
-    return { code: Codes.fileUnreadable, severity: 'error', source, message: `cannot read from git: ${(err as Error).message}` };
+    return { code: PolicyCodes.fileUnreadable.code, severity: 'error', source, message: `cannot read from git: ${(err as Error).message}` };
   }
 }
 
 function failed(dir: string, message: string, prefix: string): GitTreeRead {
-  return { files: [], prefix, diagnostics: [{ code: Codes.policyRef, severity: 'error', message, source: { file: dir, line: 1, col: 1 } }] };
+  return { files: [], prefix, diagnostics: [{ code: PolicyCodes.policyRef.code, severity: 'error', message, source: { file: dir, line: 1, col: 1 } }] };
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import type { PolicySet } from './types.js';
 import { DEFAULT_MAX_FILE_BYTES, parsePolicyFile, type ParsedDocument } from './parse.js';
 import { readPolicyCommit, type GitTreeRead } from './git-tree.js';
@@ -60,7 +60,7 @@ export function loadPolicyDocuments(files: readonly PolicyFile[], opts: LoadOpti
 }
 
 function noDocuments(): Diagnostic {
-  return { code: Codes.noDocuments, severity: 'warning', message: 'no policy documents found; using mesh defaults' };
+  return { code: PolicyCodes.noDocuments.code, severity: 'warning', message: 'no policy documents found; using mesh defaults' };
 }
 
 /** sha256 over the sorted (path, content) pairs, first 12 hex characters. */
@@ -116,7 +116,7 @@ function inCommit(read: GitTreeRead, dir: string, d: Diagnostic): Diagnostic {
  */
 export function withReadErrors(readErrors: readonly Diagnostic[], result: PolicyLoadResult, place: (d: Diagnostic) => Diagnostic): PolicyLoadResult {
   // "No documents" is noise when files were refused or unreadable: those errors explain it.
-  const fromDocs = hasErrors(readErrors) ? result.diagnostics.filter((d) => d.code !== Codes.noDocuments) : result.diagnostics;
+  const fromDocs = hasErrors(readErrors) ? result.diagnostics.filter((d) => d.code !== PolicyCodes.noDocuments.code) : result.diagnostics;
   const all = [...readErrors, ...fromDocs].map(place);
   if (!result.ok || hasErrors(readErrors)) return { ok: false, diagnostics: all, documents: result.documents };
   return { ...result, diagnostics: all };

@@ -11,7 +11,7 @@
  */
 import { isAlias, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceRef } from './diagnostics.js';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import { INVALID, report, type Cx } from './schema-dsl.js';
 import { documentSchema, type PolicyDocument } from './schema.js';
 import { escapeControl, truncate } from './excerpt.js';
@@ -63,14 +63,14 @@ export function parsePolicyFile(file: string, text: string, maxBytes = DEFAULT_M
  */
 function emptyFile(file: string): Diagnostic {
   return {
-    code: Codes.emptyFile, severity: 'error', source: { file, line: 1, col: 1 },
+    code: PolicyCodes.emptyFile.code, severity: 'error', source: { file, line: 1, col: 1 },
     message: 'the file has no policy documents (empty, or only whitespace, comments or "---"); a truncated write? Delete the file to remove its policy',
   };
 }
 
 export function tooLarge(file: string, size: number, maxBytes: number): Diagnostic {
   return {
-    code: Codes.fileTooLarge, severity: 'error',
+    code: PolicyCodes.fileTooLarge.code, severity: 'error',
     message: `file is ${size} bytes, over the ${maxBytes}-byte limit for policy files`,
     source: { file, line: 1, col: 1 },
   };
@@ -86,7 +86,7 @@ function checkDocument(yamlDoc: Document.Parsed, cx: Cx): PolicyDocument | undef
   for (const e of yamlDoc.errors) {
     const { line, col } = cx.lines.linePos(e.pos[0]);
     cx.diagnostics.push({
-      code: Codes.yamlSyntax, severity: 'error', message: escapeControl(truncate(firstLine(e.message), 120)),
+      code: PolicyCodes.yamlSyntax.code, severity: 'error', message: escapeControl(truncate(firstLine(e.message), 120)),
       source: { file: cx.file, line, col },
     });
   }
@@ -110,7 +110,7 @@ function rejectAliases(yamlDoc: Document.Parsed, cx: Cx): boolean {
       const what = isAlias(node) ? `alias *${node.source}` : node.anchor ? `anchor &${node.anchor}` : undefined;
       if (!what) return undefined;
       found = true;
-      report(cx, Codes.aliasNotAllowed, '', node as Node, `YAML ${what} is not allowed in policy; write the value out`);
+      report(cx, PolicyCodes.aliasNotAllowed.code, '', node as Node, `YAML ${what} is not allowed in policy; write the value out`);
       return visit.BREAK;
     },
   });

@@ -9,7 +9,7 @@
  */
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import type { Diagnostic } from './diagnostics.js';
 import { quote } from './excerpt.js';
 import { isInside, readFileInside, type ReadRefusal } from './safe-read.js';
@@ -91,17 +91,17 @@ function refused(file: string, r: ReadRefusal, maxBytes: number): Diagnostic {
   const source = { file, line: 1, col: 1 };
   switch (r.kind) {
     case 'too-large':
-      return { code: Codes.fileTooLarge, severity: 'error', message: `file is over the ${maxBytes}-byte limit for policy files`, source };
+      return { code: PolicyCodes.fileTooLarge.code, severity: 'error', message: `file is over the ${maxBytes}-byte limit for policy files`, source };
     case 'unreadable':
-      return { code: Codes.fileUnreadable, severity: 'error', message: `cannot read: ${r.reason}`, source };
+      return { code: PolicyCodes.fileUnreadable.code, severity: 'error', message: `cannot read: ${r.reason}`, source };
     case 'outside':
-      return { code: Codes.fileRefused, severity: 'error', source, message: `refused: resolves to ${quote(r.target)}, outside the policy directory; policy is read only from files inside it` };
+      return { code: PolicyCodes.fileRefused.code, severity: 'error', source, message: `refused: resolves to ${quote(r.target)}, outside the policy directory; policy is read only from files inside it` };
     case 'not-regular':
-      return { code: Codes.fileRefused, severity: 'error', source, message: `refused: ${r.what}, not a regular file` };
+      return { code: PolicyCodes.fileRefused.code, severity: 'error', source, message: `refused: ${r.what}, not a regular file` };
   }
 }
 
 function unreadable(file: string, e: unknown): Diagnostic {
   const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-  return { code: Codes.fileUnreadable, severity: 'error', message: `cannot read: ${reason}`, source: { file, line: 1, col: 1 } };
+  return { code: PolicyCodes.fileUnreadable.code, severity: 'error', message: `cannot read: ${reason}`, source: { file, line: 1, col: 1 } };
 }

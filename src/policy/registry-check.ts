@@ -6,7 +6,7 @@
  * Takes a structural view of the registry so that policy never imports discovery.
  */
 import type { Diagnostic, SourceRef } from './diagnostics.js';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import type { PolicySet, RoutePolicy } from './types.js';
 
 /** What this check needs to know of a registered service. */
@@ -27,10 +27,10 @@ export function checkPolicyAgainstRegistry(
   const ref = (service: string, path: string, source: SourceRef | undefined, port?: number): void => {
     const known = services.get(service);
     if (!known) {
-      out.push({ code: Codes.unknownService, severity, path, source, message: `service ${service} is not in the registry` });
+      out.push({ code: PolicyCodes.unknownService.code, severity, path, source, message: `service ${service} is not in the registry` });
     } else if (port !== undefined && !known.ports.some((p) => p.port === port)) {
       const ports = known.ports.map((p) => p.port).join(', ');
-      out.push({ code: Codes.unknownPort, severity, path, source, message: `service ${service} has no port ${port} (ports: ${ports})` });
+      out.push({ code: PolicyCodes.unknownPort.code, severity, path, source, message: `service ${service} has no port ${port} (ports: ${ports})` });
     }
   };
   for (const tp of policy.traffic.values()) {

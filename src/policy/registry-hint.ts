@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isMap, parseAllDocuments } from 'yaml';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import type { Diagnostic } from './diagnostics.js';
 
 /** Whether the YAML text is a static registry file (one document, a map with `services`). */
@@ -31,7 +31,7 @@ export async function withRegistryHints(diagnostics: readonly Diagnostic[]): Pro
   };
   return Promise.all(diagnostics.map(async (d) => {
     const file = d.source?.file;
-    if (d.code !== Codes.unknownKind || !d.message.startsWith('missing "kind"') || !file || !(await isRegistry(file))) return d;
+    if (d.code !== PolicyCodes.unknownKind.code || !d.message.startsWith('missing "kind"') || !file || !(await isRegistry(file))) return d;
     return { ...d, message: 'this is a service registry file (top-level "services"), not policy: pass it with --registry FILE and point weft validate at the policy directory alone' };
   }));
 }

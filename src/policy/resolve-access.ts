@@ -1,5 +1,5 @@
 /** Mesh and AccessPolicy documents -> their resolved forms, with defaults applied. */
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import { DEFAULT_MESH, type AccessPolicy, type AccessRule, type MeshPolicy, type Principal } from './types.js';
 import type { AccessDoc, MeshDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
@@ -52,7 +52,7 @@ function resolveRule(rule: RuleDoc, path: string, ns: string, r: DocReporter): A
 /** Service accounts without a namespace are in the policy's namespace, like service names. */
 function resolvePrincipal(p: PrincipalDoc, path: string, ns: string, r: DocReporter): Principal {
   if (p.serviceAccount === undefined && p.namespace === undefined && p.identity === undefined) {
-    r.error(Codes.missingField, path, 'a caller needs at least one of serviceAccount, namespace, identity');
+    r.error(PolicyCodes.missingField.code, path, 'a caller needs at least one of serviceAccount, namespace, identity');
   }
   return {
     ...(p.serviceAccount !== undefined && { serviceAccount: qualify(p.serviceAccount, ns) }),

@@ -4,7 +4,7 @@
  * actions, ring-hash keys, abort status, backoff order, unreachable routes). Subset references
  * need every TrafficPolicy and are checked in resolve.ts.
  */
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import type { Backend, FaultPolicy, RetryPolicy, RoutePolicy, TrafficPolicy } from './types.js';
 import type { RouteDoc, TrafficDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
@@ -45,7 +45,7 @@ export function resolveTraffic(doc: TrafficDoc, r: DocReporter): TrafficPolicy {
 
 function resolveRoute(route: RouteDoc, path: string, own: string, ns: string, r: DocReporter): RoutePolicy {
   if (route.backends && route.redirect) {
-    r.error(Codes.routeAction, path, 'a route has either backends or redirect, not both');
+    r.error(PolicyCodes.routeAction.code, path, 'a route has either backends or redirect, not both');
   }
   const redirect = route.redirect && { ...route.redirect, code: route.redirect.code ?? 301 };
   return {
@@ -79,11 +79,11 @@ function resolveBackends(docs: readonly BackendDoc[] | undefined, path: string, 
   const list = docs ?? [{}];
   const weighted = list.filter((b) => b.weight !== undefined).length;
   if (weighted > 0 && weighted < list.length) {
-    r.error(Codes.weights, path, 'set weight on every backend of a route, or on none');
+    r.error(PolicyCodes.weights.code, path, 'set weight on every backend of a route, or on none');
   } else if (weighted > 0) {
     const sum = list.reduce((s, b) => s + (b.weight ?? 0), 0);
-    if (sum === 0) r.error(Codes.weights, path, 'every backend weight is 0: the route would send its traffic nowhere; give one backend a weight, or remove the route');
-    else if (sum !== 100) r.error(Codes.weights, path, `backend weights add up to ${sum}, not 100`);
+    if (sum === 0) r.error(PolicyCodes.weights.code, path, 'every backend weight is 0: the route would send its traffic nowhere; give one backend a weight, or remove the route');
+    else if (sum !== 100) r.error(PolicyCodes.weights.code, path, `backend weights add up to ${sum}, not 100`);
   }
   const even = Math.floor(100 / list.length);
   return list.map((b, i) => ({
@@ -97,7 +97,7 @@ function resolveBackends(docs: readonly BackendDoc[] | undefined, path: string, 
 function resolveRetries(doc: NonNullable<RouteDoc['retries']>, path: string, r: DocReporter): RetryPolicy {
   const b = doc.backoff;
   if (b?.maxInterval !== undefined && b.maxInterval < b.baseInterval) {
-    r.error(Codes.backoff, `${path}.backoff.maxInterval`, 'maxInterval is shorter than baseInterval');
+    r.error(PolicyCodes.backoff.code, `${path}.backoff.maxInterval`, 'maxInterval is shorter than baseInterval');
   }
   return {
     attempts: doc.attempts,
@@ -110,7 +110,7 @@ function resolveRetries(doc: NonNullable<RouteDoc['retries']>, path: string, r: 
 function resolveFault(doc: NonNullable<RouteDoc['fault']>, path: string, r: DocReporter): FaultPolicy {
   const a = doc.abort;
   if (a && (a.httpStatus === undefined) === (a.grpcStatus === undefined)) {
-    r.error(Codes.abortStatus, `${path}.abort`, 'abort needs exactly one of httpStatus and grpcStatus');
+    r.error(PolicyCodes.abortStatus.code, `${path}.abort`, 'abort needs exactly one of httpStatus and grpcStatus');
   }
   return {
     ...(doc.delay && { delay: { fixedMs: doc.delay.fixed, percent: doc.delay.percent } }),
@@ -120,9 +120,9 @@ function resolveFault(doc: NonNullable<RouteDoc['fault']>, path: string, r: DocR
 
 function checkHashKey(doc: TrafficDoc, lb: string, r: DocReporter): void {
   if (doc.hashKey && lb !== 'ring-hash') {
-    r.error(Codes.hashKey, 'hashKey', `hashKey only applies to loadBalancer: ring-hash (this policy uses ${lb})`);
+    r.error(PolicyCodes.hashKey.code, 'hashKey', `hashKey only applies to loadBalancer: ring-hash (this policy uses ${lb})`);
   } else if (!doc.hashKey && lb === 'ring-hash') {
-    r.error(Codes.hashKey, 'loadBalancer', 'ring-hash needs a hashKey (header or sourceIp)');
+    r.error(PolicyCodes.hashKey.code, 'loadBalancer', 'ring-hash needs a hashKey (header or sourceIp)');
   }
 }
 
@@ -130,6 +130,6 @@ function checkHashKey(doc: TrafficDoc, lb: string, r: DocReporter): void {
 function warnUnreachable(routes: readonly RouteDoc[], r: DocReporter): void {
   const catchAll = routes.findIndex((rt) => !rt.match || Object.keys(rt.match).length === 0);
   if (catchAll >= 0 && catchAll < routes.length - 1) {
-    r.warn(Codes.unreachableRoute, `routes[${catchAll + 1}]`, `unreachable: routes[${catchAll}] has no match and catches every request`);
+    r.warn(PolicyCodes.unreachableRoute.code, `routes[${catchAll + 1}]`, `unreachable: routes[${catchAll}] has no match and catches every request`);
   }
 }

@@ -4,7 +4,7 @@
  * service's TrafficPolicy.
  */
 import type { Diagnostic } from './diagnostics.js';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import { DEFAULT_MESH, type AccessPolicy, type MeshPolicy, type TrafficPolicy } from './types.js';
 import type { ParsedDocument } from './parse.js';
 import { DocReporter, at, formatRef } from './resolve-util.js';
@@ -31,12 +31,12 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
     const { doc } = pd;
     if (doc.kind === 'Mesh') {
       const policy = resolveMesh(doc.value, r);
-      if (mesh) r.error(Codes.duplicateMesh, '', `a second Mesh document; the first is at ${formatRef(at(mesh.pd, ''))}`);
+      if (mesh) r.error(PolicyCodes.duplicateMesh.code, '', `a second Mesh document; the first is at ${formatRef(at(mesh.pd, ''))}`);
       else mesh = { policy, pd };
     } else if (doc.kind === 'TrafficPolicy') {
       const policy = resolveTraffic(doc.value, r);
       const first = traffic.get(policy.service);
-      if (first) r.error(Codes.duplicateTraffic, 'service', conflict(policy.service, first.pd, pd));
+      if (first) r.error(PolicyCodes.duplicateTraffic.code, 'service', conflict(policy.service, first.pd, pd));
       else traffic.set(policy.service, { policy, pd });
     } else {
       const policy = resolveAccess(doc.value, r);
@@ -65,7 +65,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
 function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): void {
   const i = policy.rules.findIndex((rule) => rule.from !== undefined && rule.from.length > 0);
   if (i < 0) return;
-  r.warn(Codes.identityUnderPermissive, `rules[${i}].from`, identityMessage(policy.action, mtls));
+  r.warn(PolicyCodes.identityUnderPermissive.code, `rules[${i}].from`, identityMessage(policy.action, mtls));
 }
 
 function identityMessage(action: 'allow' | 'deny', mtls: string): string {
@@ -98,5 +98,5 @@ function checkSubset(
   if (subsets?.has(subset)) return;
   const known = subsets && subsets.size > 0 ? `defined subsets: ${[...subsets.keys()].join(', ')}` : 'it defines no subsets';
   const where = all.has(service) ? known : `${service} has no TrafficPolicy defining subsets`;
-  r.error(Codes.unknownSubset, path, `unknown subset "${subset}" of ${service}; ${where}`);
+  r.error(PolicyCodes.unknownSubset.code, path, `unknown subset "${subset}" of ${service}; ${where}`);
 }

@@ -9,7 +9,7 @@
  */
 import { isMap, isScalar, isSeq, Scalar, type LineCounter, type Node, type Pair } from 'yaml';
 import type { Diagnostic, SourceRef } from './diagnostics.js';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import { nearest } from './suggest.js';
 import { escapeControl, quote } from './excerpt.js';
 
@@ -47,7 +47,7 @@ export function report(cx: Cx, code: string, path: string, node: Node, message: 
 }
 
 export function typeError(cx: Cx, path: string, node: Node, expected: string): Invalid {
-  return report(cx, Codes.wrongType, path, node, `expected ${expected}, got ${describeNode(node)}`);
+  return report(cx, PolicyCodes.wrongType.code, path, node, `expected ${expected}, got ${describeNode(node)}`);
 }
 
 function describeNode(node: Node): string {
@@ -84,7 +84,7 @@ export function list<T>(item: Schema<T>, opts: ListOpts = {}): Schema<T[]> {
       if (!isSeq(node)) return typeError(cx, path, node, this.expected);
       cx.positions.set(path, posOf(node, cx));
       if (node.items.length < (opts.minItems ?? 0)) {
-        return report(cx, Codes.outOfRange, path, node, `needs at least ${opts.minItems} item(s)`);
+        return report(cx, PolicyCodes.outOfRange.code, path, node, `needs at least ${opts.minItems} item(s)`);
       }
       const out: T[] = [];
       let ok = true;
@@ -116,7 +116,7 @@ export function map<T>(value: Schema<T>, opts: MapOpts = {}): Schema<Record<stri
       const pairs = mapPairs(node, cx, path);
       if (pairs === INVALID) return INVALID;
       if (pairs.length < (opts.minProperties ?? 0)) {
-        return report(cx, Codes.outOfRange, path, node, `needs at least ${opts.minProperties} entr(ies)`);
+        return report(cx, PolicyCodes.outOfRange.code, path, node, `needs at least ${opts.minProperties} entr(ies)`);
       }
       const out: Record<string, T> = {};
       let ok = true;
@@ -152,7 +152,7 @@ export function mapPairs(node: Node, cx: Cx, path: string): [string, Node, Node]
     const key = keyNode.value;
     if (seen.has(key)) {
       ok = false;
-      report(cx, Codes.duplicateKey, child(path, key), keyNode, `duplicate key ${quote(key)}`);
+      report(cx, PolicyCodes.duplicateKey.code, child(path, key), keyNode, `duplicate key ${quote(key)}`);
       continue;
     }
     seen.add(key);
@@ -167,7 +167,7 @@ export function mapPairs(node: Node, cx: Cx, path: string): [string, Node, Node]
 export function unknownField(cx: Cx, path: string, key: string, keyNode: Node, valid: readonly string[]): void {
   const best = nearest(key, valid);
   const hint = best ? `; did you mean "${best}"?` : `; valid fields: ${valid.join(', ')}`;
-  report(cx, Codes.unknownField, child(path, key), keyNode, `unknown field ${quote(key)}${hint}`);
+  report(cx, PolicyCodes.unknownField.code, child(path, key), keyNode, `unknown field ${quote(key)}${hint}`);
 }
 
 function nullAt(node: Node): Node {

@@ -4,7 +4,7 @@
  * top-level document, dispatched on its `kind` field).
  */
 import type { Node } from 'yaml';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import {
   INVALID, child, isNull, mapPairs, posOf, report, unknownField,
   type Cx, type Infer, type Invalid, type Schema,
@@ -61,7 +61,7 @@ export function obj<F extends Fields>(fields: F, doc?: string): Schema<ObjOut<F>
       }
       for (const name of required) {
         if (present.has(name)) continue;
-        report(cx, Codes.missingField, child(path, name), node, `missing required field "${name}"`);
+        report(cx, PolicyCodes.missingField.code, child(path, name), node, `missing required field "${name}"`);
         ok = false;
       }
       return ok ? (out as ObjOut<F>) : INVALID;
@@ -92,7 +92,7 @@ export function oneKey<F extends Record<string, Schema<unknown>>>(alternatives: 
       for (const [k, keyNode] of unknown) unknownField(cx, path, k, keyNode, names);
       if (unknown.length > 0) return INVALID;
       const [first, ...rest] = pairs;
-      if (!first || rest.length > 0) return report(cx, Codes.exactlyOne, path, node, `expected ${expected}`);
+      if (!first || rest.length > 0) return report(cx, PolicyCodes.exactlyOne.code, path, node, `expected ${expected}`);
       const [key, , valueNode] = first;
       const v = alternatives[key]?.check(valueNode, cx, child(path, key)) ?? INVALID;
       return v === INVALID ? INVALID : ({ [key]: v } as OneOf<F>);
@@ -127,7 +127,7 @@ export function byKind<M extends Record<string, Schema<unknown>>>(kinds: M): Sch
       const pairs = mapPairs(node, cx, path);
       if (pairs === INVALID) return INVALID;
       const kindPair = pairs.find(([k]) => k === 'kind');
-      if (!kindPair) return report(cx, Codes.unknownKind, 'kind', node, `missing "kind" (one of ${names.join(', ')})`);
+      if (!kindPair) return report(cx, PolicyCodes.unknownKind.code, 'kind', node, `missing "kind" (one of ${names.join(', ')})`);
       return checkKind(kinds, kindPair[2], node, cx, path);
     },
   };
@@ -141,7 +141,7 @@ function checkKind<M extends Record<string, Schema<unknown>>>(
   if (!schema) {
     const best = typeof kind === 'string' ? nearest(kind, Object.keys(kinds)) : undefined;
     const hint = best ? `; did you mean "${best}"?` : `; expected one of ${Object.keys(kinds).join(', ')}`;
-    return report(cx, Codes.unknownKind, 'kind', kindNode, `unknown kind ${quote(kind)}${hint}`);
+    return report(cx, PolicyCodes.unknownKind.code, 'kind', kindNode, `unknown kind ${quote(kind)}${hint}`);
   }
   cx.positions.set(path, posOf(node, cx));
   const value = schema.check(node, cx, path);

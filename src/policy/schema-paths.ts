@@ -14,7 +14,7 @@
  * `/api/.well-known`), so only complete segments are checked there.
  */
 import { isScalar } from 'yaml';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import { INVALID, report, type Schema } from './schema-dsl.js';
 import { str } from './schema-scalars.js';
 
@@ -53,7 +53,7 @@ export function matchPath(kind: PathKind, doc: string): Schema<string> {
       const v = inner.check(node, cx, path);
       if (v === INVALID || !isScalar(node)) return v;
       const problem = pathProblem(v, kind);
-      return problem ? report(cx, Codes.unmatchablePath, path, node, `path can never match: it ${problem}`) : v;
+      return problem ? report(cx, PolicyCodes.unmatchablePath.code, path, node, `path can never match: it ${problem}`) : v;
     },
   };
 }

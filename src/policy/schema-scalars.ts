@@ -5,7 +5,7 @@
  */
 import { quote } from './excerpt.js';
 import { isScalar } from 'yaml';
-import { Codes } from './codes.js';
+import { PolicyCodes } from './codes.js';
 import { INVALID, report, typeError, type Schema } from './schema-dsl.js';
 import { nearest } from './suggest.js';
 import { re2Problem } from './regex.js';
@@ -31,10 +31,10 @@ export function str(opts: StrOpts = {}): Schema<string> {
     check(node, cx, path) {
       if (!isScalar(node) || typeof node.value !== 'string') return typeError(cx, path, node, this.expected);
       const v = node.value;
-      if (v === '') return report(cx, opts.code ?? Codes.invalidFormat, path, node, 'must not be empty');
+      if (v === '') return report(cx, opts.code ?? PolicyCodes.invalidFormat.code, path, node, 'must not be empty');
       if (opts.pattern && !opts.pattern.test(v)) {
         const what = opts.format ?? `a string matching ${opts.pattern.source}`;
-        return report(cx, opts.code ?? Codes.invalidFormat, path, node, `${quote(v)} is not ${what}`);
+        return report(cx, opts.code ?? PolicyCodes.invalidFormat.code, path, node, `${quote(v)} is not ${what}`);
       }
       return v;
     },
@@ -69,7 +69,7 @@ export function num(opts: NumOpts = {}): Schema<number> {
       const high = opts.max !== undefined && v > opts.max;
       if (low || high) {
         const range = `${opts.min ?? '-∞'}–${opts.max ?? '∞'}`;
-        return report(cx, opts.code ?? Codes.outOfRange, path, node, `${v} is outside ${range}`);
+        return report(cx, opts.code ?? PolicyCodes.outOfRange.code, path, node, `${v} is outside ${range}`);
       }
       return v;
     },
@@ -83,7 +83,7 @@ export const percent = (doc?: string): Schema<number> => num({ min: 0, max: 100,
 
 /** An HTTP status code in [lo, hi]. */
 export const httpStatus = (lo: number, hi: number, doc?: string): Schema<number> =>
-  num({ integer: true, min: lo, max: hi, code: Codes.invalidHttpStatus, doc });
+  num({ integer: true, min: lo, max: hi, code: PolicyCodes.invalidHttpStatus.code, doc });
 
 export function bool(doc?: string): Schema<boolean> {
   return {
@@ -108,7 +108,7 @@ export function oneOf<const V extends string | number | boolean>(values: readonl
       if (!isScalar(node) || (typeof v !== 'string' && typeof v !== 'number')) return typeError(cx, path, node, expected);
       const best = nearest(String(v), values.map(String));
       const hint = best ? `; did you mean "${best}"?` : '';
-      return report(cx, Codes.invalidEnum, path, node, `${quote(v)} is not ${expected}${hint}`);
+      return report(cx, PolicyCodes.invalidEnum.code, path, node, `${quote(v)} is not ${expected}${hint}`);
     },
   };
 }
@@ -123,7 +123,7 @@ export function duration(doc?: string): Schema<number> {
         return typeError(cx, path, node, this.expected);
       }
       const ms = parseDuration(String(node.value));
-      if (typeof ms === 'string') return report(cx, Codes.invalidDuration, path, node, ms);
+      if (typeof ms === 'string') return report(cx, PolicyCodes.invalidDuration.code, path, node, ms);
       return ms;
     },
   };
@@ -139,7 +139,7 @@ export function regex(doc?: string): Schema<string> {
     check(node, cx, path) {
       if (!isScalar(node) || typeof node.value !== 'string') return typeError(cx, path, node, this.expected);
       const problem = re2Problem(node.value);
-      if (problem) return report(cx, Codes.invalidRegex, path, node, `invalid regex ${quote(node.value)}: ${problem}`);
+      if (problem) return report(cx, PolicyCodes.invalidRegex.code, path, node, `invalid regex ${quote(node.value)}: ${problem}`);
       return node.value;
     },
   };
@@ -153,7 +153,7 @@ const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
  */
 export function headerName(pseudo: boolean): Schema<string> {
   const pattern = new RegExp(`^${pseudo ? ':?' : ''}${TOKEN}$`);
-  const inner = str({ pattern, code: Codes.invalidHeaderName, format: 'a valid HTTP header name' });
+  const inner = str({ pattern, code: PolicyCodes.invalidHeaderName.code, format: 'a valid HTTP header name' });
   return {
     expected: 'a header name',
     json: inner.json,
@@ -178,7 +178,7 @@ export function rewritableHeaderName(): Schema<string> {
     check(node, cx, path) {
       const v = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
       if (v !== undefined && (v.startsWith(':') || v.toLowerCase() === 'host')) {
-        return report(cx, Codes.headerNotRewritable, path, node, notRewritable(v));
+        return report(cx, PolicyCodes.headerNotRewritable.code, path, node, notRewritable(v));
       }
       return name.check(node, cx, path);
     },

@@ -16,6 +16,7 @@ import type { AccessPolicy, AccessRule, Diagnostic, MtlsMode, Principal, Service
 import type { IrAccessRule, IrAuthz, IrPermission, IrPrincipal } from './ir.js';
 import { spiffeId } from './names.js';
 import { allowPath, denyPath } from './path-match.js';
+import { TranslateCodes } from './codes.js';
 
 /** The mesh settings authorization reads. */
 export interface AuthzMesh { readonly trustDomain: string; readonly mtls: MtlsMode }
@@ -40,13 +41,13 @@ function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: s
   const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length);
   if (tcp && httpOnly) {
     const widened = policy.action === 'deny';
-    diags.push({ code: 'WEFT4106', severity: 'warning', ...(source ? { source } : {}), path: 'rules.to',
+    diags.push({ code: TranslateCodes.methodsOnTcp.code, severity: 'warning', ...(source ? { source } : {}), path: 'rules.to',
       message: `methods/paths cannot apply to TCP port of ${policy.service}; ${widened ? 'deny widened to the whole port' : 'allow rule left out'}` });
     if (!widened) return undefined;
   }
   const principals = principalsOf(mesh, policy.action, rule.from);
   const permission = tcp || !httpOnly ? undefined : permissionOf(policy.action, rule, (path) =>
-    diags.push({ code: 'WEFT4112', severity: 'warning', ...(source ? { source } : {}), path: 'rules.to.paths',
+    diags.push({ code: TranslateCodes.denyPathTooLong.code, severity: 'warning', ...(source ? { source } : {}), path: 'rules.to.paths',
       message: `deny path ${path} of ${policy.service} is too long for one matcher of all its spellings; it also denies every path under its first segment that contains ";"` }));
   return { name, principals, ...(permission ? { permission } : {}), ...(source ? { source } : {}) };
 }

@@ -9,6 +9,7 @@ import { irProtocol } from './build-clusters.js';
 import { inboundClusterName } from './names.js';
 import { boundOwn, redirectedOwn, type Own } from './placement.js';
 import { formatSocket, sameSocket, type IrSocket } from './sockets.js';
+import { TranslateCodes } from './codes.js';
 
 /** One service the proxy serves: the registry's service (absent when unknown), its policies and
  * how callers reach this proxy for it. */
@@ -58,7 +59,7 @@ export function buildInbound(input: InboundInput): InboundResult {
   const used = new Map<number, string>();
   for (const served of input.served) {
     if (!served.service) {
-      out.diagnostics.push({ code: 'WEFT4105', severity: 'warning', message: `proxy serves unknown service "${served.key}"`, path: 'proxy.services' });
+      out.diagnostics.push({ code: TranslateCodes.unknownServedService.code, severity: 'warning', message: `proxy serves unknown service "${served.key}"`, path: 'proxy.services' });
       continue;
     }
     for (const port of served.service.ports) {
@@ -80,7 +81,7 @@ function socketsOf(service: Service, port: ServicePort, own: Own, input: Inbound
   const path = `services.${service.key}.ports.${port.name}`;
   const { forward, occupied } = input;
   const refuse = (what: string, s: IrSocket, taken: IrSocket): [] => {
-    diags.push({ code: 'WEFT4113', severity: 'warning', path, message: `${service.key} ${port.name}: ${what} ${formatSocket(s)} is the sidecar's own ${formatSocket(taken)}; inbound ${port.name} not configured` });
+    diags.push({ code: TranslateCodes.socketCollision.code, severity: 'warning', path, message: `${service.key} ${port.name}: ${what} ${formatSocket(s)} is the sidecar's own ${formatSocket(taken)}; inbound ${port.name} not configured` });
     return [];
   };
   if (own.via === 'redirect') {
@@ -92,7 +93,7 @@ function socketsOf(service: Service, port: ServicePort, own: Own, input: Inbound
     });
   }
   if (own.via === 'none') {
-    diags.push({ code: 'WEFT4109', severity: 'warning', path, message: `explicit interception: ${service.key} has ${own.why}; inbound ${port.name} not configured` });
+    diags.push({ code: TranslateCodes.noLocalEndpoint.code, severity: 'warning', path, message: `explicit interception: ${service.key} has ${own.why}; inbound ${port.name} not configured` });
     return [];
   }
   const listen = { address: own.address, port: own.ports[port.name] ?? port.targetPort };
@@ -102,7 +103,7 @@ function socketsOf(service: Service, port: ServicePort, own: Own, input: Inbound
   const targetTaken = occupied.find((o) => sameSocket(o, target));
   if (targetTaken) return refuse('the application socket (forwarding target)', target, targetTaken);
   if (sameSocket(listen, target)) {
-    diags.push({ code: 'WEFT4110', severity: 'warning', path, message: `explicit interception: the sidecar would listen on ${listen.address}:${listen.port}, the application's own socket (${target.address}:${target.port}, inbound_forward ${forward}); give the endpoint a port other than targetPort ${port.targetPort}${forward === 'loopback' ? '' : ', or forward to loopback'}` });
+    diags.push({ code: TranslateCodes.listenerIsAppSocket.code, severity: 'warning', path, message: `explicit interception: the sidecar would listen on ${listen.address}:${listen.port}, the application's own socket (${target.address}:${target.port}, inbound_forward ${forward}); give the endpoint a port other than targetPort ${port.targetPort}${forward === 'loopback' ? '' : ', or forward to loopback'}` });
     return [];
   }
   return [{ port: listen.port, listen, target }];
@@ -112,7 +113,7 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
   const service = served.service!;
   const owner = used.get(socket.port);
   if (owner) {
-    out.diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${service.key}.ports.${port.name}`,
+    out.diagnostics.push({ code: TranslateCodes.portCollision.code, severity: 'warning', path: `services.${service.key}.ports.${port.name}`,
       message: `inbound port ${socket.port} already served by ${owner}; ${service.key} left out on it` });
     return;
   }

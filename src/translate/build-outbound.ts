@@ -13,6 +13,7 @@ import type { IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
 import { byName } from './build-clusters.js';
 import { PASSTHROUGH_CLUSTER, grpcApiListenerName, outboundClusterName, outboundListenerName, outboundRouteName } from './names.js';
 import { fixedSockets, formatSocket, sameSocket } from './sockets.js';
+import { TranslateCodes } from './codes.js';
 
 export interface PortPlan {
   readonly port: number;
@@ -38,7 +39,7 @@ export function planPorts(services: readonly Service[], diagnostics: Diagnostic[
     const kept = protocol === 'tcp' ? [first] : users.filter((u) => u.port.protocol !== 'tcp');
     for (const u of users) {
       if (kept.includes(u)) continue;
-      diagnostics.push({ code: 'WEFT4101', severity: 'warning', path: `services.${u.service.key}.ports.${u.port.name}`,
+      diagnostics.push({ code: TranslateCodes.portCollision.code, severity: 'warning', path: `services.${u.service.key}.ports.${u.port.name}`,
         message: `outbound port ${port} is taken by ${first.service.key} (${protocol}); ${u.service.key} is unreachable on it` });
     }
     plans.push({ port, protocol, services: kept });
@@ -55,7 +56,7 @@ export function bindablePlans(plans: readonly PortPlan[], outboundAddress: strin
   return plans.filter((p) => {
     const taken = fixed.find((f) => sameSocket(f, { address: outboundAddress, port: p.port }));
     if (taken) {
-      diagnostics.push({ code: 'WEFT4113', severity: 'warning', path: `outbound.${p.port}`,
+      diagnostics.push({ code: TranslateCodes.socketCollision.code, severity: 'warning', path: `outbound.${p.port}`,
         message: `explicit interception: outbound listener ${formatSocket({ address: outboundAddress, port: p.port })} would take the sidecar's own ${formatSocket(taken)}; port ${p.port} is unreachable through this proxy` });
     }
     return !taken;

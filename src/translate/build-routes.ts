@@ -12,6 +12,7 @@ import type { Backend, Diagnostic, RoutePolicy, Service, ServicePort, TrafficPol
 import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
 import { outboundClusterName, virtualHostName } from './names.js';
 import { streamLimits } from './route-streams.js';
+import { TranslateCodes } from './codes.js';
 
 export interface RouteContext {
   readonly service: Service;
@@ -58,7 +59,7 @@ function buildRoute(ctx: RouteContext, p: RoutePolicy, name: string, path: strin
     diags.push({ code, severity: 'warning', message, path: at, ...(p.source ? { source: p.source } : {}) });
   let action: IrRoute['action'] | undefined;
   if (p.redirect) {
-    if (ctx.kind === 'grpc') return void warn('gRPC clients do not support redirect routes; route left out', `${path}.redirect`, 'WEFT4104');
+    if (ctx.kind === 'grpc') return void warn('gRPC clients do not support redirect routes; route left out', `${path}.redirect`, TranslateCodes.unsupportedByKind.code);
     action = { kind: 'redirect', ...p.redirect };
   } else {
     action = forward(ctx, p, path, warn);
@@ -106,7 +107,7 @@ function split(usable: readonly IrWeightedCluster[], declared: readonly Backend[
   const declaredSum = declared.reduce((t, b) => t + b.weight, 0);
   if (kept.length > 0 && sum !== declaredSum) {
     const shares = kept.map((c) => `${c.cluster} ${Math.round((c.weight / sum) * 1000) / 10}%`).join(', ');
-    warn(`backends with weight ${declaredSum - sum} dropped out; the remaining ones share the traffic in proportion to their weights: ${shares}`, at, 'WEFT4103');
+    warn(`backends with weight ${declaredSum - sum} dropped out; the remaining ones share the traffic in proportion to their weights: ${shares}`, at, TranslateCodes.backendsDropped.code);
   }
   return kept;
 }
@@ -118,19 +119,19 @@ function split(usable: readonly IrWeightedCluster[], declared: readonly Backend[
  */
 function unavailable(ctx: RouteContext, zeroOnly: boolean, at: string, warn: Warn): IrDirectResponse | undefined {
   const why = zeroOnly ? 'every remaining backend has weight 0' : 'no usable backend';
-  if (ctx.kind === 'grpc') return void warn(`${why}; route left out (gRPC clients cannot be given a direct 503)`, at, 'WEFT4103');
-  warn(`${why}; the route answers 503`, at, 'WEFT4103');
+  if (ctx.kind === 'grpc') return void warn(`${why}; route left out (gRPC clients cannot be given a direct 503)`, at, TranslateCodes.backendsDropped.code);
+  warn(`${why}; the route answers 503`, at, TranslateCodes.backendsDropped.code);
   return { kind: 'direct', status: 503 };
 }
 
 function clusterOf(ctx: RouteContext, key: string, subset: string | undefined, port: number | undefined,
   at: string, warn: Warn): string | undefined {
   const dest = key === ctx.service.key ? { service: ctx.service, traffic: ctx.traffic } : ctx.destinations.get(key);
-  if (!dest) return void warn(`unknown service "${key}"`, at, 'WEFT4102');
+  if (!dest) return void warn(`unknown service "${key}"`, at, TranslateCodes.unknownBackend.code);
   const p = port ?? ctx.port.port;
-  if (!dest.service.ports.some((sp) => sp.port === p)) return void warn(`service "${key}" has no port ${p}`, at, 'WEFT4102');
+  if (!dest.service.ports.some((sp) => sp.port === p)) return void warn(`service "${key}" has no port ${p}`, at, TranslateCodes.unknownBackend.code);
   if (subset !== undefined && !dest.traffic?.subsets.has(subset)) {
-    return void warn(`service "${key}" defines no subset "${subset}"`, `${at}.subset`, 'WEFT4103');
+    return void warn(`service "${key}" defines no subset "${subset}"`, `${at}.subset`, TranslateCodes.backendsDropped.code);
   }
   return outboundClusterName(p, subset, dest.service.hostname);
 }
@@ -140,7 +141,7 @@ function retries(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): N
   let on = [...r.on];
   if (ctx.kind === 'grpc') {
     const dropped = on.filter((c) => !GRPC_RETRY_ON.has(c));
-    if (dropped.length) warn(`gRPC clients cannot retry on ${dropped.join(', ')}; ignored`, `${path}.retries.on`, 'WEFT4104');
+    if (dropped.length) warn(`gRPC clients cannot retry on ${dropped.join(', ')}; ignored`, `${path}.retries.on`, TranslateCodes.unsupportedByKind.code);
     on = on.filter((c) => GRPC_RETRY_ON.has(c));
   }
   return {

@@ -17,6 +17,7 @@ import { buildVirtualHost, type Destination, type RouteContext, type VirtualHost
 import { EXPLICIT_OUTBOUND_ADDRESS, PASSTHROUGH_CLUSTER } from './names.js';
 import { deniedServices, reachableNamespaces, reachableServices, type Caller } from './scope.js';
 import { isLoopback } from './sockets.js';
+import { TranslateCodes } from './codes.js';
 
 /** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
 export interface ScopePart {
@@ -197,7 +198,7 @@ function readKeys(reachable: readonly Service[], extra: readonly Service[], miss
 function outboundAddressOf(input: ScopeInput, diagnostics: Diagnostic[]): string {
   const asked = input.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS;
   if (isLoopback(asked)) return asked;
-  diagnostics.push({ code: 'WEFT4114', severity: 'warning', path: 'proxy.outboundAddress',
+  diagnostics.push({ code: TranslateCodes.outboundNotLoopback.code, severity: 'warning', path: 'proxy.outboundAddress',
     message: `outbound_address ${asked} is not a loopback address: outbound listeners would let other hosts call the mesh as this proxy; ${EXPLICIT_OUTBOUND_ADDRESS} used` });
   return EXPLICIT_OUTBOUND_ADDRESS;
 }

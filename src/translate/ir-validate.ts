@@ -8,6 +8,7 @@
  * diagnostics and leaves the offending resources out.
  */
 import type { ProxyIr } from './ir.js';
+import { TranslateCodes } from './codes.js';
 
 export type IrResourceKind = 'cluster' | 'endpoints' | 'routeConfig' | 'listener';
 
@@ -16,7 +17,7 @@ export interface IrProblem {
   readonly name: string;
   readonly path: string;
   readonly message: string;
-  readonly code: 'WEFT4002' | 'WEFT4003';
+  readonly code: typeof TranslateCodes.danglingReference.code | typeof TranslateCodes.duplicateName.code;
 }
 
 /** The parts of a ProxyIr that reference each other (a ScopePart qualifies too). */
@@ -67,12 +68,12 @@ function checkRoutes(ir: IrGraph, clusters: ReadonlySet<string>, problems: IrPro
 function names(items: readonly { readonly name: string }[], kind: IrResourceKind, problems: IrProblem[]): Set<string> {
   const seen = new Set<string>();
   for (const i of items) {
-    if (seen.has(i.name)) problems.push({ kind, name: i.name, path: 'name', message: `duplicate ${kind} name ${i.name}`, code: 'WEFT4003' });
+    if (seen.has(i.name)) problems.push({ kind, name: i.name, path: 'name', message: `duplicate ${kind} name ${i.name}`, code: TranslateCodes.duplicateName.code });
     seen.add(i.name);
   }
   return seen;
 }
 
 function p(kind: IrResourceKind, name: string, path: string, message: string): IrProblem {
-  return { kind, name, path, message, code: 'WEFT4002' };
+  return { kind, name, path, message, code: TranslateCodes.danglingReference.code };
 }

@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../model/index.js';
 import type { ProxyIr } from './ir.js';
+import { TranslateCodes } from './codes.js';
 
 export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
   if (ir.proxy.kind !== 'grpc') return [];
@@ -13,16 +14,16 @@ export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
   for (const c of ir.clusters) {
     if ((c.lb === 'least-request' || c.lb === 'random') && !warned.has(c.service)) {
       warned.add(c.service);
-      out.push(warn('WEFT4104', `gRPC clients support only round-robin and ring-hash; ${c.service} uses round-robin`, 'loadBalancer', c.source));
+      out.push(warn(TranslateCodes.unsupportedByKind.code, `gRPC clients support only round-robin and ring-hash; ${c.service} uses round-robin`, 'loadBalancer', c.source));
     }
   }
   const http = ir.inbound.chains.filter((c) => c.protocol !== 'tcp');
   if (http.length && ir.inbound.mtls === 'permissive') {
-    out.push(warn('WEFT4104', 'gRPC servers cannot accept TLS and plaintext on one port; mtls permissive is served as strict', 'mtls'));
+    out.push(warn(TranslateCodes.unsupportedByKind.code, 'gRPC servers cannot accept TLS and plaintext on one port; mtls permissive is served as strict', 'mtls'));
   }
-  if (http.some((c) => c.rateLimit)) out.push(warn('WEFT4104', 'gRPC servers have no local rate limit filter; rateLimit ignored', 'rateLimit'));
+  if (http.some((c) => c.rateLimit)) out.push(warn(TranslateCodes.unsupportedByKind.code, 'gRPC servers have no local rate limit filter; rateLimit ignored', 'rateLimit'));
   if (http.length && !ir.proxy.serverListenerTemplate) {
-    out.push(warn('WEFT4107', `gRPC proxy ${ir.proxy.id} serves services but has no server_listener_resource_name_template`, 'proxy.serverListenerTemplate'));
+    out.push(warn(TranslateCodes.noServerTemplate.code, `gRPC proxy ${ir.proxy.id} serves services but has no server_listener_resource_name_template`, 'proxy.serverListenerTemplate'));
   }
   return out;
 }

@@ -10,6 +10,7 @@ import type { TranslationCache } from './cache.js';
 import { checkMessageOf, checkResource, type FieldProblem } from './check.js';
 import type { IrGraph, IrProblem } from './ir-validate.js';
 import type { PartResources, ResourceLists, TranslatedResource } from './resources.js';
+import { TranslateCodes } from './codes.js';
 
 const KIND_TYPE: Record<IrProblem['kind'], ResourceTypeUrl> = {
   cluster: TypeUrl.Cluster, endpoints: TypeUrl.ClusterLoadAssignment,
@@ -35,7 +36,7 @@ function dropInvalid(lists: ResourceLists, cache: TranslationCache, diagnostics:
       const problems = typeUrl === TypeUrl.RouteConfiguration ? cache.derive(r.message, undefined, checkRouteConfig)
         : cache.derive(r.message, typeUrl, checkOf);
       for (const p of problems) {
-        diagnostics.push({ code: 'WEFT4001', severity: 'error', message: `${r.name}: ${p.message}; resource not sent`,
+        diagnostics.push({ code: TranslateCodes.protoCheck.code, severity: 'error', message: `${r.name}: ${p.message}; resource not sent`,
           path: p.path, ...(r.source ? { source: r.source } : {}) });
       }
       if (problems.length) dropped.add(`${typeUrl}|${r.name}`);
@@ -72,12 +73,12 @@ function cascade(graph: IrGraph, dropped: ReadonlySet<string>): IrProblem[] {
   if (dropped.size === 0) return out;
   for (const l of graph.outbound) {
     if (l.routeConfig && dropped.has(`${TypeUrl.RouteConfiguration}|${l.routeConfig}`)) {
-      out.push({ kind: 'listener', name: l.name, path: 'rds.route_config_name', message: `route configuration ${l.routeConfig} was left out`, code: 'WEFT4002' });
+      out.push({ kind: 'listener', name: l.name, path: 'rds.route_config_name', message: `route configuration ${l.routeConfig} was left out`, code: TranslateCodes.danglingReference.code });
     }
   }
   for (const e of graph.endpoints) {
     if (dropped.has(`${TypeUrl.Cluster}|${e.name}`)) {
-      out.push({ kind: 'endpoints', name: e.name, path: 'cluster_name', message: `cluster ${e.name} was left out`, code: 'WEFT4002' });
+      out.push({ kind: 'endpoints', name: e.name, path: 'cluster_name', message: `cluster ${e.name} was left out`, code: TranslateCodes.danglingReference.code });
     }
   }
   return out;
@@ -91,7 +92,7 @@ function dropInconsistent(lists: ResourceLists, problems: readonly IrProblem[], 
     diagnostics.push({ code: p.code, severity: 'error', message: `${p.name}: ${p.message}; resource not sent`, path: p.path,
       ...(victim?.source ? { source: victim.source } : {}) });
     const first = list.findIndex((r) => r.name === p.name);
-    lists.set(typeUrl, list.filter((r, i) => r.name !== p.name || (p.code === 'WEFT4003' && i === first)));
+    lists.set(typeUrl, list.filter((r, i) => r.name !== p.name || (p.code === TranslateCodes.duplicateName.code && i === first)));
   }
 }
 
@@ -114,7 +115,7 @@ function mergeSorted(left: readonly TranslatedResource[], right: readonly Transl
     const l = left[i];
     const r = right[j];
     if (l && r && l.name === r.name) {
-      diagnostics.push({ code: 'WEFT4003', severity: 'error', path: 'name', message: `${r.name}: duplicate resource name; second copy not sent` });
+      diagnostics.push({ code: TranslateCodes.duplicateName.code, severity: 'error', path: 'name', message: `${r.name}: duplicate resource name; second copy not sent` });
       j++;
     } else if (l && (!r || l.name < r.name)) { merged.push(l); i++; } else { merged.push(r!); j++; }
   }

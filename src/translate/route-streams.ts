@@ -17,6 +17,7 @@
  */
 import type { RoutePolicy, ServicePort } from '../model/index.js';
 import type { IrForward } from './ir.js';
+import { TranslateCodes } from './codes.js';
 
 export interface StreamContext {
   readonly port: ServicePort;
@@ -39,7 +40,7 @@ export function streamLimits(ctx: StreamContext, p: RoutePolicy, path: string, w
   const timeoutMs = p.timeoutMs ?? (streamingPort(ctx) ? 0 : ctx.timeoutMs);
   const maxStream = p.maxStreamDurationMs ? p.maxStreamDurationMs : undefined;
   if (ctx.kind === 'grpc') {
-    if (p.idleTimeoutMs !== undefined) warn('gRPC clients have no per-route idle timeout; idleTimeout ignored', `${path}.idleTimeout`, 'WEFT4104');
+    if (p.idleTimeoutMs !== undefined) warn('gRPC clients have no per-route idle timeout; idleTimeout ignored', `${path}.idleTimeout`, TranslateCodes.unsupportedByKind.code);
     const deadline = [timeoutMs, maxStream ?? 0].filter((ms) => ms > 0);
     return { timeoutMs, ...(deadline.length ? { maxStreamDurationMs: Math.min(...deadline) } : {}) };
   }

@@ -56,14 +56,14 @@ describe('self-managed root', () => {
   });
 
   it('refuses an invalid trust domain and an unreadable or corrupt state', async () => {
-    expect(codeOf(await CertificateAuthority.open(path.join(await tmp(), 'ca'), { trustDomain: 'Bad:TD' }))).toBe(CaCodes.badTrustDomain);
+    expect(codeOf(await CertificateAuthority.open(path.join(await tmp(), 'ca'), { trustDomain: 'Bad:TD' }))).toBe(CaCodes.badTrustDomain.code);
     const dir = await tmp();
     await writeFile(path.join(dir, 'ca.crt'), 'not a certificate');
-    expect(codeOf(await CertificateAuthority.open(dir, { trustDomain: TD }))).toBe(CaCodes.badCertificate);
+    expect(codeOf(await CertificateAuthority.open(dir, { trustDomain: TD }))).toBe(CaCodes.badCertificate.code);
     const dir2 = path.join(await tmp(), 'ca');
     await CertificateAuthority.open(dir2, { trustDomain: TD });
     await writeFile(path.join(dir2, 'state.json'), '{"rotation":{"phase":"sideways"}}');
-    expect(codeOf(await CertificateAuthority.open(dir2, { trustDomain: TD }))).toBe(CaCodes.badState);
+    expect(codeOf(await CertificateAuthority.open(dir2, { trustDomain: TD }))).toBe(CaCodes.badState.code);
   });
 });
 
@@ -73,35 +73,35 @@ describe('operator-provided CA', () => {
 
   it('refuses a key that does not match the certificate', async () => {
     const [a, b] = await Promise.all([makeCert({ name: 'a' }), makeCert({ name: 'b' })]);
-    expect(codeOf(load(a.certPem, b.keyPem))).toBe(CaCodes.keyMismatch);
+    expect(codeOf(load(a.certPem, b.keyPem))).toBe(CaCodes.keyMismatch.code);
   });
 
   it('refuses a certificate that is not a CA, or a CA without keyCertSign', async () => {
     const leaf = await makeCert({ name: 'leaf', ca: false });
-    expect(codeOf(load(leaf.certPem, leaf.keyPem))).toBe(CaCodes.notCa);
+    expect(codeOf(load(leaf.certPem, leaf.keyPem))).toBe(CaCodes.notCa.code);
     const crlOnly = await makeCert({ name: 'crl', usages: x509.KeyUsageFlags.cRLSign });
-    expect(codeOf(load(crlOnly.certPem, crlOnly.keyPem))).toBe(CaCodes.noKeyCertSign);
+    expect(codeOf(load(crlOnly.certPem, crlOnly.keyPem))).toBe(CaCodes.noKeyCertSign.code);
   });
 
   it('refuses RSA below 2048 bits and curves other than P-256', async () => {
     const [rsa1024, p384] = await Promise.all([makeCert({ name: 'r', key: 'rsa1024' }), makeCert({ name: 'p', key: 'p384' })]);
-    expect(codeOf(load(rsa1024.certPem, rsa1024.keyPem))).toBe(CaCodes.weakKey);
-    expect(codeOf(load(p384.certPem, p384.keyPem))).toBe(CaCodes.weakKey);
+    expect(codeOf(load(rsa1024.certPem, rsa1024.keyPem))).toBe(CaCodes.weakKey.code);
+    expect(codeOf(load(p384.certPem, p384.keyPem))).toBe(CaCodes.weakKey.code);
   });
 
   it('refuses an expired or not-yet-valid certificate', async () => {
     const expired = await makeCert({ name: 'old', notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) });
-    expect(codeOf(load(expired.certPem, expired.keyPem))).toBe(CaCodes.expired);
+    expect(codeOf(load(expired.certPem, expired.keyPem))).toBe(CaCodes.expired.code);
     const future = await makeCert({ name: 'new', notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 9 * DAY) });
-    expect(codeOf(load(future.certPem, future.keyPem))).toBe(CaCodes.expired);
+    expect(codeOf(load(future.certPem, future.keyPem))).toBe(CaCodes.expired.code);
   });
 
   it('refuses unparsable certificates, keys and missing files', async () => {
     const ok = await makeCert({ name: 'ok' });
-    expect(codeOf(load('garbage', ok.keyPem))).toBe(CaCodes.badCertificate);
-    expect(codeOf(load(ok.certPem, 'garbage'))).toBe(CaCodes.badKey);
+    expect(codeOf(load('garbage', ok.keyPem))).toBe(CaCodes.badCertificate.code);
+    expect(codeOf(load(ok.certPem, 'garbage'))).toBe(CaCodes.badKey.code);
     const missing = await CertificateAuthority.fromFiles({ certFile: '/nonexistent/ca.crt', keyFile: '/nonexistent/ca.key' }, { trustDomain: TD });
-    expect(missing.ok ? 'ok' : [missing.error.code, missing.error.file]).toEqual([CaCodes.unreadable, '/nonexistent/ca.crt']);
+    expect(missing.ok ? 'ok' : [missing.error.code, missing.error.file]).toEqual([CaCodes.unreadable.code, '/nonexistent/ca.crt']);
   });
 
   it('accepts an RSA-2048 root and signs SVIDs with sha256WithRSAEncryption', async () => {
@@ -136,8 +136,8 @@ describe('operator-provided CA', () => {
   it('refuses an intermediate without its root, or with a chain that does not sign it', async () => {
     const [root, other] = await Promise.all([makeCert({ name: 'root' }), makeCert({ name: 'other' })]);
     const inter = await makeCert({ name: 'inter', issuer: root });
-    expect(codeOf(load(inter.certPem, inter.keyPem))).toBe(CaCodes.noRoot);
-    expect(codeOf(load(inter.certPem, inter.keyPem, other.certPem))).toBe(CaCodes.badChain);
+    expect(codeOf(load(inter.certPem, inter.keyPem))).toBe(CaCodes.noRoot.code);
+    expect(codeOf(load(inter.certPem, inter.keyPem, other.certPem))).toBe(CaCodes.badChain.code);
   });
 });
 

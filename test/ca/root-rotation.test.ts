@@ -21,8 +21,8 @@ describe('RootRotation transitions', () => {
     const both = must(a.begin('B'));
     expect(both.state).toEqual({ phase: 'trust-both', active: 'A', next: 'B' });
     expect([both.signer(), both.trusted()]).toEqual(['A', ['A', 'B']]);
-    expect(codeOf(both.advance(false))).toBe(CaCodes.rotation);
-    expect(codeOf(both.advance(() => false))).toBe(CaCodes.rotation);
+    expect(codeOf(both.advance(false))).toBe(CaCodes.rotation.code);
+    expect(codeOf(both.advance(() => false))).toBe(CaCodes.rotation.code);
     const signNew = must(both.advance(true));
     expect(signNew.state).toEqual({ phase: 'sign-with-new', active: 'B', previous: 'A' });
     expect([signNew.signer(), signNew.trusted()]).toEqual(['B', ['B', 'A']]);
@@ -32,9 +32,9 @@ describe('RootRotation transitions', () => {
 
   it('refuses to begin twice, to rotate to the same root, and to advance when stable', () => {
     const both = must(RootRotation.stable('A').begin('B'));
-    expect(codeOf(both.begin('C'))).toBe(CaCodes.rotation);
-    expect(codeOf(RootRotation.stable('A').begin('A'))).toBe(CaCodes.rotation);
-    expect(codeOf(RootRotation.stable('A').advance(true))).toBe(CaCodes.rotation);
+    expect(codeOf(both.begin('C'))).toBe(CaCodes.rotation.code);
+    expect(codeOf(RootRotation.stable('A').begin('A'))).toBe(CaCodes.rotation.code);
+    expect(codeOf(RootRotation.stable('A').advance(true))).toBe(CaCodes.rotation.code);
   });
 
   it('round-trips through JSON and rejects unknown phases', () => {
@@ -42,7 +42,7 @@ describe('RootRotation transitions', () => {
       expect(must(RootRotation.fromJSON(JSON.parse(JSON.stringify(r)))).state).toEqual(r.state);
     }
     for (const bad of [null, {}, { phase: 'stable' }, { phase: 'trust-both', active: 'A' }, { phase: 'later', active: 'A' }]) {
-      expect(codeOf(RootRotation.fromJSON(bad))).toBe(CaCodes.badState);
+      expect(codeOf(RootRotation.fromJSON(bad))).toBe(CaCodes.badState.code);
     }
   });
 });
@@ -68,7 +68,7 @@ describe('root rotation in the self-managed CA', () => {
     expect(signerOf(ca, [rootA!, rootB])).toBe(0);
 
     let asked = 0;
-    expect(codeOf(await ca.advanceRootRotation(() => (asked++, false)))).toBe(CaCodes.rotation);
+    expect(codeOf(await ca.advanceRootRotation(() => (asked++, false)))).toBe(CaCodes.rotation.code);
     expect([asked, ca.rotationPhase()?.phase, ca.trustBundle().sequence]).toEqual([1, 'trust-both', 2]);
 
     const reopened = must(await CertificateAuthority.open(dir, { trustDomain: TD }));
@@ -95,8 +95,8 @@ describe('root rotation in the self-managed CA', () => {
     const root = await makeCert({ name: 'operator' });
     const ca = must(CertificateAuthority.fromPem({ certPem: root.certPem, keyPem: root.keyPem }, { trustDomain: TD }));
     expect(ca.rotationPhase()).toBeUndefined();
-    expect(codeOf(await ca.beginRootRotation())).toBe(CaCodes.rotation);
-    expect(codeOf(await ca.advanceRootRotation(true))).toBe(CaCodes.rotation);
+    expect(codeOf(await ca.beginRootRotation())).toBe(CaCodes.rotation.code);
+    expect(codeOf(await ca.advanceRootRotation(true))).toBe(CaCodes.rotation.code);
   });
 });
 
@@ -120,7 +120,7 @@ describe('concurrent rotation steps', () => {
     const dir = path.join(await mkdtemp(path.join(tmpdir(), 'weft-rr2-')), 'ca');
     const ca = must(await CertificateAuthority.open(dir, { trustDomain: TD }));
     const [a, b] = await Promise.all([ca.beginRootRotation(), ca.beginRootRotation()]);
-    expect([codeOf(a), codeOf(b)].sort()).toEqual([CaCodes.rotation, 'ok'].sort());
+    expect([codeOf(a), codeOf(b)].sort()).toEqual([CaCodes.rotation.code, 'ok'].sort());
     const reopened = must(await CertificateAuthority.open(dir, { trustDomain: TD }));
     expect(reopened.trustBundle()).toEqual(ca.trustBundle());
     expect(ca.trustBundle().sequence).toBe(2);

@@ -31,6 +31,6 @@ describe('static registry service addresses (VIPs)', () => {
   });
   it('reports a repeated service address and a non-list value', () => {
     expect(parse(withAddresses('[10.0.0.1, 10.0.0.1]')).diagnostics.map((d) => [d.code, d.path])).toEqual([['WEFT3009', 'services[0].addresses[1]']]);
-    expect(parse(withAddresses('10.0.0.1')).diagnostics.map((d) => [d.code, d.path])).toEqual([['WEFT3003', 'services[0].addresses']]);
+    expect(parse(withAddresses('10.0.0.1')).diagnostics.map((d) => [d.code, d.path])).toEqual([['WEFT1004', 'services[0].addresses']]);
   });
 });

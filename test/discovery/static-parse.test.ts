@@ -26,14 +26,14 @@ describe('static registry parser', () => {
     const r = parse(one('    endpoints:\n      - address: 10.0.0.1\n        weight: 3\n'));
     expect(r.drafts).toEqual([]);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
-      'reg.yaml:6:9 services[0].endpoints[0].weight: error: unknown field "weight" (allowed: address, ports, labels, zone, health, instance) [WEFT3002]',
+      'reg.yaml:6:9 services[0].endpoints[0].weight: error: unknown field "weight" (allowed: address, ports, labels, zone, health, instance) [WEFT1003]',
     ]);
   });
 
   const table: [string, string, string, string][] = [
     ['invalid YAML', 'services:\n  - name: [unclosed\n', 'WEFT3001', ''],
-    ['a wrong type', 'services:\n  - name: reviews\n    ports: { http: 80 }\n', 'WEFT3003', 'services[0].ports'],
-    ['a missing name', 'services:\n  - ports: [{ name: http, port: 80 }]\n', 'WEFT3004', 'services[0].name'],
+    ['a wrong type', 'services:\n  - name: reviews\n    ports: { http: 80 }\n', 'WEFT1004', 'services[0].ports'],
+    ['a missing name', 'services:\n  - ports: [{ name: http, port: 80 }]\n', 'WEFT1005', 'services[0].name'],
     ['an unknown protocol', one('').replace('port: 9080', 'port: 9080, protocol: udp'), 'WEFT3005', 'services[0].ports[0].protocol'],
     ['a duplicate service', one('') + '  - name: reviews\n    ports: [{ name: http, port: 1 }]\n', 'WEFT3006', 'services[1]'],
     ['a duplicate port name', one('').replace('}]', '}, { name: http, port: 81 }]'), 'WEFT3007', 'services[0].ports[1]'],
@@ -43,7 +43,7 @@ describe('static registry parser', () => {
     ['an unknown endpoint port name', one('    endpoints: [{ address: 10.0.0.1, ports: { grpc: 1 } }]\n'), 'WEFT3011', 'services[0].endpoints[0].ports.grpc'],
     ['an empty file', '', 'WEFT3001', ''],
     ['a file cut inside a flow map', one('    endpoints: [{ address: 10.0.'), 'WEFT3001', ''],
-    ['an unknown top-level field', 'services: []\nextra: 1\n', 'WEFT3002', 'extra'],
+    ['an unknown top-level field', 'services: []\nextra: 1\n', 'WEFT1003', 'extra'],
   ];
   it.each(table)('rejects %s with its code and path', (_name, text, code, path) => {
     const r = parse(text);
@@ -84,7 +84,7 @@ describe('chunked reparsing', () => {
     const edited = text.replace('{ address: 127.0.0.4,', '{ address: 127.0.0.4, bogus: 1,');
     const second = parser.parse(edited, 'f');
     expect(second.diagnostics.map(formatDiagnostic)).toEqual([
-      'f:34:31 services[3].endpoints[0].bogus: error: unknown field "bogus" (allowed: address, ports, labels, zone, health, instance) [WEFT3002]',
+      'f:34:31 services[3].endpoints[0].bogus: error: unknown field "bogus" (allowed: address, ports, labels, zone, health, instance) [WEFT1003]',
     ]);
     const third = parser.parse(text.replace('version: v3', 'version: v4'), 'f');
     expect(third.drafts[0]).toBe(first.drafts[0]);

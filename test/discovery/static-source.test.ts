@@ -54,7 +54,7 @@ describe('StaticRegistrySource', () => {
 
   it('rejects start() clearly when the file or its directory is missing', async () => {
     source = new StaticRegistrySource(path.join(dir, 'absent.yaml'));
-    await expect(source.start()).rejects.toThrow(/absent\.yaml:1:1: error: cannot read the registry file: ENOENT.*\[WEFT3012\]/);
+    await expect(source.start()).rejects.toThrow(/absent\.yaml:1:1: error: cannot read the registry file: ENOENT.*\[WEFT1016\]/);
     source = new StaticRegistrySource(path.join(dir, 'no-such-dir', 'r.yaml'));
     await expect(source.start()).rejects.toThrow(/cannot watch the registry directory .*no-such-dir/);
   });

@@ -1,0 +1,22 @@
+/**
+ * The code table of `weft inject` (`WEFT7xxx`: problems in the input manifests).
+ * src/common/diagnostics.ts describes the model; docs/diagnostics.md is generated from this table.
+ */
+import type { CodeTable } from '../common/index.js';
+
+export const InjectCodes = {
+  invalidYaml: { code: 'WEFT7001', severity: 'error', summary: 'The input is not valid YAML.', action: 'Fix the YAML at the position shown.' },
+  noPodSpec: { code: 'WEFT7002', severity: 'error', summary: 'A workload has no pod spec with containers.', action: 'Pass Deployments, StatefulSets, DaemonSets, Jobs or Pods with containers.' },
+  hostNetwork: {
+    code: 'WEFT7003', severity: 'warning',
+    summary: '`hostNetwork: true`: the workload is not injected (its interception rules would change the node\'s own network).',
+    action: 'Run the workload off the host network to put it in the mesh.',
+  },
+  probeRedirected: {
+    code: 'WEFT7004', severity: 'warning',
+    summary: 'An application probe\'s port will be redirected to the sidecar, which has no mesh certificate for the kubelet.',
+    action: 'Serve the probe on its own port, excluded from interception.',
+  },
+  sidecarPort: { code: 'WEFT7006', severity: 'error', summary: 'An application container uses a port the sidecar owns (15000, 15001, 15006, 15090).', action: 'Move the application to another port.' },
+  badIdentity: { code: 'WEFT7007', severity: 'error', summary: 'The namespace and service account do not form a SPIFFE ID.', action: 'Use DNS-1123 names for the namespace and the service account.' },
+} as const satisfies CodeTable;

@@ -1,0 +1,66 @@
+/**
+ * The code table of the translate module (`WEFT40xx`: a generated resource withheld; `WEFT41xx`:
+ * policy or registry input translated with a fallback). src/common/diagnostics.ts describes the
+ * model; docs/diagnostics.md is generated from this table.
+ */
+import type { CodeTable } from '../common/index.js';
+
+export const TranslateCodes = {
+  protoCheck: {
+    code: 'WEFT4001', severity: 'error',
+    summary: 'A generated message failed the proto check; the resource is not sent (a weft bug, or input the schema check missed).',
+    action: 'Report it with the message; the rest of the configuration is still served.',
+  },
+  danglingReference: {
+    code: 'WEFT4002', severity: 'error',
+    summary: 'A dangling reference (missing endpoints, cluster or route configuration); the referrer is not sent.',
+    action: 'Follows from another diagnostic about the referenced resource; fix that one.',
+  },
+  duplicateName: { code: 'WEFT4003', severity: 'error', summary: 'A duplicate resource name; the second copy is not sent.', action: 'Rename one of the services or ports that produce the same name.' },
+  portCollision: {
+    code: 'WEFT4101', severity: 'warning',
+    summary: 'A port collision (outbound: a TCP port shared with anything; inbound: two services on one workload port); the first service by key keeps the port.',
+    action: 'Give the colliding services distinct ports.',
+  },
+  unknownBackend: { code: 'WEFT4102', severity: 'warning', summary: 'A route backend names a service or port the registry does not have; that backend drops out.', action: 'Add the service or port to the registry, or correct the route.' },
+  backendsDropped: {
+    code: 'WEFT4103', severity: 'warning',
+    summary: 'Backends of a route dropped out (an unknown subset, service or port): the rest share the traffic (the new shares are named), or with no backend left the route answers 503 (Envoy) or is left out (gRPC).',
+    action: 'Define the missing subset, service or port, or remove the backend.',
+  },
+  unsupportedByKind: {
+    code: 'WEFT4104', severity: 'warning',
+    summary: 'A feature the proxy kind cannot carry (e.g. a gRPC client and redirects, idle timeouts, rate limits, permissive mTLS); a fallback is applied and named.',
+    action: 'Accept the fallback, or serve the workload through an Envoy sidecar.',
+  },
+  unknownServedService: { code: 'WEFT4105', severity: 'warning', summary: 'The proxy claims to serve a service the registry does not have.', action: 'Add the service to the registry, or correct the proxy\'s metadata.' },
+  methodsOnTcp: { code: 'WEFT4106', severity: 'warning', summary: 'AccessPolicy methods or paths on a TCP port: a deny is widened to the whole port, an allow is left out (both fail closed).', action: 'Match on methods and paths only for HTTP ports.' },
+  noServerTemplate: {
+    code: 'WEFT4107', severity: 'warning',
+    summary: 'A gRPC proxy serves services but its bootstrap has no `server_listener_resource_name_template`, so it cannot receive server listeners.',
+    action: 'Generate the gRPC bootstrap with `weft bootstrap`, which sets the template.',
+  },
+  noLocalEndpoint: {
+    code: 'WEFT4109', severity: 'warning',
+    summary: 'Explicit interception: no registry endpoint of a served service at the proxy\'s instance IPs; that inbound port is not configured.',
+    action: 'Register the workload\'s endpoint with the proxy\'s IP.',
+  },
+  listenerIsAppSocket: {
+    code: 'WEFT4110', severity: 'warning',
+    summary: 'Explicit interception: the inbound listener would be the application\'s own socket (the forwarding target); that port is not configured.',
+    action: 'Give the endpoint a port other than the target port, or forward to loopback.',
+  },
+  denyPathTooLong: {
+    code: 'WEFT4112', severity: 'warning',
+    summary: 'A deny path too long for one RE2 matcher of all its spellings; a wider regex-free set is denied instead.',
+    action: 'Shorten the path, or accept the wider deny.',
+  },
+  socketCollision: {
+    code: 'WEFT4113', severity: 'warning',
+    summary: 'A socket the sidecar cannot have (an outbound port on a fixed sidecar socket; an inbound listener or forwarding target on a fixed socket or an own outbound listener); that listener or chain is not configured.',
+    action: 'Move the service off the sidecar\'s ports (15000, 15001, 15006, 15090) or change the outbound address.',
+  },
+  outboundNotLoopback: { code: 'WEFT4114', severity: 'warning', summary: '`outbound_address` is not a loopback address; the default 127.0.0.6 is used.', action: 'Set a 127.0.0.0/8 or ::1 address in the proxy\'s metadata.' },
+} as const satisfies CodeTable;
+
+export type TranslateCode = (typeof TranslateCodes)[keyof typeof TranslateCodes]['code'];

@@ -1,0 +1,111 @@
+/**
+ * Resilience through real Envoy sidecars in the namespace mesh (docs/e2e.md): outlier detection
+ * ejects the replica that keeps failing, and a control-plane restart in the middle of traffic
+ * fails no request, after which every sidecar reconnects and reaches the next policy version.
+ * iptables mode, SotW sidecars. (With a delta sidecar the restart scenario finds a weft defect: after
+ * the reconnect, the resources Envoy already holds at the desired versions, announced in
+ * `initial_resource_versions`, stay NOT_SENT in weft's status instead of SYNCED; see the report of
+ * 2026-12-02 and docs/e2e.md.)
+ */
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { guardEnvoys } from './health.js';
+import { startMeshWeft } from './mesh.js';
+import { http as send, knownDefect, netnsSkip as skip, scenario, tally, type Outcome } from './netns/calls.js';
+import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+
+const SERVICES: ServiceDef[] = [
+  { name: 'details', serviceAccount: 'details', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }] },
+];
+const WORKLOADS: WorkloadDef[] = [
+  { name: 'client', serviceAccount: 'client', labels: { app: 'client' } },
+  { name: 'details-1', service: 'details', serviceAccount: 'details', labels: { app: 'details' } },
+  { name: 'details-2', service: 'details', serviceAccount: 'details', labels: { app: 'details' } },
+  { name: 'details-3', service: 'details', serviceAccount: 'details', labels: { app: 'details' } },
+];
+const OUTLIER = `kind: TrafficPolicy
+service: details.default
+outlierDetection: { consecutive5xx: 3, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 50 }
+`;
+const POLICY = { 'mesh.yaml': 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\n', 'details.yaml': OUTLIER };
+
+let mesh: NetnsMesh | undefined;
+const calls = (count: number): Promise<Outcome[]> => send(mesh!, 'client', 'details-1', 'details', 9080, count, { concurrency: 1 });
+
+describe('Envoy namespace mesh: resilience', () => {
+  beforeAll(async () => {
+    if (skip) return;
+    mesh = await NetnsMesh.start({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
+  }, 120_000);
+
+  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
+
+  afterAll(async () => {
+    await mesh?.stop();
+  });
+
+  scenario('outlier detection ejects the replica that answers 503 and sends its share to the others', async () => {
+    const bad = mesh!.workload('details-3').app;
+    await bad.send({ op: 'behave', behaviour: { status: 503 } });
+    const first = tally(await calls(30));
+    // Three consecutive 5xx eject it; the ejection reaches Envoy's workers a moment later.
+    expect(first['<503>'] ?? 0).toBeGreaterThanOrEqual(3);
+    expect(first['<503>'] ?? 0).toBeLessThanOrEqual(5);
+    await bad.send({ op: 'behave', behaviour: {} });
+    await bad.send({ op: 'reset' });
+    const after = tally(await calls(30));
+    expect((after['details-1'] ?? 0) + (after['details-2'] ?? 0)).toBe(30);
+    expect(after['details-1'] ?? 0).toBeGreaterThanOrEqual(10);
+    expect(await bad.send<number>({ op: 'count' })).toBe(0);
+  }, 60_000);
+
+  scenario('a control-plane restart during traffic fails no request; sidecars reconnect and take the next version', async () => {
+    const m = mesh!;
+    const outcomes: Outcome[] = [];
+    let stop = false;
+    const load = (async () => {
+      while (!stop) outcomes.push(...await calls(5));
+    })();
+    const before = ((await (await fetch(`${m.weft.admin.url}/api/v1/policy`)).json()) as { version: string }).version;
+    await m.weft.close();
+    // weft stays down while the sidecars keep serving from their last configuration.
+    await new Promise((r) => setTimeout(r, 2_000));
+    m.weft = await startMeshWeft(m.root, 0);
+    for (const w of ['client', 'details-1', 'details-2', 'details-3']) await m.converged(w, undefined, 60_000);
+    stop = true;
+    await load;
+    expect(outcomes.length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => o.status !== 200)).toEqual([]);
+    await m.edit('details.yaml', 'kind: TrafficPolicy\nservice: details.default\nloadBalancer: random\n');
+    const now = ((await (await fetch(`${m.weft.admin.url}/api/v1/policy`)).json()) as { version: string }).version;
+    expect(now).not.toBe(before);
+    const t = tally(await calls(30));
+    expect((t['details-1'] ?? 0) + (t['details-2'] ?? 0) + (t['details-3'] ?? 0)).toBe(30);
+  }, 180_000);
+});
+
+// A delta sidecar reconnecting to a restarted weft announces what it holds
+// (`initial_resource_versions`); weft, holding the same versions, rightly sends nothing, but its
+// status then stays NOT_SENT for CDS, EDS, LDS and RDS instead of SYNCED, so `weft status` and the
+// admin API never show the sidecar converged. (No Envoy guard here: the guard reports exactly this
+// disagreement.)
+describe('Envoy namespace mesh: delta reconnect', () => {
+  let dmesh: NetnsMesh | undefined;
+  beforeAll(async () => {
+    if (skip) return;
+    dmesh = await NetnsMesh.start({
+      services: SERVICES,
+      workloads: [{ name: 'client', serviceAccount: 'client', labels: { app: 'client' }, delta: true }, { name: 'details-1', service: 'details', serviceAccount: 'details', labels: { app: 'details' } }],
+      policy: POLICY,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await dmesh?.stop();
+  });
+
+  knownDefect('a delta sidecar is SYNCED again after a control-plane restart (known defect: stays NOT_SENT)', async () => {
+    await dmesh!.weft.close();
+    dmesh!.weft = await startMeshWeft(dmesh!.root, 0);
+    await dmesh!.converged('client', undefined, 15_000);
+  }, 60_000);
+});
+

@@ -36,12 +36,14 @@ export type Builder<I, T> = (input: I, cache: TranslationCache) => T;
 export type Derivation<F, P, T> = (from: F, params: P, cache: TranslationCache) => T;
 
 interface Entry { readonly build: Builder<never, unknown>; readonly input: unknown; readonly value: unknown }
-type Derived = Map<Derivation<never, never, unknown>, Map<string, unknown>>;
+type Derived = Map<string, unknown>;
 
 export class TranslationCache {
   private readonly slots = new Map<string, Entry[]>();
   private readonly namespaces = new WeakMap<ServiceRegistry, ReadonlyMap<string, readonly Service[]>>();
   private readonly derived = new WeakMap<object, Derived>();
+  /** A number per derivation builder (module-level functions: few, never collected). */
+  private readonly builders = new Map<Derivation<never, never, unknown>, number>();
   private readonly refs = new WeakMap<TrafficPolicy, readonly string[]>();
   private readonly paramKeys = new WeakMap<object, string>();
   /** Counters for tests and the bench: how often a memo or derivation was reused or rebuilt. */
@@ -66,17 +68,23 @@ export class TranslationCache {
 
   /** `build(from, params)`, once per (`from` object, `build`, params value). */
   derive<F extends object, P, T>(from: F, params: P, build: Derivation<F, P, T>): T {
+    // One map per object, keyed by `<builder number>|<params key>`: most objects have one or
+    // two derivations, so nested maps per builder would cost more than they save.
     let perObject = this.derived.get(from);
     if (!perObject) { perObject = new Map(); this.derived.set(from, perObject); }
-    const fn = build as unknown as Derivation<never, never, unknown>;
-    let perBuild = perObject.get(fn);
-    if (!perBuild) { perBuild = new Map(); perObject.set(fn, perBuild); }
-    const key = this.keyOf(params);
-    if (perBuild.has(key)) { this.hits++; return perBuild.get(key) as T; }
+    const key = `${this.builderId(build as unknown as Derivation<never, never, unknown>)}|${this.keyOf(params)}`;
+    const hit = perObject.get(key);
+    if (hit !== undefined || perObject.has(key)) { this.hits++; return hit as T; }
     this.misses++;
     const value = build(from, params, this);
-    perBuild.set(key, value);
+    perObject.set(key, value);
     return value;
+  }
+
+  private builderId(build: Derivation<never, never, unknown>): number {
+    let id = this.builders.get(build);
+    if (id === undefined) this.builders.set(build, (id = this.builders.size));
+    return id;
   }
 
   /** `canonicalKey(params)`, once per params object (parameters are immutable by contract), so

@@ -3,7 +3,10 @@
  * proxy connections and certificate rotations into snapshots in the xDS cache.
  *
  * Rules:
- * - Debounce: policy and registry changes are merged (100 ms quiet, 10 s max by default).
+ * - Debounce: policy changes are merged (100 ms quiet, 10 s max by default: a checkout writes
+ *   many files, and a half-written one must not be served); registry changes are merged on their
+ *   own, shorter clock (10 ms quiet, 100 ms max by default): sources already debounce, endpoint
+ *   churn never stops, and with work following change a rebuild costs what changed.
  * - Last good: a policy change that fails to load, references unknown services, changes the trust
  *   domain, or makes translation fail for a connected proxy is rejected whole and reported
  *   (`policyError`); the previous policy keeps serving.
@@ -56,6 +59,8 @@ export interface ReconcilerOptions {
   readonly trustDomain: string;
   readonly log: Logger;
   readonly debounce?: DebounceOptions;
+  /** How registry changes are merged; default 10 ms quiet, 100 ms max. */
+  readonly registryDebounce?: DebounceOptions;
   readonly hooks?: ReconcilerHooks;
 }
 
@@ -72,11 +77,16 @@ export class Reconciler {
   private readonly setsByList = new WeakMap<readonly TranslatedResource[], ResourceSet>();
   private readonly secrets: SecretBuilder;
   private readonly debouncer: Debouncer;
+  private readonly registryDebouncer: Debouncer;
   private policyDirty = false;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.secrets = new SecretBuilder(o.certificates);
     this.debouncer = new Debouncer(o.debounce ?? { quietMs: 100, maxMs: 10_000 }, (n) => this.flush(n));
+    this.registryDebouncer = new Debouncer(o.registryDebounce ?? { quietMs: 10, maxMs: 100 }, (n) => {
+      this.o.hooks?.onMerge?.(n);
+      this.rebuild();
+    });
   }
 
   get ready(): boolean {
@@ -88,7 +98,7 @@ export class Reconciler {
    * services that exist), starts watching, and publishes.
    */
   async start(): Promise<void> {
-    this.o.registry.onChange(() => this.debouncer.trigger());
+    this.o.registry.onChange(() => this.registryDebouncer.trigger());
     this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0] ? formatDiagnostic(d[0]) : undefined }));
     await this.o.registry.start();
     await this.reloadPolicy();
@@ -102,13 +112,16 @@ export class Reconciler {
 
   stop(): void {
     this.debouncer.stop();
+    this.registryDebouncer.stop();
     this.o.policy.stop();
     void this.o.registry.stop();
   }
 
   /** Resolves once no change is waiting or being applied. */
   async settled(): Promise<void> {
-    while (this.debouncer.busy) await this.debouncer.flushNow();
+    while (this.debouncer.busy || this.registryDebouncer.busy) {
+      await Promise.all([this.debouncer.flushNow(), this.registryDebouncer.flushNow()]);
+    }
   }
 
   /** The xDS `authenticate` hook of the server listening for `channel`. */

@@ -5,7 +5,7 @@
  * identity's services changed) equals the snapshot a fresh reconciler publishes for the same model.
  */
 import { describe, expect, it } from 'vitest';
-import { Reconciler, memoryLogger, type CertificateSource, type PolicySource } from '../../src/controlplane/index.js';
+import { Reconciler, memoryLogger, type CertificateSource, type PolicySource, type ReconcilerHooks } from '../../src/controlplane/index.js';
 import type { RegistryChange, RegistrySource, ServiceRegistry } from '../../src/discovery/index.js';
 import type { MeshModel } from '../../src/model/index.js';
 import type { Diagnostic, PolicySet } from '../../src/policy/index.js';
@@ -50,13 +50,14 @@ const NODES: readonly [string, string, string, string, string][] = [
   ['grpc-client', 'default', 'productpage', '', ''],
 ];
 
-async function started(model: MeshModel) {
+async function started(model: MeshModel, hooks?: ReconcilerHooks) {
   const registry = new ModelRegistry(model.registry);
   const policy = new ModelPolicy(model.policy);
   const cache = new SnapshotCache();
   const rec = new Reconciler({
     policy: policy as unknown as PolicySource, registry, cache: new SnapshotCache(), plaintextCache: cache, encoder: new ResourceEncoder(),
     certificates: noCerts, trustDomain: model.policy.mesh.trustDomain, log: memoryLogger(), debounce: { quietMs: 0, maxMs: 5 },
+    ...(hooks ? { debounce: { quietMs: 100, maxMs: 10_000 }, hooks } : {}),
   });
   await rec.start();
   const keys = NODES.map(([id, namespace, sa, ips, interception], i) => {
@@ -98,5 +99,21 @@ describe('incremental reconciliation', () => {
       }
       live.rec.stop();
     }
+  });
+
+  it('applies registry changes that never stop within the registry window, not the policy one', async () => {
+    let merged = 0;
+    const live = await started(baseModel(), { onMerge: (n) => (merged += n) });
+    const reviews = baseModel().registry.services.get('reviews.default')!;
+    let sent = 0;
+    // A change every 5 ms, forever: with the policy's 100 ms quiet period nothing would apply
+    // before its 10 s cap. Stop at the first applied batch (bounded: the test times out).
+    while (merged === 0 && sent < 1000) {
+      live.registry.set({ version: `r${sent}`, services: new Map(live.registry.current().services).set(reviews.key, { ...reviews, endpoints: reviews.endpoints.slice(sent++ % 2) }) });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(merged).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(1000);
+    live.rec.stop();
   });
 });

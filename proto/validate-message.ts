@@ -9,6 +9,9 @@
  *   `envoyRoot()` is loaded); recursive types are handled by a late-bound entry.
  * - Types with nothing to check anywhere below them compile to `null` and are not descended into.
  * - Checks never throw on malformed objects; they may miss problems a shape check would report.
+ * - These closures are the reporting stage: `validate.ts` runs them only for an object the
+ *   compiled yes/no check (`validate-fast.ts`) rejects. The pieces of a field's check are exported
+ *   for that check (`validate-fast-rules.ts`), so both stages share one implementation of each rule.
  */
 import protobuf from 'protobufjs';
 import { childPath, isSet, resolveAnyType } from './validate-lookup.js';

@@ -10,42 +10,8 @@
  * anything else the result is unspecified but finite.
  */
 import { alternate, concat, Flag, foldTable, fromTable, toTable, type Re, type RepeatOp } from './re2-ast.js';
+import { addGroup, PERL, POSIX, spec, unicodeGroup } from './re2-classes.js';
 import { factorAlternation } from './re2-factor.js';
-
-const PERL: Record<string, string> = { d: '0-9', s: '\t\n\f\r ', w: '0-9A-Za-z_' };
-const POSIX: Record<string, string> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\x00-\x7f', blank: '\t ', cntrl: '\x00-\x1f\x7f', digit: '0-9',
-  graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-/:-@[-`{-~', space: '\t\n\v\f\r ', upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
-};
-
-/** A membership table from a range spec such as `0-9A-Za-z_`. */
-function spec(s: string): boolean[] {
-  const t = new Array<boolean>(256).fill(false);
-  for (let i = 0; i < s.length; i++) {
-    const lo = s.charCodeAt(i);
-    const hi = s[i + 1] === '-' && i + 2 < s.length ? s.charCodeAt((i += 2)) : lo;
-    for (let c = lo; c <= hi; c++) t[c] = true;
-  }
-  return t;
-}
-
-/** Members of a Unicode group (`L`, `Lu`, `Greek`, `Any`) within Latin-1. */
-function unicodeGroup(name: string): boolean[] {
-  if (name === 'Any') return new Array<boolean>(256).fill(true);
-  let re: RegExp;
-  try {
-    re = new RegExp(`^\\p{${name}}$`, 'u');
-  } catch {
-    re = new RegExp(`^\\p{Script=${name}}$`, 'u');
-  }
-  return Array.from({ length: 256 }, (_, c) => re.test(String.fromCharCode(c)));
-}
-
-/** RE2's `AddUGroup`: a negated group with folding is folded first, then negated. */
-function addGroup(into: boolean[], group: readonly boolean[], negated: boolean, flags: number): void {
-  const pos = flags & Flag.fold ? foldTable(group) : group;
-  for (let c = 0; c < 256; c++) if (negated ? !pos[c] : pos[c]) into[c] = true;
-}
 
 interface Group { flags: number }
 

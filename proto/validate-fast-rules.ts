@@ -50,16 +50,41 @@ function passes(check: ValueCheck, value: unknown): boolean {
 }
 
 /** The rules of `field`, read and compiled once by the caller. */
-export function fieldRuleTests(field: protobuf.Field): FieldRules {
+function fieldRuleTests(field: protobuf.Field): FieldRules {
   const rules = fieldRules(field);
   if (field.map) return mapRules(field, rules);
   if (field.repeated) return repeatedRules(field, rules);
   return singularRules(field, rules);
 }
 
-/** The oneofs of `type` marked `(validate.required)`: one member must be set. */
-export function requiredOneofs(type: protobuf.Type): protobuf.OneOf[] {
-  return type.oneofsArray.filter((o) => o.options?.['(validate.required)'] === true);
+/**
+ * Bits per type for the compiled walk: one per oneof that can clash (more than one member), one per
+ * field or required oneof that must be set; and each field's value test (with rules only).
+ */
+export interface Bits {
+  readonly clash: ReadonlyMap<protobuf.OneOf, number>;
+  readonly need: ReadonlyMap<protobuf.Field | protobuf.OneOf, number>;
+  readonly needed: number;
+  readonly tests: ReadonlyMap<protobuf.Field, ValueTest | undefined>;
+}
+
+/**
+ * Envoy's types have at most two clashable oneofs and a dozen fields with rules; a type with more
+ * than 31 of either gets no bits, and its check always answers no (the reporters decide).
+ */
+export function bitsOf(type: protobuf.Type, rules: boolean): Bits | undefined {
+  const clashable = type.oneofsArray.filter((o) => o.oneof.length > 1);
+  const must: (protobuf.Field | protobuf.OneOf)[] = rules ? type.oneofsArray.filter((o) => o.options?.['(validate.required)'] === true) : [];
+  const tests = new Map<protobuf.Field, ValueTest | undefined>();
+  for (const field of rules ? type.fieldsArray : []) {
+    const r = fieldRuleTests(field);
+    tests.set(field, r.set);
+    if (r.unsetFails) must.push(field);
+  }
+  if (clashable.length > 31 || must.length > 31) return undefined;
+  const bit = (i: number) => 2 ** i | 0;
+  return { clash: new Map(clashable.map((o, i) => [o, bit(i)])), need: new Map(must.map((m, i) => [m, bit(i)])),
+    needed: must.reduce((acc, _m, i) => acc | bit(i), 0), tests };
 }
 
 /** Mirrors `singularField` of the reporter, without its recursion. */

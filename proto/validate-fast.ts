@@ -25,7 +25,7 @@ import protobuf from 'protobufjs';
 import { isAnyType, resolveAnyType } from './validate-lookup.js';
 import { anyPayload, disabled, messageCheck, skipsMessage } from './validate-message.js';
 import { fieldRules, sub, type RuleSet, type Violation } from './validate-rules.js';
-import { fieldRuleTests, requiredOneofs, type ValueTest } from './validate-fast-rules.js';
+import { bitsOf, type Bits, type ValueTest } from './validate-fast-rules.js';
 
 type Obj = Record<string, unknown>;
 /** Whether a record fits; `payload` says it is an `Any`'s payload, whose `@type` key is no field. */
@@ -143,33 +143,6 @@ function compileType(type: protobuf.Type, rules: boolean): Fits {
     }
     return (seen & needed) === needed;
   };
-}
-
-/** Bits per type: one per oneof that can clash, one per field or required oneof that must be set. */
-interface Bits {
-  readonly clash: ReadonlyMap<protobuf.OneOf, number>;
-  readonly need: ReadonlyMap<protobuf.Field | protobuf.OneOf, number>;
-  readonly needed: number;
-  readonly tests: ReadonlyMap<protobuf.Field, ValueTest | undefined>;
-}
-
-/**
- * Envoy's types have at most two clashable oneofs and a dozen fields with rules; a type with more
- * than 31 of either gets no bits, and its check always answers no (the reporters decide).
- */
-function bitsOf(type: protobuf.Type, rules: boolean): Bits | undefined {
-  const clashable = type.oneofsArray.filter((o) => o.oneof.length > 1);
-  const must: (protobuf.Field | protobuf.OneOf)[] = rules ? requiredOneofs(type) : [];
-  const tests = new Map<protobuf.Field, ValueTest | undefined>();
-  for (const field of rules ? type.fieldsArray : []) {
-    const r = fieldRuleTests(field);
-    tests.set(field, r.set);
-    if (r.unsetFails) must.push(field);
-  }
-  if (clashable.length > 31 || must.length > 31) return undefined;
-  const bit = (i: number) => 2 ** i | 0;
-  return { clash: new Map(clashable.map((o, i) => [o, bit(i)])), need: new Map(must.map((m, i) => [m, bit(i)])),
-    needed: must.reduce((acc, _m, i) => acc | bit(i), 0), tests };
 }
 
 /** What one field needs, resolved once: its form, its element kind and the kind's parameters. */

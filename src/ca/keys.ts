@@ -69,7 +69,21 @@ const ecdh = createECDH('prime256v1');
 /** A fresh ECDSA P-256 key pair. */
 export function generateP256(): GeneratedKey {
   const point = ecdh.generateKeys();
-  const d = leftPad(ecdh.getPrivateKey(), 32);
+  return encodeP256(ecdh.getPrivateKey(), point);
+}
+
+/**
+ * The key pair of a given private scalar (big-endian, 1 ≤ d < n): tests use fixed scalars, such as
+ * ones with leading zero bytes, instead of generating keys until one turns up.
+ */
+export function p256FromScalar(d: Buffer): GeneratedKey {
+  ecdh.setPrivateKey(d);
+  return encodeP256(ecdh.getPrivateKey(), ecdh.getPublicKey());
+}
+
+/** `rawD` as OpenSSL gives it (leading zero bytes dropped), `point` uncompressed. */
+function encodeP256(rawD: Buffer, point: Buffer): GeneratedKey {
+  const d = leftPad(rawD, 32);
   // RFC 5915 ECPrivateKey inside RFC 5208 PKCS#8; curve named once, in the AlgorithmIdentifier.
   const pkcs8 = seq(
     smallInt(0),

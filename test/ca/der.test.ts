@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { derLength, oid, time, uintFromBytes } from '../../src/ca/der.js';
-import { generateP256 } from '../../src/ca/keys.js';
+import { generateP256, p256FromScalar } from '../../src/ca/keys.js';
 import { oid as readOid, parse } from './asn1.js';
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -36,17 +36,33 @@ describe('DER encoder', () => {
 });
 
 describe('P-256 key encoding', () => {
-  it('assembles SPKI and PKCS#8 that node parses back to one key pair, including scalars with leading zeros', () => {
-    // 2,000 keys: about 8 of them have a private scalar whose first byte is zero.
-    for (let i = 0; i < 2000; i++) {
-      const k = generateP256();
-      const pub = createPublicKey({ key: k.spki, format: 'der', type: 'spki' });
-      const priv = createPrivateKey(k.secret.revealPem());
-      const jwk = priv.export({ format: 'jwk' });
-      expect(Buffer.from(jwk.d!, 'base64url')).toHaveLength(32);
-      expect(createPublicKey(priv).export({ format: 'jwk' })).toEqual(pub.export({ format: 'jwk' }));
-      expect(k.publicPoint.subarray(1).equals(Buffer.concat([Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]))).toBe(true);
-    }
+  /** Private scalars (hex, big-endian) with 0, 1, 2 and 31 leading zero bytes, and the largest one (n - 1). */
+  const SCALARS = [
+    'c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721',
+    '00f1e2d3c4b5a69788796a5b4c3d2e1f0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    '0000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e',
+    '0000000000000000000000000000000000000000000000000000000000000001',
+    'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550',
+  ];
+
+  it.each(SCALARS)('assembles SPKI and PKCS#8 of scalar %s that node parses back to one key pair', (hexD) => {
+    const k = p256FromScalar(Buffer.from(hexD, 'hex'));
+    const pub = createPublicKey({ key: k.spki, format: 'der', type: 'spki' });
+    const priv = createPrivateKey(k.secret.revealPem());
+    const jwk = priv.export({ format: 'jwk' });
+    expect(Buffer.from(jwk.d!, 'base64url').toString('hex')).toBe(hexD);
+    // RFC 5915: the privateKey OCTET STRING is exactly 32 bytes, leading zeros kept.
+    const der = Buffer.from(k.secret.revealPem().replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const ecPrivateKey = parse(parse(der).children[2]!.content);
+    expect(Buffer.from(ecPrivateKey.children[1]!.content).toString('hex')).toBe(hexD);
+    expect(createPublicKey(priv).export({ format: 'jwk' })).toEqual(pub.export({ format: 'jwk' }));
+    expect(k.publicPoint.subarray(1).equals(Buffer.concat([Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]))).toBe(true);
+  });
+
+  it('assembles a generated key the same way', () => {
+    const k = generateP256();
+    const priv = createPrivateKey(k.secret.revealPem());
+    expect(createPublicKey(priv).export({ format: 'jwk' })).toEqual(createPublicKey({ key: k.spki, format: 'der', type: 'spki' }).export({ format: 'jwk' }));
   });
 
   it('signs with a key parsed lazily from its PEM', () => {

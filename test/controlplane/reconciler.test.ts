@@ -17,8 +17,11 @@ class FakeRegistry implements RegistrySource {
   private readonly errorListeners: ((d: readonly Diagnostic[]) => void)[] = [];
   private release!: () => void;
   private readonly started = new Promise<void>((r) => (this.release = r));
+  private markAsked!: () => void;
+  /** Resolves when the reconciler has called `start()` (and so waits for the initial sync). */
+  readonly asked = new Promise<void>((r) => (this.markAsked = r));
   current() { return this.registry; }
-  start() { return this.started; }
+  start() { this.markAsked(); return this.started; }
   async stop() {}
   onChange(l: (c: RegistryChange) => void) { this.changeListeners.push(l); return () => undefined; }
   onError(l: (d: readonly Diagnostic[]) => void) { this.errorListeners.push(l); return () => undefined; }
@@ -45,10 +48,13 @@ async function setup() {
   const registry = new FakeRegistry();
   const cache = new SnapshotCache();
   const merges: number[] = [];
+  const policyLoads: ((ok: boolean) => void)[] = [];
+  /** Resolves with the outcome of the next policy load (the watch saw a file change and it was read). */
+  const nextPolicyLoad = () => new Promise<boolean>((r) => policyLoads.push(r));
   const log = memoryLogger();
   const rec = new Reconciler({
     policy: new PolicySource(dir), registry, cache: new SnapshotCache(), plaintextCache: cache, encoder: new ResourceEncoder(), certificates: noCerts,
-    trustDomain: 'cluster.local', log, debounce: { quietMs: 30, maxMs: 300 }, hooks: { onMerge: (n) => merges.push(n) },
+    trustDomain: 'cluster.local', log, debounce: { quietMs: 30, maxMs: 300 }, hooks: { onMerge: (n) => merges.push(n), onPolicyLoad: (ok) => policyLoads.splice(0).forEach((l) => l(ok)) },
   });
   const node: NodeInfo = { id: 'client-1', cluster: '', metadata: { namespace: 'default', service_account: 'client' }, userAgentName: 'gRPC Node Pure JS', userAgentVersion: '' };
   const stream = { id: 1, service: 'ads', delta: false, peer: 'test', openedAt: 0, secure: false, node, types: () => [] } as unknown as StreamInfo & { key?: string; principal?: unknown };
@@ -58,14 +64,14 @@ async function setup() {
   stream.principal = auth.principal;
   rec.streamBound(stream);
   const endpointsOf = () => [...new Set(cache.get(auth.key)?.get(TypeUrl.ClusterLoadAssignment).list.flatMap((r) => JSON.stringify(r.message).match(/10\.0\.0\.\d+/g) ?? []) ?? [])];
-  return { dir, rec, registry, cache, key: auth.key, merges, log, endpointsOf };
+  return { dir, rec, registry, cache, key: auth.key, merges, log, endpointsOf, nextPolicyLoad };
 }
 
 describe('reconciler', () => {
   it('publishes nothing until the registry has synced, then the full configuration', async () => {
     const t = await setup();
     const started = t.rec.start();
-    await new Promise((r) => setTimeout(r, 50));
+    await t.registry.asked;
     expect(t.cache.get(t.key)).toBeUndefined();
     expect(t.rec.ready).toBe(false);
     t.registry.sync(['10.0.0.1', '10.0.0.2']);
@@ -80,7 +86,6 @@ describe('reconciler', () => {
     t.registry.sync(['10.0.0.1']);
     await t.rec.start();
     for (let i = 2; i <= 6; i++) t.registry.set(['10.0.0.1', `10.0.0.${i}`]);
-    await new Promise((r) => setTimeout(r, 60));
     await t.rec.settled();
     expect(t.merges).toEqual([5]);
     expect(t.endpointsOf()).toContain('10.0.0.6');
@@ -92,8 +97,9 @@ describe('reconciler', () => {
     t.registry.sync(['10.0.0.1', '10.0.0.2']);
     await t.rec.start();
     const before = t.cache.get(t.key);
+    const loaded = t.nextPolicyLoad();
     await writeFile(path.join(t.dir, 'echo.yaml'), canaryYaml(90, 10).replace('subset: v2', 'subset: v9'));
-    await new Promise((r) => setTimeout(r, 80));
+    expect(await loaded).toBe(false);
     await t.rec.settled();
     expect(t.cache.get(t.key)).toBe(before);
     const d = t.rec.policyError!.diagnostics[0]!;
@@ -109,7 +115,6 @@ describe('reconciler', () => {
     await t.rec.start();
     const before = t.cache.get(t.key);
     t.registry.fail();
-    await new Promise((r) => setTimeout(r, 60));
     await t.rec.settled();
     expect(t.cache.get(t.key)).toBe(before);
     expect(t.endpointsOf().sort()).toEqual(['10.0.0.1', '10.0.0.2']);
@@ -121,8 +126,9 @@ describe('reconciler', () => {
     const t = await setup();
     t.registry.sync(['10.0.0.1']);
     await t.rec.start();
+    const loaded = t.nextPolicyLoad();
     await writeFile(path.join(t.dir, 'mesh.yaml'), meshYaml().replace('cluster.local', 'other.example'));
-    await new Promise((r) => setTimeout(r, 80));
+    expect(await loaded).toBe(false);
     await t.rec.settled();
     expect(t.rec.policyError?.diagnostics[0]?.code).toBe('WEFT6001');
     t.rec.stop();

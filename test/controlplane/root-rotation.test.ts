@@ -40,6 +40,18 @@ const bundleOf = (r: Response) => (r.resources.find((x) => x.name === 'trust-bun
 const certOf = (r: Response) => (r.resources.find((x) => x.name === 'default')?.value as { tls_certificate: { certificate_chain: { inline_string: string } } } | undefined)?.tls_certificate.certificate_chain.inline_string;
 const roots = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!.map((p) => new X509Certificate(p));
 
+/**
+ * Asks to advance until the server stops refusing because web-1 has not ACKed the bundle yet: the
+ * ACK is on the wire when the client has sent it, and the server's 409 says when it has been handled.
+ */
+async function advanceOnceAcked() {
+  for (;;) {
+    const r = await rotate('advance');
+    if (r.status !== 409) return r;
+    expect(r.body.error?.message).toContain('web-1');
+  }
+}
+
 /** Reads responses (ACKing each) until `pick` finds something. */
 async function until<T>(pick: (r: Response) => T | undefined): Promise<T> {
   for (;;) {
@@ -63,16 +75,12 @@ describe('root rotation', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error?.message).toContain('web-1');
     stream.ack(both, NAMES);
-    await new Promise((r) => setTimeout(r, 100));
-
-    expect((await rotate('advance')).body.phase?.phase).toBe('sign-with-new');
+    expect((await advanceOnceAcked()).body.phase?.phase).toBe('sign-with-new');
     const newLeaf = new X509Certificate(await until(certOf));
     expect(newLeaf.verify(oldRoot.publicKey)).toBe(false);
     const newRoot = roots(bundleOf(both)!).find((c) => c.fingerprint256 !== oldRoot.fingerprint256)!;
     expect(newLeaf.verify(newRoot.publicKey)).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
-
-    expect((await rotate('advance')).body.phase?.phase).toBe('stable');
+    expect((await advanceOnceAcked()).body.phase?.phase).toBe('stable');
     const finalRoots = roots(await until(bundleOf));
     expect(finalRoots.map((c) => c.fingerprint256)).toEqual([newRoot.fingerprint256]);
   });

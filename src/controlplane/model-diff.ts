@@ -25,12 +25,17 @@ export interface ModelChange {
 
 export const identityKey = (namespace: string, serviceAccount: string): string => `${namespace}/${serviceAccount}`;
 
-export function diffModels(prev: MeshModel | undefined, next: MeshModel): ModelChange {
+/**
+ * `registryKeys`, when given, must hold every key whose service differs between the two
+ * registries (the union of the sources' `RegistryChange.changed` since `prev`): only those are
+ * compared, instead of every service.
+ */
+export function diffModels(prev: MeshModel | undefined, next: MeshModel, registryKeys?: ReadonlySet<string>): ModelChange {
   const keys = new Set<string>();
   const namespaces = new Set<string>();
   const identities = new Set<string>();
   if (!prev || !sameValue(prev.policy.mesh, next.policy.mesh)) return { all: true, keys, namespaces, identities };
-  if (prev.registry !== next.registry) diffServices(prev.registry.services, next.registry.services, keys, namespaces, identities);
+  if (prev.registry !== next.registry) diffServices(prev.registry.services, next.registry.services, keys, namespaces, identities, registryKeys);
   if (prev.policy !== next.policy) for (const key of policyKeys(prev.policy, next.policy)) keys.add(key);
   return { all: false, keys, namespaces, identities };
 }
@@ -49,13 +54,17 @@ function policyKeys(prev: PolicySet, next: PolicySet): ReadonlySet<string> {
   return keys;
 }
 
-function diffServices(prev: ReadonlyMap<string, Service>, next: ReadonlyMap<string, Service>, keys: Set<string>, namespaces: Set<string>, identities: Set<string>): void {
+function diffServices(prev: ReadonlyMap<string, Service>, next: ReadonlyMap<string, Service>, keys: Set<string>, namespaces: Set<string>, identities: Set<string>, only?: ReadonlySet<string>): void {
   const changed = (key: string, before: Service | undefined, after: Service | undefined) => {
     keys.add(key);
     for (const s of [before, after]) if (s) identities.add(identityKey(s.namespace, s.serviceAccount));
     if (!before || !after) namespaces.add((before ?? after)!.namespace);
     else if (before.namespace !== after.namespace) namespaces.add(before.namespace).add(after.namespace);
   };
+  if (only) {
+    for (const key of only) if (prev.get(key) !== next.get(key)) changed(key, prev.get(key), next.get(key));
+    return;
+  }
   for (const [key, after] of next) {
     const before = prev.get(key);
     if (before !== after) changed(key, before, after);

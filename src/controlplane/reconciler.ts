@@ -22,7 +22,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { checkPolicyAgainstRegistry, formatDiagnostic, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
-import type { RegistrySource, ServiceRegistry } from '../discovery/index.js';
+import type { RegistryChange, RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
 import { TranslationCache, translate, type TranslatedResource, type TranslationReads } from '../translate/index.js';
 import { ResourceSetInterner, TypeUrl, snapshotOf, type ResourceSet, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
@@ -75,6 +75,7 @@ export class Reconciler {
   /** Per proxy, the translated lists last published and their encoded sets. */
   private readonly published = new WeakMap<ConnectedProxy, Published>();
   private readonly setsByList = new WeakMap<readonly TranslatedResource[], ResourceSet>();
+  private readonly registryTrail = new RegistryTrail();
   private readonly secrets: SecretBuilder;
   private readonly debouncer: Debouncer;
   private readonly registryDebouncer: Debouncer;
@@ -98,7 +99,10 @@ export class Reconciler {
    * services that exist), starts watching, and publishes.
    */
   async start(): Promise<void> {
-    this.o.registry.onChange(() => this.registryDebouncer.trigger());
+    this.o.registry.onChange((c) => {
+      this.registryTrail.note(c);
+      this.registryDebouncer.trigger();
+    });
     this.o.registry.onError((d) => this.o.log.warn('registry change rejected; serving the last good registry', { errors: d.length, first: d[0] ? formatDiagnostic(d[0]) : undefined }));
     await this.o.registry.start();
     await this.reloadPolicy();
@@ -209,6 +213,7 @@ export class Reconciler {
     const t0 = performance.now();
     const { change, proxies: touched } = this.touched(model);
     this.model = model;
+    this.registryTrail.restart(model.registry);
     for (const p of touched) this.publish(p, model, change);
     if (change) this.tcache.forget({ serviceKeys: new Set([...change.keys].filter((k) => !model.registry.services.has(k))) });
     this.o.hooks?.onTranslate?.(performance.now() - t0, touched.length);
@@ -222,7 +227,7 @@ export class Reconciler {
    * (every proxy when there is none). */
   private touched(model: MeshModel): { change?: ModelChange; proxies: ConnectedProxy[] } {
     if (!this.model) return { proxies: this.proxies.all() };
-    const change = diffModels(this.model, model);
+    const change = diffModels(this.model, model, this.registryTrail.keysBetween(this.model.registry, model.registry));
     return { change, proxies: [...this.dependents.affected(change)] };
   }
 
@@ -340,4 +345,29 @@ function bytesOf(set: ResourceSet): number {
     setBytes.set(set, n);
   }
   return n;
+}
+
+/**
+ * The keys the registry source reported changed since the registry of the current model, so
+ * the model diff compares those instead of every service. Usable only for exactly the chain it
+ * saw: from the registry it restarted at to the last one reported.
+ */
+class RegistryTrail {
+  private from?: ServiceRegistry;
+  private to?: ServiceRegistry;
+  private readonly keys = new Set<string>();
+
+  restart(registry: ServiceRegistry): void {
+    this.from = this.to = registry;
+    this.keys.clear();
+  }
+
+  note(change: RegistryChange): void {
+    for (const key of change.changed) this.keys.add(key);
+    this.to = change.registry;
+  }
+
+  keysBetween(from: ServiceRegistry, to: ServiceRegistry): ReadonlySet<string> | undefined {
+    return this.from === from && this.to === to ? this.keys : undefined;
+  }
 }

@@ -22,9 +22,12 @@ class ModelRegistry implements RegistrySource {
   async stop() {}
   onChange(l: (c: RegistryChange) => void) { this.listeners.push(l); return () => undefined; }
   onError(_l: (d: readonly Diagnostic[]) => void) { return () => undefined; }
+  /** Publishes `registry` with the keys that differ from the last one, as real sources do. */
   set(registry: ServiceRegistry) {
+    const before = this.registry.services;
+    const changed = new Set([...registry.services.keys(), ...before.keys()].filter((k) => before.get(k) !== registry.services.get(k)));
     this.registry = registry;
-    for (const l of this.listeners) l({ registry, changed: new Set() });
+    for (const l of this.listeners) l({ registry, changed });
   }
 }
 

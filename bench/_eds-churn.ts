@@ -53,6 +53,7 @@ export interface ChurnReport {
   unexpected_receivers: number;
   rss_mb: number;
   log_errors: number;
+  log_problems: string[];
   log_warnings: number;
 }
 
@@ -142,7 +143,7 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
       unexpected_receivers: counts.receivers.filter((r) => !concerned.has(r)).length,
       rss_mb: round2(rssMb()),
       log_errors: plane.log.errors,
-      log_warnings: plane.log.warnings,
+      log_warnings: plane.log.warnings, log_problems: plane.problems(),
     };
   } finally {
     await group.close();

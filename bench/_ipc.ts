@@ -145,7 +145,7 @@ export interface TypeCount {
   bytes: number;
   /** Proxies that received at least one response of this type. */
   proxies: number;
-  /** Distinct resource names delivered (at most 200 kept). */
+  /** Distinct resource names delivered (at most 2,000 kept). */
   names: string[];
 }
 

@@ -167,7 +167,7 @@ export class LoadgenGroup {
         a.resources += c.resources;
         a.bytes += c.bytes;
         a.proxies += c.proxies;
-        a.names = [...new Set([...a.names, ...c.names])].sort().slice(0, 200);
+        a.names = [...new Set([...a.names, ...c.names])].sort().slice(0, 2000);
       }
     }
     return { byType, receivers: msgs.flatMap((m) => m.receivers).sort() };

@@ -49,6 +49,7 @@ export interface ScopedReport {
   only_concerned_received: boolean;
   all_acked: boolean;
   log_errors: number;
+  log_problems: string[];
 }
 
 const POLICY_FILE = 'scoped.yaml';
@@ -82,7 +83,7 @@ export async function runScoped(o: ScopedOptions): Promise<ScopedReport> {
       server_cpu_ms: med((r) => r.cpu_ms),
       only_concerned_received: rounds.every((r) => r.unconcerned_receivers === 0),
       all_acked: rounds.every((r) => r.acked === r.concerned),
-      log_errors: plane.log.errors,
+      log_errors: plane.log.errors, log_problems: plane.problems(),
     };
   } finally {
     await group.close();

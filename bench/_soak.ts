@@ -42,6 +42,7 @@ export interface SoakReport {
   undelivered: number;
   live_streams: number;
   log_errors: number;
+  log_problems: string[];
 }
 
 const POLICY_FILE = 'soak.yaml';
@@ -99,7 +100,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       rss_warm_mb: round2(warm.rss), rss_end_mb: round2(end.rss), rss_growth_pct: round2(((end.rss - warm.rss) / warm.rss) * 100),
       heap_warm_mb: round2(warm.heap), heap_end_mb: round2(end.heap),
       samples, step_p99_ms: round2(percentile(stepMs, 99)), undelivered,
-      live_streams: plane.server.streams().length, log_errors: plane.log.errors,
+      live_streams: plane.server.streams().length, log_errors: plane.log.errors, log_problems: plane.problems(),
     };
   } finally {
     await group.close();

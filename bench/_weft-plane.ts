@@ -9,7 +9,7 @@
  * Kubernetes as its registry, which is why the pieces are composed here from public exports.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CertificateAuthority } from '../src/ca/index.js';
@@ -94,9 +94,22 @@ export class WeftPlane {
     return this.flushes.find((f) => f >= at);
   }
 
-  /** Writes one policy file; the reconciler's directory watch picks it up. */
-  writePolicy(name: string, text: string): Promise<void> {
-    return writeFile(path.join(this.policyDir, name), text);
+  /**
+   * Writes one policy file atomically (written beside the directory, then renamed into it, as a
+   * git checkout or a ConfigMap update replaces files), so the directory watch never reads half
+   * a file; the reconciler picks it up from there.
+   */
+  async writePolicy(name: string, text: string): Promise<void> {
+    const tmp = path.join(this.root, `.${name}.${++this.writes}.tmp`);
+    await writeFile(tmp, text);
+    await rename(tmp, path.join(this.policyDir, name));
+  }
+
+  private writes = 0;
+
+  /** The last lines weft logged at warn or error level (at most 20 lines of any level kept). */
+  problems(): string[] {
+    return this.log.last.filter((l) => /\b(warn|error)\b/.test(l));
   }
 
   async close(): Promise<void> {

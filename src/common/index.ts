@@ -19,3 +19,4 @@ export function byText<T>(key: (item: T) => string): (a: T, b: T) => number {
 
 /** The one diagnostic model (shape and code tables); see diagnostics.ts. */
 export * from './diagnostics.js';
+export * from './spiffe.js';

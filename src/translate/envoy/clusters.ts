@@ -7,24 +7,30 @@
  */
 import type { IrCluster, IrEndpoints, IrLocalCluster, IrObservability } from '../ir.js';
 import { ADMIN_CLUSTER, ADMIN_PORT, PASSTHROUGH_CLUSTER } from '../names.js';
-import { ADS, any, duration, ownCertificate, socketAddress, spiffeSanMatcher, validation, type Msg } from './common.js';
+import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../../proto/extension-urls.js';
+import { ADS, any, duration, ownCertificate, socketAddress, spiffeSanMatcher, validation } from './common.js';
+import type { Cluster, ClusterLoadAssignment, Enum, Message, PackedAny, TransportSocket } from './messages.js';
 
-const LB: Record<IrCluster['lb'], string> = {
+type LbPolicy = Enum<'envoy.config.cluster.v3.Cluster.LbPolicy'>;
+type Thresholds = Message<'envoy.config.cluster.v3.CircuitBreakers.Thresholds'>;
+type OutlierDetection = Message<'envoy.config.cluster.v3.OutlierDetection'>;
+
+const LB: Record<IrCluster['lb'], LbPolicy> = {
   'round-robin': 'ROUND_ROBIN', 'least-request': 'LEAST_REQUEST', random: 'RANDOM', 'ring-hash': 'RING_HASH',
 };
 
-export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: string): Msg {
-  const lb = kind === 'grpc' && (c.lb === 'least-request' || c.lb === 'random') ? 'ROUND_ROBIN' : LB[c.lb];
+export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: string): Cluster {
+  const lb: LbPolicy = kind === 'grpc' && (c.lb === 'least-request' || c.lb === 'random') ? 'ROUND_ROBIN' : LB[c.lb];
   return {
     name: c.name,
     type: 'EDS',
     eds_cluster_config: { eds_config: ADS, service_name: c.name },
     connect_timeout: duration(c.connectTimeoutMs),
     lb_policy: lb,
-    ...(c.circuitBreaker || kind === 'envoy' ? { circuit_breakers: circuitBreakers(c.circuitBreaker ?? {}) } : {}),
-    ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } : {}),
-    ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } : {}),
-    ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } : {}),
+    ...(c.circuitBreaker || kind === 'envoy' ? { circuit_breakers: circuitBreakers(c.circuitBreaker ?? {}) } satisfies Cluster : {}),
+    ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } satisfies Cluster : {}),
+    ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
+    ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } satisfies Cluster : {}),
   };
 }
 
@@ -37,8 +43,8 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
  */
 const UNBOUNDED_RETRIES = 4_294_967_295;
 
-function circuitBreakers(cb: NonNullable<IrCluster['circuitBreaker']>): Msg {
-  const t: Msg = { priority: 'DEFAULT', max_retries: { value: UNBOUNDED_RETRIES } };
+function circuitBreakers(cb: NonNullable<IrCluster['circuitBreaker']>): Cluster['circuit_breakers'] {
+  const t: Thresholds = { priority: 'DEFAULT', max_retries: { value: UNBOUNDED_RETRIES } };
   if (cb.maxConnections !== undefined) t.max_connections = { value: cb.maxConnections };
   if (cb.maxPendingRequests !== undefined) t.max_pending_requests = { value: cb.maxPendingRequests };
   if (cb.maxRequests !== undefined) t.max_requests = { value: cb.maxRequests };
@@ -46,7 +52,7 @@ function circuitBreakers(cb: NonNullable<IrCluster['circuitBreaker']>): Msg {
   return { thresholds: [t] };
 }
 
-function outlier(o: NonNullable<IrCluster['outlier']>): Msg {
+function outlier(o: NonNullable<IrCluster['outlier']>): OutlierDetection {
   return {
     consecutive_5xx: { value: o.consecutive5xx },
     interval: duration(o.intervalMs),
@@ -61,7 +67,7 @@ function outlier(o: NonNullable<IrCluster['outlier']>): Msg {
  * failure-percentage equivalent of the policy: eject an endpoint when at least half of its calls
  * in an interval failed, once it has seen `consecutive5xx` calls; success-rate ejection is off.
  */
-function grpcOutlier(o: NonNullable<IrCluster['outlier']>): Msg {
+function grpcOutlier(o: NonNullable<IrCluster['outlier']>): OutlierDetection {
   return {
     interval: duration(o.intervalMs),
     base_ejection_time: duration(o.baseEjectionTimeMs),
@@ -74,9 +80,9 @@ function grpcOutlier(o: NonNullable<IrCluster['outlier']>): Msg {
   };
 }
 
-function http2Options(): Msg {
+function http2Options(): Record<string, PackedAny> {
   return {
-    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': any('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
+    [HTTP_PROTOCOL_OPTIONS_KEY]: any(ExtensionTypeUrl.HttpProtocolOptions, {
       explicit_http_config: { http2_protocol_options: {} },
     }),
   };
@@ -84,10 +90,10 @@ function http2Options(): Msg {
 
 /** Upstream mTLS: present our identity, accept only the destination's exact SPIFFE ID (the SAN
  * check whose absence was consul CVE-2021-32574). */
-function upstreamTls(tls: NonNullable<IrCluster['tls']>, kind: 'envoy' | 'grpc', identity: string): Msg {
+function upstreamTls(tls: NonNullable<IrCluster['tls']>, kind: 'envoy' | 'grpc', identity: string): TransportSocket {
   return {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: any('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', {
+    name: ExtensionName.TlsTransportSocket,
+    typed_config: any(ExtensionTypeUrl.UpstreamTlsContext, {
       sni: tls.sni,
       common_tls_context: { ...ownCertificate(kind, identity), ...validation(kind, [spiffeSanMatcher({ exact: tls.san })]) },
     }),
@@ -96,7 +102,7 @@ function upstreamTls(tls: NonNullable<IrCluster['tls']>, kind: 'envoy' | 'grpc',
 
 const HEALTH = { healthy: 'HEALTHY', unhealthy: 'UNHEALTHY', draining: 'DRAINING' } as const;
 
-export function loadAssignment(e: IrEndpoints): Msg {
+export function loadAssignment(e: IrEndpoints): ClusterLoadAssignment {
   return {
     cluster_name: e.name,
     endpoints: e.localities.map((l) => ({
@@ -112,39 +118,39 @@ export function loadAssignment(e: IrEndpoints): Msg {
   };
 }
 
-function staticCluster(name: string, address: string, port: number, http2: boolean, timeoutMs: number): Msg {
+function staticCluster(name: string, address: string, port: number, http2: boolean, timeoutMs: number): Cluster {
   return {
     name, type: 'STATIC', connect_timeout: duration(timeoutMs),
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, port) } }] }] },
-    ...(http2 ? { typed_extension_protocol_options: http2Options() } : {}),
+    ...(http2 ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
   };
 }
 
 /** The application: STATIC at its socket, or ORIGINAL_DST (the address and port the redirected
  * connection was sent to, restored by the inbound listener's `original_dst` filter). */
-export function localCluster(c: IrLocalCluster, timeoutMs: number): Msg {
+export function localCluster(c: IrLocalCluster, timeoutMs: number): Cluster {
   const http2 = c.protocol === 'http2';
   if ('address' in c.target) return staticCluster(c.name, c.target.address, c.target.port, http2, timeoutMs);
   return {
     name: c.name, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(timeoutMs),
-    ...(http2 ? { typed_extension_protocol_options: http2Options() } : {}),
+    ...(http2 ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
   };
 }
 
-export function adminCluster(timeoutMs: number): Msg {
+export function adminCluster(timeoutMs: number): Cluster {
   return staticCluster(ADMIN_CLUSTER, '127.0.0.1', ADMIN_PORT, false, timeoutMs);
 }
 
 /** Connections to destinations outside the mesh keep their original destination address. */
-export function passthroughCluster(timeoutMs: number): Msg {
+export function passthroughCluster(timeoutMs: number): Cluster {
   return { name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(timeoutMs) };
 }
 
 /** Tracing collector: STRICT_DNS so a hostname resolves; the collector speaks HTTP/2 for OTLP gRPC. */
-export function tracingCluster(t: NonNullable<IrObservability['tracing']>, timeoutMs: number): Msg {
+export function tracingCluster(t: NonNullable<IrObservability['tracing']>, timeoutMs: number): Cluster {
   return {
     name: t.cluster, type: 'STRICT_DNS', connect_timeout: duration(timeoutMs),
     load_assignment: { cluster_name: t.cluster, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(t.host, t.port) } }] }] },
-    ...(t.provider === 'opentelemetry' ? { typed_extension_protocol_options: http2Options() } : {}),
+    ...(t.provider === 'opentelemetry' ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
   };
 }

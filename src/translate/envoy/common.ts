@@ -1,35 +1,37 @@
 /**
- * Small builders shared by the IR → Envoy stage. Output is protobufjs keepCase plain objects:
- * snake_case fields, `Any` as `{ '@type': typeUrl, ...fields }`, Durations `{ seconds, nanos }`,
- * enums by name. Everything here is mechanical: no decisions.
+ * Small builders shared by the IR → Envoy stage. Output is protobufjs keepCase plain objects,
+ * typed by the generated Envoy types (messages.ts): snake_case fields, `Any` as
+ * `{ '@type': typeUrl, ...fields }`, Durations `{ seconds, nanos }`, enums by name. Everything
+ * here is mechanical: no decisions.
  */
-import { typeUrlOf } from '../../../proto/index.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { GRPC_CERT_PROVIDER, TRUST_BUNDLE_SECRET } from '../names.js';
+import type { AccessLog, AnyBody, AnyTypeUrl, CommonTlsContext, ConfigSource, Duration, FractionalPercent, PackedAny, SanMatcher,
+  StringMatcher, Struct, Address } from './messages.js';
 
-export type Msg = Record<string, unknown>;
-
-export function any(fullName: string, fields: Msg): Msg {
-  return { '@type': typeUrlOf(fullName), ...fields };
+/** An `Any` carrying `body` as the message of `typeUrl` (a URL of proto/type-urls.ts or extension-urls.ts). */
+export function any<U extends AnyTypeUrl>(typeUrl: U, body: AnyBody<U>): PackedAny {
+  return { '@type': typeUrl, ...body } as PackedAny;
 }
 
-export function duration(ms: number): Msg {
+export function duration(ms: number): Duration {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }
 
 /** `FractionalPercent` out of a million, so fractional policy percentages survive. */
-export function fraction(percent: number): Msg {
+export function fraction(percent: number): FractionalPercent {
   return { numerator: Math.round(percent * 10_000), denominator: 'MILLION' };
 }
 
 /** Resources referenced by name arrive on the same ADS stream. */
-export const ADS: Msg = Object.freeze({ ads: {}, resource_api_version: 'V3' });
+export const ADS: ConfigSource = Object.freeze({ ads: {}, resource_api_version: 'V3' });
 
-export function socketAddress(address: string, port: number): Msg {
+export function socketAddress(address: string, port: number): Address {
   return { socket_address: { address, port_value: port } };
 }
 
 /** JSON access log to stdout; the field set is documented in docs/translation.md. */
-const ACCESS_LOG_FORMAT: Msg = Object.freeze({
+const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = Object.freeze({
   start_time: '%START_TIME%', method: '%REQ(:METHOD)%', path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
   protocol: '%PROTOCOL%', response_code: '%RESPONSE_CODE%', response_flags: '%RESPONSE_FLAGS%',
   bytes_received: '%BYTES_RECEIVED%', bytes_sent: '%BYTES_SENT%', duration_ms: '%DURATION%',
@@ -38,34 +40,34 @@ const ACCESS_LOG_FORMAT: Msg = Object.freeze({
   request_id: '%REQ(X-REQUEST-ID)%', route_name: '%ROUTE_NAME%',
 });
 
-export function accessLogs(enabled: boolean): Msg[] {
+export function accessLogs(enabled: boolean): AccessLog[] {
   if (!enabled) return [];
   return [{
-    name: 'envoy.access_loggers.stdout',
-    typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {
-      log_format: { json_format: structOf(ACCESS_LOG_FORMAT) },
-    }),
+    name: ExtensionName.StdoutAccessLog,
+    typed_config: any(ExtensionTypeUrl.StdoutAccessLog, { log_format: { json_format: structOf(ACCESS_LOG_FORMAT) } }),
   }];
 }
 
 /** A `google.protobuf.Struct` of strings: well-known types keep protobufjs' camelCase names. */
-export function structOf(fields: Msg): Msg {
-  const out: Msg = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = { stringValue: String(v) };
+export function structOf(fields: Readonly<Record<string, string>>): Struct {
+  const out: NonNullable<Struct['fields']> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = { stringValue: v };
   return { fields: out };
 }
 
 /** SDS secret references for Envoy: own certificate and the trust bundle, over ADS. */
-export function sdsCertificate(identity: string): Msg {
+export function sdsCertificate(identity: string): CommonTlsContext {
   return { tls_certificate_sds_secret_configs: [{ name: identity, sds_config: ADS }] };
 }
 
-export function spiffeSanMatcher(match: { exact: string } | { prefix: string }): Msg {
+export type SpiffeMatch = { exact: string } | { prefix: string };
+
+export function spiffeSanMatcher(match: SpiffeMatch): SanMatcher & { matcher: SpiffeMatch } {
   return { san_type: 'URI', matcher: match };
 }
 
 /** Validation context: trust bundle over SDS (Envoy) or certificate provider (gRPC) plus SAN matchers. */
-export function validation(kind: 'envoy' | 'grpc', sans: readonly Msg[]): Msg {
+export function validation(kind: 'envoy' | 'grpc', sans: readonly (SanMatcher & { matcher: SpiffeMatch })[]): CommonTlsContext {
   if (kind === 'grpc') {
     return { validation_context: { ca_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER }, match_subject_alt_names: sans.map((s) => s.matcher) } };
   }
@@ -78,13 +80,13 @@ export function validation(kind: 'envoy' | 'grpc', sans: readonly Msg[]): Msg {
 }
 
 /** Own certificate: the SDS secret `secretName` (Envoy) or the `default` provider (gRPC). */
-export function ownCertificate(kind: 'envoy' | 'grpc', secretName: string): Msg {
+export function ownCertificate(kind: 'envoy' | 'grpc', secretName: string): CommonTlsContext {
   return kind === 'grpc' ? { tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } } : sdsCertificate(secretName);
 }
 
 /** A StringMatcher. `ignore_case` has no effect on `safe_regex` (Envoy's string.proto), so a
  * case-insensitive regex carries `(?i)` itself. */
-export function stringMatch(m: { exact: string } | { prefix: string } | { contains: string } | { regex: string }, ignoreCase = false): Msg {
-  const base: Msg = 'regex' in m ? { safe_regex: { regex: m.regex } } : { ...m };
+export function stringMatch(m: { exact: string } | { prefix: string } | { contains: string } | { regex: string }, ignoreCase = false): StringMatcher {
+  const base: StringMatcher = 'regex' in m ? { safe_regex: { regex: m.regex } } : { ...m };
   return ignoreCase && !('regex' in m) ? { ...base, ignore_case: true } : base;
 }

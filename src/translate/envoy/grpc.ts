@@ -9,11 +9,13 @@
  */
 import type { IrInbound, IrInboundChain, IrOutboundListener } from '../ir.js';
 import { GRPC_CERT_PROVIDER, grpcServerListenerName, inboundRouteName } from '../names.js';
-import { any, socketAddress, type Msg } from './common.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import { any, socketAddress } from './common.js';
 import { hcm, outboundFilters } from './http-filters.js';
+import type { FilterChain, HttpFilter, Listener, PackedAny, RouteConfiguration, TransportSocket } from './messages.js';
 import { httpRbac } from './rbac.js';
 
-export function apiListener(l: IrOutboundListener): Msg {
+export function apiListener(l: IrOutboundListener): Listener {
   return { name: l.name, api_listener: { api_listener: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, grpc: true }) } };
 }
 
@@ -25,37 +27,37 @@ export function apiListener(l: IrOutboundListener): Msg {
  */
 const WILDCARDS = ['0.0.0.0', '::'] as const;
 
-export function serverListeners(inbound: IrInbound, template: string): Msg[] {
+export function serverListeners(inbound: IrInbound, template: string): Listener[] {
   return inbound.chains.filter((c) => c.protocol !== 'tcp').flatMap((c) =>
     [...new Set([...WILDCARDS, ...(c.serverAddresses ?? [])])].map((address) => serverListener(inbound, c, template, address)));
 }
 
-function serverListener(inbound: IrInbound, c: IrInboundChain, template: string, address: string): Msg {
+function serverListener(inbound: IrInbound, c: IrInboundChain, template: string, address: string): Listener {
   return {
     name: grpcServerListenerName(template, c.port, address),
     address: socketAddress(address, c.port),
     filter_chains: [{
       name: c.name,
-      filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: serverHcm(c) }],
-      ...(inbound.mtls === 'disabled' ? {} : { transport_socket: serverTls() }),
+      filters: [{ name: ExtensionName.HttpConnectionManager, typed_config: serverHcm(c) }],
+      ...(inbound.mtls === 'disabled' ? {} : { transport_socket: serverTls() } satisfies FilterChain),
     }],
   };
 }
 
-function serverHcm(c: IrInboundChain): Msg {
-  const filters: Msg[] = httpRbac(c.authz).map((r) => ({ name: `envoy.filters.http.rbac.${r.suffix}`, typed_config: r.config }));
+function serverHcm(c: IrInboundChain): PackedAny {
+  const filters: HttpFilter[] = httpRbac(c.authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config }));
   filters.push(...outboundFilters().slice(-1));
-  const routeConfig = {
+  const routeConfig: RouteConfiguration = {
     name: inboundRouteName(c.port, c.service),
     virtual_hosts: [{ name: c.name, domains: ['*'], routes: [{ name: c.name, match: { prefix: '/' }, non_forwarding_action: {} }] }],
   };
   return hcm({ statPrefix: c.name, filters, routeConfig, grpc: true });
 }
 
-function serverTls(): Msg {
+function serverTls(): TransportSocket {
   return {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: any('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
+    name: ExtensionName.TlsTransportSocket,
+    typed_config: any(ExtensionTypeUrl.DownstreamTlsContext, {
       require_client_certificate: { value: true },
       common_tls_context: {
         tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER },

@@ -13,32 +13,31 @@
  * gRPC supports only fault, RBAC and router, so rate limiting is never sent to gRPC.
  */
 import type { IrAuthz, IrObservability } from '../ir.js';
-import { ADS, accessLogs, any, duration, type Msg } from './common.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import { ADS, accessLogs, any, duration } from './common.js';
+import type { HcmTracing, HttpConnectionManager, HttpFilter, Message, PackedAny, RouteConfiguration } from './messages.js';
 import { httpRbac } from './rbac.js';
 
-export const FAULT_FILTER = 'envoy.filters.http.fault';
-const RBAC_FILTER = 'envoy.filters.http.rbac';
-const RATE_LIMIT_FILTER = 'envoy.filters.http.local_ratelimit';
-const ROUTER_FILTER = 'envoy.filters.http.router';
+type RuntimeFractionalPercent = Message<'envoy.config.core.v3.RuntimeFractionalPercent'>;
 
-const router: Msg = Object.freeze({ name: ROUTER_FILTER, typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
-const fault: Msg = Object.freeze({ name: FAULT_FILTER, typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
+const router: HttpFilter = Object.freeze({ name: ExtensionName.Router, typed_config: any(ExtensionTypeUrl.Router, {}) });
+const fault: HttpFilter = Object.freeze({ name: ExtensionName.Fault, typed_config: any(ExtensionTypeUrl.Fault, {}) });
 
-export function outboundFilters(): Msg[] {
+export function outboundFilters(): HttpFilter[] {
   return [fault, router];
 }
 
-export function inboundFilters(authz: IrAuthz, rateLimit: { requestsPerSecond: number; burst: number } | undefined, statPrefix: string): Msg[] {
-  const out: Msg[] = httpRbac(authz).map((r) => ({ name: `${RBAC_FILTER}.${r.suffix}`, typed_config: r.config }));
-  if (rateLimit) out.push({ name: RATE_LIMIT_FILTER, typed_config: localRateLimit(rateLimit, statPrefix) });
+export function inboundFilters(authz: IrAuthz, rateLimit: { requestsPerSecond: number; burst: number } | undefined, statPrefix: string): HttpFilter[] {
+  const out: HttpFilter[] = httpRbac(authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config }));
+  if (rateLimit) out.push({ name: ExtensionName.LocalRateLimit, typed_config: localRateLimit(rateLimit, statPrefix) });
   out.push(router);
   return out;
 }
 
 /** Token bucket: holds `burst` tokens, refilled with `requestsPerSecond` tokens every second. */
-function localRateLimit(r: { requestsPerSecond: number; burst: number }, statPrefix: string): Msg {
-  const pct = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: `${statPrefix}.rl` };
-  return any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+function localRateLimit(r: { requestsPerSecond: number; burst: number }, statPrefix: string): PackedAny {
+  const pct: RuntimeFractionalPercent = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: `${statPrefix}.rl` };
+  return any(ExtensionTypeUrl.LocalRateLimit, {
     stat_prefix: statPrefix,
     token_bucket: { max_tokens: Math.max(r.burst, 1), tokens_per_fill: { value: Math.max(Math.round(r.requestsPerSecond), 1) }, fill_interval: duration(1000) },
     filter_enabled: pct,
@@ -48,9 +47,9 @@ function localRateLimit(r: { requestsPerSecond: number; burst: number }, statPre
 
 export interface HcmOptions {
   readonly statPrefix: string;
-  readonly filters: readonly Msg[];
+  readonly filters: readonly HttpFilter[];
   readonly rds?: string;
-  readonly routeConfig?: Msg;
+  readonly routeConfig?: RouteConfiguration;
   readonly observability?: IrObservability;
   /** gRPC: only what the gRPC client reads. */
   readonly grpc?: boolean;
@@ -69,25 +68,25 @@ export interface HcmOptions {
  * (SANITIZE_SET); elsewhere Envoy's default (SANITIZE) strips it.
  * https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert
  */
-export function hcm(o: HcmOptions): Msg {
-  const base: Msg = {
+export function hcm(o: HcmOptions): PackedAny {
+  const base: HttpConnectionManager = {
     stat_prefix: o.statPrefix,
     http_filters: [...o.filters],
-    ...(o.rds ? { rds: { route_config_name: o.rds, config_source: ADS } } : { route_config: o.routeConfig }),
+    ...(o.rds ? { rds: { route_config_name: o.rds, config_source: ADS } } satisfies HttpConnectionManager : { route_config: o.routeConfig } satisfies HttpConnectionManager),
   };
-  if (o.grpc) return any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', base);
-  return any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+  if (o.grpc) return any(ExtensionTypeUrl.HttpConnectionManager, base);
+  return any(ExtensionTypeUrl.HttpConnectionManager, {
     ...base,
     codec_type: 'AUTO',
     normalize_path: { value: true },
     merge_slashes: true,
     path_with_escaped_slashes_action: 'REJECT_REQUEST',
     upgrade_configs: [{ upgrade_type: 'websocket' }],
-    ...(o.inbound ? { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } } : {}),
+    ...(o.inbound ? { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } } satisfies HttpConnectionManager : {}),
     generate_request_id: { value: true },
-    request_id_extension: { typed_config: any('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', { pack_trace_reason: { value: true } }) },
+    request_id_extension: { typed_config: any(ExtensionTypeUrl.UuidRequestId, { pack_trace_reason: { value: true } }) },
     access_log: accessLogs(o.observability?.accessLog ?? false),
-    ...(o.observability?.tracing ? { tracing: tracing(o.observability.tracing) } : {}),
+    ...(o.observability?.tracing ? { tracing: tracing(o.observability.tracing) } satisfies HttpConnectionManager : {}),
   });
 }
 
@@ -97,10 +96,10 @@ export function hcm(o: HcmOptions): Msg {
  * field is not set, the authority header value will be cluster_name"), and ours contains `|`,
  * which a collector behind a virtual-host or authority check rejects.
  */
-function tracing(t: NonNullable<IrObservability['tracing']>): Msg {
+function tracing(t: NonNullable<IrObservability['tracing']>): HcmTracing {
   const provider = t.provider === 'opentelemetry'
-    ? { name: 'envoy.tracers.opentelemetry', typed_config: any('envoy.config.trace.v3.OpenTelemetryConfig', { grpc_service: { envoy_grpc: { cluster_name: t.cluster, authority: t.authority } } }) }
-    : { name: 'envoy.tracers.zipkin', typed_config: any('envoy.config.trace.v3.ZipkinConfig', {
+    ? { name: ExtensionName.OpenTelemetry, typed_config: any(ExtensionTypeUrl.OpenTelemetry, { grpc_service: { envoy_grpc: { cluster_name: t.cluster, authority: t.authority } } }) }
+    : { name: ExtensionName.Zipkin, typed_config: any(ExtensionTypeUrl.Zipkin, {
       collector_cluster: t.cluster, collector_endpoint: '/api/v2/spans', collector_endpoint_version: 'HTTP_JSON', collector_hostname: t.authority,
     }) };
   return { provider, random_sampling: { value: t.samplingPercent } };

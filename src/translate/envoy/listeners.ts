@@ -5,18 +5,22 @@
 import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener } from '../ir.js';
 import { ADMIN_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
   VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, explicitInboundListenerName, inboundRejectRouteName, inboundRouteName } from '../names.js';
-import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher, type Msg } from './common.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import { trustDomainPrefix } from '../../common/index.js';
+import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher } from './common.js';
 import { hcm, inboundFilters, outboundFilters } from './http-filters.js';
+import type { CommonTlsContext, Filter, FilterChain, Listener, ListenerFilter, Message, Route, RouteConfiguration, TransportSocket } from './messages.js';
+
+type FilterChainMatch = Message<'envoy.config.listener.v3.FilterChainMatch'>;
 import { networkRbac } from './rbac.js';
 
-const HCM_NAME = 'envoy.filters.network.http_connection_manager';
-const ORIGINAL_DST: Msg = Object.freeze({ name: 'envoy.filters.listener.original_dst', typed_config: any('envoy.extensions.filters.listener.original_dst.v3.OriginalDst', {}) });
-const TLS_INSPECTOR: Msg = Object.freeze({ name: 'envoy.filters.listener.tls_inspector', typed_config: any('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector', {}) });
+const ORIGINAL_DST: ListenerFilter = Object.freeze({ name: ExtensionName.OriginalDst, typed_config: any(ExtensionTypeUrl.OriginalDst, {}) });
+const TLS_INSPECTOR: ListenerFilter = Object.freeze({ name: ExtensionName.TlsInspector, typed_config: any(ExtensionTypeUrl.TlsInspector, {}) });
 
-function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Msg {
+function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Filter {
   return {
-    name: 'envoy.filters.network.tcp_proxy',
-    typed_config: any('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', { stat_prefix: statPrefix, cluster, access_log: accessLogs(obs.accessLog) }),
+    name: ExtensionName.TcpProxy,
+    typed_config: any(ExtensionTypeUrl.TcpProxy, { stat_prefix: statPrefix, cluster, access_log: accessLogs(obs.accessLog) }),
   };
 }
 
@@ -26,15 +30,15 @@ function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Ms
  * bind the same socket and silently take half of this application's calls, presenting its own
  * identity; without it the second bind fails where an operator sees it.
  */
-export function outboundListener(l: IrOutboundListener, obs: IrObservability): Msg {
-  const filter = l.protocol === 'http'
-    ? { name: HCM_NAME, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) }
+export function outboundListener(l: IrOutboundListener, obs: IrObservability): Listener {
+  const filter: Filter = l.protocol === 'http'
+    ? { name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) }
     : tcpProxy(l.name, l.cluster!, obs);
   return {
     name: l.name,
     address: socketAddress(l.address, l.port),
     traffic_direction: 'OUTBOUND',
-    ...(l.bind ? { enable_reuse_port: { value: false } } : { bind_to_port: { value: false } }),
+    ...(l.bind ? { enable_reuse_port: { value: false } } satisfies Listener : { bind_to_port: { value: false } } satisfies Listener),
     ...outboundChains(l, filter, obs),
   };
 }
@@ -42,16 +46,16 @@ export function outboundListener(l: IrOutboundListener, obs: IrObservability): M
 /** Without `destinations`, one match-all chain. With them, the mesh chain matches those original
  * destination IPs (host prefixes) and the default chain forwards anything else to `passthrough`;
  * a port with no known mesh address keeps only the default chain. */
-function outboundChains(l: IrOutboundListener, filter: Msg, obs: IrObservability): Msg {
+function outboundChains(l: IrOutboundListener, filter: Filter, obs: IrObservability): Listener {
   if (!l.destinations || !l.passthrough) return { filter_chains: [{ filters: [filter] }] };
   const prefix_ranges = l.destinations.map((a) => ({ address_prefix: a, prefix_len: { value: a.includes(':') ? 128 : 32 } }));
-  const mesh = prefix_ranges.length > 0 ? [{ name: l.name, filter_chain_match: { prefix_ranges }, filters: [filter] }] : [];
-  return { ...(mesh.length > 0 ? { filter_chains: mesh } : {}), default_filter_chain: { name: `${l.name}|passthrough`, filters: [tcpProxy(`${l.name}|passthrough`, l.passthrough, obs)] } };
+  const mesh: FilterChain[] = prefix_ranges.length > 0 ? [{ name: l.name, filter_chain_match: { prefix_ranges }, filters: [filter] }] : [];
+  return { ...(mesh.length > 0 ? { filter_chains: mesh } satisfies Listener : {}), default_filter_chain: { name: `${l.name}|passthrough`, filters: [tcpProxy(`${l.name}|passthrough`, l.passthrough, obs)] } };
 }
 
 /** iptables redirects every outbound connection here; `use_original_dst` hands it to the per-port
  * listener of its original port, and anything else goes to the passthrough cluster. */
-export function virtualOutboundListener(obs: IrObservability): Msg {
+export function virtualOutboundListener(obs: IrObservability): Listener {
   return {
     name: VIRTUAL_OUTBOUND_LISTENER,
     address: socketAddress('0.0.0.0', VIRTUAL_OUTBOUND_PORT),
@@ -64,15 +68,15 @@ export function virtualOutboundListener(obs: IrObservability): Msg {
 
 /** Port 15090 serves `/stats/prometheus` from Envoy's admin interface (static `envoy-admin`
  * cluster) so scrapers never reach the rest of the admin API. */
-export function statsListener(): Msg {
-  const routeConfig = {
+export function statsListener(): Listener {
+  const routeConfig: RouteConfiguration = {
     name: STATS_LISTENER,
     virtual_hosts: [{ name: STATS_LISTENER, domains: ['*'], routes: [{ match: { path: '/stats/prometheus' }, route: { cluster: ADMIN_CLUSTER } }] }],
   };
   return {
     name: STATS_LISTENER,
     address: socketAddress('0.0.0.0', STATS_PORT),
-    filter_chains: [{ filters: [{ name: HCM_NAME, typed_config: hcm({ statPrefix: 'prometheus_stats', filters: [...outboundFilters().slice(-1)], routeConfig }) }] }],
+    filter_chains: [{ filters: [{ name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: 'prometheus_stats', filters: [...outboundFilters().slice(-1)], routeConfig }) }] }],
   };
 }
 
@@ -81,10 +85,10 @@ export function statsListener(): Msg {
  * destination port; in explicit mode, one listener per served port bound where callers dial it.
  * No listener at all when nothing is served (Envoy rejects a listener without filter chains).
  */
-export function inboundListeners(inbound: IrInbound, identity: string, obs: IrObservability): Msg[] {
+export function inboundListeners(inbound: IrInbound, identity: string, obs: IrObservability): Listener[] {
   const permissive = inbound.mtls === 'permissive';
   const redirected = inbound.chains.filter((c) => !c.listen);
-  const out: Msg[] = [];
+  const out: Listener[] = [];
   if (redirected.length > 0) {
     out.push({
       name: INBOUND_LISTENER,
@@ -100,7 +104,7 @@ export function inboundListeners(inbound: IrInbound, identity: string, obs: IrOb
       name: explicitInboundListenerName(c.listen.address, c.listen.port),
       address: socketAddress(c.listen.address, c.listen.port),
       traffic_direction: 'INBOUND',
-      ...(permissive ? { listener_filters: [TLS_INSPECTOR] } : {}),
+      ...(permissive ? { listener_filters: [TLS_INSPECTOR] } satisfies Listener : {}),
       filter_chains: chainsOf(c, inbound, identity, obs),
     });
   }
@@ -109,13 +113,13 @@ export function inboundListeners(inbound: IrInbound, identity: string, obs: IrOb
 
 /** strict: TLS only; permissive: a TLS chain and a plaintext chain told apart by the TLS
  * inspector; disabled: plaintext only. */
-function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: IrObservability): Msg[] {
+function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: IrObservability): FilterChain[] {
   const filters = chainFilters(c, obs);
   // A listener of its own (explicit mode) needs no port match; the shared 15006 one does.
-  const port = c.listen ? {} : { destination_port: { value: c.port } };
-  const tls = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'tls' } : {}) },
+  const port: FilterChainMatch = c.listen ? {} : { destination_port: { value: c.port } };
+  const tls: FilterChain = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'tls' } satisfies FilterChainMatch : {}) },
     filters, transport_socket: downstreamTls(inbound.trustDomain, identity, c.protocol), name: `${c.name}|tls` };
-  const plain = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'raw_buffer' } : {}) },
+  const plain: FilterChain = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'raw_buffer' } satisfies FilterChainMatch : {}) },
     filters, name: `${c.name}|plaintext` };
   if (inbound.mtls === 'strict') return [tls];
   if (inbound.mtls === 'disabled') return [plain];
@@ -127,37 +131,37 @@ function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: 
  * but servers that strip `;parameters` (Tomcat, Jetty) then read them as `..` and `.`, so
  * `/public/..;/admin` would reach `/admin` past every path rule. No application needs them: 400.
  */
-const DOT_SEGMENT_PARAMS = (name: string): Msg => ({ name, match: { safe_regex: { regex: String.raw`.*/\.\.?;.*` } }, direct_response: { status: 400 } });
+const DOT_SEGMENT_PARAMS = (name: string): Route => ({ name, match: { safe_regex: { regex: String.raw`.*/\.\.?;.*` } }, direct_response: { status: 400 } });
 
-function chainFilters(c: IrInboundChain, obs: IrObservability): Msg[] {
+function chainFilters(c: IrInboundChain, obs: IrObservability): Filter[] {
   if (c.protocol === 'tcp') {
-    const rbac = networkRbac(c.authz, c.name).map((r) => ({ name: `envoy.filters.network.rbac.${r.suffix}`, typed_config: r.config }));
+    const rbac = networkRbac(c.authz, c.name).map((r): Filter => ({ name: `${ExtensionName.NetworkRbac}.${r.suffix}`, typed_config: r.config }));
     return [...rbac, tcpProxy(c.name, c.cluster, obs)];
   }
-  const routeConfig = {
+  const routeConfig: RouteConfiguration = {
     name: inboundRouteName(c.port, c.service),
     virtual_hosts: [{ name: c.name, domains: ['*'], routes: [
       DOT_SEGMENT_PARAMS(inboundRejectRouteName(c.name)),
       { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
     ] }],
   };
-  return [{ name: HCM_NAME, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name), routeConfig, observability: obs, inbound: true }) }];
+  return [{ name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name), routeConfig, observability: obs, inbound: true }) }];
 }
 
 /** Server side of mesh mTLS: our SVID over SDS, a client certificate required and chained to the
  * trust bundle, and its URI SAN inside our trust domain. Per-caller checks are RBAC's job. */
-function downstreamTls(trustDomain: string, identity: string, protocol: IrInboundChain['protocol']): Msg {
+function downstreamTls(trustDomain: string, identity: string, protocol: IrInboundChain['protocol']): TransportSocket {
   return {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: any('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
+    name: ExtensionName.TlsTransportSocket,
+    typed_config: any(ExtensionTypeUrl.DownstreamTlsContext, {
       require_client_certificate: { value: true },
       common_tls_context: {
         ...sdsCertificate(identity),
         combined_validation_context: {
-          default_validation_context: { match_typed_subject_alt_names: [spiffeSanMatcher({ prefix: `spiffe://${trustDomain}/` })] },
+          default_validation_context: { match_typed_subject_alt_names: [spiffeSanMatcher({ prefix: trustDomainPrefix(trustDomain) })] },
           validation_context_sds_secret_config: { name: TRUST_BUNDLE_SECRET, sds_config: ADS },
         },
-        ...(protocol === 'tcp' ? {} : { alpn_protocols: ['h2', 'http/1.1'] }),
+        ...(protocol === 'tcp' ? {} : { alpn_protocols: ['h2', 'http/1.1'] } satisfies CommonTlsContext),
       },
     }),
   };

@@ -7,31 +7,33 @@
  * spellings a path covers and case sensitivity are decided in the IR (path-match.ts).
  */
 import type { IrAccessRule, IrAuthz, IrPathMatch, IrPrincipal } from '../ir.js';
-import { any, stringMatch, type Msg } from './common.js';
+import { ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import { any, stringMatch } from './common.js';
+import type { PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
 
-export interface RbacFilterConfig { readonly suffix: 'deny' | 'allow'; readonly config: Msg }
+export interface RbacFilterConfig { readonly suffix: 'deny' | 'allow'; readonly config: PackedAny }
 
 export function httpRbac(authz: IrAuthz): RbacFilterConfig[] {
   return stages(authz).map(({ suffix, rules }) => ({
-    suffix, config: any('envoy.extensions.filters.http.rbac.v3.RBAC', { rules }),
+    suffix, config: any(ExtensionTypeUrl.HttpRbac, { rules }),
   }));
 }
 
 export function networkRbac(authz: IrAuthz, statPrefix: string): RbacFilterConfig[] {
   return stages(authz).map(({ suffix, rules }) => ({
-    suffix, config: any('envoy.extensions.filters.network.rbac.v3.RBAC', { rules, stat_prefix: `${statPrefix}.${suffix}.` }),
+    suffix, config: any(ExtensionTypeUrl.NetworkRbac, { rules, stat_prefix: `${statPrefix}.${suffix}.` }),
   }));
 }
 
-function stages(authz: IrAuthz): { suffix: 'deny' | 'allow'; rules: Msg }[] {
-  const out: { suffix: 'deny' | 'allow'; rules: Msg }[] = [];
+function stages(authz: IrAuthz): { suffix: 'deny' | 'allow'; rules: Rbac }[] {
+  const out: { suffix: 'deny' | 'allow'; rules: Rbac }[] = [];
   if (authz.deny.length) out.push({ suffix: 'deny', rules: rbac('DENY', authz.deny) });
   if (authz.allow) out.push({ suffix: 'allow', rules: rbac('ALLOW', authz.allow) });
   return out;
 }
 
-function rbac(action: 'ALLOW' | 'DENY', rules: readonly IrAccessRule[]): Msg {
-  const policies: Msg = {};
+function rbac(action: 'ALLOW' | 'DENY', rules: readonly IrAccessRule[]): Rbac {
+  const policies: Record<string, RbacPolicy> = {};
   for (const r of rules) {
     // A rule whose principals were all contradictory can match nobody: leave it out.
     if (r.principals.length === 0) continue;
@@ -40,10 +42,10 @@ function rbac(action: 'ALLOW' | 'DENY', rules: readonly IrAccessRule[]): Msg {
   return { action, policies };
 }
 
-function permission(r: IrAccessRule): Msg {
+function permission(r: IrAccessRule): Permission {
   const p = r.permission;
   if (!p) return { any: true };
-  const and: Msg[] = [];
+  const and: Permission[] = [];
   if (p.methods.length) {
     and.push({ or_rules: { rules: p.methods.map((m) => ({ header: { name: ':method', string_match: stringMatch({ exact: m }, p.ignoreCase) } })) } });
   }
@@ -51,13 +53,13 @@ function permission(r: IrAccessRule): Msg {
   return and.length === 1 ? and[0]! : { and_rules: { rules: and } };
 }
 
-function pathPermission(m: IrPathMatch, ignoreCase: boolean): Msg {
-  const urlPath = (match: Msg): Msg => ({ url_path: { path: match } });
+function pathPermission(m: IrPathMatch, ignoreCase: boolean): Permission {
+  const urlPath = (match: StringMatcher): Permission => ({ url_path: { path: match } });
   if ('regex' in m || 'exact' in m || m.contains === undefined) return urlPath(stringMatch(m, ignoreCase));
   return { and_rules: { rules: [urlPath(stringMatch({ prefix: m.prefix }, ignoreCase)), urlPath(stringMatch({ contains: m.contains }, ignoreCase))] } };
 }
 
-function principal(p: IrPrincipal): Msg {
+function principal(p: IrPrincipal): Principal {
   if ('any' in p) return { any: true };
   const match = 'identityExact' in p ? { exact: p.identityExact } : { prefix: p.identityPrefix };
   return { authenticated: { principal_name: match } };

@@ -4,53 +4,61 @@
  * fault filter itself is always in the HCM chain (http-filters.ts) and does nothing without it.
  */
 import type { IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteConfig, IrStringMatch, IrVirtualHost } from '../ir.js';
-import { any, duration, fraction, stringMatch, type Msg } from './common.js';
-import { FAULT_FILTER } from './http-filters.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import { any, duration, fraction, stringMatch } from './common.js';
+import type { HashPolicy, HeaderValueOption, HttpFault, Message, PackedAny, RedirectAction, RetryPolicy, Route, RouteAction, RouteConfiguration,
+  RouteMatch, VirtualHost } from './messages.js';
+
+type HeaderMatcher = Message<'envoy.config.route.v3.HeaderMatcher'>;
+type QueryParameterMatcher = Message<'envoy.config.route.v3.QueryParameterMatcher'>;
+type MaxStreamDuration = Message<'envoy.config.route.v3.RouteAction.MaxStreamDuration'>;
+type RetryBackOff = Message<'envoy.config.route.v3.RetryPolicy.RetryBackOff'>;
+type FaultAbort = Message<'envoy.extensions.filters.http.fault.v3.FaultAbort'>;
 
 /** `hostOf` lets the caller share virtual-host messages between configurations (cache). */
-export function routeConfiguration(rc: IrRouteConfig, hostOf: (v: IrVirtualHost) => Msg = virtualHost): Msg {
+export function routeConfiguration(rc: IrRouteConfig, hostOf: (v: IrVirtualHost) => VirtualHost = virtualHost): RouteConfiguration {
   const fallback = rc.fallbackCluster ? [fallbackHost(rc.fallbackCluster)] : [];
   return { name: rc.name, virtual_hosts: [...rc.virtualHosts.map(hostOf), ...fallback] };
 }
 
 /** The last virtual host: any Host no mesh service claims is forwarded unchanged (passthrough). */
-function fallbackHost(cluster: string): Msg {
+function fallbackHost(cluster: string): VirtualHost {
   return { name: 'passthrough', domains: ['*'], routes: [{ name: 'passthrough', match: { prefix: '/' }, route: { cluster } }] };
 }
 
-export function virtualHost(v: IrVirtualHost): Msg {
+export function virtualHost(v: IrVirtualHost): VirtualHost {
   return { name: v.name, domains: [...v.domains], routes: v.routes.map(route) };
 }
 
-function route(r: IrRoute): Msg {
-  const out: Msg = { name: r.name, match: match(r) };
+function route(r: IrRoute): Route {
+  const out: Route = { name: r.name, match: match(r) };
   if (r.action.kind === 'redirect') out.redirect = redirect(r.action);
   else if (r.action.kind === 'direct') out.direct_response = { status: r.action.status };
   else out.route = forward(r.action);
-  if (r.fault) out.typed_per_filter_config = { [FAULT_FILTER]: fault(r.fault) };
+  if (r.fault) out.typed_per_filter_config = { [ExtensionName.Fault]: fault(r.fault) };
   addRewrites(out, 'request', r.requestHeaders);
   addRewrites(out, 'response', r.responseHeaders);
   return out;
 }
 
-function match(r: IrRoute): Msg {
+function match(r: IrRoute): RouteMatch {
   const p = r.match.path;
-  const out: Msg = 'regex' in p ? { safe_regex: { regex: p.regex } } : 'exact' in p ? { path: p.exact } : { prefix: p.prefix };
-  if (r.match.headers.length) out.headers = r.match.headers.map((h) => ({ name: h.name, ...headerMatch(h.match) }));
-  if (r.match.query.length) out.query_parameters = r.match.query.map((q) => ({ name: q.name, ...queryMatch(q.match) }));
+  const out: RouteMatch = 'regex' in p ? { safe_regex: { regex: p.regex } } : 'exact' in p ? { path: p.exact } : { prefix: p.prefix };
+  if (r.match.headers.length) out.headers = r.match.headers.map((h): HeaderMatcher => ({ name: h.name, ...headerMatch(h.match) }));
+  if (r.match.query.length) out.query_parameters = r.match.query.map((q): QueryParameterMatcher => ({ name: q.name, ...queryMatch(q.match) }));
   return out;
 }
 
-function headerMatch(m: IrStringMatch): Msg {
+function headerMatch(m: IrStringMatch): HeaderMatcher {
   return 'present' in m ? { present_match: m.present } : { string_match: stringMatch(m) };
 }
 
-function queryMatch(m: IrStringMatch): Msg {
+function queryMatch(m: IrStringMatch): QueryParameterMatcher {
   return 'present' in m ? { present_match: m.present } : { string_match: stringMatch(m) };
 }
 
-function forward(f: IrForward): Msg {
-  const out: Msg = f.clusters.length === 1
+function forward(f: IrForward): RouteAction {
+  const out: RouteAction = f.clusters.length === 1
     ? { cluster: f.clusters[0]!.cluster }
     : { weighted_clusters: { clusters: f.clusters.map((c) => ({ name: c.cluster, weight: { value: c.weight } })) } };
   addStreamLimits(out, f);
@@ -67,51 +75,51 @@ function forward(f: IrForward): Msg {
  * The HCM allows WebSocket upgrades (http-filters.ts); a route that must not has it disabled here,
  * which overrides the HCM (Envoy "HTTP upgrades": a route's enabled=false wins).
  */
-function addStreamLimits(out: Msg, f: IrForward): void {
+function addStreamLimits(out: RouteAction, f: IrForward): void {
   out.timeout = duration(f.timeoutMs);
   if (f.idleTimeoutMs !== undefined) out.idle_timeout = duration(f.idleTimeoutMs);
   if (f.maxStreamDurationMs !== undefined || f.grpcTimeoutHeaderMaxMs !== undefined) {
     out.max_stream_duration = {
-      ...(f.maxStreamDurationMs !== undefined ? { max_stream_duration: duration(f.maxStreamDurationMs) } : {}),
-      ...(f.grpcTimeoutHeaderMaxMs !== undefined ? { grpc_timeout_header_max: duration(f.grpcTimeoutHeaderMaxMs) } : {}),
+      ...(f.maxStreamDurationMs !== undefined ? { max_stream_duration: duration(f.maxStreamDurationMs) } satisfies MaxStreamDuration : {}),
+      ...(f.grpcTimeoutHeaderMaxMs !== undefined ? { grpc_timeout_header_max: duration(f.grpcTimeoutHeaderMaxMs) } satisfies MaxStreamDuration : {}),
     };
   }
   if (f.websocket === false) out.upgrade_configs = [{ upgrade_type: 'websocket', enabled: { value: false } }];
 }
 
-function retryPolicy(r: NonNullable<IrForward['retries']>): Msg {
+function retryPolicy(r: NonNullable<IrForward['retries']>): RetryPolicy {
   return {
     retry_on: r.on.join(','),
     num_retries: { value: r.attempts },
-    ...(r.perTryTimeoutMs !== undefined ? { per_try_timeout: duration(r.perTryTimeoutMs) } : {}),
+    ...(r.perTryTimeoutMs !== undefined ? { per_try_timeout: duration(r.perTryTimeoutMs) } satisfies RetryPolicy : {}),
     ...(r.backoff ? { retry_back_off: {
       base_interval: duration(r.backoff.baseIntervalMs),
-      ...(r.backoff.maxIntervalMs !== undefined ? { max_interval: duration(r.backoff.maxIntervalMs) } : {}),
-    } } : {}),
+      ...(r.backoff.maxIntervalMs !== undefined ? { max_interval: duration(r.backoff.maxIntervalMs) } satisfies RetryBackOff : {}),
+    } } satisfies RetryPolicy : {}),
   };
 }
 
 const REDIRECT_CODE = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' } as const;
 
-function redirect(r: IrRedirect): Msg {
+function redirect(r: IrRedirect): RedirectAction {
   return {
-    ...(r.host ? { host_redirect: r.host } : {}),
-    ...(r.path ? { path_redirect: r.path } : {}),
-    ...(r.scheme ? { scheme_redirect: r.scheme } : {}),
+    ...(r.host ? { host_redirect: r.host } satisfies RedirectAction : {}),
+    ...(r.path ? { path_redirect: r.path } satisfies RedirectAction : {}),
+    ...(r.scheme ? { scheme_redirect: r.scheme } satisfies RedirectAction : {}),
     response_code: REDIRECT_CODE[r.code],
   };
 }
 
-function fault(f: NonNullable<IrRoute['fault']>): Msg {
-  const cfg: Msg = {};
+function fault(f: NonNullable<IrRoute['fault']>): PackedAny {
+  const cfg: HttpFault = {};
   if (f.delay) cfg.delay = { fixed_delay: duration(f.delay.fixedMs), percentage: fraction(f.delay.percent) };
   if (f.abort) {
     cfg.abort = {
-      ...(f.abort.grpcStatus !== undefined ? { grpc_status: f.abort.grpcStatus } : { http_status: f.abort.httpStatus ?? 503 }),
+      ...(f.abort.grpcStatus !== undefined ? { grpc_status: f.abort.grpcStatus } satisfies FaultAbort : { http_status: f.abort.httpStatus ?? 503 } satisfies FaultAbort),
       percentage: fraction(f.abort.percent),
     };
   }
-  return any('envoy.extensions.filters.http.fault.v3.HTTPFault', cfg);
+  return any(ExtensionTypeUrl.Fault, cfg);
 }
 
 /**
@@ -123,16 +131,16 @@ export function literalHeaderValue(value: string): string {
   return value.replaceAll('%', '%%');
 }
 
-function addRewrites(out: Msg, dir: 'request' | 'response', h: IrHeaderRewrite | undefined): void {
+function addRewrites(out: Route, dir: 'request' | 'response', h: IrHeaderRewrite | undefined): void {
   if (!h) return;
   if (h.add.length) {
-    out[`${dir}_headers_to_add`] = h.add.map((a) => ({ header: { key: a.name, value: literalHeaderValue(a.value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+    out[`${dir}_headers_to_add`] = h.add.map((a): HeaderValueOption => ({ header: { key: a.name, value: literalHeaderValue(a.value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
   }
   if (h.remove.length) out[`${dir}_headers_to_remove`] = [...h.remove];
 }
 
 /** A ring-hash key as Envoy's (and gRPC's) route hash policy. */
-function hashPolicy(h: NonNullable<IrForward['hashOn']>): Msg {
+function hashPolicy(h: NonNullable<IrForward['hashOn']>): HashPolicy {
   if ('header' in h) return { header: { header_name: h.header } };
   // gRFC A42: gRPC hashes the channel id where Envoy would hash the source IP.
   if ('grpcChannel' in h) return { filter_state: { key: 'io.grpc.channel_id' } };

@@ -8,13 +8,33 @@ import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/mesh/children.js';
 
-function startDemo(args: string[]): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+interface Demo {
+  readonly proc: ChildProcess;
+  output(): string;
+  readonly exited: Promise<number | null>;
+  /** Resolves true as soon as the output matches `re`, false if the demo exits first. */
+  shows(re: RegExp): Promise<boolean>;
+}
+
+function startDemo(args: string[]): Demo {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { proc, output: () => out, exited };
+  let done = false;
+  const watchers = new Set<() => void>();
+  const changed = () => watchers.forEach((w) => w());
+  proc.stdout!.on('data', (d: Buffer) => ((out += d.toString()), changed()));
+  proc.stderr!.on('data', (d: Buffer) => ((out += d.toString()), changed()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => ((done = true), changed(), resolve(code))));
+  const shows = (re: RegExp) => new Promise<boolean>((resolve) => {
+    const check = () => {
+      if (!re.test(out) && !done) return;
+      watchers.delete(check);
+      resolve(re.test(out));
+    };
+    watchers.add(check);
+    check();
+  });
+  return { proc, output: () => out, exited, shows };
 }
 
 /** Direct children of `pid` right now that run a scripts/mesh script (not a passing `git`). */
@@ -42,9 +62,10 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
-/** Waits for the first traffic line and returns the mesh processes the demo started. */
-async function meshPids(demo: ReturnType<typeof startDemo>): Promise<number[]> {
-  expect(await until(() => /t=\d+s calls=\d+ reviews-v1/.test(demo.output()), 60_000)).toBe(true);
+/** Waits for the first traffic line (failing at once if the demo exits before) and returns the mesh processes the demo started. */
+async function meshPids(demo: Demo): Promise<number[]> {
+  const traffic = await demo.shows(/t=\d+s calls=\d+ reviews-v1/);
+  expect(traffic, demo.output()).toBe(true);
   const pids = meshChildrenOf(demo.proc.pid!);
   expect(pids.length).toBe(5); // frontend, reviews v1/v2/v3, ratings
   return pids;

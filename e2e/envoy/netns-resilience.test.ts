@@ -2,15 +2,14 @@
  * Resilience through real Envoy sidecars in the namespace mesh (docs/e2e.md): outlier detection
  * ejects the replica that keeps failing, and a control-plane restart in the middle of traffic
  * fails no request, after which every sidecar reconnects and reaches the next policy version.
- * iptables mode, SotW sidecars. (With a delta sidecar the restart scenario finds a weft defect: after
- * the reconnect, the resources Envoy already holds at the desired versions, announced in
- * `initial_resource_versions`, stay NOT_SENT in weft's status instead of SYNCED; see the report of
- * 2026-12-02 and docs/e2e.md.)
+ * iptables mode, SotW sidecars; then a delta sidecar through a restart: the resources it already
+ * holds at the desired versions, announced in `initial_resource_versions`, count as ACKed, so weft
+ * reports it SYNCED without sending anything (that stayed NOT_SENT before the fix, issue 12).
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { guardEnvoys } from './health.js';
 import { startMeshWeft } from './mesh.js';
-import { http as send, knownDefect, netnsSkip as skip, scenario, tally, type Outcome } from './netns/calls.js';
+import { http as send, netnsSkip as skip, scenario, tally, type Outcome } from './netns/calls.js';
 import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
 
 const SERVICES: ServiceDef[] = [
@@ -84,10 +83,8 @@ describe('Envoy namespace mesh: resilience', () => {
 });
 
 // A delta sidecar reconnecting to a restarted weft announces what it holds
-// (`initial_resource_versions`); weft, holding the same versions, rightly sends nothing, but its
-// status then stays NOT_SENT for CDS, EDS, LDS and RDS instead of SYNCED, so `weft status` and the
-// admin API never show the sidecar converged. (No Envoy guard here: the guard reports exactly this
-// disagreement.)
+// (`initial_resource_versions`); weft, holding the same versions, rightly sends nothing and counts
+// them as ACKed, so status is SYNCED and agrees with Envoy's config_dump (the guard checks it).
 describe('Envoy namespace mesh: delta reconnect', () => {
   let dmesh: NetnsMesh | undefined;
   beforeAll(async () => {
@@ -98,14 +95,17 @@ describe('Envoy namespace mesh: delta reconnect', () => {
       policy: POLICY,
     });
   }, 120_000);
+  guardEnvoys(() => dmesh && { weftAdmin: dmesh.weft.admin.url, envoys: dmesh.envoys() });
   afterAll(async () => {
     await dmesh?.stop();
   });
 
-  knownDefect('a delta sidecar is SYNCED again after a control-plane restart (known defect: stays NOT_SENT)', async () => {
+  scenario('a delta sidecar is SYNCED again after a control-plane restart', async () => {
     await dmesh!.weft.close();
     dmesh!.weft = await startMeshWeft(dmesh!.root, 0);
     await dmesh!.converged('client', undefined, 15_000);
+    const t = tally(await send(dmesh!, 'client', 'details-1', 'details', 9080, 10, { concurrency: 1 }));
+    expect(t['details-1']).toBe(10);
   }, 60_000);
 });
 

@@ -8,6 +8,10 @@
  *   for it. Each removal is announced once: a name announced stays known-missing until it is
  *   re-subscribed or comes back. A NACK does not bring a removal back either: clients apply the
  *   removals of a response they reject (Envoy removes before it adds), so it is not re-sent.
+ * - What a reconnecting client says it holds (`initial_resource_versions`) counts as accepted
+ *   where it equals the current version: nothing is sent for it, and status and the ACKed view
+ *   show it held (issue 12, the delta-reconnect defect). A version that differs is sent as usual
+ *   and counts only once ACKed; a claim is checked once, against the first snapshot pushed.
  * - Nonces only pair responses with ACK/NACK; subscription changes in a request are applied even
  *   when its nonce is stale (REFERENCE.md §1, envoy#10363).
  */
@@ -31,15 +35,19 @@ export class DeltaState extends TypeState {
   private readonly clientHas = new Map<string, string>();
   private readonly announcedMissing = new Set<string>();
   private seenFirst = false;
+  /** `initial_resource_versions` not yet compared with the snapshot (the first push does). */
+  private claimed?: Map<string, string>;
 
   handle(req: DeltaRequest, now: number): HandleResult {
     if (!this.seenFirst) {
       this.seenFirst = true;
       for (const [n, v] of Object.entries(req.initialVersions)) this.clientHas.set(n, v);
+      if (this.clientHas.size > 0) this.claimed = new Map(this.clientHas);
     }
     this.subscription.applyDelta(req.subscribe, req.unsubscribe);
     for (const n of req.unsubscribe) {
       this.clientHas.delete(n);
+      this.claimed?.delete(n);
       this.announcedMissing.delete(n);
       this.acked.delete(n);
     }
@@ -63,6 +71,7 @@ export class DeltaState extends TypeState {
     const send: EncodedResource[] = [];
     const removed: string[] = [];
     const names = sub.wildcard ? new Set([...set.names, ...sub.names]) : sub.names;
+    const adopted = this.adoptClaimed(set, names);
     for (const n of names) {
       const current = set.get(n);
       if (!current) {
@@ -74,7 +83,11 @@ export class DeltaState extends TypeState {
       if (current.edsName && this.clientHas.get(n) !== current.version) ctx.warm.add(current.edsName);
     }
     this.collectRemovals(set, removed, ctx);
-    if (send.length === 0 && removed.length === 0) return [];
+    if (send.length === 0 && removed.length === 0) {
+      // The client already holds all of this version: as if it had been sent and ACKed.
+      if (adopted && this.sentVersion === undefined) this.sentVersion = this.ackedVersion = set.version;
+      return [];
+    }
     return this.responses(send, removed, set.version, ctx.maxBytes);
   }
 
@@ -92,6 +105,25 @@ export class DeltaState extends TypeState {
     const set = ctx.snapshot.get(this.typeUrl);
     for (const r of set) if (this.subscription.includes(r.name) && !this.isQuarantined(r) && this.clientHas.get(r.name) !== r.version) return true;
     return false;
+  }
+
+  /**
+   * Records as accepted the claimed resources (`initial_resource_versions`) of `names` whose
+   * version is the current one; returns whether any was. Runs once per stream: a claim that does
+   * not match is answered by sending the resource, and only its ACK counts.
+   */
+  private adoptClaimed(set: { get(n: string): EncodedResource | undefined }, names: Iterable<string>): boolean {
+    const claimed = this.claimed;
+    if (!claimed) return false;
+    this.claimed = undefined;
+    let adopted = false;
+    for (const n of names) {
+      const current = set.get(n);
+      if (!current || claimed.get(n) !== current.version) continue;
+      this.acked.set(n, current);
+      adopted = true;
+    }
+    return adopted;
   }
 
   /**

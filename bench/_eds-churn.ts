@@ -1,7 +1,7 @@
 /**
  * The eds-churn benchmark as a function (bench/eds-churn.ts is its command line; the smoke test
- * calls it directly). weft (`_weft-plane.ts`: the real reconciler, default debounce unless told
- * otherwise) serves a scoped mesh (`_scoped-mesh.ts`) to simulated proxies; endpoints then move
+ * calls it directly). weft (`_weft-plane.ts`: the real reconciler, its default debounce of registry
+ * changes unless told otherwise) serves a scoped mesh (`_scoped-mesh.ts`) to simulated proxies; endpoints then move
  * at a fixed rate, one per change. Per change, the proxies whose namespace holds the service
  * must ACK an EDS response carrying the new address: change→ACK is that ACK's time minus the
  * moment the registry published the change. A receive window over the whole churn records what
@@ -21,7 +21,8 @@ export interface ChurnOptions extends MeshShape {
   rate: number;
   changes: number;
   loadgens: number;
-  debounce?: { quietMs: number; maxMs: number };
+  /** The reconciler's debounce of registry changes; undefined keeps its default. */
+  registryDebounce?: { quietMs: number; maxMs: number };
 }
 
 export interface ChurnReport {
@@ -68,7 +69,7 @@ interface Sent {
 export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
   const services = Array.from({ length: o.services }, (_, i) => service(o, i));
   const registry = new MemoryRegistry(services);
-  const plane = await WeftPlane.start({ policy: { 'mesh.yaml': meshYaml(o) }, registry, debounce: o.debounce });
+  const plane = await WeftPlane.start({ policy: { 'mesh.yaml': meshYaml(o) }, registry, registryDebounce: o.registryDebounce });
   const specs = proxySpecs(o);
   const group = new LoadgenGroup({ target: `127.0.0.1:${plane.port}`, proxies: specs, processes: o.loadgens, sds: true });
   try {

@@ -22,8 +22,10 @@ export interface PlaneOptions {
   /** Policy files by name (written into a fresh directory). */
   policy: Record<string, string>;
   registry: MemoryRegistry;
-  /** Reconciler debounce; undefined keeps the default (100 ms quiet, 10 s max). */
+  /** Reconciler debounce of policy changes; undefined keeps the default. */
   debounce?: { quietMs: number; maxMs: number };
+  /** Reconciler debounce of registry changes; undefined keeps the default. */
+  registryDebounce?: { quietMs: number; maxMs: number };
 }
 
 /** Counts warnings and errors and keeps the last few lines (a soak must not grow a log). */
@@ -72,7 +74,7 @@ export class WeftPlane {
     const plaintextCache = new SnapshotCache();
     const reconciler = new Reconciler({
       policy: new PolicySource(policyDir), registry: o.registry, cache: new SnapshotCache(), plaintextCache,
-      encoder: new ResourceEncoder(), certificates: certs, trustDomain: 'cluster.local', log, debounce: o.debounce,
+      encoder: new ResourceEncoder(), certificates: certs, trustDomain: 'cluster.local', log, debounce: o.debounce, registryDebounce: o.registryDebounce,
       hooks: { onTranslate: (ms, n) => events.emit('translate', ms, n), onPolicyLoad: (ok) => events.emit('policy', ok), onMerge: (n) => events.emit('merge', n) },
     });
     const server = new XdsServer({

@@ -7,7 +7,7 @@
  *
  * Defaults: 10,000 endpoints (1,000 services × 10) and 1,000 proxies in 10 namespaces that reach
  * only themselves, so each change concerns 100 proxies; 40 changes/s for 10 s; the reconciler's
- * default debounce. Writes bench/results/eds-churn.json (or --out NAME).
+ * default debounce of registry changes (--quiet-ms/--max-ms override it). Writes bench/results/eds-churn.json (or --out NAME).
  */
 import { parseArgs } from 'node:util';
 import { runEdsChurn, type ChurnOptions } from './_eds-churn.js';
@@ -30,7 +30,7 @@ const options: ChurnOptions = {
   rate: intOption(values.rate, 'rate', 1, 1000),
   changes: intOption(values.changes, 'changes', 1, 60_000),
   loadgens: intOption(values.loadgens, 'loadgens', 1, 4),
-  ...(quiet === undefined ? {} : { debounce: { quietMs: quiet, maxMs: intOption(values['max-ms'] ?? '10000', 'max-ms', 1, 600_000) } }),
+  ...(quiet === undefined ? {} : { registryDebounce: { quietMs: quiet, maxMs: intOption(values['max-ms'] ?? '10000', 'max-ms', 1, 600_000) } }),
 };
 const machine = machineBefore();
 const report = await runEdsChurn(options);

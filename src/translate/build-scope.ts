@@ -55,21 +55,43 @@ export interface ScopeProxy {
   readonly outboundAddress?: string;
 }
 
+/**
+ * The model objects the fast path narrows from, compared by reference: a class instance, which
+ * memo keys never walk (memo-key.ts), so a new registry or policy is a miss at once instead of a
+ * walk over every service and policy; the narrowed `ScopeInput` is then compared by value. One
+ * instance per (registry, policy) pair.
+ */
+export class ModelObjects {
+  private static readonly known = new WeakMap<ServiceRegistry, WeakMap<object, ModelObjects>>();
+  private constructor(readonly registry: ServiceRegistry, readonly policy: ScopePolicy) {}
+
+  static of(registry: ServiceRegistry, policy: ScopePolicy): ModelObjects {
+    let byPolicy = ModelObjects.known.get(registry);
+    if (!byPolicy) ModelObjects.known.set(registry, (byPolicy = new WeakMap()));
+    let objects = byPolicy.get(policy);
+    if (!objects) byPolicy.set(policy, (objects = new ModelObjects(registry, policy)));
+    return objects;
+  }
+}
+
+/** The parts of a policy set a scope reads. */
+export interface ScopePolicy {
+  readonly mesh: MeshPolicy;
+  readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
+}
+
 /** Fast path: while registry and policy are the same objects nothing in the scope changed. */
 export interface ScopeModelInput extends ScopeProxy {
-  readonly registry: ServiceRegistry;
-  readonly traffic: ReadonlyMap<string, TrafficPolicy>;
-  readonly mesh: MeshPolicy;
+  readonly model: ModelObjects;
   /** Keys of reachable services whose AccessPolicies refuse the caller (`refusedFor`), sorted. */
   readonly denied: readonly string[];
 }
 
 /** What decides which reachable services refuse a caller. */
 export interface RefusalInput {
-  readonly registry: ServiceRegistry;
-  readonly reach: MeshPolicy['reach'];
+  readonly model: ModelObjects;
   readonly namespace: string;
-  readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
   readonly caller: Caller;
 }
 
@@ -79,15 +101,14 @@ const NONE: readonly string[] = Object.freeze([]);
 export const SCOPE_VARIANTS = 4;
 
 /** The refused keys for one proxy's identity: memoised per identity, nothing to do without AccessPolicies. */
-export function refusedFor(proxy: ProxyDescription, registry: ServiceRegistry, policy: { readonly mesh: MeshPolicy; readonly access: RefusalInput['access'] }, cache: TranslationCache): readonly string[] {
-  if (policy.access.size === 0) return NONE;
-  const input: RefusalInput = { registry, reach: policy.mesh.reach, namespace: proxy.namespace, access: policy.access,
-    caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
+export function refusedFor(proxy: ProxyDescription, model: ModelObjects, cache: TranslationCache): readonly string[] {
+  if (model.policy.access.size === 0) return NONE;
+  const input: RefusalInput = { model, namespace: proxy.namespace, caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
   return cache.memo(`refused|${proxy.identity}`, input, refusals);
 }
 
-function refusals(input: RefusalInput, cache: TranslationCache): readonly string[] {
-  const denied = deniedServices(reachableServices(input.registry, input.reach, input.namespace, cache), input.access, input.caller);
+function refusals({ model, namespace, caller }: RefusalInput, cache: TranslationCache): readonly string[] {
+  const denied = deniedServices(reachableServices(model.registry, model.policy.mesh.reach, namespace, cache), model.policy.access, caller);
   return denied.length === 0 ? NONE : denied.sort();
 }
 
@@ -119,15 +140,14 @@ export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
 }
 
 /** The fast-path input: the scope part of the proxy and the model objects it reads. */
-export function scopeModelInput(proxy: ProxyDescription, registry: ServiceRegistry, policy: Pick<ScopeModelInput, 'traffic' | 'mesh'>, denied: readonly string[]): ScopeModelInput {
+export function scopeModelInput(proxy: ProxyDescription, model: ModelObjects, denied: readonly string[]): ScopeModelInput {
   const p = scopeProxy(proxy);
-  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, registry,
-    traffic: policy.traffic, mesh: policy.mesh, denied };
+  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, model, denied };
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
 export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
-  const { registry, traffic, mesh } = input;
+  const { registry, policy: { traffic, mesh } } = input.model;
   const reached = reachableServices(registry, mesh.reach, input.namespace, cache);
   const denied = input.denied;
   const reachable = denied.length === 0 ? reached : reached.filter((s) => !denied.includes(s.key));

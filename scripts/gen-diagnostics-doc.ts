@@ -37,8 +37,8 @@ export const catalog: readonly CatalogModule[] = [
     title: 'Policy and shared YAML schema (WEFT1xxx), policy semantics (WEFT2xxx)',
     notes: 'Any `error` rejects the whole policy load; the last good policy keeps serving. `warning`s are reported but do '
       + 'not block a load. Positions point at the value in question (for unknown fields and duplicate keys, at the key; '
-      + 'for missing fields, at the mapping that lacks them). The schema codes WEFT1003, WEFT1004, WEFT1005 and WEFT1016 '
-      + 'are reported for registry files too. WEFT2006 and WEFT2007 come from a separate check because the registry '
+      + 'for missing fields, at the mapping that lacks them). WEFT1001 is also reported for `weft inject` manifests; '
+      + 'the schema codes WEFT1003, WEFT1004, WEFT1005 and WEFT1016 are reported for registry files too. WEFT2006 and WEFT2007 come from a separate check because the registry '
       + 'changes independently of policy.',
   },
   {

@@ -1,11 +1,14 @@
 /**
  * The code table of `weft inject` (`WEFT7xxx`: problems in the input manifests).
  * src/common/diagnostics.ts describes the model; docs/diagnostics.md is generated from this table.
+ * A YAML syntax error is the policy module's WEFT1001, held here by reference (until 2026-12 it was
+ * WEFT7001, now its documented alias).
  */
 import type { CodeTable } from '../common/index.js';
+import { PolicyCodes } from '../policy/index.js';
 
 export const InjectCodes = {
-  invalidYaml: { code: 'WEFT7001', severity: 'error', summary: 'The input is not valid YAML.', action: 'Fix the YAML at the position shown.' },
+  invalidYaml: PolicyCodes.yamlSyntax,
   noPodSpec: { code: 'WEFT7002', severity: 'error', summary: 'A workload has no pod spec with containers.', action: 'Pass Deployments, StatefulSets, DaemonSets, Jobs or Pods with containers.' },
   hostNetwork: {
     code: 'WEFT7003', severity: 'warning',

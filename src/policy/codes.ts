@@ -7,7 +7,11 @@
 import type { CodeTable } from '../common/index.js';
 
 export const PolicyCodes = {
-  yamlSyntax: { code: 'WEFT1001', severity: 'error', summary: 'YAML syntax error, e.g. an unclosed `[`.', action: 'Fix the YAML at the position shown.' },
+  yamlSyntax: {
+    code: 'WEFT1001', severity: 'error', aliases: ['WEFT7001'],
+    summary: 'YAML syntax error in a policy file or a `weft inject` manifest, e.g. an unclosed `[` (registry files: WEFT3001).',
+    action: 'Fix the YAML at the position shown.',
+  },
   duplicateKey: { code: 'WEFT1002', severity: 'error', summary: 'A key appears twice in one mapping (reported at the second one).', action: 'Keep one of the two keys.' },
   unknownField: {
     code: 'WEFT1003', severity: 'error', aliases: ['WEFT3002'],
@@ -28,7 +32,7 @@ export const PolicyCodes = {
   invalidDuration: { code: 'WEFT1007', severity: 'error', summary: 'An invalid duration: no unit, a bad unit, under a millisecond or over 30 days (`3sec`, `3`).', action: 'Write a number with a unit: `ms`, `s`, `m`, `h`.' },
   outOfRange: { code: 'WEFT1008', severity: 'error', summary: 'A number out of range (percentages 0–100, ports 1–65535, …) or too few items.', action: 'Use a value inside the range the message gives.' },
   invalidEnum: { code: 'WEFT1009', severity: 'error', summary: 'A value not one of the allowed values (with a suggestion), e.g. `mtls: strcit`.', action: 'Use one of the values the message lists.' },
-  fileTooLarge: { code: 'WEFT1010', severity: 'error', summary: 'A policy file over the size limit (default 1 MiB); refused while reading, before parsing.', action: 'Split the file, or raise the limit if the file is meant to be that large.' },
+  fileTooLarge: { code: 'WEFT1010', severity: 'error', summary: 'A policy file over the size limit (default 1 MiB); refused while reading, before parsing.', action: 'Split the policy into several files.' },
   aliasNotAllowed: { code: 'WEFT1011', severity: 'error', summary: 'A YAML anchor or alias (`&a`, `*a`): policy does not use them, and refusing them defuses alias bombs.', action: 'Write the value out in full.' },
   invalidFormat: {
     code: 'WEFT1012', severity: 'error',

@@ -21,8 +21,8 @@ spec:
 ${podSpec}`;
 
 const cases: { name: string; text: string; code: string; line: number; col: number }[] = [
-  { name: 'unclosed flow mapping', text: 'kind: Pod\nmetadata: { name: x\nspec: {}\n', code: 'WEFT7001', line: 3, col: 1 },
-  { name: 'bad indentation in the second document', text: 'kind: ConfigMap\n---\nkind: Pod\nspec:\n  containers:\n   - name: a\n  - name: b\n', code: 'WEFT7001', line: 7, col: 1 },
+  { name: 'unclosed flow mapping', text: 'kind: Pod\nmetadata: { name: x\nspec: {}\n', code: 'WEFT1001', line: 3, col: 1 },
+  { name: 'bad indentation in the second document', text: 'kind: ConfigMap\n---\nkind: Pod\nspec:\n  containers:\n   - name: a\n  - name: b\n', code: 'WEFT1001', line: 7, col: 1 },
   { name: 'Deployment without containers', text: deployment('      serviceAccountName: web\n'), code: 'WEFT7002', line: 9, col: 7 },
   { name: 'Pod without a spec', text: 'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\n', code: 'WEFT7002', line: 1, col: 1 },
   { name: 'application port owned by the sidecar', text: deployment('      containers:\n        - name: app\n          image: a\n          ports:\n            - containerPort: 15006\n'), code: 'WEFT7006', line: 13, col: 15 },

@@ -40,6 +40,7 @@ export class ControlPlaneMetrics {
   });
   private readonly nacks = new Counter({ name: `${PREFIX}xds_nacks_total`, help: 'xDS responses rejected by a proxy (NACK), by type', labelNames: ['type'], registers: [this.registry] });
   private readonly oversize = new Counter({ name: `${PREFIX}xds_oversize_responses_total`, help: 'Responses over the gRPC message limit that could not be split, by type', labelNames: ['type'], registers: [this.registry] });
+  private readonly warmingTimeouts = new Counter({ name: `${PREFIX}xds_warming_timeouts_total`, help: 'Listener or route updates sent after waiting the warming bound for clusters still not warm on the proxy, by type', labelNames: ['type'], registers: [this.registry] });
   private readonly configBytes = new Gauge({ name: `${PREFIX}proxy_config_bytes`, help: 'Bytes of one proxy\'s full configuration (all types)', labelNames: ['proxy'], registers: [this.registry] });
   private readonly nearLimit = new Gauge({ name: `${PREFIX}proxy_config_near_limit`, help: 'Present (value 1) while a proxy\'s configuration is above 75% of the gRPC message limit', labelNames: ['proxy'], registers: [this.registry] });
   private readonly translation = new Histogram({
@@ -83,6 +84,7 @@ export class ControlPlaneMetrics {
         this.tracker.rejected(s.id, t, nack.nonce);
       }),
       onOversize: (_s, t) => this.guard(() => this.oversize.inc({ type: typeLabel(t) })),
+      onWarmingTimeout: (_s, t) => this.guard(() => this.warmingTimeouts.inc({ type: typeLabel(t) })),
       onStreamClose: (s) => this.guard(() => this.onClose(s)),
     };
   }

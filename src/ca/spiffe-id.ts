@@ -5,6 +5,8 @@
  * in REFERENCE.md §3. Each rule has its own stable code (WEFT50xx in CaCodes, src/ca/errors.ts; docs/diagnostics.md) so
  * tools and tests match on the rule that failed, never on message text. Parsing never throws.
  */
+import { SPIFFE_SCHEME, workloadIdText } from '../common/index.js';
+import type { Diagnostic } from '../common/index.js';
 import { CaCodes, type CaCode } from './errors.js';
 
 export interface SpiffeId {
@@ -14,9 +16,10 @@ export interface SpiffeId {
   readonly path: string;
 }
 
-export interface SpiffeIdError {
+/** A SPIFFE ID rule that failed: a `Diagnostic`, always an error. */
+export interface SpiffeIdError extends Diagnostic {
   readonly code: SpiffeIdErrorCode;
-  readonly message: string;
+  readonly severity: 'error';
 }
 
 export type Result<T, E = SpiffeIdError> = { ok: true; value: T } | { ok: false; error: E };
@@ -25,8 +28,8 @@ export type SpiffeIdResult = { ok: true; id: SpiffeId } | { ok: false; error: Sp
 /** The code of a SPIFFE ID rule (`WEFT50xx`, in CaCodes). */
 export type SpiffeIdErrorCode = Extract<CaCode, `WEFT50${string}`>;
 
-/** The URI scheme of every SPIFFE ID, with its `//`. */
-export const SPIFFE_SCHEME = 'spiffe://';
+// The text of weft's IDs is written once, in src/common (translate cannot import the CA).
+export { SPIFFE_SCHEME, trustDomainIdText, workloadIdText } from '../common/index.js';
 const SCHEME = SPIFFE_SCHEME;
 const MAX_ID_BYTES = 2048;
 const MAX_TRUST_DOMAIN_BYTES = 255;
@@ -35,7 +38,7 @@ const PATH_SEGMENT_CHARS = /^[a-zA-Z0-9._-]+$/;
 
 const fail = (code: SpiffeIdErrorCode, message: string): SpiffeIdResult => ({
   ok: false,
-  error: { code, message },
+  error: { code, severity: 'error', message },
 });
 
 /** Parses and validates a SPIFFE ID; the result's `id` is canonical (formatSpiffeId round-trips). */
@@ -63,7 +66,7 @@ export function parseSpiffeId(s: string): SpiffeIdResult {
 
 /** Validates a bare trust domain name; undefined when valid. */
 export function checkTrustDomain(td: string): SpiffeIdError | undefined {
-  const err = (code: SpiffeIdErrorCode, message: string) => ({ code, message });
+  const err = (code: SpiffeIdErrorCode, message: string): SpiffeIdError => ({ code, severity: 'error', message });
   if (td.length === 0) return err(CaCodes.trustDomainEmpty.code, 'trust domain is empty');
   if (td.includes('@')) return err(CaCodes.trustDomainUserinfo.code, 'trust domain must not contain userinfo');
   if (td.includes(':')) return err(CaCodes.trustDomainPort.code, 'trust domain must not contain a port');
@@ -83,15 +86,15 @@ export function checkTrustDomain(td: string): SpiffeIdError | undefined {
 function checkPath(path: string): SpiffeIdError | undefined {
   if (path === '') return undefined;
   if (path.endsWith('/')) {
-    return { code: CaCodes.pathTrailingSlash.code, message: 'SPIFFE ID path must not end with "/"' };
+    return { code: CaCodes.pathTrailingSlash.code, severity: 'error', message: 'SPIFFE ID path must not end with "/"' };
   }
   for (const seg of path.slice(1).split('/')) {
-    if (seg === '') return { code: CaCodes.pathEmptySegment.code, message: 'SPIFFE ID path has an empty segment' };
+    if (seg === '') return { code: CaCodes.pathEmptySegment.code, severity: 'error', message: 'SPIFFE ID path has an empty segment' };
     if (seg === '.' || seg === '..') {
-      return { code: CaCodes.pathDotSegment.code, message: `SPIFFE ID path segment "${seg}" is not allowed` };
+      return { code: CaCodes.pathDotSegment.code, severity: 'error', message: `SPIFFE ID path segment "${seg}" is not allowed` };
     }
     if (!PATH_SEGMENT_CHARS.test(seg)) {
-      return { code: CaCodes.pathChar.code, message: 'SPIFFE ID path segments may only contain [a-zA-Z0-9._-]' };
+      return { code: CaCodes.pathChar.code, severity: 'error', message: 'SPIFFE ID path segments may only contain [a-zA-Z0-9._-]' };
     }
   }
   return undefined;
@@ -100,16 +103,6 @@ function checkPath(path: string): SpiffeIdError | undefined {
 /** The URI text of an ID, e.g. `spiffe://cluster.local/ns/default/sa/web`. */
 export function formatSpiffeId(id: SpiffeId): string {
   return `${SCHEME}${id.trustDomain}${id.path}`;
-}
-
-/** The text of a workload identity, unchecked (for values already validated, like weft's own). */
-export function workloadIdText(trustDomain: string, namespace: string, serviceAccount: string): string {
-  return `${SCHEME}${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
-}
-
-/** The ID of a trust domain itself, `spiffe://<td>` (a CA certificate's URI SAN). */
-export function trustDomainIdText(trustDomain: string): string {
-  return `${SCHEME}${trustDomain}`;
 }
 
 /**
@@ -138,7 +131,7 @@ export function parseWorkloadIdentity(id: SpiffeId | string): Result<WorkloadIde
   if (segs.length !== 5 || segs[1] !== 'ns' || segs[3] !== 'sa') {
     return {
       ok: false,
-      error: { code: CaCodes.notWorkload.code, message: 'not a workload identity (/ns/<namespace>/sa/<sa>)' },
+      error: { code: CaCodes.notWorkload.code, severity: 'error', message: 'not a workload identity (/ns/<namespace>/sa/<sa>)' },
     };
   }
   return {

@@ -14,9 +14,9 @@
  */
 import type { AccessPolicy, AccessRule, Diagnostic, MtlsMode, Principal, ServicePort } from '../model/index.js';
 import type { IrAccessRule, IrAuthz, IrPermission, IrPrincipal } from './ir.js';
-import { spiffeId } from './names.js';
 import { allowPath, denyPath } from './path-match.js';
 import { TranslateCodes } from './codes.js';
+import { namespacePrefix, trustDomainPrefix, workloadIdText } from '../common/index.js';
 
 /** The mesh settings authorization reads. */
 export interface AuthzMesh { readonly trustDomain: string; readonly mtls: MtlsMode }
@@ -67,7 +67,7 @@ function principalsOf(mesh: AuthzMesh, action: AccessPolicy['action'], from: rea
 }
 
 function anySource(mesh: AuthzMesh, action: AccessPolicy['action']): IrPrincipal {
-  return action === 'deny' || mesh.mtls === 'disabled' ? { any: true } : { identityPrefix: `spiffe://${mesh.trustDomain}/` };
+  return action === 'deny' || mesh.mtls === 'disabled' ? { any: true } : { identityPrefix: trustDomainPrefix(mesh.trustDomain) };
 }
 
 /** The fields of one principal are ANDed; contradictory ones can never match and are dropped. */
@@ -77,9 +77,9 @@ function principalOf(mesh: AuthzMesh, action: AccessPolicy['action'], p: Princip
   if (p.identity) exacts.add(p.identity);
   if (p.serviceAccount) {
     const dot = p.serviceAccount.lastIndexOf('.');
-    exacts.add(spiffeId(td, p.serviceAccount.slice(dot + 1), p.serviceAccount.slice(0, dot)));
+    exacts.add(workloadIdText(td, p.serviceAccount.slice(dot + 1), p.serviceAccount.slice(0, dot)));
   }
-  const prefix = p.namespace ? `spiffe://${td}/ns/${p.namespace}/sa/` : undefined;
+  const prefix = p.namespace ? namespacePrefix(td, p.namespace) : undefined;
   if (exacts.size > 1) return undefined;
   const [exact] = exacts;
   if (exact) return !prefix || exact.startsWith(prefix) ? { identityExact: exact } : undefined;

@@ -7,7 +7,8 @@
  */
 import type { Endpoint, MtlsMode, Service, ServicePort, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrLocality, IrProtocol } from './ir.js';
-import { outboundClusterName, spiffeId } from './names.js';
+import { outboundClusterName } from './names.js';
+import { compareText, workloadIdText } from '../common/index.js';
 
 export function irProtocol(port: ServicePort): IrProtocol {
   return port.protocol === 'tcp' ? 'tcp' : port.protocol === 'http' ? 'http' : 'http2';
@@ -39,7 +40,7 @@ export function buildClusters({ service, traffic, mesh }: ClusterInput): IrClust
   const out: IrCluster[] = [];
   const tls = mesh.mtls === 'disabled'
     ? undefined
-    : { sni: service.hostname, san: spiffeId(mesh.trustDomain, service.namespace, service.serviceAccount) };
+    : { sni: service.hostname, san: workloadIdText(mesh.trustDomain, service.namespace, service.serviceAccount) };
   for (const port of service.ports) {
     for (const subset of subsetsOf(traffic?.subsets)) {
       out.push({
@@ -96,5 +97,5 @@ function localities(endpoints: readonly Endpoint[], port: ServicePort): IrLocali
 }
 
 export function byName<T extends { readonly name: string }>(a: T, b: T): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareText(a.name, b.name);
 }

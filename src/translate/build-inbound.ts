@@ -3,6 +3,7 @@
  * authorization (build-authz.ts) and rate limit of the service's AccessPolicies.
  */
 import type { AccessPolicy, Diagnostic, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
+import { byText } from '../common/index.js';
 import type { IrInboundChain, IrLocalCluster } from './ir.js';
 import { authzOf } from './build-authz.js';
 import { irProtocol } from './build-clusters.js';
@@ -67,7 +68,7 @@ export function buildInbound(input: InboundInput): InboundResult {
     }
   }
   out.chains.sort((a, b) => a.port - b.port);
-  out.localClusters.sort((a, b) => (a.name < b.name ? -1 : 1));
+  out.localClusters.sort(byText((x) => x.name));
   return out;
 }
 

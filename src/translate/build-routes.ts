@@ -9,6 +9,7 @@
  * diagnostics; the affected backend or route is left out, never the whole service.
  */
 import type { Backend, Diagnostic, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import { byText } from '../common/index.js';
 import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
 import { outboundClusterName, virtualHostName } from './names.js';
 import { streamLimits } from './route-streams.js';
@@ -160,12 +161,12 @@ function matchOf(p: RoutePolicy): IrRouteMatch {
   }
   return {
     path: m?.path ?? { prefix: '/' },
-    headers: headers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    query: Object.entries(m?.query ?? {}).map(([name, match]) => ({ name, match })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    headers: headers.sort(byText((x) => x.name)),
+    query: Object.entries(m?.query ?? {}).map(([name, match]) => ({ name, match })).sort(byText((x) => x.name)),
   };
 }
 
 function rewrite(h: NonNullable<RoutePolicy['requestHeaders']>): IrHeaderRewrite {
-  const add = Object.entries(h.add ?? {}).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const add = Object.entries(h.add ?? {}).map(([name, value]) => ({ name, value })).sort(byText((x) => x.name));
   return { add, remove: [...(h.remove ?? [])].sort() };
 }

@@ -99,8 +99,3 @@ export function grpcApiListenerName(hostname: string, port: number): string {
 export function grpcServerListenerName(template: string, port: number, address = '0.0.0.0'): string {
   return template.replaceAll('%s', `${address.includes(':') ? `[${address}]` : address}:${port}`);
 }
-
-/** SPIFFE ID of a service account in a trust domain. */
-export function spiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
-  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
-}

@@ -11,15 +11,14 @@ import { checkMessageOf, checkResource, type FieldProblem } from './check.js';
 import type { IrGraph, IrProblem } from './ir-validate.js';
 import type { PartResources, ResourceLists, TranslatedResource } from './resources.js';
 import { TranslateCodes } from './codes.js';
+import { byText } from '../common/index.js';
 
 const KIND_TYPE: Record<IrProblem['kind'], ResourceTypeUrl> = {
   cluster: TypeUrl.Cluster, endpoints: TypeUrl.ClusterLoadAssignment,
   routeConfig: TypeUrl.RouteConfiguration, listener: TypeUrl.Listener,
 };
 
-export function byResourceName(a: TranslatedResource, b: TranslatedResource): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
+export const byResourceName: (a: TranslatedResource, b: TranslatedResource) => number = byText((r) => r.name);
 
 export function checkPart(lists: ResourceLists, problems: readonly IrProblem[], cache: TranslationCache, graph?: IrGraph): PartResources {
   const diagnostics: Diagnostic[] = [];

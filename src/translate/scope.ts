@@ -5,6 +5,7 @@
  */
 import type { AccessPolicy, MeshPolicy, Principal, Service, ServiceRegistry } from '../model/index.js';
 import type { TranslationCache } from './cache.js';
+import { byText } from '../common/index.js';
 
 /** Namespaces a proxy in `namespace` may reach; undefined = every namespace. Own namespace always. */
 export function reachableNamespaces(reach: MeshPolicy['reach'], namespace: string): readonly string[] | undefined {
@@ -22,7 +23,7 @@ export function reachableServices(registry: ServiceRegistry, reach: MeshPolicy['
   if (namespaces.length === 1) return index.get(namespaces[0]!) ?? [];
   const out: Service[] = [];
   for (const ns of namespaces) out.push(...(index.get(ns) ?? []));
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.sort(byText((s) => s.key));
 }
 
 /** The caller a scope is narrowed for: its workload identity. */

@@ -72,14 +72,19 @@ async function envoyView(envoy: EnvoyHandle): Promise<{ held: Record<XdsType, Ma
   };
 }
 
-/** weft's `acked` entries for resources the proxy no longer subscribes to (see `unsubscribedLeftover`). */
-export async function staleAckedEntries(weftAdmin: string, id: string): Promise<string[]> {
+/**
+ * weft's `acked` entries, as `<type> <name>`, for resources the proxy does not subscribe to (a
+ * non-wildcard type): Envoy drops what it unsubscribes from, so weft must not report it held
+ * (issue 12 D6, fixed). `disagreements` catches these too, as a resource Envoy does not hold.
+ */
+export async function ackedUnsubscribed(weftAdmin: string, id: string): Promise<string[]> {
   const weft = await weftView(weftAdmin, id);
   const out: string[] = [];
   for (const t of weft?.types ?? []) {
+    if (t.subscribed.includes('*')) continue;
     for (const r of weft!.acked[t.type] ?? []) {
       const name = r.name ?? r.cluster_name ?? '?';
-      if (unsubscribedLeftover(t, r, name)) out.push(`${t.type} ${name}`);
+      if (!t.subscribed.includes(name)) out.push(`${t.type} ${name}`);
     }
   }
   return out;
@@ -101,21 +106,12 @@ export async function disagreements(weftAdmin: string, envoy: EnvoyHandle, provo
   return out;
 }
 
-/**
- * Known weft defect, left out here and pinned by its own scenario (netns.test.ts): after Envoy
- * unsubscribes from a resource (its cluster was removed), weft's `acked` view keeps an entry for
- * it marked "no longer current" although Envoy no longer holds it.
- */
-const unsubscribedLeftover = (t: WeftType, r: WeftResource, name: string) =>
-  r.note !== undefined && !t.subscribed.includes('*') && !t.subscribed.includes(name);
-
 function resourceDiffs(t: WeftType, acked: readonly WeftResource[], held: ReadonlyMap<string, Held>, delta: boolean): string[] {
   const type = t.type;
   const out: string[] = [];
   const names = new Set<string>();
   for (const r of acked) {
     const name = r.name ?? r.cluster_name ?? '?';
-    if (unsubscribedLeftover(t, r, name)) continue;
     names.add(name);
     const h = held.get(name);
     if (!h) out.push(`${type}: weft reports ${name} ACKed, Envoy does not hold it`);

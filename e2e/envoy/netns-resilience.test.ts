@@ -1,10 +1,12 @@
 /**
  * Resilience through real Envoy sidecars in the namespace mesh (docs/e2e.md): outlier detection
  * ejects the replica that keeps failing, and a control-plane restart in the middle of traffic
- * fails no request, after which every sidecar reconnects and reaches the next policy version.
- * iptables mode, SotW sidecars; then a delta sidecar through a restart: the resources it already
- * holds at the desired versions, announced in `initial_resource_versions`, count as ACKed, so weft
- * reports it SYNCED without sending anything (that stayed NOT_SENT before the fix, issue 12).
+ * fails no request, after which every sidecar reconnects and reaches the next policy version
+ * (iptables mode, SotW sidecars). Then a mesh whose caller has a delta bootstrap: through a
+ * restart, the resources it already holds at the desired versions (announced in
+ * `initial_resource_versions`) count as ACKed, so weft reports it SYNCED without sending anything
+ * (it stayed NOT_SENT before the fix, issue 12); and a policy that adds a cluster and routes to it
+ * fails no request over delta either (make-before-break, D5).
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { guardEnvoys } from './health.js';
@@ -82,17 +84,27 @@ describe('Envoy namespace mesh: resilience', () => {
   }, 180_000);
 });
 
-// A delta sidecar reconnecting to a restarted weft announces what it holds
-// (`initial_resource_versions`); weft, holding the same versions, rightly sends nothing and counts
-// them as ACKed, so status is SYNCED and agrees with Envoy's config_dump (the guard checks it).
-describe('Envoy namespace mesh: delta reconnect', () => {
+// The calling sidecar here uses a delta bootstrap. A delta sidecar reconnecting to a restarted weft
+// announces what it holds (`initial_resource_versions`); weft, holding the same versions, rightly
+// sends nothing and counts them as ACKed, so status is SYNCED and agrees with Envoy's config_dump
+// (the guard checks it). Make-before-break (issue 12 D5) over delta: the route to a new cluster
+// waits until the cluster and its endpoints are warm on the caller.
+const only = (subsets: string, to: string) => `kind: TrafficPolicy\nservice: details.default\nsubsets: { ${subsets} }\nroutes:\n  - backends: [{ subset: ${to} }]\n`;
+const TO_V1 = only('v1: { version: v1 }', 'v1');
+const TO_V2 = only('v1: { version: v1 }, v2: { version: v2 }', 'v2');
+
+describe('Envoy namespace mesh: a delta caller', () => {
   let dmesh: NetnsMesh | undefined;
+  const dcalls = (count: number, o: { concurrency: number; intervalMs?: number }) => send(dmesh!, 'client', 'details-1', 'details', 9080, count, o);
   beforeAll(async () => {
     if (skip) return;
     dmesh = await NetnsMesh.start({
       services: SERVICES,
-      workloads: [{ name: 'client', serviceAccount: 'client', labels: { app: 'client' }, delta: true }, { name: 'details-1', service: 'details', serviceAccount: 'details', labels: { app: 'details' } }],
-      policy: POLICY,
+      workloads: [
+        { name: 'client', serviceAccount: 'client', labels: { app: 'client' }, delta: true },
+        ...['1', '2'].map((n): WorkloadDef => ({ name: `details-${n}`, service: 'details', serviceAccount: 'details', labels: { app: 'details', version: `v${n}` } })),
+      ],
+      policy: { 'mesh.yaml': POLICY['mesh.yaml'], 'details.yaml': TO_V1 },
     });
   }, 120_000);
   guardEnvoys(() => dmesh && { weftAdmin: dmesh.weft.admin.url, envoys: dmesh.envoys() });
@@ -104,8 +116,25 @@ describe('Envoy namespace mesh: delta reconnect', () => {
     await dmesh!.weft.close();
     dmesh!.weft = await startMeshWeft(dmesh!.root, 0);
     await dmesh!.converged('client', undefined, 15_000);
-    const t = tally(await send(dmesh!, 'client', 'details-1', 'details', 9080, 10, { concurrency: 1 }));
-    expect(t['details-1']).toBe(10);
+    expect(tally(await dcalls(10, { concurrency: 1 }))).toEqual({ 'details-1': 10 });
   }, 60_000);
-});
 
+  scenario('make-before-break over delta: a policy that adds a cluster and routes to it during traffic fails no request', async () => {
+    const failed: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      let done = false;
+      const during = dcalls(4000, { concurrency: 2, intervalMs: 2 }).finally(() => (done = true));
+      await dmesh!.edit('details.yaml', TO_V2);
+      expect(done).toBe(false); // the change landed while the traffic ran
+      const { 'details-1': _v1, 'details-2': v2, ...rest } = tally(await during);
+      expect(v2).toBeGreaterThan(0);
+      failed.push(rest);
+      await dmesh!.edit('details.yaml', TO_V1);
+    }
+    expect(failed).toEqual([{}, {}, {}]);
+    // Every route waited for its cluster to warm and none ran out of the bound (docs/metrics.md).
+    const metrics = await (await fetch(`${dmesh!.weft.admin.url}/metrics`)).text();
+    expect(metrics).toContain('# TYPE weft_xds_warming_timeouts_total counter');
+    expect(metrics.split('\n').filter((l) => /^weft_xds_warming_timeouts_total\{.*\} [1-9]/.test(l))).toEqual([]);
+  }, 120_000);
+});

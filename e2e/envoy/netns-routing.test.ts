@@ -5,7 +5,7 @@
  * saw and what came back; policies are edited live where the scenario needs another shape.
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { staleAckedEntries } from './agreement.js';
+import { ackedUnsubscribed } from './agreement.js';
 import { guardEnvoys } from './health.js';
 import { envoyCounter, http as send, netnsSkip, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
 import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
@@ -235,7 +235,7 @@ describe('Envoy namespace mesh: traffic management', () => {
   scenario('after a cluster removal weft reports as ACKed only resources the client subscribes to', async () => {
     await mesh!.edit('reviews.yaml', TO_V3);
     await mesh!.edit('reviews.yaml', V1);
-    expect(await staleAckedEntries(mesh!.weft.admin.url, 'client')).toEqual([]);
+    expect(await ackedUnsubscribed(mesh!.weft.admin.url, 'client')).toEqual([]);
   });
 
   scenario('after the edits above, the canary policy is back and converged', async () => {

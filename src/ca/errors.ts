@@ -4,7 +4,7 @@
  * SPIFFE IDs). They are values, never exceptions: a caller (the CLI) prints them and refuses to start.
  * Match on `code`, never on `message`. docs/diagnostics.md is generated from this table.
  */
-import type { CodeTable } from '../common/index.js';
+import type { CodeTable, Diagnostic } from '../common/index.js';
 
 const ID_ACTION = 'Write the ID as `spiffe://<trust-domain>/<path>` (REFERENCE.md §3).';
 
@@ -46,9 +46,13 @@ export const CaCodes = {
 } as const satisfies CodeTable;
 export type CaCode = (typeof CaCodes)[keyof typeof CaCodes]['code'];
 
-export interface CaError {
+/**
+ * A CA problem: a `Diagnostic` (always an error) about a file as a whole, or about no file, so it
+ * names the file instead of carrying a source position.
+ */
+export interface CaError extends Diagnostic {
   readonly code: CaCode;
-  readonly message: string;
+  readonly severity: 'error';
   /** The file the problem is about, when there is one. */
   readonly file?: string;
 }
@@ -57,7 +61,7 @@ export type CaResult<T> = { ok: true; value: T } | { ok: false; error: CaError }
 
 export const caFail = (code: CaCode, message: string, file?: string): { ok: false; error: CaError } => ({
   ok: false,
-  error: file === undefined ? { code, message } : { code, message, file },
+  error: file === undefined ? { code, severity: 'error', message } : { code, severity: 'error', message, file },
 });
 
 /** `file: message [CODE]`, the same shape as weft's diagnostics. */

@@ -32,7 +32,7 @@ export const RegistryCodes = {
   fileRefused: {
     code: 'WEFT3013', severity: 'error',
     summary: 'A registry file refused unread: it resolves (through a symlink) outside its directory, is not a regular file, or is over the size limit (256 MiB by default).',
-    action: 'Put a regular file inside the directory, or raise the size limit.',
+    action: 'Put a regular file, under the limit, inside the directory.',
   },
   invalidLabel: {
     code: 'WEFT3014', severity: 'error',

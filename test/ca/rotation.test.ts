@@ -122,7 +122,7 @@ describe('SvidManager', () => {
     const real = { n: 0 };
     const issuer = {
       issueSvid(req: IssueRequest): IssueResult {
-        if (fail) return { ok: false, error: { code: 'WEFT5108', message: 'expired' } };
+        if (fail) return { ok: false, error: { code: 'WEFT5108', severity: 'error', message: 'expired' } };
         real.n++;
         const fake = { serial: String(real.n), notBefore: req.now!, notAfter: req.now! + 10 * HOUR, spiffeId: req.spiffeId };
         return { ok: true, svid: fake as unknown as Svid };

@@ -11,6 +11,7 @@
  * (Durations as `{ seconds, nanos }`), not proto3 JSON.
  */
 import { messageType } from '../../proto/index.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../proto/extension-urls.js';
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { TranslatedResource } from '../translate/index.js';
 
@@ -20,8 +21,6 @@ export type Resources = ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource
 /** PEM material of the static secrets. */
 export interface StaticSecrets { readonly certPem: string; readonly keyPem: string; readonly caPem: string }
 
-const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
 /** `obj` with every RDS, EDS and SDS reference replaced by the resource it names (see module). */
 export function inlined(obj: unknown, res: Resources): unknown {
@@ -50,9 +49,9 @@ export function routeHolder(routeConfig: object): Msg {
   return {
     name: 'weft-validate-routes',
     address: { socket_address: { address: '127.0.0.1', port_value: 1 } },
-    filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: {
-      '@type': HCM, stat_prefix: 'weft_validate', route_config: routeConfig,
-      http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER } }],
+    filter_chains: [{ filters: [{ name: ExtensionName.HttpConnectionManager, typed_config: {
+      '@type': ExtensionTypeUrl.HttpConnectionManager, stat_prefix: 'weft_validate', route_config: routeConfig,
+      http_filters: [{ name: ExtensionName.Router, typed_config: { '@type': ExtensionTypeUrl.Router } }],
     } }] }],
   };
 }

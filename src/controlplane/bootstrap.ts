@@ -8,6 +8,7 @@
  */
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
+import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../proto/extension-urls.js';
 
 export interface BootstrapInput {
   readonly format: 'envoy' | 'grpc';
@@ -77,9 +78,9 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
     overload_manager: {
       resource_monitors: [{
-        name: 'envoy.resource_monitors.global_downstream_max_connections',
+        name: ExtensionName.GlobalDownstreamMaxConnections,
         typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+          '@type': ExtensionTypeUrl.DownstreamConnections,
           max_active_downstream_connections: MAX_DOWNSTREAM_CONNECTIONS,
         },
       }],
@@ -100,16 +101,16 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
         type: isIp ? 'STATIC' : 'STRICT_DNS',
         connect_timeout: '5s',
         typed_extension_protocol_options: {
-          'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-            '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          [HTTP_PROTOCOL_OPTIONS_KEY]: {
+            '@type': ExtensionTypeUrl.HttpProtocolOptions,
             explicit_http_config: { http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '10s' } } },
           },
         },
         load_assignment: { cluster_name: 'weft-xds', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] }] },
         transport_socket: {
-          name: 'envoy.transport_sockets.tls',
+          name: ExtensionName.TlsTransportSocket,
           typed_config: {
-            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+            '@type': ExtensionTypeUrl.UpstreamTlsContext,
             common_tls_context: {
               tls_certificates: [{ certificate_chain: file(CERT_FILE), private_key: file(KEY_FILE) }],
               validation_context: {

@@ -99,26 +99,26 @@ export function proxyResources(ir: ProxyIr, secretName: string, cache: Translati
   return checkPart(out, [], cache);
 }
 
-const serverListenersRes = (inbound: IrInbound, template: string) => serverListeners(inbound, template).map((m) => res(m.name as string, m));
+const serverListenersRes = (inbound: IrInbound, template: string) => serverListeners(inbound, template).map((m) => res(m.name, m));
 const localClusterRes = (c: IrLocalCluster, timeoutMs: number) => res(c.name, localCluster(c, timeoutMs));
 const inboundListenersRes = (inbound: IrInbound, p: { secretName: string; observability: IrObservability }) =>
-  inboundListeners(inbound, p.secretName, p.observability).map((m) => res(m.name as string, m));
+  inboundListeners(inbound, p.secretName, p.observability).map((m) => res(m.name, m));
 
 /** Mesh-wide resources every sidecar gets: stats listener, admin, passthrough, tracing. */
 function staticResources(obs: IrObservability, p: { interception: 'iptables' | 'explicit'; timeoutMs: number }): [ResourceTypeUrl, TranslatedResource][] {
   const out: [ResourceTypeUrl, TranslatedResource][] = [];
   const stats = statsListener();
-  out.push([TypeUrl.Listener, res(stats.name as string, stats)]);
+  out.push([TypeUrl.Listener, res(stats.name, stats)]);
   const admin = adminCluster(p.timeoutMs);
-  out.push([TypeUrl.Cluster, res(admin.name as string, admin)]);
+  out.push([TypeUrl.Cluster, res(admin.name, admin)]);
   if (p.interception === 'iptables') {
     const v = virtualOutboundListener(obs);
     const pass = passthroughCluster(p.timeoutMs);
-    out.push([TypeUrl.Listener, res(v.name as string, v)], [TypeUrl.Cluster, res(pass.name as string, pass)]);
+    out.push([TypeUrl.Listener, res(v.name, v)], [TypeUrl.Cluster, res(pass.name, pass)]);
   }
   if (obs.tracing) {
     const t = tracingCluster(obs.tracing, p.timeoutMs);
-    out.push([TypeUrl.Cluster, res(t.name as string, t)]);
+    out.push([TypeUrl.Cluster, res(t.name, t)]);
   }
   return out;
 }

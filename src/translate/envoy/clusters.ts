@@ -9,7 +9,7 @@ import type { IrCluster, IrEndpoints, IrLocalCluster, IrObservability } from '..
 import { ADMIN_CLUSTER, ADMIN_PORT, PASSTHROUGH_CLUSTER } from '../names.js';
 import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../../proto/extension-urls.js';
 import { ADS, any, duration, ownCertificate, socketAddress, spiffeSanMatcher, validation } from './common.js';
-import type { Cluster, ClusterLoadAssignment, Enum, Message, PackedAny, TransportSocket } from './messages.js';
+import type { Cluster, ClusterLoadAssignment, Enum, Message, Named, PackedAny, TransportSocket } from './messages.js';
 
 type LbPolicy = Enum<'envoy.config.cluster.v3.Cluster.LbPolicy'>;
 type Thresholds = Message<'envoy.config.cluster.v3.CircuitBreakers.Thresholds'>;
@@ -19,7 +19,7 @@ const LB: Record<IrCluster['lb'], LbPolicy> = {
   'round-robin': 'ROUND_ROBIN', 'least-request': 'LEAST_REQUEST', random: 'RANDOM', 'ring-hash': 'RING_HASH',
 };
 
-export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: string): Cluster {
+export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: string): Named<Cluster> {
   const lb: LbPolicy = kind === 'grpc' && (c.lb === 'least-request' || c.lb === 'random') ? 'ROUND_ROBIN' : LB[c.lb];
   return {
     name: c.name,
@@ -118,7 +118,7 @@ export function loadAssignment(e: IrEndpoints): ClusterLoadAssignment {
   };
 }
 
-function staticCluster(name: string, address: string, port: number, http2: boolean, timeoutMs: number): Cluster {
+function staticCluster(name: string, address: string, port: number, http2: boolean, timeoutMs: number): Named<Cluster> {
   return {
     name, type: 'STATIC', connect_timeout: duration(timeoutMs),
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, port) } }] }] },
@@ -128,7 +128,7 @@ function staticCluster(name: string, address: string, port: number, http2: boole
 
 /** The application: STATIC at its socket, or ORIGINAL_DST (the address and port the redirected
  * connection was sent to, restored by the inbound listener's `original_dst` filter). */
-export function localCluster(c: IrLocalCluster, timeoutMs: number): Cluster {
+export function localCluster(c: IrLocalCluster, timeoutMs: number): Named<Cluster> {
   const http2 = c.protocol === 'http2';
   if ('address' in c.target) return staticCluster(c.name, c.target.address, c.target.port, http2, timeoutMs);
   return {
@@ -137,17 +137,17 @@ export function localCluster(c: IrLocalCluster, timeoutMs: number): Cluster {
   };
 }
 
-export function adminCluster(timeoutMs: number): Cluster {
+export function adminCluster(timeoutMs: number): Named<Cluster> {
   return staticCluster(ADMIN_CLUSTER, '127.0.0.1', ADMIN_PORT, false, timeoutMs);
 }
 
 /** Connections to destinations outside the mesh keep their original destination address. */
-export function passthroughCluster(timeoutMs: number): Cluster {
+export function passthroughCluster(timeoutMs: number): Named<Cluster> {
   return { name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(timeoutMs) };
 }
 
 /** Tracing collector: STRICT_DNS so a hostname resolves; the collector speaks HTTP/2 for OTLP gRPC. */
-export function tracingCluster(t: NonNullable<IrObservability['tracing']>, timeoutMs: number): Cluster {
+export function tracingCluster(t: NonNullable<IrObservability['tracing']>, timeoutMs: number): Named<Cluster> {
   return {
     name: t.cluster, type: 'STRICT_DNS', connect_timeout: duration(timeoutMs),
     load_assignment: { cluster_name: t.cluster, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(t.host, t.port) } }] }] },

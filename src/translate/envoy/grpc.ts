@@ -12,10 +12,10 @@ import { GRPC_CERT_PROVIDER, grpcServerListenerName, inboundRouteName } from '..
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { any, socketAddress } from './common.js';
 import { hcm, outboundFilters } from './http-filters.js';
-import type { FilterChain, HttpFilter, Listener, PackedAny, RouteConfiguration, TransportSocket } from './messages.js';
+import type { FilterChain, HttpFilter, Listener, Named, PackedAny, RouteConfiguration, TransportSocket } from './messages.js';
 import { httpRbac } from './rbac.js';
 
-export function apiListener(l: IrOutboundListener): Listener {
+export function apiListener(l: IrOutboundListener): Named<Listener> {
   return { name: l.name, api_listener: { api_listener: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, grpc: true }) } };
 }
 
@@ -27,12 +27,12 @@ export function apiListener(l: IrOutboundListener): Listener {
  */
 const WILDCARDS = ['0.0.0.0', '::'] as const;
 
-export function serverListeners(inbound: IrInbound, template: string): Listener[] {
+export function serverListeners(inbound: IrInbound, template: string): Named<Listener>[] {
   return inbound.chains.filter((c) => c.protocol !== 'tcp').flatMap((c) =>
     [...new Set([...WILDCARDS, ...(c.serverAddresses ?? [])])].map((address) => serverListener(inbound, c, template, address)));
 }
 
-function serverListener(inbound: IrInbound, c: IrInboundChain, template: string, address: string): Listener {
+function serverListener(inbound: IrInbound, c: IrInboundChain, template: string, address: string): Named<Listener> {
   return {
     name: grpcServerListenerName(template, c.port, address),
     address: socketAddress(address, c.port),

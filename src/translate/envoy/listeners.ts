@@ -9,7 +9,7 @@ import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.j
 import { trustDomainPrefix } from '../../common/index.js';
 import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher } from './common.js';
 import { hcm, inboundFilters, outboundFilters } from './http-filters.js';
-import type { CommonTlsContext, Filter, FilterChain, Listener, ListenerFilter, Message, Route, RouteConfiguration, TransportSocket } from './messages.js';
+import type { CommonTlsContext, Filter, FilterChain, Listener, ListenerFilter, Message, Named, Route, RouteConfiguration, TransportSocket } from './messages.js';
 
 type FilterChainMatch = Message<'envoy.config.listener.v3.FilterChainMatch'>;
 import { networkRbac } from './rbac.js';
@@ -30,7 +30,7 @@ function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Fi
  * bind the same socket and silently take half of this application's calls, presenting its own
  * identity; without it the second bind fails where an operator sees it.
  */
-export function outboundListener(l: IrOutboundListener, obs: IrObservability): Listener {
+export function outboundListener(l: IrOutboundListener, obs: IrObservability): Named<Listener> {
   const filter: Filter = l.protocol === 'http'
     ? { name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) }
     : tcpProxy(l.name, l.cluster!, obs);
@@ -55,7 +55,7 @@ function outboundChains(l: IrOutboundListener, filter: Filter, obs: IrObservabil
 
 /** iptables redirects every outbound connection here; `use_original_dst` hands it to the per-port
  * listener of its original port, and anything else goes to the passthrough cluster. */
-export function virtualOutboundListener(obs: IrObservability): Listener {
+export function virtualOutboundListener(obs: IrObservability): Named<Listener> {
   return {
     name: VIRTUAL_OUTBOUND_LISTENER,
     address: socketAddress('0.0.0.0', VIRTUAL_OUTBOUND_PORT),
@@ -68,7 +68,7 @@ export function virtualOutboundListener(obs: IrObservability): Listener {
 
 /** Port 15090 serves `/stats/prometheus` from Envoy's admin interface (static `envoy-admin`
  * cluster) so scrapers never reach the rest of the admin API. */
-export function statsListener(): Listener {
+export function statsListener(): Named<Listener> {
   const routeConfig: RouteConfiguration = {
     name: STATS_LISTENER,
     virtual_hosts: [{ name: STATS_LISTENER, domains: ['*'], routes: [{ match: { path: '/stats/prometheus' }, route: { cluster: ADMIN_CLUSTER } }] }],
@@ -85,10 +85,10 @@ export function statsListener(): Listener {
  * destination port; in explicit mode, one listener per served port bound where callers dial it.
  * No listener at all when nothing is served (Envoy rejects a listener without filter chains).
  */
-export function inboundListeners(inbound: IrInbound, identity: string, obs: IrObservability): Listener[] {
+export function inboundListeners(inbound: IrInbound, identity: string, obs: IrObservability): Named<Listener>[] {
   const permissive = inbound.mtls === 'permissive';
   const redirected = inbound.chains.filter((c) => !c.listen);
-  const out: Listener[] = [];
+  const out: Named<Listener>[] = [];
   if (redirected.length > 0) {
     out.push({
       name: INBOUND_LISTENER,

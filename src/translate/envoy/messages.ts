@@ -14,6 +14,8 @@ export type Message<M extends keyof Messages> = Messages[M];
 export type Enum<E extends keyof Enums> = Enums[E];
 
 // Resources.
+/** A resource as the builders return it: its name is always set (xDS names resources by it). */
+export type Named<T> = T & { name: string };
 export type Cluster = Messages['envoy.config.cluster.v3.Cluster'];
 export type ClusterLoadAssignment = Messages['envoy.config.endpoint.v3.ClusterLoadAssignment'];
 export type Listener = Messages['envoy.config.listener.v3.Listener'];

@@ -100,9 +100,15 @@ const NONE: readonly string[] = Object.freeze([]);
 /** Scopes of one slot that differ in what their callers are refused, kept side by side. */
 export const SCOPE_VARIANTS = 4;
 
-/** The refused keys for one proxy's identity: memoised per identity, nothing to do without AccessPolicies. */
+/**
+ * The refused keys for one proxy's identity: memoised per identity, nothing to do without
+ * AccessPolicies. Only under `mtls: strict`: a service left out of a sidecar's scope is no
+ * longer captured, so its traffic would leave through the passthrough cluster in plaintext, which
+ * a permissive server accepts with no identity — where a deny rule naming the caller no longer
+ * matches. Under strict the server refuses that connection outright.
+ */
 export function refusedFor(proxy: ProxyDescription, model: ModelObjects, cache: TranslationCache): readonly string[] {
-  if (model.policy.access.size === 0) return NONE;
+  if (model.policy.access.size === 0 || model.policy.mesh.mtls !== 'strict') return NONE;
   const input: RefusalInput = { model, namespace: proxy.namespace, caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
   return cache.memo(`refused|${proxy.identity}`, input, refusals);
 }

@@ -37,7 +37,8 @@ export interface Caller { readonly namespace: string; readonly serviceAccount: s
  * - it has allow policies and no allow rule can admit it (every rule names principals, none of
  *   them the caller).
  * Rules narrowed by `to` (methods, paths, ports) refuse only some requests, so they never remove a
- * service; nor do principals that only some connections of the caller could match.
+ * service; nor do principals that only some connections of the caller could match. Applied only
+ * under `mtls: strict` (build-scope.ts `refusedFor` says why).
  */
 export function deniedServices(services: readonly Service[], access: ReadonlyMap<string, readonly AccessPolicy[]>, caller: Caller): string[] {
   const out: string[] = [];

@@ -45,5 +45,8 @@ describe('scope narrowed by AccessPolicy', () => {
     const r = translate({ model: refuse, proxy: client, cache: new TranslationCache() });
     expect(r.reads.scope.denied).toEqual(['ratings.default']);
     expect(r.reads.scope.keys).toContain('ratings.default');
+    // Under permissive mTLS nothing is left out: the traffic would go out in plaintext instead.
+    const permissive: MeshModel = { ...refuse, policy: { ...refuse.policy, mesh: { ...refuse.policy.mesh, mtls: 'permissive' } } };
+    expect(clusters(permissive).length).toBeGreaterThan(0);
   });
 });

@@ -61,9 +61,14 @@ describe('grpc-go security through weft', () => {
     expect(s.codes).toEqual({ Unavailable: 5 });
   });
 
-  scenario('answers PERMISSION_DENIED to a mesh identity the AccessPolicy does not allow', async () => {
-    const s = await intruder.run({ target: ECHO, calls: 20, concurrency: 4 });
-    expect(s.codes).toEqual({ PermissionDenied: 20 });
+  scenario('does not send echo to a mesh identity its AccessPolicy refuses: none of its calls leaves the client', async () => {
+    // Scope follows AccessPolicy (docs/translation.md "Scope"); the server's own refusal of such an
+    // identity (PERMISSION_DENIED from its RBAC) is proven by the Admin-method scenario below and
+    // by e2e/proxyless/security.test.ts, which dials the server directly.
+    const s = await intruder.run({ target: ECHO, calls: 8, concurrency: 4, deadlineMs: 2_000 });
+    expect(s.codes.OK ?? 0).toBe(0);
+    expect(Object.keys(s.codes).every((c) => c === 'Unavailable' || c === 'DeadlineExceeded')).toBe(true);
+    expect(mesh!.weft.cp.view.proxies().find((p) => p.id.startsWith('intruder'))?.scope?.refused).toContain('echo.default');
   });
 
   scenario('denies the Admin method to every caller while Call stays allowed (deny before allow)', async () => {

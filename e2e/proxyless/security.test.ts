@@ -61,9 +61,22 @@ describe('proxyless gRPC security', () => {
     expect(withCert).toEqual(['reviews-v1>ratings', 'reviews-v1>ratings', 'reviews-v1>ratings']);
   });
 
-  it('answers PERMISSION_DENIED to a mesh identity the AccessPolicy does not allow', async () => {
-    const out = await mesh.intruder.tally({ target: REVIEWS, calls: 10, concurrency: 2 });
-    expect(out).toEqual({ 'error 7': 10 });
+  it('does not send reviews to a mesh identity its AccessPolicy refuses, and reviews answers it PERMISSION_DENIED when it dials directly', async () => {
+    // Scope follows AccessPolicy (docs/translation.md "Scope"): the intruder gets no route to
+    // reviews, so no call of its leaves through xDS.
+    const viaXds = await mesh.intruder.tally({ target: REVIEWS, calls: 6, concurrency: 2, deadlineMs: 2_000 });
+    expect(Object.keys(viaXds).every((k) => k.startsWith('error'))).toBe(true);
+    const view = mesh.weft.cp.view.proxies().find((p) => p.id === 'intruder');
+    expect(view?.scope?.refused).toContain('reviews.default');
+    // The server still enforces for a caller with a valid mesh certificate that dials it anyway.
+    const ca = Buffer.from(mesh.weft.cp.ca.trustBundle().pems.join(''));
+    const svid = mesh.weft.cp.ca.issueSvid({ spiffeId: 'spiffe://cluster.local/ns/default/sa/intruder', ttlMs: 60_000 });
+    if (!svid.ok) throw new Error(svid.error.message);
+    const creds = grpc.credentials.createSsl(ca, Buffer.from(svid.svid.keyPem), Buffer.from(svid.svid.certPem + svid.svid.chainPem), { checkServerIdentity: () => undefined });
+    const client = new grpc.Client(`127.0.0.1:${mesh.reviewsPort}`, creds, { 'grpc.ssl_target_name_override': 'reviews.default.svc.cluster.local' });
+    const direct = await Promise.all([1, 2, 3].map(() => callOnce(client, {}, 3_000)));
+    client.close();
+    expect(direct.map((o) => o.r)).toEqual(['error 7', 'error 7', 'error 7']);
   }, 30_000);
 
   it('rotates short-lived certificates during traffic with no failed call', async () => {

@@ -11,7 +11,7 @@ import { messageType } from '../../proto/index.js';
 import { TypeUrl, messageNameOf } from '../../proto/type-urls.js';
 import { checkMessageOf, checkResource } from '../../src/translate/check.js';
 import { any } from '../../src/translate/envoy/common.js';
-import type { Cluster, Listener, PackedAny, Route } from '../../src/translate/envoy/messages.js';
+import type { Cluster, Listener, PackedAny, Route, RouteMatch } from '../../src/translate/envoy/messages.js';
 
 /** The distinct field paths of a check's problems, in order. */
 const paths = (problems: readonly { path: string }[]) => [...new Set(problems.map((p) => p.path))];
@@ -53,6 +53,13 @@ describe('generated Envoy types', () => {
     // @ts-expect-error `port_value` is a number.
     const bad: Listener = { name: 'l', address: { socket_address: { address: '::', port_value: true } } };
     expect(paths(checkResource(TypeUrl.Listener, bad))).toEqual(['address.socket_address.port_value']);
+  });
+
+  it('twoMembersOfAOneofAreRejectedByBoth', () => {
+    // @ts-expect-error `prefix` and `path` are both members of RouteMatch's oneof path_specifier.
+    const match: RouteMatch = { prefix: '/', path: '/x' };
+    const route: Route = { match, route: { cluster: 'c' } };
+    expect(paths(checkMessageOf('envoy.config.route.v3.Route', route))).toEqual(['match.path_specifier']);
   });
 
   it('anAnyBodyIsCheckedAgainstItsTypeUrl', () => {

@@ -55,8 +55,11 @@ export function structOf(fields: Readonly<Record<string, string>>): Struct {
   return { fields: out };
 }
 
+/** The part of a `CommonTlsContext` that names the proxy's own certificate (no oneof of it). */
+export type OwnCertificate = Pick<CommonTlsContext, 'tls_certificate_sds_secret_configs' | 'tls_certificate_provider_instance'>;
+
 /** SDS secret references for Envoy: own certificate and the trust bundle, over ADS. */
-export function sdsCertificate(identity: string): CommonTlsContext {
+export function sdsCertificate(identity: string): OwnCertificate {
   return { tls_certificate_sds_secret_configs: [{ name: identity, sds_config: ADS }] };
 }
 
@@ -80,7 +83,7 @@ export function validation(kind: 'envoy' | 'grpc', sans: readonly (SanMatcher & 
 }
 
 /** Own certificate: the SDS secret `secretName` (Envoy) or the `default` provider (gRPC). */
-export function ownCertificate(kind: 'envoy' | 'grpc', secretName: string): CommonTlsContext {
+export function ownCertificate(kind: 'envoy' | 'grpc', secretName: string): OwnCertificate {
   return kind === 'grpc' ? { tls_certificate_provider_instance: { instance_name: GRPC_CERT_PROVIDER } } : sdsCertificate(secretName);
 }
 

@@ -56,7 +56,11 @@ async function storm(server: StormServer, o: StormOptions, tls: TlsSpec, beforeC
   const group = new LoadgenGroup({ target: `127.0.0.1:${server.port}`, proxies: specs, processes: o.loadgens, tls, sds: true, syncTimeoutMs: o.timeoutMs });
   try {
     const s0 = sharedNow();
-    await group.sync();
+    try {
+      await group.sync();
+    } catch (err) {
+      return failedFirstSync(server, (err as Error).message, (sharedNow() - s0) / 1000);
+    }
     const firstSync = (sharedNow() - s0) / 1000;
     const rssSynced = await server.settledRssMb();
     let peak = rssSynced;
@@ -86,6 +90,15 @@ async function storm(server: StormServer, o: StormOptions, tls: TlsSpec, beforeC
   } finally {
     await group.close();
   }
+}
+
+/** A server whose proxies did not all sync the first time: no storm was run against it. */
+function failedFirstSync(server: StormServer, failure: string, seconds: number): StormResult {
+  const rss = server.rssMb();
+  return {
+    target: server.name, first_sync_s: round2(seconds), all_synced: false, storm_s: null, failure: `first sync: ${failure}`, server_cpu_s: 0, errors: 0,
+    server_log_errors: server.logErrors(), rss_synced_mb: round2(rss), peak_rss_mb: round2(rss), rss_after_mb: round2(rss), kb_per_proxy: 0,
+  };
 }
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : round2(a / b));

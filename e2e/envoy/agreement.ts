@@ -48,19 +48,22 @@ async function weftView(weftAdmin: string, id: string): Promise<{ types: readonl
 type Dump = Record<string, unknown> & { '@type': string };
 
 /** Envoy's dynamic resources by type and name, and its CDS/LDS `version_info`. */
-async function envoyView(envoy: EnvoyHandle): Promise<{ held: Record<XdsType, Map<string, Held>>; version: Partial<Record<XdsType, string>> }> {
+async function envoyView(envoy: EnvoyHandle): Promise<{ held: Record<XdsType, Map<string, Held>>; version: Partial<Record<XdsType, string>>; draining: ReadonlySet<string> }> {
   const res = await envoy.get('/config_dump?include_eds');
   if (res.status !== 200) throw new Error(`${envoy.nodeId} admin /config_dump answered ${res.status}`);
   const configs = (JSON.parse(res.text) as { configs: Dump[] }).configs;
   const of = <T>(suffix: string) => (configs.find((c) => c['@type'].endsWith(suffix)) ?? {}) as T;
   const clusters = of<{ version_info?: string; dynamic_active_clusters?: { version_info?: string; cluster: { name: string } }[] }>('.ClustersConfigDump');
-  const listeners = of<{ version_info?: string; dynamic_listeners?: { name: string; active_state?: { version_info?: string } }[] }>('.ListenersConfigDump');
+  const listeners = of<{ version_info?: string; dynamic_listeners?: { name: string; active_state?: { version_info?: string }; draining_state?: object }[] }>('.ListenersConfigDump');
   const routes = of<{ dynamic_route_configs?: { version_info?: string; route_config: { name: string } }[] }>('.RoutesConfigDump');
   const secrets = of<{ dynamic_active_secrets?: { version_info?: string; name: string }[] }>('.SecretsConfigDump');
   const endpoints = of<{ dynamic_endpoint_configs?: { endpoint_config: WeftResource }[] }>('.EndpointsConfigDump');
   const map = <T>(xs: readonly T[] | undefined, f: (x: T) => [string, Held]) => new Map((xs ?? []).map(f));
   return {
     version: { CDS: clusters.version_info, LDS: listeners.version_info },
+    // A listener weft removed drains for a while and keeps the route configuration it names;
+    // weft rightly no longer reports that one as ACKed.
+    draining: drainingOnly(listeners.dynamic_listeners ?? []),
     held: {
       CDS: map(clusters.dynamic_active_clusters, (c) => [c.cluster.name, { version: c.version_info }]),
       // A listener without an active state is still warming: not applied.
@@ -70,6 +73,13 @@ async function envoyView(envoy: EnvoyHandle): Promise<{ held: Record<XdsType, Ma
       EDS: map(endpoints.dynamic_endpoint_configs, (e) => [e.endpoint_config.cluster_name ?? '?', { endpoints: addresses(e.endpoint_config.endpoints) }]),
     },
   };
+}
+
+/** Route configurations named only by draining listeners (none of the active ones). */
+function drainingOnly(listeners: readonly { active_state?: object; draining_state?: object }[]): Set<string> {
+  const named = (state: object | undefined) => [...JSON.stringify(state ?? {}).matchAll(/"route_config_name":"([^"]+)"/g)].map((m) => m[1]!);
+  const active = new Set(listeners.flatMap((l) => named(l.active_state)));
+  return new Set(listeners.flatMap((l) => named(l.draining_state)).filter((n) => !active.has(n)));
 }
 
 /**
@@ -101,12 +111,12 @@ export async function disagreements(weftAdmin: string, envoy: EnvoyHandle, provo
     if (t.status !== 'SYNCED') out.push(`weft reports ${t.type} ${t.status}${t.nack ? ` (${t.nack.message.trim()})` : ''}`);
     const v = mine.version[t.type];
     if ((t.type === 'CDS' || t.type === 'LDS') && v !== t.ackedVersion) out.push(`${t.type}: weft ACKed ${t.ackedVersion}, Envoy's config_dump has ${v}`);
-    out.push(...resourceDiffs(t, weft.acked[t.type] ?? [], mine.held[t.type], weft.delta));
+    out.push(...resourceDiffs(t, weft.acked[t.type] ?? [], mine.held[t.type], weft.delta, t.type === 'RDS' ? mine.draining : new Set()));
   }
   return out;
 }
 
-function resourceDiffs(t: WeftType, acked: readonly WeftResource[], held: ReadonlyMap<string, Held>, delta: boolean): string[] {
+function resourceDiffs(t: WeftType, acked: readonly WeftResource[], held: ReadonlyMap<string, Held>, delta: boolean, draining: ReadonlySet<string>): string[] {
   const type = t.type;
   const out: string[] = [];
   const names = new Set<string>();
@@ -120,6 +130,6 @@ function resourceDiffs(t: WeftType, acked: readonly WeftResource[], held: Readon
     else if (delta && type !== 'EDS' && h.version !== r.version) out.push(`${type} ${name}: weft sent version ${r.version}, Envoy holds ${h.version}`);
   }
   // Envoy lists every cluster's assignment under EDS, also of clusters that do not use EDS.
-  if (type !== 'EDS') for (const name of held.keys()) if (!names.has(name)) out.push(`${type}: Envoy holds ${name}, which weft does not report ACKed`);
+  if (type !== 'EDS') for (const name of held.keys()) if (!names.has(name) && !draining.has(name)) out.push(`${type}: Envoy holds ${name}, which weft does not report ACKed`);
   return out;
 }

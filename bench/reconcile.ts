@@ -15,43 +15,14 @@ import { Session } from 'node:inspector';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Reconciler, memoryLogger, type CertificateSource, type PolicySource } from '../src/controlplane/index.js';
-import type { RegistryChange, RegistrySource, ServiceRegistry } from '../src/discovery/index.js';
-import type { Diagnostic, PolicySet } from '../src/policy/index.js';
-import type { Service } from '../src/model/index.js';
+import { Reconciler, memoryLogger } from '../src/controlplane/index.js';
+import { MemoryPolicySource, MemoryRegistrySource, NO_CERTIFICATES } from '../test/support/memory-sources.js';
 import { ResourceEncoder, SnapshotCache, type NodeInfo, type StreamInfo } from '../src/xds/index.js';
-import { benchMesh, PER_NAMESPACE } from './_mesh.js';
+import { benchMesh } from './_mesh.js';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const PROXIES = Number(process.argv[3] ?? 2_000);
 const ROUNDS = 20;
-
-class BenchRegistry implements RegistrySource {
-  readonly kind = 'static' as const;
-  synced = true;
-  private readonly listeners: ((c: RegistryChange) => void)[] = [];
-  constructor(private registry: ServiceRegistry) {}
-  current() { return this.registry; }
-  async start() {}
-  async stop() {}
-  onChange(l: (c: RegistryChange) => void) { this.listeners.push(l); return () => undefined; }
-  onError(_l: (d: readonly Diagnostic[]) => void) { return () => undefined; }
-  replace(service: Service) {
-    this.registry = { version: `${this.registry.version}+`, services: new Map(this.registry.services).set(service.key, service) };
-    for (const l of this.listeners) l({ registry: this.registry, changed: new Set([service.key]) });
-  }
-}
-
-class BenchPolicy {
-  private listener?: () => void;
-  constructor(public policy: PolicySet) {}
-  async load() { return { ok: true as const, load: { policy: this.policy, label: this.policy.version } }; }
-  watch(l: () => void) { this.listener = l; }
-  stop() {}
-  replace(policy: PolicySet) { this.policy = policy; this.listener?.(); }
-}
-
-const noCerts: CertificateSource = { certificate: () => undefined, bundle: () => ({ pems: [], sequence: 1 }), onRotate: () => undefined, release: () => undefined };
 
 function cpuMs(since: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(since);
@@ -59,12 +30,12 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 }
 
 const { registry, policy, proxies } = benchMesh(SERVICES, PROXIES);
-const registrySource = new BenchRegistry(registry);
-const policySource = new BenchPolicy(policy);
+const registrySource = new MemoryRegistrySource(registry);
+const policySource = new MemoryPolicySource(policy);
 const touchedPerChange: number[] = [];
 const rec = new Reconciler({
-  policy: policySource as unknown as PolicySource, registry: registrySource, cache: new SnapshotCache(), plaintextCache: new SnapshotCache(),
-  encoder: new ResourceEncoder(), certificates: noCerts, trustDomain: 'cluster.local', log: memoryLogger(),
+  policy: policySource.asSource, registry: registrySource, cache: new SnapshotCache(), plaintextCache: new SnapshotCache(),
+  encoder: new ResourceEncoder(), certificates: NO_CERTIFICATES, trustDomain: 'cluster.local', log: memoryLogger(),
   debounce: { quietMs: 0, maxMs: 10 }, hooks: { onTranslate: (_ms, n) => touchedPerChange.push(n) },
 });
 await rec.start();
@@ -113,20 +84,22 @@ async function measure(prepare: (round: number) => () => void): Promise<{ cpu_ms
   return { cpu_ms_median: Number(samples[samples.length >> 1]!.toFixed(2)), cpu_ms_max: Number(samples.at(-1)!.toFixed(2)), proxies_translated: touchedPerChange.at(-1) ?? 0 };
 }
 
-const changed = registry.services.get(`svc${PER_NAMESPACE * 42 + 42}.ns42`)!;
+// Services near 42 % and 7 % of the mesh (svc4242.ns42 and svc707.ns7 at the default size).
+const keys = [...registry.services.keys()];
+const changed = registry.services.get(keys[Math.floor(SERVICES * 0.4242)]!)!;
 const endpoint = await profiled('endpoint', () => measure((round) => {
   const next = { ...changed, endpoints: changed.endpoints.slice(round % 2) };
-  return () => registrySource.replace(next);
+  return () => registrySource.set({ version: `r${round}`, services: new Map(registrySource.current().services).set(next.key, next) });
 }));
 
-const target = `svc${PER_NAMESPACE * 7 + 7}.ns7`;
+const target = keys[Math.floor(SERVICES * 0.0707)]!;
 const policyChange = await profiled('policy', () => measure((round) => {
   // A reload: every TrafficPolicy a new object; one of them with another weight.
   const traffic = new Map([...policySource.policy.traffic].map(([k, t]) => [k, structuredClone(t)]));
   const t = traffic.get(target)!;
   traffic.set(target, { ...t, routes: [t.routes[0]!, { ...t.routes[1]!, backends: [{ ...t.routes[1]!.backends![0]!, weight: 80 + (round % 2) * 10 }, { ...t.routes[1]!.backends![1]!, weight: 20 - (round % 2) * 10 }] }] });
   const next = { ...policySource.policy, version: `p${round}`, traffic };
-  return () => policySource.replace(next);
+  return () => policySource.set(next);
 }));
 
 const result = {

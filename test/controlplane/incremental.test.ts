@@ -5,42 +5,11 @@
  * identity's services changed) equals the snapshot a fresh reconciler publishes for the same model.
  */
 import { describe, expect, it } from 'vitest';
-import { Reconciler, memoryLogger, type CertificateSource, type PolicySource, type ReconcilerHooks } from '../../src/controlplane/index.js';
-import type { RegistryChange, RegistrySource, ServiceRegistry } from '../../src/discovery/index.js';
+import { Reconciler, memoryLogger, type ReconcilerHooks } from '../../src/controlplane/index.js';
 import type { MeshModel } from '../../src/model/index.js';
-import type { Diagnostic, PolicySet } from '../../src/policy/index.js';
+import { MemoryPolicySource, MemoryRegistrySource, NO_CERTIFICATES } from '../support/memory-sources.js';
 import { ResourceEncoder, SnapshotCache, TypeUrl, type NodeInfo, type StreamInfo } from '../../src/xds/index.js';
 import { baseModel, randomChange, rng } from '../translate/random-mesh.js';
-
-class ModelRegistry implements RegistrySource {
-  readonly kind = 'static' as const;
-  readonly synced = true;
-  private readonly listeners: ((c: RegistryChange) => void)[] = [];
-  constructor(private registry: ServiceRegistry) {}
-  current() { return this.registry; }
-  async start() {}
-  async stop() {}
-  onChange(l: (c: RegistryChange) => void) { this.listeners.push(l); return () => undefined; }
-  onError(_l: (d: readonly Diagnostic[]) => void) { return () => undefined; }
-  /** Publishes `registry` with the keys that differ from the last one, as real sources do. */
-  set(registry: ServiceRegistry) {
-    const before = this.registry.services;
-    const changed = new Set([...registry.services.keys(), ...before.keys()].filter((k) => before.get(k) !== registry.services.get(k)));
-    this.registry = registry;
-    for (const l of this.listeners) l({ registry, changed });
-  }
-}
-
-class ModelPolicy {
-  private listener?: () => void;
-  constructor(public policy: PolicySet) {}
-  async load() { return { ok: true as const, load: { policy: this.policy, label: this.policy.version } }; }
-  watch(l: () => void) { this.listener = l; }
-  stop() {}
-  set(policy: PolicySet) { this.policy = policy; this.listener?.(); }
-}
-
-const noCerts: CertificateSource = { certificate: () => undefined, bundle: () => ({ pems: [], sequence: 1 }), onRotate: () => undefined, release: () => undefined };
 
 /** Workloads as their nodes describe them (identity from metadata: the plaintext channel). */
 const NODES: readonly [string, string, string, string, string][] = [
@@ -54,12 +23,12 @@ const NODES: readonly [string, string, string, string, string][] = [
 ];
 
 async function started(model: MeshModel, hooks?: ReconcilerHooks) {
-  const registry = new ModelRegistry(model.registry);
-  const policy = new ModelPolicy(model.policy);
+  const registry = new MemoryRegistrySource(model.registry);
+  const policy = new MemoryPolicySource(model.policy);
   const cache = new SnapshotCache();
   const rec = new Reconciler({
-    policy: policy as unknown as PolicySource, registry, cache: new SnapshotCache(), plaintextCache: cache, encoder: new ResourceEncoder(),
-    certificates: noCerts, trustDomain: model.policy.mesh.trustDomain, log: memoryLogger(), debounce: { quietMs: 0, maxMs: 5 },
+    policy: policy.asSource, registry, cache: new SnapshotCache(), plaintextCache: cache, encoder: new ResourceEncoder(),
+    certificates: NO_CERTIFICATES, trustDomain: model.policy.mesh.trustDomain, log: memoryLogger(), debounce: { quietMs: 0, maxMs: 5 },
     ...(hooks ? { debounce: { quietMs: 100, maxMs: 10_000 }, hooks } : {}),
   });
   await rec.start();

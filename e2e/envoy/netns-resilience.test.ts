@@ -115,9 +115,11 @@ describe('Envoy namespace mesh: a delta caller', () => {
   scenario('a delta sidecar is SYNCED again after a control-plane restart', async () => {
     await dmesh!.weft.close();
     dmesh!.weft = await startMeshWeft(dmesh!.root, 0);
-    await dmesh!.converged('client', undefined, 15_000);
+    // Every sidecar, not only the caller: Envoy's reconnect backoff grows to 30 s, and the health
+    // check after the scenario requires each one connected.
+    for (const w of dmesh!.workloads.values()) if (w.envoy) await dmesh!.converged(w.def.name, undefined, 60_000);
     expect(tally(await dcalls(10, { concurrency: 1 }))).toEqual({ 'details-1': 10 });
-  }, 60_000);
+  }, 150_000);
 
   scenario('make-before-break over delta: a policy that adds a cluster and routes to it during traffic fails no request', async () => {
     const failed: Record<string, number>[] = [];

@@ -15,28 +15,27 @@
 import type { ScopeReads, TranslationReads } from '../translate/index.js';
 import { identityKey, type ModelChange } from './model-diff.js';
 
-interface ScopeGroup {
+interface ScopeGroup<P> {
   readonly keys: ReadonlySet<string>;
   readonly namespaces?: ReadonlySet<string>;
-  readonly members: Set<Tracked>;
+  readonly members: Set<P>;
 }
 
 /** What is tracked per proxy: its reads and the identity that decides what it serves. */
-interface Entry<P> { readonly reads: TranslationReads; readonly identity: string; readonly proxy: P }
-type Tracked = object;
+interface Entry { readonly reads: TranslationReads; readonly identity: string }
 
 export class Dependents<P extends object> {
-  private readonly scopes = new Map<ScopeReads, ScopeGroup>();
+  private readonly scopes = new Map<ScopeReads, ScopeGroup<P>>();
   private readonly served = new Map<string, Set<P>>();
   private readonly identities = new Map<string, Set<P>>();
-  private readonly entries = new Map<P, Entry<P>>();
+  private readonly entries = new Map<P, Entry>();
 
   /** Records (or replaces) what `proxy`'s current translation read. */
   track(proxy: P, reads: TranslationReads, namespace: string, serviceAccount: string): void {
     const old = this.entries.get(proxy);
     if (old && old.reads.scope === reads.scope && old.reads.served === reads.served) return;
     if (old) this.untrack(proxy);
-    const entry: Entry<P> = { reads, identity: identityKey(namespace, serviceAccount), proxy };
+    const entry: Entry = { reads, identity: identityKey(namespace, serviceAccount) };
     this.entries.set(proxy, entry);
     let group = this.scopes.get(reads.scope);
     if (!group) {
@@ -64,7 +63,7 @@ export class Dependents<P extends object> {
     if (change.all) return new Set(this.entries.keys());
     const out = new Set<P>();
     for (const group of this.scopes.values()) {
-      if (reaches(group, change)) for (const p of group.members) out.add(p as P);
+      if (reaches(group, change)) for (const p of group.members) out.add(p);
     }
     for (const key of change.keys) for (const p of this.served.get(key) ?? []) out.add(p);
     for (const id of change.identities) for (const p of this.identities.get(id) ?? []) out.add(p);
@@ -77,7 +76,7 @@ export class Dependents<P extends object> {
   }
 }
 
-function reaches(group: ScopeGroup, change: ModelChange): boolean {
+function reaches(group: ScopeGroup<unknown>, change: ModelChange): boolean {
   for (const key of change.keys) if (group.keys.has(key)) return true;
   if (change.namespaces.size === 0) return false;
   if (!group.namespaces) return true;

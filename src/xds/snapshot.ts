@@ -158,9 +158,4 @@ export class ResourceSetInterner {
     this.gone.register(set, key);
     return set;
   }
-
-  /** Entries held (live or awaiting collection). */
-  get size(): number {
-    return this.sets.size;
-  }
 }

@@ -2,26 +2,10 @@ import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { weft } from './run-weft.js';
 import { checkResource } from '../../proto/validate.js';
-import { main } from '../../src/cli/main.js';
 import { EXAMPLE } from '../../src/cli/serve.js';
 
-/** Runs the CLI in-process; returns exit code and captured output. */
-async function weft(...args: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 const tmp = () => mkdtemp(path.join(tmpdir(), 'weft-cli-'));

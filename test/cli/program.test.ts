@@ -3,22 +3,9 @@
  * and options with units show their defaults as a user would type them.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { commands, main, program } from '../../src/cli/main.js';
+import { commands, program } from '../../src/cli/main.js';
+import { weft } from './run-weft.js';
 
-async function weft(...args: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -8,25 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { weft } from './run-weft.js';
 import { envoyBin } from '../../e2e/envoy/env.js';
-import { main } from '../../src/cli/main.js';
 import { EXAMPLE } from '../../src/cli/serve.js';
 import { ENVOY_MAX_PROGRAM_SIZE, setRegexProgramLimit } from '../../src/policy/regex.js';
 
-async function weft(...args: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 const dirs: string[] = [];
 afterEach(async () => {

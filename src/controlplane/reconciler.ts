@@ -72,7 +72,7 @@ export class Reconciler {
   private readonly tcache = new TranslationCache();
   private readonly interner = new ResourceSetInterner();
   private readonly dependents = new Dependents<ConnectedProxy>();
-  /** Per proxy, the translated lists last published and their encoded sets. */
+  /** Per proxy, the translated lists last published and what they were derived from. */
   private readonly published = new WeakMap<ConnectedProxy, Published>();
   private readonly setsByList = new WeakMap<readonly TranslatedResource[], ResourceSet>();
   private readonly registryTrail = new RegistryTrail();
@@ -255,25 +255,25 @@ export class Reconciler {
   private publish(p: ConnectedProxy, model: MeshModel, change?: ModelChange): void {
     const result = this.translateFor(p, model, change);
     this.dependents.track(p, result.reads, p.identity.namespace, p.identity.serviceAccount);
+    // A list with the same items as last time stands in for the new one, so its encoded set (held
+    // by `setOf` per list) is reused.
     const previous = this.published.get(p);
-    const sets = new Map<ResourceTypeUrl, ResourceSet>();
     const lists = new Map<ResourceTypeUrl, readonly TranslatedResource[]>();
     for (const [typeUrl, list] of result.resources) {
       const before = previous?.lists.get(typeUrl);
-      const reuse = before !== undefined && sameItems(before, list);
-      sets.set(typeUrl, reuse ? previous!.sets.get(typeUrl)! : this.setOf(typeUrl, list));
-      lists.set(typeUrl, reuse ? before : list);
+      lists.set(typeUrl, before !== undefined && sameItems(before, list) ? before : list);
     }
-    this.published.set(p, { lists, sets, reads: result.reads });
+    this.published.set(p, { lists, reads: result.reads });
+    const sets = [...lists].map(([typeUrl, list]) => this.setOf(typeUrl, list));
     const withKeys = p.channel === 'mtls';
     const secrets = this.secrets.build(result.secrets, p.identity.spiffeId, withKeys);
-    const all = [...sets.values(), this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message)))];
+    const all = [...sets, this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message)))];
     const cert = withKeys ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
     p.certificate = cert && { spiffeId: cert.spiffeId, notAfter: cert.notAfter, serial: cert.serial };
     p.snapshot = snapshotOf(all, this.policyLoad?.label ?? '');
     p.label = this.policyLoad?.label;
     p.diagnostics = result.diagnostics;
-    p.configBytes = [...sets.values()].reduce((n, set) => n + bytesOf(set), 0);
+    p.configBytes = sets.reduce((n, set) => n + bytesOf(set), 0);
     this.cacheOf(p).set(p.key, p.snapshot);
     this.o.hooks?.onPublish?.(p);
   }
@@ -312,7 +312,6 @@ export class Reconciler {
 
 interface Published {
   readonly lists: ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource[]>;
-  readonly sets: ReadonlyMap<ResourceTypeUrl, ResourceSet>;
   readonly reads: TranslationReads;
 }
 

@@ -16,6 +16,7 @@ iptables-restore --noflush <<'EOF'
 :WEFT_REDIRECT - [0:0]
 -A PREROUTING -p tcp -j WEFT_INBOUND
 -A OUTPUT -p tcp -j WEFT_OUTPUT
+-A WEFT_INBOUND -p tcp --dport 15020 -j RETURN
 -A WEFT_INBOUND -p tcp --dport 15090 -j RETURN
 -A WEFT_INBOUND -p tcp -j WEFT_IN_REDIRECT
 -A WEFT_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006

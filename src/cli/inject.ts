@@ -1,6 +1,6 @@
 /**
- * `weft inject -f deployment.yaml [-o out.yaml]`: adds the Envoy sidecar, the iptables init
- * container and the bootstrap volumes to the workloads of a Kubernetes manifest, like
+ * `weft inject -f deployment.yaml [-o out.yaml]`: adds the Envoy sidecar (a native sidecar by
+ * default), the iptables init container and the bootstrap volumes to the workloads of a Kubernetes manifest, like
  * `istioctl kube-inject` (docs/deploy.md "Injection").
  *
  * Reads a file or `-` (stdin); writes `-o` or stdout. Diagnostics go to stderr as
@@ -27,6 +27,8 @@ interface InjectFlags {
   excludeInboundPorts: string[];
   excludeOutboundPorts: string[];
   logLevel: string;
+  sidecarMode: string;
+  rewriteProbes: boolean;
 }
 
 export function injectCommand(): Command {
@@ -44,6 +46,8 @@ export function injectCommand(): Command {
     .option('--exclude-inbound-ports <list>', 'inbound ports that reach the application directly (e.g. probe ports)', csv, [])
     .option('--exclude-outbound-ports <list>', 'destination ports that bypass the sidecar', csv, [])
     .option('--log-level <level>', 'Envoy log level', d.logLevel)
+    .option('--sidecar-mode <mode>', 'native (an init container with restartPolicy: Always, Kubernetes >= 1.29) or container (the layout before native sidecars)', d.sidecarMode)
+    .option('--no-rewrite-probes', 'leave application HTTP probes on their ports (they fail under mtls: strict unless excluded)')
     .action(async (f: InjectFlags) => {
       const options = toOptions(f);
       const file = f.filename === '-' ? '<stdin>' : f.filename;
@@ -66,7 +70,9 @@ function toOptions(f: InjectFlags): InjectOptions {
   if (!/^[^\s:]+:\d+$/.test(f.xdsAddress) && !/^\[[^\]]+\]:\d+$/.test(f.xdsAddress)) {
     throw new UsageError(`--xds-address "${f.xdsAddress}" is not host:port (example: weft.weft-system.svc:18000)`);
   }
+  if (f.sidecarMode !== 'native' && f.sidecarMode !== 'container') throw new UsageError(`--sidecar-mode must be native or container, not "${f.sidecarMode}"`);
   return {
+    sidecarMode: f.sidecarMode, rewriteProbes: f.rewriteProbes,
     xdsAddress: f.xdsAddress, image: f.image, initImage: f.initImage, trustDomain: f.trustDomain, namespace: f.namespace,
     adminPort: f.adminPort, logLevel: f.logLevel,
     excludeInboundPorts: portList('--exclude-inbound-ports', f.excludeInboundPorts),

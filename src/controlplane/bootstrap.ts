@@ -9,6 +9,7 @@
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../proto/extension-urls.js';
+import { probeResources, type AppProbe } from './probe-listener.js';
 
 export interface BootstrapInput {
   readonly format: 'envoy' | 'grpc';
@@ -30,6 +31,8 @@ export interface BootstrapInput {
   /** Directory the certificate files will be in, as the proxy sees it. */
   readonly certDir: string;
   readonly controlPlaneIdentity: string;
+  /** Envoy: kubelet HTTP probes rewritten by `weft inject`, served by a static listener on 15020. */
+  readonly appProbes?: readonly AppProbe[];
 }
 
 export const CERT_FILE = 'cert.pem';
@@ -73,6 +76,7 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
   const { host, port } = splitAddress(i.xdsAddress);
   const file = (f: string) => ({ filename: path.join(i.certDir, f) });
   const isIp = /^[\d.]+$|:/.test(host);
+  const probes = i.appProbes?.length ? probeResources(i.appProbes) : undefined;
   return {
     node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i) },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
@@ -96,7 +100,8 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
       lds_config: { ads: {}, resource_api_version: 'V3' },
     },
     static_resources: {
-      clusters: [{
+      ...(probes ? { listeners: [probes.listener] } : {}),
+      clusters: [...(probes?.clusters ?? []), {
         name: 'weft-xds',
         type: isIp ? 'STATIC' : 'STRICT_DNS',
         connect_timeout: '5s',

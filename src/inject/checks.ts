@@ -1,91 +1,75 @@
 /**
- * Facts `weft inject` reads from a pod spec, and the checks that decide whether injecting it is
- * safe. Checks report diagnostics (WEFT7003 host network, WEFT7004 probes that will be redirected,
- * WEFT7006 ports the sidecar owns) with file:line:col of the offending node.
+ * The checks that decide whether injecting a pod is safe, on the pod as JSON (a manifest's pod
+ * template or an admission request's Pod alike). They return findings with a path relative to the
+ * pod object; `weft inject` turns that path into file:line:col, the webhook into a message.
+ * Codes: WEFT7002 no containers, WEFT7003 host network, WEFT7004 probes left on an intercepted
+ * port, WEFT7006 ports the sidecar owns.
  */
-import { isMap, isNode, type Document, type LineCounter, type YAMLMap } from 'yaml';
-import type { Diagnostic, SourceRef } from '../policy/index.js';
-import { RESERVED_PORTS, SIDECAR_NAME, type InjectOptions, type PodFacts } from './pod.js';
+import type { Severity } from '../common/index.js';
+import { RESERVED_PORTS, SIDECAR_NAME } from './pod.js';
+import type { ContainerJson, RedirectedProbe } from './probes.js';
 import { InjectCodes } from './codes.js';
 
-export interface PodContext {
-  readonly file: string;
-  readonly lines: LineCounter;
-  /** 0-based index of the document in the stream. */
-  readonly index: number;
-  readonly out: { diagnostics: Diagnostic[] };
+/** A problem found in a pod; `path` is relative to the pod object (`['spec', 'containers', 0]`). */
+export interface Finding {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly path: readonly (string | number)[];
+  readonly message: string;
 }
 
-/** 1-based position of a YAML node's first character. */
-export function sourceOf(ctx: Pick<PodContext, 'file' | 'lines'>, node: unknown): SourceRef {
-  const offset = isNode(node) && node.range ? node.range[0] : 0;
-  const { line, col } = ctx.lines.linePos(offset);
-  return { file: ctx.file, line, col };
+export interface PodSpecJson {
+  hostNetwork?: unknown;
+  containers?: unknown;
+  initContainers?: unknown;
+  volumes?: unknown;
+  serviceAccountName?: unknown;
+  serviceAccount?: unknown;
+  [k: string]: unknown;
 }
 
-/** Namespace (the document's, else the option), service account (`default` when unset), labels. */
-export function podFacts(doc: Document, root: YAMLMap, spec: YAMLMap, metaPath: string[], o: InjectOptions): PodFacts {
-  const ns = root.getIn(['metadata', 'namespace']);
-  const sa = spec.get('serviceAccountName') ?? spec.get('serviceAccount');
-  const labelsNode = doc.getIn([...metaPath, 'labels'], true);
-  const labels: Record<string, string> = {};
-  if (isMap(labelsNode)) {
-    for (const [k, v] of Object.entries(labelsNode.toJSON() as Record<string, unknown>)) {
-      if (v !== null && v !== undefined) labels[k] = String(v);
-    }
-  }
-  return {
-    namespace: typeof ns === 'string' && ns !== '' ? ns : o.namespace,
-    serviceAccount: typeof sa === 'string' && sa !== '' ? sa : 'default',
-    labels,
-  };
+/** Containers of the spec when it has a non-empty list of objects; undefined otherwise. */
+export function containersOf(spec: PodSpecJson | undefined): ContainerJson[] | undefined {
+  const c = spec?.containers;
+  return Array.isArray(c) && c.length > 0 && c.every((x) => x && typeof x === 'object' && !Array.isArray(x)) ? (c as ContainerJson[]) : undefined;
 }
 
-interface ContainerJson {
-  name?: string;
-  ports?: { containerPort?: number; name?: string }[];
-  [probe: string]: unknown;
+export function noContainers(label: string): Finding {
+  return { code: InjectCodes.noPodSpec.code, severity: 'error', path: ['spec', 'containers'], message: `${label} has no pod spec with containers` };
 }
 
-/**
- * Runs the checks; returns a reason when the workload must be skipped (not an error), undefined
- * when it may be injected. Errors are pushed to `ctx.out.diagnostics`.
- */
-export function checkPod(spec: YAMLMap, label: string, specPath: string, ctx: PodContext & { options: InjectOptions }): string | undefined {
-  if (spec.get('hostNetwork') === true) {
-    ctx.out.diagnostics.push({ code: InjectCodes.hostNetwork.code, severity: 'warning', path: `${specPath}.hostNetwork`,
-      message: `${label} uses the host network: iptables rules would change the node's own network, so it is not injected`, source: sourceOf(ctx, spec.get('hostNetwork', true)) });
-    return 'hostNetwork';
-  }
-  const containers = (spec.toJSON() as { containers: ContainerJson[] }).containers;
+/** `hostNetwork: true` means skip (a warning, not an error). */
+export function hostNetworkFinding(spec: PodSpecJson, label: string): Finding | undefined {
+  if (spec.hostNetwork !== true) return undefined;
+  return { code: InjectCodes.hostNetwork.code, severity: 'warning', path: ['spec', 'hostNetwork'],
+    message: `${label} uses the host network: iptables rules would change the node's own network, so it is not injected` };
+}
+
+/** Application containers on a port the sidecar owns (errors). */
+export function portFindings(containers: readonly ContainerJson[], label: string): Finding[] {
+  const out: Finding[] = [];
   containers.forEach((c, ci) => {
     if (c.name === SIDECAR_NAME) return;
-    (c.ports ?? []).forEach((p, pi) => {
-      if (typeof p.containerPort === 'number' && RESERVED_PORTS.includes(p.containerPort)) {
-        ctx.out.diagnostics.push({ code: InjectCodes.sidecarPort.code, severity: 'error', path: `${specPath}.containers[${ci}].ports[${pi}]`,
-          message: `${label}: container "${c.name}" uses port ${p.containerPort}, which the sidecar owns (${RESERVED_PORTS.join(', ')})`,
-          source: sourceOf(ctx, spec.getIn(['containers', ci, 'ports', pi], true)) });
+    (Array.isArray(c.ports) ? c.ports : []).forEach((p, pi) => {
+      if (typeof p?.containerPort === 'number' && RESERVED_PORTS.includes(p.containerPort)) {
+        out.push({ code: InjectCodes.sidecarPort.code, severity: 'error', path: ['spec', 'containers', ci, 'ports', pi],
+          message: `${label}: container "${String(c.name)}" uses port ${p.containerPort}, which the sidecar owns (${RESERVED_PORTS.join(', ')})` });
       }
     });
-    checkProbes(spec, c, ci, label, specPath, ctx);
   });
-  return undefined;
+  return out;
 }
 
-const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
-
-/** Kubelet probes reach the pod IP, so iptables sends them to the inbound listener, where a strict
- * mTLS chain refuses them (the kubelet has no mesh certificate). Warn unless the port is excluded. */
-function checkProbes(spec: YAMLMap, c: ContainerJson, ci: number, label: string, specPath: string, ctx: PodContext & { options: InjectOptions }): void {
-  for (const probe of PROBES) {
-    const p = c[probe] as { httpGet?: { port?: unknown }; tcpSocket?: { port?: unknown }; grpc?: { port?: unknown } } | undefined;
-    const raw = p?.httpGet?.port ?? p?.tcpSocket?.port ?? p?.grpc?.port;
-    if (raw === undefined) continue;
-    const port = typeof raw === 'number' ? raw : c.ports?.find((x) => x.name === raw)?.containerPort;
-    if (port !== undefined && ctx.options.excludeInboundPorts.includes(port)) continue;
-    ctx.out.diagnostics.push({ code: InjectCodes.probeRedirected.code, severity: 'warning', path: `${specPath}.containers[${ci}].${probe}`,
-      message: `${label}: ${probe} of "${c.name}" on port ${String(port ?? raw)} will be redirected to the sidecar; with mtls: strict it fails. ` +
-        `Serve probes on a separate port and pass --exclude-inbound-ports ${String(port ?? raw)}`,
-      source: sourceOf(ctx, spec.getIn(['containers', ci, probe], true)) });
-  }
+/** Warnings for probes that stay on an intercepted port (see probes.ts for which and why). */
+export function probeFindings(redirected: readonly RedirectedProbe[], containers: readonly ContainerJson[], label: string): Finding[] {
+  return redirected.map((r) => {
+    const name = String(containers[r.container]?.name);
+    const port = String(r.port);
+    const message = r.tcp
+      ? `${label}: ${r.field} of "${name}" on port ${port} is a TCP probe redirected to the sidecar, whose listener accepts the connection whatever the application's state, so it always succeeds. ` +
+        `Use an httpGet probe (rewritten to the sidecar's probe listener) or pass --exclude-inbound-ports ${port}`
+      : `${label}: ${r.field} of "${name}" on port ${port} will be redirected to the sidecar and cannot be rewritten (HTTPS, gRPC or an unknown named port); with mtls: strict it fails. ` +
+        `Serve probes on a separate port and pass --exclude-inbound-ports ${port}`;
+    return { code: InjectCodes.probeRedirected.code, severity: 'warning' as const, path: ['spec', 'containers', r.container, r.field], message };
+  });
 }

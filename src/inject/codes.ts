@@ -17,9 +17,9 @@ export const InjectCodes = {
   },
   probeRedirected: {
     code: 'WEFT7004', severity: 'warning',
-    summary: 'An application probe\'s port will be redirected to the sidecar, which has no mesh certificate for the kubelet.',
-    action: 'Serve the probe on its own port, excluded from interception.',
+    summary: 'An application probe stays on an intercepted port and cannot be rewritten to the sidecar\'s probe listener (HTTPS, gRPC, TCP, or a named port no container defines): it fails under strict mTLS, or (TCP) always succeeds.',
+    action: 'Use a plain httpGet probe, or serve the probe on its own port, excluded from interception.',
   },
-  sidecarPort: { code: 'WEFT7006', severity: 'error', summary: 'An application container uses a port the sidecar owns (15000, 15001, 15006, 15090).', action: 'Move the application to another port.' },
+  sidecarPort: { code: 'WEFT7006', severity: 'error', summary: 'An application container uses a port the sidecar owns (15000, 15001, 15006, 15020, 15090).', action: 'Move the application to another port.' },
   badIdentity: { code: 'WEFT7007', severity: 'error', summary: 'The namespace and service account do not form a SPIFFE ID.', action: 'Use DNS-1123 names for the namespace and the service account.' },
 } as const satisfies CodeTable;

@@ -18,11 +18,12 @@
  * - the control plane's xDS and admin ports: Envoy reaches them as UID 1337 already; excluding the
  *   ports as well lets the application (or an operator shell in the pod) reach weft without the
  *   mesh, which is what a control plane connection must never depend on.
- * - inbound 15090: Prometheus and the kubelet's readiness probe reach the stats listener directly.
+ * - inbound 15090 and 15020: Prometheus and the kubelet's proxy probes reach the stats listener,
+ *   and the kubelet's rewritten application probes the probe listener, directly (plaintext).
  */
 import { names } from '../translate/index.js';
 
-const { INBOUND_PORT, STATS_PORT, VIRTUAL_OUTBOUND_PORT } = names;
+const { INBOUND_PORT, PROBE_PORT, STATS_PORT, VIRTUAL_OUTBOUND_PORT } = names;
 
 /** The proxy's user and group id; the sidecar container runs as it. */
 export const PROXY_UID = 1337;
@@ -38,7 +39,7 @@ const sorted = (ports: readonly number[]) => [...new Set(ports)].sort((a, b) => 
 
 /** The `iptables-restore` input (nat table only), ending in `COMMIT`. Deterministic. */
 export function iptablesRules(o: RedirectOptions): string {
-  const inboundSkip = sorted([STATS_PORT, ...o.excludeInboundPorts]);
+  const inboundSkip = sorted([PROBE_PORT, STATS_PORT, ...o.excludeInboundPorts]);
   const outboundSkip = sorted(o.excludeOutboundPorts);
   return [
     '*nat',

@@ -1,20 +1,21 @@
 /**
- * `weft inject` on a YAML stream: finds the pod spec of every Deployment, StatefulSet, DaemonSet
- * and Pod, adds the sidecar, the init container, their volumes and the bootstrap annotation, and
- * leaves every other document as it was.
+ * `weft inject` on a YAML stream: finds the pod template of every Deployment, StatefulSet,
+ * DaemonSet, Job, CronJob and Pod, plans its injection (`planPod`, shared with the admission
+ * webhook) and applies the plan's JSON Patch to the YAML document; every other document is left
+ * as it was.
  *
  * Contract: never throws on input. Problems are diagnostics (`WEFT70xx`, file:line:col); with any
  * error the result text is the input unchanged, so a caller writes nothing half-injected.
- * Idempotent: injected parts are found by name and replaced in place, so injecting an injected
- * manifest with the same options yields the same objects, and the input text is returned
- * byte-for-byte when no document changed. Comments of edited documents are kept (YAML document
- * API, not a JSON round trip).
+ * Idempotent: the plan of an injected pod is empty, so injecting an injected manifest with the
+ * same options returns the input byte-for-byte. Comments of edited documents are kept (YAML
+ * document API, not a JSON round trip).
  */
-import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
-import { workloadId } from '../ca/index.js';
-import type { Diagnostic } from '../policy/index.js';
-import { checkPod, podFacts, sourceOf, type PodContext } from './checks.js';
-import { BOOTSTRAP_ANNOTATION, INJECT_ANNOTATION, bootstrapText, initContainer, sidecarContainer, sidecarVolumes, type InjectOptions } from './pod.js';
+import { LineCounter, isCollection, isMap, isNode, isSeq, parseAllDocuments, type Document } from 'yaml';
+import type { Diagnostic, SourceRef } from '../policy/index.js';
+import type { Finding } from './checks.js';
+import { segmentsOf, type PatchOp } from './patch.js';
+import { planPod, type PodObject } from './plan.js';
+import type { InjectOptions } from './pod.js';
 import { InjectCodes } from './codes.js';
 
 export interface InjectResult {
@@ -28,12 +29,14 @@ export interface InjectResult {
   readonly changed: boolean;
 }
 
-/** Pod spec and pod metadata paths per workload kind; other kinds pass through. */
-const POD_PATHS: Readonly<Record<string, { spec: string[]; meta: string[] }>> = {
-  Pod: { spec: ['spec'], meta: ['metadata'] },
-  Deployment: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'] },
-  StatefulSet: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'] },
-  DaemonSet: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'] },
+/** Where the pod (its `metadata` and `spec`) sits in each workload kind; other kinds pass through. */
+export const POD_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: [],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
 export function injectManifests(text: string, file: string, o: InjectOptions): InjectResult {
@@ -50,9 +53,7 @@ export function injectManifests(text: string, file: string, o: InjectOptions): I
   if (out.diagnostics.length > 0) return { ...out, text, changed: false };
   let changed = false;
   list.forEach((doc, index) => {
-    const before = JSON.stringify(doc.toJS());
-    injectDocument(doc, { file, lines, index, options: o, out });
-    if (JSON.stringify(doc.toJS()) !== before) changed = true;
+    if (injectDocument(doc, { file, lines, index, options: o, out })) changed = true;
   });
   const failed = out.diagnostics.some((d) => d.severity === 'error');
   if (failed || !changed) return { ...out, text, changed: false };
@@ -71,83 +72,78 @@ function render(docs: readonly Document[]): string {
   }).join('');
 }
 
-interface DocContext extends PodContext {
+interface DocContext {
+  readonly file: string;
+  readonly lines: LineCounter;
+  /** 0-based index of the document in the stream. */
+  readonly index: number;
   readonly options: InjectOptions;
   readonly out: { diagnostics: Diagnostic[]; injected: string[]; skipped: string[] };
 }
 
-interface Workload {
-  readonly label: string;
-  readonly spec: YAMLMap;
-  readonly paths: { spec: string[]; meta: string[] };
+/** 1-based position of the deepest existing node on `path` (the document root at worst). */
+function sourceAt(doc: Document, path: readonly (string | number)[], ctx: DocContext): SourceRef {
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const { line, col } = ctx.lines.linePos(node.range[0]);
+      return { file: ctx.file, line, col };
+    }
+  }
+  return { file: ctx.file, line: 1, col: 1 };
 }
 
-/** The document's pod spec when it is a workload kind; WEFT7002 when that kind has no containers. */
-function workloadOf(doc: Document, ctx: DocContext): Workload | undefined {
+/** Plans and applies one document; true when it changed. */
+function injectDocument(doc: Document, ctx: DocContext): boolean {
   const root = doc.contents;
-  if (!isMap(root)) return undefined;
+  if (!isMap(root)) return false;
   const kind = root.get('kind');
-  const paths = typeof kind === 'string' ? POD_PATHS[kind] : undefined;
-  if (!paths) return undefined;
+  const prefix = typeof kind === 'string' ? POD_PATHS[kind] : undefined;
+  if (!prefix) return false;
   const label = `${kind}/${String(root.getIn(['metadata', 'name']) ?? `<document ${ctx.index + 1}>`)}`;
-  const spec = doc.getIn(paths.spec, true);
-  const containers: unknown = isMap(spec) ? spec.get('containers', true) : undefined;
-  if (isMap(spec) && isSeq(containers) && containers.items.length > 0) return { label, spec, paths };
-  ctx.out.diagnostics.push({ code: InjectCodes.noPodSpec.code, severity: 'error', path: `${paths.spec.join('.')}.containers`,
-    message: `${label} has no pod spec with containers`, source: sourceOf(ctx, spec ?? root) });
-  return undefined;
-}
-
-function injectDocument(doc: Document, ctx: DocContext): void {
-  const w = workloadOf(doc, ctx);
-  if (!w) return;
-  const { label, spec, paths } = w;
-  const annotations = (doc.getIn([...paths.meta, 'annotations']) as YAMLMap | null | undefined)?.toJSON() as Record<string, unknown> | undefined;
-  const skip = String(annotations?.[INJECT_ANNOTATION] ?? '') === 'false'
-    ? `annotated ${INJECT_ANNOTATION}: "false"`
-    : checkPod(spec, label, paths.spec.join('.'), ctx);
-  if (skip) {
-    ctx.out.skipped.push(`${label}: ${skip}`);
-    return;
-  }
-  const facts = podFacts(doc, doc.contents as YAMLMap, spec, paths.meta, ctx.options);
-  const id = workloadId(ctx.options.trustDomain, facts.namespace, facts.serviceAccount);
-  if (!id.ok) {
-    ctx.out.diagnostics.push({ code: InjectCodes.badIdentity.code, severity: 'error', path: `${paths.spec.join('.')}.serviceAccountName`,
-      message: `${label}: namespace "${facts.namespace}" and service account "${facts.serviceAccount}" do not form a SPIFFE ID: ${id.error.message}`, source: sourceOf(ctx, spec) });
-    return;
-  }
-  apply(doc, spec, paths.meta, facts, ctx.options);
+  const podNode: unknown = prefix.length ? doc.getIn(prefix, true) : root;
+  const pod = (isMap(podNode) ? podNode.toJS(doc) : {}) as PodObject;
+  const ns = root.getIn(['metadata', 'namespace']);
+  const plan = planPod(pod, label, typeof ns === 'string' && ns !== '' ? ns : ctx.options.namespace, ctx.options);
+  for (const f of plan.findings) ctx.out.diagnostics.push(diagnosticOf(doc, prefix, f, ctx));
+  if (plan.skip) ctx.out.skipped.push(`${label}: ${plan.skip}`);
+  if (plan.skip || plan.findings.some((f) => f.severity === 'error')) return false;
   ctx.out.injected.push(label);
+  for (const op of plan.ops) applyOp(doc, prefix, op);
+  return plan.ops.length > 0;
 }
 
-/** Edited collections are switched to block style: a block scalar (the bootstrap JSON, the
- * iptables script) cannot sit inside a flow collection and would become one escaped line. */
-function apply(doc: Document, spec: YAMLMap, metaPath: string[], facts: ReturnType<typeof podFacts>, o: InjectOptions): void {
-  spec.flow = false;
-  upsertNamed(doc, spec, 'containers', [sidecarContainer(o, facts)]);
-  upsertNamed(doc, spec, 'initContainers', [initContainer(o)]);
-  upsertNamed(doc, spec, 'volumes', sidecarVolumes(facts.serviceAccount));
-  doc.setIn([...metaPath, 'annotations', BOOTSTRAP_ANNOTATION], bootstrapText(o, facts));
-  for (const p of [metaPath, [...metaPath, 'annotations']]) {
-    const node = doc.getIn(p, true);
-    if (isMap(node)) node.flow = false;
-  }
+function diagnosticOf(doc: Document, prefix: readonly string[], f: Finding, ctx: DocContext): Diagnostic {
+  const path = [...prefix, ...f.path];
+  return { code: f.code, severity: f.severity, path: jsonPath(path), message: f.message, source: sourceAt(doc, path, ctx) };
 }
 
-/** Replaces the item of the same `name` in place, or appends; creates the list when absent. */
-function upsertNamed(doc: Document, map: YAMLMap, key: string, values: Record<string, unknown>[]): void {
-  let seq: unknown = map.get(key, true);
-  if (!isSeq(seq)) {
-    seq = doc.createNode([]);
-    map.set(key, seq);
-  }
-  (seq as YAMLSeq).flow = false;
-  const items = (seq as YAMLSeq).items;
-  for (const value of values) {
-    const node = doc.createNode(value) as Node;
-    const i = items.findIndex((it) => isMap(it) && it.get('name') === value.name);
-    if (i >= 0) items[i] = node;
-    else items.push(node);
+/** `['spec', 'containers', 0, 'ports', 1]` → `spec.containers[0].ports[1]`. */
+function jsonPath(path: readonly (string | number)[]): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/**
+ * One JSON Patch operation on the YAML document. The collections on the way are switched to
+ * block style: a block scalar (the bootstrap JSON, the iptables script) cannot sit inside a flow
+ * collection and would become one escaped line. Values shared between parts of a plan (the
+ * proxy's probe) are written out each time, never as YAML anchors and aliases.
+ */
+const NO_ALIASES = { aliasDuplicateObjects: false } as const;
+
+function applyOp(doc: Document, prefix: readonly string[], op: PatchOp): void {
+  const path = [...prefix, ...segmentsOf(op.path)];
+  const parentPath = path.slice(0, -1);
+  const last = path[path.length - 1]!;
+  const parent: unknown = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
+  if (op.op === 'remove') doc.deleteIn(path);
+  else if (isSeq(parent) && (last === '-' || op.op === 'add')) {
+    const node = doc.createNode(op.value, NO_ALIASES);
+    if (last === '-') parent.items.push(node);
+    else parent.items.splice(Number(last), 0, node);
+  } else doc.setIn(path, doc.createNode(op.value, NO_ALIASES));
+  for (let n = prefix.length; n <= path.length; n++) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isCollection(node)) node.flow = false;
   }
 }

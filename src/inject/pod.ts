@@ -11,7 +11,7 @@
  * added or overwritten); Kubernetes expands `$(POD_NAME)`-style references in `args` from the
  * container's downward-API environment. No agent and no extra ConfigMap are needed.
  */
-import { bootstrapConfig, controlPlaneIdentity } from '../controlplane/index.js';
+import { bootstrapConfig, controlPlaneIdentity, type AppProbe } from '../controlplane/index.js';
 import { names } from '../translate/index.js';
 import { PROXY_UID, iptablesScript } from './iptables.js';
 
@@ -25,7 +25,7 @@ export const INJECT_ANNOTATION = 'weft.io/inject';
 export const BOOTSTRAP_DIR = '/etc/weft/bootstrap';
 export const CERTS_DIR = '/etc/weft/certs';
 /** Ports the sidecar owns inside the pod; an application container must not use them. */
-export const RESERVED_PORTS: readonly number[] = [names.ADMIN_PORT, names.VIRTUAL_OUTBOUND_PORT, names.INBOUND_PORT, names.STATS_PORT];
+export const RESERVED_PORTS: readonly number[] = [names.ADMIN_PORT, names.VIRTUAL_OUTBOUND_PORT, names.INBOUND_PORT, names.PROBE_PORT, names.STATS_PORT];
 
 export interface InjectOptions {
   readonly xdsAddress: string;
@@ -39,6 +39,15 @@ export interface InjectOptions {
   readonly excludeInboundPorts: readonly number[];
   readonly excludeOutboundPorts: readonly number[];
   readonly logLevel: string;
+  /**
+   * `native` (default): the proxy is an init container with `restartPolicy: Always` (a Kubernetes
+   * >= 1.29 sidecar), started after the iptables init container and before every other container,
+   * which the kubelet starts only once its startup probe passes; it stops after them, so Jobs
+   * complete. `container`: the layout before native sidecars (a regular container).
+   */
+  readonly sidecarMode: 'native' | 'container';
+  /** Rewrite application HTTP probes to the sidecar's probe listener (probes.ts). */
+  readonly rewriteProbes: boolean;
 }
 
 export const DEFAULT_OPTIONS: InjectOptions = Object.freeze({
@@ -51,6 +60,8 @@ export const DEFAULT_OPTIONS: InjectOptions = Object.freeze({
   excludeInboundPorts: [],
   excludeOutboundPorts: [],
   logLevel: 'warn',
+  sidecarMode: 'native',
+  rewriteProbes: true,
 });
 
 /** The Secret holding a service account's bootstrap certificate (cert.pem, key.pem, ca.pem). */
@@ -63,11 +74,11 @@ export interface PodFacts {
 }
 
 /** The bootstrap JSON stored in the annotation (pretty-printed, so diffs of it stay readable). */
-export function bootstrapText(o: InjectOptions, pod: PodFacts): string {
+export function bootstrapText(o: InjectOptions, pod: PodFacts, appProbes: readonly AppProbe[]): string {
   const config = bootstrapConfig({
     format: 'envoy', nodeId: `${pod.serviceAccount}.${pod.namespace}`, namespace: pod.namespace, serviceAccount: pod.serviceAccount,
     trustDomain: o.trustDomain, xdsAddress: o.xdsAddress, delta: false, interception: 'iptables', instanceIps: [], services: [],
-    labels: pod.labels, certDir: CERTS_DIR, controlPlaneIdentity: controlPlaneIdentity(o.trustDomain),
+    labels: pod.labels, certDir: CERTS_DIR, controlPlaneIdentity: controlPlaneIdentity(o.trustDomain), appProbes,
   });
   return JSON.stringify(config, null, 2);
 }
@@ -81,17 +92,33 @@ function nodeOverride(serviceAccount: string): string {
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
+/**
+ * The proxy's health check: `GET :15090/stats/prometheus?filter=server.live`. The 15090 listener
+ * is not in the bootstrap; weft sends it over LDS, routed to the `envoy-admin` cluster that came
+ * over CDS. Envoy starts listening on it only after its initial xDS fetch completes (the server
+ * turns live), so a 200 here means weft's first CDS and LDS were accepted (ACKed) and applied.
+ * Envoy's own admin `/ready` was the alternative, but it is on loopback (the kubelet probes the
+ * pod IP) and turns LIVE also when the initial fetch merely timed out (`initial_fetch_timeout`),
+ * with no config from weft. The filter keeps the answer to one gauge instead of every stat.
+ */
+const proxyProbe = { path: '/stats/prometheus?filter=server.live', port: names.STATS_PORT };
+
 /** The Envoy container. It runs as UID 1337, which the iptables rules exempt. */
 export function sidecarContainer(o: InjectOptions, pod: PodFacts): Record<string, unknown> {
+  const native = o.sidecarMode === 'native';
   return {
     name: SIDECAR_NAME,
     image: o.image,
+    ...(native ? { restartPolicy: 'Always' } : {}),
     command: ['envoy'],
     args: ['-c', `${BOOTSTRAP_DIR}/envoy.json`, '--config-yaml', nodeOverride(pod.serviceAccount), '--disable-hot-restart', '--log-level', o.logLevel],
     env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), fieldEnv('POD_IP', 'status.podIP')],
     ports: [{ name: 'http-envoy-prom', containerPort: names.STATS_PORT, protocol: 'TCP' }],
-    // The stats listener arrives over LDS: the pod turns ready only once weft has configured it.
-    readinessProbe: { httpGet: { path: '/stats/prometheus', port: names.STATS_PORT }, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 30 },
+    // Native: the kubelet starts the next containers once the startup probe passes (up to 10 min).
+    ...(native ? { startupProbe: { httpGet: proxyProbe, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 600 } } : {}),
+    readinessProbe: native
+      ? { httpGet: proxyProbe, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }
+      : { httpGet: proxyProbe, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 30 },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     securityContext: {
       runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false,

@@ -63,6 +63,10 @@ export const EXPLICIT_OUTBOUND_ADDRESS = '127.0.0.6';
 /** The Prometheus scrape listener and its route configuration. */
 export const STATS_LISTENER = 'prometheus|15090';
 export const STATS_PORT = 15090;
+/** The static listener injected pods' bootstraps carry for rewritten kubelet HTTP probes
+ * (plaintext, forwarded to the application on loopback; docs/deploy.md "Probes"). */
+export const PROBE_LISTENER = 'probes|15020';
+export const PROBE_PORT = 15020;
 /** Static cluster pointing at Envoy's own admin interface (bootstrap: 127.0.0.1:15000). */
 export const ADMIN_CLUSTER = 'envoy-admin';
 export const ADMIN_PORT = 15000;

@@ -15,7 +15,7 @@ import { BOOTSTRAP_ANNOTATION, SIDECAR_NAME } from '../../src/inject/index.js';
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');
 
 interface Container { name: string; args?: string[]; env?: { name: string }[]; volumeMounts?: { name: string; mountPath: string }[] }
-interface PodSpec { serviceAccountName?: string; containers: Container[]; volumes: { name: string; secret?: { secretName: string }; downwardAPI?: { items: { path: string; fieldRef: { fieldPath: string } }[] } }[] }
+interface PodSpec { serviceAccountName?: string; containers: Container[]; initContainers?: Container[]; volumes: { name: string; secret?: { secretName: string }; downwardAPI?: { items: { path: string; fieldRef: { fieldPath: string } }[] } }[] }
 interface Injected { label: string; annotations: Record<string, string>; spec: PodSpec }
 
 function injectedWorkloads(): Injected[] {
@@ -23,13 +23,18 @@ function injectedWorkloads(): Injected[] {
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.out.yaml'))) {
     for (const doc of parseAllDocuments(readFileSync(path.join(dir, f), 'utf8')) as unknown as { toJS(): Record<string, any> | null }[]) {
       const v = doc.toJS();
-      const pod = v?.kind === 'Pod' ? v : v?.spec?.template;
-      const spec = v?.kind === 'Pod' ? v.spec : pod?.spec;
-      if (!spec?.containers?.some((c: Container) => c.name === SIDECAR_NAME)) continue;
+      const pod = v?.kind === 'Pod' ? v : v?.kind === 'CronJob' ? v.spec.jobTemplate.spec.template : v?.spec?.template;
+      const spec = pod?.spec;
+      if (!spec || !sidecarOf(spec)) continue;
       out.push({ label: `${f} ${v!.kind}/${v!.metadata.name}`, annotations: pod.metadata.annotations, spec });
     }
   }
   return out;
+}
+
+/** The proxy: a native sidecar (init container) or, in the old layout, a regular container. */
+function sidecarOf(spec: PodSpec): Container | undefined {
+  return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c) => c.name === SIDECAR_NAME);
 }
 
 /** Protobuf message merge as Envoy applies `--config-yaml`: objects merge key by key (maps and
@@ -57,7 +62,7 @@ function structFields(o: Record<string, unknown>): Record<string, unknown> {
 const POD_ENV: Record<string, string> = { POD_NAME: 'reviews-v1-7d9f8-x2x4q', POD_NAMESPACE: 'default', POD_IP: '10.1.2.3' };
 
 function effectiveBootstrap(w: Injected): Record<string, any> {
-  const sidecar = w.spec.containers.find((c) => c.name === SIDECAR_NAME)!;
+  const sidecar = sidecarOf(w.spec)!;
   const args = sidecar.args!;
   const overrideText = args[args.indexOf('--config-yaml') + 1]!.replace(/\$\((\w+)\)/g, (_m, name: string) => {
     expect(sidecar.env?.map((e) => e.name), `${name} is defined in the sidecar's env`).toContain(name);
@@ -80,7 +85,7 @@ describe('injected sidecar bootstrap', () => {
     });
 
     it(`${w.label}: bootstrap and certificate files come from mounted volumes`, () => {
-      const sidecar = w.spec.containers.find((c) => c.name === SIDECAR_NAME)!;
+      const sidecar = sidecarOf(w.spec)!;
       const mountOf = (volume: string) => sidecar.volumeMounts!.find((m) => m.name === volume)!.mountPath;
       const configPath = sidecar.args![sidecar.args!.indexOf('-c') + 1]!;
       const bootVolume = w.spec.volumes.find((v) => v.downwardAPI)!;

@@ -26,7 +26,7 @@ const cases: { name: string; text: string; code: string; line: number; col: numb
   { name: 'Deployment without containers', text: deployment('      serviceAccountName: web\n'), code: 'WEFT7002', line: 9, col: 7 },
   { name: 'Pod without a spec', text: 'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\n', code: 'WEFT7002', line: 1, col: 1 },
   { name: 'application port owned by the sidecar', text: deployment('      containers:\n        - name: app\n          image: a\n          ports:\n            - containerPort: 15006\n'), code: 'WEFT7006', line: 13, col: 15 },
-  { name: 'service account that is no SPIFFE path segment', text: deployment('      serviceAccountName: "a/b"\n      containers: [{ name: app, image: a }]\n'), code: 'WEFT7007', line: 9, col: 7 },
+  { name: 'service account that is no SPIFFE path segment', text: deployment('      serviceAccountName: "a/b"\n      containers: [{ name: app, image: a }]\n'), code: 'WEFT7007', line: 9, col: 27 },
 ];
 
 describe('weft inject errors', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, injectManifests, type InjectOptions } from '../../src/inject/index.js';
+import { DEFAULT_OPTIONS, POD_PATHS, injectManifests, type InjectOptions } from '../../src/inject/index.js';
 import { formatDiagnostic } from '../../src/policy/index.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');
@@ -65,7 +65,7 @@ describe('weft inject golden files', () => {
       expect(after.length).toBe(before.length);
       before.forEach((doc, i) => {
         const value = doc.toJS();
-        if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Pod'].includes(value?.kind ?? '')) expect(after[i]!.toJS()).toEqual(value);
+        if (!Object.keys(POD_PATHS).includes(value?.kind ?? '')) expect(after[i]!.toJS()).toEqual(value);
       });
     });
   }

@@ -14,6 +14,7 @@ import { LoadgenGroup } from './_loadgen-group.js';
 import { MemoryRegistry } from './_memory-registry.js';
 import { EndpointChurn, meshYaml, proxiesIn, proxySpecs, service, type MeshShape } from './_scoped-mesh.js';
 import { forceGc, percentile, round2, rssMb, sleep } from './_stats.js';
+import { profiled } from './_profile.js';
 import { WeftPlane } from './_weft-plane.js';
 
 export interface ChurnOptions extends MeshShape {
@@ -85,18 +86,20 @@ export async function runEdsChurn(o: ChurnOptions): Promise<ChurnReport> {
     const hosts = new Set<string>();
     const cpu0 = process.cpuUsage();
     const start = sharedNow();
-    for (let k = 0; k < o.changes; k++) {
-      const due = start + (k * 1000) / o.rate;
-      const wait = due - sharedNow();
-      if (wait > 0) await sleep(wait);
-      const move = churn.next();
-      const expect = proxiesIn(specs, move.namespace);
-      const id = await group.mark(TypeUrl.ClusterLoadAssignment, move.marker, expect);
-      hosts.add(`${move.key}.svc.cluster.local`);
-      sent.push({ id, at: sharedNow(), expect, to: move.to, from: move.from });
-      registry.moveEndpoints([move]);
-    }
-    await plane.reconciler.settled();
+    await profiled('eds-churn', async () => {
+      for (let k = 0; k < o.changes; k++) {
+        const due = start + (k * 1000) / o.rate;
+        const wait = due - sharedNow();
+        if (wait > 0) await sleep(wait);
+        const move = churn.next();
+        const expect = proxiesIn(specs, move.namespace);
+        const id = await group.mark(TypeUrl.ClusterLoadAssignment, move.marker, expect);
+        hosts.add(`${move.key}.svc.cluster.local`);
+        sent.push({ id, at: sharedNow(), expect, to: move.to, from: move.from });
+        registry.moveEndpoints([move]);
+      }
+      await plane.reconciler.settled();
+    });
     // A move whose address a later move replaced may never be sent: collect those last, without
     // waiting, once every other change has arrived (the last push carries everything by then).
     const replaced = sent.map((s, i) => sent.slice(i + 1).some((later) => later.from === s.to));

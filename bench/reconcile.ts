@@ -11,7 +11,6 @@
  * Writes bench/results/reconcile.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { Reconciler, memoryLogger } from '../src/controlplane/index.js';
 import { MemoryPolicySource, MemoryRegistrySource, NO_CERTIFICATES } from '../test/support/memory-sources.js';
 import { ResourceEncoder, SnapshotCache, type NodeInfo, type StreamInfo } from '../src/xds/index.js';
 import { benchMesh } from './_mesh.js';
+import { profiled } from './_profile.js';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const PROXIES = Number(process.argv[3] ?? 2_000);
@@ -52,23 +52,6 @@ for (const [i, p] of proxies.entries()) {
   rec.streamBound(stream);
 }
 const connectCpu = cpuMs(c0);
-
-/** `BENCH_PROFILE=<dir>` writes a CPU profile of each measured phase (not of the setup). */
-async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_PROFILE;
-  if (!dir) return run();
-  const session = new Session();
-  session.connect();
-  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  const out = await run();
-  const { profile } = (await post('Profiler.stop')) as { profile: object };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
-  session.disconnect();
-  return out;
-}
 
 /** `prepare(round)` builds the next input outside the measurement and returns what applies it. */
 async function measure(prepare: (round: number) => () => void): Promise<{ cpu_ms_median: number; cpu_ms_max: number; proxies_translated: number }> {

@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { checkPolicyAgainstRegistry, formatDiagnostic, hasErrors, type Diagnostic, type PolicySet } from '../policy/index.js';
 import type { RegistryChange, RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
-import { TranslationCache, translate, type TranslatedResource, type TranslationReads } from '../translate/index.js';
+import { TranslationCache, lowerBound, translate, type TranslatedResource, type TranslationReads } from '../translate/index.js';
 import { ResourceSetInterner, TypeUrl, snapshotOf, type ResourceSet, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
 import { StreamPrincipal, authenticate, refuseChannel, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
@@ -305,7 +305,8 @@ export class Reconciler {
   /** Where a resource came from in policy, for NACK reports. */
   sourceOf(p: ConnectedProxy, typeUrl: ResourceTypeUrl, name: string): string | undefined {
     const list = this.published.get(p)?.lists.get(typeUrl) ?? [];
-    const source = list[lowerBound(list, name)]?.name === name ? list[lowerBound(list, name)]!.source : undefined;
+    const found = list[lowerBound(list, name)];
+    const source = found?.name === name ? found.source : undefined;
     return source && `${source.file}:${source.line}:${source.col}`;
   }
 }
@@ -321,18 +322,6 @@ function sameItems(a: readonly TranslatedResource[], b: readonly TranslatedResou
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** First index in a name-sorted list whose name is not below `name`. */
-function lowerBound(list: readonly TranslatedResource[], name: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.name < name) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const setBytes = new WeakMap<ResourceSet, number>();

@@ -18,6 +18,7 @@ import { EXPLICIT_OUTBOUND_ADDRESS, PASSTHROUGH_CLUSTER } from './names.js';
 import { deniedServices, reachableNamespaces, reachableServices, type Caller } from './scope.js';
 import { isLoopback } from './sockets.js';
 import { TranslateCodes } from './codes.js';
+import { comparedByIdentity } from './memo-key.js';
 
 /** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
 export interface ScopePart {
@@ -209,7 +210,7 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   const routeConfigs = buildRouteConfigs(plans, vhostOf, fallback).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
   const listeners = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
   const outbound = listeners.map((l) => cache.memo(`ol|${scopeSlot(input)}|${l.name}`, l, intern));
-  return { clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads };
+  return comparedByIdentity({ clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads });
 }
 
 /** Sorted keys of the reachable services (already in key order), the extra ones and the

@@ -136,6 +136,7 @@ export class TranslationCache {
     for (const id of gone.proxyIds ?? []) {
       this.slots.delete(`translate|${id}`);
       this.slots.delete(`proxy|${id}`);
+      this.slots.delete(`own|${id}`);
     }
     const keys = gone.serviceKeys;
     if (!keys || keys.size === 0) return;

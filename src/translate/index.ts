@@ -3,6 +3,7 @@ export { translate, type TranslateInput, type TranslateResult, type TranslationR
 export type { ScopeReads } from './build-scope.js';
 export { TranslationCache } from './cache.js';
 export type { TranslatedResource } from './resources.js';
+export { lowerBound } from './part-check.js';
 export type * from './ir.js';
 export { validateIr, type IrProblem } from './ir-validate.js';
 export * as names from './names.js';

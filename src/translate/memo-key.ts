@@ -63,6 +63,20 @@ function isPlain(o: object): boolean {
 }
 
 /**
+ * `value`'s own properties on an object that `sameValue` compares by identity only (it is not
+ * plain data). For large memo outputs used in other memos' inputs (a scope part, an inbound part):
+ * their builder's memo already decides when a new one is due, so walking two of them member by
+ * member would only find, at O(size) cost, what a rebuild already says; treating a new one as
+ * different is the conservative answer (a lost hit at worst, never a wrong one). Not for
+ * parameters: `canonicalKey` refuses such objects.
+ */
+export function comparedByIdentity<T extends object>(value: T): T {
+  return Object.assign(Object.create(IdentityCompared.prototype) as T, value);
+}
+
+class IdentityCompared {}
+
+/**
  * A string that is equal for two values only when `sameValue` holds for them (plain data; `0` and
  * `-0` get different keys, a harmless miss). Throws on functions and class instances: a parameter that is not data cannot be a key.
  */

@@ -106,17 +106,30 @@ export function mergeParts(a: PartResources, b: PartResources, diagnostics: Diag
   return out;
 }
 
+/** `left` with `right`'s resources inserted at their places: one copy of `left` (the scope's
+ * long lists) and a binary search per resource of `right` (a proxy's few own ones). */
 function mergeSorted(left: readonly TranslatedResource[], right: readonly TranslatedResource[], diagnostics: Diagnostic[]): TranslatedResource[] {
-  const merged: TranslatedResource[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length || j < right.length) {
-    const l = left[i];
-    const r = right[j];
-    if (l && r && l.name === r.name) {
+  const merged = left.slice();
+  let inserted = 0;
+  for (const r of right) {
+    const at = lowerBound(left, r.name);
+    if (left[at]?.name === r.name) {
       diagnostics.push({ code: TranslateCodes.duplicateName.code, severity: 'error', path: 'name', message: `${r.name}: duplicate resource name; second copy not sent` });
-      j++;
-    } else if (l && (!r || l.name < r.name)) { merged.push(l); i++; } else { merged.push(r!); j++; }
+      continue;
+    }
+    merged.splice(at + inserted++, 0, r);
   }
   return merged;
+}
+
+/** The first index in a name-sorted list whose name is not below `name`. */
+export function lowerBound(list: readonly TranslatedResource[], name: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

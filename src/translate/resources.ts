@@ -83,19 +83,39 @@ function hasRegex(r: IrRoute): boolean {
 const outboundListenerRes = (l: IrOutboundListener, obs: IrObservability) => res(l.name, outboundListener(l, obs));
 const apiListenerRes = (l: IrOutboundListener) => res(l.name, apiListener(l));
 
+/**
+ * The proxy part, memoised per proxy under exactly what it reads of the IR, so a change that
+ * leaves the proxy's inbound side alone (an endpoint elsewhere, say) reuses its checked lists.
+ */
 export function proxyResources(ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
+  const { kind, interception, serverListenerTemplate: template } = ir.proxy;
+  const input: OwnInput = { kind, interception, template, inbound: ir.inbound, localClusters: ir.localClusters,
+    observability: ir.observability, timeoutMs: ir.connectTimeoutMs, secretName };
+  return cache.memo(`own|${ir.proxy.id}`, input, proxyResourcesOf);
+}
+
+interface OwnInput {
+  readonly kind: ProxyIr['proxy']['kind'];
+  readonly interception: ProxyIr['proxy']['interception'];
+  readonly template: string | undefined;
+  readonly inbound: IrInbound;
+  readonly localClusters: readonly IrLocalCluster[];
+  readonly observability: IrObservability;
+  readonly timeoutMs: number;
+  readonly secretName: string;
+}
+
+function proxyResourcesOf(p: OwnInput, cache: TranslationCache): PartResources {
   const out = emptyLists();
   const add = (t: ResourceTypeUrl, r: TranslatedResource) => out.get(t)!.push(r);
-  if (ir.proxy.kind === 'grpc') {
-    const template = ir.proxy.serverListenerTemplate;
-    if (template) for (const s of cache.derive(ir.inbound, template, serverListenersRes)) add(TypeUrl.Listener, s);
+  if (p.kind === 'grpc') {
+    if (p.template) for (const s of cache.derive(p.inbound, p.template, serverListenersRes)) add(TypeUrl.Listener, s);
     return checkPart(out, [], cache);
   }
-  const obs = ir.observability;
-  const timeoutMs = ir.connectTimeoutMs;
-  for (const c of ir.localClusters) add(TypeUrl.Cluster, cache.derive(c, timeoutMs, localClusterRes));
-  for (const [t, r] of cache.derive(obs, { interception: ir.proxy.interception, timeoutMs }, staticResources)) add(t, r);
-  for (const l of cache.derive(ir.inbound, { secretName, observability: obs }, inboundListenersRes)) add(TypeUrl.Listener, l);
+  const obs = p.observability;
+  for (const c of p.localClusters) add(TypeUrl.Cluster, cache.derive(c, p.timeoutMs, localClusterRes));
+  for (const [t, r] of cache.derive(obs, { interception: p.interception, timeoutMs: p.timeoutMs }, staticResources)) add(t, r);
+  for (const l of cache.derive(p.inbound, { secretName: p.secretName, observability: obs }, inboundListenersRes)) add(TypeUrl.Listener, l);
   return checkPart(out, [], cache);
 }
 

@@ -73,11 +73,13 @@ interface WholeInput {
 
 function translateParts({ registry, policy, proxy, secretName }: WholeInput, cache: TranslationCache): TranslateResult {
   const parts = buildIr({ version: '', registry, policy }, proxy, cache, secretName);
-  return cache.memo(`proxy|${proxy.id}`, { ...parts, secretName, served: proxy.services }, resultOf);
+  // The scope part first: it is compared by identity (memo-key.ts), so a rebuilt scope misses at once.
+  const { ir, scope, inbound } = parts;
+  return cache.memo(`proxy|${proxy.id}`, { scope, inbound, secretName, served: proxy.services, ir }, resultOf);
 }
 
 /** Exactly what the IR → Envoy stage reads for one proxy (its memo key). */
-interface ResultInput { readonly ir: ProxyIr; readonly scope: ScopePart; readonly inbound: InboundPart; readonly secretName: string; readonly served: readonly string[] }
+interface ResultInput { readonly scope: ScopePart; readonly inbound: InboundPart; readonly secretName: string; readonly served: readonly string[]; readonly ir: ProxyIr }
 
 function resultOf({ ir, scope, inbound, secretName, served }: ResultInput, cache: TranslationCache): TranslateResult {
   const scoped = scopeResources(scope, ir, secretName, cache);

@@ -31,6 +31,9 @@ export interface Outgoing {
   readonly removed: readonly string[];
   /** A complete state-of-the-world (LDS/CDS): absence means deletion. */
   readonly full: boolean;
+  /** RDS/EDS/SDS, on the last response of a push: the list the client holds, exactly, once this
+   * and the push's earlier responses are committed. */
+  readonly completes?: readonly EncodedResource[];
 }
 
 /** Splits resources into runs whose `Any` payloads stay under `maxBytes` (at least one each). */

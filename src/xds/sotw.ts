@@ -49,6 +49,10 @@ interface Desired {
 export class SotwState extends TypeState {
   /** What the client holds if it accepted everything sent (reverted to `acked` on NACK). */
   private sent = new Map<string, EncodedResource>();
+  /** RDS/EDS/SDS: a name-sorted list whose resources are exactly `sent`, when known (the desired
+   * list last sent or found held). Lets a push compare lists index by index instead of looking
+   * every name up, and skip a list it already sent. Cleared whenever `sent` changes otherwise. */
+  private heldList?: readonly EncodedResource[];
   private heldVersion?: string;
   private everSent = false;
   private clientHint?: string;
@@ -83,6 +87,7 @@ export class SotwState extends TypeState {
   private forgetDropped(): void {
     this.forgetUnsubscribed();
     if (this.full) return;
+    this.heldList = undefined;
     for (const n of this.sent.keys()) if (!this.subscription.includes(n)) this.sent.delete(n);
   }
 
@@ -97,18 +102,24 @@ export class SotwState extends TypeState {
       this.markWarming(d.list, ctx);
       return [{ body: d.body ?? sotwBody(d.version, this.typeUrl, d.list), version: d.version, resources: d.list, removed: [], full: true }];
     }
-    const changed = d.list.filter((r) => this.sent.get(r.name)?.version !== r.version || ctx.warm.has(r.name));
+    const warming = ctx.warm.size > 0;
+    if (!warming && d.list === this.heldList) return [];
+    const changed = (!warming && this.heldList && changedAligned(this.heldList, d.list))
+      || d.list.filter((r) => this.sent.get(r.name)?.version !== r.version || ctx.warm.has(r.name));
     if (changed.length === 0) {
       this.sent = new Map(d.list.map((r) => [r.name, r]));
+      this.heldList = d.list;
       this.heldVersion = d.version;
       return [];
     }
-    return chunkBySize(changed, ctx.maxBytes, (r) => r.any.length).map((chunk) => ({
+    const chunks = chunkBySize(changed, ctx.maxBytes, (r) => r.any.length);
+    return chunks.map((chunk, i) => ({
       body: sotwBody(d.version, this.typeUrl, chunk),
       version: d.version,
       resources: chunk,
       removed: [],
       full: false,
+      ...(i === chunks.length - 1 ? { completes: d.list } : {}),
     }));
   }
 
@@ -116,6 +127,7 @@ export class SotwState extends TypeState {
   commit(nonce: string, out: Outgoing, now: number): void {
     if (out.full) this.sent = new Map(out.resources.map((r) => [r.name, r]));
     else for (const r of out.resources) this.sent.set(r.name, r);
+    this.heldList = out.completes;
     this.heldVersion = out.version;
     this.everSent = true;
     this.recordSent(nonce, out, now);
@@ -128,6 +140,7 @@ export class SotwState extends TypeState {
    */
   private assumeHeldAfter(p: Pending): void {
     if (!this.full) {
+      this.heldList = undefined;
       this.sent = new Map(this.acked);
       this.heldVersion = this.ackedVersion;
       return;
@@ -146,7 +159,8 @@ export class SotwState extends TypeState {
     const set = ctx.snapshot.get(this.typeUrl);
     const sub = this.subscription;
     const whole = sub.wildcard && sub.names.size === 0 && this.quarantine.size === 0;
-    if (whole && !this.removesHeld(ctx, (n) => set.has(n))) {
+    // Holding the set's version means holding exactly its names: nothing held would be removed.
+    if (whole && ((this.everSent && this.heldVersion === set.version) || !this.removesHeld(ctx, (n) => set.has(n)))) {
       return { list: set.list, version: set.version, body: set.sotwBody() };
     }
     if (!sub.wildcard && this.quarantine.size === 0 && !this.removesHeld(ctx, (n) => sub.names.has(n) && set.has(n))) {
@@ -175,6 +189,7 @@ export class SotwState extends TypeState {
 
   private adoptClientState(d: Desired): void {
     this.sent = new Map(d.list.map((r) => [r.name, r]));
+    this.heldList = this.full ? undefined : d.list;
     for (const r of d.list) this.acked.set(r.name, r);
     this.heldVersion = this.ackedVersion = this.sentVersion = d.version;
     this.everSent = true;
@@ -190,4 +205,22 @@ export class SotwState extends TypeState {
     if (this.full) return !this.everSent || d.version !== this.heldVersion;
     return d.list.some((r) => this.sent.get(r.name)?.version !== r.version);
   }
+}
+
+/**
+ * The resources of `next` that differ from `held`, when both lists name the same resources in the
+ * same order (the common push: a subscription unchanged, some resources updated), found by
+ * comparing entries index by index; undefined when the names differ, for the caller's lookup.
+ */
+function changedAligned(held: readonly EncodedResource[], next: readonly EncodedResource[]): EncodedResource[] | undefined {
+  if (held.length !== next.length) return undefined;
+  const changed: EncodedResource[] = [];
+  for (let i = 0; i < next.length; i++) {
+    const a = held[i]!;
+    const b = next[i]!;
+    if (a === b) continue;
+    if (a.name !== b.name) return undefined;
+    if (a.version !== b.version) changed.push(b);
+  }
+  return changed;
 }

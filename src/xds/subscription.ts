@@ -18,6 +18,8 @@ export class Subscription {
   private readonly wildcardAllowed: boolean;
   private sig?: string;
   private sorted?: string[];
+  /** The names of the last SotW request applied (a delta request clears it). */
+  private lastSotw?: readonly string[];
 
   constructor(typeUrl: ResourceTypeUrl) {
     this.wildcardAllowed = typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
@@ -55,6 +57,9 @@ export class Subscription {
    * the client dropped.
    */
   applySotw(names: readonly string[]): boolean {
+    // Most requests are ACKs repeating the subscription: keep the set and its cached digest.
+    if (this.repeats(names)) return false;
+    this.lastSotw = names;
     this.sig = this.sorted = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
@@ -77,9 +82,18 @@ export class Subscription {
     return false;
   }
 
+  /** Whether `names` is the list the last SotW request applied, element for element: applying
+   * the same list again is a no-op (the rule above is idempotent), so it is skipped. */
+  private repeats(names: readonly string[]): boolean {
+    const last = this.lastSotw;
+    if (!last || last.length !== names.length) return false;
+    for (let i = 0; i < names.length; i++) if (last[i] !== names[i]) return false;
+    return true;
+  }
+
   /** A delta request changes the subscription by difference. */
   applyDelta(subscribe: readonly string[], unsubscribe: readonly string[]): void {
-    this.sig = this.sorted = undefined;
+    this.sig = this.sorted = this.lastSotw = undefined;
     const first = !this.seenFirst;
     this.seenFirst = true;
     if (first && subscribe.length === 0 && this.wildcardAllowed) this.wild = true;

@@ -74,6 +74,34 @@ describe('state of the world', () => {
     expect(r2.resources.map((x) => x.name)).toEqual(['missing']);
   });
 
+  it('sends only the endpoints that changed among many held ones, push after push, and resends a dropped name re-added', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `svc${String(i).padStart(2, '0')}`);
+    const eds = (moved: Record<string, string>) => names.map((n) => endpoints(n, [[moved[n] ?? '10.0.0.1', 80]]));
+    h.set('p1', { [T.ClusterLoadAssignment]: eds({}) });
+    const c = h.open();
+    c.send({ node: node('p1'), type_url: T.ClusterLoadAssignment, resource_names: names });
+    const r1 = await c.next();
+    expect(r1.resources).toHaveLength(50);
+    c.ack(r1, names);
+    await c.none();
+    h.set('p1', { [T.ClusterLoadAssignment]: eds({ svc07: '10.0.0.7' }) });
+    const r2 = await c.next();
+    expect(r2.resources.map((x) => x.name)).toEqual(['svc07']);
+    c.ack(r2, names);
+    h.set('p1', { [T.ClusterLoadAssignment]: eds({ svc07: '10.0.0.7', svc42: '10.0.0.42' }) });
+    const r3 = await c.next();
+    expect(r3.resources.map((x) => x.name)).toEqual(['svc42']);
+    c.ack(r3, names);
+    h.set('p1', { [T.ClusterLoadAssignment]: eds({ svc07: '10.0.0.7', svc42: '10.0.0.42' }) }); // same content, new objects
+    await c.none();
+    // Dropping a name forgets it as sent; naming it again brings it back even though unchanged.
+    const fewer = names.filter((n) => n !== 'svc03');
+    c.send({ type_url: T.ClusterLoadAssignment, version_info: r3.version_info, response_nonce: r3.nonce, resource_names: fewer });
+    await c.none();
+    c.send({ type_url: T.ClusterLoadAssignment, version_info: r3.version_info, response_nonce: r3.nonce, resource_names: names });
+    expect((await c.next()).resources.map((x) => x.name)).toEqual(['svc03']);
+  });
+
   it('honours legacy wildcard until the client names a resource, then an empty list means none', async () => {
     h.set('p1', base());
     const c = h.open();

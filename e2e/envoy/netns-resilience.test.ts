@@ -8,11 +8,11 @@
  * (it stayed NOT_SENT before the fix, issue 12); and a policy that adds a cluster and routes to it
  * fails no request over delta either (make-before-break, D5).
  */
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { guardEnvoys } from './health.js';
-import { startMeshWeft } from './mesh.js';
-import { http as send, netnsSkip as skip, scenario, tally, type Outcome } from './netns/calls.js';
-import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+import { describe, expect } from 'vitest';
+import { until } from './http.js';
+import { http as send, scenario, tally, type Outcome } from './netns/calls.js';
+import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
+import { useNetnsMesh } from './netns/use.js';
 
 const SERVICES: ServiceDef[] = [
   { name: 'details', serviceAccount: 'details', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }] },
@@ -29,23 +29,12 @@ outlierDetection: { consecutive5xx: 3, interval: 1s, baseEjectionTime: 60s, maxE
 `;
 const POLICY = { 'mesh.yaml': 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\n', 'details.yaml': OUTLIER };
 
-let mesh: NetnsMesh | undefined;
-const calls = (count: number): Promise<Outcome[]> => send(mesh!, 'client', 'details-1', 'details', 9080, count, { concurrency: 1 });
-
 describe('Envoy namespace mesh: resilience', () => {
-  beforeAll(async () => {
-    if (skip) return;
-    mesh = await NetnsMesh.start({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
-  }, 120_000);
-
-  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
-
-  afterAll(async () => {
-    await mesh?.stop();
-  });
+  const mesh = useNetnsMesh({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
+  const calls = (count: number): Promise<Outcome[]> => send(mesh(), 'client', 'details-1', 'details', 9080, count, { concurrency: 1 });
 
   scenario('outlier detection ejects the replica that answers 503 and sends its share to the others', async () => {
-    const bad = mesh!.workload('details-3').app;
+    const bad = mesh().workload('details-3').app;
     await bad.send({ op: 'behave', behaviour: { status: 503 } });
     const first = tally(await calls(30));
     // Three consecutive 5xx eject it; the ejection reaches Envoy's workers a moment later.
@@ -60,17 +49,18 @@ describe('Envoy namespace mesh: resilience', () => {
   }, 60_000);
 
   scenario('a control-plane restart during traffic fails no request; sidecars reconnect and take the next version', async () => {
-    const m = mesh!;
+    const m = mesh();
     const outcomes: Outcome[] = [];
     let stop = false;
     const load = (async () => {
       while (!stop) outcomes.push(...await calls(5));
     })();
     const before = ((await (await fetch(`${m.weft.admin.url}/api/v1/policy`)).json()) as { version: string }).version;
-    await m.weft.close();
-    // weft stays down while the sidecars keep serving from their last configuration.
-    await new Promise((r) => setTimeout(r, 2_000));
-    m.weft = await startMeshWeft(m.root, 0);
+    // weft stays down until the sidecars served 20 more requests from their last configuration.
+    await m.restartWeft(async () => {
+      const down = outcomes.length;
+      await until('20 requests served while weft is down', 30_000, async () => (outcomes.length - down >= 20 ? true : undefined));
+    });
     for (const w of ['client', 'details-1', 'details-2', 'details-3']) await m.converged(w, undefined, 60_000);
     stop = true;
     await load;
@@ -94,30 +84,21 @@ const TO_V1 = only('v1: { version: v1 }', 'v1');
 const TO_V2 = only('v1: { version: v1 }, v2: { version: v2 }', 'v2');
 
 describe('Envoy namespace mesh: a delta caller', () => {
-  let dmesh: NetnsMesh | undefined;
-  const dcalls = (count: number, o: { concurrency: number; intervalMs?: number }) => send(dmesh!, 'client', 'details-1', 'details', 9080, count, o);
-  beforeAll(async () => {
-    if (skip) return;
-    dmesh = await NetnsMesh.start({
-      services: SERVICES,
-      workloads: [
-        { name: 'client', serviceAccount: 'client', labels: { app: 'client' }, delta: true },
-        ...['1', '2'].map((n): WorkloadDef => ({ name: `details-${n}`, service: 'details', serviceAccount: 'details', labels: { app: 'details', version: `v${n}` } })),
-      ],
-      policy: { 'mesh.yaml': POLICY['mesh.yaml'], 'details.yaml': TO_V1 },
-    });
-  }, 120_000);
-  guardEnvoys(() => dmesh && { weftAdmin: dmesh.weft.admin.url, envoys: dmesh.envoys() });
-  afterAll(async () => {
-    await dmesh?.stop();
+  const dmesh = useNetnsMesh({
+    services: SERVICES,
+    workloads: [
+      { name: 'client', serviceAccount: 'client', labels: { app: 'client' }, delta: true },
+      ...['1', '2'].map((n): WorkloadDef => ({ name: `details-${n}`, service: 'details', serviceAccount: 'details', labels: { app: 'details', version: `v${n}` } })),
+    ],
+    policy: { 'mesh.yaml': POLICY['mesh.yaml'], 'details.yaml': TO_V1 },
   });
+  const dcalls = (count: number, o: { concurrency: number; intervalMs?: number }) => send(dmesh(), 'client', 'details-1', 'details', 9080, count, o);
 
   scenario('a delta sidecar is SYNCED again after a control-plane restart', async () => {
-    await dmesh!.weft.close();
-    dmesh!.weft = await startMeshWeft(dmesh!.root, 0);
+    await dmesh().restartWeft();
     // Every sidecar, not only the caller: Envoy's reconnect backoff grows to 30 s, and the health
     // check after the scenario requires each one connected.
-    for (const w of dmesh!.workloads.values()) if (w.envoy) await dmesh!.converged(w.def.name, undefined, 60_000);
+    for (const w of dmesh().workloads.values()) if (w.envoy) await dmesh().converged(w.def.name, undefined, 60_000);
     expect(tally(await dcalls(10, { concurrency: 1 }))).toEqual({ 'details-1': 10 });
   }, 150_000);
 
@@ -126,16 +107,16 @@ describe('Envoy namespace mesh: a delta caller', () => {
     for (let i = 0; i < 3; i++) {
       let done = false;
       const during = dcalls(4000, { concurrency: 2, intervalMs: 2 }).finally(() => (done = true));
-      await dmesh!.edit('details.yaml', TO_V2);
+      await dmesh().edit('details.yaml', TO_V2);
       expect(done).toBe(false); // the change landed while the traffic ran
       const { 'details-1': _v1, 'details-2': v2, ...rest } = tally(await during);
       expect(v2).toBeGreaterThan(0);
       failed.push(rest);
-      await dmesh!.edit('details.yaml', TO_V1);
+      await dmesh().edit('details.yaml', TO_V1);
     }
     expect(failed).toEqual([{}, {}, {}]);
     // Every route waited for its cluster to warm and none ran out of the bound (docs/metrics.md).
-    const metrics = await (await fetch(`${dmesh!.weft.admin.url}/metrics`)).text();
+    const metrics = await (await fetch(`${dmesh().weft.admin.url}/metrics`)).text();
     expect(metrics).toContain('# TYPE weft_xds_warming_timeouts_total counter');
     expect(metrics.split('\n').filter((l) => /^weft_xds_warming_timeouts_total\{.*\} [1-9]/.test(l))).toEqual([]);
   }, 120_000);

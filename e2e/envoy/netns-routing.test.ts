@@ -4,11 +4,11 @@
  * and crosses to the destination's sidecar over mTLS. Assertions are on what the applications
  * saw and what came back; policies are edited live where the scenario needs another shape.
  */
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ackedUnsubscribed } from './agreement.js';
-import { guardEnvoys } from './health.js';
-import { envoyCounter, http as send, netnsSkip, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
-import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+import { envoyCounter, http as send, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
+import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
+import { useNetnsMesh } from './netns/use.js';
 
 const SERVICES: ServiceDef[] = [
   { name: 'reviews', serviceAccount: 'reviews', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }] },
@@ -57,43 +57,32 @@ ${extra}routes:
   - {}
 `;
 
-let mesh: NetnsMesh | undefined;
-const http = (to: string, service: string, port: number, count: number, o: HttpCall = {}) => send(mesh!, 'client', to, service, port, count, o);
+const mesh = useNetnsMesh({
+  services: SERVICES, workloads: WORKLOADS,
+  policy: { 'mesh.yaml': 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\n', 'reviews.yaml': CANARY, 'pool.yaml': pool('round-robin') },
+});
+const http = (to: string, service: string, port: number, count: number, o: HttpCall = {}) => send(mesh(), 'client', to, service, port, count, o);
 const reviewsCall = (count: number, o: HttpCall = {}) => http('reviews-v1', 'reviews', 9080, count, o);
 const poolCall = (count: number, o: HttpCall = {}) => http('pool-1', 'pool', 9090, count, o);
 const share = (t: Record<string, number>, k: string, n: number) => (t[k] ?? 0) / n;
 const behave = (names: readonly string[], behaviour: Record<string, unknown>) =>
-  Promise.all(names.map((n) => mesh!.workload(n).app.send({ op: 'behave', behaviour })));
-const served = (name: string) => mesh!.workload(name).app.send<number>({ op: 'count' });
-const reset = (names: readonly string[]) => Promise.all(names.map((n) => mesh!.workload(n).app.send({ op: 'reset' })));
+  Promise.all(names.map((n) => mesh().workload(n).app.send({ op: 'behave', behaviour })));
+const served = (name: string) => mesh().workload(name).app.send<number>({ op: 'count' });
+const reset = (names: readonly string[]) => Promise.all(names.map((n) => mesh().workload(n).app.send({ op: 'reset' })));
 const POOL = ['pool-1', 'pool-2', 'pool-3'];
 
 describe('Envoy namespace mesh: traffic management', () => {
-  beforeAll(async () => {
-    if (netnsSkip) return;
-    mesh = await NetnsMesh.start({
-      services: SERVICES, workloads: WORKLOADS,
-      policy: { 'mesh.yaml': 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\n', 'reviews.yaml': CANARY, 'pool.yaml': pool('round-robin') },
-    });
-  }, 120_000);
-
-  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
-
-  afterAll(async () => {
-    await mesh?.stop();
-  });
-
   scenario('canary 90/10 within ±3 %, a live edit to 50/50 under load fails no request, then 50/50 within ±3 %', async () => {
     const t = tally(await reviewsCall(2000, { concurrency: 8 }));
     expect(Math.abs(share(t, 'reviews-v2', 2000) - 0.1)).toBeLessThanOrEqual(0.03);
     expect((t['reviews-v1'] ?? 0) + (t['reviews-v2'] ?? 0)).toBe(2000);
     const during = reviewsCall(1500, { concurrency: 2, intervalMs: 2 });
-    await mesh!.edit('reviews.yaml', HALF);
+    await mesh().edit('reviews.yaml', HALF);
     const d = tally(await during);
     expect((d['reviews-v1'] ?? 0) + (d['reviews-v2'] ?? 0)).toBe(1500);
     const after = tally(await reviewsCall(3000, { concurrency: 8 }));
     expect(Math.abs(share(after, 'reviews-v2', 3000) - 0.5)).toBeLessThanOrEqual(0.03);
-    await mesh!.edit('reviews.yaml', CANARY);
+    await mesh().edit('reviews.yaml', CANARY);
   }, 120_000);
 
   scenario('header, path, method and query matches each pick their subset', async () => {
@@ -122,9 +111,9 @@ describe('Envoy namespace mesh: traffic management', () => {
   }, 60_000);
 
   scenario('retries: a pool failing 30 % of requests is seen as ≥ 99 % success with 4 retries, about 70 % without', async () => {
-    await mesh!.edit('pool.yaml', pool('round-robin', 'circuitBreaker: { maxRetries: 100 }\n'));
+    await mesh().edit('pool.yaml', pool('round-robin', 'circuitBreaker: { maxRetries: 100 }\n'));
     const r = await retryRun();
-    await mesh!.edit('pool.yaml', pool('round-robin'));
+    await mesh().edit('pool.yaml', pool('round-robin'));
     expect(r.without).toBeGreaterThanOrEqual(180);
     expect(r.without).toBeLessThanOrEqual(240);
     expect(r.withRetries).toBeGreaterThanOrEqual(495);
@@ -143,7 +132,7 @@ describe('Envoy namespace mesh: traffic management', () => {
   scenario('mirroring: the shadow receives about half of the requests, as <host>-shadow, and callers see only v1', async () => {
     await reset(['reviews-v3']);
     expect(tally(await reviewsCall(400, { headers: { 'x-mirror': '1' }, concurrency: 8 }))).toEqual({ 'reviews-v1': 400 });
-    const hosts = await mesh!.workload('reviews-v3').app.send<Record<string, number>>({ op: 'hosts' });
+    const hosts = await mesh().workload('reviews-v3').app.send<Record<string, number>>({ op: 'hosts' });
     expect(Object.keys(hosts)).toEqual(['reviews.default.svc.cluster.local-shadow']);
     expect(Math.abs((Object.values(hosts)[0] ?? 0) / 400 - 0.5)).toBeLessThanOrEqual(0.1);
   });
@@ -165,7 +154,7 @@ describe('Envoy namespace mesh: traffic management', () => {
   });
 
   scenario('ring-hash: each x-user sticks to one pool replica, and users spread over several', async () => {
-    await mesh!.edit('pool.yaml', pool('ring-hash', 'hashKey: { header: x-user }\n'));
+    await mesh().edit('pool.yaml', pool('ring-hash', 'hashKey: { header: x-user }\n'));
     const picked = new Set<string>();
     for (let u = 0; u < 10; u++) {
       const t = tally(await poolCall(15, { headers: { 'x-user': `user-${u}` } }));
@@ -176,7 +165,7 @@ describe('Envoy namespace mesh: traffic management', () => {
   }, 60_000);
 
   scenario('least-request: a slow replica gets clearly less than its round-robin third', async () => {
-    await mesh!.edit('pool.yaml', pool('least-request'));
+    await mesh().edit('pool.yaml', pool('least-request'));
     await behave(['pool-3'], { delayMs: 300 });
     const t = tally(await poolCall(150, { concurrency: 6 }));
     await behave(['pool-3'], {});
@@ -185,17 +174,17 @@ describe('Envoy namespace mesh: traffic management', () => {
   }, 60_000);
 
   scenario('circuit breaking: past maxConnections 1 / maxPendingRequests 1 callers get 503 and Envoy counts the overflow', async () => {
-    await mesh!.edit('pool.yaml', pool('round-robin', 'circuitBreaker: { maxConnections: 1, maxPendingRequests: 1 }\n'));
+    await mesh().edit('pool.yaml', pool('round-robin', 'circuitBreaker: { maxConnections: 1, maxPendingRequests: 1 }\n'));
     await behave(POOL, { delayMs: 400 });
     const overflowStat = 'cluster.outbound|9090||pool.default.svc.cluster.local.upstream_rq_pending_overflow';
-    const before = await envoyCounter(mesh!, 'client', overflowStat);
+    const before = await envoyCounter(mesh(), 'client', overflowStat);
     const out: Outcome[] = await poolCall(12, { concurrency: 12, detail: true });
     await behave(POOL, {});
     const rejected = out.filter((o) => o.status === 503);
     expect(rejected.length).toBeGreaterThanOrEqual(6);
     for (const o of rejected) expect(o.response?.['x-envoy-overloaded']).toBe('true');
-    expect((await envoyCounter(mesh!, 'client', overflowStat)) - before).toBe(rejected.length);
-    await mesh!.edit('pool.yaml', pool('round-robin'));
+    expect((await envoyCounter(mesh(), 'client', overflowStat)) - before).toBe(rejected.length);
+    await mesh().edit('pool.yaml', pool('round-robin'));
   }, 60_000);
 
   const only = (subsets: string, split: string) => `kind: TrafficPolicy\nservice: reviews.default\nsubsets: { ${subsets} }\nroutes:\n  - backends: ${split}\n`;
@@ -213,8 +202,8 @@ describe('Envoy namespace mesh: traffic management', () => {
   }
 
   scenario('make-before-break: a policy that removes a cluster (and its route) during traffic fails no request', async () => {
-    await mesh!.edit('reviews.yaml', TO_V3);
-    expect(await failuresDuring(() => mesh!.edit('reviews.yaml', V1))).toEqual({});
+    await mesh().edit('reviews.yaml', TO_V3);
+    expect(await failuresDuring(() => mesh().edit('reviews.yaml', V1))).toEqual({});
   }, 60_000);
 
   // Issue 12 D5 (fixed): the route to a new cluster used to reach Envoy before the cluster was
@@ -224,8 +213,8 @@ describe('Envoy namespace mesh: traffic management', () => {
     // content it has does not change the policy version, so `edit` would wait for nothing).
     const failed: Record<string, number>[] = [];
     for (let i = 0; i < 3; i++) {
-      failed.push(await failuresDuring(() => mesh!.edit('reviews.yaml', TO_V3)));
-      await mesh!.edit('reviews.yaml', V1);
+      failed.push(await failuresDuring(() => mesh().edit('reviews.yaml', TO_V3)));
+      await mesh().edit('reviews.yaml', V1);
     }
     expect(failed).toEqual([{}, {}, {}]);
   }, 90_000);
@@ -233,13 +222,13 @@ describe('Envoy namespace mesh: traffic management', () => {
   // Issue 12 D6 (fixed): after a removal weft's /api/v1/proxies/<id>/config used to list the
   // removed ClusterLoadAssignment under `acked` although Envoy had unsubscribed from it (SotW).
   scenario('after a cluster removal weft reports as ACKed only resources the client subscribes to', async () => {
-    await mesh!.edit('reviews.yaml', TO_V3);
-    await mesh!.edit('reviews.yaml', V1);
-    expect(await ackedUnsubscribed(mesh!.weft.admin.url, 'client')).toEqual([]);
+    await mesh().edit('reviews.yaml', TO_V3);
+    await mesh().edit('reviews.yaml', V1);
+    expect(await ackedUnsubscribed(mesh().weft.admin.url, 'client')).toEqual([]);
   });
 
   scenario('after the edits above, the canary policy is back and converged', async () => {
-    await mesh!.edit('reviews.yaml', CANARY);
+    await mesh().edit('reviews.yaml', CANARY);
     const t = tally(await reviewsCall(200, { concurrency: 8 }));
     expect((t['reviews-v1'] ?? 0) + (t['reviews-v2'] ?? 0)).toBe(200);
   }, 60_000);

@@ -4,11 +4,11 @@
  * certificate rotation (workload certificates and the root, through every phase) under traffic.
  * Workload certificates live 20 s here, so weft renews them during the file.
  */
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { guardEnvoys } from './health.js';
+import { describe, expect } from 'vitest';
 import { until } from './http.js';
-import { http as send, netnsSkip, scenario, tally, type HttpCall } from './netns/calls.js';
-import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+import { http as send, scenario, tally, type HttpCall } from './netns/calls.js';
+import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
+import { useNetnsMesh } from './netns/use.js';
 
 const TD = 'cluster.local';
 const SERVICES: ServiceDef[] = [
@@ -45,15 +45,15 @@ rules:
   'limited.yaml': 'kind: AccessPolicy\nservice: limited.default\naction: allow\nrules:\n  - {}\nrateLimit: { requestsPerSecond: 5, burst: 5 }\n',
 };
 
-let mesh: NetnsMesh | undefined;
-const api = (from: string, count: number, o: HttpCall = {}) => send(mesh!, from, 'api-1', 'api', 8080, count, { concurrency: 1, ...o });
-const served = (name: string) => mesh!.workload(name).app.send<number>({ op: 'count' });
-const reset = (name: string) => mesh!.workload(name).app.send({ op: 'reset' });
+const mesh = useNetnsMesh({ services: SERVICES, workloads: WORKLOADS, policy: POLICY, svidTtlMs: 20_000 });
+const api = (from: string, count: number, o: HttpCall = {}) => send(mesh(), from, 'api-1', 'api', 8080, count, { concurrency: 1, ...o });
+const served = (name: string) => mesh().workload(name).app.send<number>({ op: 'count' });
+const reset = (name: string) => mesh().workload(name).app.send({ op: 'reset' });
 const statuses = async (from: string, path: string) => (await api(from, 1, { path }))[0]!.status;
 
 /** Serial of every mesh workload's certificate, from weft's admin API. */
 async function serials(): Promise<Record<string, string>> {
-  const { proxies } = (await (await fetch(`${mesh!.weft.admin.url}/api/v1/proxies`)).json()) as { proxies: { id: string; certificate?: { serial: string } }[] };
+  const { proxies } = (await (await fetch(`${mesh().weft.admin.url}/api/v1/proxies`)).json()) as { proxies: { id: string; certificate?: { serial: string } }[] };
   return Object.fromEntries(proxies.map((p) => [p.id, p.certificate?.serial ?? '']));
 }
 
@@ -79,7 +79,7 @@ async function failuresWhile(during: () => Promise<void>): Promise<Record<string
 async function rotationStep(step: 'begin' | 'advance'): Promise<void> {
   // 409 until every connected proxy ACKed the current trust bundle: retry on that signal.
   await until(`root rotation step ${step}`, 60_000, async () => {
-    const res = await fetch(`${mesh!.weft.admin.url}/api/v1/ca/rotation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step }) });
+    const res = await fetch(`${mesh().weft.admin.url}/api/v1/ca/rotation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step }) });
     if (res.status === 409) return undefined;
     if (!res.ok) throw new Error(`rotation ${step}: ${res.status} ${await res.text()}`);
     return true;
@@ -87,17 +87,6 @@ async function rotationStep(step: 'begin' | 'advance'): Promise<void> {
 }
 
 describe('Envoy namespace mesh: security', () => {
-  beforeAll(async () => {
-    if (netnsSkip) return;
-    mesh = await NetnsMesh.start({ services: SERVICES, workloads: WORKLOADS, policy: POLICY, svidTtlMs: 20_000 });
-  }, 120_000);
-
-  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
-
-  afterAll(async () => {
-    await mesh?.stop();
-  });
-
   scenario('authorization: the allowed identity may GET /api/*; other methods, paths and a denied caller get 403', async () => {
     await reset('api-1');
     expect((await api('client', 5, { path: '/api/items' })).map((o) => o.status)).toEqual([200, 200, 200, 200, 200]);
@@ -124,7 +113,7 @@ describe('Envoy namespace mesh: security', () => {
 
   scenario('local rate limit: a burst past 5 requests per second is answered 429 and never reaches the app', async () => {
     await reset('limited-1');
-    const out = await send(mesh!, 'client', 'limited-1', 'limited', 8081, 30, { concurrency: 6 });
+    const out = await send(mesh(), 'client', 'limited-1', 'limited', 8081, 30, { concurrency: 6 });
     const ok = out.filter((o) => o.status === 200).length;
     expect(out.filter((o) => o.status === 429).length).toBe(30 - ok);
     expect(ok).toBeGreaterThanOrEqual(5);
@@ -134,15 +123,15 @@ describe('Envoy namespace mesh: security', () => {
 
   // `open` has no AccessPolicy (a rule without `from` would admit only authenticated callers).
   scenario('mTLS permissive accepts a plaintext caller and mesh callers; strict again refuses the plaintext one', async () => {
-    const plain = () => send(mesh!, 'outside', 'open-1', 'open', 18082, 3);
-    const meshCall = () => send(mesh!, 'client', 'open-1', 'open', 8082, 3);
+    const plain = () => send(mesh(), 'outside', 'open-1', 'open', 18082, 3);
+    const meshCall = () => send(mesh(), 'client', 'open-1', 'open', 8082, 3);
     await reset('open-1');
     expect(tally(await plain())['open-1'] ?? 0).toBe(0);
     expect(await served('open-1')).toBe(0);
-    await mesh!.edit('mesh.yaml', mtls('permissive'));
+    await mesh().edit('mesh.yaml', mtls('permissive'));
     expect(tally(await plain())).toEqual({ 'open-1': 3 });
     expect(tally(await meshCall())).toEqual({ 'open-1': 3 });
-    await mesh!.edit('mesh.yaml', mtls('strict'));
+    await mesh().edit('mesh.yaml', mtls('strict'));
     expect(tally(await plain())['open-1'] ?? 0).toBe(0);
     expect(tally(await meshCall())).toEqual({ 'open-1': 3 });
   }, 60_000);
@@ -159,7 +148,7 @@ describe('Envoy namespace mesh: security', () => {
   }, 60_000);
 
   scenario('root rotation through every phase (trust both, sign with new, drop old) under traffic: no request fails', async () => {
-    const bundle = async () => ((await (await fetch(`${mesh!.weft.admin.url}/api/v1/ca`)).json()) as { bundlePem: string; sequence: number });
+    const bundle = async () => ((await (await fetch(`${mesh().weft.admin.url}/api/v1/ca`)).json()) as { bundlePem: string; sequence: number });
     const first = await bundle();
     const certsBefore = await serials();
     await reset('api-1');

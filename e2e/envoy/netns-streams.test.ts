@@ -4,11 +4,11 @@
  * end to end, while a plain HTTP request slower than 1 s gets Envoy's 504; and an HTTP/2 (non-gRPC)
  * application is reached over its own protocol. iptables mode, SotW and delta sidecars.
  */
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { guardEnvoys } from './health.js';
-import { host, http, netnsSkip as skip, scenario } from './netns/calls.js';
-import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+import { describe, expect } from 'vitest';
+import { host, http, scenario } from './netns/calls.js';
+import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
 import type { StreamOutcome } from './netns/streams.js';
+import { useNetnsMesh } from './netns/use.js';
 
 const SERVICES: ServiceDef[] = [
   { name: 'chat', serviceAccount: 'chat', ports: [{ name: 'http', port: 9090, targetPort: 19090, protocol: 'http' }] },
@@ -23,32 +23,22 @@ const WORKLOADS: WorkloadDef[] = [
 ];
 const POLICY = { 'mesh.yaml': 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\ndefaults: { timeout: 1s }\n' };
 
-let mesh: NetnsMesh | undefined;
 type H2Outcome = StreamOutcome & { backend?: string; grpcStatus?: string };
-const stream = <T>(op: 'ws' | 'h2stream', to: string, service: string, port: number, durationMs: number) =>
-  mesh!.workload('client').app.send<T>({ op, address: mesh!.workload(to).address, port, host: host(service), durationMs, intervalMs: 100 });
 
 describe('Envoy namespace mesh: streams', () => {
-  beforeAll(async () => {
-    if (skip) return;
-    mesh = await NetnsMesh.start({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
-  }, 120_000);
-
-  guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
-
-  afterAll(async () => {
-    await mesh?.stop();
-  });
+  const mesh = useNetnsMesh({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
+  const stream = <T>(op: 'ws' | 'h2stream', to: string, service: string, port: number, durationMs: number) =>
+    mesh().workload('client').app.send<T>({ op, address: mesh().workload(to).address, port, host: host(service), durationMs, intervalMs: 100 });
 
   scenario('a plain request slower than the 1 s default timeout gets Envoy\'s 504', async () => {
-    await mesh!.workload('chat-1').app.send({ op: 'behave', behaviour: { delayMs: 1500 } });
+    await mesh().workload('chat-1').app.send({ op: 'behave', behaviour: { delayMs: 1500 } });
     try {
-      const [r] = await http(mesh!, 'client', 'chat-1', 'chat', 9090, 1);
+      const [r] = await http(mesh(), 'client', 'chat-1', 'chat', 9090, 1);
       expect(r!.status).toBe(504);
       expect(r!.ms).toBeGreaterThanOrEqual(900);
       expect(r!.ms).toBeLessThan(1500);
     } finally {
-      await mesh!.workload('chat-1').app.send({ op: 'behave', behaviour: {} });
+      await mesh().workload('chat-1').app.send({ op: 'behave', behaviour: {} });
     }
   });
 

@@ -3,11 +3,11 @@
  * as UID 1337 behind `weft inject`'s iptables rules (SotW and delta), a group in explicit mode
  * (the VM path), and a workload outside the mesh. Assertions are on traffic the applications saw.
  */
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { guardEnvoys } from './health.js';
+import { describe, expect } from 'vitest';
 import { OUTBOUND_ADDRESS, until } from './http.js';
-import { http as send, netnsSkip as skip, scenario, tally, type Outcome, host } from './netns/calls.js';
-import { NetnsMesh, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
+import { http as send, scenario, tally, type Outcome, host } from './netns/calls.js';
+import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
+import { useNetnsMesh } from './netns/use.js';
 import { ENVOY_MAX_PROGRAM_SIZE, setRegexProgramLimit } from '../../src/policy/regex.js';
 
 const TD = 'cluster.local';
@@ -37,20 +37,10 @@ routes:
 `,
 };
 
-let mesh: NetnsMesh | undefined;
-const http = (from: string, to: string, service: string, port: number, count: number) => send(mesh!, from, to, service, port, count);
-
 describe('Envoy namespace mesh', () => {
-  beforeAll(async () => {
-    if (skip) return;
-    mesh = await NetnsMesh.start({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
-  }, 120_000);
-
-  const guard = guardEnvoys(() => mesh && { weftAdmin: mesh.weft.admin.url, envoys: mesh.envoys() });
-
-  afterAll(async () => {
-    await mesh?.stop();
-  });
+  const mesh = useNetnsMesh({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
+  const { guard } = mesh;
+  const http = (from: string, to: string, service: string, port: number, count: number) => send(mesh(), from, to, service, port, count);
 
   scenario('iptables mode: the client\'s plain HTTP to a reviews address is captured and split 90/10 within ±3 %', async () => {
     const t = tally(await http('client', 'reviews-v1', 'reviews', 9080, 1000));
@@ -67,14 +57,14 @@ describe('Envoy namespace mesh', () => {
   });
 
   scenario('mTLS strict: a plaintext caller outside the mesh never reaches the application', async () => {
-    await mesh!.workload('reviews-v1').app.send({ op: 'reset' });
+    await mesh().workload('reviews-v1').app.send({ op: 'reset' });
     const out = tally(await http('outside', 'reviews-v1', 'reviews', 19080, 5));
     expect(out['reviews-v1'] ?? 0).toBe(0);
-    expect(await mesh!.workload('reviews-v1').app.send<number>({ op: 'count' })).toBe(0);
+    expect(await mesh().workload('reviews-v1').app.send<number>({ op: 'count' })).toBe(0);
   });
 
   scenario('TCP through the mesh with mTLS: the client reaches db and its bytes come back', async () => {
-    const got = await mesh!.workload('client').app.send<string>({ op: 'tcp', address: mesh!.workload('db-1').address, port: 5432, send: 'ping\n' });
+    const got = await mesh().workload('client').app.send<string>({ op: 'tcp', address: mesh().workload('db-1').address, port: 5432, send: 'ping\n' });
     expect(got).toBe('db-1\nping\n');
   });
 
@@ -86,17 +76,17 @@ describe('Envoy namespace mesh', () => {
   // The outbound listener of a mesh port takes only mesh destinations (VIPs, else endpoints);
   // anything else goes to PassthroughCluster, HTTP to an unknown Host through the `*` vhost.
   scenario('a connection to a non-mesh address on a mesh HTTP port (9080) is not captured by the mesh', async () => {
-    const t = tally(await mesh!.workload('client').app.send<Outcome[]>({ op: 'http', address: mesh!.workload('outside').address, port: 9080, host: 'outside.example', count: 3 }));
+    const t = tally(await mesh().workload('client').app.send<Outcome[]>({ op: 'http', address: mesh().workload('outside').address, port: 9080, host: 'outside.example', count: 3 }));
     expect(t).toEqual({ outside: 3 });
   });
 
   scenario('a connection to a non-mesh address on a mesh TCP port (5432) is not captured by the mesh', async () => {
-    const got = await mesh!.workload('client').app.send<string>({ op: 'tcp', address: mesh!.workload('outside').address, port: 5432, send: 'ping\n' });
+    const got = await mesh().workload('client').app.send<string>({ op: 'tcp', address: mesh().workload('outside').address, port: 5432, send: 'ping\n' });
     expect(got).toBe('outside\nping\n');
   });
 
   scenario('explicit mode (VM path): both ratings replicas serve through their own inbound listeners', async () => {
-    const t = tally(await mesh!.workload('vm-client').app.send<Outcome[]>({ op: 'http', address: OUTBOUND_ADDRESS, port: 9081, host: host('ratings'), count: 40, concurrency: 2 }));
+    const t = tally(await mesh().workload('vm-client').app.send<Outcome[]>({ op: 'http', address: OUTBOUND_ADDRESS, port: 9081, host: host('ratings'), count: 40, concurrency: 2 }));
     expect(t['ratings-1'] ?? 0).toBeGreaterThanOrEqual(10);
     expect(t['ratings-2'] ?? 0).toBeGreaterThanOrEqual(10);
     expect((t['ratings-1'] ?? 0) + (t['ratings-2'] ?? 0)).toBe(40);
@@ -104,7 +94,7 @@ describe('Envoy namespace mesh', () => {
 
   /** weft's report of one type for workload `id`. */
   async function typeReport(id: string, type: string): Promise<{ status: string; ackedVersion?: string; nack?: { message: string; resources: { name: string; source?: string }[] } }> {
-    const p = (await (await fetch(`${mesh!.weft.admin.url}/api/v1/proxies/${id}`)).json()) as { types: { type: string; status: string }[] };
+    const p = (await (await fetch(`${mesh().weft.admin.url}/api/v1/proxies/${id}`)).json()) as { types: { type: string; status: string }[] };
     return p.types.find((t) => t.type === type)! as never;
   }
   // A regex over Envoy's default RE2 program size (100): weft refuses it at its own default, so the
@@ -124,7 +114,7 @@ describe('Envoy namespace mesh', () => {
 
   scenario('NACK: a route Envoy rejects is shown NACKED with Envoy\'s reason, traffic keeps the last good routes, other changes keep flowing', () => throughWeft(async () => {
     guard.expect({ rejected: ['RDS'] });
-    await mesh!.write('reviews.yaml', REJECTED);
+    await mesh().write('reviews.yaml', REJECTED);
     const nacked = await until('client RDS NACKED', 30_000, async () => {
       const r = await typeReport('client', 'RDS');
       return r.status === 'NACKED' ? r : undefined;
@@ -132,20 +122,20 @@ describe('Envoy namespace mesh', () => {
     expect(nacked.nack?.message).toContain('RE2 program size');
     expect(tally(await http('client', 'reviews-v1', 'reviews', 9080, 50))['reviews-v3'] ?? 0).toBe(0);
     const cds = (await typeReport('client', 'CDS')).ackedVersion;
-    await mesh!.write('db.yaml', 'kind: TrafficPolicy\nservice: db.default\nloadBalancer: random\n');
+    await mesh().write('db.yaml', 'kind: TrafficPolicy\nservice: db.default\nloadBalancer: random\n');
     await until('the db change to reach the client while RDS stays NACKED', 30_000, async () => {
       const c = await typeReport('client', 'CDS');
       return c.status === 'SYNCED' && c.ackedVersion !== cds ? true : undefined;
     });
     expect((await typeReport('client', 'RDS')).status).toBe('NACKED');
-    await mesh!.edit('reviews.yaml', POLICY['reviews.yaml']);
-    await mesh!.edit('db.yaml', 'kind: TrafficPolicy\nservice: db.default\n');
+    await mesh().edit('reviews.yaml', POLICY['reviews.yaml']);
+    await mesh().edit('db.yaml', 'kind: TrafficPolicy\nservice: db.default\n');
   }), 90_000);
 
   // A route configuration carries the position of its first regex route (translate/resources.ts).
   scenario('NACK: weft names the policy file:line of the route Envoy rejected', () => throughWeft(async () => {
     guard.expect({ rejected: ['RDS'] });
-    await mesh!.write('reviews.yaml', REJECTED);
+    await mesh().write('reviews.yaml', REJECTED);
     try {
       const nacked = await until('client RDS NACKED', 30_000, async () => {
         const r = await typeReport('client', 'RDS');
@@ -154,7 +144,7 @@ describe('Envoy namespace mesh', () => {
       // reviews.yaml line 6 is the regex route REJECTED appends.
       expect(nacked.nack?.resources.map((r) => r.source)).toEqual([expect.stringMatching(/reviews\.yaml:6:\d+$/)]);
     } finally {
-      await mesh!.edit('reviews.yaml', POLICY['reviews.yaml']);
+      await mesh().edit('reviews.yaml', POLICY['reviews.yaml']);
     }
   }), 90_000);
 });

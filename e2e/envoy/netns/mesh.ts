@@ -5,7 +5,7 @@
  * `weft inject`'s init container (iptables mode) or with explicit listeners (the VM path).
  * weft runs in this process on host loopback; sidecars reach it through a Unix-socket relay.
  *
- * Not shareable between test files: each file starts its own mesh and stops it in afterAll.
+ * Not shareable between test files: a file (or describe) gets its own through `useNetnsMesh` (use.ts).
  */
 import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -61,7 +61,7 @@ export class NetnsMesh {
   readonly workloads = new Map<string, Workload>();
   #relay: net.Server | undefined;
 
-  private constructor(readonly root: string, readonly net: Net, public weft: RunningWeft) {}
+  private constructor(readonly root: string, readonly net: Net, public weft: RunningWeft, readonly svidTtlMs?: number) {}
 
   static async start(o: NetnsMeshOptions): Promise<NetnsMesh> {
     if (!envoyBin) throw new Error('no envoy binary');
@@ -72,7 +72,7 @@ export class NetnsMesh {
     await mkdir(path.join(root, 'policy'));
     for (const [file, text] of Object.entries(o.policy)) await writeFile(path.join(root, 'policy', file), text);
     await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services, placed));
-    const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0, o.svidTtlMs));
+    const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0, o.svidTtlMs), o.svidTtlMs);
     try {
       await mesh.#startRelay();
       const bin = envoyForProxyUser(envoyBin);
@@ -164,6 +164,14 @@ export class NetnsMesh {
     await writeFile(tmp, text);
     await rename(tmp, path.join(this.root, 'policy', file));
     return before;
+  }
+
+  /** Stops weft (the sidecars keep serving their last configuration), awaits `whileDown`, then
+   * starts weft again on the same root, so the same CA (on a new xDS port: the relay follows). */
+  async restartWeft(whileDown?: () => Promise<void>): Promise<void> {
+    await this.weft.close();
+    await whileDown?.();
+    this.weft = await startMeshWeft(this.root, 0, this.svidTtlMs);
   }
 
   workload(name: string): Workload {

@@ -24,7 +24,8 @@ export const commands: readonly CommandEntry[] = [
   { name: 'status', summary: "show each connected proxy's sync state per xDS type (SYNCED, STALE, NACKED, NOT SENT)", load: async () => (await import('./status.js')).statusCommand() },
   { name: 'config-dump', summary: 'print the config weft serves a proxy (desired), or what it ACKed (--acked)', load: async () => (await import('./config-dump.js')).configDumpCommand() },
   { name: 'ca', summary: 'inspect the certificate authority', load: async () => (await import('./ca.js')).caCommand() },
-  { name: 'inject', summary: 'add the weft Envoy sidecar to the Deployments, StatefulSets, DaemonSets and Pods of a Kubernetes manifest', load: async () => (await import('./inject.js')).injectCommand() },
+  { name: 'inject', summary: 'add the weft Envoy sidecar to the Deployments, StatefulSets, DaemonSets, Jobs, CronJobs and Pods of a Kubernetes manifest', load: async () => (await import('./inject.js')).injectCommand() },
+  { name: 'webhook', summary: 'serve the mutating admission webhook that injects the sidecar into new Pods (HTTPS, AdmissionReview v1)', load: async () => (await import('./webhook.js')).webhookCommand() },
 ];
 
 /** The command `argv` runs (`weft help X` counts as X), if it names one. */

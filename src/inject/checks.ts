@@ -18,6 +18,11 @@ export interface Finding {
   readonly message: string;
 }
 
+/** `['spec', 'containers', 0, 'ports', 1]` → `spec.containers[0].ports[1]`. */
+export function jsonPath(path: readonly (string | number)[]): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
 export interface PodSpecJson {
   hostNetwork?: unknown;
   containers?: unknown;

@@ -21,5 +21,15 @@ export const InjectCodes = {
     action: 'Use a plain httpGet probe, or serve the probe on its own port, excluded from interception.',
   },
   sidecarPort: { code: 'WEFT7006', severity: 'error', summary: 'An application container uses a port the sidecar owns (15000, 15001, 15006, 15020, 15090).', action: 'Move the application to another port.' },
+  badReview: {
+    code: 'WEFT7101', severity: 'error',
+    summary: 'The admission webhook received a body that is not an AdmissionReview v1 request (bad JSON, another apiVersion or kind, no request.uid).',
+    action: 'Point only a MutatingWebhookConfiguration with admissionReviewVersions: [v1] at the webhook (deploy/kubernetes/webhook.yaml).',
+  },
+  podRejected: {
+    code: 'WEFT7102', severity: 'error',
+    summary: 'The admission webhook denied a Pod it was asked to inject and cannot (the errors of `weft inject`: a sidecar port, an identity that is no SPIFFE ID, no containers).',
+    action: 'Fix the pod as the message says, or opt it out with the label or annotation weft.io/inject: "disabled"/"false".',
+  },
   badIdentity: { code: 'WEFT7007', severity: 'error', summary: 'The namespace and service account do not form a SPIFFE ID.', action: 'Use DNS-1123 names for the namespace and the service account.' },
 } as const satisfies CodeTable;

@@ -14,3 +14,4 @@ export {
   type InjectOptions,
 } from './pod.js';
 export { PROXY_UID, iptablesApply, iptablesRules, iptablesScript, type RedirectOptions } from './iptables.js';
+export { MAX_REVIEW_BYTES, reviewAdmission, type AdmissionOutcome } from './admission.js';

@@ -12,7 +12,7 @@
  */
 import { LineCounter, isCollection, isMap, isNode, isSeq, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic, SourceRef } from '../policy/index.js';
-import type { Finding } from './checks.js';
+import { jsonPath, type Finding } from './checks.js';
 import { segmentsOf, type PatchOp } from './patch.js';
 import { planPod, type PodObject } from './plan.js';
 import type { InjectOptions } from './pod.js';
@@ -116,11 +116,6 @@ function injectDocument(doc: Document, ctx: DocContext): boolean {
 function diagnosticOf(doc: Document, prefix: readonly string[], f: Finding, ctx: DocContext): Diagnostic {
   const path = [...prefix, ...f.path];
   return { code: f.code, severity: f.severity, path: jsonPath(path), message: f.message, source: sourceAt(doc, path, ctx) };
-}
-
-/** `['spec', 'containers', 0, 'ports', 1]` → `spec.containers[0].ports[1]`. */
-function jsonPath(path: readonly (string | number)[]): string {
-  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
 /**

@@ -46,8 +46,9 @@ export const API_VERSIONS: Readonly<Record<string, string>> = {
   ClusterRole: 'rbac.authorization.k8s.io/v1', ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
   Role: 'rbac.authorization.k8s.io/v1', RoleBinding: 'rbac.authorization.k8s.io/v1',
   Kustomization: 'kustomize.config.k8s.io/v1beta1',
+  MutatingWebhookConfiguration: 'admissionregistration.k8s.io/v1',
 };
-export const CLUSTER_SCOPED: ReadonlySet<string> = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Kustomization']);
+export const CLUSTER_SCOPED: ReadonlySet<string> = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Kustomization', 'MutatingWebhookConfiguration']);
 
 const find = (objs: readonly K8sObject[], kind: string, name: string, ns?: string) =>
   objs.find((o) => o.kind === kind && o.metadata?.name === name && (ns === undefined || o.metadata?.namespace === ns));

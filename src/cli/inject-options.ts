@@ -1,0 +1,59 @@
+/**
+ * The options that shape an injected pod, shared by `weft inject` (manifests) and `weft webhook`
+ * (admission), so both inject the same way from the same flags.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_OPTIONS, type InjectOptions } from '../inject/index.js';
+import { UsageError } from './errors.js';
+import { csv, port } from './options.js';
+
+export interface InjectFlags {
+  xdsAddress: string;
+  image: string;
+  initImage: string;
+  trustDomain: string;
+  namespace: string;
+  adminPort: number;
+  excludeInboundPorts: string[];
+  excludeOutboundPorts: string[];
+  logLevel: string;
+  sidecarMode: string;
+  rewriteProbes: boolean;
+}
+
+/** Adds the injection flags to `cmd` (defaults from `DEFAULT_OPTIONS`). */
+export function addInjectOptions(cmd: Command): Command {
+  const d = DEFAULT_OPTIONS;
+  return cmd
+    .option('--xds-address <host:port>', "weft's xDS address as pods see it", d.xdsAddress)
+    .option('--image <image>', 'Envoy image of the sidecar', d.image)
+    .option('--init-image <image>', 'image with iptables-restore for the init container (the weft image has it)', d.initImage)
+    .option('--trust-domain <domain>', 'trust domain of the mesh', d.trustDomain)
+    .option('--namespace <ns>', 'namespace for documents that name none', d.namespace)
+    .option('--admin-port <port>', "weft's admin port (excluded from redirection like the xDS port)", port('--admin-port'), d.adminPort)
+    .option('--exclude-inbound-ports <list>', 'inbound ports that reach the application directly (e.g. probe ports)', csv, [])
+    .option('--exclude-outbound-ports <list>', 'destination ports that bypass the sidecar', csv, [])
+    .option('--log-level <level>', 'Envoy log level', d.logLevel)
+    .option('--sidecar-mode <mode>', 'native (an init container with restartPolicy: Always, Kubernetes >= 1.29) or container (the layout before native sidecars)', d.sidecarMode)
+    .option('--no-rewrite-probes', 'leave application HTTP probes on their ports (they fail under mtls: strict unless excluded)');
+}
+
+function portList(flag: string, items: string[]): number[] {
+  const parse = port(flag);
+  return items.map((v) => parse(v));
+}
+
+/** Checks and converts the flags; `UsageError` names the flag. */
+export function toInjectOptions(f: InjectFlags): InjectOptions {
+  if (!/^[^\s:]+:\d+$/.test(f.xdsAddress) && !/^\[[^\]]+\]:\d+$/.test(f.xdsAddress)) {
+    throw new UsageError(`--xds-address "${f.xdsAddress}" is not host:port (example: weft.weft-system.svc:18000)`);
+  }
+  if (f.sidecarMode !== 'native' && f.sidecarMode !== 'container') throw new UsageError(`--sidecar-mode must be native or container, not "${f.sidecarMode}"`);
+  return {
+    sidecarMode: f.sidecarMode, rewriteProbes: f.rewriteProbes,
+    xdsAddress: f.xdsAddress, image: f.image, initImage: f.initImage, trustDomain: f.trustDomain, namespace: f.namespace,
+    adminPort: f.adminPort, logLevel: f.logLevel,
+    excludeInboundPorts: portList('--exclude-inbound-ports', f.excludeInboundPorts),
+    excludeOutboundPorts: portList('--exclude-outbound-ports', f.excludeOutboundPorts),
+  };
+}

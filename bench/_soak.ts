@@ -13,6 +13,8 @@ import { sharedNow } from './_ipc.js';
 import { LoadgenGroup } from './_loadgen-group.js';
 import { MemoryRegistry } from './_memory-registry.js';
 import { EndpointChurn, markedTrafficYaml, markerBytes, meshYaml, namespaceOf, proxiesIn, proxySpecs, service, type MeshShape } from './_scoped-mesh.js';
+import path from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { forceGc, percentile, round2, rssMb, sleep } from './_stats.js';
 import { WeftPlane } from './_weft-plane.js';
 
@@ -55,6 +57,12 @@ async function settledMemory(): Promise<{ rss: number; heap: number }> {
   return { rss: rssMb(), heap: process.memoryUsage().heapUsed / 2 ** 20 };
 }
 
+/** `BENCH_HEAP=<dir>`: a heap snapshot at each memory sample, to find what grows (DevTools' comparison view). */
+function heapSnapshot(name: string): void {
+  const dir = process.env.BENCH_HEAP;
+  if (dir) writeHeapSnapshot(path.join(dir, `soak-${name}.heapsnapshot`));
+}
+
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const registry = new MemoryRegistry(Array.from({ length: o.services }, (_, i) => service(o, i)));
   const plane = await WeftPlane.start({ policy: { 'mesh.yaml': meshYaml(o), [POLICY_FILE]: markedTrafficYaml(o, 0, marker(0)) }, registry, debounce: o.debounce });
@@ -90,10 +98,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         const m = await settledMemory();
         if (step === warmup) warm = m;
         samples.push([step, round2(m.rss)]);
+        heapSnapshot(`step-${step}`);
       }
     }
     await plane.reconciler.settled();
     const end = await settledMemory();
+    heapSnapshot('end');
     return {
       options: o, steps_run: step, endpoint_changes_run: step * perStep, cut_short: step < o.policyChanges,
       seconds: round2((sharedNow() - t0) / 1000),

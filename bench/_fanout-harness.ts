@@ -8,6 +8,9 @@
  * proxy has ACKed the new RDS version; latency is ACK time minus the time of the change, on a clock
  * shared by both processes.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { TypeUrl } from '../proto/type-urls.js';
 import { buildMeshConfig, type MeshConfig } from './_config.js';
 import { GoPeer } from './_gocp.js';
@@ -16,6 +19,8 @@ import { sharedNow } from './_ipc.js';
 import { LoadgenGroup } from './_loadgen-group.js';
 import { LoopDelayProbe, median, percentile, round2, sleep } from './_stats.js';
 import { floorTarget, weftTarget, type FanoutTarget, type TargetName, type TargetStats } from './_targets.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface FanoutOptions {
   proxies: number;
@@ -152,7 +157,26 @@ async function makeTarget(name: TargetName, config: MeshConfig, peerBinary: stri
   return gocpTarget(config, peerBinary!);
 }
 
-/** Runs the benchmark against each target in turn (weft, the floor, then the peer). */
+/**
+ * One target in a fresh child process (`_fanout-child.ts`), so that its RSS figures start from
+ * a clean process: a target measured after another in the same process reuses the memory the
+ * first one freed (the allocator keeps it), and looked several times cheaper than it is (the
+ * transport floor's 5-12 KB per proxy in earlier runs).
+ */
+async function runIsolated(name: TargetName, opts: FanoutOptions, peerBinary: string | undefined): Promise<TargetResult> {
+  const child = fileURLToPath(new URL('./_fanout-child.ts', import.meta.url));
+  const args = ['--expose-gc', '--import', 'tsx', child, JSON.stringify({ name, opts, peerBinary })];
+  const { stdout } = await execFileAsync(process.execPath, args, { maxBuffer: 16 * 2 ** 20 });
+  const last = stdout.trim().split('\n').at(-1)!;
+  return JSON.parse(last) as TargetResult;
+}
+
+/** The child's side: one target, its result as the last line of stdout. */
+export async function runOneTarget(name: TargetName, opts: FanoutOptions, peerBinary: string | undefined): Promise<TargetResult> {
+  return runTarget(await makeTarget(name, buildMeshConfig(opts.configKb), peerBinary), opts);
+}
+
+/** Runs the benchmark against each target in turn (weft, the floor, then the peer), each in its own process. */
 export async function runFanout(opts: FanoutOptions): Promise<FanoutReport> {
   const config = buildMeshConfig(opts.configKb);
   const results: TargetResult[] = [];
@@ -166,6 +190,6 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutReport> {
       names = names.filter((n) => n !== 'go-control-plane');
     } else peerBinary = b.path;
   }
-  for (const name of names) results.push(await runTarget(await makeTarget(name, config, peerBinary), opts));
+  for (const name of names) results.push(await runIsolated(name, opts, peerBinary));
   return { options: opts, bytes_per_proxy: config.bytesPerProxy, results, ...(peerSkipped ? { peer_skipped: peerSkipped } : {}) };
 }

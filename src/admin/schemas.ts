@@ -126,7 +126,7 @@ export const configDumpSchema: Schema = {
 const servicePortSchema: Schema = {
   type: 'object',
   required: ['name', 'port', 'targetPort', 'protocol'],
-  properties: { name: str, port: int, targetPort: int, protocol: { type: 'string', enum: ['http', 'http2', 'grpc', 'tcp'] } },
+  properties: { name: str, port: int, targetPort: int, protocol: { type: 'string', enum: ['http', 'http2', 'grpc', 'tcp', 'tls'] } },
 };
 
 const endpointSchema: Schema = {

@@ -13,7 +13,7 @@
  *   after: the proxies of those identities may now serve other services (proxies.ts).
  * Conservative like the memo keys: a false "changed" costs a translation, never a wrong result.
  */
-import type { MeshModel, PolicySet, Service } from '../model/index.js';
+import type { ExternalService, MeshModel, PolicySet, Service } from '../model/index.js';
 import { sameValue } from '../translate/index.js';
 
 export interface ModelChange {
@@ -42,6 +42,7 @@ export function diffModels(prev: MeshModel | undefined, next: MeshModel, registr
 
 /** Keys whose TrafficPolicy or AccessPolicies differ; once per pair of policy sets (a policy
  * change is diffed for its trial translation and again when it is applied). */
+const NO_EXTERNAL: ReadonlyMap<string, ExternalService> = new Map();
 const policyDiffs = new WeakMap<PolicySet, { readonly next: PolicySet; readonly keys: ReadonlySet<string> }>();
 
 function policyKeys(prev: PolicySet, next: PolicySet): ReadonlySet<string> {
@@ -50,6 +51,7 @@ function policyKeys(prev: PolicySet, next: PolicySet): ReadonlySet<string> {
   const keys = new Set<string>();
   diffByValue(prev.traffic, next.traffic, keys);
   diffByValue(prev.access, next.access, keys);
+  diffByValue(prev.external ?? NO_EXTERNAL, next.external ?? NO_EXTERNAL, keys);
   policyDiffs.set(prev, { next, keys });
   return keys;
 }

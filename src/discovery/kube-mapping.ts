@@ -28,10 +28,10 @@ const HEALTH_RANK: Record<EndpointHealth, number> = { healthy: 0, draining: 1, u
 /** Protocol of a Service port from `appProtocol` or its name prefix. */
 export function portProtocol(p: Pick<V1ServicePort, 'name' | 'appProtocol'>): Protocol {
   const app = p.appProtocol?.toLowerCase();
-  if (app === 'http' || app === 'grpc' || app === 'tcp' || app === 'http2') return app;
+  if (app === 'http' || app === 'grpc' || app === 'tcp' || app === 'http2' || app === 'tls') return app;
   if (app === 'kubernetes.io/h2c' || app === 'h2c') return 'http2';
   const prefix = (p.name ?? '').split('-')[0];
-  if (prefix === 'http' || prefix === 'http2' || prefix === 'grpc' || prefix === 'tcp') return prefix;
+  if (prefix === 'http' || prefix === 'http2' || prefix === 'grpc' || prefix === 'tcp' || prefix === 'tls') return prefix;
   return 'tcp';
 }
 

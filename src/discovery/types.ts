@@ -10,7 +10,8 @@
  */
 import type { Diagnostic } from '../policy/index.js';
 
-export type Protocol = 'http' | 'http2' | 'grpc' | 'tcp';
+/** `tls`: TLS the application speaks end to end (the sidecar routes it by SNI, never terminates it). */
+export type Protocol = 'http' | 'http2' | 'grpc' | 'tcp' | 'tls';
 
 export interface ServicePort {
   /** DNS-label name, unique within the service (e.g. `http`, `grpc`). */

@@ -8,6 +8,7 @@ export type {
   AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,
   LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
+  ExternalPort, ExternalService, OutboundTraffic, PortProtocol,
 } from '../policy/index.js';
 export { DEFAULT_MESH, formatDiagnostic, hasErrors } from '../policy/index.js';
 export type {

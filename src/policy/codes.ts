@@ -28,7 +28,7 @@ export const PolicyCodes = {
     summary: 'A required field is missing (a TrafficPolicy without `service`, a registry service without `name`), or an access-rule caller has no field.',
     action: 'Add the field to the mapping shown.',
   },
-  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy; a registry file is passed with `--registry`.' },
+  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy, ExternalService; a registry file is passed with `--registry`.' },
   invalidDuration: { code: 'WEFT1007', severity: 'error', summary: 'An invalid duration: no unit, a bad unit, under a millisecond or over 30 days (`3sec`, `3`).', action: 'Write a number with a unit: `ms`, `s`, `m`, `h`.' },
   outOfRange: { code: 'WEFT1008', severity: 'error', summary: 'A number out of range (percentages 0–100, ports 1–65535, …) or too few items.', action: 'Use a value inside the range the message gives.' },
   invalidEnum: { code: 'WEFT1009', severity: 'error', summary: 'A value not one of the allowed values (with a suggestion), e.g. `mtls: strcit`.', action: 'Use one of the values the message lists.' },
@@ -97,6 +97,32 @@ export const PolicyCodes = {
     code: 'WEFT2012', severity: 'warning',
     summary: '`mtls: permissive` or `disabled` with an AccessPolicy rule that names callers (`from`): plaintext callers carry no identity, so an allow with `from` never admits them and a deny with `from` never stops them.',
     action: 'Use `mtls: strict`, or add a rule without `from` for plaintext callers.',
+  },
+  externalAddresses: {
+    code: 'WEFT2030', severity: 'error',
+    summary: 'An ExternalService with `resolution: static` and no `addresses`, or with `addresses` under `resolution: dns` (where the sidecar resolves the host itself).',
+    action: 'Give static services their addresses; drop `addresses` for dns ones.',
+  },
+  externalTcpNeedsStatic: {
+    code: 'WEFT2031', severity: 'error',
+    summary: 'An ExternalService `tcp` port without `resolution: static`: a sidecar tells plain TCP destinations apart only by the address dialled, so it must know the addresses.',
+    action: 'Use `resolution: static` with `addresses`, or `protocol: tls` (routed by SNI) if the service speaks TLS.',
+  },
+  externalTlsOnTlsPort: {
+    code: 'WEFT2032', severity: 'error',
+    summary: 'ExternalService `tls` origination with a `tls` port: that port already carries the caller\'s own TLS, which origination would wrap a second time.',
+    action: 'Remove `tls`, or declare the port with the protocol the caller speaks (http, tcp).',
+  },
+  duplicateExternal: { code: 'WEFT2033', severity: 'error', summary: 'A second ExternalService with the same name and namespace; the message names both locations.', action: 'Merge them or rename one.' },
+  externalAccessRule: {
+    code: 'WEFT2034', severity: 'error',
+    summary: 'An AccessPolicy for an ExternalService with `to.methods` or `to.paths`: such policies are enforced at the caller\'s sidecar per caller identity and port only.',
+    action: 'Use `from` and `to.ports` only.',
+  },
+  externalShadowsService: {
+    code: 'WEFT2035', severity: 'error',
+    summary: 'An ExternalService with the name and namespace of a registry service (checked against the registry, like WEFT2006).',
+    action: 'Rename the ExternalService.',
   },
 } as const satisfies CodeTable;
 

@@ -54,6 +54,7 @@ export function loadPolicyDocuments(files: readonly PolicyFile[], opts: LoadOpti
     mesh: parts.mesh,
     traffic: parts.traffic,
     access: parts.access,
+    ...(parts.external.size > 0 && { external: parts.external }),
     files: sorted.map((f) => f.path),
   };
   return { ok: true, policy, diagnostics, documents };

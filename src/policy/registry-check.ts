@@ -37,8 +37,13 @@ export function checkPolicyAgainstRegistry(
     ref(tp.service, 'service', tp.source);
     tp.routes.forEach((route, i) => checkRoute(route, `routes[${i}]`, ref));
   }
+  const external = policy.external ?? new Map();
+  for (const ext of external.values()) {
+    if (services.has(ext.key)) out.push({ code: PolicyCodes.externalShadowsService.code, severity, path: 'name', source: ext.source, message: `ExternalService ${ext.key} has the name of a registry service; rename it` });
+  }
   for (const list of policy.access.values()) {
     for (const ap of list) {
+      if (external.has(ap.service)) continue;
       ref(ap.service, 'service', ap.source);
       ap.rules.forEach((rule, i) => rule.to?.ports?.forEach((p, j) => ref(ap.service, `rules[${i}].to.ports[${j}]`, rule.source, p)));
     }

@@ -23,6 +23,7 @@ export function resolveMesh(doc: MeshDoc, r: DocReporter): MeshPolicy {
       ...(tracing && { tracing: { ...tracing, samplingPercent: tracing.samplingPercent ?? 1 } }),
     },
     reach: new Map(Object.entries(doc.reach ?? {}).sort(([a], [b]) => compareText(a, b))),
+    ...(doc.outboundTraffic && { outboundTraffic: doc.outboundTraffic }),
     source: at(r.pd, ''),
   };
 }

@@ -5,17 +5,19 @@
  */
 import type { Diagnostic } from './diagnostics.js';
 import { PolicyCodes } from './codes.js';
-import { DEFAULT_MESH, type AccessPolicy, type MeshPolicy, type TrafficPolicy } from './types.js';
+import { DEFAULT_MESH, type AccessPolicy, type ExternalService, type MeshPolicy, type TrafficPolicy } from './types.js';
 import type { ParsedDocument } from './parse.js';
 import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
 import { resolveAccess, resolveMesh } from './resolve-access.js';
+import { resolveExternal } from './resolve-external.js';
 import { compareText } from '../common/index.js';
 
 export interface ResolvedParts {
   readonly mesh: MeshPolicy;
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
   readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
+  readonly external: ReadonlyMap<string, ExternalService>;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -26,6 +28,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
   const traffic = new Map<string, { policy: TrafficPolicy; pd: ParsedDocument }>();
   const access = new Map<string, AccessPolicy[]>();
   const accessDocs: { policy: AccessPolicy; pd: ParsedDocument }[] = [];
+  const external = new Map<string, { policy: ExternalService; pd: ParsedDocument }>();
   for (const pd of docs) {
     const r = new DocReporter(pd, diagnostics);
     const { doc } = pd;
@@ -38,6 +41,11 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
       const first = traffic.get(policy.service);
       if (first) r.error(PolicyCodes.duplicateTraffic.code, 'service', conflict(policy.service, first.pd, pd));
       else traffic.set(policy.service, { policy, pd });
+    } else if (doc.kind === 'ExternalService') {
+      const policy = resolveExternal(doc.value, r);
+      const first = external.get(policy.key);
+      if (first) r.error(PolicyCodes.duplicateExternal.code, 'name', `a second ExternalService ${policy.key}; the first is at ${formatRef(at(first.pd, 'name'))}`);
+      else external.set(policy.key, { policy, pd });
     } else {
       const policy = resolveAccess(doc.value, r);
       access.set(policy.service, [...(access.get(policy.service) ?? []), policy]);
@@ -46,11 +54,16 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
   }
   for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
   const mtls = mesh?.policy.mtls ?? DEFAULT_MESH.mtls;
-  if (mtls !== 'strict') for (const a of accessDocs) warnIdentityRules(a.policy, mtls, new DocReporter(a.pd, diagnostics));
+  for (const a of accessDocs) {
+    const r = new DocReporter(a.pd, diagnostics);
+    if (external.has(a.policy.service)) checkExternalAccess(a.policy, r);
+    else if (mtls !== 'strict') warnIdentityRules(a.policy, mtls, r);
+  }
   return {
     mesh: mesh?.policy ?? DEFAULT_MESH,
     traffic: new Map([...traffic].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
     access: new Map([...access].sort(([a], [b]) => compareText(a, b))),
+    external: new Map([...external].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
     diagnostics,
   };
 }
@@ -66,6 +79,16 @@ function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): 
   const i = policy.rules.findIndex((rule) => rule.from !== undefined && rule.from.length > 0);
   if (i < 0) return;
   r.warn(PolicyCodes.identityUnderPermissive.code, `rules[${i}].from`, identityMessage(policy.action, mtls));
+}
+
+/** The caller's sidecar enforces an external service's AccessPolicies from its own identity and
+ * the port dialled; it does not inspect requests for them (docs/policy.md "ExternalService"). */
+function checkExternalAccess(policy: AccessPolicy, r: DocReporter): void {
+  policy.rules.forEach((rule, i) => {
+    for (const field of ['methods', 'paths'] as const) {
+      if (rule.to?.[field]) r.error(PolicyCodes.externalAccessRule.code, `rules[${i}].to.${field}`, `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar by caller and port only; "to.${field}" is not supported`);
+    }
+  });
 }
 
 function identityMessage(action: 'allow' | 'deny', mtls: string): string {

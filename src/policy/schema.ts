@@ -107,6 +107,7 @@ export const meshSchema = obj({
     })),
   })),
   reach: opt(map(list(namespaceName()), { key: namespaceName(), doc: 'Namespace -> namespaces its proxies may reach.' })),
+  outboundTraffic: opt(oneOf(['allow-any', 'registry-only'], 'Traffic to destinations neither in the registry nor declared as ExternalService: allow-any (default) forwards it, registry-only refuses it (TCP closed, HTTP 502).')),
 }, 'Mesh-wide settings; at most one Mesh document.');
 
 export const trafficSchema = obj({
@@ -150,12 +151,36 @@ export const accessSchema = obj({
   })),
 }, 'Who may call one service; enforced at its inbound.');
 
-export const documentSchema = byKind({ Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema });
+export const PORT_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp', 'tls'] as const;
+const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const hostName = (doc?: string) => str({ pattern: HOST, format: 'a lowercase DNS host name (no wildcard)', doc });
+const IP = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
+
+export const externalSchema = obj({
+  kind: req(oneOf(['ExternalService'])),
+  name: req(str({ pattern: new RegExp(`^${LABEL}$`), format: 'a name (DNS label)', doc: 'Name; AccessPolicies refer to it as "name" or "name.namespace".' })),
+  namespace: opt(namespaceName('Namespace of the name; default "default". Callers in every namespace may reach it.')),
+  hosts: req(list(hostName(), { minItems: 1, unique: true, doc: 'Host names callers use (HTTP Host, TLS SNI).' })),
+  ports: req(list(obj({
+    port: req(int({ min: 1, max: 65535, doc: 'The port callers dial.' })),
+    protocol: req(oneOf(PORT_PROTOCOLS, 'http, http2, grpc: routed by Host; tls: routed by SNI (passthrough); tcp: by destination address (needs resolution static).')),
+    targetPort: opt(int({ min: 1, max: 65535, doc: 'The port the sidecar connects to; default: port.' })),
+  }), { minItems: 1 })),
+  resolution: opt(oneOf(['dns', 'static'], 'dns (default): the sidecar resolves the first host; static: it connects to addresses.')),
+  addresses: opt(list(str({ pattern: IP, format: 'an IPv4 or IPv6 literal' }), { minItems: 1, unique: true, doc: 'resolution static: the addresses of the service (callers dial them, the sidecar connects to them).' })),
+  tls: opt(obj({
+    sni: opt(hostName('SNI and the DNS SAN the server certificate must carry; default: the first host.')),
+    caFile: opt(str({ pattern: /^\/\S*$/, format: 'an absolute path', doc: 'CA bundle on the proxy\'s host; default /etc/ssl/certs/ca-certificates.crt.' })),
+  }, 'The sidecar originates TLS: callers speak plaintext, the sidecar connects with TLS (not on tls ports).')),
+}, 'A service outside the mesh that sidecars may call.');
+
+export const documentSchema = byKind({ Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema, ExternalService: externalSchema });
 
 export type PolicyDocument = Infer<typeof documentSchema>;
 export type MeshDoc = Infer<typeof meshSchema>;
 export type TrafficDoc = Infer<typeof trafficSchema>;
 export type AccessDoc = Infer<typeof accessSchema>;
+export type ExternalDoc = Infer<typeof externalSchema>;
 export type RouteDoc = Infer<typeof route>;
 
 /** The JSON Schema document written to schema/policy.schema.json. */

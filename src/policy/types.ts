@@ -39,6 +39,48 @@ export interface MeshPolicy {
    * reaches every namespace. The proxy's own namespace is always reachable.
    */
   readonly reach: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Where sidecars send traffic to destinations that are neither registry services nor
+   * ExternalServices: `allow-any` (absent) forwards it unchanged, `registry-only` refuses it
+   * (TCP: connection closed; HTTP: 502 naming the reason).
+   */
+  readonly outboundTraffic?: OutboundTraffic;
+  readonly source?: SourceRef;
+}
+
+export type OutboundTraffic = 'allow-any' | 'registry-only';
+
+/** Per-port protocols of the policy language (ExternalService ports, registry ports). */
+export type PortProtocol = 'http' | 'http2' | 'grpc' | 'tcp' | 'tls';
+
+export interface ExternalPort {
+  /** The port callers dial. */
+  readonly port: number;
+  readonly protocol: PortProtocol;
+  /** The port the sidecar connects to (differs from `port` for TLS origination, e.g. 80 -> 443). */
+  readonly targetPort: number;
+}
+
+/**
+ * A destination outside the mesh (no sidecar): the hosts callers name, its ports, how the sidecar
+ * finds its addresses, and optional TLS the sidecar originates. Key `<name>.<namespace>`, like a
+ * service, so AccessPolicies name it the same way (enforced at the caller's sidecar).
+ */
+export interface ExternalService {
+  readonly key: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** Host names callers use (HTTP Host, TLS SNI), lowercase, sorted. */
+  readonly hosts: readonly string[];
+  readonly ports: readonly ExternalPort[];
+  /** `dns`: the sidecar resolves `hosts[0]`; `static`: it connects to `addresses`. */
+  readonly resolution: 'dns' | 'static';
+  /** IP literals: the upstream endpoints (static) and the destinations callers dial. Sorted. */
+  readonly addresses: readonly string[];
+  /** TLS the sidecar originates on non-`tls` ports: SNI (absent: the host connected to), which is
+   * also the DNS SAN the server certificate must carry, and the CA file (on the proxy's host) it
+   * must chain to. */
+  readonly tls?: { readonly sni?: string; readonly caFile: string };
   readonly source?: SourceRef;
 }
 
@@ -185,6 +227,8 @@ export interface PolicySet {
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
   /** By service key; allow and deny policies may both exist for one service. */
   readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
+  /** ExternalServices by key, in key order; absent = none. */
+  readonly external?: ReadonlyMap<string, ExternalService>;
   /** The files the set was loaded from, relative to the policy directory, sorted. */
   readonly files: readonly string[];
 }

@@ -11,7 +11,7 @@ import { outboundClusterName } from './names.js';
 import { compareText, workloadIdText } from '../common/index.js';
 
 export function irProtocol(port: ServicePort): IrProtocol {
-  return port.protocol === 'tcp' ? 'tcp' : port.protocol === 'http' ? 'http' : 'http2';
+  return port.protocol === 'tcp' || port.protocol === 'tls' ? 'tcp' : port.protocol === 'http' ? 'http' : 'http2';
 }
 
 /** Subset names of a service in name order, with `undefined` (whole service) first. */

@@ -9,7 +9,7 @@ import type { Diagnostic, MeshModel, MeshPolicy, ProxyDescription } from '../mod
 import type { IrInbound, IrObservability, ProxyIr } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildInbound, inboundInput, type InboundInput, type InboundResult } from './build-inbound.js';
-import { ModelObjects, SCOPE_VARIANTS, refusedFor, scopeFromModel, scopeModelInput, scopeSlot, type ScopePart } from './build-scope.js';
+import { ModelObjects, SCOPE_VARIANTS, externalRefusedFor, refusedFor, scopeFromModel, scopeModelInput, scopeSlot, type ScopePart } from './build-scope.js';
 import { TRUST_BUNDLE_SECRET, tracingClusterName } from './names.js';
 import { fixedSockets, type IrSocket } from './sockets.js';
 
@@ -28,15 +28,15 @@ const INBOUND_VARIANTS = 8;
 export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: TranslationCache, ownSecretName: string): IrParts {
   const mesh = model.policy.mesh;
   const objects = ModelObjects.of(model.registry, model.policy);
-  const scopeIn = scopeModelInput(proxy, objects, refusedFor(proxy, objects, cache));
+  const scopeIn = scopeModelInput(proxy, objects, refusedFor(proxy, objects, cache), externalRefusedFor(proxy, objects, cache));
   // Proxies of one scope slot differ only in what their identities are refused: a few variants.
   const scope = cache.memo(`scope-model|${scopeSlot(scopeIn)}`, scopeIn, scopeFromModel, SCOPE_VARIANTS);
   const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy, occupiedSockets(proxy, scope)), inboundPart, INBOUND_VARIANTS);
   const observability = cache.memo('obs', mesh.observability, observabilityOf);
   const ir: ProxyIr = {
-    proxy: { id: proxy.id, kind: proxy.kind, identity: proxy.identity, interception: proxy.interception,
+    proxy: { id: proxy.id, kind: proxy.kind, identity: proxy.identity, interception: proxy.interception, outboundTraffic: mesh.outboundTraffic ?? 'allow-any',
       ...(proxy.serverListenerTemplate !== undefined ? { serverListenerTemplate: proxy.serverListenerTemplate } : {}) },
-    clusters: scope.clusters, endpoints: scope.endpoints, localClusters: inbound.localClusters,
+    clusters: scope.clusters, inlineClusters: scope.inlineClusters, endpoints: scope.endpoints, localClusters: inbound.localClusters,
     routeConfigs: scope.routeConfigs, outbound: scope.outbound,
     inbound: inbound.ir,
     observability,

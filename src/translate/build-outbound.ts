@@ -3,46 +3,65 @@
  * listeners and one route configuration per HTTP port.
  *
  * Listener scheme (docs/translation.md "Outbound"): outbound listeners are per *port*, not per
- * service (VIPs, where known, only pick the destinations an iptables listener takes): HTTP services sharing a port share one
- * listener and are told apart by Host (virtual hosts); a TCP service needs its port to itself.
- * When services collide on a port (TCP+anything), the first by key keeps it and the collision is
- * reported (WEFT4101), never silently dropped.
+ * service (VIPs, where known, only pick the destinations an iptables listener takes): HTTP
+ * services sharing a port share one listener and are told apart by Host (virtual hosts), TLS
+ * services by SNI, and TCP services by destination address (iptables; in explicit mode a TCP
+ * service needs its port to itself). ExternalServices join the same listeners. When services
+ * collide on a port (different protocols; TCP in explicit mode), the first by key keeps it and the
+ * collision is reported (WEFT4101), never silently dropped.
  */
-import type { Diagnostic, Service, ServicePort } from '../model/index.js';
-import type { IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
+import type { Diagnostic, ExternalPort, ExternalService, OutboundTraffic, Service, ServicePort } from '../model/index.js';
+import type { IrOutboundListener, IrRouteConfig, IrTcpRoute, IrVirtualHost } from './ir.js';
 import { byName } from './build-clusters.js';
-import { PASSTHROUGH_CLUSTER, grpcApiListenerName, outboundClusterName, outboundListenerName, outboundRouteName } from './names.js';
+import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER, grpcApiListenerName, outboundListenerName, outboundRouteName } from './names.js';
+import { portClass, refusalKey } from './build-egress.js';
 import { fixedSockets, formatSocket, sameSocket } from './sockets.js';
 import { TranslateCodes } from './codes.js';
 
 export interface PortPlan {
   readonly port: number;
-  readonly protocol: 'http' | 'tcp';
+  readonly protocol: 'http' | 'tcp' | 'tls';
   /** Services that keep the port, in key order. */
   readonly services: readonly { readonly service: Service; readonly port: ServicePort }[];
+  /** ExternalServices that keep the port, in key order (Envoy only). */
+  readonly external: readonly ExternalUse[];
 }
 
-/** Groups reachable service ports by port number and resolves collisions. */
-export function planPorts(services: readonly Service[], diagnostics: Diagnostic[]): PortPlan[] {
-  const byPort = new Map<number, { service: Service; port: ServicePort }[]>();
-  for (const service of services) {
-    for (const port of service.ports) {
-      const list = byPort.get(port.port) ?? [];
-      list.push({ service, port });
-      byPort.set(port.port, list);
-    }
+/** One ExternalService port on a plan; `refused`: the caller's AccessPolicies refuse it. */
+export interface ExternalUse { readonly external: ExternalService; readonly port: ExternalPort; readonly refused: boolean }
+
+export interface PlanOptions {
+  readonly external?: readonly ExternalService[];
+  /** `<key>|<port>` of refused external ports (build-egress.ts `refusedExternalPorts`). */
+  readonly refused?: readonly string[];
+  /** iptables: TCP services on one port are told apart by destination address, so all keep it. */
+  readonly tcpByAddress?: boolean;
+}
+
+type User = { readonly key: string; readonly cls: PortPlan['protocol']; readonly mesh?: { service: Service; port: ServicePort }; readonly ext?: ExternalUse };
+
+/** Groups reachable service ports (and external ones) by port number and resolves collisions. */
+export function planPorts(services: readonly Service[], diagnostics: Diagnostic[], opts: PlanOptions = {}): PortPlan[] {
+  const byPort = new Map<number, User[]>();
+  const add = (port: number, u: User) => byPort.set(port, [...(byPort.get(port) ?? []), u]);
+  for (const service of services) for (const port of service.ports) add(port.port, { key: service.key, cls: portClass(port.protocol), mesh: { service, port } });
+  const refused = new Set(opts.refused ?? []);
+  for (const external of opts.external ?? []) {
+    for (const port of external.ports) add(port.port, { key: external.key, cls: portClass(port.protocol), ext: { external, port, refused: refused.has(refusalKey(external.key, port.port)) } });
   }
   const plans: PortPlan[] = [];
   for (const [port, users] of [...byPort].sort((a, b) => a[0] - b[0])) {
     const first = users[0]!;
-    const protocol = first.port.protocol === 'tcp' ? 'tcp' : 'http';
-    const kept = protocol === 'tcp' ? [first] : users.filter((u) => u.port.protocol !== 'tcp');
+    const protocol = first.cls;
+    const shared = protocol !== 'tcp' || opts.tcpByAddress;
+    const kept = shared ? users.filter((u) => u.cls === protocol) : [first];
     for (const u of users) {
       if (kept.includes(u)) continue;
-      diagnostics.push({ code: TranslateCodes.portCollision.code, severity: 'warning', path: `services.${u.service.key}.ports.${u.port.name}`,
-        message: `outbound port ${port} is taken by ${first.service.key} (${protocol}); ${u.service.key} is unreachable on it` });
+      const path = u.mesh ? `services.${u.key}.ports.${u.mesh.port.name}` : `external.${u.key}.ports.${port}`;
+      diagnostics.push({ code: TranslateCodes.portCollision.code, severity: 'warning', path,
+        message: `outbound port ${port} is taken by ${first.key} (${protocol}); ${u.key} is unreachable on it` });
     }
-    plans.push({ port, protocol, services: kept });
+    plans.push({ port, protocol, services: kept.flatMap((u) => (u.mesh ? [u.mesh] : [])), external: kept.flatMap((u) => (u.ext ? [u.ext] : [])) });
   }
   return plans;
 }
@@ -63,20 +82,61 @@ export function bindablePlans(plans: readonly PortPlan[], outboundAddress: strin
   });
 }
 
-/** Per-port outbound listeners for Envoy: unbound `0.0.0.0_<port>` (iptables), or bound on the
- * proxy's own loopback outbound address (explicit), where no application listens. With iptables
- * the listener takes only connections to a mesh destination of the port (`destinations`); every
- * other original destination on that port goes to the passthrough cluster. */
-export function buildOutboundListeners(plans: readonly PortPlan[], interception: 'iptables' | 'explicit', outboundAddress: string): IrOutboundListener[] {
-  const explicit = interception === 'explicit';
-  const address = explicit ? outboundAddress : '0.0.0.0';
+/** What the outbound listeners read besides the plans. */
+export interface ListenerOptions {
+  readonly interception: 'iptables' | 'explicit';
+  readonly outboundAddress: string;
+  readonly outboundTraffic: OutboundTraffic;
+  /** The TCP/TLS routes of a plan, in match order (build-scope.ts: mesh splits, then externals). */
+  readonly tcpRoutesOf: (plan: PortPlan) => readonly IrTcpRoute[];
+}
+
+/**
+ * Per-port outbound listeners for Envoy: unbound `0.0.0.0_<port>` (iptables), or bound on the
+ * proxy's own loopback outbound address (explicit), where no application listens.
+ * - HTTP: with iptables the listener takes only connections to a mesh destination of the port
+ *   (`destinations`), every other original destination goes to the passthrough cluster; when
+ *   ExternalServices share the port or outbound traffic is registry-only, it takes every
+ *   destination and tells them apart by Host (the route configuration's fallback decides the rest).
+ * - TCP and TLS: `tcpRoutes` (by destination address, by SNI); what matches none goes to the
+ *   passthrough cluster (iptables, allow-any) or the black hole (registry-only).
+ */
+export function buildOutboundListeners(plans: readonly PortPlan[], o: ListenerOptions, diagnostics: Diagnostic[]): IrOutboundListener[] {
+  const explicit = o.interception === 'explicit';
+  const address = explicit ? o.outboundAddress : '0.0.0.0';
+  const blocked = o.outboundTraffic === 'registry-only';
+  const rest = blocked ? BLACKHOLE_CLUSTER : explicit ? undefined : PASSTHROUGH_CLUSTER;
   return plans.map((p): IrOutboundListener => {
-    const scoped = explicit ? {} : { destinations: meshDestinations(p), passthrough: PASSTHROUGH_CLUSTER };
-    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: explicit, ...scoped };
-    if (p.protocol === 'http') return { ...base, protocol: 'http', routeConfig: outboundRouteName(p.port) };
-    const only = p.services[0]!;
-    return { ...base, protocol: 'tcp', cluster: outboundClusterName(p.port, undefined, only.service.hostname) };
+    const base = { name: outboundListenerName(address, p.port), address, port: p.port, bind: explicit };
+    if (p.protocol === 'http') {
+      const byHost = explicit || blocked || p.external.length > 0;
+      return { ...base, ...(byHost ? {} : { destinations: meshDestinations(p), passthrough: PASSTHROUGH_CLUSTER }), protocol: 'http', routeConfig: outboundRouteName(p.port) };
+    }
+    const tcpRoutes = distinctRoutes(o.tcpRoutesOf(p), base.name, diagnostics);
+    return { ...base, protocol: p.protocol, tcpRoutes, ...(rest ? { passthrough: rest } : {}) };
   }).sort(byName);
+}
+
+/** Envoy refuses a listener whose chains match the same destination or SNI twice: the first
+ * route keeps it (WEFT4101); a route left with nothing to match is dropped. */
+function distinctRoutes(routes: readonly IrTcpRoute[], listener: string, diagnostics: Diagnostic[]): IrTcpRoute[] {
+  const taken = new Set<string>();
+  const out: IrTcpRoute[] = [];
+  for (const r of routes) {
+    const claim = (values: readonly string[] | undefined, what: string) => {
+      if (!values) return undefined;
+      const free = values.filter((v) => !taken.has(`${what}|${v}`));
+      const lost = values.filter((v) => taken.has(`${what}|${v}`));
+      if (lost.length) diagnostics.push({ code: TranslateCodes.portCollision.code, severity: 'warning', path: `outbound.${listener}.${r.service}`, message: `${listener}: ${what} ${lost.join(', ')} of ${r.service} already routed to another service; left out` });
+      for (const v of free) taken.add(`${what}|${v}`);
+      return free;
+    };
+    const destinations = claim(r.destinations, 'address');
+    const serverNames = claim(r.serverNames, 'SNI');
+    if (destinations?.length === 0 || serverNames?.length === 0) continue;
+    out.push({ ...r, ...(destinations ? { destinations } : {}), ...(serverNames ? { serverNames } : {}) });
+  }
+  return out;
 }
 
 /** The addresses callers reach a port's services at: each service's VIPs when the registry has
@@ -100,14 +160,41 @@ export function buildApiListeners(plans: readonly PortPlan[]): IrOutboundListene
   }))).sort(byName);
 }
 
-/** Route configurations `outbound|<port>` from the virtual hosts of each HTTP port; with
- * `fallbackCluster` (iptables) any other Host is forwarded there instead of getting a 404. */
-export function buildRouteConfigs(plans: readonly PortPlan[], vhostOf: (s: Service, p: ServicePort) => IrVirtualHost, fallbackCluster?: string): IrRouteConfig[] {
-  const fallback = fallbackCluster ? { fallbackCluster } : {};
+/** What ends a route configuration: the passthrough cluster (iptables, allow-any), a 502
+ * (registry-only), or nothing (explicit, allow-any: an unknown Host gets Envoy's 404). */
+export type RouteFallback = { readonly cluster: string } | { readonly block: true } | undefined;
+
+/** The registry-only answer to a Host no service or ExternalService claims. */
+export const REGISTRY_ONLY_BLOCK = Object.freeze({ kind: 'direct' as const, status: 502,
+  body: 'weft: outbound traffic is registry-only and this destination is neither a mesh service nor an ExternalService\n' });
+
+/** Route configurations `outbound|<port>` from the virtual hosts of each HTTP port (mesh
+ * services, then ExternalServices, whose domains no earlier virtual host may hold), then the fallback. */
+export function buildRouteConfigs(plans: readonly PortPlan[], vhostOf: (s: Service, p: ServicePort) => IrVirtualHost,
+  externalOf: (u: ExternalUse) => readonly IrVirtualHost[], fallback: RouteFallback, diagnostics: Diagnostic[]): IrRouteConfig[] {
+  const end = !fallback ? {} : 'cluster' in fallback ? { fallbackCluster: fallback.cluster } : { fallbackBlock: REGISTRY_ONLY_BLOCK };
   return plans
     .filter((p) => p.protocol === 'http')
-    .map((p) => ({ name: outboundRouteName(p.port), virtualHosts: p.services.map((u) => vhostOf(u.service, u.port)).sort(byName), ...fallback }))
+    .map((p) => {
+      const mesh = p.services.map((u) => vhostOf(u.service, u.port));
+      const external = distinctHosts(mesh, p.external.flatMap(externalOf), p.port, diagnostics);
+      return { name: outboundRouteName(p.port), virtualHosts: [...mesh, ...external].sort(byName), ...end };
+    })
     .sort(byName);
+}
+
+/** Envoy refuses a domain held by two virtual hosts: an external one loses it (WEFT4101). */
+function distinctHosts(mesh: readonly IrVirtualHost[], external: readonly IrVirtualHost[], port: number, diagnostics: Diagnostic[]): IrVirtualHost[] {
+  const taken = new Set(mesh.flatMap((v) => v.domains));
+  const out: IrVirtualHost[] = [];
+  for (const v of external) {
+    const lost = v.domains.filter((d) => taken.has(d));
+    if (lost.length) diagnostics.push({ code: TranslateCodes.portCollision.code, severity: 'warning', path: `external.${v.service}.ports.${port}`, message: `port ${port}: host ${lost.join(', ')} of ${v.service} is already routed to another service; left out` });
+    const domains = v.domains.filter((d) => !taken.has(d));
+    for (const d of domains) taken.add(d);
+    if (domains.length) out.push(lost.length ? { ...v, domains } : v);
+  }
+  return out;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

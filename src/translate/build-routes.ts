@@ -97,6 +97,44 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
 }
 
 /**
+ * The clusters of a TCP or TLS service port: the backends of its TrafficPolicy's catch-all route
+ * (a weighted split, e.g. a canary for a database proxy), else the whole service. A byte stream
+ * has no requests to match, so routes with `match` do not apply (WEFT4130); nor do HTTP features
+ * of the catch-all route (retries, timeouts, faults, header rewrites, mirrors, redirects), which
+ * Envoy's TCP proxy cannot apply either. Empty when every backend dropped out (the port then
+ * keeps no route, and the caller's connections go where unknown destinations go).
+ */
+export function tcpClusters(ctx: RouteContext): { readonly clusters: readonly IrWeightedCluster[]; readonly diagnostics: readonly Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const routes = ctx.traffic?.routes ?? [];
+  const at = routes.findIndex((r) => !r.match && !r.redirect);
+  const warnAt = (i: number): Warn => (message, path, code) => {
+    const source = routes[i]?.source ?? ctx.traffic?.source;
+    diagnostics.push({ code, severity: 'warning', message, path, ...(source ? { source } : {}) });
+  };
+  const warn = warnAt(at);
+  // Routes written for a service's HTTP ports are no mistake on its other ports: said only when
+  // the service has none.
+  const byteStreamsOnly = ctx.service.ports.every((p) => p.protocol === 'tcp' || p.protocol === 'tls');
+  routes.forEach((r, i) => {
+    if (!byteStreamsOnly) return;
+    const warn = warnAt(i);
+    if (i !== at) warn(`port ${ctx.port.port} of ${ctx.service.key} is ${ctx.port.protocol}: only a route without match applies to a byte stream; route ignored on this port`, `routes[${i}]`, TranslateCodes.httpOnlyOnTcp.code);
+    else if (r.retries || r.fault || r.mirror || r.requestHeaders || r.responseHeaders || r.timeoutMs !== undefined) {
+      warn(`port ${ctx.port.port} of ${ctx.service.key} is ${ctx.port.protocol}: only the route's backends apply (retries, faults, mirrors, timeouts and header rewrites are HTTP)`, `routes[${i}]`, TranslateCodes.httpOnlyOnTcp.code);
+    }
+  });
+  const route = at >= 0 ? routes[at]! : {};
+  const backends: readonly Backend[] = route.backends ?? [{ service: ctx.service.key, weight: 100 }];
+  const usable: IrWeightedCluster[] = [];
+  backends.forEach((b, i) => {
+    const cluster = clusterOf(ctx, b.service, b.subset, b.port, `routes[${at}].backends[${i}]`, warn);
+    if (cluster) usable.push({ cluster, weight: b.weight });
+  });
+  return { clusters: split(usable, backends, `routes[${at}].backends`, warn), diagnostics };
+}
+
+/**
  * What is left of a split when backends drop out (unknown service, port or subset): backends of
  * weight 0 are left out (they get nothing), and the positive weights that remain share the
  * route's traffic in proportion (Envoy and gRPC divide each weight by their sum), so one

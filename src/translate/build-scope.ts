@@ -8,12 +8,13 @@
  * Proxies of one namespace, kind and interception mode share one scope part, and an unchanged
  * service keeps its IR objects across model versions.
  */
-import type { AccessPolicy, Diagnostic, MeshPolicy, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
-import type { IrCluster, IrEndpoints, IrOutboundListener, IrRouteConfig, IrVirtualHost } from './ir.js';
+import type { AccessPolicy, Diagnostic, ExternalService, MeshPolicy, OutboundTraffic, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import type { IrCluster, IrEndpoints, IrInlineCluster, IrOutboundListener, IrRouteConfig, IrTcpRoute, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh } from './build-clusters.js';
-import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, planPorts } from './build-outbound.js';
-import { buildVirtualHost, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
+import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, meshDestinations, planPorts, type ExternalUse, type PortPlan, type RouteFallback } from './build-outbound.js';
+import { buildVirtualHost, tcpClusters, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
+import { buildInlineClusters, externalTcpRoutes, externalVirtualHosts, refusedExternalPorts } from './build-egress.js';
 import { EXPLICIT_OUTBOUND_ADDRESS, PASSTHROUGH_CLUSTER } from './names.js';
 import { deniedServices, reachableNamespaces, reachableServices, type Caller } from './scope.js';
 import { isLoopback } from './sockets.js';
@@ -23,6 +24,8 @@ import { comparedByIdentity } from './memo-key.js';
 /** The outbound half of a proxy's IR; shared by every proxy with the same scope. */
 export interface ScopePart {
   readonly clusters: readonly IrCluster[];
+  /** ExternalService clusters and the black hole (Envoy only). */
+  readonly inlineClusters: readonly IrInlineCluster[];
   readonly endpoints: readonly IrEndpoints[];
   readonly routeConfigs: readonly IrRouteConfig[];
   readonly outbound: readonly IrOutboundListener[];
@@ -80,6 +83,7 @@ export interface ScopePolicy {
   readonly mesh: MeshPolicy;
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
   readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
+  readonly external?: ReadonlyMap<string, ExternalService>;
 }
 
 /** Fast path: while registry and policy are the same objects nothing in the scope changed. */
@@ -87,6 +91,8 @@ export interface ScopeModelInput extends ScopeProxy {
   readonly model: ModelObjects;
   /** Keys of reachable services whose AccessPolicies refuse the caller (`refusedFor`), sorted. */
   readonly denied: readonly string[];
+  /** `<key>|<port>` of ExternalService ports the caller's identity is refused (`externalRefusedFor`). */
+  readonly refusedExternal: readonly string[];
 }
 
 /** What decides which reachable services refuse a caller. */
@@ -114,6 +120,23 @@ export function refusedFor(proxy: ProxyDescription, model: ModelObjects, cache: 
   return cache.memo(`refused|${proxy.identity}`, input, refusals);
 }
 
+/**
+ * The ExternalService ports refused to one proxy's identity, under every mTLS mode: the caller's
+ * own sidecar enforces them (an external service has no sidecar of its own), from the identity
+ * its certificate carries. Envoy only; memoised per identity.
+ */
+export function externalRefusedFor(proxy: ProxyDescription, model: ModelObjects, cache: TranslationCache): readonly string[] {
+  const external = model.policy.external;
+  if (proxy.kind !== 'envoy' || !external?.size || model.policy.access.size === 0) return NONE;
+  const input: RefusalInput = { model, namespace: proxy.namespace, caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
+  return cache.memo(`refused-ext|${proxy.identity}`, input, externalRefusals);
+}
+
+function externalRefusals({ model, caller }: RefusalInput): readonly string[] {
+  const refused = refusedExternalPorts([...(model.policy.external?.values() ?? [])], model.policy.access, caller);
+  return refused.length === 0 ? NONE : refused;
+}
+
 function refusals({ model, namespace, caller }: RefusalInput, cache: TranslationCache): readonly string[] {
   const denied = deniedServices(reachableServices(model.registry, model.policy.mesh.reach, namespace, cache), model.policy.access, caller);
   return denied.length === 0 ? NONE : denied.sort();
@@ -131,6 +154,11 @@ export interface ScopeInput extends ScopeProxy {
   readonly extra: readonly Service[];
   /** TrafficPolicies of `reachable` and `extra`, by key. */
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
+  /** Envoy: every ExternalService, in key order (any namespace may reach them); gRPC: none. */
+  readonly external: readonly ExternalService[];
+  /** `<key>|<port>` of the external ports refused to the caller, sorted. */
+  readonly refusedExternal: readonly string[];
+  readonly outboundTraffic: OutboundTraffic;
   /** What this input was narrowed from (see `ScopeReads`); part of the key like every field. */
   readonly reads: ScopeReads;
 }
@@ -147,9 +175,9 @@ export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
 }
 
 /** The fast-path input: the scope part of the proxy and the model objects it reads. */
-export function scopeModelInput(proxy: ProxyDescription, model: ModelObjects, denied: readonly string[]): ScopeModelInput {
+export function scopeModelInput(proxy: ProxyDescription, model: ModelObjects, denied: readonly string[], refusedExternal: readonly string[] = NONE): ScopeModelInput {
   const p = scopeProxy(proxy);
-  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, model, denied };
+  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, model, denied, refusedExternal };
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
@@ -171,6 +199,8 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
       else (named ??= []).push(key);
     }
   }
+  const external = input.kind === 'envoy' ? [...(input.model.policy.external?.values() ?? [])] : [];
+  if (external.length) (named ??= []).push(...external.map((e) => e.key));
   const namespaces = reachableNamespaces(mesh.reach, input.namespace);
   const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied };
   const inScope = new Map<string, TrafficPolicy>();
@@ -182,7 +212,8 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
     kind: input.kind, namespace: input.namespace, ...(input.interception ? { interception: input.interception } : {}),
     ...(input.outboundAddress !== undefined ? { outboundAddress: input.outboundAddress } : {}),
     clusterMesh: { trustDomain: mesh.trustDomain, mtls: mesh.mtls, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
-    timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope, reads,
+    timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope,
+    external, refusedExternal: input.refusedExternal, outboundTraffic: mesh.outboundTraffic ?? 'allow-any', reads,
   };
   return cache.memo(`scope|${scopeSlot(input)}`, scope, buildScope, SCOPE_VARIANTS);
 }
@@ -196,8 +227,12 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
     clusters.push(...cache.memo(`cl|${service.key}`, { service: clusterService(service), traffic, mesh: input.clusterMesh }, buildClusters));
     endpoints.push(...cache.memo(`ep|${service.key}`, { service, subsets: traffic?.subsets }, buildEndpoints));
   }
+  const envoy = input.kind === 'envoy';
+  const iptables = envoy && input.interception !== 'explicit';
+  const blocked = input.outboundTraffic === 'registry-only';
+  const inlineClusters = envoy ? buildInlineClusters(input.external, input.clusterMesh.connectTimeoutMs, blocked || input.refusedExternal.length > 0) : [];
   const address = outboundAddressOf(input, diagnostics);
-  const planned = planPorts(input.reachable, diagnostics);
+  const planned = planPorts(input.reachable, diagnostics, { external: input.external, refused: input.refusedExternal, tcpByAddress: iptables });
   const plans = input.interception === 'explicit' ? bindablePlans(planned, address, diagnostics) : planned;
   const byKey = new Map([...input.reachable, ...input.extra].map((s) => [s.key, s]));
   const vhostOf = (s: Service, p: ServicePort): IrVirtualHost => {
@@ -206,11 +241,38 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
     diagnostics.push(...r.diagnostics);
     return r.vhost;
   };
-  const fallback = input.kind === 'envoy' && input.interception !== 'explicit' ? PASSTHROUGH_CLUSTER : undefined;
-  const routeConfigs = buildRouteConfigs(plans, vhostOf, fallback).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
-  const listeners = input.kind === 'grpc' ? buildApiListeners(plans) : buildOutboundListeners(plans, input.interception ?? 'iptables', address);
+  const externalOf = (u: ExternalUse) => externalVirtualHosts(u.external, u.port, u.refused, input.timeoutMs);
+  const fallback: RouteFallback = !envoy ? undefined : blocked ? { block: true } : iptables ? { cluster: PASSTHROUGH_CLUSTER } : undefined;
+  const routeConfigs = buildRouteConfigs(plans, vhostOf, externalOf, fallback, diagnostics).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
+  const tcpRoutesOf = (p: PortPlan) => tcpRoutes(input, byKey, p, iptables, cache, diagnostics);
+  const listeners = !envoy ? buildApiListeners(plans)
+    : buildOutboundListeners(plans, { interception: input.interception ?? 'iptables', outboundAddress: address, outboundTraffic: input.outboundTraffic, tcpRoutesOf }, diagnostics);
   const outbound = listeners.map((l) => cache.memo(`ol|${scopeSlot(input)}|${l.name}`, l, intern));
-  return comparedByIdentity({ clusters: clusters.sort(byName), endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads });
+  return comparedByIdentity({ clusters: clusters.sort(byName), inlineClusters, endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads });
+}
+
+/** The TCP/TLS routes of a port: each mesh service's split (by its addresses with iptables, by
+ * its names on TLS ports), then the ExternalServices'. */
+function tcpRoutes(input: ScopeInput, byKey: ReadonlyMap<string, Service>, p: PortPlan, iptables: boolean, cache: TranslationCache, diagnostics: Diagnostic[]): IrTcpRoute[] {
+  const out: IrTcpRoute[] = [];
+  for (const u of p.services) {
+    const ctx = routeContext(input, byKey, u.service, u.port, cache);
+    const r = cache.memo(`tcp|${input.kind}|${u.service.key}|${p.port}`, ctx, tcpClusters);
+    diagnostics.push(...r.diagnostics);
+    if (r.clusters.length === 0) continue;
+    const match = p.protocol === 'tls' ? { serverNames: serviceNames(u.service, ctx.sameNamespace) }
+      : iptables ? { destinations: meshDestinations({ ...p, services: [u] }) } : {};
+    const source = input.traffic.get(u.service.key)?.source;
+    out.push({ name: u.service.key, service: u.service.key, ...match, clusters: r.clusters, ...(source ? { source } : {}) });
+  }
+  for (const u of p.external) out.push(...externalTcpRoutes(u.external, u.port, u.refused, iptables));
+  return out;
+}
+
+/** The names a caller may send as SNI for a mesh service (as its virtual host's domains). */
+function serviceNames(s: Service, sameNamespace: boolean): string[] {
+  const names = [s.hostname, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, ...(sameNamespace ? [s.name] : [])];
+  return [...new Set(names)].sort();
 }
 
 /** Sorted keys of the reachable services (already in key order), the extra ones and the

@@ -61,6 +61,11 @@ export const TranslateCodes = {
     action: 'Move the service off the sidecar\'s ports (15000, 15001, 15006, 15090) or change the outbound address.',
   },
   outboundNotLoopback: { code: 'WEFT4114', severity: 'warning', summary: '`outbound_address` is not a loopback address; the default 127.0.0.6 is used.', action: 'Set a 127.0.0.0/8 or ::1 address in the proxy\'s metadata.' },
+  httpOnlyOnTcp: {
+    code: 'WEFT4130', severity: 'warning',
+    summary: 'A TrafficPolicy route on a TCP or TLS port that needs HTTP: a route with `match` (a byte stream has no requests), or retries, faults, mirrors, timeouts or header rewrites on the catch-all route; only the catch-all route\'s backends apply.',
+    action: 'Keep one route without match whose backends split the connections.',
+  },
 } as const satisfies CodeTable;
 
 export type TranslateCode = (typeof TranslateCodes)[keyof typeof TranslateCodes]['code'];

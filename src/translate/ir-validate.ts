@@ -21,12 +21,16 @@ export interface IrProblem {
 }
 
 /** The parts of a ProxyIr that reference each other (a ScopePart qualifies too). */
-export type IrGraph = Pick<ProxyIr, 'clusters' | 'endpoints' | 'routeConfigs' | 'outbound'> & Partial<Pick<ProxyIr, 'localClusters'>>;
+export type IrGraph = Pick<ProxyIr, 'clusters' | 'endpoints' | 'routeConfigs' | 'outbound'> & Partial<Pick<ProxyIr, 'localClusters' | 'inlineClusters'>>;
 
 export function validateIr(ir: IrGraph): IrProblem[] {
   const problems: IrProblem[] = [];
   const clusters = names(ir.clusters, 'cluster', problems);
   for (const c of ir.localClusters ?? []) clusters.add(c.name);
+  for (const c of ir.inlineClusters ?? []) {
+    if (clusters.has(c.name)) problems.push({ kind: 'cluster', name: c.name, path: 'name', message: `duplicate cluster name ${c.name}`, code: TranslateCodes.duplicateName.code });
+    clusters.add(c.name);
+  }
   const endpoints = names(ir.endpoints, 'endpoints', problems);
   const routes = names(ir.routeConfigs, 'routeConfig', problems);
   names(ir.outbound, 'listener', problems);
@@ -43,7 +47,9 @@ export function validateIr(ir: IrGraph): IrProblem[] {
       usedRoutes.add(l.routeConfig);
       if (!routes.has(l.routeConfig)) problems.push(p('listener', l.name, 'rds.route_config_name', `route configuration ${l.routeConfig} does not exist`));
     }
-    if (l.cluster && !clusters.has(l.cluster)) problems.push(p('listener', l.name, 'tcp_proxy.cluster', `cluster ${l.cluster} does not exist`));
+    for (const c of (l.tcpRoutes ?? []).flatMap((r) => r.clusters.map((w) => w.cluster))) {
+      if (!clusters.has(c)) problems.push(p('listener', l.name, 'tcp_proxy.cluster', `cluster ${c} does not exist`));
+    }
   }
   for (const r of ir.routeConfigs) {
     if (!usedRoutes.has(r.name)) problems.push(p('routeConfig', r.name, 'name', `no listener uses route configuration ${r.name}`));

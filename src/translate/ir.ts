@@ -89,8 +89,10 @@ export interface IrRedirect {
   readonly code: 301 | 302 | 303 | 307 | 308;
 }
 
-/** Answer without forwarding: a route whose backends all dropped out or are all weighted 0. */
-export interface IrDirectResponse { readonly kind: 'direct'; readonly status: number }
+/** Answer without forwarding: a route whose backends all dropped out or are all weighted 0, a
+ * destination refused by registry-only (502) or by an external service's AccessPolicy (403).
+ * `body`: plain text naming the reason. */
+export interface IrDirectResponse { readonly kind: 'direct'; readonly status: number; readonly body?: string }
 
 export interface IrHeaderRewrite {
   readonly add: readonly { readonly name: string; readonly value: string }[];
@@ -124,6 +126,41 @@ export interface IrRouteConfig {
   readonly virtualHosts: readonly IrVirtualHost[];
   /** iptables: a last `*` virtual host sends any other Host to this cluster (the passthrough). */
   readonly fallbackCluster?: string;
+  /** registry-only: a last `*` virtual host answers any other Host with this (a 502). */
+  readonly fallbackBlock?: IrDirectResponse;
+}
+
+/**
+ * One way through a TCP or TLS outbound listener: connections to `destinations` (iptables:
+ * original destination IPs, sorted) and, on TLS ports, with one of `serverNames` as SNI (sorted),
+ * go to `clusters` (weighted, weights > 0). Absent matchers match anything.
+ */
+export interface IrTcpRoute {
+  readonly name: string;
+  readonly service: string;
+  readonly destinations?: readonly string[];
+  readonly serverNames?: readonly string[];
+  readonly clusters: readonly IrWeightedCluster[];
+  readonly source?: SourceRef;
+}
+
+/**
+ * A cluster whose endpoints travel inline rather than over EDS: an ExternalService port
+ * (`dns`: STRICT_DNS on its host; `static`: its addresses) or the black hole (`none`: no endpoints,
+ * so every connection to it fails and is counted, `cluster.BlackHoleCluster.upstream_cx_none_healthy`).
+ */
+export interface IrInlineCluster {
+  readonly name: string;
+  /** ExternalService key; absent for the black hole. */
+  readonly service?: string;
+  readonly protocol: IrProtocol;
+  readonly resolution: 'dns' | 'static' | 'none';
+  /** Sorted. */
+  readonly targets: readonly { readonly address: string; readonly port: number }[];
+  /** TLS the sidecar originates: SNI (also the DNS SAN required of the server) and CA file. */
+  readonly tls?: { readonly sni: string; readonly caFile: string };
+  readonly connectTimeoutMs: number;
+  readonly source?: SourceRef;
 }
 
 export interface IrOutboundListener {
@@ -132,11 +169,11 @@ export interface IrOutboundListener {
   readonly port: number;
   /** false for iptables per-port listeners, which only receive hand-offs from the virtual listener. */
   readonly bind: boolean;
-  readonly protocol: 'http' | 'tcp';
+  readonly protocol: 'http' | 'tcp' | 'tls';
   /** HTTP: the RDS name. */
   readonly routeConfig?: string;
-  /** TCP: the destination cluster. */
-  readonly cluster?: string;
+  /** TCP and TLS: the ways through, in match order; `passthrough` takes the rest (when set). */
+  readonly tcpRoutes?: readonly IrTcpRoute[];
   /** gRPC API listener (no socket; `address` is the dialled hostname). */
   readonly api?: boolean;
   /**
@@ -144,6 +181,7 @@ export interface IrOutboundListener {
    * mesh chain takes; any other original destination goes to `passthrough`. Absent: match all.
    */
   readonly destinations?: readonly string[];
+  /** Where connections no chain takes go: the passthrough cluster, or (registry-only) the black hole. */
   readonly passthrough?: string;
 }
 
@@ -233,8 +271,12 @@ export interface IrObservability {
 /** Everything one proxy receives, before it becomes Envoy messages. */
 export interface ProxyIr {
   readonly proxy: { readonly id: string; readonly kind: 'envoy' | 'grpc'; readonly identity: string;
-    readonly interception: 'iptables' | 'explicit'; readonly serverListenerTemplate?: string };
+    readonly interception: 'iptables' | 'explicit'; readonly serverListenerTemplate?: string;
+    /** Mesh `outboundTraffic`; decides the virtual listener's default (iptables). */
+    readonly outboundTraffic: 'allow-any' | 'registry-only' };
   readonly clusters: readonly IrCluster[];
+  /** ExternalService clusters and the black hole. */
+  readonly inlineClusters: readonly IrInlineCluster[];
   readonly endpoints: readonly IrEndpoints[];
   readonly localClusters: readonly IrLocalCluster[];
   readonly routeConfigs: readonly IrRouteConfig[];

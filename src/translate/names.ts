@@ -72,6 +72,16 @@ export const ADMIN_CLUSTER = 'envoy-admin';
 export const ADMIN_PORT = 15000;
 /** ORIGINAL_DST cluster for traffic to destinations outside the mesh. */
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
+/** STATIC cluster with no endpoints: registry-only's destination for what the mesh does not know,
+ * and where refused ExternalService TCP/TLS connections go; each is closed and counted. */
+export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
+
+/** Cluster of one ExternalService port: `external|443|api.example.com` (dns: one per host) or
+ * `external|5432|db.default` (static: one per service key). */
+export function externalClusterName(port: number, hostOrKey: string): string {
+  return `external|${port}|${hostOrKey}`;
+}
+
 /** Secret name of the trust bundle (DESIGN.md §4). */
 export const TRUST_BUNDLE_SECRET = 'trust-bundle';
 /**

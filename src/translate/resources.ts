@@ -11,8 +11,8 @@ import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import type { Diagnostic, SourceRef } from '../model/index.js';
 import type { ScopePart } from './build-ir.js';
 import type { TranslationCache } from './cache.js';
-import type { IrCluster, IrEndpoints, IrInbound, IrLocalCluster, IrObservability, IrOutboundListener, IrRoute, IrRouteConfig, ProxyIr } from './ir.js';
-import { adminCluster, edsCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
+import type { IrCluster, IrEndpoints, IrInbound, IrInlineCluster, IrLocalCluster, IrObservability, IrOutboundListener, IrRoute, IrRouteConfig, ProxyIr } from './ir.js';
+import { adminCluster, edsCluster, inlineCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
 import { inboundListeners, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
 import { routeConfiguration, virtualHost } from './envoy/routes.js';
@@ -50,6 +50,7 @@ function scopeResourcesOf(scope: ScopePart, p: ScopeParams, cache: TranslationCa
   const out = emptyLists();
   const tls = { kind: p.kind, secretName: p.secretName ?? '' };
   for (const c of scope.clusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, tls, clusterRes));
+  for (const c of scope.inlineClusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, undefined, inlineClusterRes));
   for (const e of scope.endpoints) out.get(TypeUrl.ClusterLoadAssignment)!.push(cache.derive(e, undefined, endpointsRes));
   for (const rc of scope.routeConfigs) out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, undefined, routeConfigRes));
   for (const l of scope.outbound) {
@@ -60,6 +61,7 @@ function scopeResourcesOf(scope: ScopePart, p: ScopeParams, cache: TranslationCa
 
 const clusterRes = (c: IrCluster, p: { kind: 'envoy' | 'grpc'; secretName: string }) => res(c.name, edsCluster(c, p.kind, p.secretName), c.source);
 const endpointsRes = (e: IrEndpoints) => res(e.name, loadAssignment(e));
+const inlineClusterRes = (c: IrInlineCluster) => res(c.name, inlineCluster(c), c.source);
 const routeConfigRes = (rc: IrRouteConfig, _p: undefined, cache: TranslationCache) =>
   res(rc.name, routeConfiguration(rc, (v) => cache.derive(v, undefined, virtualHost)), routeConfigSource(rc));
 
@@ -88,8 +90,8 @@ const apiListenerRes = (l: IrOutboundListener) => res(l.name, apiListener(l));
  * leaves the proxy's inbound side alone (an endpoint elsewhere, say) reuses its checked lists.
  */
 export function proxyResources(ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
-  const { kind, interception, serverListenerTemplate: template } = ir.proxy;
-  const input: OwnInput = { kind, interception, template, inbound: ir.inbound, localClusters: ir.localClusters,
+  const { kind, interception, serverListenerTemplate: template, outboundTraffic } = ir.proxy;
+  const input: OwnInput = { kind, interception, template, outboundTraffic, inbound: ir.inbound, localClusters: ir.localClusters,
     observability: ir.observability, timeoutMs: ir.connectTimeoutMs, secretName };
   return cache.memo(`own|${ir.proxy.id}`, input, proxyResourcesOf);
 }
@@ -98,6 +100,7 @@ interface OwnInput {
   readonly kind: ProxyIr['proxy']['kind'];
   readonly interception: ProxyIr['proxy']['interception'];
   readonly template: string | undefined;
+  readonly outboundTraffic: ProxyIr['proxy']['outboundTraffic'];
   readonly inbound: IrInbound;
   readonly localClusters: readonly IrLocalCluster[];
   readonly observability: IrObservability;
@@ -114,7 +117,7 @@ function proxyResourcesOf(p: OwnInput, cache: TranslationCache): PartResources {
   }
   const obs = p.observability;
   for (const c of p.localClusters) add(TypeUrl.Cluster, cache.derive(c, p.timeoutMs, localClusterRes));
-  for (const [t, r] of cache.derive(obs, { interception: p.interception, timeoutMs: p.timeoutMs }, staticResources)) add(t, r);
+  for (const [t, r] of cache.derive(obs, { interception: p.interception, timeoutMs: p.timeoutMs, outboundTraffic: p.outboundTraffic }, staticResources)) add(t, r);
   for (const l of cache.derive(p.inbound, { secretName: p.secretName, observability: obs }, inboundListenersRes)) add(TypeUrl.Listener, l);
   return checkPart(out, [], cache);
 }
@@ -125,14 +128,14 @@ const inboundListenersRes = (inbound: IrInbound, p: { secretName: string; observ
   inboundListeners(inbound, p.secretName, p.observability).map((m) => res(m.name, m));
 
 /** Mesh-wide resources every sidecar gets: stats listener, admin, passthrough, tracing. */
-function staticResources(obs: IrObservability, p: { interception: 'iptables' | 'explicit'; timeoutMs: number }): [ResourceTypeUrl, TranslatedResource][] {
+function staticResources(obs: IrObservability, p: { interception: 'iptables' | 'explicit'; timeoutMs: number; outboundTraffic: ProxyIr['proxy']['outboundTraffic'] }): [ResourceTypeUrl, TranslatedResource][] {
   const out: [ResourceTypeUrl, TranslatedResource][] = [];
   const stats = statsListener();
   out.push([TypeUrl.Listener, res(stats.name, stats)]);
   const admin = adminCluster(p.timeoutMs);
   out.push([TypeUrl.Cluster, res(admin.name, admin)]);
   if (p.interception === 'iptables') {
-    const v = virtualOutboundListener(obs);
+    const v = virtualOutboundListener(obs, p.outboundTraffic);
     const pass = passthroughCluster(p.timeoutMs);
     out.push([TypeUrl.Listener, res(v.name, v)], [TypeUrl.Cluster, res(pass.name, pass)]);
   }

@@ -56,7 +56,7 @@ function refuses(policies: readonly AccessPolicy[], caller: Caller): boolean {
   for (const p of policies) {
     if (p.action === 'allow') allows = true;
     for (const rule of p.rules) {
-      const matches = !rule.from?.length || rule.from.some((who) => names(who, caller));
+      const matches = !rule.from?.length || rule.from.some((who) => principalNames(who, caller));
       if (p.action === 'deny' && matches && !rule.to) return true;
       if (p.action === 'allow' && matches) admits = true;
     }
@@ -64,7 +64,8 @@ function refuses(policies: readonly AccessPolicy[], caller: Caller): boolean {
   return allows && !admits;
 }
 
-function names(who: Principal, caller: Caller): boolean {
+/** Whether `who` names `caller` (every set field matches; no field: any caller). */
+export function principalNames(who: Principal, caller: Caller): boolean {
   if (who.identity !== undefined && who.identity !== caller.identity) return false;
   if (who.namespace !== undefined && who.namespace !== caller.namespace) return false;
   // A principal with no fields is any caller (build-authz.ts's `anySource`).

@@ -5,7 +5,7 @@
  * providers. LEAST_REQUEST/RANDOM therefore become ROUND_ROBIN for gRPC; the IR keeps the
  * operator's choice and build-ir reports the degradation (WEFT4104).
  */
-import type { IrCluster, IrEndpoints, IrLocalCluster, IrObservability } from '../ir.js';
+import type { IrCluster, IrEndpoints, IrInlineCluster, IrLocalCluster, IrObservability } from '../ir.js';
 import { ADMIN_CLUSTER, ADMIN_PORT, PASSTHROUGH_CLUSTER } from '../names.js';
 import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../../proto/extension-urls.js';
 import { ADS, any, duration, ownCertificate, socketAddress, spiffeSanMatcher, validation } from './common.js';
@@ -144,6 +144,37 @@ export function adminCluster(timeoutMs: number): Named<Cluster> {
 /** Connections to destinations outside the mesh keep their original destination address. */
 export function passthroughCluster(timeoutMs: number): Named<Cluster> {
   return { name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(timeoutMs) };
+}
+
+/**
+ * An ExternalService port (STRICT_DNS on its host, or STATIC on its addresses) or the black hole
+ * (STATIC, no endpoints). Originated TLS sends the SNI and requires the server certificate to
+ * chain to the CA file and carry that name as a DNS SAN; HTTP/2 ports offer `h2` by ALPN.
+ */
+export function inlineCluster(c: IrInlineCluster): Named<Cluster> {
+  const http2 = c.protocol === 'http2';
+  return {
+    name: c.name,
+    type: c.resolution === 'dns' ? 'STRICT_DNS' : 'STATIC',
+    connect_timeout: duration(c.connectTimeoutMs),
+    ...(c.resolution === 'dns' ? { dns_lookup_family: 'V4_PREFERRED' } satisfies Cluster : {}),
+    load_assignment: { cluster_name: c.name, endpoints: c.targets.length ? [{ lb_endpoints: c.targets.map((t) => ({ endpoint: { address: socketAddress(t.address, t.port) } })) }] : [] },
+    ...(http2 ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
+    ...(c.tls ? { transport_socket: originatedTls(c.tls, http2) } satisfies Cluster : {}),
+  };
+}
+
+function originatedTls(tls: NonNullable<IrInlineCluster['tls']>, http2: boolean): TransportSocket {
+  return {
+    name: ExtensionName.TlsTransportSocket,
+    typed_config: any(ExtensionTypeUrl.UpstreamTlsContext, {
+      sni: tls.sni,
+      common_tls_context: {
+        validation_context: { trusted_ca: { filename: tls.caFile }, match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: tls.sni } }] },
+        ...(http2 ? { alpn_protocols: ['h2'] } : {}),
+      },
+    }),
+  };
 }
 
 /** Tracing collector: STRICT_DNS so a hostname resolves; the collector speaks HTTP/2 for OTLP gRPC. */

@@ -2,8 +2,8 @@
  * IR → Envoy `Listener`s of a sidecar: per-port outbound listeners, the iptables virtual
  * listener, the Prometheus stats listener and the inbound mTLS listener.
  */
-import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener } from '../ir.js';
-import { ADMIN_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
+import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener, IrWeightedCluster } from '../ir.js';
+import { ADMIN_CLUSTER, BLACKHOLE_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
   VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, explicitInboundListenerName, inboundRejectRouteName, inboundRouteName } from '../names.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { trustDomainPrefix } from '../../common/index.js';
@@ -17,10 +17,13 @@ import { networkRbac } from './rbac.js';
 const ORIGINAL_DST: ListenerFilter = Object.freeze({ name: ExtensionName.OriginalDst, typed_config: any(ExtensionTypeUrl.OriginalDst, {}) });
 const TLS_INSPECTOR: ListenerFilter = Object.freeze({ name: ExtensionName.TlsInspector, typed_config: any(ExtensionTypeUrl.TlsInspector, {}) });
 
-function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Filter {
+function tcpProxy(statPrefix: string, cluster: string | readonly IrWeightedCluster[], obs: IrObservability): Filter {
+  const to = typeof cluster === 'string' ? { cluster }
+    : cluster.length === 1 ? { cluster: cluster[0]!.cluster }
+    : { weighted_clusters: { clusters: cluster.map((c) => ({ name: c.cluster, weight: c.weight })) } };
   return {
     name: ExtensionName.TcpProxy,
-    typed_config: any(ExtensionTypeUrl.TcpProxy, { stat_prefix: statPrefix, cluster, access_log: accessLogs(obs.accessLog) }),
+    typed_config: any(ExtensionTypeUrl.TcpProxy, { stat_prefix: statPrefix, ...to, access_log: accessLogs(obs.accessLog) }),
   };
 }
 
@@ -31,38 +34,73 @@ function tcpProxy(statPrefix: string, cluster: string, obs: IrObservability): Fi
  * identity; without it the second bind fails where an operator sees it.
  */
 export function outboundListener(l: IrOutboundListener, obs: IrObservability): Named<Listener> {
-  const filter: Filter = l.protocol === 'http'
-    ? { name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) }
-    : tcpProxy(l.name, l.cluster!, obs);
   return {
     name: l.name,
     address: socketAddress(l.address, l.port),
     traffic_direction: 'OUTBOUND',
     ...(l.bind ? { enable_reuse_port: { value: false } } satisfies Listener : { bind_to_port: { value: false } } satisfies Listener),
-    ...outboundChains(l, filter, obs),
+    ...(l.protocol === 'http' ? httpChains(l, obs) : tcpChains(l, obs)),
   };
 }
 
 /** Without `destinations`, one match-all chain. With them, the mesh chain matches those original
  * destination IPs (host prefixes) and the default chain forwards anything else to `passthrough`;
  * a port with no known mesh address keeps only the default chain. */
-function outboundChains(l: IrOutboundListener, filter: Filter, obs: IrObservability): Listener {
+function httpChains(l: IrOutboundListener, obs: IrObservability): Listener {
+  const filter: Filter = { name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) };
   if (!l.destinations || !l.passthrough) return { filter_chains: [{ filters: [filter] }] };
-  const prefix_ranges = l.destinations.map((a) => ({ address_prefix: a, prefix_len: { value: a.includes(':') ? 128 : 32 } }));
+  const prefix_ranges = prefixRanges(l.destinations);
   const mesh: FilterChain[] = prefix_ranges.length > 0 ? [{ name: l.name, filter_chain_match: { prefix_ranges }, filters: [filter] }] : [];
-  return { ...(mesh.length > 0 ? { filter_chains: mesh } satisfies Listener : {}), default_filter_chain: { name: `${l.name}|passthrough`, filters: [tcpProxy(`${l.name}|passthrough`, l.passthrough, obs)] } };
+  return { ...(mesh.length > 0 ? { filter_chains: mesh } satisfies Listener : {}), default_filter_chain: defaultChain(l.name, l.passthrough, obs) };
+}
+
+/**
+ * TCP and TLS: one chain per route, matched by original destination (`prefix_ranges`) and/or SNI
+ * (`server_names`, read by the TLS inspector, which never terminates the caller's TLS); the
+ * default chain takes the rest. The inspector waits for a ClientHello: a protocol whose server
+ * speaks first sends none, so the listener goes on without SNI after the timeout instead of
+ * closing (`continue_on_listener_filters_timeout`).
+ */
+function tcpChains(l: IrOutboundListener, obs: IrObservability): Listener {
+  const routes = l.tcpRoutes ?? [];
+  const chains = routes.map((r): FilterChain => {
+    const match: FilterChainMatch = {
+      ...(r.destinations ? { prefix_ranges: prefixRanges(r.destinations) } : {}),
+      ...(r.serverNames ? { server_names: [...r.serverNames] } : {}),
+    };
+    const matched = Object.keys(match).length > 0;
+    // One chain keeps the listener's name (and stat prefix); several are told apart by service.
+    const name = routes.length > 1 ? `${l.name}|${r.name}` : l.name;
+    return { ...(routes.length > 1 || matched ? { name } : {}), ...(matched ? { filter_chain_match: match } : {}), filters: [tcpProxy(name, r.clusters, obs)] };
+  });
+  const tls: Listener = l.protocol === 'tls' ? { listener_filters: [TLS_INSPECTOR], continue_on_listener_filters_timeout: true } : {};
+  return { ...tls, ...(chains.length > 0 ? { filter_chains: chains } : {}), ...(l.passthrough ? { default_filter_chain: defaultChain(l.name, l.passthrough, obs) } : {}) };
+}
+
+function prefixRanges(addresses: readonly string[]): NonNullable<FilterChainMatch['prefix_ranges']> {
+  return addresses.map((a) => ({ address_prefix: a, prefix_len: { value: a.includes(':') ? 128 : 32 } }));
+}
+
+/** `<listener>|passthrough`, or `<listener>|blackhole` (registry-only; its stat prefix counts the refused connections). */
+function defaultChain(listener: string, cluster: string, obs: IrObservability): FilterChain {
+  const name = `${listener}|${cluster === BLACKHOLE_CLUSTER ? 'blackhole' : 'passthrough'}`;
+  return { name, filters: [tcpProxy(name, cluster, obs)] };
 }
 
 /** iptables redirects every outbound connection here; `use_original_dst` hands it to the per-port
- * listener of its original port, and anything else goes to the passthrough cluster. */
-export function virtualOutboundListener(obs: IrObservability): Named<Listener> {
+ * listener of its original port, and anything else goes to the passthrough cluster, or under
+ * registry-only to the black hole (stat prefix `outbound|15001|blackhole`). */
+export function virtualOutboundListener(obs: IrObservability, outboundTraffic: 'allow-any' | 'registry-only' = 'allow-any'): Named<Listener> {
+  const blocked = outboundTraffic === 'registry-only';
   return {
     name: VIRTUAL_OUTBOUND_LISTENER,
     address: socketAddress('0.0.0.0', VIRTUAL_OUTBOUND_PORT),
     traffic_direction: 'OUTBOUND',
     use_original_dst: { value: true },
     listener_filters: [ORIGINAL_DST],
-    default_filter_chain: { filters: [tcpProxy(VIRTUAL_OUTBOUND_LISTENER, PASSTHROUGH_CLUSTER, obs)] },
+    default_filter_chain: blocked
+      ? { name: `${VIRTUAL_OUTBOUND_LISTENER}|blackhole`, filters: [tcpProxy(`${VIRTUAL_OUTBOUND_LISTENER}|blackhole`, BLACKHOLE_CLUSTER, obs)] }
+      : { filters: [tcpProxy(VIRTUAL_OUTBOUND_LISTENER, PASSTHROUGH_CLUSTER, obs)] },
   };
 }
 

@@ -3,7 +3,7 @@
  * Fault injection is per route (`typed_per_filter_config` keyed by the fault filter's name); the
  * fault filter itself is always in the HCM chain (http-filters.ts) and does nothing without it.
  */
-import type { IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteConfig, IrStringMatch, IrVirtualHost } from '../ir.js';
+import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteConfig, IrStringMatch, IrVirtualHost } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { any, duration, fraction, stringMatch } from './common.js';
 import type { HashPolicy, HeaderValueOption, HttpFault, Message, PackedAny, RedirectAction, RetryPolicy, Route, RouteAction, RouteConfiguration,
@@ -17,13 +17,23 @@ type FaultAbort = Message<'envoy.extensions.filters.http.fault.v3.FaultAbort'>;
 
 /** `hostOf` lets the caller share virtual-host messages between configurations (cache). */
 export function routeConfiguration(rc: IrRouteConfig, hostOf: (v: IrVirtualHost) => VirtualHost = virtualHost): RouteConfiguration {
-  const fallback = rc.fallbackCluster ? [fallbackHost(rc.fallbackCluster)] : [];
+  const fallback = rc.fallbackCluster ? [fallbackHost(rc.fallbackCluster)] : rc.fallbackBlock ? [blockHost(rc.fallbackBlock)] : [];
   return { name: rc.name, virtual_hosts: [...rc.virtualHosts.map(hostOf), ...fallback] };
 }
 
 /** The last virtual host: any Host no mesh service claims is forwarded unchanged (passthrough). */
 function fallbackHost(cluster: string): VirtualHost {
   return { name: 'passthrough', domains: ['*'], routes: [{ name: 'passthrough', match: { prefix: '/' }, route: { cluster } }] };
+}
+
+/** registry-only: any Host no service claims gets the block answer. Envoy counts each under
+ * `http.<listener>.rq_direct_response`, and the access log names route `blackhole`. */
+function blockHost(block: IrDirectResponse): VirtualHost {
+  return { name: 'blackhole', domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, direct_response: directResponse(block) }] };
+}
+
+function directResponse(d: IrDirectResponse): NonNullable<Route['direct_response']> {
+  return { status: d.status, ...(d.body !== undefined ? { body: { inline_string: d.body } } : {}) };
 }
 
 export function virtualHost(v: IrVirtualHost): VirtualHost {
@@ -33,7 +43,7 @@ export function virtualHost(v: IrVirtualHost): VirtualHost {
 function route(r: IrRoute): Route {
   const out: Route = { name: r.name, match: match(r) };
   if (r.action.kind === 'redirect') out.redirect = redirect(r.action);
-  else if (r.action.kind === 'direct') out.direct_response = { status: r.action.status };
+  else if (r.action.kind === 'direct') out.direct_response = directResponse(r.action);
   else out.route = forward(r.action);
   if (r.fault) out.typed_per_filter_config = { [ExtensionName.Fault]: fault(r.fault) };
   addRewrites(out, 'request', r.requestHeaders);

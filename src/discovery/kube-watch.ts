@@ -15,7 +15,8 @@
  * So weft adds: `allowWatchBookmarks=true` and a server-side `timeoutSeconds` on every watch (the
  * client sends neither), restarting after errors with capped exponential backoff, and a delay
  * before re-opening a watch that ended quickly (a server that drops every watch at once would
- * otherwise be hammered in a tight loop).
+ * otherwise be hammered in a tight loop), and closing a watch that finished connecting after
+ * the source stopped (`stop()` while connecting left it open).
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 
@@ -62,9 +63,13 @@ export class BookmarkWatch extends Watch {
       return idle;
     }
     const params = { ...query, allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds };
-    return super.watch(path, params, (phase, obj, raw) => {
+    const controller = await super.watch(path, params, (phase, obj, raw) => {
       if (phase !== 'ERROR') this.backoff.reset();
       callback(phase, obj, raw);
     }, done);
+    // ListWatch.stop() aborts only a watch whose controller it already holds: one still connecting
+    // when the source stopped would stay open for good.
+    if (this.isStopped()) controller.abort();
+    return controller;
   }
 }

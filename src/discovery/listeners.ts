@@ -38,11 +38,22 @@ export abstract class RegistrySourceBase implements RegistrySource {
   abstract readonly kind: RegistrySource['kind'];
   protected registry: ServiceRegistry = EMPTY_REGISTRY;
   protected isSynced = false;
+  protected evaluated = 0;
   protected readonly changes = new Listeners<RegistryChange>();
   protected readonly errors = new Listeners<readonly Diagnostic[]>();
 
   get synced(): boolean {
     return this.isSynced;
+  }
+
+  /**
+   * How many times the source has evaluated its input (a file read, a rebuild from the informer
+   * caches) and come to a result: published a change, found nothing new, or rejected it. An
+   * observable for tests and debugging: "nothing was published" is asserted after this advances,
+   * not after a sleep. Not part of `RegistrySource`.
+   */
+  get evaluations(): number {
+    return this.evaluated;
   }
 
   current(): ServiceRegistry {

@@ -113,6 +113,14 @@ export class StaticRegistrySource extends RegistrySourceBase {
    * volume's links are; a link to `/proc/self/environ` is not), read by `readFileInside`.
    */
   private async load(): Promise<readonly Diagnostic[]> {
+    try {
+      return await this.read();
+    } finally {
+      this.evaluated++;
+    }
+  }
+
+  private async read(): Promise<readonly Diagnostic[]> {
     let root: string;
     try {
       root = await realpath(path.dirname(path.resolve(this.file)));

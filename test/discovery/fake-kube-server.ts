@@ -42,6 +42,8 @@ export interface RequestLog {
 
 export class FakeKubeServer {
   readonly requests: RequestLog[] = [];
+  /** Requests answered 503 because the server was refusing. */
+  refusedRequests = 0;
   /** When set, a watch from a compacted version answers HTTP 410 instead of an ERROR event. */
   goneAsHttpStatus = false;
   private rv = 1000;
@@ -154,6 +156,7 @@ export class FakeKubeServer {
     const url = new URL(req.url ?? '/', this.url);
     const m = PATH.exec(url.pathname);
     if (this.refusing || !m || req.method !== 'GET') {
+      if (this.refusing) this.refusedRequests++;
       res.writeHead(this.refusing ? 503 : 404, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: this.refusing ? 503 : 404 }));
       return;
@@ -178,6 +181,8 @@ export class FakeKubeServer {
   private startWatch(res: ServerResponse, kind: FakeKind, namespace: string | undefined, since: number, bookmarks: boolean): void {
     if (since <= this.compactedThrough && this.goneAsHttpStatus) return goneResponse(res);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // As the API server does: the client's watch call returns on these headers, before any event.
+    res.flushHeaders();
     if (since <= this.compactedThrough) return this.sendGone(res);
     for (const e of this.history) if (e.rv > since && e.kind === kind && matches(namespace, e.object)) write(res, e);
     const watcher: Watcher = { kind, namespace, bookmarks, res };

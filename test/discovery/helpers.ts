@@ -22,5 +22,3 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 500
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@ import type { RegistryChange } from '../../src/discovery/index.js';
 import { KubernetesRegistrySource } from '../../src/discovery/kube-source.js';
 import { FakeKubeServer } from './fake-kube-server.js';
 import { pod, service, slice } from './kube-fixtures.js';
-import { record, sleep, waitFor } from './helpers.js';
+import { record, waitFor } from './helpers.js';
 
 let server: FakeKubeServer;
 let source: KubernetesRegistrySource;
@@ -77,8 +77,9 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     newSource();
     const rec = record(source);
     await source.start();
+    const evaluated = source.evaluations;
     server.apply('endpointslices', slice('reviews-new', 'reviews', [{ ip: '10.1.0.9', pod: 'reviews-v9' }], [{ name: 'http', port: 19080 }]));
-    await sleep(100);
+    await waitFor('the rebuild after the new slice', () => source.evaluations > evaluated);
     expect(rec.changes).toHaveLength(1);
     server.apply('pods', pod('reviews-v9', { app: 'reviews', version: 'v9' }, 'reviews-canary'));
     await waitFor('the endpoint with its pod', () => addresses(rec.changes.at(-1)).includes('10.1.0.9'));
@@ -95,7 +96,8 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     server.apply('services', service('unrelated', [{ name: 'tcp', port: 5432 }], 'other'));
     server.bookmark();
     const bookmarked = String(server.resourceVersion);
-    await sleep(50);
+    // No pod changed since the list: only the bookmark can move the pods informer to this version.
+    await waitFor('the bookmark applied', () => source.resumeVersions().pods === bookmarked);
     const before = server.requests.length;
     server.dropConnections();
     await waitFor('re-opened watches', () => server.openWatches === 3);
@@ -116,7 +118,8 @@ describe('KubernetesRegistrySource against the fake API server', () => {
       server.apply('pods', pod('reviews-v3-a', { app: 'reviews', version: 'v3' }, 'bookinfo-reviews'));
       server.apply('endpointslices', slice('reviews-abc', 'reviews', [{ ip: '10.1.0.1', pod: 'reviews-v1-a', zone: 'zone-a' }, { ip: '10.1.0.2', pod: 'reviews-v2-a', zone: 'zone-b' }, { ip: '10.1.0.3', pod: 'reviews-v3-a' }], [{ name: 'http', port: 9080 }]));
       server.compact();
-      await sleep(100);
+      // Every feed retries into the refusal (and keeps the last good registry) before it lifts.
+      await waitFor('a refused retry of every feed', () => server.refusedRequests >= 3);
       server.refuse(false);
       await waitFor('the relisted state', () => addresses(rec.changes.at(-1)).length === 3);
       const lists = server.requests.filter((r) => !r.watch && r.kind === 'endpointslices');
@@ -186,8 +189,20 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     const rec = record(source);
     await source.start();
     await source.stop();
-    server.delete('endpointslices', 'default', 'reviews-abc');
-    await sleep(100);
+    await waitFor('the stopped source\'s watches closed', () => server.openWatches === 0);
+    const evaluated = source.evaluations;
+    // A second source sees the deletion: the signal that it was published to every open watch.
+    const witness = new KubernetesRegistrySource({ kubeConfig: server.kubeConfig(), debounceMs: 20, syncTimeoutMs: 10_000 });
+    try {
+      const seen = record(witness);
+      await witness.start();
+      await waitFor('the witness\'s watches', () => server.openWatches === 3);
+      server.delete('endpointslices', 'default', 'reviews-abc');
+      await waitFor('the witness to publish the deletion', () => addresses(seen.changes.at(-1)).length === 0);
+    } finally {
+      await witness.stop();
+    }
     expect(rec.changes).toHaveLength(1);
+    expect(source.evaluations).toBe(evaluated);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaticRegistrySource } from '../../src/discovery/index.js';
-import { record, sleep, waitFor } from './helpers.js';
+import { record, waitFor } from './helpers.js';
 
 const reg = (reviewsVersion: string, extra = '') => `services:
   - name: reviews
@@ -112,18 +112,34 @@ describe('StaticRegistrySource', () => {
 
   it('publishes nothing when the content is rewritten unchanged or only comments change', async () => {
     const rec = await started(reg('v1'));
-    writeFileSync(file, reg('v1'));
-    writeFileSync(file, '# a comment\n' + reg('v1'));
-    await sleep(200);
-    expect(rec.changes).toHaveLength(1);
+    for (const text of [reg('v1'), '# a comment\n' + reg('v1')]) {
+      const evaluated = source.evaluations;
+      writeFileSync(file, text);
+      await waitFor('the re-read', () => source.evaluations > evaluated);
+      expect(rec.changes).toHaveLength(1);
+    }
+    // A real change afterwards arrives alone: nothing was queued behind the unchanged ones.
+    writeFileSync(file, reg('v2'));
+    await waitFor('the real change', () => rec.changes.length >= 2);
+    expect(rec.changes.map((c) => [...c.changed].sort())).toEqual([['ratings.default', 'reviews.default'], ['reviews.default']]);
     expect(rec.errors).toHaveLength(0);
   });
 
   it('stops watching after stop()', async () => {
     const rec = await started(reg('v1'));
     await source.stop();
-    writeFileSync(file, reg('v9'));
-    await sleep(150);
+    const evaluated = source.evaluations;
+    // A second source watching the same directory sees the write: the signal that it was delivered.
+    const witness = new StaticRegistrySource(file, { debounceMs: 20 });
+    try {
+      const seen = record(witness);
+      await witness.start();
+      writeFileSync(file, reg('v9'));
+      await waitFor('the witness to publish the write', () => seen.changes.length === 2);
+    } finally {
+      await witness.stop();
+    }
     expect(rec.changes).toHaveLength(1);
+    expect(source.evaluations).toBe(evaluated);
   });
 });

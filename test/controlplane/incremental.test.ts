@@ -4,7 +4,7 @@
  * the proxies the change reaches are translated again; descriptions are kept unless the proxy's
  * identity's services changed) equals the snapshot a fresh reconciler publishes for the same model.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Reconciler, memoryLogger, type ReconcilerHooks } from '../../src/controlplane/index.js';
 import type { MeshModel } from '../../src/model/index.js';
 import { MemoryPolicySource, MemoryRegistrySource, NO_CERTIFICATES } from '../support/memory-sources.js';
@@ -78,14 +78,19 @@ describe('incremental reconciliation', () => {
     const live = await started(baseModel(), { onMerge: (n) => (merged += n) });
     const reviews = baseModel().registry.services.get('reviews.default')!;
     let sent = 0;
-    // A change every 5 ms, forever: with the policy's 100 ms quiet period nothing would apply
-    // before its 10 s cap. Stop at the first applied batch (bounded: the test times out).
-    while (merged === 0 && sent < 1000) {
-      live.registry.set({ version: `r${sent}`, services: new Map(live.registry.current().services).set(reviews.key, { ...reviews, endpoints: reviews.endpoints.slice(sent++ % 2) }) });
-      await new Promise((r) => setTimeout(r, 5));
+    // A change every 5 ms of fake time, without end: the policy window (100 ms quiet, 10 s cap)
+    // would apply nothing for 10 s; the registry window's 100 ms cap applies the first batch.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      while (merged === 0 && sent < 1000) {
+        live.registry.set({ version: `r${sent}`, services: new Map(live.registry.current().services).set(reviews.key, { ...reviews, endpoints: reviews.endpoints.slice(sent++ % 2) }) });
+        await vi.advanceTimersByTimeAsync(5);
+      }
+    } finally {
+      vi.useRealTimers();
     }
     expect(merged).toBeGreaterThan(0);
-    expect(sent).toBeLessThan(1000);
+    expect(sent).toBe(100 / 5);
     live.rec.stop();
   });
 });

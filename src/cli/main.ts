@@ -25,6 +25,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'config-dump', summary: 'print the config weft serves a proxy (desired), or what it ACKed (--acked)', load: async () => (await import('./config-dump.js')).configDumpCommand() },
   { name: 'ca', summary: 'inspect the certificate authority', load: async () => (await import('./ca.js')).caCommand() },
   { name: 'inject', summary: 'add the weft Envoy sidecar to the Deployments, StatefulSets, DaemonSets, Jobs, CronJobs and Pods of a Kubernetes manifest', load: async () => (await import('./inject.js')).injectCommand() },
+  { name: 'agent', summary: "exchange the pod's ServiceAccount token for its bootstrap certificate (the injected init step)", load: async () => (await import('./agent.js')).agentCommand() },
   { name: 'webhook', summary: 'serve the mutating admission webhook that injects the sidecar into new Pods (HTTPS, AdmissionReview v1)', load: async () => (await import('./webhook.js')).webhookCommand() },
 ];
 

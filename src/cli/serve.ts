@@ -41,6 +41,10 @@ interface ServeFlags {
   debounce: number;
   maxDebounce: number;
   quiet?: boolean;
+  tokenExchangePort?: number;
+  tokenExchangeHost: string;
+  tokenAudience: string;
+  bootstrapTtl: number;
 }
 
 export function serveCommand(): Command {
@@ -71,6 +75,10 @@ export function serveCommand(): Command {
     .addOption(durationOption('--debounce <duration>', 'quiet period before applying changes', '100ms'))
     .addOption(durationOption('--max-debounce <duration>', 'longest a change waits', '10s'))
     .option('--quiet', 'log warnings and errors only')
+    .option('--token-exchange-port <port>', "serve bootstrap certificates for pods' ServiceAccount tokens on this port (HTTPS; needs --kubernetes)", port('--token-exchange-port'))
+    .option('--token-exchange-host <host>', 'token exchange bind address', '0.0.0.0')
+    .option('--token-audience <aud>', 'audience the ServiceAccount tokens must carry', 'weft')
+    .addOption(durationOption('--bootstrap-ttl <duration>', 'lifetime of bootstrap certificates from the token exchange', '24h'))
     .action(async (flags: ServeFlags) => {
       const log = consoleLogger(undefined, flags.quiet);
       const config = toConfig(flags, log);
@@ -108,6 +116,7 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
     xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined, insecureHost: f.insecureXdsHost, maxMessageBytes: f.maxMessageSize },
     admin: { host: f.adminHost, port: f.adminPort, token: f.adminToken },
     svidTtlMs: f.svidTtl,
+    ...(f.tokenExchangePort !== undefined ? { tokenExchange: { host: f.tokenExchangeHost, port: f.tokenExchangePort, audience: f.tokenAudience, ttlMs: f.bootstrapTtl } } : {}),
     debounce: { quietMs: f.debounce, maxMs: f.maxDebounce },
     log,
   };

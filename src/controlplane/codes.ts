@@ -10,4 +10,34 @@ export const ControlPlaneCodes = {
     summary: 'The policy\'s `trustDomain` differs from the CA\'s; the change is rejected and the last good policy keeps serving.',
     action: 'Keep the trust domain, or restart weft with a CA for the new one.',
   },
+  exchangeBadRequest: {
+    code: 'WEFT6101', severity: 'error',
+    summary: 'A bootstrap-certificate exchange request is not `{"token": "<ServiceAccount token>"}` JSON (optionally with `namespace` and `serviceAccount`).',
+    action: 'Run `weft agent` (the injected init container) rather than calling the endpoint by hand, or send the documented body.',
+  },
+  exchangeUnauthenticated: {
+    code: 'WEFT6102', severity: 'error',
+    summary: 'The API server did not authenticate the token (expired, revoked, its pod deleted, or not a token of this cluster).',
+    action: 'Use the pod\'s projected token (audience `weft`); the kubelet refreshes it, so a restarted pod gets a fresh one.',
+  },
+  exchangeWrongAudience: {
+    code: 'WEFT6103', severity: 'error',
+    summary: 'The token is not for weft: its audiences do not include weft\'s (`--token-audience`, default `weft`).',
+    action: 'Project the ServiceAccount token with `audience: weft` (as `weft inject` does); never send the default API token.',
+  },
+  exchangeForbidden: {
+    code: 'WEFT6104', severity: 'error',
+    summary: 'The token authenticates someone other than the identity asked for, or no ServiceAccount at all: a pod gets only its own namespace and ServiceAccount\'s identity.',
+    action: 'Ask for the pod\'s own namespace and ServiceAccount (or for none: the identity follows the token).',
+  },
+  exchangeRateLimited: {
+    code: 'WEFT6105', severity: 'error',
+    summary: 'Too many exchange requests (from this client, or TokenReviews in flight); retry after the `Retry-After` seconds.',
+    action: 'Nothing for a pod: `weft agent` retries with backoff. Many at once means many pods start together; raise `--token-exchange-rate` if that is normal.',
+  },
+  exchangeReviewFailed: {
+    code: 'WEFT6106', severity: 'error',
+    summary: 'The TokenReview call to the API server failed (unreachable, or weft lacks `create` on `tokenreviews`).',
+    action: 'Check weft\'s RBAC (deploy/kubernetes/rbac.yaml grants tokenreviews create) and its connection to the API server.',
+  },
 } as const satisfies CodeTable;

@@ -8,6 +8,8 @@ export { redactSecrets, REDACTED } from './redact.js';
 export { consoleLogger, memoryLogger, scrubKeys, type Logger } from './log.js';
 export { bootstrapConfig, writeBootstrap, CERT_FILE, KEY_FILE, CA_FILE, GRPC_SERVER_TEMPLATE, type BootstrapInput } from './bootstrap.js';
 export { probeResources, type AppProbe } from './probe-listener.js';
+export { MAX_EXCHANGE_BYTES, TokenExchange, type ExchangeOutcome, type TokenExchangeOptions, type TokenReviewResult, type TokenReviewer } from './token-exchange.js';
+export { kubeTokenReviewer } from './token-review.js';
 export { CertificateManager } from './certificates.js';
 export { ControlPlaneMetrics } from './metrics.js';
 export { csdsService, type CsdsOptions } from './csds.js';

@@ -50,12 +50,16 @@ describe('deploy/kubernetes manifests', () => {
     expect(problems).toEqual([]);
   });
 
-  it('grants read-only discovery and leases only in weft-system', () => {
+  it('grants read-only discovery, tokenreviews create, and leases only in weft-system', () => {
     const objs = load([base('rbac.yaml')]);
     type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
     const rules = (kind: string) => objs.filter((o) => o.kind === kind).flatMap((o) => o['rules'] as Rule[]);
     const grants = (rs: Rule[], group: string, resource: string) => rs.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs).sort();
-    const cluster = rules('ClusterRole');
+    const clusterRoles = objs.filter((o) => o.kind === 'ClusterRole');
+    const cluster = clusterRoles.filter((o) => o.metadata?.name === 'weft').flatMap((o) => o['rules'] as Rule[]);
+    const review = clusterRoles.filter((o) => o.metadata?.name === 'weft-token-review').flatMap((o) => o['rules'] as Rule[]);
+    expect(review).toEqual([{ apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] }]);
+    expect(clusterRoles.map((o) => o.metadata?.name).sort()).toEqual(['weft', 'weft-token-review']);
     expect(grants(cluster, '', 'services')).toEqual(['get', 'list', 'watch']);
     expect(grants(cluster, '', 'pods')).toEqual(['get', 'list', 'watch']);
     expect(grants(cluster, 'discovery.k8s.io', 'endpointslices')).toEqual(['get', 'list', 'watch']);

@@ -5,7 +5,7 @@ export * from './types.js';
  * (translate) read them through one surface. Types and the one default value only; no behaviour.
  */
 export type {
-  AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,
+  AccessAction, AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,
   LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
   ExternalPort, ExternalService, OutboundTraffic, PortProtocol,

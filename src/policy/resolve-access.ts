@@ -52,12 +52,13 @@ function resolveRule(rule: RuleDoc, path: string, ns: string, r: DocReporter): A
 
 /** Service accounts without a namespace are in the policy's namespace, like service names. */
 function resolvePrincipal(p: PrincipalDoc, path: string, ns: string, r: DocReporter): Principal {
-  if (p.serviceAccount === undefined && p.namespace === undefined && p.identity === undefined) {
-    r.error(PolicyCodes.missingField.code, path, 'a caller needs at least one of serviceAccount, namespace, identity');
+  if (p.serviceAccount === undefined && p.namespace === undefined && p.identity === undefined && p.ipBlocks === undefined) {
+    r.error(PolicyCodes.missingField.code, path, 'a caller needs at least one of serviceAccount, namespace, identity, ipBlocks');
   }
   return {
     ...(p.serviceAccount !== undefined && { serviceAccount: qualify(p.serviceAccount, ns) }),
     ...(p.namespace !== undefined && { namespace: p.namespace }),
     ...(p.identity !== undefined && { identity: p.identity }),
+    ...(p.ipBlocks !== undefined && { ipBlocks: [...new Set(p.ipBlocks)].sort() }),
   };
 }

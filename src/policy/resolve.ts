@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from './diagnostics.js';
 import { PolicyCodes } from './codes.js';
-import { DEFAULT_MESH, type AccessPolicy, type ExternalService, type MeshPolicy, type TrafficPolicy } from './types.js';
+import { DEFAULT_MESH, type AccessAction, type AccessPolicy, type ExternalService, type MeshPolicy, type Principal, type TrafficPolicy } from './types.js';
 import type { ParsedDocument } from './parse.js';
 import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
@@ -76,7 +76,9 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
  * AccessPolicy, at its first such rule.
  */
 function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): void {
-  const i = policy.rules.findIndex((rule) => rule.from !== undefined && rule.from.length > 0);
+  // Callers named by address only (ipBlocks) match plaintext connections too.
+  const named = (p: Principal): boolean => p.serviceAccount !== undefined || p.namespace !== undefined || p.identity !== undefined;
+  const i = policy.rules.findIndex((rule) => rule.from?.some(named));
   if (i < 0) return;
   r.warn(PolicyCodes.identityUnderPermissive.code, `rules[${i}].from`, identityMessage(policy.action, mtls));
 }
@@ -84,18 +86,23 @@ function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): 
 /** The caller's sidecar enforces an external service's AccessPolicies from its own identity and
  * the port dialled; it does not inspect requests for them (docs/policy.md "ExternalService"). */
 function checkExternalAccess(policy: AccessPolicy, r: DocReporter): void {
+  if (policy.action === 'audit') r.error(PolicyCodes.externalAccessRule.code, 'action', `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar, which has no audit (shadow) rules for it; use allow or deny`);
   policy.rules.forEach((rule, i) => {
-    for (const field of ['methods', 'paths'] as const) {
+    for (const field of ['methods', 'paths', 'headers'] as const) {
       if (rule.to?.[field]) r.error(PolicyCodes.externalAccessRule.code, `rules[${i}].to.${field}`, `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar by caller and port only; "to.${field}" is not supported`);
     }
+    rule.from?.forEach((p, j) => {
+      if (p.ipBlocks) r.error(PolicyCodes.externalAccessRule.code, `rules[${i}].from[${j}].ipBlocks`, `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar by caller and port only; "ipBlocks" is not supported`);
+    });
   });
 }
 
-function identityMessage(action: 'allow' | 'deny', mtls: string): string {
+function identityMessage(action: AccessAction, mtls: string): string {
   const who = `mtls is ${mtls}: ${mtls === 'disabled' ? 'callers' : 'plaintext callers'} carry no identity`;
   const effect = action === 'deny'
     ? 'this deny rule naming callers never stops them; only a deny rule without "from" applies to every caller'
-    : 'this allow rule naming callers never admits them';
+    : action === 'audit' ? 'this audit rule naming callers never counts them'
+      : 'this allow rule naming callers never admits them';
   return `${who} and match only rules without "from", so ${effect}; set mtls: strict once every caller has a sidecar`;
 }
 

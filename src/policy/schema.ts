@@ -4,10 +4,12 @@
  * Defaults and cross-field rules (weights, subsets, conflicts) live in the resolver; docs/policy.md
  * is the prose reference.
  */
-import { list, map, type Infer } from './schema-dsl.js';
+import { list, map, report, type Infer } from './schema-dsl.js';
+import { PolicyCodes } from './codes.js';
 import { byKind, obj, oneKey, opt, req } from './schema-object.js';
 import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, rewritableHeaderName, str } from './schema-scalars.js';
 import { matchPath } from './schema-paths.js';
+import { cidr } from './schema-cidr.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const serviceRef = (doc: string) =>
@@ -127,22 +129,35 @@ export const trafficSchema = obj({
   })),
 }, 'How callers reach one service; at most one per service.');
 
+/** A header an access rule may match: not a pseudo-header (methods and paths have their own
+ * fields) and not binary gRPC metadata (`-bin`: base64 on the wire, never matched by gRPC's RBAC). */
+const textHeaderName = () => {
+  const name = headerName(false);
+  return { ...name, check: (node: Parameters<typeof name.check>[0], cx: Parameters<typeof name.check>[1], path: string) => {
+    const v = name.check(node, cx, path);
+    if (typeof v === 'string' && v.endsWith('-bin')) return report(cx, PolicyCodes.invalidHeaderName.code, path, node, `"${v}" is binary gRPC metadata (base64 on the wire), which access rules cannot match`);
+    return v;
+  } };
+};
+
 const principal = obj({
   serviceAccount: opt(serviceRef('"sa" or "sa.namespace".')),
   namespace: opt(namespaceName()),
   identity: opt(str({ pattern: /^spiffe:\/\/[^/\s]+\/\S+$/, format: 'a SPIFFE ID' })),
+  ipBlocks: opt(list(cidr(), { minItems: 1, doc: 'Source address ranges (CIDR, or one address); any of them. The connection\'s peer address.' })),
 }, 'All given fields must match.');
 
 export const accessSchema = obj({
   kind: req(oneOf(['AccessPolicy'])),
   ...serviceFields,
-  action: opt(oneOf(['allow', 'deny'], 'Default allow.')),
+  action: opt(oneOf(['allow', 'deny', 'audit'], 'Default allow. audit: count and log what the rules match, as a deny would, without refusing.')),
   rules: opt(list(obj({
     from: opt(list(principal, { doc: 'Any of these callers; absent: any authenticated caller (allow) or every caller (deny).' })),
     to: opt(obj({
       methods: opt(list(oneOf(HTTP_METHODS), { minItems: 1, unique: true })),
       paths: opt(list(matchPath('rule', 'A path, or a prefix ending in "*"; normalised (no ".", ".." or "//").'), { minItems: 1 })),
       ports: opt(list(int({ min: 1, max: 65535 }), { minItems: 1 })),
+      headers: opt(map(stringMatch, { key: textHeaderName(), doc: 'Request header name -> match; all must match. HTTP ports only.' })),
     })),
   }))),
   rateLimit: opt(obj({

@@ -195,6 +195,8 @@ export interface Principal {
   readonly namespace?: string;
   /** A full SPIFFE ID. */
   readonly identity?: string;
+  /** Source address ranges `<address>/<length>` (any of them): the connection's peer address. */
+  readonly ipBlocks?: readonly string[];
 }
 
 export interface AccessRule {
@@ -205,14 +207,22 @@ export interface AccessRule {
     /** Exact paths, or prefixes written with a trailing `*` (e.g. `/reviews/*`). */
     readonly paths?: readonly string[];
     readonly ports?: readonly number[];
+    /** Request header name (lowercase) -> match; all must match (HTTP ports only). */
+    readonly headers?: Readonly<Record<string, StringMatch>>;
   };
   readonly source?: SourceRef;
 }
 
+/**
+ * `allow` and `deny` enforce; `audit` never refuses anything: its rules are evaluated as deny
+ * rules would be and what they match is counted and logged (Envoy RBAC shadow rules).
+ */
+export type AccessAction = 'allow' | 'deny' | 'audit';
+
 /** Who may call one service; enforced at that service's inbound listener. */
 export interface AccessPolicy {
   readonly service: string;
-  readonly action: 'allow' | 'deny';
+  readonly action: AccessAction;
   readonly rules: readonly AccessRule[];
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
   readonly source?: SourceRef;

@@ -9,46 +9,67 @@
  *   mode are admitted only by a service without allow policies;
  * - paths: a deny rule covers every spelling of its path, an allow rule exactly what was written
  *   (path-match.ts);
- * - on TCP ports, which cannot see methods or paths, a deny rule that names them is widened to
- *   the whole port and an allow rule that names them is left out: both errors fail closed.
+ * - on TCP ports, which cannot see methods, paths or headers, a deny rule that names them is
+ *   widened to the whole port and an allow rule that names them is left out: both errors fail closed;
+ * - headers: a deny rule matches any element of a list value, an allow rule the whole value
+ *   (header-match.ts);
+ * - source addresses (`ipBlocks`) are ANDed with the caller's identity fields; a caller named by
+ *   addresses only matches every connection from them, plaintext ones included (the user named
+ *   the addresses; under strict mTLS only authenticated callers connect at all);
+ * - audit rules are built exactly as deny rules (same spellings, same widening) and refuse nothing.
  */
 import type { AccessPolicy, AccessRule, Diagnostic, MtlsMode, Principal, ServicePort } from '../model/index.js';
-import type { IrAccessRule, IrAuthz, IrPermission, IrPrincipal } from './ir.js';
+import type { IrAccessRule, IrAuthz, IrCidr, IrHeaderMatch, IrIdentity, IrPermission, IrPrincipal } from './ir.js';
 import { allowPath, denyPath } from './path-match.js';
+import { allowHeader, denyHeader } from './header-match.js';
 import { TranslateCodes } from './codes.js';
-import { namespacePrefix, trustDomainPrefix, workloadIdText } from '../common/index.js';
+import { compareText, namespacePrefix, trustDomainPrefix, workloadIdText } from '../common/index.js';
 
 /** The mesh settings authorization reads. */
 export interface AuthzMesh { readonly trustDomain: string; readonly mtls: MtlsMode }
 
+/** Audit rules are built as deny rules: what they count is what a deny would refuse. */
+type Mode = 'allow' | 'deny';
+const modeOf = (action: AccessPolicy['action']): Mode => (action === 'allow' ? 'allow' : 'deny');
+
 export function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port: ServicePort, tcp: boolean, diags: Diagnostic[]): IrAuthz {
-  const deny: IrAccessRule[] = [];
-  const allow: IrAccessRule[] = [];
+  const rules: Record<AccessPolicy['action'], IrAccessRule[]> = { allow: [], deny: [], audit: [] };
   let anyAllow = false;
   policies.forEach((policy, pi) => {
     if (policy.action === 'allow') anyAllow = true;
     policy.rules.forEach((rule, ri) => {
       if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
       const ir = ruleOf(mesh, policy, rule, `${policy.service}/${policy.action}/${pi}/${ri}`, tcp, diags);
-      if (ir) (policy.action === 'deny' ? deny : allow).push(ir);
+      if (ir) rules[policy.action].push(ir);
     });
   });
-  return anyAllow ? { deny, allow } : { deny };
+  return {
+    deny: rules.deny,
+    ...(anyAllow ? { allow: rules.allow } : {}),
+    ...(rules.audit.length ? { audit: rules.audit } : {}),
+  };
 }
 
 function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: string, tcp: boolean, diags: Diagnostic[]): IrAccessRule | undefined {
   const source = rule.source ?? policy.source;
-  const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length);
+  const mode = modeOf(policy.action);
+  const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length || Object.keys(rule.to?.headers ?? {}).length);
   if (tcp && httpOnly) {
-    const widened = policy.action === 'deny';
+    const widened = mode === 'deny';
     diags.push({ code: TranslateCodes.methodsOnTcp.code, severity: 'warning', ...(source ? { source } : {}), path: 'rules.to',
-      message: `methods/paths cannot apply to TCP port of ${policy.service}; ${widened ? 'deny widened to the whole port' : 'allow rule left out'}` });
+      message: `${rule.to?.headers ? 'methods/paths/headers' : 'methods/paths'} cannot apply to TCP port of ${policy.service}; ${widened ? `${policy.action} widened to the whole port` : 'allow rule left out'}` });
     if (!widened) return undefined;
   }
-  const principals = principalsOf(mesh, policy.action, rule.from);
-  const permission = tcp || !httpOnly ? undefined : permissionOf(policy.action, rule, (path) =>
-    diags.push({ code: TranslateCodes.denyPathTooLong.code, severity: 'warning', ...(source ? { source } : {}), path: 'rules.to.paths',
-      message: `deny path ${path} of ${policy.service} is too long for one matcher of all its spellings; it also denies every path under its first segment that contains ";"` }));
+  const principals = principalsOf(mesh, mode, rule.from);
+  const warn = (code: string, path: string, message: string): void => {
+    diags.push({ code, severity: 'warning', ...(source ? { source } : {}), path, message });
+  };
+  const permission = tcp || !httpOnly ? undefined : permissionOf(mode, rule, {
+    path: (p) => warn(TranslateCodes.denyPathTooLong.code, 'rules.to.paths',
+      `${policy.action} path ${p} of ${policy.service} is too long for one matcher of all its spellings; it also covers every path under its first segment that contains ";"`),
+    header: (h) => warn(TranslateCodes.denyHeaderTooLong.code, `rules.to.headers.${h}`,
+      `${policy.action} header ${h} of ${policy.service} is too long for one matcher of every list element; it covers every value that contains it, in any case`),
+  });
   return { name, principals, ...(permission ? { permission } : {}), ...(source ? { source } : {}) };
 }
 
@@ -56,7 +77,7 @@ function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: s
  * Who a rule matches. An absent source means "every caller" for a deny rule and "every
  * authenticated caller" for an allow rule (see the module comment); either way the fail-safe side.
  */
-function principalsOf(mesh: AuthzMesh, action: AccessPolicy['action'], from: readonly Principal[] | undefined): IrPrincipal[] {
+function principalsOf(mesh: AuthzMesh, action: Mode, from: readonly Principal[] | undefined): IrPrincipal[] {
   if (!from?.length) return [anySource(mesh, action)];
   const out: IrPrincipal[] = [];
   for (const p of from) {
@@ -66,13 +87,21 @@ function principalsOf(mesh: AuthzMesh, action: AccessPolicy['action'], from: rea
   return out;
 }
 
-function anySource(mesh: AuthzMesh, action: AccessPolicy['action']): IrPrincipal {
+function anySource(mesh: AuthzMesh, action: Mode): IrIdentity {
   return action === 'deny' || mesh.mtls === 'disabled' ? { any: true } : { identityPrefix: trustDomainPrefix(mesh.trustDomain) };
 }
 
 /** The fields of one principal are ANDed; contradictory ones can never match and are dropped. */
-function principalOf(mesh: AuthzMesh, action: AccessPolicy['action'], p: Principal): IrPrincipal | undefined {
+function principalOf(mesh: AuthzMesh, action: Mode, p: Principal): IrPrincipal | undefined {
+  const id = identityOf(mesh, action, p);
+  if (!id || !p.ipBlocks?.length) return id;
+  return { ...id, sourceIps: p.ipBlocks.map(cidrOf) };
+}
+
+/** The identity part of a principal; a principal naming addresses only is any identity. */
+function identityOf(mesh: AuthzMesh, action: Mode, p: Principal): IrIdentity | undefined {
   const td = mesh.trustDomain;
+  if (p.ipBlocks?.length && p.identity === undefined && p.serviceAccount === undefined && p.namespace === undefined) return { any: true };
   const exacts = new Set<string>();
   if (p.identity) exacts.add(p.identity);
   if (p.serviceAccount) {
@@ -90,13 +119,25 @@ function principalOf(mesh: AuthzMesh, action: AccessPolicy['action'], p: Princip
  * Methods and paths of a rule (path semantics: path-match.ts). Deny rules match methods and paths
  * case-insensitively (fail closed against `/ADMIN`, `get`); allow rules match exactly.
  */
-function permissionOf(action: AccessPolicy['action'], rule: AccessRule, onWidened: (path: string) => void): IrPermission {
+function permissionOf(action: Mode, rule: AccessRule, onWidened: { path(p: string): void; header(name: string): void }): IrPermission {
   const deny = action === 'deny';
   const paths = (rule.to?.paths ?? []).flatMap((p) => {
     if (!deny) return [allowPath(p)];
     const d = denyPath(p);
-    if (d.widened) onWidened(p);
+    if (d.widened) onWidened.path(p);
     return d.matchers;
   });
-  return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths, ignoreCase: deny };
+  const headers = Object.entries(rule.to?.headers ?? {}).sort(([a], [b]) => compareText(a, b)).map(([name, m]): IrHeaderMatch => {
+    if (!deny) return allowHeader(name, m);
+    const d = denyHeader(name, m);
+    if (d.widened) onWidened.header(name);
+    return d.match;
+  });
+  return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths, ignoreCase: deny, ...(headers.length ? { headers } : {}) };
+}
+
+/** `<address>/<length>` (schema-cidr.ts normalised it) as an IR range. */
+function cidrOf(text: string): IrCidr {
+  const slash = text.lastIndexOf('/');
+  return { address: text.slice(0, slash), prefixLen: Number(text.slice(slash + 1)) };
 }

@@ -60,6 +60,11 @@ export const TranslateCodes = {
     summary: 'A socket the sidecar cannot have (an outbound port on a fixed sidecar socket; an inbound listener or forwarding target on a fixed socket or an own outbound listener); that listener or chain is not configured.',
     action: 'Move the service off the sidecar\'s ports (15000, 15001, 15006, 15090) or change the outbound address.',
   },
+  denyHeaderTooLong: {
+    code: 'WEFT4140', severity: 'warning',
+    summary: 'A deny or audit header value too long for one RE2 matcher of every list element; every value that contains it (in any case) is covered instead.',
+    action: 'Shorten the value, or accept the wider match.',
+  },
   outboundNotLoopback: { code: 'WEFT4114', severity: 'warning', summary: '`outbound_address` is not a loopback address; the default 127.0.0.6 is used.', action: 'Set a 127.0.0.0/8 or ::1 address in the proxy\'s metadata.' },
   httpOnlyOnTcp: {
     code: 'WEFT4130', severity: 'warning',

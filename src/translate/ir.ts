@@ -185,10 +185,28 @@ export interface IrOutboundListener {
   readonly passthrough?: string;
 }
 
-export type IrPrincipal =
+/** Who a principal is: anyone, one SPIFFE ID, or the IDs under a prefix. */
+export type IrIdentity =
   | { readonly any: true }
   | { readonly identityExact: string }
   | { readonly identityPrefix: string };
+
+/** An address range of the connection's peer. */
+export interface IrCidr { readonly address: string; readonly prefixLen: number }
+
+/** An identity and, when `sourceIps` is set, a peer address in one of those ranges (AND). */
+export type IrPrincipal = IrIdentity & { readonly sourceIps?: readonly IrCidr[] };
+
+/**
+ * A request header condition. Envoy matches a header that appears several times against its
+ * values joined with ","; `ignoreCase` applies to exact/prefix/contains (a regex carries `(?i)`).
+ */
+export type IrHeaderMatch = { readonly name: string; readonly ignoreCase?: true } & (
+  | { readonly exact: string }
+  | { readonly prefix: string }
+  | { readonly contains: string }
+  | { readonly regex: string }
+  | { readonly present: boolean });
 
 /**
  * A URL path matcher (query excluded). `regex` is RE2, matched against the whole path;
@@ -199,12 +217,15 @@ export type IrPathMatch =
   | { readonly prefix: string; readonly contains?: string }
   | { readonly regex: string };
 
-/** Methods (any of) and paths (any of), ANDed. `ignoreCase` applies to methods and to the
- * exact/prefix/contains path matchers (a regex carries its own `(?i)`). */
+/** Methods (any of), paths (any of) and headers (all of), ANDed. `ignoreCase` applies to methods
+ * and to the exact/prefix/contains path matchers (a regex carries its own `(?i)`); headers carry
+ * their own. */
 export interface IrPermission {
   readonly methods: readonly string[];
   readonly paths: readonly IrPathMatch[];
   readonly ignoreCase: boolean;
+  /** Absent when the rule names no headers. */
+  readonly headers?: readonly IrHeaderMatch[];
 }
 
 /** One access rule: any principal (OR) and, when `permission` is set, that permission (AND). */
@@ -219,8 +240,13 @@ export interface IrAccessRule {
  * Authorization of one inbound port. Deny rules are evaluated first; a request matching any
  * is refused. Then, if `allow` is defined, a request must match one of its rules; if it is
  * undefined (no allow policy for the service) every caller that passed mTLS is admitted.
+ * `audit` rules (absent when none) refuse nothing: what they match is counted and logged.
  */
-export interface IrAuthz { readonly deny: readonly IrAccessRule[]; readonly allow?: readonly IrAccessRule[] }
+export interface IrAuthz {
+  readonly deny: readonly IrAccessRule[];
+  readonly allow?: readonly IrAccessRule[];
+  readonly audit?: readonly IrAccessRule[];
+}
 
 export interface IrInboundChain {
   /** `inbound|<port>|<service>`; also the local cluster name. */

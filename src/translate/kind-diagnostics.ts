@@ -21,6 +21,12 @@ export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
   if (http.length && ir.inbound.mtls === 'permissive') {
     out.push(warn(TranslateCodes.unsupportedByKind.code, 'gRPC servers cannot accept TLS and plaintext on one port; mtls permissive is served as strict', 'mtls'));
   }
+  const audited = new Set<string>();
+  for (const c of http.filter((h) => h.authz.audit?.length)) {
+    if (audited.has(c.service)) continue;
+    audited.add(c.service);
+    out.push(warn(TranslateCodes.unsupportedByKind.code, `gRPC servers have no RBAC shadow rules; the audit rules of ${c.service} are neither counted nor logged (audit refuses nothing either way)`, 'rules', c.authz.audit![0]!.source));
+  }
   if (http.some((c) => c.rateLimit)) out.push(warn(TranslateCodes.unsupportedByKind.code, 'gRPC servers have no local rate limit filter; rateLimit ignored', 'rateLimit'));
   if (http.length && !ir.proxy.serverListenerTemplate) {
     out.push(warn(TranslateCodes.noServerTemplate.code, `gRPC proxy ${ir.proxy.id} serves services but has no server_listener_resource_name_template`, 'proxy.serverListenerTemplate'));

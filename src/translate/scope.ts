@@ -36,9 +36,10 @@ export interface Caller { readonly namespace: string; readonly serviceAccount: s
  * - a deny rule without `to` matches it (no `from`, or a principal naming it), or
  * - it has allow policies and no allow rule can admit it (every rule names principals, none of
  *   them the caller).
- * Rules narrowed by `to` (methods, paths, ports) refuse only some requests, so they never remove a
- * service; nor do principals that only some connections of the caller could match. Applied only
- * under `mtls: strict` (build-scope.ts `refusedFor` says why).
+ * Rules narrowed by `to` (methods, paths, ports, headers) refuse only some requests, so they never
+ * remove a service; nor do principals that only some connections of the caller could match (a
+ * deny naming `ipBlocks`: the caller's addresses are not part of its identity). Audit rules refuse
+ * nothing. Applied only under `mtls: strict` (build-scope.ts `refusedFor` says why).
  */
 export function deniedServices(services: readonly Service[], access: ReadonlyMap<string, readonly AccessPolicy[]>, caller: Caller): string[] {
   const out: string[] = [];
@@ -57,7 +58,8 @@ function refuses(policies: readonly AccessPolicy[], caller: Caller): boolean {
     if (p.action === 'allow') allows = true;
     for (const rule of p.rules) {
       const matches = !rule.from?.length || rule.from.some((who) => principalNames(who, caller));
-      if (p.action === 'deny' && matches && !rule.to) return true;
+      const everyConnection = !rule.from?.length || rule.from.some((who) => !who.ipBlocks?.length && principalNames(who, caller));
+      if (p.action === 'deny' && everyConnection && !rule.to) return true;
       if (p.action === 'allow' && matches) admits = true;
     }
   }

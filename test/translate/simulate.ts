@@ -6,6 +6,7 @@
  * behaviour tests check what a proxy would actually receive.
  */
 import { createRequire } from 'node:module';
+import { BlockList, isIP } from 'node:net';
 import { TypeUrl } from '../../proto/type-urls.js';
 import type { TranslateResult } from '../../src/translate/index.js';
 
@@ -18,11 +19,14 @@ export function re2FullMatch(regex: string, value: string): boolean {
 }
 
 type M = Record<string, any>;
-export interface Request { host?: string; path: string; method?: string; headers?: Record<string, string> }
+/** A header sent several times is a list of its values. */
+export interface Request { host?: string; path: string; method?: string; headers?: Record<string, string | readonly string[]> }
 export type Outcome =
   | { kind: 'cluster'; cluster: string; weighted?: string[] } | { kind: 'redirect'; to: M }
   | { kind: 'denied'; by: string } | { kind: 'rejected'; status: number } | { kind: 'refused'; why: string }
   | { kind: 'not-found' } | { kind: 'tcp'; cluster: string };
+/** Audit (shadow-rule) verdicts recorded on the way, by filter name: the policy that matched. */
+export type AuditLog = { filter: string; policy: string }[];
 
 const list = (r: TranslateResult, t: string): { name: string; message: M }[] => (r.resources.get(t as never) ?? []) as never;
 const find = (r: TranslateResult, t: string, name: string) => list(r, t).find((x) => x.name === name)?.message;
@@ -45,7 +49,8 @@ export function outbound(r: TranslateResult, port: number, req: Request, dst?: s
   return rc ? routeRequest(rc, req) : { kind: 'refused', why: 'route configuration missing' };
 }
 
-export interface Connection { port: number; tls: boolean; peer?: string }
+/** `source`: the caller's address, what `direct_remote_ip` reads (default 10.0.0.99). */
+export interface Connection { port: number; tls: boolean; peer?: string; source?: string }
 
 /** A connection arrives at the inbound listener with original destination `port`. */
 /** The listener a connection for workload port `port` reaches: 15006 after an iptables redirect,
@@ -57,7 +62,7 @@ function inboundListenerFor(r: TranslateResult, port: number): M | undefined {
     .find((m) => m.traffic_direction === 'INBOUND' && m.filter_chains.some((c: M) => String(c.name).startsWith(`inbound|${port}|`)));
 }
 
-export function inbound(r: TranslateResult, conn: Connection, req: Request): Outcome {
+export function inbound(r: TranslateResult, conn: Connection, req: Request, audit: AuditLog = []): Outcome {
   const l = inboundListenerFor(r, conn.port);
   if (!l) return { kind: 'refused', why: 'no inbound listener' };
   const sniffs = (l.listener_filters ?? []).some((f: M) => f.name.includes('tls_inspector'));
@@ -75,10 +80,20 @@ export function inbound(r: TranslateResult, conn: Connection, req: Request): Out
   const path = normalise(hcm, req.path);
   if (typeof path === 'number') return { kind: 'rejected', status: path };
   const method = req.method ?? 'GET';
+  const who: Who = { peer, source: conn.source ?? '10.0.0.99' };
+  const headers = joinedHeaders(req.headers);
+  const matching = (rules: M) => Object.entries(rules.policies ?? {}).find(([, p]: [string, any]) =>
+    p.principals.some((x: M) => principal(x, who)) && p.permissions.some((x: M) => permission(x, method, path, headers)))?.[0];
   for (const f of hcm.http_filters) {
     if (!f.typed_config['@type'].endsWith('rbac.v3.RBAC')) continue;
+    const shadow = f.typed_config.shadow_rules;
+    if (shadow) {
+      const hit = matching(shadow);
+      if ((shadow.action === 'DENY') === (hit !== undefined)) audit.push({ filter: f.name, policy: hit ?? '' });
+    }
     const rules = f.typed_config.rules;
-    const hit = Object.values(rules.policies).some((p: any) => p.principals.some((x: M) => principal(x, peer)) && p.permissions.some((x: M) => permission(x, method, path)));
+    if (!rules) continue;
+    const hit = matching(rules) !== undefined;
     if ((rules.action === 'DENY') === hit) return { kind: 'denied', by: f.name };
   }
   return routeRequest(hcm.route_config, { ...req, path, method });
@@ -126,16 +141,42 @@ export function strMatch(m: M, v: string | undefined): boolean {
   return false;
 }
 
-function principal(x: M, peer: string | undefined): boolean {
-  if (x.any) return true;
-  return x.authenticated ? strMatch(x.authenticated.principal_name, peer) : false;
+/** Envoy joins the values of a header sent several times with "," before matching. */
+function joinedHeaders(h: Request['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : v.join(',')]));
 }
 
-export function permission(x: M, method: string, path: string): boolean {
+interface Who { peer: string | undefined; source: string }
+
+function principal(x: M, who: Who): boolean {
   if (x.any) return true;
-  if (x.and_rules) return x.and_rules.rules.every((y: M) => permission(y, method, path));
-  if (x.or_rules) return x.or_rules.rules.some((y: M) => permission(y, method, path));
+  if (x.and_ids) return x.and_ids.ids.every((y: M) => principal(y, who));
+  if (x.or_ids) return x.or_ids.ids.some((y: M) => principal(y, who));
+  if (x.direct_remote_ip) return inCidr(who.source, x.direct_remote_ip.address_prefix, x.direct_remote_ip.prefix_len?.value ?? 0);
+  return x.authenticated ? strMatch(x.authenticated.principal_name, who.peer) : false;
+}
+
+function inCidr(address: string, prefix: string, len: number): boolean {
+  const family = isIP(prefix) === 4 ? 'ipv4' : 'ipv6';
+  if ((isIP(address) === 4 ? 'ipv4' : 'ipv6') !== family) return false;
+  const b = new BlockList();
+  b.addSubnet(prefix, len, family);
+  return b.check(address, family);
+}
+
+/** Envoy's HeaderMatcher: presence, or a StringMatcher on the (joined) value; `invert_match`. */
+function headerMatch(h: M, headers: Record<string, string>): boolean {
+  const value = headers[h.name];
+  const hit = h.present_match !== undefined ? (value !== undefined) === h.present_match : strMatch(h.string_match, value);
+  return h.invert_match ? !hit : hit;
+}
+
+export function permission(x: M, method: string, path: string, headers: Record<string, string> = {}): boolean {
+  if (x.any) return true;
+  if (x.and_rules) return x.and_rules.rules.every((y: M) => permission(y, method, path, headers));
+  if (x.or_rules) return x.or_rules.rules.some((y: M) => permission(y, method, path, headers));
   if (x.header?.name === ':method') return strMatch(x.header.string_match, method);
+  if (x.header) return headerMatch(x.header, headers);
   if (x.url_path) return strMatch(x.url_path.path.string_match ?? x.url_path.path, splitQuery(path)[0]);
   return false;
 }
@@ -146,7 +187,7 @@ export function routeRequest(rc: M, req: Request): Outcome {
   if (!vh) return { kind: 'not-found' };
   const [path, query] = splitQuery(req.path);
   const params = new URLSearchParams(query ?? '');
-  const headers: Record<string, string> = { ...(req.headers ?? {}), ':method': req.method ?? 'GET' };
+  const headers: Record<string, string> = { ...joinedHeaders(req.headers), ':method': req.method ?? 'GET' };
   const route = vh.routes.find((r: M) => {
     const m = r.match;
     const pathOk = m.prefix !== undefined ? path.startsWith(m.prefix) : m.path !== undefined ? path === m.path : re2FullMatch(m.safe_regex.regex, path);

@@ -40,11 +40,22 @@ const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = Object.freeze({
   request_id: '%REQ(X-REQUEST-ID)%', route_name: '%ROUTE_NAME%',
 });
 
-export function accessLogs(enabled: boolean): AccessLog[] {
+/**
+ * Fields added on inbound listeners with audit rules (rbac.ts): the audit rule a request matched
+ * (`audit_policy`, empty when none) and the shadow engine's verdict (`audit_result`: `denied` when
+ * an audit rule matched, `allowed` otherwise), from the RBAC filter's dynamic metadata.
+ */
+const AUDIT_LOG_FIELDS: Readonly<Record<string, string>> = Object.freeze({
+  audit_policy: '%DYNAMIC_METADATA(envoy.filters.http.rbac:audit.shadow_effective_policy_id)%',
+  audit_result: '%DYNAMIC_METADATA(envoy.filters.http.rbac:audit.shadow_engine_result)%',
+});
+
+export function accessLogs(enabled: boolean, audit = false): AccessLog[] {
   if (!enabled) return [];
+  const fields = audit ? { ...ACCESS_LOG_FORMAT, ...AUDIT_LOG_FIELDS } : ACCESS_LOG_FORMAT;
   return [{
     name: ExtensionName.StdoutAccessLog,
-    typed_config: any(ExtensionTypeUrl.StdoutAccessLog, { log_format: { json_format: structOf(ACCESS_LOG_FORMAT) } }),
+    typed_config: any(ExtensionTypeUrl.StdoutAccessLog, { log_format: { json_format: structOf(fields) } }),
   }];
 }
 

@@ -45,7 +45,7 @@ function serverListener(inbound: IrInbound, c: IrInboundChain, template: string,
 }
 
 function serverHcm(c: IrInboundChain): PackedAny {
-  const filters: HttpFilter[] = httpRbac(c.authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config }));
+  const filters: HttpFilter[] = httpRbac(c.authz, { audit: false }).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config }));
   filters.push(...outboundFilters().slice(-1));
   const routeConfig: RouteConfiguration = {
     name: inboundRouteName(c.port, c.service),

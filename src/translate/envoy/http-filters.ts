@@ -2,8 +2,9 @@
  * HTTP filter chains and the HTTP connection manager. The order of filters is fixed here, in one
  * commented place:
  *
- *   inbound:  RBAC → local rate limit → router
- *     RBAC first so that denied requests never consume the bucket of legitimate callers.
+ *   inbound:  RBAC (audit → deny → allow) → local rate limit → router
+ *     RBAC first so that denied requests never consume the bucket of legitimate callers; the
+ *     audit stage (shadow rules only) first of all, so it counts every request (rbac.ts).
  *   outbound: fault → router
  *     fault is always present (routes opt in with typed_per_filter_config), so adding a fault to
  *     one route never changes the listener.
@@ -55,6 +56,8 @@ export interface HcmOptions {
   readonly grpc?: boolean;
   /** The sidecar's inbound side: tell the application who called (XFCC). */
   readonly inbound?: boolean;
+  /** The listener has audit rules: their verdict goes into the access log. */
+  readonly audit?: boolean;
 }
 
 /**
@@ -85,7 +88,7 @@ export function hcm(o: HcmOptions): PackedAny {
     ...(o.inbound ? { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } } satisfies HttpConnectionManager : {}),
     generate_request_id: { value: true },
     request_id_extension: { typed_config: any(ExtensionTypeUrl.UuidRequestId, { pack_trace_reason: { value: true } }) },
-    access_log: accessLogs(o.observability?.accessLog ?? false),
+    access_log: accessLogs(o.observability?.accessLog ?? false, o.audit ?? false),
     ...(o.observability?.tracing ? { tracing: tracing(o.observability.tracing) } satisfies HttpConnectionManager : {}),
   });
 }

@@ -3,30 +3,49 @@
  * so deny-before-allow is two filters: a DENY filter, then (when the service has allow policies)
  * an ALLOW filter. A service with no policies gets no RBAC filter: mTLS alone admits callers.
  *
+ * Audit rules go first, in a filter of their own holding only `shadow_rules` (action DENY): Envoy
+ * evaluates shadow rules, counts and records the result, and never refuses (a filter without
+ * `rules` enforces nothing). First, so that every request is counted, including those a deny then
+ * refuses. Stats: `<prefix>rbac.audit.shadow_denied` / `shadow_allowed` (HTTP: `http.<listener
+ * stat prefix>.`; TCP: `<chain name>.audit.`); the matched rule's name is in the dynamic metadata
+ * `envoy.filters.http.rbac: audit.shadow_effective_policy_id` (access-log field `audit_policy`).
+ * https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/rbac_filter#statistics
+ *
  * Paths use `url_path`, which excludes the query string, so `/admin?x` is `/admin`. Which
- * spellings a path covers and case sensitivity are decided in the IR (path-match.ts).
+ * spellings a path covers and case sensitivity are decided in the IR (path-match.ts), and so are
+ * header spellings (header-match.ts). Source ranges are `direct_remote_ip`: the connection's peer,
+ * never an address a caller can claim in `x-forwarded-for`.
  */
-import type { IrAccessRule, IrAuthz, IrPathMatch, IrPrincipal } from '../ir.js';
+import type { IrAccessRule, IrAuthz, IrCidr, IrHeaderMatch, IrPathMatch, IrPrincipal } from '../ir.js';
 import { ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { any, stringMatch } from './common.js';
 import type { PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
 
-export interface RbacFilterConfig { readonly suffix: 'deny' | 'allow'; readonly config: PackedAny }
+export type RbacStage = 'audit' | 'deny' | 'allow';
+export interface RbacFilterConfig { readonly suffix: RbacStage; readonly config: PackedAny }
 
-export function httpRbac(authz: IrAuthz): RbacFilterConfig[] {
-  return stages(authz).map(({ suffix, rules }) => ({
-    suffix, config: any(ExtensionTypeUrl.HttpRbac, { rules }),
+/** The shadow stat prefix and dynamic-metadata key prefix of audit rules. */
+export const AUDIT_STAT_PREFIX = 'audit.';
+
+/** `audit`: also the audit filter (Envoy); gRPC has no shadow rules (grpc.ts leaves it out). */
+export function httpRbac(authz: IrAuthz, opts: { audit: boolean } = { audit: true }): RbacFilterConfig[] {
+  return stages(authz, opts.audit).map(({ suffix, rules }) => ({
+    suffix, config: any(ExtensionTypeUrl.HttpRbac, suffix === 'audit' ? { shadow_rules: rules, shadow_rules_stat_prefix: AUDIT_STAT_PREFIX } : { rules }),
   }));
 }
 
 export function networkRbac(authz: IrAuthz, statPrefix: string): RbacFilterConfig[] {
-  return stages(authz).map(({ suffix, rules }) => ({
-    suffix, config: any(ExtensionTypeUrl.NetworkRbac, { rules, stat_prefix: `${statPrefix}.${suffix}.` }),
+  return stages(authz, true).map(({ suffix, rules }) => ({
+    suffix,
+    config: any(ExtensionTypeUrl.NetworkRbac, suffix === 'audit'
+      ? { shadow_rules: rules, shadow_rules_stat_prefix: AUDIT_STAT_PREFIX, stat_prefix: `${statPrefix}.` }
+      : { rules, stat_prefix: `${statPrefix}.${suffix}.` }),
   }));
 }
 
-function stages(authz: IrAuthz): { suffix: 'deny' | 'allow'; rules: Rbac }[] {
-  const out: { suffix: 'deny' | 'allow'; rules: Rbac }[] = [];
+function stages(authz: IrAuthz, audit: boolean): { suffix: RbacStage; rules: Rbac }[] {
+  const out: { suffix: RbacStage; rules: Rbac }[] = [];
+  if (audit && authz.audit?.length) out.push({ suffix: 'audit', rules: rbac('DENY', authz.audit) });
   if (authz.deny.length) out.push({ suffix: 'deny', rules: rbac('DENY', authz.deny) });
   if (authz.allow) out.push({ suffix: 'allow', rules: rbac('ALLOW', authz.allow) });
   return out;
@@ -50,6 +69,7 @@ function permission(r: IrAccessRule): Permission {
     and.push({ or_rules: { rules: p.methods.map((m) => ({ header: { name: ':method', string_match: stringMatch({ exact: m }, p.ignoreCase) } })) } });
   }
   if (p.paths.length) and.push({ or_rules: { rules: p.paths.map((m) => pathPermission(m, p.ignoreCase)) } });
+  for (const h of p.headers ?? []) and.push({ header: headerMatcher(h) });
   return and.length === 1 ? and[0]! : { and_rules: { rules: and } };
 }
 
@@ -59,8 +79,26 @@ function pathPermission(m: IrPathMatch, ignoreCase: boolean): Permission {
   return { and_rules: { rules: [urlPath(stringMatch({ prefix: m.prefix }, ignoreCase)), urlPath(stringMatch({ contains: m.contains }, ignoreCase))] } };
 }
 
+/** `present: false` is an inverted presence match: the header must be absent. */
+function headerMatcher(h: IrHeaderMatch): NonNullable<Permission['header']> {
+  if ('present' in h) return { name: h.name, present_match: true, ...(h.present ? {} : { invert_match: true }) };
+  const { name, ignoreCase, ...m } = h;
+  return { name, string_match: stringMatch(m, ignoreCase === true) };
+}
+
 function principal(p: IrPrincipal): Principal {
+  const id = identity(p);
+  if (!p.sourceIps?.length) return id;
+  const ips: Principal = p.sourceIps.length === 1 ? remoteIp(p.sourceIps[0]!) : { or_ids: { ids: p.sourceIps.map(remoteIp) } };
+  return 'any' in p ? ips : { and_ids: { ids: [id, ips] } };
+}
+
+function identity(p: IrPrincipal): Principal {
   if ('any' in p) return { any: true };
   const match = 'identityExact' in p ? { exact: p.identityExact } : { prefix: p.identityPrefix };
   return { authenticated: { principal_name: match } };
+}
+
+function remoteIp(c: IrCidr): Principal {
+  return { direct_remote_ip: { address_prefix: c.address, prefix_len: { value: c.prefixLen } } };
 }

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envoyVersion, named, needsEnvoy } from './env.js';
 import { guardEnvoys } from './health.js';
-import { many, request, tally } from './http.js';
+import { many, request, tally, until } from './http.js';
 import { EnvoyMesh, hostname, type ServiceSpec } from './mesh.js';
 import { freePort, startUpstream, type Upstream } from './upstream.js';
 
@@ -163,15 +163,18 @@ describe('Envoy sidecar: traffic management', () => {
     const m = mesh!;
     const failures: number[] = [];
     let stop = false;
+    let sent = 0;
     const load = (async () => {
       while (!stop) {
         const r = await call('reviews', { 'x-user': 'tester' });
+        sent++;
         if (r.status !== 200 || r.backend !== 'reviews-v3') failures.push(r.status);
-        await new Promise((res) => setTimeout(res, 20));
       }
     })();
     const restart = await m.stopWeft();
-    await new Promise((res) => setTimeout(res, 2_000));
+    // weft stays down until Envoy served 50 more requests from its last configuration.
+    const down = sent;
+    await until('50 requests served while weft is down', 30_000, async () => (sent - down >= 50 ? true : undefined));
     await restart();
     await m.converged(undefined, 60_000);
     stop = true;

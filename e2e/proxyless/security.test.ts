@@ -33,6 +33,17 @@ function servedCertificate(port: number): Promise<tls.PeerCertificate> {
   });
 }
 
+/** Polls (every 100 ms, at most `ms`) until reviews serves a certificate other than serial `from`; returns its serial. */
+async function newServedSerial(port: number, from: string, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const serial = (await servedCertificate(port)).serialNumber;
+    if (serial !== from) return serial;
+    if (Date.now() > deadline) throw new Error(`reviews still serves certificate ${from} ${ms} ms after the rotation`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('proxyless gRPC security', () => {
   it('with mtls strict, serves a caller with a mesh certificate end to end', async () => {
     const out = await mesh.frontend.tally({ target: REVIEWS, calls: 50, concurrency: 5 });
@@ -81,18 +92,29 @@ describe('proxyless gRPC security', () => {
 
   it('rotates short-lived certificates during traffic with no failed call', async () => {
     const before = await servedCertificate(mesh.reviewsPort);
+    let rotating = true;
+    let batches = 0;
     const traffic = (async () => {
       const all = [];
-      for (let i = 0; i < 8; i++) all.push(...(await mesh.frontend.run({ target: REVIEWS, calls: 60, concurrency: 4 })));
+      // Batches of calls until the last rotation is served, and one more after it.
+      for (let last = false; !last; batches++) {
+        last = !rotating;
+        all.push(...(await mesh.frontend.run({ target: REVIEWS, calls: 60, concurrency: 4 })));
+      }
       return all;
     })();
-    for (let i = 0; i < 3; i++) {
-      await mesh.rotate(20_000);
-      await new Promise((r) => setTimeout(r, 1_500));
+    try {
+      let serial = before.serialNumber;
+      for (let i = 0; i < 3; i++) {
+        await mesh.rotate(20_000);
+        serial = await newServedSerial(mesh.reviewsPort, serial, 15_000);
+      }
+    } finally {
+      rotating = false;
     }
     const out = await traffic;
     expect(failures(out)).toEqual([]);
-    expect(tally(out)).toEqual({ 'reviews-v1>ratings': 480 });
+    expect(tally(out)).toEqual({ 'reviews-v1>ratings': 60 * batches });
     const after = await servedCertificate(mesh.reviewsPort);
     expect(after.serialNumber).not.toBe(before.serialNumber);
     expect(Date.parse(after.valid_to) - Date.now()).toBeLessThan(25_000);

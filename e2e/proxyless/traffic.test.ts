@@ -71,9 +71,12 @@ describe('proxyless gRPC traffic management', () => {
     expect(Math.abs(share(first, 'reviews-v1') - 0.9)).toBeLessThanOrEqual(0.03);
     expect(Math.abs(share(first, 'reviews-v2') - 0.1)).toBeLessThanOrEqual(0.03);
 
-    const during = mesh.driver.run({ target: REVIEWS, calls: 3000, concurrency: 10 });
-    await new Promise((r) => setTimeout(r, 300));
+    let done = false;
+    const during = mesh.driver.run({ target: REVIEWS, calls: 3000, concurrency: 10 }).finally(() => (done = true));
+    // A small batch sent after it returns once the frontend is making calls: the big one is under way.
+    expect(failures(await mesh.driver.run({ target: REVIEWS, calls: 10, concurrency: 2 }))).toEqual([]);
     await editReviews(canary(50, 50));
+    expect(done).toBe(false); // the edit landed while the traffic ran
     expect(failures(await during)).toEqual([]);
 
     const after = await mesh.driver.run({ target: REVIEWS, calls: 2000, concurrency: 20 });

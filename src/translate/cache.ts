@@ -36,7 +36,8 @@ export type Builder<I, T> = (input: I, cache: TranslationCache) => T;
 export type Derivation<F, P, T> = (from: F, params: P, cache: TranslationCache) => T;
 
 interface Entry { readonly build: Builder<never, unknown>; readonly input: unknown; readonly value: unknown }
-type Derived = Map<string, unknown>;
+/** The derivations of one object: the first alone, more in a map. */
+type Derived = { readonly key: string; readonly value: unknown } | Map<string, unknown>;
 
 export class TranslationCache {
   private readonly slots = new Map<string, Entry[]>();
@@ -68,16 +69,21 @@ export class TranslationCache {
 
   /** `build(from, params)`, once per (`from` object, `build`, params value). */
   derive<F extends object, P, T>(from: F, params: P, build: Derivation<F, P, T>): T {
-    // One map per object, keyed by `<builder number>|<params key>`: most objects have one or
-    // two derivations, so nested maps per builder would cost more than they save.
-    let perObject = this.derived.get(from);
-    if (!perObject) { perObject = new Map(); this.derived.set(from, perObject); }
+    // Most objects have one derivation: it is kept as one small entry, and only a second one
+    // turns it into a map keyed by `<builder number>|<params key>` (a Map per IR object and
+    // message cost more memory, and garbage-collection time, than the values themselves).
     const key = `${this.builderId(build as unknown as Derivation<never, never, unknown>)}|${this.keyOf(params)}`;
-    const hit = perObject.get(key);
-    if (hit !== undefined || perObject.has(key)) { this.hits++; return hit as T; }
+    const held = this.derived.get(from);
+    if (held !== undefined) {
+      if (held instanceof Map) {
+        if (held.has(key)) { this.hits++; return held.get(key) as T; }
+      } else if (held.key === key) { this.hits++; return held.value as T; }
+    }
     this.misses++;
     const value = build(from, params, this);
-    perObject.set(key, value);
+    if (held === undefined) this.derived.set(from, { key, value });
+    else if (held instanceof Map) held.set(key, value);
+    else this.derived.set(from, new Map([[held.key, held.value], [key, value]]));
     return value;
   }
 

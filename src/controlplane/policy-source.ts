@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { loadPolicyCommit, loadPolicyDir, resolveRef, type Diagnostic, type PolicyLoadResult, type PolicySet } from '../policy/index.js';
+import { PolicyLoadCache, loadPolicyCommit, loadPolicyDir, resolveRef, type Diagnostic, type PolicyLoadResult, type PolicySet } from '../policy/index.js';
 
 export interface PolicyLoad {
   readonly policy: PolicySet;
@@ -37,6 +37,9 @@ export class PolicySource {
   /** With a ref: the commit the last load read (`UNRESOLVED` when the ref did not resolve). */
   private lastCommit: string | undefined;
 
+  /** Unchanged files keep their parsed and resolved objects from one load to the next. */
+  private readonly cache = new PolicyLoadCache();
+
   constructor(readonly directory: string, private readonly options: PolicySourceOptions = {}) {}
 
   /** The git ref policy is read from, when loading from commits. */
@@ -53,8 +56,9 @@ export class PolicySource {
   }
 
   private async read(): Promise<{ result: PolicyLoadResult; commit?: string }> {
-    if (this.options.ref === undefined) return { result: await loadPolicyDir(this.directory), commit: await gitCommit(this.directory) };
-    const result = await loadPolicyCommit(this.directory, this.options.ref);
+    const opts = { cache: this.cache };
+    if (this.options.ref === undefined) return { result: await loadPolicyDir(this.directory, opts), commit: await gitCommit(this.directory) };
+    const result = await loadPolicyCommit(this.directory, this.options.ref, opts);
     this.lastCommit = result.commit ?? UNRESOLVED;
     return { result, commit: result.commit };
   }

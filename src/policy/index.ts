@@ -4,6 +4,7 @@ export { escapeControl, quote, truncate, EXCERPT_CHARS } from './excerpt.js';
 export { readFileInside, isInside, type ReadOutcome, type ReadRefusal } from './safe-read.js';
 export * from './types.js';
 export { PolicyCodes, type PolicyCode } from './codes.js';
+export { PolicyLoadCache } from './load-cache.js';
 export { loadPolicyCommit, loadPolicyDir, loadPolicyDocuments, policyVersion, type LoadOptions, type PolicyCommitLoadResult, type PolicyFile, type PolicyLoadResult } from './load.js';
 export { resolveRef } from './git-tree.js';
 export { DEFAULT_MAX_FILE_BYTES } from './parse.js';

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { PolicyCodes } from './codes.js';
 import type { PolicySet } from './types.js';
-import { DEFAULT_MAX_FILE_BYTES, parsePolicyFile, type ParsedDocument } from './parse.js';
+import { DEFAULT_MAX_FILE_BYTES, type ParsedDocument } from './parse.js';
+import { NO_CACHE, type PolicyLoadCache } from './load-cache.js';
 import { readPolicyCommit, type GitTreeRead } from './git-tree.js';
 import { readPolicyDir } from './policy-dir.js';
 import { resolveDocuments } from './resolve.js';
@@ -25,6 +26,8 @@ export interface PolicyFile {
 export interface LoadOptions {
   /** Per-file size limit in bytes; default 1 MiB. */
   readonly maxFileBytes?: number;
+  /** Reuses the previous load's parses and resolutions of unchanged files (load-cache.ts). */
+  readonly cache?: PolicyLoadCache;
 }
 
 /** The outcome of a load. `documents` counts non-empty YAML documents seen, valid or not. */
@@ -38,14 +41,17 @@ export function loadPolicyDocuments(files: readonly PolicyFile[], opts: LoadOpti
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedDocument[] = [];
   let documents = 0;
+  const memo = opts.cache ?? NO_CACHE;
+  opts.cache?.begin();
   for (const f of sorted) {
-    const result = parsePolicyFile(f.path, f.text, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    const result = memo.parse(f.path, f.text, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
     diagnostics.push(...result.diagnostics);
     parsed.push(...result.documents);
     documents += result.documentCount;
   }
+  opts.cache?.end();
   if (hasErrors(diagnostics)) return { ok: false, diagnostics, documents };
-  const parts = resolveDocuments(parsed);
+  const parts = resolveDocuments(parsed, memo);
   diagnostics.push(...parts.diagnostics);
   if (documents === 0) diagnostics.push(noDocuments());
   if (hasErrors(diagnostics)) return { ok: false, diagnostics, documents };

@@ -11,6 +11,7 @@ import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
 import { resolveAccess, resolveMesh } from './resolve-access.js';
 import { resolveExternal } from './resolve-external.js';
+import { NO_CACHE, type PolicyLoadCache } from './load-cache.js';
 import { compareText } from '../common/index.js';
 
 export interface ResolvedParts {
@@ -21,8 +22,12 @@ export interface ResolvedParts {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Resolves documents in the given (file-sorted) order; later duplicates are the ones reported. */
-export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts {
+/**
+ * Resolves documents in the given (file-sorted) order; later duplicates are the ones reported.
+ * `memo` resolves each document once across loads (load-cache.ts); documents are resolved alone,
+ * so only the checks across documents below run on every load.
+ */
+export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<PolicyLoadCache, 'resolve'> = NO_CACHE): ResolvedParts {
   const diagnostics: Diagnostic[] = [];
   let mesh: { policy: MeshPolicy; pd: ParsedDocument } | undefined;
   const traffic = new Map<string, { policy: TrafficPolicy; pd: ParsedDocument }>();
@@ -33,21 +38,21 @@ export function resolveDocuments(docs: readonly ParsedDocument[]): ResolvedParts
     const r = new DocReporter(pd, diagnostics);
     const { doc } = pd;
     if (doc.kind === 'Mesh') {
-      const policy = resolveMesh(doc.value, r);
+      const policy = memo.resolve(pd, diagnostics, (dr) => resolveMesh(doc.value, dr));
       if (mesh) r.error(PolicyCodes.duplicateMesh.code, '', `a second Mesh document; the first is at ${formatRef(at(mesh.pd, ''))}`);
       else mesh = { policy, pd };
     } else if (doc.kind === 'TrafficPolicy') {
-      const policy = resolveTraffic(doc.value, r);
+      const policy = memo.resolve(pd, diagnostics, (dr) => resolveTraffic(doc.value, dr));
       const first = traffic.get(policy.service);
       if (first) r.error(PolicyCodes.duplicateTraffic.code, 'service', conflict(policy.service, first.pd, pd));
       else traffic.set(policy.service, { policy, pd });
     } else if (doc.kind === 'ExternalService') {
-      const policy = resolveExternal(doc.value, r);
+      const policy = memo.resolve(pd, diagnostics, (dr) => resolveExternal(doc.value, dr));
       const first = external.get(policy.key);
       if (first) r.error(PolicyCodes.duplicateExternal.code, 'name', `a second ExternalService ${policy.key}; the first is at ${formatRef(at(first.pd, 'name'))}`);
       else external.set(policy.key, { policy, pd });
     } else {
-      const policy = resolveAccess(doc.value, r);
+      const policy = memo.resolve(pd, diagnostics, (dr) => resolveAccess(doc.value, dr));
       access.set(policy.service, [...(access.get(policy.service) ?? []), policy]);
       accessDocs.push({ policy, pd });
     }

@@ -176,7 +176,8 @@ describe('Envoy namespace mesh: traffic management', () => {
   scenario('circuit breaking: past maxConnections 1 / maxPendingRequests 1 callers get 503 and Envoy counts the overflow', async () => {
     await mesh().edit('pool.yaml', pool('round-robin', 'circuitBreaker: { maxConnections: 1, maxPendingRequests: 1 }\n'));
     await behave(POOL, { delayMs: 400 });
-    const overflowStat = 'cluster.outbound|9090||pool.default.svc.cluster.local.upstream_rq_pending_overflow';
+    // Outbound cluster stats are under the cluster's stat name (names.clusterStatName: a closing `|`).
+    const overflowStat = 'cluster.outbound|9090||pool.default.svc.cluster.local|.upstream_rq_pending_overflow';
     const before = await envoyCounter(mesh(), 'client', overflowStat);
     const out: Outcome[] = await poolCall(12, { concurrency: 12, detail: true });
     await behave(POOL, {});

@@ -30,6 +30,7 @@ interface BootstrapFlags {
   caChain?: string;
   trustDomain: string;
   ttl: number;
+  stats: string;
 }
 
 export function bootstrapCommand(): Command {
@@ -48,6 +49,7 @@ export function bootstrapCommand(): Command {
     .option('--labels <list>', 'workload labels k=v,k2=v2', csv, [])
     .option('--inbound-forward <to>', 'Envoy: forward inbound traffic to the instance IP (instance-ip) or to 127.0.0.1 (loopback)', 'instance-ip')
     .option('--outbound-address <addr>', 'Envoy, explicit mode: loopback address outbound listeners bind (one per sidecar sharing a network namespace)', '127.0.0.6')
+    .option('--stats <golden|all>', 'Envoy: create only the golden metrics and health stats (docs/metrics.md), or all of Envoy\'s stats', 'golden')
     .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
     .option('--ca-cert <file>', 'sign with this operator CA (root or intermediate) instead of the state directory CA')
     .option('--ca-key <file>', 'private key of --ca-cert')
@@ -57,6 +59,7 @@ export function bootstrapCommand(): Command {
     .action(async (f: BootstrapFlags) => {
       if (f.format !== 'envoy' && f.format !== 'grpc') throw new UsageError(`--format must be envoy or grpc, not "${f.format}"`);
       if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);
+      if (f.stats !== 'golden' && f.stats !== 'all') throw new UsageError(`--stats must be golden or all, not "${f.stats}"`);
       if (f.inboundForward !== 'instance-ip' && f.inboundForward !== 'loopback') throw new UsageError('--inbound-forward must be instance-ip or loopback');
       if (f.services.length > 0 && f.instanceIps.length === 0) {
         throw new UsageError('--services needs --instance-ips: weft serves a workload only services run by its identity with an endpoint at one of its IPs');
@@ -75,6 +78,7 @@ export function bootstrapCommand(): Command {
         ...(f.inboundForward === 'loopback' ? { inboundForward: 'loopback' as const } : {}),
         ...(f.outboundAddress !== '127.0.0.6' ? { outboundAddress: f.outboundAddress } : {}),
         certDir: path.resolve(f.out), controlPlaneIdentity: controlPlaneIdentity(f.trustDomain),
+        ...(f.stats === 'all' ? { stats: 'all' as const } : {}),
       });
       const files = await writeBootstrap(path.resolve(f.out), config, format, {
         certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join(''),

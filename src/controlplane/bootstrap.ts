@@ -10,6 +10,7 @@ import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../proto/extension-urls.js';
 import { probeResources, type AppProbe } from './probe-listener.js';
+import { statsConfig } from './stats-config.js';
 
 export interface BootstrapInput {
   readonly format: 'envoy' | 'grpc';
@@ -33,6 +34,8 @@ export interface BootstrapInput {
   readonly controlPlaneIdentity: string;
   /** Envoy: kubelet HTTP probes rewritten by `weft inject`, served by a static listener on 15020. */
   readonly appProbes?: readonly AppProbe[];
+  /** Envoy: `golden` (default) creates only the stats docs/metrics.md lists; `all` every stat. */
+  readonly stats?: 'golden' | 'all';
 }
 
 export const CERT_FILE = 'cert.pem';
@@ -80,6 +83,7 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
   return {
     node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i) },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
+    stats_config: statsConfig({ workload: i.serviceAccount, namespace: i.namespace, scope: i.stats }),
     overload_manager: {
       resource_monitors: [{
         name: ExtensionName.GlobalDownstreamMaxConnections,

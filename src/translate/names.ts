@@ -12,6 +12,16 @@ export function outboundClusterName(port: number, subset: string | undefined, ho
   return `outbound|${port}|${subset ?? ''}|${hostname}`;
 }
 
+/**
+ * The name an outbound cluster's stats are emitted under (`alt_stat_name`): the cluster name and a
+ * closing `|`, `cluster.outbound|9080|v2|reviews.default.svc.cluster.local|.upstream_rq_2xx`. The
+ * closing `|` ends the hostname unambiguously, so the stats tags (controlplane/stats-config.ts)
+ * split a hostname ending in `.internal` from Envoy's `internal.` stats (docs/metrics.md).
+ */
+export function clusterStatName(clusterName: string): string {
+  return `${clusterName}|`;
+}
+
 /** Splits an outbound cluster name; undefined when the name is not one. */
 export function parseClusterName(name: string): { port: number; subset?: string; hostname: string } | undefined {
   const parts = name.split('|');

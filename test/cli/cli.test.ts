@@ -10,8 +10,12 @@ import { EXAMPLE } from '../../src/cli/serve.js';
 afterEach(() => vi.restoreAllMocks());
 const tmp = () => mkdtemp(path.join(tmpdir(), 'weft-cli-'));
 
-/** Envoy reads proto3 JSON; protobufjs objects want Durations and Structs spelled out. */
+/** Fields of the bootstrap typed google.protobuf.BoolValue (a bare bool in proto3 JSON). */
+const BOOL_VALUE_FIELDS = new Set(['use_all_default_tags']);
+
+/** Envoy reads proto3 JSON; protobufjs objects want Durations, Structs and wrappers spelled out. */
 function fromProto3Json(v: unknown, key = ''): unknown {
+  if (typeof v === 'boolean' && BOOL_VALUE_FIELDS.has(key)) return { value: v };
   if (typeof v === 'string' && /^\d+(\.\d+)?s$/.test(v)) return { seconds: Math.floor(parseFloat(v)), nanos: Math.round((parseFloat(v) % 1) * 1e9) };
   if (Array.isArray(v)) return v.map((x) => fromProto3Json(x));
   if (!v || typeof v !== 'object') return v;

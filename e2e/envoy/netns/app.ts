@@ -12,7 +12,7 @@
  * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent? } }`,
  * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
  * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
- * (→ what came back), `{ id, op: 'ws' | 'h2stream', address, port, host, durationMs, intervalMs? }`
+ * (→ what came back), `{ id, op: 'ws' | 'h2stream', address, port, host, durationMs, intervalMs?, grpcStatus? }`
  * (→ a stream outcome; streams.ts: WebSocket echo on HTTP/1.1 ports, a gRPC-style HTTP/2 stream
  * on grpc/http2 ports).
  */

@@ -5,7 +5,7 @@
  *   every `intervalMs`, and reports how many lines came back and whether it stayed open.
  * - gRPC-style HTTP/2 stream: `grpc`/`http2` ports are cleartext HTTP/2 servers; a POST gets
  *   200 with `content-type: application/grpc`, one DATA frame every `x-interval-ms` for
- *   `x-stream-ms`, then `grpc-status: 0` trailers. The client op reports the frames, the status and
+ *   `x-stream-ms`, then `grpc-status` trailers (`x-grpc-status`, default 0). The client op reports the frames, the status and
  *   how long the stream lasted.
  * Envoy sits in between on both sides; what is reported is what arrived.
  */
@@ -71,7 +71,8 @@ export function http2Server(name: string): http2.Http2Server {
     const every = Number(headers['x-interval-ms'] ?? 100);
     const start = Date.now();
     stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'x-backend': name }, { waitForTrailers: true });
-    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    // `x-grpc-status`: the status the call ends with (default 0, OK).
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(headers['x-grpc-status'] ?? '0') }));
     const timer = setInterval(() => {
       if (stream.destroyed) return clearInterval(timer);
       if (Date.now() - start >= total) {
@@ -105,6 +106,7 @@ export function http2StreamFor(c: Record<string, unknown>): Promise<StreamOutcom
     const req = session.request({
       ':method': 'POST', ':path': '/weft.e2e.Stream/Watch', ':authority': c.host as string, 'content-type': 'application/grpc', te: 'trailers',
       'x-stream-ms': String(c.durationMs), 'x-interval-ms': String(c.intervalMs ?? 100),
+      ...(c.grpcStatus !== undefined ? { 'x-grpc-status': String(c.grpcStatus) } : {}),
     });
     req.on('response', (h) => {
       status = Number(h[':status']);

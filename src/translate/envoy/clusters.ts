@@ -6,7 +6,7 @@
  * operator's choice and build-ir reports the degradation (WEFT4104).
  */
 import type { IrCluster, IrEndpoints, IrInlineCluster, IrLocalCluster, IrObservability } from '../ir.js';
-import { ADMIN_CLUSTER, ADMIN_PORT, PASSTHROUGH_CLUSTER } from '../names.js';
+import { ADMIN_CLUSTER, ADMIN_PORT, PASSTHROUGH_CLUSTER, clusterStatName } from '../names.js';
 import { ExtensionName, ExtensionTypeUrl, HTTP_PROTOCOL_OPTIONS_KEY } from '../../../proto/extension-urls.js';
 import { ADS, any, duration, ownCertificate, socketAddress, spiffeSanMatcher, validation } from './common.js';
 import type { Cluster, ClusterLoadAssignment, Enum, Message, Named, PackedAny, TransportSocket } from './messages.js';
@@ -23,6 +23,7 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
   const lb: LbPolicy = kind === 'grpc' && (c.lb === 'least-request' || c.lb === 'random') ? 'ROUND_ROBIN' : LB[c.lb];
   return {
     name: c.name,
+    ...(kind === 'envoy' ? { alt_stat_name: clusterStatName(c.name) } satisfies Cluster : {}),
     type: 'EDS',
     eds_cluster_config: { eds_config: ADS, service_name: c.name },
     connect_timeout: duration(c.connectTimeoutMs),

@@ -35,7 +35,7 @@ const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = Object.freeze({
   start_time: '%START_TIME%', method: '%REQ(:METHOD)%', path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
   protocol: '%PROTOCOL%', response_code: '%RESPONSE_CODE%', response_flags: '%RESPONSE_FLAGS%',
   bytes_received: '%BYTES_RECEIVED%', bytes_sent: '%BYTES_SENT%', duration_ms: '%DURATION%',
-  upstream_host: '%UPSTREAM_HOST%', upstream_cluster: '%UPSTREAM_CLUSTER%',
+  upstream_host: '%UPSTREAM_HOST%', upstream_cluster: '%UPSTREAM_CLUSTER_RAW%',
   downstream_peer: '%DOWNSTREAM_PEER_URI_SAN%', authority: '%REQ(:AUTHORITY)%',
   request_id: '%REQ(X-REQUEST-ID)%', route_name: '%ROUTE_NAME%',
 });

@@ -5,9 +5,11 @@
  *   inbound:  RBAC (audit → deny → allow) → local rate limit → router
  *     RBAC first so that denied requests never consume the bucket of legitimate callers; the
  *     audit stage (shadow rules only) first of all, so it counts every request (rbac.ts).
- *   outbound: fault → router
+ *   outbound: fault → gRPC stats → router
  *     fault is always present (routes opt in with typed_per_filter_config), so adding a fault to
- *     one route never changes the listener.
+ *     one route never changes the listener. gRPC stats (Envoy only) counts gRPC calls by status
+ *     per destination cluster (`cluster.<stat name>.grpc.<status>`, docs/metrics.md); it sees the
+ *     status of faults the fault filter injects, as the caller does.
  *   router is last: Envoy requires a terminal filter, and gRPC NACKs any other order
  *   (grpc-js-xds listener-resource-type.js "router filter is before the end of the list").
  *
@@ -24,8 +26,13 @@ type RuntimeFractionalPercent = Message<'envoy.config.core.v3.RuntimeFractionalP
 const router: HttpFilter = Object.freeze({ name: ExtensionName.Router, typed_config: any(ExtensionTypeUrl.Router, {}) });
 const fault: HttpFilter = Object.freeze({ name: ExtensionName.Fault, typed_config: any(ExtensionTypeUrl.Fault, {}) });
 
-export function outboundFilters(): HttpFilter[] {
-  return [fault, router];
+/** Per status, not per method: method names are chosen by callers, so they would make the
+ * number of stats unbounded. */
+const grpcStats: HttpFilter = Object.freeze({ name: ExtensionName.GrpcStats, typed_config: any(ExtensionTypeUrl.GrpcStats, { stats_for_all_methods: { value: false } }) });
+
+/** The outbound chain; `envoy` adds what only Envoy runs (gRPC clients accept only fault, RBAC, router). */
+export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
+  return kind === 'envoy' ? [fault, grpcStats, router] : [fault, router];
 }
 
 export function inboundFilters(authz: IrAuthz, rateLimit: { requestsPerSecond: number; burst: number } | undefined, statPrefix: string): HttpFilter[] {

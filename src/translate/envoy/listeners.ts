@@ -47,7 +47,7 @@ export function outboundListener(l: IrOutboundListener, obs: IrObservability): N
  * destination IPs (host prefixes) and the default chain forwards anything else to `passthrough`;
  * a port with no known mesh address keeps only the default chain. */
 function httpChains(l: IrOutboundListener, obs: IrObservability): Listener {
-  const filter: Filter = { name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters(), rds: l.routeConfig!, observability: obs }) };
+  const filter: Filter = { name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: l.name, filters: outboundFilters('envoy'), rds: l.routeConfig!, observability: obs }) };
   if (!l.destinations || !l.passthrough) return { filter_chains: [{ filters: [filter] }] };
   const prefix_ranges = prefixRanges(l.destinations);
   const mesh: FilterChain[] = prefix_ranges.length > 0 ? [{ name: l.name, filter_chain_match: { prefix_ranges }, filters: [filter] }] : [];

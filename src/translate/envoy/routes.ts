@@ -41,7 +41,8 @@ export function virtualHost(v: IrVirtualHost): VirtualHost {
 }
 
 function route(r: IrRoute): Route {
-  const out: Route = { name: r.name, match: match(r) };
+  // Per-route stats (`vhost.<vhost>.route.<route name>.*`) carry the `route` label (docs/metrics.md).
+  const out: Route = { name: r.name, stat_prefix: r.name, match: match(r) };
   if (r.action.kind === 'redirect') out.redirect = redirect(r.action);
   else if (r.action.kind === 'direct') out.direct_response = directResponse(r.action);
   else out.route = forward(r.action);

@@ -7,6 +7,7 @@
  * unary path is a known hole in other control planes (REFERENCE.md §2).
  */
 import * as grpc from '@grpc/grpc-js';
+import net from 'node:net';
 import { TypeUrl, type ResourceTypeUrl } from '../../proto/type-urls.js';
 import { SnapshotCache } from './cache.js';
 import { resolveLimits } from './limits.js';
@@ -96,7 +97,10 @@ export class XdsServer {
   }
 
   /** Binds and starts; resolves with the bound port (pass 0 for an ephemeral one). */
-  listen(port = 0, host = '127.0.0.1', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+  async listen(port = 0, host = '127.0.0.1', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+    // grpc-js prints "No address added out of total 1 resolved" to stderr itself before it rejects
+    // a port that is taken; a probe first leaves the caller's one message (EADDRINUSE) as the output.
+    if (port !== 0) await probePort(port, host);
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
       this.server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
@@ -155,4 +159,13 @@ export class XdsServer {
   private track(stream: OpenStream): void {
     this.live.add(stream);
   }
+}
+
+/** Rejects with Node's listen error (EADDRINUSE, EACCES, ...) when `host:port` cannot be bound now. */
+function probePort(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -3,7 +3,7 @@
  * to change it (not a grpc-js stack trace), and nothing is left listening.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startWeft } from '../../src/cli/run.js';
 import { StartError, memoryLogger } from '../../src/controlplane/index.js';
 import { writeMesh } from './mesh.js';
@@ -28,10 +28,17 @@ async function start(xdsPort: number, adminPort: number) {
 }
 
 describe('ports in use', () => {
-  it('names the xDS port and --xds-port', async () => {
-    const err = await start(held, 0).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StartError);
-    expect((err as Error).message).toBe(`xDS (mTLS) port ${held} on 127.0.0.1 is already in use (another weft? \`ss -ltnp 'sport = :${held}'\` shows who holds it); pick another with --xds-port`);
+  it('names the xDS port and --xds-port, and grpc-js prints nothing of its own', async () => {
+    const printed = vi.spyOn(console, 'error');
+    try {
+      const err = await start(held, 0).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StartError);
+      expect((err as Error).message).toBe(`xDS (mTLS) port ${held} on 127.0.0.1 is already in use (another weft? \`ss -ltnp 'sport = :${held}'\` shows who holds it); pick another with --xds-port`);
+      // grpc-js's own "E No address added out of total 1 resolved" line went to console.error.
+      expect(printed.mock.calls.map((c) => c.join(' '))).toEqual([]);
+    } finally {
+      printed.mockRestore();
+    }
   });
 
   it('names the admin port and --admin-port', async () => {

@@ -3,6 +3,7 @@
  * (admission), so both inject the same way from the same flags.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { DEFAULT_OPTIONS, type InjectOptions } from '../inject/index.js';
 import { UsageError } from './errors.js';
 import { csv, port } from './options.js';
@@ -19,6 +20,10 @@ export interface InjectFlags {
   logLevel: string;
   sidecarMode: string;
   rewriteProbes: boolean;
+  identity: string;
+  caBundle?: string;
+  exchangeAddress: string;
+  tokenAudience: string;
 }
 
 /** Adds the injection flags to `cmd` (defaults from `DEFAULT_OPTIONS`). */
@@ -35,7 +40,22 @@ export function addInjectOptions(cmd: Command): Command {
     .option('--exclude-outbound-ports <list>', 'destination ports that bypass the sidecar', csv, [])
     .option('--log-level <level>', 'Envoy log level', d.logLevel)
     .option('--sidecar-mode <mode>', 'native (an init container with restartPolicy: Always, Kubernetes >= 1.29) or container (the layout before native sidecars)', d.sidecarMode)
-    .option('--no-rewrite-probes', 'leave application HTTP probes on their ports (they fail under mtls: strict unless excluded)');
+    .option('--no-rewrite-probes', 'leave application HTTP probes on their ports (they fail under mtls: strict unless excluded)')
+    .option('--identity <how>', "token: exchange the pod's ServiceAccount token for its bootstrap certificate (weft agent); secret: mount the operator-made Secret weft-bootstrap-<sa>", d.identity)
+    .option('--ca-bundle <file>', "the mesh CA certificate (PEM; the weft-ca Secret's tls.crt), needed by --identity token")
+    .option('--exchange-address <host:port>', "weft's token exchange as pods see it", d.exchangeAddress)
+    .option('--token-audience <aud>', 'audience of the projected ServiceAccount token', d.tokenAudience);
+}
+
+function readBundle(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--ca-bundle ${file}: ${(err as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-bundle ${file} holds no PEM certificate`);
+  return text;
 }
 
 function portList(flag: string, items: string[]): number[] {
@@ -49,8 +69,11 @@ export function toInjectOptions(f: InjectFlags): InjectOptions {
     throw new UsageError(`--xds-address "${f.xdsAddress}" is not host:port (example: weft.weft-system.svc:18000)`);
   }
   if (f.sidecarMode !== 'native' && f.sidecarMode !== 'container') throw new UsageError(`--sidecar-mode must be native or container, not "${f.sidecarMode}"`);
+  if (f.identity !== 'token' && f.identity !== 'secret') throw new UsageError(`--identity must be token or secret, not "${f.identity}"`);
+  if (f.identity === 'token' && !f.caBundle) throw new UsageError('--identity token (the default) needs --ca-bundle FILE: the mesh CA certificate pods check weft against (or pass --identity secret)');
   return {
-    sidecarMode: f.sidecarMode, rewriteProbes: f.rewriteProbes,
+    sidecarMode: f.sidecarMode, rewriteProbes: f.rewriteProbes, identity: f.identity, exchangeAddress: f.exchangeAddress, tokenAudience: f.tokenAudience,
+    ...(f.caBundle ? { caBundle: readBundle(f.caBundle) } : {}),
     xdsAddress: f.xdsAddress, image: f.image, initImage: f.initImage, trustDomain: f.trustDomain, namespace: f.namespace,
     adminPort: f.adminPort, logLevel: f.logLevel,
     excludeInboundPorts: portList('--exclude-inbound-ports', f.excludeInboundPorts),

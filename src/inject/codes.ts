@@ -21,6 +21,11 @@ export const InjectCodes = {
     action: 'Use a plain httpGet probe, or serve the probe on its own port, excluded from interception.',
   },
   sidecarPort: { code: 'WEFT7006', severity: 'error', summary: 'An application container uses a port the sidecar owns (15000, 15001, 15006, 15020, 15090).', action: 'Move the application to another port.' },
+  noTrustBundle: {
+    code: 'WEFT7008', severity: 'error',
+    summary: 'Token identity (the default) needs the mesh trust bundle, which `weft agent` checks the token exchange against; none was given.',
+    action: 'Pass --ca-bundle with the CA certificate weft signs with (the weft-ca Secret\'s tls.crt), or --identity secret for operator-made bootstrap Secrets.',
+  },
   badReview: {
     code: 'WEFT7101', severity: 'error',
     summary: 'The admission webhook received a body that is not an AdmissionReview v1 request (bad JSON, another apiVersion or kind, no request.uid).',

@@ -10,7 +10,7 @@ export { planPod, type PodObject, type PodPlan } from './plan.js';
 export { applyPatch, pointer, type PatchOp } from './patch.js';
 export { PROBES_ANNOTATION } from './probes.js';
 export {
-  BOOTSTRAP_ANNOTATION, DEFAULT_OPTIONS, INJECT_ANNOTATION, INIT_NAME, SIDECAR_NAME, initContainer, sidecarContainer,
+  AGENT_NAME, BOOTSTRAP_ANNOTATION, CA_BUNDLE_ANNOTATION, DEFAULT_OPTIONS, INJECT_ANNOTATION, INIT_NAME, SIDECAR_NAME, initContainer, sidecarContainer,
   type InjectOptions,
 } from './pod.js';
 export { PROXY_UID, iptablesApply, iptablesRules, iptablesScript, type RedirectOptions } from './iptables.js';

@@ -11,7 +11,7 @@ import { workloadId } from '../ca/index.js';
 import { containersOf, hostNetworkFinding, noContainers, portFindings, probeFindings, type Finding, type PodSpecJson } from './checks.js';
 import { jsonEqual, pointer, type PatchOp } from './patch.js';
 import {
-  BOOTSTRAP_ANNOTATION, INJECT_ANNOTATION, SIDECAR_NAME, bootstrapText, initContainer, sidecarContainer, sidecarVolumes,
+  AGENT_NAME, BOOTSTRAP_ANNOTATION, CA_BUNDLE_ANNOTATION, INJECT_ANNOTATION, SIDECAR_NAME, agentContainer, bootstrapText, initContainer, sidecarContainer, sidecarVolumes, TOKEN_VOLUME,
   type InjectOptions, type PodFacts,
 } from './pod.js';
 import { PROBES_ANNOTATION, planProbes, storedOriginals, type ProbePlan } from './probes.js';
@@ -50,7 +50,9 @@ export function planPod(pod: PodObject, label: string, namespace: string, o: Inj
   const idError: Finding[] = id.ok ? [] : [{ code: InjectCodes.badIdentity.code, severity: 'error', path: ['spec', 'serviceAccountName'],
     message: `${label}: namespace "${facts.namespace}" and service account "${facts.serviceAccount}" do not form a SPIFFE ID: ${id.error.message}` }];
   const probes = planProbes(containers, storedOriginals(annotations[PROBES_ANNOTATION]), o.rewriteProbes, o.excludeInboundPorts, SIDECAR_NAME);
-  const findings = [...portFindings(containers, label), ...idError, ...probeFindings(probes.redirected, containers, label)];
+  const bundle: Finding[] = o.identity === 'token' && !o.caBundle?.includes('BEGIN CERTIFICATE') ? [{ code: InjectCodes.noTrustBundle.code, severity: 'error', path: ['spec'],
+    message: `${label}: token identity needs the mesh trust bundle (--ca-bundle, the CA certificate weft signs with), which weft agent checks the token exchange against` }] : [];
+  const findings = [...portFindings(containers, label), ...idError, ...bundle, ...probeFindings(probes.redirected, containers, label)];
   if (findings.some((f) => f.severity === 'error')) return { findings, ops: [] };
   return { findings, ops: injectionOps(pod, spec, facts, probes, o) };
 }
@@ -72,17 +74,21 @@ function factsOf(meta: NonNullable<PodObject['metadata']>, spec: PodSpecJson, na
 function injectionOps(pod: PodObject, spec: PodSpecJson, facts: PodFacts, probes: ProbePlan, o: InjectOptions): PatchOp[] {
   const ops: PatchOp[] = probes.edits.map((e) => ({ op: 'replace', path: pointer(['spec', 'containers', e.container, e.field]), value: e.value }));
   const sidecar = sidecarContainer(o, facts);
+  const token = o.identity === 'token';
+  const inits = [initContainer(o), ...(token ? [agentContainer(o, facts)] : [])];
+  const dropped = token ? [] : [AGENT_NAME];
   if (o.sidecarMode === 'native') {
     ops.push(...listOps(spec, 'containers', [], 'append', [SIDECAR_NAME]));
-    ops.push(...listOps(spec, 'initContainers', [initContainer(o), sidecar], 'prepend', []));
+    ops.push(...listOps(spec, 'initContainers', [...inits, sidecar], 'prepend', dropped));
   } else {
-    ops.push(...listOps(spec, 'initContainers', [initContainer(o)], 'append', [SIDECAR_NAME]));
+    ops.push(...listOps(spec, 'initContainers', inits, 'append', [SIDECAR_NAME, ...dropped]));
     ops.push(...listOps(spec, 'containers', [sidecar], 'append', []));
   }
-  ops.push(...listOps(spec, 'volumes', sidecarVolumes(facts.serviceAccount), 'append', []));
+  ops.push(...listOps(spec, 'volumes', sidecarVolumes(o, facts.serviceAccount), 'append', token ? [] : [TOKEN_VOLUME]));
   const wanted: Record<string, string | undefined> = {
     [BOOTSTRAP_ANNOTATION]: bootstrapText(o, facts, probes.appProbes),
     [PROBES_ANNOTATION]: Object.keys(probes.originals).length ? JSON.stringify(probes.originals) : undefined,
+    [CA_BUNDLE_ANNOTATION]: token ? o.caBundle : undefined,
   };
   ops.push(...annotationOps(pod, wanted));
   return ops;

@@ -19,6 +19,11 @@ export const SIDECAR_NAME = 'weft-proxy';
 export const INIT_NAME = 'weft-init';
 export const BOOTSTRAP_VOLUME = 'weft-bootstrap';
 export const CERTS_VOLUME = 'weft-certs';
+export const TOKEN_VOLUME = 'weft-token';
+export const AGENT_NAME = 'weft-agent';
+/** The mesh trust bundle `weft agent` checks the token exchange against (token identity). */
+export const CA_BUNDLE_ANNOTATION = 'weft.io/ca-bundle';
+export const TOKEN_DIR = '/var/run/secrets/weft';
 export const BOOTSTRAP_ANNOTATION = 'weft.io/envoy-bootstrap';
 /** Pods (or pod templates) annotated `weft.io/inject: "false"` are left alone. */
 export const INJECT_ANNOTATION = 'weft.io/inject';
@@ -48,6 +53,17 @@ export interface InjectOptions {
   readonly sidecarMode: 'native' | 'container';
   /** Rewrite application HTTP probes to the sidecar's probe listener (probes.ts). */
   readonly rewriteProbes: boolean;
+  /**
+   * `token` (default): the pod's projected ServiceAccount token is exchanged at start for a
+   * short-lived bootstrap certificate (`weft agent`); `secret`: the certificate comes from the
+   * Secret `weft-bootstrap-<serviceaccount>` made by the operator (the layout before tokens).
+   */
+  readonly identity: 'token' | 'secret';
+  /** Token identity: the mesh trust bundle (PEM) put in the pod; required in that mode. */
+  readonly caBundle?: string;
+  /** Token identity: weft's token exchange as pods see it. */
+  readonly exchangeAddress: string;
+  readonly tokenAudience: string;
 }
 
 export const DEFAULT_OPTIONS: InjectOptions = Object.freeze({
@@ -62,6 +78,9 @@ export const DEFAULT_OPTIONS: InjectOptions = Object.freeze({
   logLevel: 'warn',
   sidecarMode: 'native',
   rewriteProbes: true,
+  identity: 'token',
+  exchangeAddress: 'weft.weft-system.svc:18003',
+  tokenAudience: 'weft',
 });
 
 /** The Secret holding a service account's bootstrap certificate (cert.pem, key.pem, ca.pem). */
@@ -147,12 +166,46 @@ export function initContainer(o: InjectOptions): Record<string, unknown> {
   };
 }
 
-/** The two volumes: bootstrap (from the annotation) and the bootstrap certificate Secret. */
-export function sidecarVolumes(serviceAccount: string): Record<string, unknown>[] {
+/**
+ * The bootstrap volume (the annotation's bootstrap, and with token identity the trust bundle) and
+ * the certificate volume: with token identity an in-memory emptyDir the agent fills, else the
+ * service account's bootstrap Secret.
+ */
+export function sidecarVolumes(o: InjectOptions, serviceAccount: string): Record<string, unknown>[] {
+  const item = (path: string, annotation: string) => ({ path, fieldRef: { fieldPath: `metadata.annotations['${annotation}']` } });
+  const token = o.identity === 'token';
   return [
-    { name: BOOTSTRAP_VOLUME, downwardAPI: { items: [{ path: 'envoy.json', fieldRef: { fieldPath: `metadata.annotations['${BOOTSTRAP_ANNOTATION}']` } }] } },
-    // 0444: the files are readable by the proxy's UID without changing the pod's fsGroup; only
-    // the sidecar mounts this volume.
-    { name: CERTS_VOLUME, secret: { secretName: certSecretName(serviceAccount), defaultMode: 0o444 } },
+    { name: BOOTSTRAP_VOLUME, downwardAPI: { items: [item('envoy.json', BOOTSTRAP_ANNOTATION), ...(token ? [item('ca.pem', CA_BUNDLE_ANNOTATION)] : [])] } },
+    token
+      ? { name: CERTS_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }
+      // 0444: the files are readable by the proxy's UID without changing the pod's fsGroup; only
+      // the sidecar mounts this volume.
+      : { name: CERTS_VOLUME, secret: { secretName: certSecretName(serviceAccount), defaultMode: 0o444 } },
+    ...(token ? [{ name: TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: o.tokenAudience, expirationSeconds: 3600, path: 'token' } }] } }] : []),
   ];
+}
+
+/**
+ * Token identity's init step: `weft agent` as the proxy's user (so the iptables rules let its
+ * connection to weft through), exchanging the projected token for the bootstrap certificate
+ * (docs/security.md "Bootstrap identity"). It runs after `weft-init` and before the proxy.
+ */
+export function agentContainer(o: InjectOptions, pod: PodFacts): Record<string, unknown> {
+  return {
+    name: AGENT_NAME,
+    image: o.initImage,
+    args: ['agent', '--exchange-address', o.exchangeAddress, '--trust-domain', o.trustDomain, '--namespace', '$(POD_NAMESPACE)',
+      '--service-account', pod.serviceAccount, '--token-file', `${TOKEN_DIR}/token`, '--ca-file', `${BOOTSTRAP_DIR}/ca.pem`, '--out', CERTS_DIR],
+    env: [fieldEnv('POD_NAMESPACE', 'metadata.namespace')],
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    securityContext: {
+      runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: BOOTSTRAP_VOLUME, mountPath: BOOTSTRAP_DIR, readOnly: true },
+      { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
+      { name: CERTS_VOLUME, mountPath: CERTS_DIR },
+    ],
+  };
 }

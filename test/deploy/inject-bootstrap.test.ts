@@ -14,7 +14,7 @@ import { BOOTSTRAP_ANNOTATION, SIDECAR_NAME } from '../../src/inject/index.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');
 
-interface Container { name: string; args?: string[]; env?: { name: string }[]; volumeMounts?: { name: string; mountPath: string }[] }
+interface Container { name: string; args?: string[]; securityContext?: { runAsUser?: number }; env?: { name: string }[]; volumeMounts?: { name: string; mountPath: string }[] }
 interface PodSpec { serviceAccountName?: string; containers: Container[]; initContainers?: Container[]; volumes: { name: string; secret?: { secretName: string }; downwardAPI?: { items: { path: string; fieldRef: { fieldPath: string } }[] } }[] }
 interface Injected { label: string; annotations: Record<string, string>; spec: PodSpec }
 
@@ -35,6 +35,23 @@ function injectedWorkloads(): Injected[] {
 /** The proxy: a native sidecar (init container) or, in the old layout, a regular container. */
 function sidecarOf(spec: PodSpec): Container | undefined {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c) => c.name === SIDECAR_NAME);
+}
+
+/** Token identity: `weft agent` writes where the proxy reads, from files its mounts provide. */
+function checkAgent(w: Injected, certDir: string): void {
+  const agent = w.spec.initContainers!.find((c) => c.name === 'weft-agent')!;
+  const arg = (flag: string) => agent.args![agent.args!.indexOf(flag) + 1]!;
+  const mounted = (file: string) => agent.volumeMounts!.some((m) => file.startsWith(`${m.mountPath}/`));
+  expect(arg('--out')).toBe(certDir);
+  expect(agent.volumeMounts!.find((m) => m.mountPath === certDir)?.name).toBe('weft-certs');
+  for (const flag of ['--token-file', '--ca-file']) expect(mounted(arg(flag)), flag).toBe(true);
+  const token = w.spec.volumes.find((v) => v.name === 'weft-token') as unknown as { projected: { sources: { serviceAccountToken: { audience: string; path: string } }[] } };
+  expect(token.projected.sources[0]!.serviceAccountToken.audience).toBe('weft');
+  const bootVolume = w.spec.volumes.find((v) => v.downwardAPI)!;
+  expect(bootVolume.downwardAPI!.items.map((i) => i.path)).toContain(path.basename(arg('--ca-file')));
+  const names = w.spec.initContainers!.map((c) => c.name);
+  expect(names.indexOf('weft-agent')).toBeLessThan(names.indexOf(SIDECAR_NAME) < 0 ? Infinity : names.indexOf(SIDECAR_NAME));
+  expect(names.indexOf('weft-agent')).toBeGreaterThan(names.indexOf('weft-init'));
 }
 
 /** Protobuf message merge as Envoy applies `--config-yaml`: objects merge key by key (maps and
@@ -91,8 +108,9 @@ describe('injected sidecar bootstrap', () => {
       const bootVolume = w.spec.volumes.find((v) => v.downwardAPI)!;
       expect(configPath).toBe(`${mountOf(bootVolume.name)}/${bootVolume.downwardAPI!.items[0]!.path}`);
       expect(bootVolume.downwardAPI!.items[0]!.fieldRef.fieldPath).toBe(`metadata.annotations['${BOOTSTRAP_ANNOTATION}']`);
-      const certVolume = w.spec.volumes.find((v) => v.secret?.secretName.startsWith('weft-bootstrap-'))!;
-      expect(certVolume.secret!.secretName).toBe(`weft-bootstrap-${w.spec.serviceAccountName ?? 'default'}`);
+      const certVolume = w.spec.volumes.find((v) => v.name === 'weft-certs')!;
+      if (certVolume.secret) expect(certVolume.secret.secretName).toBe(`weft-bootstrap-${w.spec.serviceAccountName ?? 'default'}`);
+      else checkAgent(w, mountOf(certVolume.name));
       const tls = JSON.stringify(effectiveBootstrap(w).static_resources);
       for (const file of ['cert.pem', 'key.pem', 'ca.pem']) expect(tls).toContain(`"${mountOf(certVolume.name)}/${file}"`);
     });

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, injectManifests } from '../../src/inject/index.js';
+import { injectManifests } from '../../src/inject/index.js';
+import { CA_BUNDLE_FILE, TEST_OPTIONS } from './inject-options.js';
 import { injectCommand } from '../../src/cli/inject.js';
 import { CliError } from '../../src/cli/errors.js';
 
@@ -32,7 +33,7 @@ const cases: { name: string; text: string; code: string; line: number; col: numb
 describe('weft inject errors', () => {
   for (const c of cases) {
     it(`reports ${c.name} as ${c.code} at ${c.line}:${c.col} and returns the input unchanged`, () => {
-      const r = injectManifests(c.text, 'in.yaml', DEFAULT_OPTIONS);
+      const r = injectManifests(c.text, 'in.yaml', TEST_OPTIONS);
       const errors = r.diagnostics.filter((d) => d.severity === 'error');
       expect(errors.length).toBeGreaterThanOrEqual(1);
       expect(errors[0]).toMatchObject({ code: c.code, source: { file: 'in.yaml', line: c.line, col: c.col } });
@@ -43,14 +44,14 @@ describe('weft inject errors', () => {
 
   it('leaves a stream without workloads byte-for-byte unchanged', () => {
     const text = '# comment\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n\n---\nkind: List\nitems: []\n';
-    const r = injectManifests(text, 'in.yaml', DEFAULT_OPTIONS);
+    const r = injectManifests(text, 'in.yaml', TEST_OPTIONS);
     expect(r).toMatchObject({ text, changed: false, injected: [], diagnostics: [] });
   });
 
   it('replaces a stale sidecar in place when the options change', () => {
     const text = deployment('      containers: [{ name: app, image: a }]\n');
-    const first = injectManifests(text, 'in.yaml', DEFAULT_OPTIONS).text;
-    const second = injectManifests(first, 'out.yaml', { ...DEFAULT_OPTIONS, image: 'envoyproxy/envoy:v1.32-latest' });
+    const first = injectManifests(text, 'in.yaml', TEST_OPTIONS).text;
+    const second = injectManifests(first, 'out.yaml', { ...TEST_OPTIONS, image: 'envoyproxy/envoy:v1.32-latest' });
     expect(second.changed).toBe(true);
     expect(second.text.match(/name: weft-proxy/g)).toHaveLength(1);
     expect(second.text.match(/name: weft-init/g)).toHaveLength(1);
@@ -67,10 +68,10 @@ describe('weft inject command', () => {
     const input = path.join(tmp, 'in.yaml');
     const out = path.join(tmp, 'out.yaml');
     writeFileSync(input, deployment('      containers: [{ name: app, image: a }]\n'));
-    await runCommand(['-f', input, '-o', out, '--xds-address', 'weft.mesh.svc:18000']);
+    await runCommand(['-f', input, '-o', out, '--xds-address', 'weft.mesh.svc:18000', '--ca-bundle', CA_BUNDLE_FILE]);
     const first = readFileSync(out, 'utf8');
     expect(first).toContain('"address": "weft.mesh.svc"');
-    await runCommand(['-f', out, '-o', out, '--xds-address', 'weft.mesh.svc:18000']);
+    await runCommand(['-f', out, '-o', out, '--xds-address', 'weft.mesh.svc:18000', '--ca-bundle', CA_BUNDLE_FILE]);
     expect(readFileSync(out, 'utf8')).toBe(first);
   });
 
@@ -78,12 +79,18 @@ describe('weft inject command', () => {
     const input = path.join(tmp, 'bad.yaml');
     const out = path.join(tmp, 'bad.out.yaml');
     writeFileSync(input, 'kind: Pod\nspec: [\n');
-    await expect(runCommand(['-f', input, '-o', out])).rejects.toBeInstanceOf(CliError);
+    await expect(runCommand(['-f', input, '-o', out, '--identity', 'secret'])).rejects.toBeInstanceOf(CliError);
     expect(existsSync(out)).toBe(false);
   });
 
   it('rejects an xDS address without a port as a usage error', async () => {
     const input = path.join(tmp, 'in.yaml');
     await expect(runCommand(['-f', input, '--xds-address', 'weft.mesh.svc'])).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('asks for the trust bundle that token identity needs as a usage error', async () => {
+    const input = path.join(tmp, 'in.yaml');
+    await expect(runCommand(['-f', input])).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('--ca-bundle') });
+    await expect(runCommand(['-f', input, '--ca-bundle', input])).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('holds no PEM certificate') });
   });
 });

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, POD_PATHS, injectManifests, type InjectOptions } from '../../src/inject/index.js';
+import { POD_PATHS, injectManifests, type InjectOptions } from '../../src/inject/index.js';
+import { TEST_OPTIONS } from './inject-options.js';
 import { formatDiagnostic } from '../../src/policy/index.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');
@@ -17,7 +18,7 @@ const cases = readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).map((f) => 
 
 function optionsOf(name: string): InjectOptions {
   const file = path.join(dir, `${name}.options.json`);
-  return existsSync(file) ? { ...DEFAULT_OPTIONS, ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<InjectOptions>) } : DEFAULT_OPTIONS;
+  return existsSync(file) ? { ...TEST_OPTIONS, ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<InjectOptions>) } : TEST_OPTIONS;
 }
 
 function run(name: string) {

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
-  BOOTSTRAP_ANNOTATION, DEFAULT_OPTIONS, INIT_NAME, POD_PATHS, PROBES_ANNOTATION, SIDECAR_NAME, applyPatch, injectManifests, planPod,
+  AGENT_NAME, BOOTSTRAP_ANNOTATION, CA_BUNDLE_ANNOTATION, DEFAULT_OPTIONS, INIT_NAME, POD_PATHS, PROBES_ANNOTATION, SIDECAR_NAME, applyPatch, injectManifests, planPod,
   type InjectOptions, type PodObject,
 } from '../../src/inject/index.js';
+import { TEST_OPTIONS } from './inject-options.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../testdata/inject');
 
@@ -21,7 +22,7 @@ const pod = (spec: Record<string, unknown>, annotations?: Record<string, string>
 });
 const app = { name: 'app', image: 'a', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 3 } };
 
-function inject(p: PodObject, o: InjectOptions = DEFAULT_OPTIONS): PodObject {
+function inject(p: PodObject, o: InjectOptions = TEST_OPTIONS): PodObject {
   const plan = planPod(p, 'Pod/web', 'shop', o);
   expect(plan.findings.filter((f) => f.severity === 'error')).toEqual([]);
   return applyPatch(p, plan.ops);
@@ -31,27 +32,27 @@ const names = (list: unknown) => (list as { name: string }[] | undefined)?.map((
 describe('planPod', () => {
   it('nativeSidecarRunsFirstAfterIptablesAndBeforeThePodsOwnInitContainers', () => {
     const out = inject(pod({ initContainers: [{ name: 'migrate', image: 'm' }], containers: [app] }));
-    expect(names(out.spec!.initContainers)).toEqual([INIT_NAME, SIDECAR_NAME, 'migrate']);
+    expect(names(out.spec!.initContainers)).toEqual([INIT_NAME, AGENT_NAME, SIDECAR_NAME, 'migrate']);
     expect(names(out.spec!.containers)).toEqual(['app']);
-    const proxy = (out.spec!.initContainers as Record<string, any>[])[1]!;
+    const proxy = (out.spec!.initContainers as Record<string, any>[])[2]!;
     expect(proxy.restartPolicy).toBe('Always');
     expect(proxy.startupProbe.httpGet).toEqual({ path: '/stats/prometheus?filter=server.live', port: 15090 });
   });
 
   it('plansNothingForAnInjectedPod', () => {
     const once = inject(pod({ containers: [app] }));
-    expect(planPod(once, 'Pod/web', 'shop', DEFAULT_OPTIONS).ops).toEqual([]);
+    expect(planPod(once, 'Pod/web', 'shop', TEST_OPTIONS).ops).toEqual([]);
   });
 
   it('movesTheProxyBetweenLayoutsWhenTheModeChanges', () => {
-    const legacy = inject(pod({ containers: [app] }), { ...DEFAULT_OPTIONS, sidecarMode: 'container' });
+    const legacy = inject(pod({ containers: [app] }), { ...TEST_OPTIONS, sidecarMode: 'container' });
     expect(names(legacy.spec!.containers)).toEqual(['app', SIDECAR_NAME]);
-    expect(names(legacy.spec!.initContainers)).toEqual([INIT_NAME]);
+    expect(names(legacy.spec!.initContainers)).toEqual([INIT_NAME, AGENT_NAME]);
     const native = inject(legacy);
     expect(names(native.spec!.containers)).toEqual(['app']);
-    expect(names(native.spec!.initContainers)).toEqual([INIT_NAME, SIDECAR_NAME]);
+    expect(names(native.spec!.initContainers)).toEqual([INIT_NAME, AGENT_NAME, SIDECAR_NAME]);
     expect(native).toEqual(inject(pod({ containers: [app] })));
-    const back = inject(native, { ...DEFAULT_OPTIONS, sidecarMode: 'container' });
+    const back = inject(native, { ...TEST_OPTIONS, sidecarMode: 'container' });
     expect(back).toEqual(legacy);
   });
 
@@ -63,22 +64,42 @@ describe('planPod', () => {
     expect(JSON.parse(annotations[PROBES_ANNOTATION]!)).toEqual({ 'app/readinessProbe': { path: '/ready', port: 'http' } });
     const route = JSON.parse(annotations[BOOTSTRAP_ANNOTATION]!).static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0];
     expect(route).toEqual({ match: { path: '/app-health/app/readyz' }, route: { cluster: 'probe|8080', prefix_rewrite: '/ready', timeout: '1s' } });
-    const restored = inject(rewritten, { ...DEFAULT_OPTIONS, rewriteProbes: false });
+    const restored = inject(rewritten, { ...TEST_OPTIONS, rewriteProbes: false });
     expect((restored.spec!.containers as Record<string, any>[])[0]!.readinessProbe).toEqual(app.readinessProbe);
     expect(restored.metadata!.annotations).not.toHaveProperty([PROBES_ANNOTATION]);
     expect(JSON.parse((restored.metadata!.annotations as Record<string, string>)[BOOTSTRAP_ANNOTATION]!).static_resources.listeners).toBeUndefined();
   });
 
+  it('switchesBetweenTokenAndSecretIdentity', () => {
+    const token = inject(pod({ containers: [app] }));
+    const volumes = token.spec!.volumes as Record<string, any>[];
+    expect(volumes.find((v) => v.name === 'weft-token')!.projected.sources[0].serviceAccountToken).toEqual({ audience: 'weft', expirationSeconds: 3600, path: 'token' });
+    expect(volumes.find((v) => v.name === 'weft-certs')!.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
+    expect((token.metadata!.annotations as Record<string, string>)[CA_BUNDLE_ANNOTATION]).toBe(TEST_OPTIONS.caBundle);
+    const secret = inject(token, { ...TEST_OPTIONS, identity: 'secret' });
+    expect(names(secret.spec!.initContainers)).toEqual([INIT_NAME, SIDECAR_NAME]);
+    expect(names(secret.spec!.volumes)).toEqual(['weft-bootstrap', 'weft-certs']);
+    expect((secret.spec!.volumes as Record<string, any>[])[1]!.secret.secretName).toBe('weft-bootstrap-default');
+    expect(secret.metadata!.annotations).not.toHaveProperty([CA_BUNDLE_ANNOTATION]);
+    expect(inject(secret)).toEqual(token);
+  });
+
+  it('refusesTokenIdentityWithoutATrustBundle', () => {
+    const plan = planPod(pod({ containers: [app] }), 'Pod/web', 'shop', DEFAULT_OPTIONS);
+    expect(plan.findings.map((f) => f.code)).toEqual(['WEFT7008']);
+    expect(plan.ops).toEqual([]);
+  });
+
   it('createsMetadataAndListsThatAreAbsent', () => {
     const out = inject({ spec: { containers: [{ name: 'app', image: 'a' }] } });
-    expect(Object.keys(out.metadata!.annotations as object)).toEqual([BOOTSTRAP_ANNOTATION]);
-    expect(names(out.spec!.volumes)).toEqual(['weft-bootstrap', 'weft-certs']);
+    expect(Object.keys(out.metadata!.annotations as object)).toEqual([BOOTSTRAP_ANNOTATION, CA_BUNDLE_ANNOTATION]);
+    expect(names(out.spec!.volumes)).toEqual(['weft-bootstrap', 'weft-certs', 'weft-token']);
   });
 
   it('skipsAnOptedOutPodAndReportsMissingContainers', () => {
-    expect(planPod(pod({ containers: [app] }, { 'weft.io/inject': 'false' }), 'Pod/web', 'shop', DEFAULT_OPTIONS)).toMatchObject({ skip: 'annotated weft.io/inject: "false"', ops: [] });
-    expect(planPod(pod({ containers: 'nope' }), 'Pod/web', 'shop', DEFAULT_OPTIONS).findings.map((f) => f.code)).toEqual(['WEFT7002']);
-    expect(planPod({ spec: null }, 'Pod/web', 'shop', DEFAULT_OPTIONS).findings.map((f) => f.code)).toEqual(['WEFT7002']);
+    expect(planPod(pod({ containers: [app] }, { 'weft.io/inject': 'false' }), 'Pod/web', 'shop', TEST_OPTIONS)).toMatchObject({ skip: 'annotated weft.io/inject: "false"', ops: [] });
+    expect(planPod(pod({ containers: 'nope' }), 'Pod/web', 'shop', TEST_OPTIONS).findings.map((f) => f.code)).toEqual(['WEFT7002']);
+    expect(planPod({ spec: null }, 'Pod/web', 'shop', TEST_OPTIONS).findings.map((f) => f.code)).toEqual(['WEFT7002']);
   });
 });
 
@@ -87,7 +108,7 @@ describe('the JSON Patch and the YAML editing agree', () => {
   for (const file of cases) {
     it(`${file}: every workload's pod after weft inject equals the input pod with the plan applied`, () => {
       const name = file.slice(0, -'.in.yaml'.length);
-      let o: InjectOptions = DEFAULT_OPTIONS;
+      let o: InjectOptions = TEST_OPTIONS;
       try {
         o = { ...o, ...(JSON.parse(readFileSync(path.join(dir, `${name}.options.json`), 'utf8')) as Partial<InjectOptions>) };
       } catch { /* no options file */ }

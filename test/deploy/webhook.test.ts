@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, applyPatch, injectManifests, planPod, type PatchOp, type PodObject } from '../../src/inject/index.js';
+import { applyPatch, injectManifests, planPod, type PatchOp, type PodObject } from '../../src/inject/index.js';
+import { TEST_OPTIONS } from './inject-options.js';
 import { buildWebhookApp } from '../../src/cli/webhook-app.js';
 import { serverCertificate } from '../support/tls-files.js';
 
@@ -31,7 +32,7 @@ const review = (object: unknown, extra: Record<string, unknown> = {}) => ({
   request: { uid: 'u-1', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, operation: 'CREATE', namespace: 'shop', object, ...extra },
 });
 
-const app = buildWebhookApp({ inject: DEFAULT_OPTIONS });
+const app = buildWebhookApp({ inject: TEST_OPTIONS });
 afterAll(() => app.close());
 
 async function post(body: unknown, contentType = 'application/json') {
@@ -46,7 +47,7 @@ describe('webhook: AdmissionReview v1', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u-1', allowed: true, patchType: 'JSONPatch' } });
     const mutated = applyPatch(pod(), patchOf(body.response));
-    expect(mutated).toEqual(parse(injectManifests(POD_YAML, 'pod.yaml', DEFAULT_OPTIONS).text));
+    expect(mutated).toEqual(parse(injectManifests(POD_YAML, 'pod.yaml', TEST_OPTIONS).text));
   });
 
   it('takesTheNamespaceFromTheRequestWhenThePodNamesNone', async () => {
@@ -58,7 +59,7 @@ describe('webhook: AdmissionReview v1', () => {
   });
 
   it('allowsAnInjectedPodWithoutAPatch', async () => {
-    const injected = applyPatch(pod(), planPod(pod(), 'Pod/web', 'shop', DEFAULT_OPTIONS).ops);
+    const injected = applyPatch(pod(), planPod(pod(), 'Pod/web', 'shop', TEST_OPTIONS).ops);
     const { body } = await post(review(injected));
     expect(body.response).toEqual({ uid: 'u-1', allowed: true });
   });
@@ -143,7 +144,7 @@ describe('webhook: bad input', () => {
 describe('webhook: HTTPS', () => {
   it('servesTheReviewOverTlsWithTheGivenCertificate', async () => {
     const tls = serverCertificate('weft-webhook.weft-system.svc');
-    const server = buildWebhookApp({ inject: DEFAULT_OPTIONS, https: { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') } });
+    const server = buildWebhookApp({ inject: TEST_OPTIONS, https: { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') } });
     await server.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (server.server.address() as { port: number }).port;

@@ -1,19 +1,18 @@
 /**
  * The code table of the discovery module (`WEFT3xxx`; src/common/diagnostics.ts describes the model).
- * The schema problems a registry file shares with a policy file (unknown field, wrong type, missing
- * field, unreadable file) are the policy module's entries, held here by reference: one concept, one
- * code. Until 2026-12 the registry reported them as WEFT3002, WEFT3003, WEFT3004 and WEFT3012; those
- * are listed as aliases of the shared codes. docs/diagnostics.md is generated from this table.
+ * The problems a registry file shares with a policy file (YAML syntax, an empty file, unknown field,
+ * wrong type, missing field, unreadable, refused or too large a file) are the policy module's
+ * entries, held here by reference: one concept, one code. Until 2026-12 the registry reported them
+ * as WEFT3001 (syntax and empty), WEFT3002, WEFT3003, WEFT3004, WEFT3012 and WEFT3013 (refused and
+ * too large); those are listed as former codes of the shared ones (never reused).
+ * docs/diagnostics.md is generated from this table.
  */
 import type { CodeTable } from '../common/index.js';
 import { PolicyCodes } from '../policy/index.js';
 
 export const RegistryCodes = {
-  syntax: {
-    code: 'WEFT3001', severity: 'error',
-    summary: 'A registry file that is not well-formed YAML, or is empty; a file cut off mid-write usually lands here.',
-    action: 'Fix the YAML at the position shown; write `services: []` for an empty registry.',
-  },
+  syntax: PolicyCodes.yamlSyntax,
+  emptyFile: PolicyCodes.emptyFile,
   unknownField: PolicyCodes.unknownField,
   wrongType: PolicyCodes.wrongType,
   missingField: PolicyCodes.missingField,
@@ -29,11 +28,8 @@ export const RegistryCodes = {
   portOutOfRange: { code: 'WEFT3010', severity: 'error', summary: 'A port outside 1–65535.', action: 'Use a port from 1 to 65535.' },
   unknownPortName: { code: 'WEFT3011', severity: 'error', summary: 'An endpoint `ports` entry naming a port the service does not declare.', action: 'Declare the port on the service, or correct the name.' },
   unreadable: PolicyCodes.fileUnreadable,
-  fileRefused: {
-    code: 'WEFT3013', severity: 'error',
-    summary: 'A registry file refused unread: it resolves (through a symlink) outside its directory, is not a regular file, or is over the size limit (256 MiB by default).',
-    action: 'Put a regular file, under the limit, inside the directory.',
-  },
+  fileRefused: PolicyCodes.fileRefused,
+  fileTooLarge: PolicyCodes.fileTooLarge,
   invalidLabel: {
     code: 'WEFT3014', severity: 'error',
     summary: 'A label key or value that is not Kubernetes label syntax (key: optional DNS-subdomain prefix and `/`, then at most 63 of `[A-Za-z0-9._-]`, alphanumeric at both ends; value: empty or the same form).',

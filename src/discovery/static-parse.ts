@@ -176,7 +176,7 @@ export class RegistryFileParser {
     const ctx = lazyContext(file, parsed.lc, 0, diagnostics);
     const root = parsed.node;
     if (root === null || (isScalar(root) && root.value === null)) {
-      report(ctx, RegistryCodes.syntax.code, null, '', 'the registry file is empty (write `services: []` for an empty registry)');
+      report(ctx, RegistryCodes.emptyFile.code, null, '', 'the registry file is empty (write `services: []` for an empty registry)');
       return { drafts: [], diagnostics };
     }
     const located = validateRoot(ctx, root);

@@ -150,7 +150,8 @@ function refused(file: string, r: ReadRefusal, maxBytes: number): Diagnostic {
   if (r.kind === 'unreadable') return { code: RegistryCodes.unreadable.code, severity: 'error', message: `cannot read the registry file: ${r.reason}`, source };
   const why = r.kind === 'too-large' ? `it is over the ${maxBytes}-byte limit`
     : r.kind === 'outside' ? `it resolves to ${quote(r.target)}, outside its directory` : `it is ${r.what}, not a regular file`;
-  return { code: RegistryCodes.fileRefused.code, severity: 'error', message: `registry file refused: ${why}`, source };
+  const code = r.kind === 'too-large' ? RegistryCodes.fileTooLarge.code : RegistryCodes.fileRefused.code;
+  return { code, severity: 'error', message: `registry file refused: ${why}`, source };
 }
 
 function unreadable(file: string, err: unknown): Diagnostic {

@@ -8,8 +8,8 @@ import type { CodeTable } from '../common/index.js';
 
 export const PolicyCodes = {
   yamlSyntax: {
-    code: 'WEFT1001', severity: 'error', aliases: ['WEFT7001'],
-    summary: 'YAML syntax error in a policy file or a `weft inject` manifest, e.g. an unclosed `[` (registry files: WEFT3001).',
+    code: 'WEFT1001', severity: 'error', aliases: ['WEFT7001', 'WEFT3001'],
+    summary: 'YAML syntax error in a policy file, a registry file or a `weft inject` manifest, e.g. an unclosed `[`; a file cut off mid-write usually lands here.',
     action: 'Fix the YAML at the position shown.',
   },
   duplicateKey: { code: 'WEFT1002', severity: 'error', summary: 'A key appears twice in one mapping (reported at the second one).', action: 'Keep one of the two keys.' },
@@ -32,7 +32,11 @@ export const PolicyCodes = {
   invalidDuration: { code: 'WEFT1007', severity: 'error', summary: 'An invalid duration: no unit, a bad unit, under a millisecond or over 30 days (`3sec`, `3`).', action: 'Write a number with a unit: `ms`, `s`, `m`, `h`.' },
   outOfRange: { code: 'WEFT1008', severity: 'error', summary: 'A number out of range (percentages 0–100, ports 1–65535, …) or too few items.', action: 'Use a value inside the range the message gives.' },
   invalidEnum: { code: 'WEFT1009', severity: 'error', summary: 'A value not one of the allowed values (with a suggestion), e.g. `mtls: strcit`.', action: 'Use one of the values the message lists.' },
-  fileTooLarge: { code: 'WEFT1010', severity: 'error', summary: 'A policy file over the size limit (default 1 MiB); refused while reading, before parsing.', action: 'Split the policy into several files.' },
+  fileTooLarge: {
+    code: 'WEFT1010', severity: 'error',
+    summary: 'A policy file over its size limit (default 1 MiB) or a registry file over its own (default 256 MiB); refused while reading, before parsing.',
+    action: 'Split the policy into several files; for a registry, raise the limit or move to the Kubernetes source.',
+  },
   aliasNotAllowed: { code: 'WEFT1011', severity: 'error', summary: 'A YAML anchor or alias (`&a`, `*a`): policy does not use them, and refusing them defuses alias bombs.', action: 'Write the value out in full.' },
   invalidFormat: {
     code: 'WEFT1012', severity: 'error',
@@ -54,14 +58,14 @@ export const PolicyCodes = {
   noDocuments: { code: 'WEFT1017', severity: 'warning', summary: 'No policy documents at all (e.g. an empty directory); mesh defaults apply.', action: 'None if intended; otherwise point weft at the directory holding the policy.' },
   exactlyOne: { code: 'WEFT1018', severity: 'error', summary: 'A choice mapping needs exactly one of its fields, e.g. `path: { exact: /a, prefix: /b }`.', action: 'Keep exactly one of the fields.' },
   fileRefused: {
-    code: 'WEFT1019', severity: 'error',
-    summary: 'A policy file refused unread: it resolves (through a symlink) outside the policy directory, or is not a regular file (FIFO, device, socket).',
-    action: 'Put a regular file inside the policy directory.',
+    code: 'WEFT1019', severity: 'error', aliases: ['WEFT3013'],
+    summary: 'A policy or registry file refused unread: it resolves (through a symlink) outside its directory, or is not a regular file (FIFO, device, socket).',
+    action: 'Put a regular file inside the directory.',
   },
   emptyFile: {
     code: 'WEFT1020', severity: 'error',
-    summary: 'A policy file with no documents (empty, whitespace, comments or `---` only): what a truncated write looks like, so it is refused rather than read as "no policy".',
-    action: 'Restore the file, or delete it to remove its policy.',
+    summary: 'A policy or registry file with no documents (empty, whitespace, comments or `---` only): what a truncated write looks like, so it is refused rather than read as "no policy" or "no services".',
+    action: 'Restore the file; delete a policy file to remove its policy, write `services: []` for an empty registry.',
   },
   unmatchablePath: {
     code: 'WEFT1021', severity: 'error',

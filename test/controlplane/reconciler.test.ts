@@ -35,7 +35,7 @@ class FakeRegistry implements RegistrySource {
     this.registry = { version: endpoints.join(','), services: new Map([['echo.default', echo]]) };
     for (const l of this.changeListeners) l({ registry: this.registry, changed: new Set(['echo.default']) });
   }
-  fail() { for (const l of this.errorListeners) l([{ code: 'WEFT3001', severity: 'error', message: 'truncated', path: 'services[0]', source: { file: 'registry.yaml', line: 3, col: 5 } }]); }
+  fail() { for (const l of this.errorListeners) l([{ code: 'WEFT1001', severity: 'error', message: 'truncated', path: 'services[0]', source: { file: 'registry.yaml', line: 3, col: 5 } }]); }
 }
 
 const noCerts: CertificateSource = { certificate: () => undefined, bundle: () => ({ pems: [], sequence: 1 }), onRotate: () => undefined, release: () => undefined };
@@ -118,7 +118,7 @@ describe('reconciler', () => {
     await t.rec.settled();
     expect(t.cache.get(t.key)).toBe(before);
     expect(t.endpointsOf().sort()).toEqual(['10.0.0.1', '10.0.0.2']);
-    expect(t.log.lines.find((l) => l.includes('registry change rejected'))).toContain('registry.yaml:3:5 services[0]: error: truncated [WEFT3001]');
+    expect(t.log.lines.find((l) => l.includes('registry change rejected'))).toContain('registry.yaml:3:5 services[0]: error: truncated [WEFT1001]');
     t.rec.stop();
   });
 

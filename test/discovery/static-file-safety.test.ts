@@ -34,14 +34,14 @@ describe('registryFileMustBeInsideItsDirectory', () => {
     const file = path.join(dir, 'registry.yaml');
     await symlink('/proc/self/environ', file);
     const message = await startError(file);
-    expect(message).toMatch(/registry\.yaml:1:1: error: registry file refused: it resolves to "\/proc\/\d+\/environ", outside its directory \[WEFT3013\]/);
+    expect(message).toMatch(/registry\.yaml:1:1: error: registry file refused: it resolves to "\/proc\/\d+\/environ", outside its directory \[WEFT1019\]/);
     for (const e of readFileSync('/proc/self/environ', 'latin1').split('\0').filter((x) => x.length >= 12)) expect(message).not.toContain(e);
   });
 
   it('refuses a symlink to a registry file in another directory', async () => {
     await writeFile(path.join(base, 'other.yaml'), REGISTRY);
     await symlink(path.join(base, 'other.yaml'), path.join(dir, 'registry.yaml'));
-    expect(await startError(path.join(dir, 'registry.yaml'))).toMatch(/outside its directory \[WEFT3013\]/);
+    expect(await startError(path.join(dir, 'registry.yaml'))).toMatch(/outside its directory \[WEFT1019\]/);
   });
 
   it('follows a ConfigMap-style link that stays in the directory', async () => {
@@ -54,7 +54,7 @@ describe('registryFileMustBeInsideItsDirectory', () => {
 
   it('enforces the size limit while reading', async () => {
     await writeFile(path.join(dir, 'registry.yaml'), REGISTRY);
-    expect(await startError(path.join(dir, 'registry.yaml'), 32)).toMatch(/registry file refused: it is over the 32-byte limit \[WEFT3013\]/);
+    expect(await startError(path.join(dir, 'registry.yaml'), 32)).toMatch(/registry file refused: it is over the 32-byte limit \[WEFT1010\]/);
   });
 });
 

@@ -31,7 +31,7 @@ describe('static registry parser', () => {
   });
 
   const table: [string, string, string, string][] = [
-    ['invalid YAML', 'services:\n  - name: [unclosed\n', 'WEFT3001', ''],
+    ['invalid YAML', 'services:\n  - name: [unclosed\n', 'WEFT1001', ''],
     ['a wrong type', 'services:\n  - name: reviews\n    ports: { http: 80 }\n', 'WEFT1004', 'services[0].ports'],
     ['a missing name', 'services:\n  - ports: [{ name: http, port: 80 }]\n', 'WEFT1005', 'services[0].name'],
     ['an unknown protocol', one('').replace('port: 9080', 'port: 9080, protocol: udp'), 'WEFT3005', 'services[0].ports[0].protocol'],
@@ -41,8 +41,8 @@ describe('static registry parser', () => {
     ['an invalid IP address', one('    endpoints: [{ address: 10.0.0.300 }]\n'), 'WEFT3009', 'services[0].endpoints[0].address'],
     ['a port out of range', one('').replace('9080', '70000'), 'WEFT3010', 'services[0].ports[0].port'],
     ['an unknown endpoint port name', one('    endpoints: [{ address: 10.0.0.1, ports: { grpc: 1 } }]\n'), 'WEFT3011', 'services[0].endpoints[0].ports.grpc'],
-    ['an empty file', '', 'WEFT3001', ''],
-    ['a file cut inside a flow map', one('    endpoints: [{ address: 10.0.'), 'WEFT3001', ''],
+    ['an empty file', '', 'WEFT1020', ''],
+    ['a file cut inside a flow map', one('    endpoints: [{ address: 10.0.'), 'WEFT1001', ''],
     ['an unknown top-level field', 'services: []\nextra: 1\n', 'WEFT1003', 'extra'],
   ];
   it.each(table)('rejects %s with its code and path', (_name, text, code, path) => {
@@ -94,6 +94,6 @@ describe('chunked reparsing', () => {
 
   it('treats a YAML error inside one chunk with a whole-file parse', () => {
     const r = new RegistryFileParser().parse(text.replace('{ address: 127.0.0.3,', '{ address: 127.0.0.3'), 'f');
-    expect(r.diagnostics[0]).toMatchObject({ code: 'WEFT3001' });
+    expect(r.diagnostics[0]).toMatchObject({ code: 'WEFT1001' });
   });
 });

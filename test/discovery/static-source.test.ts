@@ -91,7 +91,7 @@ describe('StaticRegistrySource', () => {
     const text = reg('v2');
     writeFileSync(file, text.slice(0, text.indexOf('10.0.0.1') + 4));
     await waitFor('the rejection', () => rec.errors.length === 1);
-    expect(rec.errors[0]![0]).toMatchObject({ code: 'WEFT3001', source: { file } });
+    expect(rec.errors[0]![0]).toMatchObject({ code: 'WEFT1001', source: { file } });
     expect(source.current()).toBe(good);
     expect(rec.changes).toHaveLength(1);
     writeFileSync(file, text);

@@ -13,7 +13,7 @@
  *   after: the proxies of those identities may now serve other services (proxies.ts).
  * Conservative like the memo keys: a false "changed" costs a translation, never a wrong result.
  */
-import type { ExternalService, MeshModel, PolicySet, Service } from '../model/index.js';
+import type { MeshModel, PolicySet, Service } from '../model/index.js';
 import { sameValue } from '../translate/index.js';
 
 export interface ModelChange {
@@ -34,7 +34,8 @@ export function diffModels(prev: MeshModel | undefined, next: MeshModel, registr
   const keys = new Set<string>();
   const namespaces = new Set<string>();
   const identities = new Set<string>();
-  if (!prev || !sameValue(prev.policy.mesh, next.policy.mesh)) return { all: true, keys, namespaces, identities };
+  // Every Envoy sidecar may reach every ExternalService, and a new one is read by no scope yet.
+  if (!prev || !sameValue(prev.policy.mesh, next.policy.mesh) || !sameValue(prev.policy.external, next.policy.external)) return { all: true, keys, namespaces, identities };
   if (prev.registry !== next.registry) diffServices(prev.registry.services, next.registry.services, keys, namespaces, identities, registryKeys);
   if (prev.policy !== next.policy) for (const key of policyKeys(prev.policy, next.policy)) keys.add(key);
   return { all: false, keys, namespaces, identities };
@@ -42,7 +43,6 @@ export function diffModels(prev: MeshModel | undefined, next: MeshModel, registr
 
 /** Keys whose TrafficPolicy or AccessPolicies differ; once per pair of policy sets (a policy
  * change is diffed for its trial translation and again when it is applied). */
-const NO_EXTERNAL: ReadonlyMap<string, ExternalService> = new Map();
 const policyDiffs = new WeakMap<PolicySet, { readonly next: PolicySet; readonly keys: ReadonlySet<string> }>();
 
 function policyKeys(prev: PolicySet, next: PolicySet): ReadonlySet<string> {
@@ -51,7 +51,6 @@ function policyKeys(prev: PolicySet, next: PolicySet): ReadonlySet<string> {
   const keys = new Set<string>();
   diffByValue(prev.traffic, next.traffic, keys);
   diffByValue(prev.access, next.access, keys);
-  diffByValue(prev.external ?? NO_EXTERNAL, next.external ?? NO_EXTERNAL, keys);
   policyDiffs.set(prev, { next, keys });
   return keys;
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dependents } from '../../src/controlplane/dependents.js';
 import { diffModels } from '../../src/controlplane/model-diff.js';
-import type { MeshModel, ProxyDescription, Service } from '../../src/model/index.js';
+import type { ExternalService, MeshModel, ProxyDescription, Service } from '../../src/model/index.js';
 import { TranslationCache, translate } from '../../src/translate/index.js';
 import { baseModel, pick, randomChange, randomProxy, rng, type Rand } from '../translate/random-mesh.js';
 
@@ -85,5 +85,21 @@ describe('dependency index (work follows change)', () => {
     const reloaded: MeshModel = { ...model, policy: structuredClone(model.policy) };
     const change = diffModels(model, reloaded);
     expect({ all: change.all, keys: change.keys.size }).toEqual({ all: false, keys: 0 });
+  });
+
+  // Every Envoy sidecar reaches every ExternalService, and one just declared is in no scope's reads.
+  it('treats an ExternalService declared or changed as touching every proxy, and its AccessPolicy as touching the proxies that read it', () => {
+    const model = baseModel();
+    const ext: ExternalService = { key: 'api.default', name: 'api', namespace: 'default', hosts: ['api.example.com'], ports: [{ port: 80, protocol: 'http', targetPort: 80 }], resolution: 'dns', addresses: [] };
+    const declared: MeshModel = { ...model, policy: { ...model.policy, external: new Map([[ext.key, ext]]) } };
+    expect(diffModels(model, declared).all).toBe(true);
+    expect(diffModels(declared, { ...declared, policy: { ...declared.policy, external: new Map([[ext.key, { ...ext, hosts: ['api2.example.com'] }]]) } }).all).toBe(true);
+    const proxy: ProxyDescription = { ...randomProxy(rng(7)), kind: 'envoy' };
+    const deps = new Dependents<ProxyDescription>();
+    deps.track(proxy, translate({ model: declared, proxy, cache: new TranslationCache() }).reads, proxy.namespace, proxy.serviceAccount);
+    const denied: MeshModel = { ...declared, policy: { ...declared.policy, access: new Map([...declared.policy.access, [ext.key, [{ service: ext.key, action: 'deny', rules: [{}] }]]]) } };
+    const change = diffModels(declared, denied);
+    expect({ all: change.all, keys: [...change.keys] }).toEqual({ all: false, keys: [ext.key] });
+    expect(deps.affected(change).has(proxy)).toBe(true);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The application of one namespace-mesh workload, run inside its network namespace:
- *   node --import tsx app.ts <instance name> <ports JSON: [{ port, protocol: http|tcp }]>
+ *   node --import tsx app.ts <instance name> <ports JSON: [{ port, protocol: http|tcp|grpc|http2|tls, cert?, key? }]>
  *
  * Servers on 0.0.0.0:<port>: HTTP/1.1 answers JSON `{ name, path, method, xfcc }` (`xfcc` is the
  * `x-forwarded-client-cert` header its sidecar added: the caller's identity as the app sees it);
- * TCP writes `<name>\n` and then echoes. It is also the workload's client: the test sends it
+ * TCP writes `<name>\n` and then echoes, and TLS does the same after the handshake (the `cert` and
+ * `key` files of its port; no client certificate asked). It is also the workload's client: the test sends it
  * commands as JSON lines on stdin and reads one JSON line per command on stdout, so traffic
  * leaves from inside the namespace and is captured like a pod's. Exits when stdin closes.
  *
@@ -12,16 +13,20 @@
  * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent? } }`,
  * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
  * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
- * (→ what came back), `{ id, op: 'ws' | 'h2stream', address, port, host, durationMs, intervalMs?, grpcStatus? }`
+ * (→ what came back), `{ id, op: 'tls', address, port, servername, send }` (the same over TLS with
+ * that SNI, the server's certificate not checked: routing is under test, not PKI),
+ * `{ id, op: 'ws' | 'h2stream', address, port, host, durationMs, intervalMs?, grpcStatus? }`
  * (→ a stream outcome; streams.ts: WebSocket echo on HTTP/1.1 ports, a gRPC-style HTTP/2 stream
  * on grpc/http2 ports).
  */
 import http from 'node:http';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { createInterface } from 'node:readline';
 import { http2Server, http2StreamFor, serveWebSocket, webSocketFor } from './streams.js';
 
-interface PortSpec { readonly port: number; readonly protocol: 'http' | 'tcp' | 'grpc' | 'http2' }
+interface PortSpec { readonly port: number; readonly protocol: 'http' | 'tcp' | 'grpc' | 'http2' | 'tls'; readonly cert?: string; readonly key?: string }
 interface Outcome {
   readonly status: number;
   readonly backend?: string;
@@ -31,6 +36,8 @@ interface Outcome {
   /** With `detail`: request headers the application saw, response headers the client got. */
   readonly seen?: Record<string, unknown>;
   readonly response?: Record<string, unknown>;
+  /** With `detail`: the response body (first 1,000 characters). */
+  readonly body?: string;
 }
 
 const [name = 'app', portsJson = '[]'] = process.argv.slice(2);
@@ -63,14 +70,17 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   else reply();
 }
 
+function greetAndEcho(s: net.Socket): void {
+  served += 1;
+  s.write(`${name}\n`);
+  s.pipe(s);
+}
+
 async function listen(p: PortSpec): Promise<void> {
-  const server = p.protocol === 'grpc' || p.protocol === 'http2' ? http2Server(name) : p.protocol === 'http'
+  const server = p.protocol === 'tls' ? tls.createServer({ cert: readFileSync(p.cert!), key: readFileSync(p.key!) }, greetAndEcho)
+    : p.protocol === 'grpc' || p.protocol === 'http2' ? http2Server(name) : p.protocol === 'http'
     ? Object.assign(http.createServer(handle), { keepAliveTimeout: 120_000 })
-    : net.createServer((s) => {
-      served += 1;
-      s.write(`${name}\n`);
-      s.pipe(s);
-    });
+    : net.createServer(greetAndEcho);
   if (server instanceof http.Server) serveWebSocket(server);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(p.port, '0.0.0.0', resolve));
 }
@@ -89,7 +99,7 @@ function httpOnce(c: Record<string, unknown>): Promise<Outcome> {
         } catch {
           // Envoy's own replies are plain text
         }
-        const detail = c.detail ? { seen: reply.headers ?? {}, response: res.headers } : {};
+        const detail = c.detail ? { seen: reply.headers ?? {}, response: res.headers, body: body.slice(0, 1000) } : {};
         resolve({ status: res.statusCode ?? 0, ...(reply.name ? { backend: reply.name } : {}), ...(reply.xfcc ? { xfcc: reply.xfcc } : {}), ms: ms(), ...detail });
       });
     });
@@ -126,6 +136,17 @@ function tcpOnce(c: Record<string, unknown>): Promise<string> {
   });
 }
 
+function tlsOnce(c: Record<string, unknown>): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = tls.connect({ host: c.address as string, port: c.port as number, servername: c.servername as string, rejectUnauthorized: false }, () => s.end(c.send as string));
+    s.setTimeout(10_000, () => s.destroy(new Error('timed out')));
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('close', () => resolve(got));
+    s.on('error', (err: NodeJS.ErrnoException) => (got = `error ${err.code ?? err.message}`));
+  });
+}
+
 async function run(c: Record<string, unknown>): Promise<unknown> {
   switch (c.op) {
     case 'count': return served;
@@ -134,6 +155,7 @@ async function run(c: Record<string, unknown>): Promise<unknown> {
     case 'behave': return void (behaviour = c.behaviour as typeof behaviour);
     case 'http': return httpMany(c);
     case 'tcp': return tcpOnce(c);
+    case 'tls': return tlsOnce(c);
     case 'ws': return webSocketFor(c);
     case 'h2stream': return http2StreamFor(c);
     default: throw new Error(`unknown op ${String(c.op)}`);

@@ -19,6 +19,8 @@ export interface Outcome {
   readonly error?: string;
   readonly seen?: Record<string, unknown>;
   readonly response?: Record<string, unknown>;
+  /** With `detail`: the response body (first 1,000 characters). */
+  readonly body?: string;
 }
 
 export const host = (service: string) => `${service}.default.svc.cluster.local`;

@@ -11,7 +11,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'n
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { main } from '../../../src/cli/main.js';
 import { DEFAULT_OPTIONS, initContainer } from '../../../src/inject/index.js';
 import type { RunningWeft } from '../../../src/cli/run.js';
@@ -22,7 +22,7 @@ import { startMeshWeft } from '../mesh.js';
 import { Net, inNs } from './net.js';
 import { App, PROXY_USER, envoyForProxyUser, pipeAdmin, startEnvoy, stopProcess } from './processes.js';
 
-export interface PortDef { readonly name: string; readonly port: number; readonly targetPort: number; readonly protocol: 'http' | 'tcp' | 'grpc' | 'http2' }
+export interface PortDef { readonly name: string; readonly port: number; readonly targetPort: number; readonly protocol: 'http' | 'tcp' | 'grpc' | 'http2' | 'tls' }
 export interface ServiceDef { readonly name: string; readonly serviceAccount: string; readonly ports: readonly PortDef[] }
 
 export interface WorkloadDef {
@@ -36,7 +36,7 @@ export interface WorkloadDef {
   readonly sidecar?: 'iptables' | 'explicit' | 'none';
   readonly delta?: boolean;
   /** More ports the application serves, e.g. a non-mesh server on a mesh port. */
-  readonly extraPorts?: readonly { readonly port: number; readonly protocol: 'http' | 'tcp' }[];
+  readonly extraPorts?: readonly { readonly port: number; readonly protocol: 'http' | 'tcp' | 'tls' }[];
 }
 
 export interface NetnsMeshOptions {
@@ -72,6 +72,7 @@ export class NetnsMesh {
     await mkdir(path.join(root, 'policy'));
     for (const [file, text] of Object.entries(o.policy)) await writeFile(path.join(root, 'policy', file), text);
     await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services, placed));
+    if (o.workloads.some((w) => hasTlsPort(w, o.services))) appCertificate(root);
     const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0, o.svidTtlMs), o.svidTtlMs);
     try {
       await mesh.#startRelay();
@@ -102,7 +103,9 @@ export class NetnsMesh {
   async #startWorkload(p: { def: WorkloadDef; ns: string; address: string }, services: readonly ServiceDef[], bin: string): Promise<void> {
     const svc = services.find((s) => s.name === p.def.service);
     const mode = p.def.sidecar ?? 'iptables';
-    const ports = [...(svc?.ports ?? []).map((x) => ({ port: x.targetPort, protocol: x.protocol })), ...(p.def.extraPorts ?? [])];
+    const tlsFiles = { cert: path.join(this.root, 'app-cert.pem'), key: path.join(this.root, 'app-key.pem') };
+    const ports = [...(svc?.ports ?? []).map((x) => ({ port: x.targetPort, protocol: x.protocol })), ...(p.def.extraPorts ?? [])]
+      .map((x) => (x.protocol === 'tls' ? { ...x, ...tlsFiles } : x));
     const app = await App.start(p.ns, p.def.name, ports);
     if (mode === 'none') return void this.workloads.set(p.def.name, { ...p, app });
     const dir = await this.#bootstrap(p.def, p.address, mode);
@@ -201,6 +204,18 @@ interface Bootstrap {
 async function chownTree(dir: string, files: readonly string[]): Promise<void> {
   await chown(dir, PROXY_USER, PROXY_USER);
   for (const f of files) await chown(path.join(dir, f), PROXY_USER, PROXY_USER);
+}
+
+function hasTlsPort(w: WorkloadDef, services: readonly ServiceDef[]): boolean {
+  const ports = [...(services.find((s) => s.name === w.service)?.ports ?? []), ...(w.extraPorts ?? [])];
+  return ports.some((p) => p.protocol === 'tls');
+}
+
+/** A self-signed certificate for the applications' TLS ports (`<root>/app-cert.pem`, `app-key.pem`):
+ * TLS ports carry the application's own TLS, which the mesh routes by SNI and never checks. */
+function appCertificate(root: string): void {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=netns-app',
+    '-days', '1', '-keyout', path.join(root, 'app-key.pem'), '-out', path.join(root, 'app-cert.pem')], { stdio: 'ignore' });
 }
 
 /** The port an explicit-mode sidecar's inbound listener takes for a service port. */

@@ -24,7 +24,7 @@ export class App {
 
   private constructor(readonly proc: ChildProcess) {}
 
-  static async start(ns: string, name: string, ports: readonly { port: number; protocol: 'http' | 'tcp' | 'grpc' | 'http2' }[]): Promise<App> {
+  static async start(ns: string, name: string, ports: readonly { port: number; protocol: 'http' | 'tcp' | 'grpc' | 'http2' | 'tls'; cert?: string; key?: string }[]): Promise<App> {
     const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', APP, name, JSON.stringify(ports)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const app = new App(proc);
     proc.stderr!.on('data', (d: Buffer) => (app.stderr = (app.stderr + d.toString()).slice(-4000)));

@@ -52,7 +52,8 @@ const ROUTE_STATS = [String.raw`upstream_rq_[1-5]xx`, 'upstream_rq_total', 'upst
 /** Regexes (RE2) of the stats a sidecar creates; each must match a whole stat name (Envoy's
  * `safe_regex` string matcher is a full match). Besides the edges and routes: Envoy's own health
  * (`server.*`), its xDS connection and subscriptions (what `weft status` and the e2e health guard
- * read), and denials by RBAC and the local rate limit. */
+ * read), denials by RBAC and the local rate limit, and what the black hole and direct responses
+ * refuse (registry-only, external AccessPolicies). */
 export const STATS_INCLUSION: readonly string[] = [
   String.raw`cluster\.outbound\|\d+\|[^|]*\|[^|]+\|\.(${EDGE_STATS.join('|')})`,
   String.raw`vhost\.[^|:]+:\d+\.route\.[^|:]+:\d+/\d+\.(${ROUTE_STATS.join('|')})`,
@@ -62,6 +63,10 @@ export const STATS_INCLUSION: readonly string[] = [
   String.raw`http\..*\.rds\..*\.(update_rejected|update_success|update_attempt|version)`,
   String.raw`.*\.rbac\.(.*\.)?(allowed|denied|shadow_allowed|shadow_denied)`,
   String.raw`.*\.http_local_rate_limit\.(rate_limited|ok)`,
+  // What registry-only and external AccessPolicies refuse (docs/policy.md "Egress").
+  String.raw`cluster\.BlackHoleCluster\.upstream_cx_none_healthy`,
+  String.raw`tcp\..*\|blackhole\.downstream_cx_total`,
+  String.raw`http\..*\.rq_direct_response`,
 ];
 
 /** The bootstrap's `stats_config`. */

@@ -63,6 +63,13 @@ describe('sidecar stats config', () => {
     expect(included('http.127.0.0.6_9080.downstream_cx_total')).toBe(false);
   });
 
+  it('keepsWhatEgressControlRefuses', () => {
+    for (const s of ['cluster.BlackHoleCluster.upstream_cx_none_healthy', 'tcp.outbound|15001|blackhole.downstream_cx_total', 'tcp.0.0.0.0_5432|blackhole.downstream_cx_total', 'http.0.0.0.0_8080.rq_direct_response']) {
+      expect(included(s), s).toBe(true);
+    }
+    expect(included('cluster.BlackHoleCluster.upstream_cx_total')).toBe(false);
+  });
+
   it('allLeavesEveryStat', () => {
     expect(statsConfig({ workload: 'a', namespace: 'b', scope: 'all' })).not.toHaveProperty('stats_matcher');
   });

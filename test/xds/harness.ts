@@ -123,13 +123,13 @@ export class RawClient {
   }
 
   /**
-   * Asserts that nothing more arrived. With a server harness (`quiet`) this is checked once the
-   * server has handled everything sent and delivered everything it wrote; without one (clients of
-   * other servers) it waits `ms`.
+   * Asserts that nothing more arrived, once the server harness (`quiet`) says the server has
+   * handled everything sent and delivered everything it wrote. A client of another server has no
+   * such signal: it asserts on the answer to a later request instead (it must come next, alone).
    */
-  async none(ms = 150): Promise<void> {
-    if (this.quiet) await this.quiet();
-    else await new Promise((r) => setTimeout(r, ms));
+  async none(): Promise<void> {
+    if (!this.quiet) throw new Error('none() needs a server harness (startServer); without one, assert on the answer to a later request');
+    await this.quiet();
     if (this.read < this.responses.length) throw new Error(`unexpected response: ${JSON.stringify(this.responses[this.read]!.resources.map((r) => r.name))} (${this.responses[this.read]!.type_url})`);
   }
 

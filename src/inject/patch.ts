@@ -22,15 +22,17 @@ export function segmentsOf(ptr: string): (string | number)[] {
   });
 }
 
-/** Structural equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+/**
+ * Whether `have` holds everything of `want`: the same scalars, every key of an object (more keys
+ * are fine), arrays of the same length whose items cover pairwise. The API server adds defaults
+ * (`imagePullPolicy`, `terminationMessagePath`, a probe's `scheme` and thresholds) to what the
+ * webhook adds, so an injected pod read back covers its plan without equalling it.
+ */
+export function jsonCovers(have: unknown, want: unknown): boolean {
+  if (typeof want !== 'object' || want === null) return have === want;
+  if (typeof have !== 'object' || have === null || Array.isArray(have) !== Array.isArray(want)) return false;
+  if (Array.isArray(want)) return want.length === (have as unknown[]).length && want.every((w, i) => jsonCovers((have as unknown[])[i], w));
+  return Object.entries(want).every(([k, w]) => w === undefined || jsonCovers((have as Record<string, unknown>)[k], w));
 }
 
 /** Applies operations to a deep copy of a JSON value (what the API server does with the

@@ -9,7 +9,7 @@
  */
 import { workloadId } from '../ca/index.js';
 import { containersOf, hostNetworkFinding, noContainers, portFindings, probeFindings, type Finding, type PodSpecJson } from './checks.js';
-import { jsonEqual, pointer, type PatchOp } from './patch.js';
+import { jsonCovers, pointer, type PatchOp } from './patch.js';
 import {
   AGENT_NAME, BOOTSTRAP_ANNOTATION, CA_BUNDLE_ANNOTATION, INJECT_ANNOTATION, SIDECAR_NAME, agentContainer, bootstrapText, initContainer, sidecarContainer, sidecarVolumes, TOKEN_VOLUME,
   type InjectOptions, type PodFacts,
@@ -100,7 +100,8 @@ type Named = Record<string, unknown> & { name?: unknown };
  * Operations that make `spec[key]` hold each wanted item (by name: replaced in place when it
  * differs, else inserted) and none of the `remove` names. `prepend` inserts a missing item after
  * the previous wanted one (the first at index 0), so the proxy follows the iptables container;
- * `append` adds at the end. The list is simulated as operations go, so indices stay right.
+ * `append` adds at the end. The list is simulated as operations go, so indices stay right. An
+ * item that covers the wanted one (`jsonCovers`: the API server's defaults added) is left alone.
  */
 function listOps(spec: PodSpecJson, key: string, wanted: readonly Named[], placement: 'append' | 'prepend', remove: readonly string[]): PatchOp[] {
   const current = spec[key];
@@ -117,7 +118,7 @@ function listOps(spec: PodSpecJson, key: string, wanted: readonly Named[], place
   for (const item of wanted) {
     const i = list.findIndex((c) => c?.name === item.name);
     if (i >= 0) {
-      if (!jsonEqual(list[i], item)) ops.push({ op: 'replace', path: pointer(['spec', key, i]), value: item });
+      if (!jsonCovers(list[i], item)) ops.push({ op: 'replace', path: pointer(['spec', key, i]), value: item });
       list[i] = item;
       next = i + 1;
     } else if (placement === 'append') {

@@ -16,7 +16,7 @@
  */
 import type { AppProbe } from '../controlplane/index.js';
 import { names } from '../translate/index.js';
-import { jsonEqual } from './patch.js';
+import { jsonCovers } from './patch.js';
 
 export const PROBES_ANNOTATION = 'weft.io/app-probes';
 
@@ -52,6 +52,14 @@ export function storedOriginals(annotation: unknown): Record<string, HttpGet> {
   }
 }
 
+/** `scheme: HTTP` is the API server's default: dropped, so a stored original is the same whether
+ * the probe came from a manifest or from a defaulted Pod in an admission request. */
+function canonical(probe: Probe): Probe {
+  if (probe.httpGet?.scheme !== 'HTTP') return probe;
+  const { scheme: _s, ...httpGet } = probe.httpGet;
+  return { ...probe, httpGet };
+}
+
 /** Decides every probe of the application containers (those not named `skip`). */
 export function planProbes(containers: readonly ContainerJson[], stored: Record<string, HttpGet>, rewrite: boolean, excluded: readonly number[], skip: string): ProbePlan {
   const edits: ProbeEdit[] = [];
@@ -66,11 +74,11 @@ export function planProbes(containers: readonly ContainerJson[], stored: Record<
       const path = rewrittenPath(c.name, kind);
       const key = `${c.name}/${field}`;
       const wasRewritten = probe.httpGet?.port === names.PROBE_PORT && probe.httpGet.path === path && stored[key] !== undefined;
-      const original: Probe = wasRewritten ? { ...probe, httpGet: stored[key] } : probe;
+      const original: Probe = wasRewritten ? { ...probe, httpGet: stored[key] } : canonical(probe);
       const raw = original.httpGet?.port ?? original.tcpSocket?.port ?? original.grpc?.port;
       const port = typeof raw === 'number' ? raw : c.ports?.find((p) => p.name === raw)?.containerPort;
       if (raw === undefined || original.httpGet?.host || (port !== undefined && excluded.includes(port))) {
-        if (!jsonEqual(original, probe)) edits.push({ container: ci, field, value: original });
+        if (!jsonCovers(probe, original)) edits.push({ container: ci, field, value: original });
         continue;
       }
       const get = original.httpGet;
@@ -79,10 +87,10 @@ export function planProbes(containers: readonly ContainerJson[], stored: Record<
         const next: Probe = { ...original, httpGet: { path, port: names.PROBE_PORT } };
         originals[key] = get;
         appProbes.push({ path, appPath: get.path ?? '/', appPort: port, headers: get.httpHeaders ?? [], timeoutSeconds: original.timeoutSeconds ?? 1 });
-        if (!jsonEqual(next, probe)) edits.push({ container: ci, field, value: next });
+        if (!jsonCovers(probe, next)) edits.push({ container: ci, field, value: next });
         continue;
       }
-      if (!jsonEqual(original, probe)) edits.push({ container: ci, field, value: original });
+      if (!jsonCovers(probe, original)) edits.push({ container: ci, field, value: original });
       redirected.push({ container: ci, field, port: port ?? raw, tcp: original.tcpSocket !== undefined });
     }
   });

@@ -44,6 +44,19 @@ describe('planPod', () => {
     expect(planPod(once, 'Pod/web', 'shop', TEST_OPTIONS).ops).toEqual([]);
   });
 
+  it('plansNothingForAnInjectedPodTheApiServerDefaulted', () => {
+    const once = inject(pod({ containers: [app] })) as Record<string, any>;
+    // What the API server adds when it stores the pod (defaulting), and a probe's default scheme.
+    for (const c of [...once.spec.initContainers, ...once.spec.containers]) {
+      Object.assign(c, { imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
+      for (const probe of ['readinessProbe', 'startupProbe', 'livenessProbe']) if (c[probe]) Object.assign(c[probe], { successThreshold: 1 }, c[probe].httpGet ? { httpGet: { ...c[probe].httpGet, scheme: 'HTTP' } } : {});
+    }
+    once.spec.volumes.find((v: { name: string }) => v.name === 'weft-token').projected.defaultMode = 420;
+    expect(planPod(once, 'Pod/web', 'shop', TEST_OPTIONS).ops).toEqual([]);
+    const defaulted = pod({ containers: [{ ...app, readinessProbe: { ...app.readinessProbe, httpGet: { ...app.readinessProbe.httpGet, scheme: 'HTTP' } } }] });
+    expect(inject(defaulted).metadata!.annotations).toEqual(inject(pod({ containers: [app] })).metadata!.annotations);
+  });
+
   it('movesTheProxyBetweenLayoutsWhenTheModeChanges', () => {
     const legacy = inject(pod({ containers: [app] }), { ...TEST_OPTIONS, sidecarMode: 'container' });
     expect(names(legacy.spec!.containers)).toEqual(['app', SIDECAR_NAME]);

@@ -63,8 +63,12 @@ function merge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-/** proto3 JSON → the protobufjs object shape the validator reads (Durations, Struct metadata). */
+/** Fields of the bootstrap typed google.protobuf.BoolValue (a bare bool in proto3 JSON). */
+const BOOL_VALUE_FIELDS = new Set(['use_all_default_tags']);
+
+/** proto3 JSON → the protobufjs object shape the validator reads (Durations, Struct metadata, BoolValues). */
 function fromProto3Json(v: unknown, key = ''): unknown {
+  if (BOOL_VALUE_FIELDS.has(key) && typeof v === 'boolean') return { value: v };
   if (typeof v === 'string' && /^\d+(\.\d+)?s$/.test(v)) return { seconds: Math.floor(parseFloat(v)), nanos: 0 };
   if (key === 'metadata') return { fields: structFields(v as Record<string, unknown>) };
   if (Array.isArray(v)) return v.map((x) => fromProto3Json(x));

@@ -24,6 +24,8 @@ export interface EnvoyHandle {
   get(path: string): Promise<AdminReply>;
   /** Envoy's recent log, quoted in failures. */
   log(): string;
+  /** The most recent access-log lines (JSON), oldest first; where the handle keeps them. */
+  accessLog?(): readonly string[];
 }
 
 export interface AdminReply {
@@ -142,6 +144,8 @@ export class EnvoyLog {
   #partial = '';
   #text = '';
   readonly #failed: string[] = [];
+  /** The last 200 access-log lines, for scenarios that read what Envoy logged per request. */
+  readonly #access: string[] = [];
 
   constructor(private readonly max = 16_000) {}
 
@@ -152,9 +156,16 @@ export class EnvoyLog {
     for (const l of lines) {
       if (!l) continue;
       if (!l.startsWith('{')) own.push(l);
-      else if (failedRequest(l)) this.#failed.splice(0, this.#failed.length - 29, l);
+      else {
+        this.#access.splice(0, this.#access.length - 199, l);
+        if (failedRequest(l)) this.#failed.splice(0, this.#failed.length - 29, l);
+      }
     }
     if (own.length) this.#text = `${this.#text}${own.join('\n')}\n`.slice(-this.max);
+  }
+
+  accessLines(): readonly string[] {
+    return [...this.#access];
   }
 
   text(): string {

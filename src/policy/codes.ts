@@ -120,13 +120,18 @@ export const PolicyCodes = {
   duplicateExternal: { code: 'WEFT2033', severity: 'error', summary: 'A second ExternalService with the same name and namespace; the message names both locations.', action: 'Merge them or rename one.' },
   externalAccessRule: {
     code: 'WEFT2034', severity: 'error',
-    summary: 'An AccessPolicy for an ExternalService with `to.methods` or `to.paths`: such policies are enforced at the caller\'s sidecar per caller identity and port only.',
+    summary: 'An AccessPolicy for an ExternalService with `to.methods`, `to.paths`, `to.headers`, `from[].ipBlocks` or `action: audit`: such policies are enforced at the caller\'s sidecar per caller identity and port only.',
     action: 'Use `from` and `to.ports` only.',
   },
   externalShadowsService: {
     code: 'WEFT2035', severity: 'error',
     summary: 'An ExternalService with the name and namespace of a registry service (checked against the registry, like WEFT2006).',
     action: 'Rename the ExternalService.',
+  },
+  allowHeaderRegex: {
+    code: 'WEFT2050', severity: 'error',
+    summary: 'An allow rule with a header `regex`: Envoy matches a repeated header value by value, and RE2 cannot express "every value matches a regex", so a second value could ride along with a matching one.',
+    action: 'Use exact or prefix in allow rules (every value must then match), or express it as a deny rule.',
   },
 } as const satisfies CodeTable;
 

@@ -4,6 +4,7 @@ import { DEFAULT_MESH, type AccessPolicy, type AccessRule, type MeshPolicy, type
 import type { AccessDoc, MeshDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
 import { compareText } from '../common/index.js';
+import { child } from './schema-dsl.js';
 
 type RuleDoc = NonNullable<AccessDoc['rules']>[number];
 type PrincipalDoc = NonNullable<RuleDoc['from']>[number];
@@ -31,6 +32,7 @@ export function resolveMesh(doc: MeshDoc, r: DocReporter): MeshPolicy {
 export function resolveAccess(doc: AccessDoc, r: DocReporter): AccessPolicy {
   const ns = doc.namespace ?? DEFAULT_NAMESPACE;
   const rules = (doc.rules ?? []).map((rule, i) => resolveRule(rule, `rules[${i}]`, ns, r));
+  if ((doc.action ?? 'allow') === 'allow') checkAllowHeaders(rules, r);
   const rl = doc.rateLimit;
   return {
     service: qualify(doc.service, ns),
@@ -39,6 +41,15 @@ export function resolveAccess(doc: AccessDoc, r: DocReporter): AccessPolicy {
     ...(rl && { rateLimit: { requestsPerSecond: rl.requestsPerSecond, burst: rl.burst ?? Math.ceil(rl.requestsPerSecond) } }),
     source: at(r.pd, ''),
   };
+}
+
+/** See PolicyCodes.allowHeaderRegex. */
+function checkAllowHeaders(rules: readonly AccessRule[], r: DocReporter): void {
+  rules.forEach((rule, i) => {
+    for (const [name, m] of Object.entries(rule.to?.headers ?? {})) {
+      if ('regex' in m) r.error(PolicyCodes.allowHeaderRegex.code, child(child(`rules[${i}].to.headers`, name), 'regex'), `an allow rule cannot require every value of a repeated "${name}" header to match a regex (Envoy matches values one by one, and RE2 has no complement); use exact or prefix, or a deny rule`);
+    }
+  });
 }
 
 function resolveRule(rule: RuleDoc, path: string, ns: string, r: DocReporter): AccessRule {

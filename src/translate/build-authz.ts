@@ -69,7 +69,10 @@ function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: s
       `${policy.action} path ${p} of ${policy.service} is too long for one matcher of all its spellings; it also covers every path under its first segment that contains ";"`),
     header: (h) => warn(TranslateCodes.denyHeaderTooLong.code, `rules.to.headers.${h}`,
       `${policy.action} header ${h} of ${policy.service} is too long for one matcher of every list element; it covers every value that contains it, in any case`),
+    unchecked: (h) => warn(TranslateCodes.allowHeaderTooLong.code, `rules.to.headers.${h}`,
+      `allow header ${h} of ${policy.service} is too long to check every value of a repeated header against; allow rule left out`),
   });
+  if (permission === null) return undefined;
   return { name, principals, ...(permission ? { permission } : {}), ...(source ? { source } : {}) };
 }
 
@@ -115,11 +118,14 @@ function identityOf(mesh: AuthzMesh, action: Mode, p: Principal): IrIdentity | u
   return prefix ? { identityPrefix: prefix } : anySource(mesh, action);
 }
 
+interface Widened { path(p: string): void; header(name: string): void; unchecked(name: string): void }
+
 /**
- * Methods and paths of a rule (path semantics: path-match.ts). Deny rules match methods and paths
- * case-insensitively (fail closed against `/ADMIN`, `get`); allow rules match exactly.
+ * Methods, paths and headers of a rule (path semantics: path-match.ts, headers: header-match.ts).
+ * Deny rules match methods and paths case-insensitively (fail closed against `/ADMIN`, `get`);
+ * allow rules match exactly. null: an allow rule that cannot be expressed (it is left out).
  */
-function permissionOf(action: Mode, rule: AccessRule, onWidened: { path(p: string): void; header(name: string): void }): IrPermission {
+function permissionOf(action: Mode, rule: AccessRule, onWidened: Widened): IrPermission | null {
   const deny = action === 'deny';
   const paths = (rule.to?.paths ?? []).flatMap((p) => {
     if (!deny) return [allowPath(p)];
@@ -127,12 +133,16 @@ function permissionOf(action: Mode, rule: AccessRule, onWidened: { path(p: strin
     if (d.widened) onWidened.path(p);
     return d.matchers;
   });
-  const headers = Object.entries(rule.to?.headers ?? {}).sort(([a], [b]) => compareText(a, b)).map(([name, m]): IrHeaderMatch => {
-    if (!deny) return allowHeader(name, m);
-    const d = denyHeader(name, m);
+  const headers: IrHeaderMatch[] = [];
+  for (const [name, m] of Object.entries(rule.to?.headers ?? {}).sort(([a], [b]) => compareText(a, b))) {
+    const d = deny ? denyHeader(name, m) : { match: allowHeader(name, m), widened: false };
+    if (!d.match) {
+      onWidened.unchecked(name);
+      return null;
+    }
     if (d.widened) onWidened.header(name);
-    return d.match;
-  });
+    headers.push(d.match);
+  }
   return { methods: [...(rule.to?.methods ?? [])].map((m) => m.toUpperCase()).sort(), paths, ignoreCase: deny, ...(headers.length ? { headers } : {}) };
 }
 

@@ -65,6 +65,11 @@ export const TranslateCodes = {
     summary: 'A deny or audit header value too long for one RE2 matcher of every list element; every value that contains it (in any case) is covered instead.',
     action: 'Shorten the value, or accept the wider match.',
   },
+  allowHeaderTooLong: {
+    code: 'WEFT4141', severity: 'warning',
+    summary: 'An allow header value too long to check every value of a repeated header against within Envoy\'s regex limit; the allow rule is left out (it admits nobody).',
+    action: 'Shorten the value (about 70 characters at most), or match it with prefix.',
+  },
   outboundNotLoopback: { code: 'WEFT4114', severity: 'warning', summary: '`outbound_address` is not a loopback address; the default 127.0.0.6 is used.', action: 'Set a 127.0.0.0/8 or ::1 address in the proxy\'s metadata.' },
   httpOnlyOnTcp: {
     code: 'WEFT4130', severity: 'warning',

@@ -198,10 +198,13 @@ export interface IrCidr { readonly address: string; readonly prefixLen: number }
 export type IrPrincipal = IrIdentity & { readonly sourceIps?: readonly IrCidr[] };
 
 /**
- * A request header condition. Envoy matches a header that appears several times against its
- * values joined with ","; `ignoreCase` applies to exact/prefix/contains (a regex carries `(?i)`).
+ * A request header condition. A header sent several times is matched value by value (Envoy ≥ 1.38
+ * `rbac_match_headers_individually`: any value matching matches) or joined with "," (older Envoy,
+ * gRPC). `failing` (allow rules): RE2 regexes that together match exactly the values failing the
+ * condition; a request with such a value does not match, so every value must satisfy it
+ * (header-failing.ts). `ignoreCase` applies to exact/prefix/contains (a regex carries `(?i)`).
  */
-export type IrHeaderMatch = { readonly name: string; readonly ignoreCase?: true } & (
+export type IrHeaderMatch = { readonly name: string; readonly ignoreCase?: true; readonly failing?: readonly string[] } & (
   | { readonly exact: string }
   | { readonly prefix: string }
   | { readonly contains: string }

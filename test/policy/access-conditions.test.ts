@@ -43,6 +43,24 @@ describe('headers', () => {
   });
 });
 
+describe('allow rules and header regexes', () => {
+  it('refuses a header regex in an allow rule (WEFT2050) at the regex, and accepts it in a deny rule', () => {
+    const allow = y('kind: AccessPolicy', 'service: app', 'rules:', '  - to: { headers: { x-v: { regex: "v[0-9]" } } }');
+    expect(wheres(allow)).toEqual(['WEFT2050 rules[0].to.headers["x-v"].regex @ p.yaml:4:36']);
+    expect(wheres(policy('  - to: { headers: { x-v: { regex: "v[0-9]" } } }'))).toEqual([]);
+  });
+});
+
+describe('ExternalService AccessPolicies (enforced at the caller by identity and port)', () => {
+  const ext = y('kind: ExternalService', 'name: pay', 'hosts: [pay.example.com]', 'ports: [{ port: 443, protocol: tls }]', '---');
+  it('refuses headers, ipBlocks and audit', () => {
+    const codes = (text: string) => load(ext + text).diagnostics.map((d) => `${d.code} ${d.path}`);
+    expect(codes(y('kind: AccessPolicy', 'service: pay', 'action: deny', 'rules:', '  - to: { headers: { x: { exact: a } } }'))).toEqual(['WEFT2034 rules[0].to.headers']);
+    expect(codes(y('kind: AccessPolicy', 'service: pay', 'rules:', '  - from: [{ ipBlocks: [10.0.0.0/8] }]'))).toEqual(['WEFT2034 rules[0].from[0].ipBlocks']);
+    expect(codes(y('kind: AccessPolicy', 'service: pay', 'action: audit', 'rules:', '  - {}'))).toEqual(['WEFT2034 action']);
+  });
+});
+
 describe('action: audit', () => {
   it('loads, and is warned about under permissive mTLS like a deny naming callers', () => {
     const text = y('kind: Mesh', 'mtls: permissive', '---', 'kind: AccessPolicy', 'service: app', 'action: audit', 'rules:', '  - from: [{ namespace: legacy }]');

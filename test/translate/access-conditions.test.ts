@@ -2,7 +2,7 @@
  * AccessPolicy header, source-address and port conditions and audit rules (issue 15 #5), as
  * requests through what a sidecar receives: policy YAML is loaded by the real loader, translated,
  * and each request evaluated against the generated RBAC filters (simulate.ts: RBAC principals and
- * permissions as Envoy evaluates them, a header sent twice joined with ",").
+ * permissions as Envoy 1.40 evaluates them, a header sent twice matched value by value).
  */
 import { describe, expect, it } from 'vitest';
 import { TranslationCache, translate, type TranslateResult } from '../../src/translate/index.js';
@@ -42,14 +42,33 @@ function table(r: TranslateResult, cases: readonly Case[]): void {
 const doc = (action: string, rules: string): string => `kind: AccessPolicy\nservice: app\naction: ${action}\nrules:\n${rules}`;
 
 describe('header conditions', () => {
-  it('allow matches the whole value as written: a repeated or listed header is refused', () => {
+  it('allow requires every value to match as written: a second, different value is refused', () => {
     table(translated(doc('allow', '  - to: { headers: { x-tenant: { exact: acme } } }\n')), [
       ['exact value', {}, { headers: { 'x-tenant': 'acme' } }, 'served'],
       ['absent', {}, {}, 'denied'],
       ['other case', {}, { headers: { 'x-tenant': 'ACME' } }, 'denied'],
-      ['sent twice', {}, { headers: { 'x-tenant': ['acme', 'acme'] } }, 'denied'],
+      ['sent twice', {}, { headers: { 'x-tenant': ['acme', 'acme'] } }, 'served'],
+      ['with another value after', {}, { headers: { 'x-tenant': ['acme', 'evil'] } }, 'denied'],
+      ['with another value before', {}, { headers: { 'x-tenant': ['evil', 'acme'] } }, 'denied'],
       ['a list holding it', {}, { headers: { 'x-tenant': 'other, acme' } }, 'denied'],
     ]);
+  });
+
+  it('allow prefix: every value must start with it', () => {
+    table(translated(doc('allow', '  - to: { headers: { x-a: { prefix: ok } } }\n')), [
+      ['one value', {}, { headers: { 'x-a': 'ok-1' } }, 'served'],
+      ['two matching values', {}, { headers: { 'x-a': ['ok-1', 'ok'] } }, 'served'],
+      ['a second value fails', {}, { headers: { 'x-a': ['ok-1', 'bad'] } }, 'denied'],
+      ['a shorter second value', {}, { headers: { 'x-a': ['ok-1', 'o'] } }, 'denied'],
+      ['an empty second value', {}, { headers: { 'x-a': ['ok-1', ''] } }, 'denied'],
+    ]);
+  });
+
+  it('an allow value too long to check on every value leaves the rule out (WEFT4141): it admits nobody', () => {
+    const long = 'v'.repeat(120);
+    const r = translated(doc('allow', `  - to: { headers: { x-token: { exact: ${long} } } }\n`));
+    expect(r.diagnostics.map((d) => d.code)).toContain('WEFT4141');
+    expect(verdict(r, {}, { headers: { 'x-token': long } })).toBe('denied');
   });
 
   it('deny matches any element of a list, in any case: repeating the header does not bypass it', () => {

@@ -14,8 +14,13 @@ import type { TranslateResult } from '../../src/translate/index.js';
 // @grpc/grpc-js-xds), so `(?i)` and RE2-only syntax behave here as they do in Envoy.
 const { RE2 } = createRequire(import.meta.url)('re2-wasm') as { RE2: new (p: string, f: string) => { test(s: string): boolean } };
 /** Does RE2 `regex` match all of `value`? */
+const compiled = new Map<string, { test(s: string): boolean }>();
 export function re2FullMatch(regex: string, value: string): boolean {
-  return new RE2(`^(?:${regex})$`, 'u').test(value);
+  // Compiled once per pattern: re2-wasm never frees a compiled program, so a fresh one per call
+  // exhausts its fixed heap in a long table test.
+  let re = compiled.get(regex);
+  if (!re) compiled.set(regex, (re = new RE2(`^(?:${regex})$`, 'u')));
+  return re.test(value);
 }
 
 type M = Record<string, any>;
@@ -81,7 +86,7 @@ export function inbound(r: TranslateResult, conn: Connection, req: Request, audi
   if (typeof path === 'number') return { kind: 'rejected', status: path };
   const method = req.method ?? 'GET';
   const who: Who = { peer, source: conn.source ?? '10.0.0.99' };
-  const headers = joinedHeaders(req.headers);
+  const headers = valuesOf(req.headers);
   const matching = (rules: M) => Object.entries(rules.policies ?? {}).find(([, p]: [string, any]) =>
     p.principals.some((x: M) => principal(x, who)) && p.permissions.some((x: M) => permission(x, method, path, headers)))?.[0];
   for (const f of hcm.http_filters) {
@@ -141,9 +146,14 @@ export function strMatch(m: M, v: string | undefined): boolean {
   return false;
 }
 
-/** Envoy joins the values of a header sent several times with "," before matching. */
+/** Route matching joins the values of a header sent several times with ",". */
 function joinedHeaders(h: Request['headers']): Record<string, string> {
-  return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : v.join(',')]));
+  return Object.fromEntries(Object.entries(valuesOf(h)).map(([k, v]) => [k, v.join(',')]));
+}
+
+/** Header name -> its values, in order. */
+function valuesOf(h: Request['headers']): Record<string, readonly string[]> {
+  return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? [v] : v]));
 }
 
 interface Who { peer: string | undefined; source: string }
@@ -164,17 +174,22 @@ function inCidr(address: string, prefix: string, len: number): boolean {
   return b.check(address, family);
 }
 
-/** Envoy's HeaderMatcher: presence, or a StringMatcher on the (joined) value; `invert_match`. */
-function headerMatch(h: M, headers: Record<string, string>): boolean {
-  const value = headers[h.name];
-  const hit = h.present_match !== undefined ? (value !== undefined) === h.present_match : strMatch(h.string_match, value);
-  return h.invert_match ? !hit : hit;
+/**
+ * Envoy's RBAC HeaderMatcher (≥ 1.38, `rbac_match_headers_individually`): an absent header
+ * matches only an inverted presence match (or `present_match: false`); otherwise it matches when
+ * any single value does, `invert_match` applied to each value.
+ */
+function headerMatch(h: M, headers: Record<string, readonly string[]>): boolean {
+  const values = headers[h.name];
+  if (!values?.length) return h.present_match !== undefined && (h.invert_match ? h.present_match : !h.present_match);
+  return values.some((v) => (h.present_match !== undefined ? h.present_match : strMatch(h.string_match, v)) !== !!h.invert_match);
 }
 
-export function permission(x: M, method: string, path: string, headers: Record<string, string> = {}): boolean {
+export function permission(x: M, method: string, path: string, headers: Record<string, readonly string[]> = {}): boolean {
   if (x.any) return true;
   if (x.and_rules) return x.and_rules.rules.every((y: M) => permission(y, method, path, headers));
   if (x.or_rules) return x.or_rules.rules.some((y: M) => permission(y, method, path, headers));
+  if (x.not_rule) return !permission(x.not_rule, method, path, headers);
   if (x.header?.name === ':method') return strMatch(x.header.string_match, method);
   if (x.header) return headerMatch(x.header, headers);
   if (x.url_path) return strMatch(x.url_path.path.string_match ?? x.url_path.path, splitQuery(path)[0]);

@@ -28,7 +28,8 @@ export const host = (service: string) => `${service}.default.svc.cluster.local`;
 export interface HttpCall {
   readonly path?: string;
   readonly method?: string;
-  readonly headers?: Record<string, string>;
+  /** A list value sends the header once per element. */
+  readonly headers?: Record<string, string | readonly string[]>;
   readonly concurrency?: number;
   readonly intervalMs?: number;
   readonly detail?: boolean;

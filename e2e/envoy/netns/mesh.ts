@@ -112,7 +112,7 @@ export class NetnsMesh {
     if (mode === 'iptables') inNs(p.ns, initContainer({ ...DEFAULT_OPTIONS, xdsAddress: `127.0.0.1:${this.weft.cp.xdsPort}` }).command as string[]);
     const log = new EnvoyLog();
     const proc = startEnvoy(p.ns, bin, path.join(dir, 'envoy.json'), (chunk) => log.push(chunk));
-    const handle: EnvoyHandle = { nodeId: p.def.name, get: pipeAdmin(path.join(dir, 'admin.sock')), log: () => log.text() };
+    const handle: EnvoyHandle = { nodeId: p.def.name, get: pipeAdmin(path.join(dir, 'admin.sock')), log: () => log.text(), accessLog: () => log.accessLines() };
     this.workloads.set(p.def.name, { ...p, app, envoy: { proc, handle } });
     await until(`Envoy ${p.def.name} LIVE`, 30_000, async () => {
       if (proc.exitCode !== null) throw new Error(`envoy ${p.def.name} exited with ${proc.exitCode}\n${log.text()}`);

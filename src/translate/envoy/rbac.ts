@@ -69,7 +69,14 @@ function permission(r: IrAccessRule): Permission {
     and.push({ or_rules: { rules: p.methods.map((m) => ({ header: { name: ':method', string_match: stringMatch({ exact: m }, p.ignoreCase) } })) } });
   }
   if (p.paths.length) and.push({ or_rules: { rules: p.paths.map((m) => pathPermission(m, p.ignoreCase)) } });
-  for (const h of p.headers ?? []) and.push({ header: headerMatcher(h) });
+  for (const h of p.headers ?? []) {
+    and.push({ header: headerMatcher(h) });
+    // Every value must satisfy it: no value (or joined value) is one of the failing ones.
+    if (h.failing) {
+      const fails = h.failing.map((regex): Permission => ({ header: { name: h.name, string_match: stringMatch({ regex }) } }));
+      and.push({ not_rule: fails.length === 1 ? fails[0]! : { or_rules: { rules: fails } } });
+    }
+  }
   return and.length === 1 ? and[0]! : { and_rules: { rules: and } };
 }
 
@@ -82,7 +89,7 @@ function pathPermission(m: IrPathMatch, ignoreCase: boolean): Permission {
 /** `present: false` is an inverted presence match: the header must be absent. */
 function headerMatcher(h: IrHeaderMatch): NonNullable<Permission['header']> {
   if ('present' in h) return { name: h.name, present_match: true, ...(h.present ? {} : { invert_match: true }) };
-  const { name, ignoreCase, ...m } = h;
+  const { name, ignoreCase, failing: _failing, ...m } = h;
   return { name, string_match: stringMatch(m, ignoreCase === true) };
 }
 

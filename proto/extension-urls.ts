@@ -19,6 +19,7 @@ export const ExtensionTypeUrl = {
   Router: url('envoy.extensions.filters.http.router.v3.Router'),
   Fault: url('envoy.extensions.filters.http.fault.v3.HTTPFault'),
   GrpcStats: url('envoy.extensions.filters.http.grpc_stats.v3.FilterConfig'),
+  MetricsServiceConfig: url('envoy.config.metrics.v3.MetricsServiceConfig'),
   LocalRateLimit: url('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'),
   OriginalDst: url('envoy.extensions.filters.listener.original_dst.v3.OriginalDst'),
   TlsInspector: url('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'),
@@ -46,6 +47,7 @@ export const ExtensionName = {
   /** Also the key of a route's `typed_per_filter_config` for its fault. */
   Fault: 'envoy.filters.http.fault',
   GrpcStats: 'envoy.filters.http.grpc_stats',
+  MetricsServiceSink: 'envoy.stat_sinks.metrics_service',
   LocalRateLimit: 'envoy.filters.http.local_ratelimit',
   OriginalDst: 'envoy.filters.listener.original_dst',
   TlsInspector: 'envoy.filters.listener.tls_inspector',

@@ -3,7 +3,9 @@
  *
  * Contract:
  * - The `.proto` files come from the `@grpc/grpc-js-xds` package's `deps/` tree as installed by npm;
- *   nothing is copied into this repository.
+ *   nothing is copied into this repository. The one file that tree imports without shipping, the
+ *   Prometheus data model of the metrics service, is weft's own wire-compatible subset
+ *   (prometheus-model.ts), parsed in before the files that import it.
  * - Fields keep their proto (snake_case) names (`keepCase: true`). The well-known types that
  *   protobufjs defines itself (`google.protobuf.Struct`, `Value`, `Any`, `Duration`, ...) keep the
  *   names protobufjs gives them: a `Struct` value is `{ stringValue: "x" }`, an `Any` is written in
@@ -14,6 +16,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { PROMETHEUS_MODEL_FILE, PROMETHEUS_MODEL_PROTO } from './prometheus-model.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,6 +43,8 @@ export const entryFiles: readonly string[] = [
   'envoy/service/endpoint/v3/eds.proto',
   'envoy/service/secret/v3/sds.proto',
   'envoy/service/status/v3/csds.proto',
+  'envoy/service/metrics/v3/metrics_service.proto',
+  'envoy/config/metrics/v3/metrics_service.proto',
   'envoy/config/bootstrap/v3/bootstrap.proto',
   'envoy/config/listener/v3/listener.proto',
   'envoy/config/route/v3/route.proto',
@@ -80,8 +85,10 @@ let root: protobuf.Root | undefined;
 export function envoyRoot(): protobuf.Root {
   if (root) return root;
   const r = new protobuf.Root();
+  protobuf.parse(PROMETHEUS_MODEL_PROTO, r, { keepCase: true });
+  r.files.push(PROMETHEUS_MODEL_FILE);
   r.resolvePath = (_origin, target) => {
-    if (path.isAbsolute(target)) return target;
+    if (path.isAbsolute(target) || target === PROMETHEUS_MODEL_FILE) return target;
     for (const dir of includeDirs) {
       const candidate = path.join(dir, target);
       if (existsSync(candidate)) return candidate;

@@ -105,6 +105,35 @@ describe('Envoy namespace mesh: golden metrics per edge', () => {
     expect(sumSeries(await clientSeries(), 'envoy_cluster_outbound_grpc_total', edge)).toBe(6);
   }, 60_000);
 
+  scenario('weft aggregates the streamed stats per edge: its totals, the service map and /metrics agree with what was sent', async () => {
+    type Edge = { sourceWorkload: string; destinationService: string; destinationSubset: string; totals: { requests: number; errors: number; byClass: Record<string, number> } };
+    const admin = mesh!.weft.admin.url;
+    const edges = async () => ((await (await fetch(`${admin}/api/v1/edges`)).json()) as { edges: Edge[] }).edges
+      .filter((e) => e.sourceWorkload === 'client' && e.destinationService === REVIEWS);
+    const sum = (es: Edge[], f: (e: Edge) => number) => es.reduce((n, e) => n + f(e), 0);
+    // Reports are cumulative: wait for one flush after the earlier scenarios' traffic settles.
+    const settled = await until('weft to hold the client → reviews edges', 20_000, async () => {
+      const a = await edges();
+      return a.length ? a : undefined;
+    });
+    const before = { requests: sum(settled, (e) => e.totals.requests), errors: sum(settled, (e) => e.totals.errors) };
+    const out = await http(mesh!, 'client', 'reviews-v1', 'reviews', 9080, 20, { headers: { 'x-canary': 'yes' } });
+    expect(tally(out)).toEqual({ '<500>': 20 });
+    let now = before;
+    await until(() => `weft's totals to grow by 20 (${JSON.stringify(before)} → ${JSON.stringify(now)})`, 20_000, async () => {
+      const es = await edges();
+      now = { requests: sum(es, (e) => e.totals.requests), errors: sum(es, (e) => e.totals.errors) };
+      return now.requests >= before.requests + 20 && now.errors >= before.errors + 20 ? true : undefined;
+    }).catch(() => undefined);
+    expect(now).toEqual({ requests: before.requests + 20, errors: before.errors + 20 });
+    const graph = (await (await fetch(`${admin}/api/v1/graph`)).json()) as { edges: { from: string; to: string; kind: string; subset?: string; errorRate?: number }[] };
+    const v2 = graph.edges.find((e) => e.kind === 'traffic' && e.from === 'client.default' && e.to === 'reviews.default' && e.subset === 'v2');
+    expect(v2?.errorRate).toBe(1);
+    const text = await (await fetch(`${admin}/metrics`)).text();
+    expect(sumSeries(parsePrometheus(text), 'weft_edge_requests_total', { source_workload: 'client', destination_subset: 'v2', response_code_class: '5xx' })).toBe(
+      sum((await edges()).filter((e) => e.destinationSubset === 'v2'), (e) => e.totals.byClass['5xx'] ?? 0));
+  }, 60_000);
+
   scenario('only the listed stats exist: edge stats outside the list are not created, xDS health stats are', async () => {
     const res = await mesh!.workload('client').envoy!.handle.get('/stats');
     const names = res.text.split('\n').map((l) => l.split(':')[0]!).filter(Boolean);

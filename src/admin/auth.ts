@@ -11,8 +11,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminCode, errorBody } from './errors.js';
 
-/** Routes open without a token: liveness and readiness probes. */
-export const publicPaths: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+/** Routes open without a token: liveness and readiness probes, and the service map's static page
+ * (no mesh data in it; it reads `/api/v1/graph` with the token, which stays guarded). */
+export const publicPaths: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/ui', '/ui/map.js', '/ui/map.css']);
 
 /**
  * Compares two secrets in time independent of where they differ. Hashing first gives equal

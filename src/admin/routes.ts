@@ -12,6 +12,7 @@ import { redactSecrets, type ControlPlaneOperations, type ControlPlaneView } fro
 import { formatDiagnostic } from '../policy/index.js';
 import { AdminCode, AdminError } from './errors.js';
 import * as S from './schemas.js';
+import { mapRoutes } from './map-routes.js';
 
 export interface RouteDeps {
   readonly view: ControlPlaneView;
@@ -140,5 +141,5 @@ function operationRoutes({ operations }: RouteDeps): RouteOptions[] {
 
 /** Every route but `/openapi.json`, which `app.ts` adds once the others are registered. */
 export function adminRoutes(deps: RouteDeps): RouteOptions[] {
-  return [...probeRoutes(deps), ...proxyRoutes(deps), ...meshRoutes(deps), ...operationRoutes(deps)];
+  return [...probeRoutes(deps), ...proxyRoutes(deps), ...meshRoutes(deps), ...mapRoutes(deps.view, S.errorSchema), ...operationRoutes(deps)];
 }

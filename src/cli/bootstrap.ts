@@ -31,6 +31,7 @@ interface BootstrapFlags {
   trustDomain: string;
   ttl: number;
   stats: string;
+  metricsSink: boolean;
 }
 
 export function bootstrapCommand(): Command {
@@ -50,6 +51,7 @@ export function bootstrapCommand(): Command {
     .option('--inbound-forward <to>', 'Envoy: forward inbound traffic to the instance IP (instance-ip) or to 127.0.0.1 (loopback)', 'instance-ip')
     .option('--outbound-address <addr>', 'Envoy, explicit mode: loopback address outbound listeners bind (one per sidecar sharing a network namespace)', '127.0.0.6')
     .option('--stats <golden|all>', 'Envoy: create only the golden metrics and health stats (docs/metrics.md), or all of Envoy\'s stats', 'golden')
+    .option('--no-metrics-sink', 'Envoy: do not stream stats to weft (the service map then shows routes but no traffic)')
     .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
     .option('--ca-cert <file>', 'sign with this operator CA (root or intermediate) instead of the state directory CA')
     .option('--ca-key <file>', 'private key of --ca-cert')
@@ -79,6 +81,7 @@ export function bootstrapCommand(): Command {
         ...(f.outboundAddress !== '127.0.0.6' ? { outboundAddress: f.outboundAddress } : {}),
         certDir: path.resolve(f.out), controlPlaneIdentity: controlPlaneIdentity(f.trustDomain),
         ...(f.stats === 'all' ? { stats: 'all' as const } : {}),
+        ...(f.metricsSink === false ? { metricsSink: false } : {}),
       });
       const files = await writeBootstrap(path.resolve(f.out), config, format, {
         certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join(''),

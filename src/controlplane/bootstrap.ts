@@ -36,6 +36,27 @@ export interface BootstrapInput {
   readonly appProbes?: readonly AppProbe[];
   /** Envoy: `golden` (default) creates only the stats docs/metrics.md lists; `all` every stat. */
   readonly stats?: 'golden' | 'all';
+  /** Envoy: stream stats to weft's metrics service (default true; docs/metrics.md). */
+  readonly metricsSink?: boolean;
+}
+
+/** How often Envoy flushes stats to its sinks (Envoy's default, stated so the docs can rely on it). */
+export const STATS_FLUSH_INTERVAL = '5s';
+
+/** The metrics service sink: every flush, cumulative values with the stats tags as labels and
+ * histograms as buckets, over the mTLS `weft-xds` cluster (its identity is the certificate). */
+function metricsSink(): Record<string, unknown> {
+  return {
+    name: ExtensionName.MetricsServiceSink,
+    typed_config: {
+      '@type': ExtensionTypeUrl.MetricsServiceConfig,
+      transport_api_version: 'V3',
+      grpc_service: { envoy_grpc: { cluster_name: 'weft-xds' } },
+      report_counters_as_deltas: false,
+      emit_tags_as_labels: true,
+      histogram_emit_mode: 'HISTOGRAM',
+    },
+  };
 }
 
 export const CERT_FILE = 'cert.pem';
@@ -84,6 +105,8 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
     node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i) },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
     stats_config: statsConfig({ workload: i.serviceAccount, namespace: i.namespace, scope: i.stats }),
+    stats_flush_interval: STATS_FLUSH_INTERVAL,
+    ...(i.metricsSink === false ? {} : { stats_sinks: [metricsSink()] }),
     overload_manager: {
       resource_monitors: [{
         name: ExtensionName.GlobalDownstreamMaxConnections,

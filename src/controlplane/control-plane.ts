@@ -13,6 +13,8 @@ import { StaticRegistrySource, openKubernetesRegistry, type RegistrySource } fro
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
+import { EdgeStats } from './edge-stats.js';
+import { metricsService } from './metrics-service.js';
 import type { Logger } from './log.js';
 import { ControlPlaneMetrics } from './metrics.js';
 import { PolicySource } from './policy-source.js';
@@ -91,8 +93,9 @@ export class ControlPlane {
         },
       },
     });
+    const edgeStats = new EdgeStats();
     const view = new RunningView({
-      reconciler, registry, policyDirectory: c.policyDir,
+      reconciler, registry, policyDirectory: c.policyDir, edgeStats,
       ca: () => ({ trustDomain, bundlePem: ca.trustBundle().pems.join(''), sequence: ca.trustBundle().sequence, notAfter: new Date(ca.expiry().notAfter).toISOString() }),
     });
     const callbacks = combine(metrics.xdsCallbacks(), {
@@ -107,6 +110,10 @@ export class ControlPlane {
     // CSDS only on the authenticated port: it shows configuration, scoped to the caller's identity.
     const csds = csdsService(view);
     xds.addService(csds.definition, csds.implementation);
+    // The metrics service too: a sidecar's stats carry its identity only on this port.
+    const sink = metricsService(edgeStats, trustDomain);
+    xds.addService(sink.definition, sink.implementation);
+    metrics.addEdgeStats(edgeStats);
     const started: { close(): Promise<void> }[] = [];
     try {
       const xdsPort = await listenOr(xds.listen(c.xds.port, c.xds.host, servingCredentials(certs, trustDomain)), 'xDS (mTLS)', c.xds.host, c.xds.port, '--xds-port');

@@ -12,6 +12,7 @@
  * identity closes, so a churn of pods does not grow the registry.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EdgeStats } from './edge-stats.js';
 import { shortTypeName, type ResourceTypeUrl, type StreamInfo, type XdsCallbacks } from '../xds/index.js';
 
 /** Fraction of the gRPC message limit above which a proxy's config is flagged. */
@@ -52,6 +53,40 @@ export class ControlPlaneMetrics {
   private readonly certExpiry = new Gauge({ name: `${PREFIX}certificate_expiry_timestamp_seconds`, help: 'notAfter of the workload certificate served to an identity, Unix seconds', labelNames: ['identity'], registers: [this.registry] });
   private readonly rootExpiry = new Gauge({ name: `${PREFIX}ca_root_expiry_timestamp_seconds`, help: 'notAfter of the CA root certificate, Unix seconds', registers: [this.registry] });
   private readonly ready = new Gauge({ name: `${PREFIX}ready`, help: '1 when policy and discovery have synced and weft serves config, else 0', registers: [this.registry] });
+
+  /**
+   * Golden metrics per edge from the sidecars' metrics service (docs/metrics.md "Metrics streamed
+   * to weft"), computed from `stats` at each scrape. Labels are bounded by EdgeStats' edge cap.
+   */
+  addEdgeStats(stats: EdgeStats): void {
+    const labelNames = ['source_namespace', 'source_workload', 'destination_service', 'destination_port', 'destination_subset'] as const;
+    const labels = (e: ReturnType<EdgeStats['edges']>[number]) => ({
+      source_namespace: e.sourceNamespace, source_workload: e.sourceWorkload, destination_service: e.destinationService, destination_port: e.destinationPort, destination_subset: e.destinationSubset,
+    });
+    new Counter({
+      name: `${PREFIX}edge_requests_total`, help: 'Requests per edge reported by sidecars, by response code class', labelNames: [...labelNames, 'response_code_class'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const e of stats.edges()) for (const [cls, n] of Object.entries(e.totals.byClass)) this.inc({ ...labels(e), response_code_class: cls }, n);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}edge_grpc_errors_total`, help: 'gRPC calls per edge that ended with a status other than OK', labelNames, registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const e of stats.edges()) if (e.totals.grpcErrors) this.inc(labels(e), e.totals.grpcErrors);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}edge_request_p99_milliseconds`, help: 'p99 request latency per edge over the last window (30 s)', labelNames, registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const e of stats.edges()) if (e.p99Ms !== undefined) this.set(labels(e), e.p99Ms);
+      },
+    });
+    new Gauge({ name: `${PREFIX}edges`, help: 'Edges weft holds metrics for', registers: [this.registry], collect() { this.set(stats.edgeCount); } });
+    new Gauge({ name: `${PREFIX}edge_series_dropped`, help: 'Reported series or edges refused by the bounds since start', registers: [this.registry], collect() { this.set(stats.dropped); } });
+  }
 
   private readonly tracker: ConvergenceTracker;
   /** Bound streams per node id and per identity: series are removed when the last one closes. */

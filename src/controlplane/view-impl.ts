@@ -8,6 +8,8 @@ import { pushOrder, shortTypeName, type EncodedResource } from '../xds/index.js'
 import type { ConnectedProxy } from './proxy-set.js';
 import type { Reconciler } from './reconciler.js';
 import { redactSecrets } from './redact.js';
+import type { EdgeStats, EdgeView } from './edge-stats.js';
+import { buildGraph, type Graph } from './graph.js';
 import { typeView } from './status.js';
 import type { ConfigDump, ControlPlaneView, PolicyView, ProxyView, ReadinessView, ScopeView, XdsTypeShort } from './view.js';
 import type { TranslationReads } from '../translate/index.js';
@@ -18,6 +20,7 @@ export interface ViewSources {
   readonly registry: RegistrySource;
   readonly policyDirectory: string;
   readonly ca: () => ReturnType<ControlPlaneView['ca']>;
+  readonly edgeStats?: EdgeStats;
 }
 
 export class RunningView implements ControlPlaneView {
@@ -62,6 +65,14 @@ export class RunningView implements ControlPlaneView {
 
   services(): readonly Service[] {
     return [...this.s.registry.current().services.values()];
+  }
+
+  edges(): readonly EdgeView[] {
+    return this.s.edgeStats?.edges() ?? [];
+  }
+
+  graph(): Graph {
+    return buildGraph({ services: this.services(), policy: this.s.reconciler.policyLoad?.policy, proxies: this.proxies(), traffic: this.edges() });
   }
 
   policy(): PolicyView {

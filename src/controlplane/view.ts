@@ -7,6 +7,8 @@
  */
 import type { Diagnostic, PolicyLoadResult } from '../policy/index.js';
 import type { Service } from '../discovery/index.js';
+import type { EdgeView } from './edge-stats.js';
+import type { Graph } from './graph.js';
 
 export type XdsTypeShort = 'LDS' | 'RDS' | 'CDS' | 'EDS' | 'SDS';
 
@@ -106,6 +108,10 @@ export interface ControlPlaneView {
   validate(files: readonly { path: string; text: string }[]): PolicyLoadResult;
   /** Trust bundle PEM (public) and CA expiry, for `weft ca` and the API. */
   ca(): { readonly trustDomain: string; readonly bundlePem: string; readonly sequence: number; readonly notAfter: string };
+  /** Golden metrics per edge streamed by sidecars (edge-stats.ts); empty without the sink. */
+  edges(): readonly EdgeView[];
+  /** The service map (graph.ts): services, proxies' sync status, route and traffic edges. */
+  graph(): Graph;
 }
 
 /** The result of one root rotation step. */

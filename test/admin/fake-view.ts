@@ -5,6 +5,8 @@
 import type { ConfigDump, ControlPlaneView, ProxyView, ReadinessView } from '../../src/controlplane/index.js';
 import type { Service } from '../../src/discovery/index.js';
 import { loadPolicyDocuments } from '../../src/policy/index.js';
+import { buildGraph } from '../../src/controlplane/graph.js';
+import type { EdgeView } from '../../src/controlplane/edge-stats.js';
 
 export const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
 export const PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUabc\n-----END CERTIFICATE-----\n';
@@ -94,6 +96,7 @@ export function dumpFor(id: string, leakKey = false): ConfigDump {
 export interface FakeViewOptions {
   readiness?: ReadinessView;
   leakKey?: boolean;
+  edges?: readonly EdgeView[];
 }
 
 export function fakeView(opts: FakeViewOptions = {}): ControlPlaneView {
@@ -110,5 +113,7 @@ export function fakeView(opts: FakeViewOptions = {}): ControlPlaneView {
     }),
     validate: (files) => loadPolicyDocuments(files),
     ca: () => ({ trustDomain: 'cluster.local', bundlePem: PEM_CERT, sequence: 3, notAfter: '2036-01-01T00:00:00.000Z' }),
+    edges: () => opts.edges ?? [],
+    graph: () => buildGraph({ services: [service], proxies, traffic: opts.edges ?? [] }),
   };
 }

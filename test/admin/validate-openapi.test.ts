@@ -80,8 +80,8 @@ describe('GET /openapi.json', () => {
       expect(app.hasRoute({ method: method as 'GET', url }), entry).toBe(true);
     }
     expect(documented.sort()).toEqual([
-      'GET /api/v1/ca', 'GET /api/v1/policy', 'GET /api/v1/proxies', 'GET /api/v1/proxies/:id', 'GET /api/v1/proxies/:id/config',
-      'GET /api/v1/services', 'GET /healthz', 'GET /metrics', 'GET /openapi.json', 'GET /readyz', 'POST /api/v1/validate',
+      'GET /api/v1/ca', 'GET /api/v1/edges', 'GET /api/v1/graph', 'GET /api/v1/policy', 'GET /api/v1/proxies', 'GET /api/v1/proxies/:id', 'GET /api/v1/proxies/:id/config',
+      'GET /api/v1/services', 'GET /healthz', 'GET /metrics', 'GET /openapi.json', 'GET /readyz', 'GET /ui', 'GET /ui/map.css', 'GET /ui/map.js', 'POST /api/v1/validate',
     ]);
     for (const item of Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>>)) {
       for (const op of Object.values(item)) expect(Object.values(op.responses['200']!.content)[0]!.schema).toBeTypeOf('object');

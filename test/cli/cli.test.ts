@@ -11,7 +11,7 @@ afterEach(() => vi.restoreAllMocks());
 const tmp = () => mkdtemp(path.join(tmpdir(), 'weft-cli-'));
 
 /** Fields of the bootstrap typed google.protobuf.BoolValue (a bare bool in proto3 JSON). */
-const BOOL_VALUE_FIELDS = new Set(['use_all_default_tags']);
+const BOOL_VALUE_FIELDS = new Set(['use_all_default_tags', 'report_counters_as_deltas']);
 
 /** Envoy reads proto3 JSON; protobufjs objects want Durations, Structs and wrappers spelled out. */
 function fromProto3Json(v: unknown, key = ''): unknown {

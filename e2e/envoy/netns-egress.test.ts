@@ -5,9 +5,10 @@
  * leaves the client's namespace and is captured by its sidecar; assertions are on what came back
  * and on the sidecar's own counters.
  */
+import path from 'node:path';
 import { describe, expect } from 'vitest';
 import { envoyCounter, scenario, tally, type Outcome } from './netns/calls.js';
-import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
+import { APP_TLS_NAME, type ServiceDef, type WorkloadDef } from './netns/mesh.js';
 import { useNetnsMesh } from './netns/use.js';
 
 const SERVICES: ServiceDef[] = [
@@ -35,8 +36,9 @@ subsets: { v1: { version: v1 }, v2: { version: v2 } }
 routes:
   - backends: [{ subset: v1, weight: 80 }, { subset: v2, weight: 20 }]
 `;
-/** The ExternalServices, at `ext`'s address (known once the mesh runs). */
-const external = (address: string) => `kind: ExternalService
+/** The ExternalServices, at `ext`'s address (known once the mesh runs); `vault` and
+ * `vault-misnamed` are plain TCP to the caller, TLS from the sidecar to `ext`'s TLS port. */
+const external = (address: string, caFile: string) => `kind: ExternalService
 name: web
 hosts: [web.example.com]
 resolution: static
@@ -49,6 +51,22 @@ hosts: [secure.example.com]
 resolution: static
 addresses: [${address}]
 ports: [{ port: 9443, protocol: tls }]
+---
+kind: ExternalService
+name: vault
+hosts: [vault.example.com]
+resolution: static
+addresses: [${address}]
+ports: [{ port: 7443, protocol: tcp, targetPort: 9443 }]
+tls: { sni: ${APP_TLS_NAME}, caFile: ${caFile} }
+---
+kind: ExternalService
+name: vault-misnamed
+hosts: [vault2.example.com]
+resolution: static
+addresses: [${address}]
+ports: [{ port: 7444, protocol: tcp, targetPort: 9443 }]
+tls: { sni: wrong.example.com, caFile: ${caFile} }
 `;
 
 describe('Envoy namespace mesh: egress, TCP and TLS routing', () => {
@@ -62,7 +80,7 @@ describe('Envoy namespace mesh: egress, TCP and TLS routing', () => {
   const blackholed = () => envoyCounter(m(), 'client', 'cluster.BlackHoleCluster.upstream_cx_none_healthy');
 
   scenario('allow-any: declared external HTTP (by Host) and TLS (by SNI) hosts work, and undeclared HTTP, TCP and TLS pass through', async () => {
-    await m().edit('external.yaml', external(addr('ext')));
+    await m().edit('external.yaml', external(addr('ext'), path.join(m().root, 'app-cert.pem')));
     expect(tally(await http('ext', 'web.example.com'))).toEqual({ ext: 5 });
     expect(await tls('ext', 9443, 'secure.example.com')).toBe('ext\nping\n');
     expect(tally(await http('undeclared', 'other.example'))).toEqual({ undeclared: 5 });
@@ -86,6 +104,13 @@ describe('Envoy namespace mesh: egress, TCP and TLS routing', () => {
     expect(await tls('ext', 9443, 'unknown.example.net')).not.toContain('ext');
     expect(await blackholed()).toBe(before + 3);
     expect(await m().workload('undeclared').app.send<number>({ op: 'count' })).toBe(7);
+  }, 60_000);
+
+  scenario('TLS origination: plain TCP from the caller reaches the external TLS server through its sidecar, which checks the server certificate\'s name against the CA file', async () => {
+    expect(await tcp('ext', 7443)).toBe('ext\nping\n');
+    const failsBefore = await envoyCounter(m(), 'client', 'cluster.external|7444|vault-misnamed.default.ssl.fail_verify_san');
+    expect(await tcp('ext', 7444)).not.toContain('ext');
+    expect(await envoyCounter(m(), 'client', 'cluster.external|7444|vault-misnamed.default.ssl.fail_verify_san')).toBeGreaterThan(failsBefore);
   }, 60_000);
 
   scenario('TCP weighted split: 400 connections to the db proxy go 80/20 to its subsets within ±6 %', async () => {

@@ -67,6 +67,8 @@ export const STATS_INCLUSION: readonly string[] = [
   String.raw`cluster\.BlackHoleCluster\.upstream_cx_none_healthy`,
   String.raw`tcp\..*\|blackhole\.downstream_cx_total`,
   String.raw`http\..*\.rq_direct_response`,
+  // TLS a sidecar originates to an ExternalService that fails its checks.
+  String.raw`cluster\.external\|.*\.ssl\.(fail_verify_san|fail_verify_error|connection_error)`,
 ];
 
 /** The bootstrap's `stats_config`. */

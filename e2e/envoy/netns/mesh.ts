@@ -211,11 +211,16 @@ function hasTlsPort(w: WorkloadDef, services: readonly ServiceDef[]): boolean {
   return ports.some((p) => p.protocol === 'tls');
 }
 
-/** A self-signed certificate for the applications' TLS ports (`<root>/app-cert.pem`, `app-key.pem`):
- * TLS ports carry the application's own TLS, which the mesh routes by SNI and never checks. */
+/** The DNS name in the applications' certificate: a sidecar originating TLS to them checks it. */
+export const APP_TLS_NAME = 'secure.example.com';
+
+/** A self-signed certificate for the applications' TLS ports (`<root>/app-cert.pem`, `app-key.pem`),
+ * for `APP_TLS_NAME`: it is its own CA, so `<root>/app-cert.pem` is also the CA file of an
+ * ExternalService whose TLS the sidecar originates. The mesh routes the applications' own TLS
+ * by SNI and never checks it. */
 function appCertificate(root: string): void {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=netns-app',
-    '-days', '1', '-keyout', path.join(root, 'app-key.pem'), '-out', path.join(root, 'app-cert.pem')], { stdio: 'ignore' });
+    '-days', '1', '-addext', `subjectAltName=DNS:${APP_TLS_NAME}`, '-keyout', path.join(root, 'app-key.pem'), '-out', path.join(root, 'app-cert.pem')], { stdio: 'ignore' });
 }
 
 /** The port an explicit-mode sidecar's inbound listener takes for a service port. */

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   // If whoever started us (npm, a shell) dies without a signal, we are re-parented: stop too.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && void stop('parent process exited'), 1000).unref();
-  process.stdout.write(`weft admin API ${mesh.weft.admin.url}\nedit ${policyFile} to move the canary\n`);
+  process.stdout.write(`weft admin API ${mesh.weft.admin.url}\nservice map ${mesh.weft.admin.url}/ui (the canary's route weights per reviews version; traffic figures come from Envoy sidecars)\nedit ${policyFile} to move the canary\n`);
   if (args.durationMs !== undefined) setTimeout(() => void stop('duration reached'), args.durationMs).unref();
   await loop(mesh, policyFile, () => stopping);
 }

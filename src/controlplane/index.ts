@@ -16,3 +16,7 @@ export { csdsService, type CsdsOptions } from './csds.js';
 export type { CertificateSource, WorkloadCertificate } from './secrets.js';
 export { isLoopbackHost } from './loopback.js';
 export { claimedIdentity, describeProxy } from './proxies.js';
+export { EdgeStats, type EdgeKey, type EdgeView, type ReportedSeries } from './edge-stats.js';
+export { buildGraph, type Graph, type GraphEdge, type GraphNode, type GraphProxy, type GraphInput } from './graph.js';
+export { metricsService } from './metrics-service.js';
+export { statsConfig, STATS_INCLUSION } from './stats-config.js';

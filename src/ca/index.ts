@@ -12,7 +12,7 @@ export { caExpiryWarnings, type Validity } from './expiry.js';
 export type { Issuer, IssuerFiles } from './issuer.js';
 export { SecretKey } from './keys.js';
 export { RootRotation, type AckCheck, type RootPhase } from './root-rotation.js';
-export { TEN_YEARS_MS } from './root.js';
+export { TEN_YEARS_MS, createRoot, type MintedCa, type RootOptions } from './root.js';
 export {
   RotationSchedule, SvidManager, realTimers,
   type RenewErrorListener, type RotateListener, type SvidIssuer, type SvidManagerOptions, type Timers,

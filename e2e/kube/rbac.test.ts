@@ -1,0 +1,85 @@
+/**
+ * deploy/kubernetes/rbac.yaml on a real API server: weft runs under the `weft` ServiceAccount's
+ * token (from the TokenRequest API, as a projected token would be) and can do its job (discovery
+ * in every namespace, its leader-election Lease) and nothing more: every other call is a 403.
+ */
+import path from 'node:path';
+import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesRegistrySource } from '../../src/discovery/kube-source.js';
+import { kubeIt, kubeMissingInCi, needsKube, startKubeApiServer, type KubeApiServer } from '../../test/support/kube-apiserver.js';
+import { deployDir, loadObjects } from '../../test/deploy/manifests.js';
+import { endpointSlice, service } from './objects.js';
+
+let kube: KubeApiServer;
+let weft: KubeConfig;
+let source: KubernetesRegistrySource | undefined;
+
+beforeAll(async () => {
+  if (needsKube) return;
+  kube = await startKubeApiServer();
+  const { objects, problems } = loadObjects(path.join(deployDir, 'kubernetes', 'rbac.yaml'));
+  expect(problems).toEqual([]);
+  for (const { file: _file, ...obj } of objects) await kube.apply(obj as KubernetesObject);
+  weft = kube.kubeConfigFor(await kube.tokenFor('weft-system', 'weft'), kube.url, 'weft');
+}, 180_000);
+
+afterAll(async () => {
+  await source?.stop();
+  await kube?.stop();
+}, 60_000);
+
+/** The HTTP status a call fails with (the client throws ApiException with `code`). */
+async function statusOf(call: () => Promise<unknown>): Promise<number | 'ok'> {
+  try {
+    await call();
+    return 'ok';
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    throw err;
+  }
+}
+
+describe('weft under deploy/kubernetes/rbac.yaml on a real API server', () => {
+  if (kubeMissingInCi) it('has the real API server (CI=true: the kube suite must run)', () => expect.fail(needsKube));
+
+  kubeIt('discovers services and endpoints in every namespace with the weft ServiceAccount token', async () => {
+    const ns = await kube.createNamespace('app');
+    await kube.core.createNamespacedService({ namespace: ns, body: service(ns, 'api', [{ name: 'grpc', port: 9090 }]) });
+    await kube.discovery.createNamespacedEndpointSlice({ namespace: ns, body: endpointSlice(ns, 'api-1', 'api', [{ ip: '10.4.0.1' }], [{ name: 'grpc', port: 9090 }]) });
+    source = new KubernetesRegistrySource({ kubeConfig: weft, debounceMs: 20, syncTimeoutMs: 30_000 });
+    const errors: string[] = [];
+    source.onError((d) => errors.push(...d.map((x) => x.message)));
+    await source.start();
+    expect(source.current().services.get(`api.${ns}`)?.endpoints.map((e) => e.address)).toEqual(['10.4.0.1']);
+    expect(source.current().services.has('kubernetes.default')).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  kubeIt('holds its leader-election Lease in weft-system only', async () => {
+    const leases = weft.makeApiClient(CoordinationV1Api);
+    const body = { metadata: { name: 'weft-rbac-check' }, spec: { holderIdentity: 'weft-0', leaseDurationSeconds: 15 } };
+    const created = await leases.createNamespacedLease({ namespace: 'weft-system', body });
+    expect(created.spec?.holderIdentity).toBe('weft-0');
+    const read = await leases.readNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system' });
+    await leases.replaceNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system', body: { ...read, spec: { ...read.spec, holderIdentity: 'weft-1' } } });
+    expect(await statusOf(() => leases.deleteNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system' }))).toBe(403);
+    expect(await statusOf(() => leases.createNamespacedLease({ namespace: 'default', body }))).toBe(403);
+  });
+
+  kubeIt('is refused (403) everything else: secrets, writes to workloads, other kinds', async () => {
+    const core = weft.makeApiClient(CoreV1Api);
+    const discovery = weft.makeApiClient(DiscoveryV1Api);
+    const ns = await kube.createNamespace('refused');
+    expect(await statusOf(() => core.listSecretForAllNamespaces())).toBe(403);
+    expect(await statusOf(() => core.readNamespacedSecret({ name: 'anything', namespace: 'weft-system' }))).toBe(403);
+    expect(await statusOf(() => core.createNamespacedService({ namespace: ns, body: service(ns, 'intruder', [{ name: 'http', port: 80 }]) }))).toBe(403);
+    expect(await statusOf(() => discovery.createNamespacedEndpointSlice({ namespace: ns, body: endpointSlice(ns, 'x', 'x', [{ ip: '10.4.9.9' }], [{ name: 'http', port: 80 }]) }))).toBe(403);
+    expect(await statusOf(() => core.deleteNamespacedPod({ name: 'anything', namespace: ns }))).toBe(403);
+    expect(await statusOf(() => core.listConfigMapForAllNamespaces())).toBe(403);
+    expect(await statusOf(() => core.listNode())).toBe(403);
+    // The same calls succeed for the admin, so the 403s are RBAC's, not missing objects.
+    expect(await statusOf(() => kube.core.listSecretForAllNamespaces())).toBe('ok');
+  });
+});

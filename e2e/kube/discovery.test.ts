@@ -103,19 +103,23 @@ describe('KubernetesRegistrySource on a real API server', () => {
 
   kubeIt('asks for bookmarks and gets them: a quiet namespace\'s watch resumes from a recent resourceVersion', async () => {
     const [quiet, busy] = [await kube.createNamespace('quiet'), await kube.createNamespace('busy')];
+    // weft's watch on the quiet namespace: while other namespaces change, the server sends a
+    // BOOKMARK carrying their newer resourceVersion (before the 4 s watch times out), though no
+    // event there matched; a re-opened watch then starts from it, not from an old version.
+    const phases: { phase: string; rv: number }[] = [];
+    const watch = new BookmarkWatch(kube.kubeConfig, new Backoff(50, 500), 4, () => false);
+    const list = await kube.core.listNamespacedService({ namespace: quiet });
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const ended = new Promise<unknown>((resolve) => {
+      void watch.watch(`/api/v1/namespaces/${quiet}/services`, { resourceVersion: list.metadata?.resourceVersion }, (phase, obj) => phases.push({ phase, rv: Number(obj?.metadata?.resourceVersion) }), resolve).then(() => opened());
+    });
+    await open;
     let last = 0;
     for (let i = 0; i < 3; i++) {
       const created = await kube.core.createNamespacedService({ namespace: busy, body: service(busy, `svc-${i}`, [{ name: 'http', port: 80 }]) });
       last = Number(created.metadata?.resourceVersion);
     }
-    // weft's watch on the quiet namespace: the server sends a BOOKMARK carrying the current
-    // resourceVersion before the watch times out, though no event there matched.
-    const phases: { phase: string; rv: number }[] = [];
-    const watch = new BookmarkWatch(kube.kubeConfig, new Backoff(50, 500), 4, () => false);
-    const list = await kube.core.listNamespacedService({ namespace: quiet });
-    const ended = new Promise<unknown>((resolve) => {
-      void watch.watch(`/api/v1/namespaces/${quiet}/services`, { resourceVersion: list.metadata?.resourceVersion }, (phase, obj) => phases.push({ phase, rv: Number(obj?.metadata?.resourceVersion) }), resolve);
-    });
     expect(await ended).toBeNull();
     const bookmarks = phases.filter((p) => p.phase === 'BOOKMARK');
     expect(bookmarks.length).toBeGreaterThan(0);

@@ -76,7 +76,7 @@ describe('weft replicas on a real API server', () => {
     clock += 1_900; // a stopped renewing; b has seen the same record for 1.9 s < 2 s
     expect(await b.tryAcquireOrRenew()).toBe(false);
     clock += 200;
-    expect(await b.tryAcquireOrRenew()).toBe(true);
+    expect(await b.tryAcquireOrRenew(), String((b.lastError as { body?: unknown })?.body ?? b.lastError)).toBe(true);
     const lease = await kube.kubeConfigFor().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'weft-leader', namespace: ns });
     expect(lease.spec).toMatchObject({ holderIdentity: 'weft-b', leaseTransitions: 1 });
     // a comes back: its renewal finds b's record, so it stops leading.

@@ -34,6 +34,8 @@ export interface LeaseOptions {
 
 export class LeaseElector {
   private leading = false;
+  /** The error of the last failed round (a 409 when another replica won), for logs and tests. */
+  lastError: unknown;
   private observed: { key: string; at: number } | undefined;
   private lastRenew = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -102,6 +104,7 @@ export class LeaseElector {
       return true;
     } catch (err) {
       // 409: another replica wrote first; anything else: the API server is unreachable.
+      this.lastError = err;
       return this.lose(now, (err as { code?: unknown }).code !== 409);
     }
   }
@@ -119,7 +122,7 @@ export class LeaseElector {
   private mayTake(lease: V1Lease, now: number): boolean {
     const spec = lease.spec ?? {};
     if (spec.holderIdentity === this.o.identity || !spec.holderIdentity) return true;
-    const key = `${spec.holderIdentity}|${spec.renewTime?.toISOString() ?? ''}|${spec.leaseTransitions ?? 0}`;
+    const key = `${spec.holderIdentity}|${timeText(spec.renewTime)}|${spec.leaseTransitions ?? 0}`;
     if (this.observed?.key !== key) this.observed = { key, at: now };
     return now - this.observed.at >= (spec.leaseDurationSeconds ?? this.durationSeconds) * 1000;
   }
@@ -127,7 +130,7 @@ export class LeaseElector {
   private record(prev: V1Lease | undefined, now: number): V1Lease {
     const spec = prev?.spec ?? {};
     const takeover = spec.holderIdentity !== this.o.identity;
-    const time = new Date(now) as NonNullable<V1Lease['spec']>['renewTime'];
+    const time = microTime(now);
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -135,7 +138,7 @@ export class LeaseElector {
       spec: {
         holderIdentity: this.o.identity,
         leaseDurationSeconds: this.durationSeconds,
-        acquireTime: takeover ? time : spec.acquireTime,
+        acquireTime: takeover || !spec.acquireTime ? time : microTime(Date.parse(timeText(spec.acquireTime))),
         renewTime: time,
         leaseTransitions: (spec.leaseTransitions ?? 0) + (prev && takeover ? 1 : 0),
       },
@@ -154,4 +157,16 @@ export class LeaseElector {
     this.leading = leading;
     for (const fn of [...this.listeners]) fn(leading);
   }
+}
+
+/** A Lease time: the API server parses MicroTime with exactly six fractional digits (client-node's
+ * V1MicroTime, without importing the client at run time). */
+function microTime(ms: number): NonNullable<NonNullable<V1Lease['spec']>['renewTime']> {
+  const t = new Date(ms);
+  return Object.assign(t, { toISOString: () => `${Date.prototype.toISOString.call(t).slice(0, -1)}000Z` });
+}
+
+/** A Lease time as read back: client-node 1.4 leaves MicroTime fields as the server's strings. */
+function timeText(t: unknown): string {
+  return typeof t === 'string' ? t : t instanceof Date ? t.toISOString() : '';
 }

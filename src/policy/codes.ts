@@ -133,6 +133,11 @@ export const PolicyCodes = {
     summary: 'An allow rule with a header `regex`: Envoy matches a repeated header value by value, and RE2 cannot express "every value matches a regex", so a second value could ride along with a matching one.',
     action: 'Use exact or prefix in allow rules (every value must then match), or express it as a deny rule.',
   },
+  rateNotExact: {
+    code: 'WEFT2051', severity: 'error',
+    summary: 'A `rateLimit` Envoy cannot refill exactly: it adds whole tokens every whole number of milliseconds, at least 50 ms apart, at most `burst` at a time (e.g. 0.3/s is 3 tokens every 10 s, so it needs burst 3). The message names the smallest burst that works.',
+    action: 'Raise `burst` to the value named, or choose a rate with fewer decimals.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

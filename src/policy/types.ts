@@ -219,12 +219,23 @@ export interface AccessRule {
  */
 export type AccessAction = 'allow' | 'deny' | 'audit';
 
+/**
+ * A local rate limit per inbound proxy, with the exact token bucket that runs it (rate.ts):
+ * `burst` tokens at most, `tokensPerFill` added every `fillIntervalMs`.
+ */
+export interface RateLimit {
+  readonly requestsPerSecond: number;
+  readonly burst: number;
+  readonly tokensPerFill: number;
+  readonly fillIntervalMs: number;
+}
+
 /** Who may call one service; enforced at that service's inbound listener. */
 export interface AccessPolicy {
   readonly service: string;
   readonly action: AccessAction;
   readonly rules: readonly AccessRule[];
-  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  readonly rateLimit?: RateLimit;
   readonly source?: SourceRef;
 }
 

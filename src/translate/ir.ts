@@ -261,7 +261,8 @@ export interface IrInboundChain {
   readonly protocol: IrProtocol;
   readonly cluster: string;
   readonly authz: IrAuthz;
-  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  /** Token bucket: `burst` tokens at most, `tokensPerFill` every `fillIntervalMs`. */
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
   /**
    * `explicit` interception: where this chain's own listener binds (the workload's registry
    * endpoint), because no redirect supplies an original destination. Absent with iptables.

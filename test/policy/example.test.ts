@@ -22,7 +22,7 @@ describe('the bookinfo example policy', () => {
     expect(reviews?.routes[1]?.timeoutMs).toBe(3000);
     expect(r.policy.traffic.get('ratings.default')?.loadBalancer).toBe('least-request');
     expect(r.policy.access.get('reviews.default')?.[0]?.rules[0]?.from).toEqual([{ serviceAccount: 'productpage.default' }]);
-    expect(r.policy.access.get('ratings.default')?.[0]?.rateLimit).toEqual({ requestsPerSecond: 100, burst: 200 });
+    expect(r.policy.access.get('ratings.default')?.[0]?.rateLimit).toEqual({ requestsPerSecond: 100, burst: 200, tokensPerFill: 100, fillIntervalMs: 1000 });
   });
 
   it('references only services and ports of the example registry', async () => {

@@ -95,7 +95,7 @@ describe('resolution of a representative policy', () => {
       { serviceAccount: 'crawler.shop' }, { namespace: 'public' }, { identity: 'spiffe://example.org/ns/x/sa/y' },
     ]);
     expect(deny?.rules[0]?.to).toEqual({ ports: [8080], paths: ['/admin/*'] });
-    expect(deny?.rateLimit).toEqual({ requestsPerSecond: 2.5, burst: 3 });
+    expect(deny?.rateLimit).toEqual({ requestsPerSecond: 2.5, burst: 3, tokensPerFill: 1, fillIntervalMs: 400 });
   });
 
   it('uses the default mesh when no Mesh document exists', () => {

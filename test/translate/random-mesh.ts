@@ -63,7 +63,7 @@ const ACCESS: readonly ((service: string) => AccessPolicy[])[] = [
   () => [],
   (service) => [{ service, action: 'deny', rules: [{ to: { paths: ['/admin/*'] } }] }],
   (service) => [{ service, action: 'allow', rules: [{ from: [{ serviceAccount: 'productpage.default' }], to: { methods: ['GET'] } }] }],
-  (service) => [{ service, action: 'allow', rules: [{ from: [{ namespace: 'default' }] }], rateLimit: { requestsPerSecond: 10, burst: 20 } },
+  (service) => [{ service, action: 'allow', rules: [{ from: [{ namespace: 'default' }] }], rateLimit: { requestsPerSecond: 10, burst: 20, tokensPerFill: 10, fillIntervalMs: 1000 } },
     { service, action: 'deny', rules: [{ from: [{ namespace: 'untrusted' }] }, { to: { paths: ['/admin'], ports: [9080] } }] }],
 ];
 

@@ -15,7 +15,7 @@
  *
  * gRPC supports only fault, RBAC and router, so rate limiting is never sent to gRPC.
  */
-import type { IrAuthz, IrObservability } from '../ir.js';
+import type { IrAuthz, IrInboundChain, IrObservability } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { ADS, accessLogs, any, duration } from './common.js';
 import type { HcmTracing, HttpConnectionManager, HttpFilter, Message, PackedAny, RouteConfiguration } from './messages.js';
@@ -35,19 +35,20 @@ export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
   return kind === 'envoy' ? [fault, grpcStats, router] : [fault, router];
 }
 
-export function inboundFilters(authz: IrAuthz, rateLimit: { requestsPerSecond: number; burst: number } | undefined, statPrefix: string): HttpFilter[] {
+export function inboundFilters(authz: IrAuthz, rateLimit: IrInboundChain['rateLimit'], statPrefix: string): HttpFilter[] {
   const out: HttpFilter[] = httpRbac(authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config }));
   if (rateLimit) out.push({ name: ExtensionName.LocalRateLimit, typed_config: localRateLimit(rateLimit, statPrefix) });
   out.push(router);
   return out;
 }
 
-/** Token bucket: holds `burst` tokens, refilled with `requestsPerSecond` tokens every second. */
-function localRateLimit(r: { requestsPerSecond: number; burst: number }, statPrefix: string): PackedAny {
+/** Token bucket: holds `burst` tokens, refilled with `tokensPerFill` every `fillIntervalMs`
+ * (exact for the policy's rate: policy/rate.ts). */
+function localRateLimit(r: NonNullable<IrInboundChain['rateLimit']>, statPrefix: string): PackedAny {
   const pct: RuntimeFractionalPercent = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: `${statPrefix}.rl` };
   return any(ExtensionTypeUrl.LocalRateLimit, {
     stat_prefix: statPrefix,
-    token_bucket: { max_tokens: Math.max(r.burst, 1), tokens_per_fill: { value: Math.max(Math.round(r.requestsPerSecond), 1) }, fill_interval: duration(1000) },
+    token_bucket: { max_tokens: r.burst, tokens_per_fill: { value: r.tokensPerFill }, fill_interval: duration(r.fillIntervalMs) },
     filter_enabled: pct,
     filter_enforced: pct,
   });

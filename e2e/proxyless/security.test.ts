@@ -33,13 +33,17 @@ function servedCertificate(port: number): Promise<tls.PeerCertificate> {
   });
 }
 
-/** Polls (every 100 ms, at most `ms`) until reviews serves a certificate other than serial `from`; returns its serial. */
+/**
+ * Polls (every 100 ms, at most `ms`) until reviews serves a certificate other than serial `from`;
+ * returns its serial. A probe the server cuts off (it has no client certificate) counts as not yet.
+ */
 async function newServedSerial(port: number, from: string, ms: number): Promise<string> {
   const deadline = Date.now() + ms;
+  let last = `certificate ${from}`;
   for (;;) {
-    const serial = (await servedCertificate(port)).serialNumber;
-    if (serial !== from) return serial;
-    if (Date.now() > deadline) throw new Error(`reviews still serves certificate ${from} ${ms} ms after the rotation`);
+    const serial = await servedCertificate(port).then((c) => c.serialNumber, (err: Error) => ((last = err.message), from));
+    if (serial && serial !== from) return serial;
+    if (Date.now() > deadline) throw new Error(`reviews still serves ${last} ${ms} ms after the rotation`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

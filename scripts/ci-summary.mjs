@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Reads vitest's JSON report and prints the closing "N passed, N failed, N skipped" line (always
-// the last line). With `--require-run DIR` (repeatable), every test in a file under DIR must have
-// run: a skipped or todo test there, or no test there at all, is listed and the exit status is 1.
+// the last line). With `--require-run DIR` (repeatable), every test in a file under DIR (or in the
+// file DIR names, when it ends in .ts) must have run: a skipped or todo test there, or no test there at all, is listed and the exit status is 1.
 //
 //   node scripts/ci-summary.mjs .vitest-report.json --require-run e2e/envoy
 //
@@ -12,7 +12,10 @@ import path from 'node:path';
 const [reportFile, ...rest] = process.argv.slice(2);
 const required = [];
 for (let i = 0; i < rest.length; i++) {
-  if (rest[i] === '--require-run' && rest[i + 1]) required.push(path.resolve(rest[++i]) + path.sep);
+  if (rest[i] === '--require-run' && rest[i + 1]) {
+    const target = path.resolve(rest[++i]);
+    required.push(target.endsWith('.ts') ? target : target + path.sep);
+  }
   else {
     console.error(`ci-summary: unknown argument ${rest[i]}`);
     process.exit(2);

@@ -13,7 +13,9 @@
  * their names; under CI (`CI=true`) the suite must fail instead (`kubeMissingInCi`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { it } from 'vitest';
@@ -72,7 +74,7 @@ export class KubeApiServer {
   readonly objects: KubernetesObjectApi;
   private namespaces = 0;
 
-  constructor(private readonly child: ChildProcess, readonly ready: ReadyLine, private readonly stderr: string[]) {
+  constructor(private readonly child: ChildProcess, readonly ready: ReadyLine, private readonly stderr: string[], private readonly dir: string) {
     this.kubeConfig = new KubeConfig();
     this.kubeConfig.loadFromFile(ready.kubeconfig);
     this.core = this.kubeConfig.makeApiClient(CoreV1Api);
@@ -150,14 +152,16 @@ export class KubeApiServer {
     return this.stderr.join('\n');
   }
 
-  /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`). */
+  /** SIGTERM, waits for the exit (SIGKILL after `graceMs`), then removes the state directory. */
   async stop(graceMs = 20_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -166,10 +170,14 @@ export async function startKubeApiServer(o: KubeApiServerOptions = {}): Promise<
   const bin = process.env.KUBE_APISERVER_BIN;
   if (!bin) throw new Error(needsKube);
   const timeoutMs = o.readyTimeoutMs ?? 120_000;
-  const args = [`-ready-timeout=${Math.round(timeoutMs / 1000)}s`, ...(o.audit ? ['-audit-log'] : []), '--', ...(o.flags ?? [])];
+  // The harness owns the state directory and removes it once the program exited, however it
+  // ended (the program removes only a directory it created itself).
+  const dir = await mkdtemp(path.join(tmpdir(), 'weft-kube-apiserver-'));
+  const args = [`-dir=${dir}`, `-ready-timeout=${Math.round(timeoutMs / 1000)}s`, ...(o.audit ? ['-audit-log'] : []), '--', ...(o.flags ?? [])];
   // stdin stays an open pipe: the program stops when it closes, so a dead test runner cannot
   // leave an API server behind.
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.once('exit', () => void rm(dir, { recursive: true, force: true })); // failures before ready
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderr.push(line);
@@ -183,10 +191,11 @@ export async function startKubeApiServer(o: KubeApiServerOptions = {}): Promise<
       reject(new Error(`${err.message}\n--- kube-apiserver-test stderr (tail) ---\n${stderr.slice(-40).join('\n')}`));
     };
     child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`kube-apiserver-test exited (${code ?? signal}) before it was ready`)));
+    const early = (code: number | null, signal: NodeJS.Signals | null) => fail(new Error(`kube-apiserver-test exited (${code ?? signal}) before it was ready`));
+    child.once('exit', early);
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', early);
       try {
         resolve(JSON.parse(line) as ReadyLine);
       } catch {
@@ -194,5 +203,5 @@ export async function startKubeApiServer(o: KubeApiServerOptions = {}): Promise<
       }
     });
   });
-  return new KubeApiServer(child, ready, stderr);
+  return new KubeApiServer(child, ready, stderr, dir);
 }

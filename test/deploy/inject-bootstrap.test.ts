@@ -64,7 +64,7 @@ function merge(base: unknown, over: unknown): unknown {
 }
 
 /** Fields of the bootstrap typed google.protobuf.BoolValue (a bare bool in proto3 JSON). */
-const BOOL_VALUE_FIELDS = new Set(['use_all_default_tags']);
+const BOOL_VALUE_FIELDS = new Set(['use_all_default_tags', 'report_counters_as_deltas']);
 
 /** proto3 JSON → the protobufjs object shape the validator reads (Durations, Struct metadata, BoolValues). */
 function fromProto3Json(v: unknown, key = ''): unknown {

@@ -206,7 +206,7 @@ export function routeRequest(rc: M, req: Request): Outcome {
   const route = vh.routes.find((r: M) => {
     const m = r.match;
     const pathOk = m.prefix !== undefined ? path.startsWith(m.prefix) : m.path !== undefined ? path === m.path : re2FullMatch(m.safe_regex.regex, path);
-    const headersOk = (m.headers ?? []).every((h: M) => (h.present_match !== undefined ? (h.name in headers) === h.present_match : strMatch(h.string_match, headers[h.name])));
+    const headersOk = (m.headers ?? []).every((h: M) => (h.present_match !== undefined ? (h.name in headers) === h.present_match : strMatch(h.string_match, headers[h.name])) !== !!h.invert_match);
     const queryOk = (m.query_parameters ?? []).every((q: M) => (q.present_match !== undefined ? params.has(q.name) === q.present_match : strMatch(q.string_match, params.get(q.name) ?? undefined)));
     return pathOk && headersOk && queryOk;
   });

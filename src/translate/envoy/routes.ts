@@ -60,8 +60,15 @@ function match(r: IrRoute): RouteMatch {
   return out;
 }
 
+/**
+ * `present: false` is written as an inverted presence match: grpc-js-xds ignores the value of
+ * `present_match` (build/src/route.js: any `present_match` is a PresentValueMatcher), so
+ * `present_match: false` would match a request that *has* the header on gRPC clients. Envoy reads
+ * both spellings the same way.
+ */
 function headerMatch(m: IrStringMatch): HeaderMatcher {
-  return 'present' in m ? { present_match: m.present } : { string_match: stringMatch(m) };
+  if (!('present' in m)) return { string_match: stringMatch(m) };
+  return m.present ? { present_match: true } : { present_match: true, invert_match: true };
 }
 
 function queryMatch(m: IrStringMatch): QueryParameterMatcher {

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Reconciler, memoryLogger } from '../src/controlplane/index.js';
 import { MemoryPolicySource, MemoryRegistrySource, NO_CERTIFICATES } from '../test/support/memory-sources.js';
 import { ResourceEncoder, SnapshotCache, type NodeInfo, type StreamInfo } from '../src/xds/index.js';
+import type { TrafficPolicy } from '../src/model/index.js';
 import { benchMesh } from './_mesh.js';
 import { profiled } from './_profile.js';
 
@@ -78,23 +79,26 @@ const endpoint = await profiled('endpoint', () => measure((round) => {
 }));
 
 const target = keys[Math.floor(SERVICES * 0.0707)]!;
+/** `traffic` with `target`'s second route split `first` / 100 - `first`, as the policy `version`;
+ * returns what applies it. */
+function reweighted(traffic: Map<string, TrafficPolicy>, first: number, version: string): () => void {
+  const t = traffic.get(target)!;
+  const [a, b] = t.routes[1]!.backends!;
+  traffic.set(target, { ...t, routes: [t.routes[0]!, { ...t.routes[1]!, backends: [{ ...a!, weight: first }, { ...b!, weight: 100 - first }] }] });
+  const next = { ...policySource.policy, version, traffic };
+  return () => policySource.set(next);
+}
+
 const policyChange = await profiled('policy', () => measure((round) => {
   // A reload: every TrafficPolicy a new object; one of them with another weight.
   const traffic = new Map([...policySource.policy.traffic].map(([k, t]) => [k, structuredClone(t)]));
-  const t = traffic.get(target)!;
-  traffic.set(target, { ...t, routes: [t.routes[0]!, { ...t.routes[1]!, backends: [{ ...t.routes[1]!.backends![0]!, weight: 80 + (round % 2) * 10 }, { ...t.routes[1]!.backends![1]!, weight: 20 - (round % 2) * 10 }] }] });
-  const next = { ...policySource.policy, version: `p${round}`, traffic };
-  return () => policySource.set(next);
+  return reweighted(traffic, 80 + (round % 2) * 10, `p${round}`);
 }));
 
 // The same change as the policy directory source now loads it (load-cache.ts): the objects of
 // unchanged files are the previous objects, only the edited policy is new.
 const policyCached = await profiled('policy-cached', () => measure((round) => {
-  const traffic = new Map(policySource.policy.traffic);
-  const t = traffic.get(target)!;
-  traffic.set(target, { ...t, routes: [t.routes[0]!, { ...t.routes[1]!, backends: [{ ...t.routes[1]!.backends![0]!, weight: 70 + (round % 2) * 10 }, { ...t.routes[1]!.backends![1]!, weight: 30 - (round % 2) * 10 }] }] });
-  const next = { ...policySource.policy, version: `q${round}`, traffic };
-  return () => policySource.set(next);
+  return reweighted(new Map(policySource.policy.traffic), 70 + (round % 2) * 10, `q${round}`);
 }));
 
 const result = {

@@ -1,34 +1,46 @@
 #!/usr/bin/env node
-// Reads vitest's JSON report and prints the closing "N passed, N failed, N skipped" line (always
-// the last line). With `--require-run DIR` (repeatable), every test in a file under DIR (or in the
-// file DIR names, when it ends in .ts) must have run: a skipped or todo test there, or no test there at all, is listed and the exit status is 1.
+// Reads one or more of vitest's JSON reports and prints the closing "N passed, N failed, N skipped"
+// line over all of them (always the last line). With `--require-run DIR` (repeatable), every test
+// in a file under DIR (or in the file DIR names, when it ends in .ts) must have run: a skipped or
+// todo test there, or no test there at all, is listed and the exit status is 1.
 //
-//   node scripts/ci-summary.mjs .vitest-report.json --require-run e2e/envoy
+//   node scripts/ci-summary.mjs .vitest-report.json .vitest-report-e2e.json --require-run e2e/envoy
 //
-// Exit status: 0 when nothing required was skipped, 1 otherwise (or when the report is missing).
+// Exit status: 0 when nothing required was skipped, 1 otherwise (or when a report is missing).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const [reportFile, ...rest] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const reportFiles = [];
 const required = [];
-for (let i = 0; i < rest.length; i++) {
-  if (rest[i] === '--require-run' && rest[i + 1]) {
-    const target = path.resolve(rest[++i]);
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--require-run' && args[i + 1]) {
+    const target = path.resolve(args[++i]);
     required.push(target.endsWith('.ts') ? target : target + path.sep);
   }
+  else if (!args[i].startsWith('--')) reportFiles.push(args[i]);
   else {
-    console.error(`ci-summary: unknown argument ${rest[i]}`);
+    console.error(`ci-summary: unknown argument ${args[i]}`);
     process.exit(2);
   }
 }
 
-let report;
-try {
-  report = JSON.parse(readFileSync(reportFile, 'utf8'));
-} catch (err) {
-  console.log(`vitest wrote no readable JSON report (${err.message})`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
+const report = { testResults: [], numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
+for (const file of reportFiles) {
+  let one;
+  try {
+    one = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.log(`vitest wrote no readable JSON report at ${file} (${err.message})`);
+    console.log('0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  }
+  report.testResults.push(...one.testResults);
+  for (const k of ['numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests']) report[k] += one[k] || 0;
+}
+if (reportFiles.length === 0) {
+  console.error('ci-summary: name at least one report');
+  process.exit(2);
 }
 
 let ok = true;

@@ -21,6 +21,7 @@ export const ExtensionTypeUrl = {
   GrpcStats: url('envoy.extensions.filters.http.grpc_stats.v3.FilterConfig'),
   MetricsServiceConfig: url('envoy.config.metrics.v3.MetricsServiceConfig'),
   LocalRateLimit: url('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'),
+  JwtAuthn: url('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication'),
   OriginalDst: url('envoy.extensions.filters.listener.original_dst.v3.OriginalDst'),
   TlsInspector: url('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'),
   UpstreamTlsContext: url('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext'),
@@ -49,6 +50,8 @@ export const ExtensionName = {
   GrpcStats: 'envoy.filters.http.grpc_stats',
   MetricsServiceSink: 'envoy.stat_sinks.metrics_service',
   LocalRateLimit: 'envoy.filters.http.local_ratelimit',
+  /** Also the dynamic-metadata namespace of the verified payload (`payload_in_metadata`). */
+  JwtAuthn: 'envoy.filters.http.jwt_authn',
   OriginalDst: 'envoy.filters.listener.original_dst',
   TlsInspector: 'envoy.filters.listener.tls_inspector',
   TlsTransportSocket: 'envoy.transport_sockets.tls',

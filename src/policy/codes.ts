@@ -138,6 +138,26 @@ export const PolicyCodes = {
     summary: 'A `rateLimit` Envoy cannot refill exactly: it adds whole tokens every whole number of milliseconds, at least 50 ms apart, at most `burst` at a time (e.g. 0.3/s is 3 tokens every 10 s, so it needs burst 3). The message names the smallest burst that works.',
     action: 'Raise `burst` to the value named, or choose a rate with fewer decimals.',
   },
+  jwtKeySource: {
+    code: 'WEFT2052', severity: 'error',
+    summary: 'A `jwt` provider with neither or both of `jwks` and `remoteJwks`.',
+    action: 'Give the provider exactly one key source.',
+  },
+  jwtBadJwks: {
+    code: 'WEFT2053', severity: 'error',
+    summary: 'An inline `jwks` that is not a JWKS document (JSON `{"keys":[...]}`), or one of whose keys node:crypto cannot parse as a public key.',
+    action: 'Paste the issuer\'s JWKS as published; the message names the key that failed.',
+  },
+  jwtRemoteJwks: {
+    code: 'WEFT2054', severity: 'error',
+    summary: 'A `remoteJwks` naming an ExternalService that is not declared, or a port of it that is not an http port.',
+    action: 'Declare the ExternalService (with an http port; the sidecar may originate TLS) or correct the name or port.',
+  },
+  jwtTwice: {
+    code: 'WEFT2055', severity: 'error',
+    summary: 'Two AccessPolicies of one service both carry a `jwt` block.',
+    action: 'Put every provider of the service in one `jwt` block.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

@@ -6,6 +6,7 @@ import type { AccessDoc, MeshDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
 import { compareText } from '../common/index.js';
 import { child } from './schema-dsl.js';
+import { resolveJwt } from './resolve-jwt.js';
 
 type RuleDoc = NonNullable<AccessDoc['rules']>[number];
 type PrincipalDoc = NonNullable<RuleDoc['from']>[number];
@@ -39,6 +40,7 @@ export function resolveAccess(doc: AccessDoc, r: DocReporter): AccessPolicy {
     service: qualify(doc.service, ns),
     action: doc.action ?? 'allow',
     rules,
+    ...(doc.jwt && { jwt: resolveJwt(doc.jwt, ns, r) }),
     ...(rl && { rateLimit: resolveRate(rl.requestsPerSecond, rl.burst, r) }),
     source: at(r.pd, ''),
   };

@@ -59,8 +59,10 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   }
   for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
   const mtls = mesh?.policy.mtls ?? DEFAULT_MESH.mtls;
+  const jwtOwners = new Map<string, ParsedDocument>();
   for (const a of accessDocs) {
     const r = new DocReporter(a.pd, diagnostics);
+    if (a.policy.jwt) checkJwt(a.policy, a.pd, jwtOwners, external, r);
     if (external.has(a.policy.service)) checkExternalAccess(a.policy, r);
     else if (mtls !== 'strict') warnIdentityRules(a.policy, mtls, r);
   }
@@ -99,6 +101,22 @@ function checkExternalAccess(policy: AccessPolicy, r: DocReporter): void {
     rule.from?.forEach((p, j) => {
       if (p.ipBlocks) r.error(PolicyCodes.externalAccessRule.code, `rules[${i}].from[${j}].ipBlocks`, `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar by caller and port only; "ipBlocks" is not supported`);
     });
+  });
+}
+
+/** One `jwt` block per service; every remote JWKS goes through a declared ExternalService's http port. */
+function checkJwt(policy: AccessPolicy, pd: ParsedDocument, owners: Map<string, ParsedDocument>, external: ReadonlyMap<string, { policy: ExternalService }>, r: DocReporter): void {
+  const first = owners.get(policy.service);
+  if (first) r.error(PolicyCodes.jwtTwice.code, 'jwt', `a second jwt block for ${policy.service}; the first is at ${formatRef(at(first, 'jwt'))}`);
+  else owners.set(policy.service, pd);
+  policy.jwt!.providers.forEach((p, i) => {
+    const remote = p.remoteJwks;
+    if (!remote) return;
+    const ext = external.get(remote.externalService)?.policy;
+    const path = `jwt.providers[${i}].remoteJwks`;
+    if (!ext) return r.error(PolicyCodes.jwtRemoteJwks.code, `${path}.externalService`, `no ExternalService ${remote.externalService} is declared; the JWKS is fetched through one`);
+    const port = ext.ports.find((x) => (remote.port === undefined ? x.protocol === 'http' : x.port === remote.port));
+    if (!port || port.protocol !== 'http') r.error(PolicyCodes.jwtRemoteJwks.code, `${path}.port`, `ExternalService ${ext.key} has no http port${remote.port === undefined ? '' : ` ${remote.port}`}; the sidecar fetches the JWKS over HTTP (TLS when the ExternalService originates it)`);
   });
 }
 

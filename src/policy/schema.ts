@@ -147,6 +147,19 @@ const principal = obj({
   ipBlocks: opt(list(cidr(), { minItems: 1, doc: 'Source address ranges (CIDR, or one address); any of them. The connection\'s peer address.' })),
 }, 'All given fields must match.');
 
+const jwtProvider = obj({
+  issuer: req(str({ doc: 'The `iss` claim a token must carry.' })),
+  audiences: opt(list(str(), { minItems: 1, unique: true, doc: 'The token\'s `aud` must name one of these; absent: any audience.' })),
+  jwks: opt(str({ doc: 'Inline JWKS (JSON text, `{"keys":[...]}`); every key is parsed at load.' })),
+  remoteJwks: opt(obj({
+    externalService: req(serviceRef('The ExternalService the JWKS is fetched through (its egress cluster).')),
+    port: opt(int({ min: 1, max: 65535, doc: 'Its port; default: its first http port.' })),
+    path: req(path('Path of the JWKS document.')),
+    cacheDuration: opt(duration('How long Envoy caches the fetched keys; default 5m.')),
+  }, 'JWKS fetched by the sidecar from a declared ExternalService.')),
+  forwardClaims: opt(map(rewritableHeaderName(), { key: str({ pattern: /^[A-Za-z0-9_.:-]+$/, format: 'a claim name' }), doc: 'Claim -> request header the application receives it in.' })),
+}, 'One token issuer: exactly one of jwks and remoteJwks.');
+
 export const accessSchema = obj({
   kind: req(oneOf(['AccessPolicy'])),
   ...serviceFields,
@@ -160,6 +173,10 @@ export const accessSchema = obj({
       headers: opt(map(stringMatch, { key: textHeaderName(), doc: 'Request header name -> match; all must match. HTTP ports only.' })),
     })),
   }))),
+  jwt: opt(obj({
+    providers: req(list(jwtProvider, { minItems: 1, doc: 'A token from any of them is accepted.' })),
+    exemptPaths: opt(list(matchPath('rule', 'A path, or a prefix ending in "*", where a request without a token is admitted (a token that is present must still be valid).'), { minItems: 1 })),
+  }, 'End-user authentication (Authorization: Bearer JWT) at the service\'s inbound, HTTP ports only: a request with an invalid token, or without one outside exemptPaths, is answered 401.')),
   rateLimit: opt(obj({
     requestsPerSecond: req(num({ min: 0.001, doc: 'Sustained rate per inbound proxy.' })),
     burst: opt(int({ min: 1, doc: 'Bucket size; default: requestsPerSecond rounded up.' })),

@@ -230,11 +230,34 @@ export interface RateLimit {
   readonly fillIntervalMs: number;
 }
 
+/** One JWT issuer: exactly one of `jwks` (inline JSON, keys checked at load) and `remoteJwks`. */
+export interface JwtProvider {
+  /** `jwt-<index>`: Envoy's provider name. */
+  readonly name: string;
+  readonly issuer: string;
+  /** Empty: any audience. */
+  readonly audiences: readonly string[];
+  readonly jwks?: string;
+  /** Fetched through the ExternalService's egress cluster. */
+  readonly remoteJwks?: { readonly externalService: string; readonly port?: number; readonly path: string; readonly cacheDurationMs: number };
+  /** [claim, header] pairs, sorted by header. */
+  readonly forwardClaims: readonly (readonly [string, string])[];
+}
+
+/** End-user authentication of one service (HTTP ports of its inbound). */
+export interface JwtAuthentication {
+  readonly providers: readonly JwtProvider[];
+  /** Exact paths or prefixes written with a trailing `*` where a missing token is admitted. */
+  readonly exemptPaths: readonly string[];
+}
+
 /** Who may call one service; enforced at that service's inbound listener. */
 export interface AccessPolicy {
   readonly service: string;
   readonly action: AccessAction;
   readonly rules: readonly AccessRule[];
+  /** At most one AccessPolicy of a service carries it. */
+  readonly jwt?: JwtAuthentication;
   readonly rateLimit?: RateLimit;
   readonly source?: SourceRef;
 }

@@ -36,7 +36,8 @@ export function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port
   const rules: Record<AccessPolicy['action'], IrAccessRule[]> = { allow: [], deny: [], audit: [] };
   let anyAllow = false;
   policies.forEach((policy, pi) => {
-    if (policy.action === 'allow') anyAllow = true;
+    // An AccessPolicy that only authenticates end users (a jwt block, no rules) restricts no caller.
+    if (policy.action === 'allow' && !(policy.jwt && policy.rules.length === 0)) anyAllow = true;
     policy.rules.forEach((rule, ri) => {
       if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
       const ir = ruleOf(mesh, policy, rule, `${policy.service}/${policy.action}/${pi}/${ri}`, tcp, diags);

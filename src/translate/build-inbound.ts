@@ -2,10 +2,11 @@
  * Model → IR for the inbound side: one filter chain per served service port, with the
  * authorization (build-authz.ts) and rate limit of the service's AccessPolicies.
  */
-import type { AccessPolicy, Diagnostic, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
+import type { AccessPolicy, Diagnostic, ExternalService, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
 import { byText } from '../common/index.js';
-import type { IrInboundChain, IrLocalCluster } from './ir.js';
+import type { IrInboundChain, IrJwt, IrLocalCluster } from './ir.js';
 import { authzOf } from './build-authz.js';
+import { jwtOf } from './build-jwt.js';
 import { irProtocol } from './build-clusters.js';
 import { inboundClusterName } from './names.js';
 import { boundOwn, redirectedOwn, type Own } from './placement.js';
@@ -33,6 +34,8 @@ export interface InboundInput {
   readonly occupied: readonly IrSocket[];
   /** Proxyless gRPC: the proxy's instance IPs (sorted, unique), which a server may bind. */
   readonly serverIps?: readonly string[];
+  /** The ExternalServices the served services' remote JWKS are fetched through (absent: none). */
+  readonly jwksExternal?: ReadonlyMap<string, ExternalService>;
 }
 
 /** Narrows (model, proxy) to what the inbound side reads; `occupied` as in `InboundInput`. */
@@ -46,7 +49,10 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied
     return { key, service, access: model.policy.access.get(key) ?? [], own };
   });
   const kindPart = proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : proxy.ips.length > 0 ? { serverIps: [...new Set(proxy.ips)].sort() } : {};
-  return { mesh: { trustDomain, mtls }, served, ...kindPart, occupied };
+  const jwksKeys = new Set(served.flatMap((s) => s.access.flatMap((a) => a.jwt?.providers.flatMap((p) => (p.remoteJwks ? [p.remoteJwks.externalService] : [])) ?? [])));
+  const external = model.policy.external;
+  const jwksExternal = new Map([...jwksKeys].sort().flatMap((k) => { const e = external?.get(k); return e ? [[k, e] as const] : []; }));
+  return { mesh: { trustDomain, mtls }, served, ...kindPart, occupied, ...(jwksExternal.size ? { jwksExternal } : {}) };
 }
 
 export interface InboundResult {
@@ -122,12 +128,32 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
   const name = inboundClusterName(socket.port, service.key);
   const protocol = irProtocol(port);
   const limit = served.access.find((p) => p.rateLimit)?.rateLimit;
+  const authn = jwtFor(input, served, protocol === 'tcp', name, out.diagnostics);
+  const authz = authzOf(input.mesh, served.access, port, protocol === 'tcp', out.diagnostics);
   out.chains.push({
     name, service: service.key, port: socket.port, protocol, cluster: name,
-    authz: authzOf(input.mesh, served.access, port, protocol === 'tcp', out.diagnostics),
+    authz: authn === 'refuse' ? { deny: [{ name: `${service.key}/jwt-unenforceable`, principals: [{ any: true }] }, ...authz.deny], ...(authz.allow ? { allow: authz.allow } : {}) } : authz,
+    ...(authn && authn !== 'refuse' ? { jwt: authn } : {}),
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
     ...(socket.listen ? { listen: socket.listen } : {}),
     ...(input.serverIps ? { serverAddresses: input.serverIps } : {}),
   });
   if (socket.target) out.localClusters.push({ name, protocol, target: socket.target });
+}
+
+/**
+ * The JWT authentication of one chain. It cannot be enforced on TCP ports (no requests) nor by
+ * proxyless gRPC servers (grpc-js-xds and grpc-go have no jwt_authn filter): TCP ports are left
+ * unauthenticated with a warning (a token is an HTTP notion; AccessPolicies still apply), and a
+ * gRPC server refuses every call ('refuse': fail closed rather than admit unauthenticated calls).
+ */
+function jwtFor(input: InboundInput, served: ServedService, tcp: boolean, chain: string, diags: Diagnostic[]): IrJwt | 'refuse' | undefined {
+  const policy = served.access.find((a) => a.jwt);
+  if (!policy?.jwt) return undefined;
+  const warn = (message: string) => diags.push({ code: TranslateCodes.jwtUnenforceable.code, severity: 'warning', ...(policy.source ? { source: policy.source } : {}), path: 'jwt', message });
+  if (tcp) return void warn(`${chain}: a TCP port carries no HTTP requests, so ${served.key}'s jwt block does not apply to it`);
+  if (!input.forward) return warn(`${chain}: proxyless gRPC servers cannot verify JWTs (no jwt_authn filter); every call to ${served.key} is refused`), 'refuse';
+  const ir = jwtOf(policy.jwt, input.jwksExternal ?? new Map());
+  if (!ir) return warn(`${chain}: a remote JWKS of ${served.key} names an ExternalService port that does not exist; every request is refused`), 'refuse';
+  return ir;
 }

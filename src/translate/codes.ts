@@ -76,6 +76,11 @@ export const TranslateCodes = {
     summary: 'A TrafficPolicy route on a TCP or TLS port that needs HTTP: a route with `match` (a byte stream has no requests), or retries, faults, mirrors, timeouts or header rewrites on the catch-all route; only the catch-all route\'s backends apply.',
     action: 'Keep one route without match whose backends split the connections.',
   },
+  jwtUnenforceable: {
+    code: 'WEFT4150', severity: 'warning',
+    summary: 'A `jwt` block that cannot be enforced on a chain: on a TCP port it does not apply (no requests); on a proxyless gRPC server (no jwt_authn filter in gRPC) or with a remote JWKS whose ExternalService port is missing, every request is refused (fail closed).',
+    action: 'Serve the service through an Envoy sidecar on an HTTP port, or remove the jwt block.',
+  },
 } as const satisfies CodeTable;
 
 export type TranslateCode = (typeof TranslateCodes)[keyof typeof TranslateCodes]['code'];

@@ -251,6 +251,23 @@ export interface IrAuthz {
   readonly audit?: readonly IrAccessRule[];
 }
 
+/** One JWT issuer of an inbound chain: inline JWKS, or a JWKS Envoy fetches through an egress cluster. */
+export interface IrJwtProvider {
+  readonly name: string;
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly jwks?: string;
+  readonly remote?: { readonly uri: string; readonly cluster: string; readonly cacheDurationMs: number };
+  readonly claimHeaders: readonly { readonly claim: string; readonly header: string }[];
+}
+
+/** End-user authentication of an HTTP chain: a token of any provider; `exempt` paths (as written,
+ * case-sensitive) admit a request without one. */
+export interface IrJwt {
+  readonly providers: readonly IrJwtProvider[];
+  readonly exempt: readonly ({ readonly exact: string } | { readonly prefix: string })[];
+}
+
 export interface IrInboundChain {
   /** `inbound|<port>|<service>`; also the local cluster name. */
   readonly name: string;
@@ -261,6 +278,8 @@ export interface IrInboundChain {
   readonly protocol: IrProtocol;
   readonly cluster: string;
   readonly authz: IrAuthz;
+  /** JWT authentication (HTTP chains of Envoy only). */
+  readonly jwt?: IrJwt;
   /** Token bucket: `burst` tokens at most, `tokensPerFill` every `fillIntervalMs`. */
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
   /**

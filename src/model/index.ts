@@ -8,7 +8,7 @@ export type {
   AccessAction, AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,
   LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
-  ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider,
+  ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace,
 } from '../policy/index.js';
 export { DEFAULT_MESH, formatDiagnostic, hasErrors } from '../policy/index.js';
 export type {

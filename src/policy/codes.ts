@@ -28,7 +28,7 @@ export const PolicyCodes = {
     summary: 'A required field is missing (a TrafficPolicy without `service`, a registry service without `name`), or an access-rule caller has no field.',
     action: 'Add the field to the mapping shown.',
   },
-  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy, ExternalService; a registry file is passed with `--registry`.' },
+  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy, ExternalService, HTTPRoute, GRPCRoute, ReferenceGrant; a registry file is passed with `--registry`.' },
   invalidDuration: { code: 'WEFT1007', severity: 'error', summary: 'An invalid duration: no unit, a bad unit, under a millisecond or over 30 days (`3sec`, `3`).', action: 'Write a number with a unit: `ms`, `s`, `m`, `h`.' },
   outOfRange: { code: 'WEFT1008', severity: 'error', summary: 'A number out of range (percentages 0–100, ports 1–65535, …) or too few items.', action: 'Use a value inside the range the message gives.' },
   invalidEnum: { code: 'WEFT1009', severity: 'error', summary: 'A value not one of the allowed values (with a suggestion), e.g. `mtls: strcit`.', action: 'Use one of the values the message lists.' },
@@ -157,6 +157,37 @@ export const PolicyCodes = {
     code: 'WEFT2055', severity: 'error',
     summary: 'Two AccessPolicies of one service both carry a `jwt` block.',
     action: 'Put every provider of the service in one `jwt` block.',
+  },
+  gatewayRef: {
+    code: 'WEFT2060', severity: 'error',
+    summary: 'An HTTPRoute or GRPCRoute reference weft cannot follow: a Service `parentRef` without `group: ""`, with `sectionName`, or in another namespace (consumer routes); a `backendRef` without `port`, or with per-backend `filters`.',
+    action: 'Refer to a Service in the route\'s namespace with `group: ""`, `kind: Service` and (for backends) a port; docs/gateway-api.md lists what is supported.',
+  },
+  gatewayRefNotPermitted: {
+    code: 'WEFT2061', severity: 'error',
+    summary: 'A route `backendRef` or mirror to a Service in another namespace that no ReferenceGrant in that namespace allows (Gateway API `RefNotPermitted`).',
+    action: 'Add a ReferenceGrant in the Service\'s namespace from the route\'s kind and namespace to kind Service, or move the route.',
+  },
+  gatewayFilter: {
+    code: 'WEFT2062', severity: 'error',
+    summary: 'A route filter whose `type` and field disagree, a filter type given twice in one rule (one RequestMirror per rule in weft), RequestRedirect with URLRewrite, or `ReplacePrefixMatch` on a rule whose matches are not all `PathPrefix`.',
+    action: 'Give each filter the one field its type names, and use each type once per rule.',
+  },
+  gatewayMatch: {
+    code: 'WEFT2063', severity: 'error',
+    summary: 'An HTTPRoute or GRPCRoute match value that cannot match: a path Envoy would never see (WEFT1021\'s rules), a regex RE2 refuses, or a gRPC service or method name that is not a protobuf identifier.',
+    action: 'Write the value as the message says.',
+  },
+  gatewayTimeouts: { code: 'WEFT2064', severity: 'error', summary: 'An HTTPRoute rule whose `timeouts.backendRequest` is longer than `timeouts.request` (GEP-1742).', action: 'Make backendRequest at most request.' },
+  gatewayConflict: {
+    code: 'WEFT2065', severity: 'error',
+    summary: 'Two sources route one service: an HTTPRoute or GRPCRoute and a TrafficPolicy with `routes`, or an HTTPRoute and a GRPCRoute; the message names both locations.',
+    action: 'Route a service from one place; a TrafficPolicy without routes (subsets, load balancing, circuit breaking) combines with routes.',
+  },
+  gatewayIgnored: {
+    code: 'WEFT2066', severity: 'warning',
+    summary: 'Part of an HTTPRoute or GRPCRoute weft does not apply in the mesh: `hostnames`, a `Gateway` parentRef, a route without parentRefs, a repeated header or query match (the first one counts), backendRefs beside a RequestRedirect.',
+    action: 'Remove the part, or see docs/gateway-api.md.',
   },
 } as const satisfies CodeTable;
 

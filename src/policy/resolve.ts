@@ -1,7 +1,8 @@
 /**
  * Schema-checked documents -> the parts of a `PolicySet`, with the checks that span documents:
- * one Mesh, one TrafficPolicy per service, and subset references resolved against the destination
- * service's TrafficPolicy.
+ * one Mesh, one TrafficPolicy per service, Gateway API routes merged into the TrafficPolicy model
+ * (gateway-merge.ts), and subset references resolved against the destination service's
+ * TrafficPolicy.
  */
 import type { Diagnostic } from './diagnostics.js';
 import { PolicyCodes } from './codes.js';
@@ -11,6 +12,9 @@ import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
 import { resolveAccess, resolveMesh } from './resolve-access.js';
 import { resolveExternal } from './resolve-external.js';
+import { resolveGatewayRoute, type GatewayRoute } from './resolve-gateway.js';
+import { mergeGatewayRoutes, type Sourced } from './gateway-merge.js';
+import type { ReferenceGrantDoc } from './schema.js';
 import { NO_CACHE, type PolicyLoadCache } from './load-cache.js';
 import { compareText } from '../common/index.js';
 
@@ -34,6 +38,8 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   const access = new Map<string, AccessPolicy[]>();
   const accessDocs: { policy: AccessPolicy; pd: ParsedDocument }[] = [];
   const external = new Map<string, { policy: ExternalService; pd: ParsedDocument }>();
+  const gatewayRoutes: Sourced<GatewayRoute>[] = [];
+  const grants: Sourced<ReferenceGrantDoc>[] = [];
   for (const pd of docs) {
     const r = new DocReporter(pd, diagnostics);
     const { doc } = pd;
@@ -46,6 +52,12 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
       const first = traffic.get(policy.service);
       if (first) r.error(PolicyCodes.duplicateTraffic.code, 'service', conflict(policy.service, first.pd, pd));
       else traffic.set(policy.service, { policy, pd });
+    } else if (doc.kind === 'HTTPRoute') {
+      gatewayRoutes.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveGatewayRoute('HTTPRoute', doc.value, dr)), pd });
+    } else if (doc.kind === 'GRPCRoute') {
+      gatewayRoutes.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveGatewayRoute('GRPCRoute', doc.value, dr)), pd });
+    } else if (doc.kind === 'ReferenceGrant') {
+      grants.push({ policy: doc.value, pd });
     } else if (doc.kind === 'ExternalService') {
       const policy = memo.resolve(pd, diagnostics, (dr) => resolveExternal(doc.value, dr));
       const first = external.get(policy.key);
@@ -57,6 +69,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
       accessDocs.push({ policy, pd });
     }
   }
+  mergeGatewayRoutes(gatewayRoutes, grants, traffic, diagnostics);
   for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
   const mtls = mesh?.policy.mtls ?? DEFAULT_MESH.mtls;
   const jwtOwners = new Map<string, ParsedDocument>();

@@ -10,6 +10,8 @@ import { byKind, obj, oneKey, opt, req } from './schema-object.js';
 import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, rewritableHeaderName, str } from './schema-scalars.js';
 import { matchPath } from './schema-paths.js';
 import { cidr } from './schema-cidr.js';
+import { HTTP_METHODS } from './schema-methods.js';
+import { grpcRouteSchema, httpRouteSchema, referenceGrantSchema } from './schema-gateway.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const serviceRef = (doc: string) =>
@@ -18,7 +20,7 @@ const namespaceName = (doc?: string) =>
   str({ pattern: new RegExp(`^${LABEL}$`), format: 'a namespace name (DNS label)', doc });
 const path = (doc: string) => str({ pattern: /^\/\S*$/, format: 'an absolute path starting with "/"', doc });
 
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
+export { HTTP_METHODS };
 export const RETRY_ON = [
   '5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', 'refused-stream',
   'unavailable', 'cancelled', 'deadline-exceeded', 'resource-exhausted', 'internal',
@@ -206,7 +208,10 @@ export const externalSchema = obj({
   }, 'The sidecar originates TLS: callers speak plaintext, the sidecar connects with TLS (not on tls ports).')),
 }, 'A service outside the mesh that sidecars may call.');
 
-export const documentSchema = byKind({ Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema, ExternalService: externalSchema });
+export const documentSchema = byKind({
+  Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema, ExternalService: externalSchema,
+  HTTPRoute: httpRouteSchema, GRPCRoute: grpcRouteSchema, ReferenceGrant: referenceGrantSchema,
+});
 
 export type PolicyDocument = Infer<typeof documentSchema>;
 export type MeshDoc = Infer<typeof meshSchema>;
@@ -214,6 +219,9 @@ export type TrafficDoc = Infer<typeof trafficSchema>;
 export type AccessDoc = Infer<typeof accessSchema>;
 export type ExternalDoc = Infer<typeof externalSchema>;
 export type RouteDoc = Infer<typeof route>;
+export type HttpRouteDoc = Infer<typeof httpRouteSchema>;
+export type GrpcRouteDoc = Infer<typeof grpcRouteSchema>;
+export type ReferenceGrantDoc = Infer<typeof referenceGrantSchema>;
 
 /** The JSON Schema document written to schema/policy.schema.json. */
 export function policyJsonSchema(): Record<string, unknown> {

@@ -90,8 +90,15 @@ export type StringMatch =
   | { readonly regex: string }
   | { readonly present: boolean };
 
+/**
+ * `segmentPrefix` (Gateway API `PathPrefix`) matches whole path segments: `/api` matches `/api`
+ * and `/api/x`, never `/apix`. It never ends in `/` (except `/` itself, which is `prefix: /`).
+ */
+export type PathMatch =
+  | { readonly exact: string } | { readonly prefix: string } | { readonly regex: string } | { readonly segmentPrefix: string };
+
 export interface RouteMatch {
-  readonly path?: { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
+  readonly path?: PathMatch;
   /** Header name (lowercase) -> match. */
   readonly headers?: Readonly<Record<string, StringMatch>>;
   /** HTTP methods, uppercase. */
@@ -105,7 +112,8 @@ export interface Backend {
   readonly service: string;
   /** Subset name defined in the destination's TrafficPolicy, or undefined for all endpoints. */
   readonly subset?: string;
-  /** Relative weight; the weights of one route add up to 100. */
+  /** Relative weight: a TrafficPolicy route's add up to 100; an HTTPRoute's are any relative
+   * weights (Gateway API), which Envoy and gRPC divide by their sum. */
   readonly weight: number;
   /** Destination port; undefined = the port the caller dialled. */
   readonly port?: number;
@@ -127,9 +135,15 @@ export interface FaultPolicy {
 }
 
 export interface HeaderRewrite {
+  /** Set: replaces any existing value (Gateway API `set`). */
   readonly add?: Readonly<Record<string, string>>;
+  /** Appended to any existing values (Gateway API `add`); only HTTPRoute and GRPCRoute set it. */
+  readonly append?: Readonly<Record<string, string>>;
   readonly remove?: readonly string[];
 }
+
+/** Gateway API path replacement: the whole path, or the part a `segmentPrefix` match matched. */
+export type PathReplace = { readonly full: string } | { readonly prefix: string };
 
 export interface RoutePolicy {
   readonly match?: RouteMatch;
@@ -137,10 +151,18 @@ export interface RoutePolicy {
   readonly backends?: readonly Backend[];
   readonly redirect?: {
     readonly host?: string;
+    /** The whole replacement path. */
     readonly path?: string;
+    /** Replaces the matched `segmentPrefix` (Gateway API `ReplacePrefixMatch`); never with `path`. */
+    readonly prefix?: string;
+    readonly port?: number;
     readonly scheme?: 'http' | 'https';
     readonly code: 301 | 302 | 303 | 307 | 308;
   };
+  /** Rewrites before forwarding (Gateway API `URLRewrite`): the Host (authority) and the path. */
+  readonly rewrite?: { readonly host?: string; readonly path?: PathReplace };
+  /** Only on this port of the service (an HTTPRoute parentRef with `port`); absent = every port. */
+  readonly port?: number;
   /** Request timeout (end of request to end of response); 0 = none; absent = the port's default
    * (Mesh `defaults.timeoutMs` on http ports, none on grpc/http2 ports). */
   readonly timeoutMs?: number;
@@ -152,7 +174,8 @@ export interface RoutePolicy {
   readonly websocket?: boolean;
   readonly retries?: RetryPolicy;
   readonly fault?: FaultPolicy;
-  readonly mirror?: { readonly service: string; readonly subset?: string; readonly percent: number };
+  /** `port`: the destination port (absent: the port the caller dialled). */
+  readonly mirror?: { readonly service: string; readonly subset?: string; readonly port?: number; readonly percent: number };
   readonly requestHeaders?: HeaderRewrite;
   readonly responseHeaders?: HeaderRewrite;
   readonly source?: SourceRef;

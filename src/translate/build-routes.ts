@@ -8,12 +8,13 @@
  * Problems (unknown backend service or subset, features a gRPC client cannot use) are
  * diagnostics; the affected backend or route is left out, never the whole service.
  */
-import type { Backend, Diagnostic, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { Backend, Diagnostic, PathMatch, RoutePolicy, Service, ServicePort, TrafficPolicy } from '../model/index.js';
 import { byText } from '../common/index.js';
-import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
+import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteMatch, IrVirtualHost, IrWeightedCluster } from './ir.js';
 import { outboundClusterName, virtualHostName } from './names.js';
 import { streamLimits } from './route-streams.js';
 import { TranslateCodes } from './codes.js';
+import { pathRewrite, segmentPrefixRegex } from './path-rewrite.js';
 
 export interface RouteContext {
   readonly service: Service;
@@ -37,12 +38,15 @@ const GRPC_RETRY_ON = new Set(['cancelled', 'deadline-exceeded', 'internal', 're
 export function buildVirtualHost(ctx: RouteContext): VirtualHostResult {
   const diagnostics: Diagnostic[] = [];
   const name = virtualHostName(ctx.service.hostname, ctx.port.port);
-  const policies: readonly RoutePolicy[] = ctx.traffic?.routes.length ? ctx.traffic.routes : [{}];
+  const all = ctx.traffic?.routes ?? [];
+  // Indexes stay those of the policy's list, so route names and paths do not depend on the port.
+  const here = all.map((p, i) => [p, i] as const).filter(([p]) => onPort(p, ctx));
+  const policies: readonly (readonly [RoutePolicy, number])[] = here.length > 0 ? here : [[{}, 0]];
   const routes: IrRoute[] = [];
-  policies.forEach((p, i) => {
+  for (const [p, i] of policies) {
     const r = buildRoute(ctx, p, `${name}/${i}`, `routes[${i}]`, diagnostics);
     if (r) routes.push(r);
-  });
+  }
   return { vhost: { name, service: ctx.service.key, domains: domainsOf(ctx), routes }, diagnostics };
 }
 
@@ -55,19 +59,24 @@ function domainsOf(ctx: RouteContext): string[] {
   return [...new Set(names.flatMap((n) => [n, `${n}:${port.port}`]))].sort();
 }
 
+/** A route of an HTTPRoute attached to one port of the service applies to that port only. */
+function onPort(p: RoutePolicy, ctx: Pick<RouteContext, 'port'>): boolean {
+  return p.port === undefined || p.port === ctx.port.port;
+}
+
 function buildRoute(ctx: RouteContext, p: RoutePolicy, name: string, path: string, diags: Diagnostic[]): IrRoute | undefined {
   const warn = (message: string, at: string, code: string) =>
     diags.push({ code, severity: 'warning', message, path: at, ...(p.source ? { source: p.source } : {}) });
   let action: IrRoute['action'] | undefined;
   if (p.redirect) {
     if (ctx.kind === 'grpc') return void warn('gRPC clients do not support redirect routes; route left out', `${path}.redirect`, TranslateCodes.unsupportedByKind.code);
-    action = { kind: 'redirect', ...p.redirect };
+    action = redirectOf(p.redirect, p.match?.path);
   } else {
     action = forward(ctx, p, path, warn);
     if (!action) return undefined;
   }
   return {
-    name, match: matchOf(p), action,
+    name, match: matchOf(p, ctx.kind), action,
     ...(p.fault ? { fault: { ...p.fault } } : {}),
     ...(p.requestHeaders ? { requestHeaders: rewrite(p.requestHeaders) } : {}),
     ...(p.responseHeaders ? { responseHeaders: rewrite(p.responseHeaders) } : {}),
@@ -86,14 +95,35 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
   });
   const clusters = split(usable, backends, `${path}.backends`, warn);
   if (clusters.length === 0) return unavailable(ctx, usable.length > 0, `${path}.backends`, warn);
-  const mirror = p.mirror && clusterOf(ctx, p.mirror.service, p.mirror.subset, undefined, `${path}.mirror`, warn);
+  const mirror = p.mirror && clusterOf(ctx, p.mirror.service, p.mirror.subset, p.mirror.port, `${path}.mirror`, warn);
   const hashKey = ctx.traffic?.loadBalancer === 'ring-hash' ? ctx.traffic.hashKey : undefined;
   return {
     kind: 'forward', clusters, ...streamLimits(ctx, p, path, warn),
     ...(p.retries ? { retries: retries(ctx, p, path, warn) } : {}),
     ...(mirror && p.mirror ? { mirror: { cluster: mirror, percent: p.mirror.percent } } : {}),
     ...(hashKey ? { hashOn: ctx.kind === 'grpc' && 'sourceIp' in hashKey ? { grpcChannel: true } as const : hashKey } : {}),
+    ...rewriteOf(ctx, p, path, warn),
   };
+}
+
+/** gRPC clients ignore host and path rewrites (gRFC A28 reads neither), so they are left out. */
+function rewriteOf(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): Pick<IrForward, 'rewrite'> {
+  const r = p.rewrite;
+  if (!r) return {};
+  if (ctx.kind === 'grpc') {
+    warn('gRPC clients do not rewrite the host or path of a call; rewrite ignored', `${path}.rewrite`, TranslateCodes.unsupportedByKind.code);
+    return {};
+  }
+  return { rewrite: { ...(r.host !== undefined ? { host: r.host } : {}), ...(r.path ? { path: pathRewrite(r.path, matchedPrefix(p.match?.path)) } : {}) } };
+}
+
+function redirectOf(r: NonNullable<RoutePolicy['redirect']>, matched: PathMatch | undefined): IrRedirect {
+  const { prefix, ...rest } = r;
+  return { kind: 'redirect', ...rest, ...(prefix !== undefined ? { rewrite: pathRewrite({ prefix }, matchedPrefix(matched)) } : {}) };
+}
+
+function matchedPrefix(m: PathMatch | undefined): string {
+  return m && 'segmentPrefix' in m ? m.segmentPrefix : '/';
 }
 
 /**
@@ -107,7 +137,7 @@ function forward(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): I
 export function tcpClusters(ctx: RouteContext): { readonly clusters: readonly IrWeightedCluster[]; readonly diagnostics: readonly Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const routes = ctx.traffic?.routes ?? [];
-  const at = routes.findIndex((r) => !r.match && !r.redirect);
+  const at = routes.findIndex((r) => !r.match && !r.redirect && onPort(r, ctx));
   const warnAt = (i: number): Warn => (message, path, code) => {
     const source = routes[i]?.source ?? ctx.traffic?.source;
     diagnostics.push({ code, severity: 'warning', message, path, ...(source ? { source } : {}) });
@@ -117,7 +147,7 @@ export function tcpClusters(ctx: RouteContext): { readonly clusters: readonly Ir
   // the service has none.
   const byteStreamsOnly = ctx.service.ports.every((p) => p.protocol === 'tcp' || p.protocol === 'tls');
   routes.forEach((r, i) => {
-    if (!byteStreamsOnly) return;
+    if (!byteStreamsOnly || !onPort(r, ctx)) return;
     const warn = warnAt(i);
     if (i !== at) warn(`port ${ctx.port.port} of ${ctx.service.key} is ${ctx.port.protocol}: only a route without match applies to a byte stream; route ignored on this port`, `routes[${i}]`, TranslateCodes.httpOnlyOnTcp.code);
     else if (r.retries || r.fault || r.mirror || r.requestHeaders || r.responseHeaders || r.timeoutMs !== undefined) {
@@ -190,21 +220,22 @@ function retries(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): N
   };
 }
 
-function matchOf(p: RoutePolicy): IrRouteMatch {
+function matchOf(p: RoutePolicy, kind: RouteContext['kind']): IrRouteMatch {
   const m = p.match;
+  const path = m?.path ?? { prefix: '/' };
   const headers = Object.entries(m?.headers ?? {}).map(([name, match]) => ({ name, match }));
   if (m?.methods?.length) {
     const methods = [...m.methods].sort();
     headers.push({ name: ':method', match: methods.length === 1 ? { exact: methods[0]! } : { regex: `^(${methods.join('|')})$` } });
   }
   return {
-    path: m?.path ?? { prefix: '/' },
+    path: kind === 'grpc' && 'segmentPrefix' in path ? { regex: segmentPrefixRegex(path.segmentPrefix) } : path,
     headers: headers.sort(byText((x) => x.name)),
     query: Object.entries(m?.query ?? {}).map(([name, match]) => ({ name, match })).sort(byText((x) => x.name)),
   };
 }
 
 function rewrite(h: NonNullable<RoutePolicy['requestHeaders']>): IrHeaderRewrite {
-  const add = Object.entries(h.add ?? {}).map(([name, value]) => ({ name, value })).sort(byText((x) => x.name));
-  return { add, remove: [...(h.remove ?? [])].sort() };
+  const pairs = (r: Readonly<Record<string, string>>) => Object.entries(r).map(([name, value]) => ({ name, value })).sort(byText((x) => x.name));
+  return { add: pairs(h.add ?? {}), ...(h.append ? { append: pairs(h.append) } : {}), remove: [...(h.remove ?? [])].sort() };
 }

@@ -49,7 +49,9 @@ export type IrStringMatch =
   | { readonly regex: string } | { readonly present: boolean };
 
 export interface IrRouteMatch {
-  readonly path: { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
+  /** `segmentPrefix` (whole segments, Envoy `path_separated_prefix`) only for Envoy; proxyless gRPC
+   * gets it as a regex. */
+  readonly path: { readonly exact: string } | { readonly prefix: string } | { readonly regex: string } | { readonly segmentPrefix: string };
   /** Sorted by name; `:method` carries method matches. */
   readonly headers: readonly { readonly name: string; readonly match: IrStringMatch }[];
   readonly query: readonly { readonly name: string; readonly match: IrStringMatch }[];
@@ -78,14 +80,23 @@ export interface IrForward {
     readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };
   };
   readonly mirror?: { readonly cluster: string; readonly percent: number };
+  /** Rewrites before forwarding (Envoy only): the Host, and the path as a regex substitution on
+   * the whole path (`pattern` is RE2, `substitution` may name `\\1`). */
+  readonly rewrite?: { readonly host?: string; readonly path?: IrPathRewrite };
   /** Ring-hash key. `grpcChannel` (proxyless gRPC only) is the calling channel's id, gRPC's stand-in
    * for `sourceIp`: gRPC hashes headers and `filter_state` `io.grpc.channel_id` only (gRFC A42). */
   readonly hashOn?: { readonly header: string } | { readonly sourceIp: true } | { readonly grpcChannel: true };
 }
 
+/** A path rewrite as Envoy's `regex_rewrite`: RE2 `pattern` on the path, `substitution` for it. */
+export interface IrPathRewrite { readonly pattern: string; readonly substitution: string }
+
 export interface IrRedirect {
   readonly kind: 'redirect';
   readonly host?: string; readonly path?: string; readonly scheme?: 'http' | 'https';
+  /** Replaces the matched prefix (`regex_rewrite`); never with `path`. */
+  readonly rewrite?: IrPathRewrite;
+  readonly port?: number;
   readonly code: 301 | 302 | 303 | 307 | 308;
 }
 
@@ -95,7 +106,10 @@ export interface IrRedirect {
 export interface IrDirectResponse { readonly kind: 'direct'; readonly status: number; readonly body?: string }
 
 export interface IrHeaderRewrite {
+  /** Set: replaces any existing value. */
   readonly add: readonly { readonly name: string; readonly value: string }[];
+  /** Appended to existing values; absent when none (HTTPRoute `add`). */
+  readonly append?: readonly { readonly name: string; readonly value: string }[];
   readonly remove: readonly string[];
 }
 

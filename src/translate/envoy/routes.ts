@@ -3,7 +3,7 @@
  * Fault injection is per route (`typed_per_filter_config` keyed by the fault filter's name); the
  * fault filter itself is always in the HCM chain (http-filters.ts) and does nothing without it.
  */
-import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrRedirect, IrRoute, IrRouteConfig, IrStringMatch, IrVirtualHost } from '../ir.js';
+import type { IrDirectResponse, IrForward, IrHeaderRewrite, IrPathRewrite, IrRedirect, IrRoute, IrRouteConfig, IrStringMatch, IrVirtualHost } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { any, duration, fraction, stringMatch } from './common.js';
 import type { HashPolicy, HeaderValueOption, HttpFault, Message, PackedAny, RedirectAction, RetryPolicy, Route, RouteAction, RouteConfiguration,
@@ -54,7 +54,8 @@ function route(r: IrRoute): Route {
 
 function match(r: IrRoute): RouteMatch {
   const p = r.match.path;
-  const out: RouteMatch = 'regex' in p ? { safe_regex: { regex: p.regex } } : 'exact' in p ? { path: p.exact } : { prefix: p.prefix };
+  const out: RouteMatch = 'regex' in p ? { safe_regex: { regex: p.regex } } : 'exact' in p ? { path: p.exact }
+    : 'segmentPrefix' in p ? { path_separated_prefix: p.segmentPrefix } : { prefix: p.prefix };
   if (r.match.headers.length) out.headers = r.match.headers.map((h): HeaderMatcher => ({ name: h.name, ...headerMatch(h.match) }));
   if (r.match.query.length) out.query_parameters = r.match.query.map((q): QueryParameterMatcher => ({ name: q.name, ...queryMatch(q.match) }));
   return out;
@@ -85,7 +86,13 @@ function forward(f: IrForward): RouteAction {
     out.request_mirror_policies = [{ cluster: f.mirror.cluster, runtime_fraction: { default_value: fraction(f.mirror.percent) } }];
   }
   if (f.hashOn) out.hash_policy = [hashPolicy(f.hashOn)];
+  if (f.rewrite?.host !== undefined) out.host_rewrite_literal = f.rewrite.host;
+  if (f.rewrite?.path) out.regex_rewrite = regexRewrite(f.rewrite.path);
   return out;
+}
+
+function regexRewrite(r: IrPathRewrite): NonNullable<RouteAction['regex_rewrite']> {
+  return { pattern: { regex: r.pattern }, substitution: r.substitution };
 }
 
 /**
@@ -120,12 +127,15 @@ function retryPolicy(r: NonNullable<IrForward['retries']>): RetryPolicy {
 const REDIRECT_CODE = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' } as const;
 
 function redirect(r: IrRedirect): RedirectAction {
-  return {
-    ...(r.host ? { host_redirect: r.host } satisfies RedirectAction : {}),
-    ...(r.path ? { path_redirect: r.path } satisfies RedirectAction : {}),
-    ...(r.scheme ? { scheme_redirect: r.scheme } satisfies RedirectAction : {}),
+  const base = {
+    ...(r.host ? { host_redirect: r.host } : {}),
+    ...(r.port !== undefined ? { port_redirect: r.port } : {}),
+    ...(r.scheme ? { scheme_redirect: r.scheme } : {}),
     response_code: REDIRECT_CODE[r.code],
-  };
+  } satisfies RedirectAction;
+  // path_redirect and regex_rewrite are one oneof in Envoy's RedirectAction.
+  if (r.rewrite) return { ...base, regex_rewrite: regexRewrite(r.rewrite) };
+  return r.path ? { ...base, path_redirect: r.path } : base;
 }
 
 function fault(f: NonNullable<IrRoute['fault']>): PackedAny {
@@ -153,6 +163,10 @@ function addRewrites(out: Route, dir: 'request' | 'response', h: IrHeaderRewrite
   if (!h) return;
   if (h.add.length) {
     out[`${dir}_headers_to_add`] = h.add.map((a): HeaderValueOption => ({ header: { key: a.name, value: literalHeaderValue(a.value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+  }
+  if (h.append?.length) {
+    out[`${dir}_headers_to_add`] = [...out[`${dir}_headers_to_add`] ?? [], ...h.append.map((a): HeaderValueOption => (
+      { header: { key: a.name, value: literalHeaderValue(a.value) }, append_action: 'APPEND_IF_EXISTS_OR_ADD' }))];
   }
   if (h.remove.length) out[`${dir}_headers_to_remove`] = [...h.remove];
 }

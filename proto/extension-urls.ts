@@ -22,6 +22,7 @@ export const ExtensionTypeUrl = {
   MetricsServiceConfig: url('envoy.config.metrics.v3.MetricsServiceConfig'),
   LocalRateLimit: url('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'),
   JwtAuthn: url('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication'),
+  HeaderMutation: url('envoy.extensions.filters.http.header_mutation.v3.HeaderMutation'),
   OriginalDst: url('envoy.extensions.filters.listener.original_dst.v3.OriginalDst'),
   TlsInspector: url('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'),
   UpstreamTlsContext: url('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext'),
@@ -52,6 +53,8 @@ export const ExtensionName = {
   LocalRateLimit: 'envoy.filters.http.local_ratelimit',
   /** Also the dynamic-metadata namespace of the verified payload (`payload_in_metadata`). */
   JwtAuthn: 'envoy.filters.http.jwt_authn',
+  /** Strips the headers verified claims are forwarded in, before jwt_authn sets them. */
+  ClaimHeaderStrip: 'envoy.filters.http.header_mutation.jwt_claims',
   OriginalDst: 'envoy.filters.listener.original_dst',
   TlsInspector: 'envoy.filters.listener.tls_inspector',
   TlsTransportSocket: 'envoy.transport_sockets.tls',

@@ -6,6 +6,7 @@
  */
 import type { Service } from '../discovery/index.js';
 import type { AccessPolicy, PolicySet } from '../policy/index.js';
+import { restrictsCallers } from '../policy/index.js';
 import type { EdgeView } from './edge-stats.js';
 import type { ProxyView, SyncStatus } from './view.js';
 
@@ -154,7 +155,7 @@ function authzFor(policies: readonly AccessPolicy[] | undefined, sa: string, ns:
   const named = (p: AccessPolicy) => p.rules.some((r) => !r.from?.length || r.from.some((f) =>
     (f.serviceAccount === undefined || f.serviceAccount === `${sa}.${ns}`) && (f.namespace === undefined || f.namespace === ns) && f.identity === undefined));
   if (policies.some((p) => p.action === 'deny' && named(p))) return 'denied';
-  const allows = policies.filter((p) => p.action === 'allow');
+  const allows = policies.filter(restrictsCallers);
   if (allows.length === 0) return 'open';
   return allows.some(named) ? 'allowed' : 'denied';
 }

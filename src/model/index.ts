@@ -10,7 +10,7 @@ export type {
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
   ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace,
 } from '../policy/index.js';
-export { DEFAULT_MESH, formatDiagnostic, hasErrors } from '../policy/index.js';
+export { DEFAULT_MESH, formatDiagnostic, hasErrors, restrictsCallers } from '../policy/index.js';
 export type {
   Endpoint, EndpointHealth, Protocol, Service, ServicePort, ServiceRegistry,
 } from '../discovery/index.js';

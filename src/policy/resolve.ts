@@ -107,6 +107,7 @@ function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): 
  * the port dialled; it does not inspect requests for them (docs/policy.md "ExternalService"). */
 function checkExternalAccess(policy: AccessPolicy, r: DocReporter): void {
   if (policy.action === 'audit') r.error(PolicyCodes.externalAccessRule.code, 'action', `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar, which has no audit (shadow) rules for it; use allow or deny`);
+  if (policy.jwt) r.error(PolicyCodes.externalAccessRule.code, 'jwt', `${policy.service} is an ExternalService: there is no inbound sidecar to verify end-user tokens at`);
   policy.rules.forEach((rule, i) => {
     for (const field of ['methods', 'paths', 'headers'] as const) {
       if (rule.to?.[field]) r.error(PolicyCodes.externalAccessRule.code, `rules[${i}].to.${field}`, `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar by caller and port only; "to.${field}" is not supported`);

@@ -285,6 +285,14 @@ export interface AccessPolicy {
   readonly source?: SourceRef;
 }
 
+/**
+ * Whether an AccessPolicy restricts who may call: every `allow` policy does (one without rules
+ * admits nobody), except one that only authenticates end users (a `jwt` block and no rules).
+ */
+export function restrictsCallers(p: AccessPolicy): boolean {
+  return p.action === 'allow' && !(p.jwt && p.rules.length === 0);
+}
+
 /** Everything one successful policy load produced. */
 export interface PolicySet {
   /** Content hash of the source files (plus the git commit when known, set by the caller). */

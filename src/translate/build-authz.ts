@@ -19,6 +19,7 @@
  * - audit rules are built exactly as deny rules (same spellings, same widening) and refuse nothing.
  */
 import type { AccessPolicy, AccessRule, Diagnostic, MtlsMode, Principal, ServicePort } from '../model/index.js';
+import { restrictsCallers } from '../model/index.js';
 import type { IrAccessRule, IrAuthz, IrCidr, IrHeaderMatch, IrIdentity, IrPermission, IrPrincipal } from './ir.js';
 import { allowPath, denyPath } from './path-match.js';
 import { allowHeader, denyHeader } from './header-match.js';
@@ -37,7 +38,7 @@ export function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port
   let anyAllow = false;
   policies.forEach((policy, pi) => {
     // An AccessPolicy that only authenticates end users (a jwt block, no rules) restricts no caller.
-    if (policy.action === 'allow' && !(policy.jwt && policy.rules.length === 0)) anyAllow = true;
+    if (restrictsCallers(policy)) anyAllow = true;
     policy.rules.forEach((rule, ri) => {
       if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
       const ir = ruleOf(mesh, policy, rule, `${policy.service}/${policy.action}/${pi}/${ri}`, tcp, diags);

@@ -8,6 +8,7 @@
  * Pure functions of their arguments; build-scope.ts memoises the scope that calls them.
  */
 import type { AccessPolicy, ExternalPort, ExternalService, PortProtocol } from '../model/index.js';
+import { restrictsCallers } from '../model/index.js';
 import type { IrInlineCluster, IrProtocol, IrTcpRoute, IrVirtualHost } from './ir.js';
 import { BLACKHOLE_CLUSTER, externalClusterName, virtualHostName } from './names.js';
 import { principalNames, type Caller } from './scope.js';
@@ -80,7 +81,7 @@ function refuses(policies: readonly AccessPolicy[], caller: Caller, port: number
   let allows = false;
   let admits = false;
   for (const p of policies) {
-    if (p.action === 'allow') allows = true;
+    if (restrictsCallers(p)) allows = true;
     for (const rule of p.rules) {
       const who = !rule.from?.length || rule.from.some((w) => principalNames(w, caller));
       const where = !rule.to?.ports || rule.to.ports.includes(port);

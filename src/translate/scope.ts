@@ -4,6 +4,7 @@
  * the mesh.
  */
 import type { AccessPolicy, MeshPolicy, Principal, Service, ServiceRegistry } from '../model/index.js';
+import { restrictsCallers } from '../model/index.js';
 import type { TranslationCache } from './cache.js';
 import { byText } from '../common/index.js';
 
@@ -55,7 +56,7 @@ function refuses(policies: readonly AccessPolicy[], caller: Caller): boolean {
   let allows = false;
   let admits = false;
   for (const p of policies) {
-    if (p.action === 'allow') allows = true;
+    if (restrictsCallers(p)) allows = true;
     for (const rule of p.rules) {
       const matches = !rule.from?.length || rule.from.some((who) => principalNames(who, caller));
       const everyConnection = !rule.from?.length || rule.from.some((who) => !who.ipBlocks?.length && principalNames(who, caller));

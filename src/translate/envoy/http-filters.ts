@@ -2,7 +2,7 @@
  * HTTP filter chains and the HTTP connection manager. The order of filters is fixed here, in one
  * commented place:
  *
- *   inbound:  JWT authentication → RBAC (audit → deny → allow) → local rate limit → router
+ *   inbound:  claim-header strip → JWT authentication → RBAC (audit → deny → allow) → local rate limit → router
  *     JWT first: a request with a bad token is refused (401) before anything else runs, and the
  *     verified payload is in dynamic metadata for what follows (jwt.ts).
  *     RBAC first so that denied requests never consume the bucket of legitimate callers; the
@@ -22,7 +22,7 @@ import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.j
 import { ADS, accessLogs, any, duration } from './common.js';
 import type { HcmTracing, HttpConnectionManager, HttpFilter, Message, PackedAny, RouteConfiguration } from './messages.js';
 import { httpRbac } from './rbac.js';
-import { jwtAuthn } from './jwt.js';
+import { claimHeaderStrip, jwtAuthn } from './jwt.js';
 
 type RuntimeFractionalPercent = Message<'envoy.config.core.v3.RuntimeFractionalPercent'>;
 
@@ -39,7 +39,10 @@ export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
 }
 
 export function inboundFilters(authz: IrAuthz, rateLimit: IrInboundChain['rateLimit'], statPrefix: string, jwt?: IrInboundChain['jwt']): HttpFilter[] {
-  const out: HttpFilter[] = jwt ? [{ name: ExtensionName.JwtAuthn, typed_config: jwtAuthn(jwt) }] : [];
+  const out: HttpFilter[] = [];
+  const strip = jwt && claimHeaderStrip(jwt);
+  if (strip) out.push({ name: ExtensionName.ClaimHeaderStrip, typed_config: strip });
+  if (jwt) out.push({ name: ExtensionName.JwtAuthn, typed_config: jwtAuthn(jwt) });
   out.push(...httpRbac(authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config })));
   if (rateLimit) out.push({ name: ExtensionName.LocalRateLimit, typed_config: localRateLimit(rateLimit, statPrefix) });
   out.push(router);

@@ -6,6 +6,10 @@
  * `forward: false`). Rules, first match wins: each exempt path accepts a request without a token
  * (`allow_missing`: a token that is present must still verify), then every other path requires a
  * valid token of one of the providers. A failed requirement is answered 401 by Envoy.
+ *
+ * The headers claims are forwarded in are removed from every request first (`claimHeaderStrip`,
+ * a header-mutation filter before jwt_authn): jwt_authn only writes them for a verified token, so
+ * without this a caller could send `x-user: admin` itself on an exempt path.
  * https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/jwt_authn_filter
  */
 import type { IrJwt, IrJwtProvider } from '../ir.js';
@@ -33,6 +37,14 @@ export function jwtAuthn(jwt: IrJwt): PackedAny {
     { match: { prefix: '/' }, requires: required },
   ];
   return any(ExtensionTypeUrl.JwtAuthn, { providers, rules });
+}
+
+/** The header-mutation filter config removing every claim header a caller sent; undefined when
+ * no claim is forwarded. */
+export function claimHeaderStrip(jwt: IrJwt): PackedAny | undefined {
+  const headers = [...new Set(jwt.providers.flatMap((p) => p.claimHeaders.map((c) => c.header)))].sort();
+  if (!headers.length) return undefined;
+  return any(ExtensionTypeUrl.HeaderMutation, { mutations: { request_mutations: headers.map((remove) => ({ remove })) } });
 }
 
 function provider(p: IrJwtProvider): JwtProvider {

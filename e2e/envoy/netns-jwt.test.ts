@@ -6,7 +6,8 @@
  * signature is answered 401 by Envoy (a valid token for another audience 403: Envoy's
  * JwtAudienceNotAllowed), and so is a request without a token outside the exempt paths. On an
  * exempt path a request without a token is admitted, one with a bad token is not; a claim header
- * the caller sends itself is removed, so only a verified claim reaches the application.
+ * the caller sends itself is removed, so only a verified claim reaches the application. A deny
+ * rule on claims (RBAC on jwt_authn's payload in dynamic metadata) refuses matching tokens.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect } from 'vitest';
@@ -32,6 +33,12 @@ jwt:
       jwks: '${JWKS}'
       forwardClaims: { sub: x-user }
   exemptPaths: ["/public/*"]
+---
+kind: AccessPolicy
+service: api
+action: deny
+rules:
+  - from: [{ claims: { sub: mallory } }, { claims: { groups: suspended } }]
 `,
 };
 
@@ -71,5 +78,18 @@ describe('Envoy namespace mesh: JWT end-user authentication', () => {
     expect(forged.seen?.['x-user']).toBeUndefined();
     const overridden = await call('/orders', token({}), { headers: { authorization: `Bearer ${token({})}`, 'x-user': 'mallory' } });
     expect([overridden.status, overridden.seen?.['x-user']]).toEqual([200, 'alice']);
+  }, 60_000);
+
+  scenario('a deny rule on claims refuses a verified token by a string claim or an element of a list claim', async () => {
+    const results = {
+      alice: (await call('/orders', token({ groups: ['staff'] }))).status,
+      mallory: (await call('/orders', token({ sub: 'mallory' }))).status,
+      suspended: (await call('/orders', token({ groups: ['staff', 'suspended'] }))).status,
+      suspendedString: (await call('/orders', token({ groups: 'suspended' }))).status,
+      notAnElement: (await call('/orders', token({ groups: ['suspended-not'] }))).status,
+      // Without a token there are no claims: the deny does not match, the exempt path admits.
+      noToken: (await call('/public/x')).status,
+    };
+    expect(results).toEqual({ alice: 200, mallory: 403, suspended: 403, suspendedString: 403, notAnElement: 200, noToken: 200 });
   }, 60_000);
 });

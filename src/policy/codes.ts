@@ -153,6 +153,11 @@ export const PolicyCodes = {
     summary: 'A `remoteJwks` naming an ExternalService that is not declared, or a port of it that is not an http port.',
     action: 'Declare the ExternalService (with an http port; the sidecar may originate TLS) or correct the name or port.',
   },
+  jwtClaimsWithoutJwt: {
+    code: 'WEFT2056', severity: 'error',
+    summary: 'An access rule on `claims` for a service none of whose AccessPolicies has a `jwt` block: no request to it carries verified claims (a deny on them would refuse nothing).',
+    action: 'Add a `jwt` block for the service, or remove the claims condition.',
+  },
   jwtTwice: {
     code: 'WEFT2055', severity: 'error',
     summary: 'Two AccessPolicies of one service both carry a `jwt` block.',

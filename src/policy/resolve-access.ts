@@ -80,13 +80,14 @@ function resolveRule(rule: RuleDoc, path: string, ns: string, r: DocReporter): A
 
 /** Service accounts without a namespace are in the policy's namespace, like service names. */
 function resolvePrincipal(p: PrincipalDoc, path: string, ns: string, r: DocReporter): Principal {
-  if (p.serviceAccount === undefined && p.namespace === undefined && p.identity === undefined && p.ipBlocks === undefined) {
-    r.error(PolicyCodes.missingField.code, path, 'a caller needs at least one of serviceAccount, namespace, identity, ipBlocks');
+  if (p.serviceAccount === undefined && p.namespace === undefined && p.identity === undefined && p.ipBlocks === undefined && p.claims === undefined) {
+    r.error(PolicyCodes.missingField.code, path, 'a caller needs at least one of serviceAccount, namespace, identity, ipBlocks, claims');
   }
   return {
     ...(p.serviceAccount !== undefined && { serviceAccount: qualify(p.serviceAccount, ns) }),
     ...(p.namespace !== undefined && { namespace: p.namespace }),
     ...(p.identity !== undefined && { identity: p.identity }),
     ...(p.ipBlocks !== undefined && { ipBlocks: [...new Set(p.ipBlocks)].sort() }),
+    ...(p.claims !== undefined && { claims: Object.fromEntries(Object.entries(p.claims).sort(([a], [b]) => compareText(a, b))) }),
   };
 }

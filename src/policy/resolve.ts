@@ -73,8 +73,10 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
   const mtls = mesh?.policy.mtls ?? DEFAULT_MESH.mtls;
   const jwtOwners = new Map<string, ParsedDocument>();
+  const jwtServices = new Set(accessDocs.filter((a) => a.policy.jwt).map((a) => a.policy.service));
   for (const a of accessDocs) {
     const r = new DocReporter(a.pd, diagnostics);
+    checkClaims(a.policy, jwtServices, r);
     if (a.policy.jwt) checkJwt(a.policy, a.pd, jwtOwners, external, r);
     if (external.has(a.policy.service)) checkExternalAccess(a.policy, r);
     else if (mtls !== 'strict') warnIdentityRules(a.policy, mtls, r);
@@ -116,6 +118,15 @@ function checkExternalAccess(policy: AccessPolicy, r: DocReporter): void {
       if (p.ipBlocks) r.error(PolicyCodes.externalAccessRule.code, `rules[${i}].from[${j}].ipBlocks`, `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar by caller and port only; "ipBlocks" is not supported`);
     });
   });
+}
+
+/** A rule on claims needs the service's jwt block: without it no request carries verified claims,
+ * so a deny on claims would never refuse anything. */
+function checkClaims(policy: AccessPolicy, jwtServices: ReadonlySet<string>, r: DocReporter): void {
+  if (jwtServices.has(policy.service)) return;
+  policy.rules.forEach((rule, i) => rule.from?.forEach((p, j) => {
+    if (p.claims) r.error(PolicyCodes.jwtClaimsWithoutJwt.code, `rules[${i}].from[${j}].claims`, `${policy.service} has no jwt block, so no request to it carries verified claims; add one to one of its AccessPolicies`);
+  }));
 }
 
 /** One `jwt` block per service; every remote JWKS goes through a declared ExternalService's http port. */

@@ -147,6 +147,7 @@ const principal = obj({
   namespace: opt(namespaceName()),
   identity: opt(str({ pattern: /^spiffe:\/\/[^/\s]+\/\S+$/, format: 'a SPIFFE ID' })),
   ipBlocks: opt(list(cidr(), { minItems: 1, doc: 'Source address ranges (CIDR, or one address); any of them. The connection\'s peer address.' })),
+  claims: opt(map(str(), { key: str({ pattern: /^[A-Za-z0-9_.:-]+$/, format: 'a claim name' }), minProperties: 1, doc: 'Claims of the request\'s verified JWT (the service\'s jwt block) -> value: the claim equals it, or (a list claim) contains it. HTTP ports only.' })),
 }, 'All given fields must match.');
 
 const jwtProvider = obj({

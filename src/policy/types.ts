@@ -220,6 +220,8 @@ export interface Principal {
   readonly identity?: string;
   /** Source address ranges `<address>/<length>` (any of them): the connection's peer address. */
   readonly ipBlocks?: readonly string[];
+  /** Claim -> value of the request's verified JWT (a list claim: one element equals it). */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 export interface AccessRule {

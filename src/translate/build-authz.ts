@@ -55,14 +55,16 @@ export function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port
 function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: string, tcp: boolean, diags: Diagnostic[]): IrAccessRule | undefined {
   const source = rule.source ?? policy.source;
   const mode = modeOf(policy.action);
-  const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length || Object.keys(rule.to?.headers ?? {}).length);
+  const httpOnly = !!(rule.to?.methods?.length || rule.to?.paths?.length || Object.keys(rule.to?.headers ?? {}).length || rule.from?.some((p) => p.claims));
   if (tcp && httpOnly) {
     const widened = mode === 'deny';
     diags.push({ code: TranslateCodes.methodsOnTcp.code, severity: 'warning', ...(source ? { source } : {}), path: 'rules.to',
-      message: `${rule.to?.headers ? 'methods/paths/headers' : 'methods/paths'} cannot apply to TCP port of ${policy.service}; ${widened ? `${policy.action} widened to the whole port` : 'allow rule left out'}` });
+      message: `${rule.from?.some((p) => p.claims) ? 'JWT claims' : rule.to?.headers ? 'methods/paths/headers' : 'methods/paths'} cannot apply to TCP port of ${policy.service}; ${widened ? `${policy.action} widened to the whole port` : 'allow rule left out'}` });
     if (!widened) return undefined;
   }
-  const principals = principalsOf(mesh, mode, rule.from);
+  // On TCP there is no token: a (deny) rule on claims is widened to the callers' other fields.
+  const from = tcp ? rule.from?.map(({ claims: _claims, ...p }) => p) : rule.from;
+  const principals = principalsOf(mesh, mode, from);
   const warn = (code: string, path: string, message: string): void => {
     diags.push({ code, severity: 'warning', ...(source ? { source } : {}), path, message });
   };
@@ -99,14 +101,16 @@ function anySource(mesh: AuthzMesh, action: Mode): IrIdentity {
 /** The fields of one principal are ANDed; contradictory ones can never match and are dropped. */
 function principalOf(mesh: AuthzMesh, action: Mode, p: Principal): IrPrincipal | undefined {
   const id = identityOf(mesh, action, p);
-  if (!id || !p.ipBlocks?.length) return id;
-  return { ...id, sourceIps: p.ipBlocks.map(cidrOf) };
+  if (!id) return id;
+  const claims = Object.entries(p.claims ?? {}).map(([name, value]) => ({ name, value }));
+  return { ...id, ...(p.ipBlocks?.length ? { sourceIps: p.ipBlocks.map(cidrOf) } : {}), ...(claims.length ? { claims } : {}) };
 }
 
 /** The identity part of a principal; a principal naming addresses only is any identity. */
 function identityOf(mesh: AuthzMesh, action: Mode, p: Principal): IrIdentity | undefined {
   const td = mesh.trustDomain;
-  if (p.ipBlocks?.length && p.identity === undefined && p.serviceAccount === undefined && p.namespace === undefined) return { any: true };
+  // Named by addresses or claims only: any peer identity (the user named what to match).
+  if ((p.ipBlocks?.length || p.claims) && p.identity === undefined && p.serviceAccount === undefined && p.namespace === undefined) return { any: true };
   const exacts = new Set<string>();
   if (p.identity) exacts.add(p.identity);
   if (p.serviceAccount) {

@@ -209,7 +209,11 @@ export type IrIdentity =
 export interface IrCidr { readonly address: string; readonly prefixLen: number }
 
 /** An identity and, when `sourceIps` is set, a peer address in one of those ranges (AND). */
-export type IrPrincipal = IrIdentity & { readonly sourceIps?: readonly IrCidr[] };
+/** `claims`: of the request's verified JWT (jwt_authn's payload), all of them, sorted by name. */
+export type IrPrincipal = IrIdentity & { readonly sourceIps?: readonly IrCidr[]; readonly claims?: readonly IrClaim[] };
+
+/** A claim equal to `value`, or a list claim with an element equal to it. */
+export interface IrClaim { readonly name: string; readonly value: string }
 
 /**
  * A request header condition. A header sent several times is matched value by value (Envoy ≥ 1.38

@@ -59,7 +59,7 @@ function refuses(policies: readonly AccessPolicy[], caller: Caller): boolean {
     if (restrictsCallers(p)) allows = true;
     for (const rule of p.rules) {
       const matches = !rule.from?.length || rule.from.some((who) => principalNames(who, caller));
-      const everyConnection = !rule.from?.length || rule.from.some((who) => !who.ipBlocks?.length && principalNames(who, caller));
+      const everyConnection = !rule.from?.length || rule.from.some((who) => !who.ipBlocks?.length && !who.claims && principalNames(who, caller));
       if (p.action === 'deny' && everyConnection && !rule.to) return true;
       if (p.action === 'allow' && matches) admits = true;
     }

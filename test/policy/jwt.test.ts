@@ -46,6 +46,12 @@ describe('AccessPolicy jwt', () => {
       .toEqual(['WEFT2054 jwt.providers[0].remoteJwks.port @ a.yaml:6:49']);
   });
 
+  it('refusesClaimsInRulesOfAServiceWithoutJwt', () => {
+    const deny = y('kind: AccessPolicy', 'service: api', 'action: deny', 'rules:', '  - from: [{ claims: { sub: mallory } }]');
+    expect(wheres(deny)).toEqual(['WEFT2056 rules[0].from[0].claims @ p.yaml:5:22']);
+    expect(wheres({ 'a.yaml': deny, 'b.yaml': policy(`jwks: '${JWKS}'`) })).toEqual([]);
+  });
+
   it('refusesASecondJwtBlockForOneService', () => {
     const one = policy(`jwks: '${JWKS}'`);
     expect(wheres({ 'a.yaml': one, 'b.yaml': one })).toEqual(['WEFT2055 jwt @ b.yaml:4:3']);

@@ -16,8 +16,9 @@
  * header spellings (header-match.ts). Source ranges are `direct_remote_ip`: the connection's peer,
  * never an address a caller can claim in `x-forwarded-for`.
  */
-import type { IrAccessRule, IrAuthz, IrCidr, IrHeaderMatch, IrPathMatch, IrPrincipal } from '../ir.js';
-import { ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import type { IrAccessRule, IrAuthz, IrCidr, IrClaim, IrHeaderMatch, IrPathMatch, IrPrincipal } from '../ir.js';
+import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
+import { JWT_PAYLOAD_KEY } from './jwt.js';
 import { any, stringMatch } from './common.js';
 import type { PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
 
@@ -77,6 +78,8 @@ function permission(r: IrAccessRule): Permission {
       and.push({ not_rule: fails.length === 1 ? fails[0]! : { or_rules: { rules: fails } } });
     }
   }
+  // A rule that is HTTP-only by its callers (JWT claims) alone has no request condition.
+  if (and.length === 0) return { any: true };
   return and.length === 1 ? and[0]! : { and_rules: { rules: and } };
 }
 
@@ -94,10 +97,22 @@ function headerMatcher(h: IrHeaderMatch): NonNullable<Permission['header']> {
 }
 
 function principal(p: IrPrincipal): Principal {
-  const id = identity(p);
-  if (!p.sourceIps?.length) return id;
-  const ips: Principal = p.sourceIps.length === 1 ? remoteIp(p.sourceIps[0]!) : { or_ids: { ids: p.sourceIps.map(remoteIp) } };
-  return 'any' in p ? ips : { and_ids: { ids: [id, ips] } };
+  const parts: Principal[] = 'any' in p ? [] : [identity(p)];
+  if (p.sourceIps?.length) parts.push(p.sourceIps.length === 1 ? remoteIp(p.sourceIps[0]!) : { or_ids: { ids: p.sourceIps.map(remoteIp) } });
+  for (const c of p.claims ?? []) parts.push(claim(c));
+  return parts.length === 0 ? { any: true } : parts.length === 1 ? parts[0]! : { and_ids: { ids: parts } };
+}
+
+/** A claim of the verified JWT, from jwt_authn's payload in dynamic metadata (jwt.ts): a string
+ * claim equal to the value, or a list claim (e.g. `groups`) with an element equal to it. Without
+ * a verified token the metadata is absent and neither matches. */
+function claim(c: IrClaim): Principal {
+  const path = [{ key: JWT_PAYLOAD_KEY }, { key: c.name }];
+  const exact = { string_match: { exact: c.value } };
+  return { or_ids: { ids: [
+    { metadata: { filter: ExtensionName.JwtAuthn, path, value: exact } },
+    { metadata: { filter: ExtensionName.JwtAuthn, path, value: { list_match: { one_of: exact } } } },
+  ] } };
 }
 
 function identity(p: IrPrincipal): Principal {

@@ -1,0 +1,107 @@
+/**
+ * Gateway API routes from a real kube-apiserver: the standard-channel CRDs of
+ * sigs.k8s.io/gateway-api v1.6.3 (scripts/gateway-api-crds.sh) applied, HTTPRoutes and a
+ * ReferenceGrant created, weft's KubernetesRouteSource picks them up through informers, the policy
+ * loader resolves them into the TrafficPolicy route model, and route status (Accepted,
+ * ResolvedRefs, observedGeneration = metadata.generation) is written through the status
+ * subresource.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiextensionsV1Api, CustomObjectsApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesRouteSource, WEFT_CONTROLLER, type RouteObject } from '../../src/discovery/kube-routes.js';
+import { loadPolicyDocuments } from '../../src/policy/index.js';
+import { eventually } from '../../test/support/eventually.js';
+import { kubeIt, kubeMissingInCi, needsKube, startKubeApiServer, type KubeApiServer } from '../../test/support/kube-apiserver.js';
+
+const GROUP = 'gateway.networking.k8s.io';
+let kube: KubeApiServer;
+let source: KubernetesRouteSource | undefined;
+
+beforeAll(async () => {
+  if (needsKube) return;
+  kube = await startKubeApiServer();
+  const dir = execFileSync('sh', [path.resolve(import.meta.dirname, '../../scripts/gateway-api-crds.sh')], { encoding: 'utf8' }).trim();
+  const ext = kube.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (const f of ['httproutes', 'grpcroutes', 'referencegrants']) {
+    const crd = parse(readFileSync(path.join(dir, `${GROUP}_${f}.yaml`), 'utf8')) as V1CustomResourceDefinition;
+    await ext.createCustomResourceDefinition({ body: crd });
+    await eventually(async () => {
+      const got = await ext.readCustomResourceDefinition({ name: crd.metadata!.name! });
+      expect(got.status?.conditions?.find((c) => c.type === 'Established')?.status).toBe('True');
+    }, 60_000, 200);
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await source?.stop();
+  await kube?.stop();
+}, 60_000);
+
+const httpRoute = (ns: string, name: string, backend: Record<string, unknown>) => ({
+  apiVersion: `${GROUP}/v1`, kind: 'HTTPRoute', metadata: { name, namespace: ns },
+  spec: {
+    parentRefs: [{ group: '', kind: 'Service', name: 'reviews', port: 9080 }],
+    rules: [
+      { matches: [{ headers: [{ name: 'x-user', value: 'tester' }] }], backendRefs: [{ name: 'reviews-v2', port: 9080 }] },
+      { backendRefs: [{ name: 'reviews-v1', port: 9080, weight: 90 }, { ...backend, port: backend.port ?? 9080, weight: 10 }] },
+    ],
+  },
+});
+
+describe('Gateway API routes from a real API server', () => {
+  if (kubeMissingInCi) it('has the real API server (CI=true: the kube suite must run)', () => expect.fail(needsKube));
+
+  kubeIt('informers pick up HTTPRoutes, which resolve into routes; status says Accepted and ResolvedRefs at the route\'s generation, RefNotPermitted until a ReferenceGrant allows the backend', async () => {
+    const ns = await kube.createNamespace('gamma');
+    const other = await kube.createNamespace('ratings');
+    const custom = kube.kubeConfig.makeApiClient(CustomObjectsApi);
+    const create = (plural: string, version: string, namespace: string, body: object) => custom.createNamespacedCustomObject({ group: GROUP, version, namespace, plural, body });
+    await create('httproutes', 'v1', ns, httpRoute(ns, 'canary', { name: 'reviews-v2' }));
+    await create('httproutes', 'v1', ns, httpRoute(ns, 'elsewhere', { name: 'ratings', namespace: other, port: 8080 }));
+
+    source = new KubernetesRouteSource(kube.kubeConfig);
+    await source.start();
+    const load = () => loadPolicyDocuments(source!.files());
+    await eventually(() => expect(source!.files().map((f) => f.path).sort()).toEqual([`kubernetes/HTTPRoute/${ns}/canary.yaml`, `kubernetes/HTTPRoute/${ns}/elsewhere.yaml`]));
+
+    const refused = load();
+    expect(refused.ok).toBe(false);
+    expect(refused.diagnostics.map((d) => `${d.code} ${d.source?.file} ${d.path}`)).toEqual([`WEFT2061 kubernetes/HTTPRoute/${ns}/elsewhere.yaml spec.rules[1].backendRefs[1]`]);
+    await source.writeStatus(refused.diagnostics);
+    const status = async (name: string) => {
+      const o = await custom.getNamespacedCustomObjectStatus({ group: GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name }) as RouteObject;
+      const parent = o.status?.parents?.find((p) => p.controllerName === WEFT_CONTROLLER);
+      return { generation: o.metadata?.generation, conditions: Object.fromEntries((parent?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}@${c.observedGeneration}`])) };
+    };
+    expect(await status('canary')).toEqual({ generation: 1, conditions: { Accepted: 'True/Accepted@1', ResolvedRefs: 'True/ResolvedRefs@1' } });
+    expect(await status('elsewhere')).toEqual({ generation: 1, conditions: { Accepted: 'True/Accepted@1', ResolvedRefs: 'False/RefNotPermitted@1' } });
+
+    await create('referencegrants', 'v1beta1', other, {
+      apiVersion: `${GROUP}/v1beta1`, kind: 'ReferenceGrant', metadata: { name: 'from-gamma', namespace: other },
+      spec: { from: [{ group: GROUP, kind: 'HTTPRoute', namespace: ns }], to: [{ group: '', kind: 'Service' }] },
+    });
+    await eventually(() => expect([...load().diagnostics.map((d) => `${d.code} ${d.source?.file} ${d.message}`)]).toEqual([]));
+    const ok = load();
+    if (!ok.ok) throw new Error('load failed');
+    const routes = ok.policy.traffic.get(`reviews.${ns}`)!.routes;
+    expect(routes.map((r) => [r.match?.headers ? 'x-user' : '*', r.port, (r.backends ?? []).map((b) => `${b.service}:${b.port}/${b.weight}`).join(' ')])).toEqual([
+      ['x-user', 9080, `reviews-v2.${ns}:9080/1`],
+      ['x-user', 9080, `reviews-v2.${ns}:9080/1`],
+      ['*', 9080, `reviews-v1.${ns}:9080/90 reviews-v2.${ns}:9080/10`],
+      ['*', 9080, `reviews-v1.${ns}:9080/90 ratings.${other}:8080/10`],
+    ]);
+    await source.writeStatus(ok.diagnostics);
+    expect(await status('elsewhere')).toEqual({ generation: 1, conditions: { Accepted: 'True/Accepted@1', ResolvedRefs: 'True/ResolvedRefs@1' } });
+
+    // A spec change bumps the generation; the next status carries it.
+    await custom.patchNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name: 'canary',
+      body: [{ op: 'replace', path: '/spec/rules/1/backendRefs/1/weight', value: 50 }] });
+    await eventually(() => expect(source!.files().find((f) => f.path.endsWith('/canary.yaml'))?.text).toContain('weight: 50'));
+    await source.writeStatus(load().diagnostics);
+    expect(await status('canary')).toEqual({ generation: 2, conditions: { Accepted: 'True/Accepted@2', ResolvedRefs: 'True/ResolvedRefs@2' } });
+  }, 180_000);
+});

@@ -9,7 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import path from 'node:path';
 import { CertificateAuthority, formatCaError, workloadIdText } from '../ca/index.js';
-import { StaticRegistrySource, openKubernetesRegistry, type RegistrySource } from '../discovery/index.js';
+import { StaticRegistrySource, openKubernetesRegistry, openKubernetesRoutes, type RegistrySource } from '../discovery/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
@@ -68,10 +68,14 @@ export class ControlPlane {
     readonly insecure: { server: XdsServer; port: number } | undefined,
     private readonly certs: CertificateManager,
     private readonly expiryTimer: NodeJS.Timeout,
+    private readonly routes: { stop(): Promise<void> } | undefined,
   ) {}
 
   static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
-    const policy = new PolicySource(c.policyDir, { ref: c.policyRef });
+    // With Kubernetes, Gateway API routes there are policy too (docs/gateway-api.md).
+    const routes = c.registry.kind === 'kubernetes' ? await openKubernetesRoutes({ kubeconfigFile: c.registry.kubeconfig }) : undefined;
+    await routes?.start();
+    const policy = new PolicySource(c.policyDir, { ref: c.policyRef, ...(routes && { extra: routes }) });
     const trustDomain = c.trustDomain ?? (await initialTrustDomain(policy));
     const ca = await openCa(c, trustDomain);
     const registry = await registrySource(c);
@@ -120,9 +124,10 @@ export class ControlPlane {
       started.push(xds);
       const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
       await reconciler.start();
-      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer);
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes);
     } catch (err) {
       clearInterval(expiryTimer);
+      await routes?.stop();
       await Promise.all(started.map((s) => s.close().catch(() => undefined)));
       throw err;
     }
@@ -164,7 +169,7 @@ export class ControlPlane {
     clearInterval(this.expiryTimer);
     this.reconciler.stop();
     this.certs.stop();
-    await Promise.all([this.xds.close(), this.insecure?.server.close()]);
+    await Promise.all([this.xds.close(), this.insecure?.server.close(), this.routes?.stop()]);
   }
 }
 

@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { PolicyLoadCache, loadPolicyCommit, loadPolicyDir, resolveRef, type Diagnostic, type PolicyLoadResult, type PolicySet } from '../policy/index.js';
+import { PolicyLoadCache, loadPolicyCommit, loadPolicyDir, resolveRef, type Diagnostic, type PolicyFile, type PolicyLoadResult, type PolicySet } from '../policy/index.js';
 
 export interface PolicyLoad {
   readonly policy: PolicySet;
@@ -27,6 +27,16 @@ export interface PolicySourceOptions {
   readonly ref?: string;
   /** How often the ref is polled while watching; default 2000 ms. */
   readonly pollMs?: number;
+  /** More policy files loaded with the directory's (Gateway API routes from Kubernetes). */
+  readonly extra?: ExtraPolicyFiles;
+}
+
+/** A source of policy files beside the directory, told the outcome of every load. */
+export interface ExtraPolicyFiles {
+  files(): PolicyFile[];
+  onChange(fn: () => void): void;
+  /** Every load's diagnostics (route status in Kubernetes); errors are the caller's to log. */
+  loaded(diagnostics: readonly Diagnostic[]): Promise<void>;
 }
 
 const UNRESOLVED = 'unresolved';
@@ -50,13 +60,14 @@ export class PolicySource {
   /** Loads the directory (or the ref's commit) once. */
   async load(): Promise<{ ok: true; load: PolicyLoad } | { ok: false; diagnostics: readonly Diagnostic[] }> {
     const { result, commit } = await this.read();
+    await this.options.extra?.loaded(result.diagnostics).catch(() => undefined);
     if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
     const label = commit ? `${commit.slice(0, 12)}+${result.policy.version}` : result.policy.version;
     return { ok: true, load: { policy: result.policy, label, commit } };
   }
 
   private async read(): Promise<{ result: PolicyLoadResult; commit?: string }> {
-    const opts = { cache: this.cache };
+    const opts = { cache: this.cache, ...(this.options.extra && { extraFiles: this.options.extra.files() }) };
     if (this.options.ref === undefined) return { result: await loadPolicyDir(this.directory, opts), commit: await gitCommit(this.directory) };
     const result = await loadPolicyCommit(this.directory, this.options.ref, opts);
     this.lastCommit = result.commit ?? UNRESOLVED;
@@ -73,6 +84,7 @@ export class PolicySource {
    * file was written. New subdirectories are picked up on the next event.
    */
   watch(onChange: () => void): void {
+    this.options.extra?.onChange(onChange);
     if (this.options.ref !== undefined) return this.pollRef(this.options.ref, onChange);
     const rescan = () => {
       for (const dir of directories(this.directory)) {

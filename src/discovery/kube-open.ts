@@ -20,3 +20,12 @@ export async function openKubernetesRegistry(o: KubernetesOpenOptions): Promise<
   else kubeConfig.loadFromDefault();
   return new KubernetesRegistrySource({ kubeConfig, namespaces: o.namespaces });
 }
+
+/** A not-yet-started source of Gateway API routes (kube-routes.ts) for the same cluster. */
+export async function openKubernetesRoutes(o: Pick<KubernetesOpenOptions, 'kubeconfigFile'>): Promise<import('./kube-routes.js').KubernetesRouteSource> {
+  const [{ KubeConfig }, { KubernetesRouteSource }] = await Promise.all([import('@kubernetes/client-node'), import('./kube-routes.js')]);
+  const kubeConfig = new KubeConfig();
+  if (o.kubeconfigFile) kubeConfig.loadFromFile(o.kubeconfigFile);
+  else kubeConfig.loadFromDefault();
+  return new KubernetesRouteSource(kubeConfig);
+}

@@ -5,7 +5,7 @@
  * directory; and their status (Accepted, ResolvedRefs per Service parent) written back through
  * the status subresource with the route's generation as observedGeneration. docs/gateway-api.md.
  *
- * Not yet wired into `weft serve --kubernetes` (the reconciler takes policy from files only).
+ * `weft serve --kubernetes` runs one beside the registry source (control-plane.ts).
  */
 import { CustomObjectsApi, makeInformer, type Informer, type ObjectCache, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -49,15 +49,21 @@ export class KubernetesRouteSource {
       // An informer stops on a watch error (a 429 while a new CRD's storage initialises, a dropped
       // connection); it restarts (relist, then watch) after a growing delay.
       const backoff = new Backoff(200, 10_000);
-      informer.on('error', (err: unknown) => {
+      const retry = (err: unknown) => {
         this.lastError = err;
         if (this.stopped) return;
-        const t = setTimeout(() => void informer.start().then(() => backoff.reset(), () => undefined), backoff.next());
-        t.unref();
-      });
+        setTimeout(() => void informer.start().then(() => backoff.reset(), retry), backoff.next()).unref();
+      };
+      informer.on('error', retry);
       this.informers.push(informer);
-      await informer.start();
+      // Without the CRDs installed the list fails: the source runs empty and keeps retrying.
+      await informer.start().catch(retry);
     }
+  }
+
+  /** `ExtraPolicyFiles.loaded`: the status of every route after a policy load. */
+  loaded(diagnostics: readonly Diagnostic[]): Promise<void> {
+    return this.writeStatus(diagnostics);
   }
 
   onChange(fn: () => void): void {

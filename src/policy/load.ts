@@ -28,6 +28,9 @@ export interface LoadOptions {
   readonly maxFileBytes?: number;
   /** Reuses the previous load's parses and resolutions of unchanged files (load-cache.ts). */
   readonly cache?: PolicyLoadCache;
+  /** Policy documents from elsewhere (Gateway API routes from Kubernetes), loaded with the
+   * directory's files; their paths (e.g. `kubernetes/HTTPRoute/ns/name.yaml`) are kept as given. */
+  readonly extraFiles?: readonly PolicyFile[];
 }
 
 /** The outcome of a load. `documents` counts non-empty YAML documents seen, valid or not. */
@@ -89,7 +92,9 @@ export function policyVersion(sortedFiles: readonly PolicyFile[]): string {
  */
 export async function loadPolicyDir(dir: string, opts: LoadOptions = {}): Promise<PolicyLoadResult> {
   const read = await readPolicyDir(dir, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  return withReadErrors(read.diagnostics, loadPolicyDocuments(read.files, opts), (d) => inDir(dir, d));
+  const extra = new Set((opts.extraFiles ?? []).map((f) => f.path));
+  const files = [...read.files, ...(opts.extraFiles ?? [])];
+  return withReadErrors(read.diagnostics, loadPolicyDocuments(files, opts), (d) => (d.source && extra.has(d.source.file) ? d : inDir(dir, d)));
 }
 
 /** A load from a git commit: the result plus the commit read (when the ref resolved). */
@@ -107,8 +112,9 @@ export type PolicyCommitLoadResult = PolicyLoadResult & {
  */
 export async function loadPolicyCommit(dir: string, ref: string, opts: LoadOptions = {}): Promise<PolicyCommitLoadResult> {
   const read = await readPolicyCommit(dir, ref, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  const place = (d: Diagnostic) => inCommit(read, dir, d);
-  const result = withReadErrors(read.diagnostics, loadPolicyDocuments(read.files, opts), place);
+  const extra = new Set((opts.extraFiles ?? []).map((f) => f.path));
+  const place = (d: Diagnostic) => (d.source && extra.has(d.source.file) ? d : inCommit(read, dir, d));
+  const result = withReadErrors(read.diagnostics, loadPolicyDocuments([...read.files, ...(opts.extraFiles ?? [])], opts), place);
   return { ...result, place, ...(read.commit && { commit: read.commit }) };
 }
 

@@ -194,6 +194,16 @@ export const PolicyCodes = {
     summary: 'Part of an HTTPRoute or GRPCRoute weft does not apply in the mesh: `hostnames`, a `Gateway` parentRef, a route without parentRefs, a repeated header or query match (the first one counts), backendRefs beside a RequestRedirect.',
     action: 'Remove the part, or see docs/gateway-api.md.',
   },
+  duplicateMtls: {
+    code: 'WEFT2070', severity: 'error',
+    summary: 'Two MtlsPolicies at the same level: two for one namespace without `service`, or two for one service; the message names both locations.',
+    action: 'Merge them into one MtlsPolicy (per-port modes go in its `ports`).',
+  },
+  mtlsShape: {
+    code: 'WEFT2071', severity: 'error',
+    summary: 'An MtlsPolicy that sets neither `mode` nor `ports`, has `ports` without `service` (ports are service ports), or names a service of another namespace.',
+    action: 'Set `mode` or `ports`; add `service` for per-port modes; put the policy in the service\'s namespace.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

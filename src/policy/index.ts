@@ -11,4 +11,5 @@ export { DEFAULT_MAX_FILE_BYTES } from './parse.js';
 export { checkPolicyAgainstRegistry, type RegistryServiceView } from './registry-check.js';
 export { validatePolicyCommand, type ValidateOptions, type ValidateResult } from './validate-command.js';
 export { policyJsonSchema } from './schema.js';
+export { effectiveMtls, modesOfService, type EffectiveMtls, type MtlsOrigin, type MtlsSettings } from './mtls.js';
 export { parseDuration } from './duration.js';

@@ -64,6 +64,7 @@ export function loadPolicyDocuments(files: readonly PolicyFile[], opts: LoadOpti
     traffic: parts.traffic,
     access: parts.access,
     ...(parts.external.size > 0 && { external: parts.external }),
+    ...(parts.mtls && { mtls: parts.mtls }),
     files: sorted.map((f) => f.path),
   };
   return { ok: true, policy, diagnostics, documents };

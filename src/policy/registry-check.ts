@@ -48,6 +48,10 @@ export function checkPolicyAgainstRegistry(
       ap.rules.forEach((rule, i) => rule.to?.ports?.forEach((p, j) => ref(ap.service, `rules[${i}].to.ports[${j}]`, rule.source, p)));
     }
   }
+  for (const mp of policy.mtls?.services.values() ?? []) {
+    ref(mp.service!, 'service', mp.source);
+    for (const port of mp.ports.keys()) if (services.has(mp.service!)) ref(mp.service!, `ports.${port}`, mp.source, port);
+  }
   return out;
 }
 

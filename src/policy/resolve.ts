@@ -6,7 +6,9 @@
  */
 import type { Diagnostic } from './diagnostics.js';
 import { PolicyCodes } from './codes.js';
-import { DEFAULT_MESH, type AccessAction, type AccessPolicy, type ExternalService, type MeshPolicy, type Principal, type TrafficPolicy } from './types.js';
+import { DEFAULT_MESH, type AccessAction, type AccessPolicy, type ExternalService, type MeshPolicy, type MtlsMode, type MtlsPolicies, type Principal, type TrafficPolicy } from './types.js';
+import { collectMtls, resolveMtlsDoc, type SourcedMtls } from './resolve-mtls.js';
+import { modesOfService } from './mtls.js';
 import type { ParsedDocument } from './parse.js';
 import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
@@ -23,6 +25,8 @@ export interface ResolvedParts {
   readonly traffic: ReadonlyMap<string, TrafficPolicy>;
   readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
   readonly external: ReadonlyMap<string, ExternalService>;
+  /** Absent when there are no MtlsPolicy documents. */
+  readonly mtls?: MtlsPolicies;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -40,6 +44,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   const external = new Map<string, { policy: ExternalService; pd: ParsedDocument }>();
   const gatewayRoutes: Sourced<GatewayRoute>[] = [];
   const grants: Sourced<ReferenceGrantDoc>[] = [];
+  const mtlsDocs: SourcedMtls[] = [];
   for (const pd of docs) {
     const r = new DocReporter(pd, diagnostics);
     const { doc } = pd;
@@ -56,6 +61,8 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
       gatewayRoutes.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveGatewayRoute('HTTPRoute', doc.value, dr)), pd });
     } else if (doc.kind === 'GRPCRoute') {
       gatewayRoutes.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveGatewayRoute('GRPCRoute', doc.value, dr)), pd });
+    } else if (doc.kind === 'MtlsPolicy') {
+      mtlsDocs.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveMtlsDoc(doc.value, dr)), pd });
     } else if (doc.kind === 'ReferenceGrant') {
       grants.push({ policy: doc.value, pd });
     } else if (doc.kind === 'ExternalService') {
@@ -71,7 +78,8 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   }
   mergeGatewayRoutes(gatewayRoutes, grants, traffic, diagnostics);
   for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
-  const mtls = mesh?.policy.mtls ?? DEFAULT_MESH.mtls;
+  const mtlsPolicies = collectMtls(mtlsDocs, (pd) => new DocReporter(pd, diagnostics));
+  const settings = { mesh: mesh?.policy ?? DEFAULT_MESH, ...(mtlsPolicies ? { mtls: mtlsPolicies } : {}) };
   const jwtOwners = new Map<string, ParsedDocument>();
   const jwtServices = new Set(accessDocs.filter((a) => a.policy.jwt).map((a) => a.policy.service));
   for (const a of accessDocs) {
@@ -79,13 +87,14 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
     checkClaims(a.policy, jwtServices, r);
     if (a.policy.jwt) checkJwt(a.policy, a.pd, jwtOwners, external, r);
     if (external.has(a.policy.service)) checkExternalAccess(a.policy, r);
-    else if (mtls !== 'strict') warnIdentityRules(a.policy, mtls, r);
+    else warnIdentityRules(a.policy, laxestMode(modesOfService(settings, serviceOf(a.policy.service))), r);
   }
   return {
     mesh: mesh?.policy ?? DEFAULT_MESH,
     traffic: new Map([...traffic].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
     access: new Map([...access].sort(([a], [b]) => compareText(a, b))),
     external: new Map([...external].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
+    ...(mtlsPolicies ? { mtls: mtlsPolicies } : {}),
     diagnostics,
   };
 }
@@ -97,7 +106,8 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
  * docs/translation.md). A rule naming callers therefore never applies to it; one warning per
  * AccessPolicy, at its first such rule.
  */
-function warnIdentityRules(policy: AccessPolicy, mtls: string, r: DocReporter): void {
+function warnIdentityRules(policy: AccessPolicy, mtls: MtlsMode, r: DocReporter): void {
+  if (mtls === 'strict') return;
   // Callers named by address only (ipBlocks) match plaintext connections too.
   const named = (p: Principal): boolean => p.serviceAccount !== undefined || p.namespace !== undefined || p.identity !== undefined;
   const i = policy.rules.findIndex((rule) => rule.from?.some(named));
@@ -143,6 +153,15 @@ function checkJwt(policy: AccessPolicy, pd: ParsedDocument, owners: Map<string, 
     const port = ext.ports.find((x) => (remote.port === undefined ? x.protocol === 'http' : x.port === remote.port));
     if (!port || port.protocol !== 'http') r.error(PolicyCodes.jwtRemoteJwks.code, `${path}.port`, `ExternalService ${ext.key} has no http port${remote.port === undefined ? '' : ` ${remote.port}`}; the sidecar fetches the JWKS over HTTP (TLS when the ExternalService originates it)`);
   });
+}
+
+/** `disabled` over `permissive` over `strict`: the mode that admits the most plaintext callers. */
+function laxestMode(modes: ReadonlySet<MtlsMode>): MtlsMode {
+  return modes.has('disabled') ? 'disabled' : modes.has('permissive') ? 'permissive' : 'strict';
+}
+
+function serviceOf(key: string): { key: string; namespace: string } {
+  return { key, namespace: key.slice(key.lastIndexOf('.') + 1) };
 }
 
 function identityMessage(action: AccessAction, mtls: string): string {

@@ -97,7 +97,7 @@ const serviceFields = {
 export const meshSchema = obj({
   kind: req(oneOf(['Mesh'])),
   trustDomain: opt(str({ pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, format: 'a SPIFFE trust domain', doc: 'Default cluster.local.' })),
-  mtls: opt(oneOf(['strict', 'permissive', 'disabled'], 'Inbound mTLS mode; default strict.')),
+  mtls: opt(oneOf(['strict', 'permissive', 'disabled'], 'Inbound mTLS mode of the mesh; default strict. MtlsPolicy documents override it per namespace, service and port.')),
   defaults: opt(obj({
     timeout: opt(duration('Route timeout when a route names none; default 15s.')),
     connectTimeout: opt(duration('Upstream connect timeout; default 5s.')),
@@ -209,9 +209,21 @@ export const externalSchema = obj({
   }, 'The sidecar originates TLS: callers speak plaintext, the sidecar connects with TLS (not on tls ports).')),
 }, 'A service outside the mesh that sidecars may call.');
 
+export const MTLS_MODES = ['strict', 'permissive', 'disabled'] as const;
+const PORT_KEY = str({ pattern: /^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$/, format: 'a port number 1-65535' });
+
+export const mtlsSchema = obj({
+  kind: req(oneOf(['MtlsPolicy'])),
+  namespace: req(namespaceName('The namespace whose workloads this policy sets the inbound mTLS mode of.')),
+  service: opt(serviceRef('Only the workloads of this service ("name", in namespace); absent: every workload of the namespace.')),
+  mode: opt(oneOf(MTLS_MODES, 'strict: mTLS only; permissive: mTLS and plaintext; disabled: plaintext only. Absent: inherited (service, namespace, Mesh.mtls).')),
+  ports: opt(map(oneOf(MTLS_MODES), { key: PORT_KEY, minProperties: 1, doc: 'Service port -> mode for that port; needs service.' })),
+}, 'The inbound mTLS mode of a namespace, a service\'s workloads, or some of their ports; the most specific wins over Mesh.mtls.');
+
 export const documentSchema = byKind({
   Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema, ExternalService: externalSchema,
   HTTPRoute: httpRouteSchema, GRPCRoute: grpcRouteSchema, ReferenceGrant: referenceGrantSchema,
+  MtlsPolicy: mtlsSchema,
 });
 
 export type PolicyDocument = Infer<typeof documentSchema>;
@@ -223,6 +235,7 @@ export type RouteDoc = Infer<typeof route>;
 export type HttpRouteDoc = Infer<typeof httpRouteSchema>;
 export type GrpcRouteDoc = Infer<typeof grpcRouteSchema>;
 export type ReferenceGrantDoc = Infer<typeof referenceGrantSchema>;
+export type MtlsDoc = Infer<typeof mtlsSchema>;
 
 /** The JSON Schema document written to schema/policy.schema.json. */
 export function policyJsonSchema(): Record<string, unknown> {

@@ -295,6 +295,28 @@ export function restrictsCallers(p: AccessPolicy): boolean {
   return p.action === 'allow' && !(p.jwt && p.rules.length === 0);
 }
 
+/**
+ * One MtlsPolicy document: the inbound mTLS mode of a namespace's workloads (no `service`), of one
+ * service's workloads, or of some of their ports. Precedence, most specific first: `ports`, the
+ * service's `mode`, the namespace's `mode`, `Mesh.mtls` (mtls.ts `effectiveMtls`).
+ */
+export interface MtlsPolicy {
+  readonly namespace: string;
+  /** Service key `<name>.<namespace>`; absent = the namespace level. */
+  readonly service?: string;
+  /** Absent = inherited from the level above (a service policy that sets only ports). */
+  readonly mode?: MtlsMode;
+  /** Service port (the port callers dial) -> mode, ascending ports. */
+  readonly ports: ReadonlyMap<number, MtlsMode>;
+  readonly source?: SourceRef;
+}
+
+/** MtlsPolicies by level: namespace name -> its namespace-level policy, service key -> its own. */
+export interface MtlsPolicies {
+  readonly namespaces: ReadonlyMap<string, MtlsPolicy>;
+  readonly services: ReadonlyMap<string, MtlsPolicy>;
+}
+
 /** Everything one successful policy load produced. */
 export interface PolicySet {
   /** Content hash of the source files (plus the git commit when known, set by the caller). */
@@ -306,6 +328,8 @@ export interface PolicySet {
   readonly access: ReadonlyMap<string, readonly AccessPolicy[]>;
   /** ExternalServices by key, in key order; absent = none. */
   readonly external?: ReadonlyMap<string, ExternalService>;
+  /** MtlsPolicies; absent = none (every workload has `mesh.mtls`). */
+  readonly mtls?: MtlsPolicies;
   /** The files the set was loaded from, relative to the policy directory, sorted. */
   readonly files: readonly string[];
 }

@@ -5,7 +5,8 @@
  * Each builder reads only its input value (`ClusterInput`, `EndpointInput`), which is also its
  * memo key (cache.ts). Returned arrays are fresh and sorted by name.
  */
-import type { Endpoint, MtlsMode, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { Endpoint, Service, ServicePort, TrafficPolicy } from '../model/index.js';
+import type { PortModes } from './mtls-modes.js';
 import type { IrCluster, IrEndpoints, IrLocality, IrProtocol } from './ir.js';
 import { outboundClusterName } from './names.js';
 import { compareText, workloadIdText } from '../common/index.js';
@@ -20,7 +21,7 @@ function subsetsOf(subsets: TrafficPolicy['subsets'] | undefined): (string | und
 }
 
 /** The mesh settings a cluster reads. */
-export interface ClusterMesh { readonly trustDomain: string; readonly mtls: MtlsMode; readonly connectTimeoutMs: number }
+export interface ClusterMesh { readonly trustDomain: string; readonly connectTimeoutMs: number }
 
 /** The parts of a Service a cluster reads: not its endpoints, so an endpoint change leaves the
  * clusters (and Envoy's warm clusters) alone and only the ClusterLoadAssignment changes. */
@@ -34,14 +35,16 @@ export interface ClusterInput {
   readonly service: ClusterService;
   readonly traffic: TrafficPolicy | undefined;
   readonly mesh: ClusterMesh;
+  /** The destination's effective inbound mTLS mode per port (mtls-modes.ts): callers originate
+   * mTLS to strict and permissive ports, plaintext to disabled ones. */
+  readonly mtls: PortModes;
 }
 
-export function buildClusters({ service, traffic, mesh }: ClusterInput): IrCluster[] {
+export function buildClusters({ service, traffic, mesh, mtls }: ClusterInput): IrCluster[] {
   const out: IrCluster[] = [];
-  const tls = mesh.mtls === 'disabled'
-    ? undefined
-    : { sni: service.hostname, san: workloadIdText(mesh.trustDomain, service.namespace, service.serviceAccount) };
+  const identity = { sni: service.hostname, san: workloadIdText(mesh.trustDomain, service.namespace, service.serviceAccount) };
   for (const port of service.ports) {
+    const tls = mtls.get(port.port) === 'disabled' ? undefined : identity;
     for (const subset of subsetsOf(traffic?.subsets)) {
       out.push({
         name: outboundClusterName(port.port, subset, service.hostname),

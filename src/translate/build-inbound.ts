@@ -12,6 +12,7 @@ import { inboundClusterName } from './names.js';
 import { boundOwn, redirectedOwn, type Own } from './placement.js';
 import { formatSocket, sameSocket, type IrSocket } from './sockets.js';
 import { TranslateCodes } from './codes.js';
+import { mtlsInput, portModes, type PortModes } from './mtls-modes.js';
 
 /** One service the proxy serves: the registry's service (absent when unknown), its policies and
  * how callers reach this proxy for it. */
@@ -20,6 +21,8 @@ export interface ServedService {
   readonly service: Service | undefined;
   readonly access: readonly AccessPolicy[];
   readonly own: Own;
+  /** Effective inbound mTLS mode per service port (empty for an unknown service). */
+  readonly mtls: PortModes;
 }
 
 /**
@@ -41,12 +44,13 @@ export interface InboundInput {
 /** Narrows (model, proxy) to what the inbound side reads; `occupied` as in `InboundInput`. */
 export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied: readonly IrSocket[]): InboundInput {
   const { trustDomain, mtls } = model.policy.mesh;
+  const modes = mtlsInput(model.policy);
   // gRPC servers listen through their own server listeners (template), like a redirected sidecar.
   const bound = proxy.kind === 'envoy' && proxy.interception === 'explicit';
   const served = [...new Set(proxy.services)].sort().map((key): ServedService => {
     const service = model.registry.services.get(key);
     const own: Own = !service ? { via: 'none', why: 'unknown service' } : bound ? boundOwn(service, proxy) : redirectedOwn(service, proxy);
-    return { key, service, access: model.policy.access.get(key) ?? [], own };
+    return { key, service, access: model.policy.access.get(key) ?? [], own, mtls: service ? portModes(modes, service) : NO_MODES };
   });
   const kindPart = proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : proxy.ips.length > 0 ? { serverIps: [...new Set(proxy.ips)].sort() } : {};
   const jwksKeys = new Set(served.flatMap((s) => s.access.flatMap((a) => a.jwt?.providers.flatMap((p) => (p.remoteJwks ? [p.remoteJwks.externalService] : [])) ?? [])));
@@ -54,6 +58,8 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied
   const jwksExternal = new Map([...jwksKeys].sort().flatMap((k) => { const e = external?.get(k); return e ? [[k, e] as const] : []; }));
   return { mesh: { trustDomain, mtls }, served, ...kindPart, occupied, ...(jwksExternal.size ? { jwksExternal } : {}) };
 }
+
+const NO_MODES: PortModes = new Map();
 
 export interface InboundResult {
   readonly chains: IrInboundChain[];
@@ -129,9 +135,11 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
   const protocol = irProtocol(port);
   const limit = served.access.find((p) => p.rateLimit)?.rateLimit;
   const authn = jwtFor(input, served, protocol === 'tcp', name, out.diagnostics);
-  const authz = authzOf(input.mesh, served.access, port, protocol === 'tcp', out.diagnostics);
+  const mtls = served.mtls.get(port.port) ?? input.mesh.mtls;
+  const authz = authzOf({ trustDomain: input.mesh.trustDomain, mtls }, served.access, port, protocol === 'tcp', out.diagnostics);
   out.chains.push({
     name, service: service.key, port: socket.port, protocol, cluster: name,
+    ...(mtls !== input.mesh.mtls ? { mtls } : {}),
     authz: authn === 'refuse' ? { deny: [{ name: `${service.key}/jwt-unenforceable`, principals: [{ any: true }] }, ...authz.deny], ...(authz.allow ? { allow: authz.allow } : {}) } : authz,
     ...(authn && authn !== 'refuse' ? { jwt: authn } : {}),
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),

@@ -5,7 +5,8 @@
  * observability settings), so a proxy only ever shares a piece with proxies whose input is equal,
  * and an unchanged service keeps its IR objects across model versions.
  */
-import type { Diagnostic, MeshModel, MeshPolicy, ProxyDescription } from '../model/index.js';
+import type { Diagnostic, MeshModel, MeshPolicy, MtlsMode, ProxyDescription } from '../model/index.js';
+import { chainMtls } from './mtls-modes.js';
 import type { IrInbound, IrObservability, ProxyIr } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildInbound, inboundInput, type InboundInput, type InboundResult } from './build-inbound.js';
@@ -41,9 +42,15 @@ export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: Transl
     inbound: inbound.ir,
     observability,
     connectTimeoutMs: mesh.defaults.connectTimeoutMs,
-    secrets: proxy.kind === 'grpc' || mesh.mtls === 'disabled' ? [] : [ownSecretName, TRUST_BUNDLE_SECRET].sort(),
+    secrets: proxy.kind === 'grpc' || !usesMtls(mesh.mtls, inbound.ir, scope) ? [] : [ownSecretName, TRUST_BUNDLE_SECRET].sort(),
   };
   return { ir, scope, inbound };
+}
+
+/** A sidecar needs its certificate unless mTLS is disabled mesh-wide and no MtlsPolicy gives one
+ * of its inbound ports or of its destinations' ports another mode. */
+function usesMtls(meshMode: MtlsMode, inbound: IrInbound, scope: ScopePart): boolean {
+  return meshMode !== 'disabled' || inbound.chains.some((c) => chainMtls(inbound, c) !== 'disabled') || scope.clusters.some((c) => c.tls);
 }
 
 /** What the inbound side must not bind or forward to: the sidecar's fixed sockets and, in

@@ -8,10 +8,12 @@
  * Proxies of one namespace, kind and interception mode share one scope part, and an unchanged
  * service keeps its IR objects across model versions.
  */
+import { modesOfService } from '../model/index.js';
 import type { AccessPolicy, Diagnostic, ExternalService, MeshPolicy, OutboundTraffic, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrInlineCluster, IrOutboundListener, IrRouteConfig, IrTcpRoute, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh } from './build-clusters.js';
+import { mtlsInput, portModes, type MtlsInput } from './mtls-modes.js';
 import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, meshDestinations, planPorts, type ExternalUse, type PortPlan, type RouteFallback } from './build-outbound.js';
 import { buildVirtualHost, tcpClusters, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
 import { buildInlineClusters, externalTcpRoutes, externalVirtualHosts, refusedExternalPorts } from './build-egress.js';
@@ -109,13 +111,14 @@ export const SCOPE_VARIANTS = 4;
 
 /**
  * The refused keys for one proxy's identity: memoised per identity, nothing to do without
- * AccessPolicies. Only under `mtls: strict`: a service left out of a sidecar's scope is no
- * longer captured, so its traffic would leave through the passthrough cluster in plaintext, which
- * a permissive server accepts with no identity — where a deny rule naming the caller no longer
- * matches. Under strict the server refuses that connection outright.
+ * AccessPolicies. Only services whose every port is `strict` (Mesh.mtls and MtlsPolicies): a
+ * service left out of a sidecar's scope is no longer captured, so its traffic would leave through
+ * the passthrough cluster in plaintext, which a permissive or disabled port accepts with no
+ * identity — where a deny rule naming the caller no longer matches. A strict port refuses that
+ * connection outright.
  */
 export function refusedFor(proxy: ProxyDescription, model: ModelObjects, cache: TranslationCache): readonly string[] {
-  if (model.policy.access.size === 0 || model.policy.mesh.mtls !== 'strict') return NONE;
+  if (model.policy.access.size === 0) return NONE;
   const input: RefusalInput = { model, namespace: proxy.namespace, caller: { namespace: proxy.namespace, serviceAccount: proxy.serviceAccount, identity: proxy.identity } };
   return cache.memo(`refused|${proxy.identity}`, input, refusals);
 }
@@ -138,13 +141,22 @@ function externalRefusals({ model, caller }: RefusalInput): readonly string[] {
 }
 
 function refusals({ model, namespace, caller }: RefusalInput, cache: TranslationCache): readonly string[] {
-  const denied = deniedServices(reachableServices(model.registry, model.policy.mesh.reach, namespace, cache), model.policy.access, caller);
+  const strict = reachableServices(model.registry, model.policy.mesh.reach, namespace, cache).filter((s) => onlyStrict(model.policy, s));
+  const denied = deniedServices(strict, model.policy.access, caller);
   return denied.length === 0 ? NONE : denied.sort();
+}
+
+/** Every port of the service is `strict` (policy/mtls.ts): only then may it be left out of scope. */
+function onlyStrict(policy: ModelObjects['policy'], s: Service): boolean {
+  const modes = modesOfService(policy, s);
+  return modes.size === 1 && modes.has('strict');
 }
 
 /** Exactly what `buildScope` reads. */
 export interface ScopeInput extends ScopeProxy {
   readonly clusterMesh: ClusterMesh;
+  /** The Mesh mode and the MtlsPolicies: each cluster's transport follows its port's mode. */
+  readonly mtls: MtlsInput;
   /** Mesh default route timeout. */
   readonly timeoutMs: number;
   /** Services the namespace may reach and the caller may call (they get listeners and virtual
@@ -211,7 +223,8 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
   const scope: ScopeInput = {
     kind: input.kind, namespace: input.namespace, ...(input.interception ? { interception: input.interception } : {}),
     ...(input.outboundAddress !== undefined ? { outboundAddress: input.outboundAddress } : {}),
-    clusterMesh: { trustDomain: mesh.trustDomain, mtls: mesh.mtls, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
+    clusterMesh: { trustDomain: mesh.trustDomain, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
+    mtls: mtlsInput(input.model.policy),
     timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope,
     external, refusedExternal: input.refusedExternal, outboundTraffic: mesh.outboundTraffic ?? 'allow-any', reads,
   };
@@ -224,7 +237,7 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   const endpoints: IrEndpoints[] = [];
   for (const service of [...input.reachable, ...input.extra]) {
     const traffic = input.traffic.get(service.key);
-    clusters.push(...cache.memo(`cl|${service.key}`, { service: clusterService(service), traffic, mesh: input.clusterMesh }, buildClusters));
+    clusters.push(...cache.memo(`cl|${service.key}`, { service: clusterService(service), traffic, mesh: input.clusterMesh, mtls: portModes(input.mtls, service) }, buildClusters));
     endpoints.push(...cache.memo(`ep|${service.key}`, { service, subsets: traffic?.subsets }, buildEndpoints));
   }
   const envoy = input.kind === 'envoy';

@@ -295,6 +295,9 @@ export interface IrInboundChain {
   readonly port: number;
   readonly protocol: IrProtocol;
   readonly cluster: string;
+  /** The port's inbound mTLS mode when an MtlsPolicy makes it differ from `IrInbound.mtls`
+   * (mtls-modes.ts `chainMtls`). */
+  readonly mtls?: MtlsMode;
   readonly authz: IrAuthz;
   /** JWT authentication (HTTP chains of Envoy only). */
   readonly jwt?: IrJwt;
@@ -311,6 +314,7 @@ export interface IrInboundChain {
 }
 
 export interface IrInbound {
+  /** The Mesh default; a chain whose effective mode differs carries its own `mtls`. */
   readonly mtls: MtlsMode;
   readonly trustDomain: string;
   readonly chains: readonly IrInboundChain[];

@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../model/index.js';
 import type { ProxyIr } from './ir.js';
 import { TranslateCodes } from './codes.js';
+import { chainMtls } from './mtls-modes.js';
 
 export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
   if (ir.proxy.kind !== 'grpc') return [];
@@ -18,8 +19,10 @@ export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
     }
   }
   const http = ir.inbound.chains.filter((c) => c.protocol !== 'tcp');
-  if (http.length && ir.inbound.mtls === 'permissive') {
-    out.push(warn(TranslateCodes.unsupportedByKind.code, 'gRPC servers cannot accept TLS and plaintext on one port; mtls permissive is served as strict', 'mtls'));
+  const permissive = http.filter((c) => chainMtls(ir.inbound, c) === 'permissive');
+  if (permissive.length) {
+    const ports = ir.inbound.mtls === 'permissive' && permissive.length === http.length ? '' : ` (${permissive.map((c) => c.name).join(', ')})`;
+    out.push(warn(TranslateCodes.unsupportedByKind.code, `gRPC servers cannot accept TLS and plaintext on one port; mtls permissive is served as strict${ports}`, 'mtls'));
   }
   const audited = new Set<string>();
   for (const c of http.filter((h) => h.authz.audit?.length)) {

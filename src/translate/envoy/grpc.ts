@@ -8,6 +8,7 @@
  *   `transport_protocol` matching, so mTLS `permissive` cannot be expressed (served as strict).
  */
 import type { IrInbound, IrInboundChain, IrOutboundListener } from '../ir.js';
+import { chainMtls } from '../mtls-modes.js';
 import { GRPC_CERT_PROVIDER, grpcServerListenerName, inboundRouteName } from '../names.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { any, socketAddress } from './common.js';
@@ -39,7 +40,7 @@ function serverListener(inbound: IrInbound, c: IrInboundChain, template: string,
     filter_chains: [{
       name: c.name,
       filters: [{ name: ExtensionName.HttpConnectionManager, typed_config: serverHcm(c) }],
-      ...(inbound.mtls === 'disabled' ? {} : { transport_socket: serverTls() } satisfies FilterChain),
+      ...(chainMtls(inbound, c) === 'disabled' ? {} : { transport_socket: serverTls() } satisfies FilterChain),
     }],
   };
 }

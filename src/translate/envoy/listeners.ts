@@ -2,6 +2,7 @@
  * IR → Envoy `Listener`s of a sidecar: per-port outbound listeners, the iptables virtual
  * listener, the Prometheus stats listener and the inbound mTLS listener.
  */
+import { chainMtls } from '../mtls-modes.js';
 import type { IrInbound, IrInboundChain, IrObservability, IrOutboundListener, IrWeightedCluster } from '../ir.js';
 import { ADMIN_CLUSTER, BLACKHOLE_CLUSTER, INBOUND_LISTENER, INBOUND_PORT, PASSTHROUGH_CLUSTER, STATS_LISTENER, STATS_PORT, TRUST_BUNDLE_SECRET,
   VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT, explicitInboundListenerName, inboundRejectRouteName, inboundRouteName } from '../names.js';
@@ -124,7 +125,7 @@ export function statsListener(): Named<Listener> {
  * No listener at all when nothing is served (Envoy rejects a listener without filter chains).
  */
 export function inboundListeners(inbound: IrInbound, identity: string, obs: IrObservability): Named<Listener>[] {
-  const permissive = inbound.mtls === 'permissive';
+  const permissive = (c: IrInboundChain) => chainMtls(inbound, c) === 'permissive';
   const redirected = inbound.chains.filter((c) => !c.listen);
   const out: Named<Listener>[] = [];
   if (redirected.length > 0) {
@@ -132,7 +133,7 @@ export function inboundListeners(inbound: IrInbound, identity: string, obs: IrOb
       name: INBOUND_LISTENER,
       address: socketAddress('0.0.0.0', INBOUND_PORT),
       traffic_direction: 'INBOUND',
-      listener_filters: permissive ? [ORIGINAL_DST, TLS_INSPECTOR] : [ORIGINAL_DST],
+      listener_filters: redirected.some(permissive) ? [ORIGINAL_DST, TLS_INSPECTOR] : [ORIGINAL_DST],
       filter_chains: redirected.flatMap((c) => chainsOf(c, inbound, identity, obs)),
     });
   }
@@ -142,7 +143,7 @@ export function inboundListeners(inbound: IrInbound, identity: string, obs: IrOb
       name: explicitInboundListenerName(c.listen.address, c.listen.port),
       address: socketAddress(c.listen.address, c.listen.port),
       traffic_direction: 'INBOUND',
-      ...(permissive ? { listener_filters: [TLS_INSPECTOR] } satisfies Listener : {}),
+      ...(permissive(c) ? { listener_filters: [TLS_INSPECTOR] } satisfies Listener : {}),
       filter_chains: chainsOf(c, inbound, identity, obs),
     });
   }
@@ -150,17 +151,20 @@ export function inboundListeners(inbound: IrInbound, identity: string, obs: IrOb
 }
 
 /** strict: TLS only; permissive: a TLS chain and a plaintext chain told apart by the TLS
- * inspector; disabled: plaintext only. */
+ * inspector; disabled: plaintext only. The mode is the chain's own (an MtlsPolicy may set it per
+ * port): on the shared 15006 listener a strict chain next to a permissive one matches by port
+ * only, so a plaintext caller of the strict port fails its TLS handshake. */
 function chainsOf(c: IrInboundChain, inbound: IrInbound, identity: string, obs: IrObservability): FilterChain[] {
+  const mode = chainMtls(inbound, c);
   const filters = chainFilters(c, obs);
   // A listener of its own (explicit mode) needs no port match; the shared 15006 one does.
   const port: FilterChainMatch = c.listen ? {} : { destination_port: { value: c.port } };
-  const tls: FilterChain = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'tls' } satisfies FilterChainMatch : {}) },
+  const tls: FilterChain = { filter_chain_match: { ...port, ...(mode === 'permissive' ? { transport_protocol: 'tls' } satisfies FilterChainMatch : {}) },
     filters, transport_socket: downstreamTls(inbound.trustDomain, identity, c.protocol), name: `${c.name}|tls` };
-  const plain: FilterChain = { filter_chain_match: { ...port, ...(inbound.mtls === 'permissive' ? { transport_protocol: 'raw_buffer' } satisfies FilterChainMatch : {}) },
+  const plain: FilterChain = { filter_chain_match: { ...port, ...(mode === 'permissive' ? { transport_protocol: 'raw_buffer' } satisfies FilterChainMatch : {}) },
     filters, name: `${c.name}|plaintext` };
-  if (inbound.mtls === 'strict') return [tls];
-  if (inbound.mtls === 'disabled') return [plain];
+  if (mode === 'strict') return [tls];
+  if (mode === 'disabled') return [plain];
   return [tls, plain];
 }
 

@@ -101,6 +101,18 @@ export const proxySchema: Schema = {
       required: ['namespaces', 'services', 'refused'],
       properties: { namespaces: { type: 'array', items: str }, services: int, refused: { type: 'array', items: str } },
     },
+    mtls: {
+      type: 'array',
+      description: 'Effective inbound mTLS mode per served service port and the level that set it.',
+      items: {
+        type: 'object',
+        required: ['service', 'port', 'mode', 'from'],
+        properties: {
+          service: str, port: int, mode: { type: 'string', enum: ['strict', 'permissive', 'disabled'] },
+          from: { type: 'string', enum: ['mesh', 'namespace', 'service', 'port'] }, source: str,
+        },
+      },
+    },
   },
 };
 

@@ -2,7 +2,7 @@
  * The `ControlPlaneView` of a running control plane, over the reconciler, the xDS server's
  * streams, the registry and the CA. Builds fresh values on every call; redacts private keys.
  */
-import { loadPolicyDocuments, checkPolicyAgainstRegistry, type PolicyLoadResult } from '../policy/index.js';
+import { loadPolicyDocuments, checkPolicyAgainstRegistry, effectiveMtls, type PolicyLoadResult } from '../policy/index.js';
 import type { RegistrySource, Service } from '../discovery/index.js';
 import { pushOrder, shortTypeName, type EncodedResource } from '../xds/index.js';
 import type { ConnectedProxy } from './proxy-set.js';
@@ -11,7 +11,7 @@ import { redactSecrets } from './redact.js';
 import type { EdgeStats, EdgeView } from './edge-stats.js';
 import { buildGraph, type Graph } from './graph.js';
 import { typeView } from './status.js';
-import type { ConfigDump, ControlPlaneView, PolicyView, ProxyView, ReadinessView, ScopeView, XdsTypeShort } from './view.js';
+import type { ConfigDump, ControlPlaneView, MtlsPortView, PolicyView, ProxyView, ReadinessView, ScopeView, XdsTypeShort } from './view.js';
 import type { TranslationReads } from '../translate/index.js';
 import { byText } from '../common/index.js';
 
@@ -120,7 +120,24 @@ export class RunningView implements ControlPlaneView {
       certificate: p.certificate && { spiffeId: p.certificate.spiffeId, notAfter: new Date(p.certificate.notAfter).toISOString(), serial: p.certificate.serial },
       configBytes: p.configBytes,
       ...scopeView(this.s.reconciler.readsOf(p)),
+      ...this.mtlsView(p),
     };
+  }
+
+  /** Effective inbound mTLS per served service port (absent before policy loads). */
+  private mtlsView(p: ConnectedProxy): { mtls?: MtlsPortView[] } {
+    const policy = this.s.reconciler.policyLoad?.policy;
+    if (!policy) return {};
+    const services = this.s.registry.current().services;
+    const out: MtlsPortView[] = [];
+    for (const key of [...new Set(p.description?.services ?? [])].sort()) {
+      const svc = services.get(key);
+      for (const port of svc?.ports ?? []) {
+        const e = effectiveMtls(policy, svc!, port.port);
+        out.push({ service: key, port: port.port, mode: e.mode, from: e.from, ...(e.source ? { source: `${e.source.file}:${e.source.line}:${e.source.col}` } : {}) });
+      }
+    }
+    return { mtls: out };
   }
 }
 

@@ -61,6 +61,17 @@ export interface ProxyView {
   readonly configBytes: number;
   /** What the proxy is sent (docs/translation.md "Scope"); absent until its first publish. */
   readonly scope?: ScopeView;
+  /** The effective inbound mTLS mode of each port the proxy serves, and the level that set it
+   * (`mesh`, `namespace`, `service`, `port`; policy/mtls.ts) with that document's location. */
+  readonly mtls?: readonly MtlsPortView[];
+}
+
+export interface MtlsPortView {
+  readonly service: string;
+  readonly port: number;
+  readonly mode: 'strict' | 'permissive' | 'disabled';
+  readonly from: 'mesh' | 'namespace' | 'service' | 'port';
+  readonly source?: string;
 }
 
 /** A proxy's scope: the namespaces it may reach (`*` = all), how many services that covers

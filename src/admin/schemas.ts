@@ -148,6 +148,7 @@ const endpointSchema: Schema = {
     address: str,
     ports: { type: 'object', additionalProperties: int },
     labels: { type: 'object', additionalProperties: str },
+    region: str,
     zone: str,
     health: { type: 'string', enum: ['healthy', 'unhealthy', 'draining'] },
     serviceAccount: str,

@@ -32,6 +32,8 @@ interface BootstrapFlags {
   ttl: number;
   stats: string;
   metricsSink: boolean;
+  region?: string;
+  zone?: string;
 }
 
 export function bootstrapCommand(): Command {
@@ -50,6 +52,8 @@ export function bootstrapCommand(): Command {
     .option('--labels <list>', 'workload labels k=v,k2=v2', csv, [])
     .option('--inbound-forward <to>', 'Envoy: forward inbound traffic to the instance IP (instance-ip) or to 127.0.0.1 (loopback)', 'instance-ip')
     .option('--outbound-address <addr>', 'Envoy, explicit mode: loopback address outbound listeners bind (one per sidecar sharing a network namespace)', '127.0.0.6')
+    .option('--region <region>', 'node.locality region: where the proxy runs, for locality-aware load balancing (the registry\'s locality of its own endpoint wins)')
+    .option('--zone <zone>', 'node.locality zone (see --region)')
     .option('--stats <golden|all>', 'Envoy: create only the golden metrics and health stats (docs/metrics.md), or all of Envoy\'s stats', 'golden')
     .option('--no-metrics-sink', 'Envoy: do not stream stats to weft (the service map then shows routes but no traffic)')
     .option('--state-dir <dir>', "weft serve's state directory (its CA)", '.weft')
@@ -63,6 +67,9 @@ export function bootstrapCommand(): Command {
       if (f.interception !== 'explicit' && f.interception !== 'iptables') throw new UsageError(`--interception must be explicit or iptables`);
       if (f.stats !== 'golden' && f.stats !== 'all') throw new UsageError(`--stats must be golden or all, not "${f.stats}"`);
       if (f.inboundForward !== 'instance-ip' && f.inboundForward !== 'loopback') throw new UsageError('--inbound-forward must be instance-ip or loopback');
+      for (const [flag, v] of [['--region', f.region], ['--zone', f.zone]] as const) {
+        if (v !== undefined && (v === '' || /[\u0000-\u001f\u007f]/.test(v))) throw new UsageError(`${flag} must be a non-empty name without control characters`);
+      }
       if (f.services.length > 0 && f.instanceIps.length === 0) {
         throw new UsageError('--services needs --instance-ips: weft serves a workload only services run by its identity with an endpoint at one of its IPs');
       }
@@ -82,6 +89,7 @@ export function bootstrapCommand(): Command {
         certDir: path.resolve(f.out), controlPlaneIdentity: controlPlaneIdentity(f.trustDomain),
         ...(f.stats === 'all' ? { stats: 'all' as const } : {}),
         ...(f.metricsSink === false ? { metricsSink: false } : {}),
+        ...(f.region || f.zone ? { locality: { ...(f.region ? { region: f.region } : {}), ...(f.zone ? { zone: f.zone } : {}) } } : {}),
       });
       const files = await writeBootstrap(path.resolve(f.out), config, format, {
         certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join(''),

@@ -38,6 +38,8 @@ export interface BootstrapInput {
   readonly stats?: 'golden' | 'all';
   /** Envoy: stream stats to weft's metrics service (default true; docs/metrics.md). */
   readonly metricsSink?: boolean;
+  /** `node.locality`: where the proxy runs (weft prefers the registry's locality of its own endpoint). */
+  readonly locality?: { readonly region?: string; readonly zone?: string };
 }
 
 /** How often Envoy flushes stats to its sinks (Envoy's default, stated so the docs can rely on it). */
@@ -85,6 +87,11 @@ function metadata(i: BootstrapInput): Record<string, unknown> {
   };
 }
 
+/** Envoy's and gRPC's `node.locality` (the same field names in both). */
+function locality(i: BootstrapInput): Record<string, string> {
+  return { ...(i.locality?.region ? { region: i.locality.region } : {}), ...(i.locality?.zone ? { zone: i.locality.zone } : {}) };
+}
+
 function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
   if (!m) throw new Error(`xDS address "${address}" is not host:port`);
@@ -102,7 +109,7 @@ function envoyBootstrap(i: BootstrapInput): Record<string, unknown> {
   const isIp = /^[\d.]+$|:/.test(host);
   const probes = i.appProbes?.length ? probeResources(i.appProbes) : undefined;
   return {
-    node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i) },
+    node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i), ...(i.locality?.region || i.locality?.zone ? { locality: locality(i) } : {}) },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
     stats_config: statsConfig({ workload: i.serviceAccount, namespace: i.namespace, scope: i.stats }),
     stats_flush_interval: STATS_FLUSH_INTERVAL,
@@ -163,7 +170,7 @@ function grpcBootstrap(i: BootstrapInput): Record<string, unknown> {
   const file = (f: string) => path.join(i.certDir, f);
   return {
     xds_servers: [{ server_uri: i.xdsAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i), locality: {} },
+    node: { id: i.nodeId, cluster: `${i.serviceAccount}.${i.namespace}`, metadata: metadata(i), locality: locality(i) },
     certificate_providers: {
       default: { plugin_name: 'file_watcher', config: { certificate_file: file(CERT_FILE), private_key_file: file(KEY_FILE), ca_certificate_file: file(CA_FILE), refresh_interval: '10s' } },
     },

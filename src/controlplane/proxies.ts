@@ -7,6 +7,10 @@
  * serves), `server_listener_resource_name_template` (proxyless gRPC servers), `inbound_forward`
  * (`instance-ip` | `loopback`) and `outbound_address` (explicit mode's outbound bind address).
  *
+ * The locality (`node.locality` region and zone) is the registry's for the proxy's own endpoint
+ * when it has one, else the node's: it only orders the proxy's own endpoint preferences, so node
+ * data is acceptable for it, as it never is for identity.
+ *
  * The namespace and service account always come from the stream's identity; on the mTLS port,
  * metadata that claims otherwise is refused before this point (see auth.ts). Metadata may narrow
  * what a proxy gets, never widen it: the services a proxy serves are derived from the registry
@@ -15,7 +19,7 @@
  */
 import { formatSpiffeId, workloadId } from '../ca/index.js';
 import type { NodeInfo } from '../xds/index.js';
-import type { InterceptionMode, ProxyDescription, ProxyKind, Service, ServiceRegistry } from '../model/index.js';
+import type { InterceptionMode, ProxyDescription, ProxyKind, ProxyLocality, Service, ServiceRegistry } from '../model/index.js';
 import { identityKey } from './model-diff.js';
 
 /** Envoy sends `envoy`; gRPC libraries send names like `gRPC Node Pure JS` or `grpc-go`. */
@@ -58,6 +62,7 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
   const ips = list(md.instance_ips);
   const interception: InterceptionMode = md.interception === 'iptables' ? 'iptables' : 'explicit';
   const served = servedServices(list(md.services), ips, id, registry);
+  const locality = registryLocality(served.services, ips, registry) ?? nodeLocality(node);
   const proxy: ProxyDescription = Object.freeze({
     id: node.id,
     kind: proxyKind(node),
@@ -68,11 +73,31 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
     ips,
     interception,
     services: served.services,
+    ...(locality ? { locality } : {}),
     serverListenerTemplate: str(md.server_listener_resource_name_template),
     ...(md.inbound_forward === 'loopback' || md.inbound_forward === 'instance-ip' ? { inboundForward: md.inbound_forward } : {}),
     ...(str(md.outbound_address) ? { outboundAddress: str(md.outbound_address) } : {}),
   });
   return { proxy, refusedServices: served.refused };
+}
+
+/** The region and zone of the first of `services`' endpoints at one of `ips` that has either. */
+export function registryLocality(services: readonly string[], ips: readonly string[], registry: ServiceRegistry | undefined): ProxyLocality | undefined {
+  for (const key of services) {
+    for (const e of registry?.services.get(key)?.endpoints ?? []) {
+      if ((e.region !== undefined || e.zone !== undefined) && ips.includes(e.address)) return localityOf(e.region, e.zone);
+    }
+  }
+  return undefined;
+}
+
+function nodeLocality(node: NodeInfo): ProxyLocality | undefined {
+  const l = node.locality;
+  return l && (l.region || l.zone) ? localityOf(l.region || undefined, l.zone || undefined) : undefined;
+}
+
+function localityOf(region: string | undefined, zone: string | undefined): ProxyLocality {
+  return Object.freeze({ ...(region !== undefined ? { region } : {}), ...(zone !== undefined ? { zone } : {}) });
 }
 
 /**

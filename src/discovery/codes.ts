@@ -18,7 +18,7 @@ export const RegistryCodes = {
   missingField: PolicyCodes.missingField,
   invalidValue: {
     code: 'WEFT3005', severity: 'error',
-    summary: 'A value outside its set: `protocol` (http, http2, grpc, tcp), `health` (healthy, unhealthy, draining), a name that is not a DNS label, a `serviceAccount` that is not a DNS-1123 subdomain, a `zone` or `instance` with control characters.',
+    summary: 'A value outside its set: `protocol` (http, http2, grpc, tcp), `health` (healthy, unhealthy, draining), a name that is not a DNS label, a `serviceAccount` that is not a DNS-1123 subdomain, a `region`, `zone` or `instance` with control characters.',
     action: 'Use one of the values, or the name syntax, the message gives.',
   },
   duplicateService: { code: 'WEFT3006', severity: 'error', summary: 'The same `<name>.<namespace>` twice; the message names the first definition.', action: 'Merge the two service entries.' },

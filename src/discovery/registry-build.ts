@@ -75,6 +75,7 @@ function sortedRecord<T>(rec: Readonly<Record<string, T>>): Readonly<Record<stri
 function normaliseEndpoint(e: Endpoint): Endpoint {
   const out: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { address: e.address, labels: sortedRecord(e.labels), health: e.health };
   if (e.ports && Object.keys(e.ports).length > 0) out.ports = sortedRecord(e.ports);
+  if (e.region !== undefined) out.region = e.region;
   if (e.zone !== undefined) out.zone = e.zone;
   if (e.serviceAccount !== undefined) out.serviceAccount = e.serviceAccount;
   if (e.instance !== undefined) out.instance = e.instance;

@@ -1,5 +1,5 @@
 /**
- * Validation of `services[i].endpoints`: addresses, per-endpoint ports, labels, zone, health,
+ * Validation of `services[i].endpoints`: addresses, per-endpoint ports, labels, region, zone, health,
  * and duplicate detection (same address serving the same effective ports).
  */
 import { isIP } from 'node:net';
@@ -37,7 +37,7 @@ function labelProblem(ctx: ValidationContext, pair: RPair, path: string, key: st
   return keyProblem !== undefined || valueProblem !== undefined;
 }
 
-/** A free-text endpoint field (`zone`, `instance`): any string without control characters. */
+/** A free-text endpoint field (`region`, `zone`, `instance`): any string without control characters. */
 function textField(ctx: ValidationContext, f: Map<string, RPair>, key: string, path: string, owner: RNode): string | undefined {
   const v = stringField(ctx, f, key, path, owner);
   if (v === undefined || !hasControl(v)) return v;
@@ -84,12 +84,14 @@ function validateEndpoint(ctx: ValidationContext, node: RNode, path: string, dec
   const addr = address(ctx, f, path, map);
   const ports = f.has('ports') ? endpointPorts(ctx, f.get('ports')?.value, join(path, 'ports'), declared) : undefined;
   const labels = f.has('labels') ? labelMap(ctx, f.get('labels')?.value, join(path, 'labels')) : {};
+  const region = textField(ctx, f, 'region', path, map);
   const zone = textField(ctx, f, 'zone', path, map);
   const instance = textField(ctx, f, 'instance', path, map);
   const health = enumField(ctx, f, 'health', path, HEALTH, 'healthy');
   if (ctx.diagnostics.length !== before || !addr || !labels || !health) return undefined;
   const ep: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { address: addr, labels, health };
   if (ports) ep.ports = ports;
+  if (region !== undefined) ep.region = region;
   if (zone !== undefined) ep.zone = zone;
   if (instance !== undefined) ep.instance = instance;
   return ep;

@@ -19,7 +19,7 @@ export interface ValidationContext {
 
 export const SERVICE_KEYS = ['name', 'namespace', 'serviceAccount', 'addresses', 'ports', 'endpoints'] as const;
 export const PORT_KEYS = ['name', 'port', 'targetPort', 'protocol'] as const;
-export const ENDPOINT_KEYS = ['address', 'ports', 'labels', 'zone', 'health', 'instance'] as const;
+export const ENDPOINT_KEYS = ['address', 'ports', 'labels', 'region', 'zone', 'health', 'instance'] as const;
 const PROTOCOLS: readonly Protocol[] = ['http', 'http2', 'grpc', 'tcp', 'tls'];
 export const HEALTH: readonly EndpointHealth[] = ['healthy', 'unhealthy', 'draining'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -34,6 +34,8 @@ export interface Endpoint {
    */
   readonly ports?: Readonly<Record<string, number>>;
   readonly labels: Readonly<Record<string, string>>;
+  /** Locality region, e.g. `us-east-1` (Kubernetes: the node's `topology.kubernetes.io/region`). */
+  readonly region?: string;
   /** Locality zone, e.g. `us-east-1a`. */
   readonly zone?: string;
   readonly health: EndpointHealth;

@@ -23,6 +23,16 @@ export type InterceptionMode = 'iptables' | 'explicit';
 export type InboundForward = 'instance-ip' | 'loopback';
 
 /**
+ * Where a proxy runs: its region and zone (either may be unknown). It steers only the proxy's own
+ * load balancing (which endpoints it prefers), never what it may reach or who it is, so it may come
+ * from node data (docs/bootstrap.md).
+ */
+export interface ProxyLocality {
+  readonly region?: string;
+  readonly zone?: string;
+}
+
+/**
  * One connected proxy, derived from its xDS `node` and (for authenticated streams) its client
  * certificate. `namespace`/`serviceAccount` are the authenticated identity's, never only claims.
  */
@@ -42,6 +52,12 @@ export interface ProxyDescription {
    * with an endpoint at one of `ips`, narrowed (never widened) by node metadata `services`.
    */
   readonly services: readonly string[];
+  /**
+   * Where the proxy runs: the registry's region and zone of its own endpoint (an endpoint of a
+   * service it serves, at one of `ips`) when the registry knows them, else the xDS node's
+   * `locality`. Absent: unknown (every locality is equal to it).
+   */
+  readonly locality?: ProxyLocality;
   /** gRPC only: the bootstrap's `server_listener_resource_name_template`, if any. */
   readonly serverListenerTemplate?: string;
   /** Envoy only; default `instance-ip`. Node metadata `inbound_forward`. */

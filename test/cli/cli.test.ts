@@ -98,6 +98,22 @@ describe('weft bootstrap', () => {
     expect((await weft(...base, '--inbound-forward', 'elsewhere', '--out', path.join(dir, 'c'))).code).toBe(2);
   });
 
+  it('writes --region and --zone as node.locality in both flavours (Envoy\'s only when given), and refuses an empty one', async () => {
+    const dir = await tmp();
+    const base = ['bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'reviews', '--state-dir', dir];
+    expect((await weft(...base, '--region', 'eu-west', '--zone', 'eu-west-1a', '--out', path.join(dir, 'e'))).code).toBe(0);
+    const envoy = JSON.parse(await readFile(path.join(dir, 'e', 'envoy.json'), 'utf8'));
+    expect(envoy.node.locality).toEqual({ region: 'eu-west', zone: 'eu-west-1a' });
+    expect(checkResource('envoy.config.bootstrap.v3.Bootstrap', fromProto3Json(envoy) as object)).toEqual([]);
+    expect((await weft(...base, '--zone', 'z1', '--format', 'grpc', '--out', path.join(dir, 'g'))).code).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir, 'g', 'grpc-bootstrap.json'), 'utf8')).node.locality).toEqual({ zone: 'z1' });
+    expect((await weft(...base, '--out', path.join(dir, 'n'))).code).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir, 'n', 'envoy.json'), 'utf8')).node.locality).toBeUndefined();
+    const empty = await weft(...base, '--zone', '', '--out', path.join(dir, 'x'));
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('--zone must be a non-empty name');
+  });
+
   it('refuses --services without --instance-ips (served services are derived from the registry by IP)', async () => {
     const dir = await tmp();
     const r = await weft('bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'reviews', '--services', 'reviews.default', '--out', dir, '--state-dir', dir);

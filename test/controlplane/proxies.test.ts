@@ -40,6 +40,21 @@ describe('describeProxy', () => {
     expect(d.refusedServices).toEqual(['reviews.default']);
   });
 
+  it('takes the locality of its own endpoint from the registry, else from node.locality, else none', () => {
+    const zoned: ServiceRegistry = { version: 'z', services: new Map([['reviews.default', { ...registry.services.get('reviews.default')!,
+      endpoints: [{ address: '10.0.0.1', labels: {}, health: 'healthy', region: 'eu', zone: 'eu-1a' }, { address: '10.0.0.2', labels: {}, health: 'healthy', zone: 'eu-1b' }] } as Service]]) };
+    const node = (ips: string, locality?: NodeInfo['locality']): NodeInfo => ({ ...nodeWith({ instance_ips: ips }), ...(locality ? { locality } : {}) });
+    // The registry wins over what the node claims: it is where the workload really runs.
+    expect(describeProxy(node('10.0.0.1', { region: 'us', zone: 'us-1a' }), reviews, zoned).proxy.locality).toEqual({ region: 'eu', zone: 'eu-1a' });
+    expect(describeProxy(node('10.0.0.2'), reviews, zoned).proxy.locality).toEqual({ zone: 'eu-1b' });
+    // Not its endpoint (another address): the node's own locality.
+    expect(describeProxy(node('10.9.9.9', { region: 'us', zone: 'us-1a', subZone: 'rack' }), reviews, zoned).proxy.locality).toEqual({ region: 'us', zone: 'us-1a' });
+    // The registry's endpoint without a locality does not hide the node's.
+    expect(describeProxy(node('10.0.0.1', { zone: 'us-1a' }), reviews, registry).proxy.locality).toEqual({ zone: 'us-1a' });
+    expect(describeProxy(node('10.0.0.1', { region: '', zone: '' }), reviews, registry).proxy.locality).toBeUndefined();
+    expect('locality' in describeProxy(node('10.0.0.1'), reviews, registry).proxy).toBe(false);
+  });
+
   it('reads inbound_forward and outbound_address, ignoring unknown forward modes', () => {
     expect(describeProxy(nodeWith({ inbound_forward: 'loopback', outbound_address: '127.0.0.7' }), reviews, registry).proxy).toMatchObject({ inboundForward: 'loopback', outboundAddress: '127.0.0.7' });
     expect(describeProxy(nodeWith({ inbound_forward: 'sideways' }), reviews, registry).proxy.inboundForward).toBeUndefined();

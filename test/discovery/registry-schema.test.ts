@@ -50,7 +50,7 @@ const fixtures: Record<string, string> = {
     serviceAccount: reviews-sa
     ports: [{ name: http, port: 9080, targetPort: 19080, protocol: http }, { name: grpc, port: 9090, protocol: grpc }]
     endpoints:
-      - { address: "fd00::1", ports: { grpc: 19091 }, labels: { version: v1, canary: true }, zone: z, health: draining, instance: vm-1 }
+      - { address: "fd00::1", ports: { grpc: 19091 }, labels: { version: v1, canary: true }, region: r, zone: z, health: draining, instance: vm-1 }
 `,
   empty: 'services: []\n',
 };

@@ -53,7 +53,9 @@ describe('registryLabelsFollowKubernetesSyntax', () => {
     expect(r.drafts[0]!.endpoints[0]!.labels).toEqual({ 'app.kubernetes.io/name': 'reviews', version: '1', canary: 'true', empty: '', 'Mixed_Case.x': 'A-b_c.1' });
   });
 
-  it('refuses control characters in zone and instance', () => {
+  it('refuses control characters in region, zone and instance', () => {
+    const region = `services:\n  - name: reviews\n    ports: [{ name: http, port: 9080 }]\n    endpoints:\n      - { address: 10.0.0.1, region: "eu\\u0007" }\n`;
+    expect(shown(region)).toEqual(['reg.yaml:5:38 services[0].endpoints[0].region: error: region "eu\\u0007" holds control characters [WEFT3005]']);
     const text = `services:\n  - name: reviews\n    ports: [{ name: http, port: 9080 }]\n    endpoints:\n      - { address: 10.0.0.1, zone: "eu\\u001b[2J" }\n`;
     expect(shown(text)).toEqual(['reg.yaml:5:36 services[0].endpoints[0].zone: error: zone "eu\\u001b[2J" holds control characters [WEFT3005]']);
   });

@@ -22,11 +22,19 @@ describe('static registry parser', () => {
     expect(r.drafts[0]).toMatchObject({ namespace: 'default', serviceAccount: 'reviews', ports: [{ name: 'http', port: 9080, targetPort: 9080, protocol: 'tcp' }] });
   });
 
+  it('carries an endpoint\'s region and zone (its locality) into the registry, on both YAML paths', () => {
+    for (const text of [one('    endpoints: [{ address: 10.0.0.1, region: eu-west, zone: eu-west-1a }]\n'), one('    endpoints: [{ address: "10.0.0.1", region: \'eu-west\', zone: eu-west-1a }]\n')]) {
+      const r = parse(text);
+      expect(r.diagnostics).toEqual([]);
+      expect(r.drafts[0]!.endpoints[0]).toMatchObject({ region: 'eu-west', zone: 'eu-west-1a' });
+    }
+  });
+
   it('reports an unknown field with its exact file:line:col and path', () => {
     const r = parse(one('    endpoints:\n      - address: 10.0.0.1\n        weight: 3\n'));
     expect(r.drafts).toEqual([]);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
-      'reg.yaml:6:9 services[0].endpoints[0].weight: error: unknown field "weight" (allowed: address, ports, labels, zone, health, instance) [WEFT1003]',
+      'reg.yaml:6:9 services[0].endpoints[0].weight: error: unknown field "weight" (allowed: address, ports, labels, region, zone, health, instance) [WEFT1003]',
     ]);
   });
 
@@ -84,7 +92,7 @@ describe('chunked reparsing', () => {
     const edited = text.replace('{ address: 127.0.0.4,', '{ address: 127.0.0.4, bogus: 1,');
     const second = parser.parse(edited, 'f');
     expect(second.diagnostics.map(formatDiagnostic)).toEqual([
-      'f:34:31 services[3].endpoints[0].bogus: error: unknown field "bogus" (allowed: address, ports, labels, zone, health, instance) [WEFT1003]',
+      'f:34:31 services[3].endpoints[0].bogus: error: unknown field "bogus" (allowed: address, ports, labels, region, zone, health, instance) [WEFT1003]',
     ]);
     const third = parser.parse(text.replace('version: v3', 'version: v4'), 'f');
     expect(third.drafts[0]).toBe(first.drafts[0]);

@@ -204,6 +204,21 @@ export const PolicyCodes = {
     summary: 'An MtlsPolicy that sets neither `mode` nor `ports`, has `ports` without `service` (ports are service ports), or names a service of another namespace.',
     action: 'Set `mode` or `ports`; add `service` for per-port modes; put the policy in the service\'s namespace.',
   },
+  retryBudget: {
+    code: 'WEFT2085', severity: 'error',
+    summary: 'A `retries.budget` Envoy cannot apply as written: two routes of one TrafficPolicy with different budgets (Envoy keeps one budget per cluster, shared by every route to the service), a budget with `circuitBreaker.maxRetries` (the budget replaces that limit), a budget on a route whose backends are in another service (it would limit that service\'s clusters), or `percent: 0` with `minConcurrency: 0` (no retry could ever start).',
+    action: 'Give every route of the service the same budget, drop maxRetries, set the budget in the destination\'s own TrafficPolicy, or allow some retries.',
+  },
+  perTryIdleTimeout: {
+    code: 'WEFT2086', severity: 'warning',
+    summary: 'A `retries.perTryIdleTimeout` that cannot do what it reads as: `on` has none of 5xx, gateway-error and reset (Envoy 1.40 answers 504 when it cuts a try instead of retrying it), or it is not shorter than the route\'s `timeout` (the request times out first).',
+    action: 'Add 5xx, gateway-error or reset to `on`, or make the idle timeout shorter than the route timeout.',
+  },
+  hedge: {
+    code: 'WEFT2087', severity: 'error',
+    summary: 'A `retries.hedge` with `onPerTryTimeout: true` on a route without `perTryTimeout` or with `attempts: 0`: Envoy hedges only when a try reaches its per-try timeout, and a hedged try is one of the retries.',
+    action: 'Set `perTryTimeout` and at least one attempt, or remove the hedge.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

@@ -1,18 +1,16 @@
 /**
  * TrafficPolicy document -> resolved `TrafficPolicy`: defaults applied, durations already in ms,
  * service references qualified, and the rules the schema cannot express checked (weights, route
- * actions, ring-hash keys, abort status, backoff order, unreachable routes). Subset references
- * need every TrafficPolicy and are checked in resolve.ts.
+ * actions, ring-hash keys, abort status, unreachable routes; retries in resolve-retries.ts).
+ * Subset references need every TrafficPolicy and are checked in resolve.ts.
  */
 import { PolicyCodes } from './codes.js';
-import type { Backend, FaultPolicy, RetryPolicy, RoutePolicy, TrafficPolicy } from './types.js';
+import type { Backend, FaultPolicy, RoutePolicy, TrafficPolicy } from './types.js';
+import { resolveRetries, serviceRetryBudget } from './resolve-retries.js';
+
 import type { RouteDoc, TrafficDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
 import { compareText } from '../common/index.js';
-
-/** Retry conditions when a route's `retries` names none (connection-level failures only, which are
- * safe to retry for any method). */
-export const DEFAULT_RETRY_ON: readonly string[] = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled'];
 
 type BackendDoc = NonNullable<RouteDoc['backends']>[number];
 
@@ -24,6 +22,7 @@ export function resolveTraffic(doc: TrafficDoc, r: DocReporter): TrafficPolicy {
   const loadBalancer = doc.loadBalancer ?? 'round-robin';
   checkHashKey(doc, loadBalancer, r);
   const od = doc.outlierDetection;
+  const retryBudget = serviceRetryBudget(routes, service, doc.circuitBreaker?.maxRetries, r);
   return {
     service,
     routes,
@@ -31,6 +30,7 @@ export function resolveTraffic(doc: TrafficDoc, r: DocReporter): TrafficPolicy {
     loadBalancer,
     ...(doc.hashKey && { hashKey: doc.hashKey }),
     ...(doc.circuitBreaker && { circuitBreaker: doc.circuitBreaker }),
+    ...(retryBudget && { retryBudget }),
     ...(od && {
       outlierDetection: {
         consecutive5xx: od.consecutive5xx ?? 5,
@@ -55,7 +55,7 @@ function resolveRoute(route: RouteDoc, path: string, own: string, ns: string, r:
     ...(route.idleTimeout !== undefined && { idleTimeoutMs: route.idleTimeout }),
     ...(route.maxStreamDuration !== undefined && { maxStreamDurationMs: route.maxStreamDuration }),
     ...(route.websocket !== undefined && { websocket: route.websocket }),
-    ...(route.retries && { retries: resolveRetries(route.retries, `${path}.retries`, r) }),
+    ...(route.retries && { retries: resolveRetries(route.retries, route, `${path}.retries`, r) }),
     ...(route.fault && { fault: resolveFault(route.fault, `${path}.fault`, r) }),
     ...(route.mirror && {
       mirror: {
@@ -92,19 +92,6 @@ function resolveBackends(docs: readonly BackendDoc[] | undefined, path: string, 
     weight: b.weight ?? even + (i < 100 - even * list.length ? 1 : 0),
     ...(b.port !== undefined && { port: b.port }),
   }));
-}
-
-function resolveRetries(doc: NonNullable<RouteDoc['retries']>, path: string, r: DocReporter): RetryPolicy {
-  const b = doc.backoff;
-  if (b?.maxInterval !== undefined && b.maxInterval < b.baseInterval) {
-    r.error(PolicyCodes.backoff.code, `${path}.backoff.maxInterval`, 'maxInterval is shorter than baseInterval');
-  }
-  return {
-    attempts: doc.attempts,
-    ...(doc.perTryTimeout !== undefined && { perTryTimeoutMs: doc.perTryTimeout }),
-    on: doc.on ?? DEFAULT_RETRY_ON,
-    ...(b && { backoff: { baseIntervalMs: b.baseInterval, ...(b.maxInterval !== undefined && { maxIntervalMs: b.maxInterval }) } }),
-  };
 }
 
 function resolveFault(doc: NonNullable<RouteDoc['fault']>, path: string, r: DocReporter): FaultPolicy {

@@ -12,6 +12,7 @@ import { matchPath } from './schema-paths.js';
 import { cidr } from './schema-cidr.js';
 import { HTTP_METHODS } from './schema-methods.js';
 import { grpcRouteSchema, httpRouteSchema, referenceGrantSchema } from './schema-gateway.js';
+import { RETRY_ON, retries } from './schema-retries.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const serviceRef = (doc: string) =>
@@ -21,10 +22,7 @@ const namespaceName = (doc?: string) =>
 const path = (doc: string) => str({ pattern: /^\/\S*$/, format: 'an absolute path starting with "/"', doc });
 
 export { HTTP_METHODS };
-export const RETRY_ON = [
-  '5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', 'refused-stream',
-  'unavailable', 'cancelled', 'deadline-exceeded', 'resource-exhausted', 'internal',
-] as const;
+export { RETRY_ON };
 
 const stringMatch = oneKey({
   exact: str(), prefix: str(), regex: regex('RE2 syntax (no lookaround, no backreferences).'),
@@ -50,13 +48,6 @@ const headerValue = str({ pattern: /^[^\0\r\n]*$/, format: 'a header value (Envo
 const headerRewrite = obj({
   add: opt(map(headerValue, { key: rewritableHeaderName(), doc: 'Headers to set (replacing any existing value); not host or pseudo-headers.' })),
   remove: opt(list(rewritableHeaderName(), { doc: 'Headers to remove; not host or pseudo-headers.' })),
-});
-
-const retries = obj({
-  attempts: req(int({ min: 0, max: 20, doc: 'Retries after the first try.' })),
-  perTryTimeout: opt(duration('Timeout of each try.')),
-  on: opt(list(oneOf(RETRY_ON), { minItems: 1, unique: true, doc: 'Retry conditions.' })),
-  backoff: opt(obj({ baseInterval: req(duration()), maxInterval: opt(duration()) })),
 });
 
 const fault = obj({

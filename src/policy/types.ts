@@ -121,13 +121,25 @@ export interface Backend {
 
 export interface RetryPolicy {
   readonly attempts: number;
+  /** Each try's timeout until its response starts (Envoy stops it at the response headers). */
   readonly perTryTimeoutMs?: number;
+  /** Longest a try may go without a byte, before and while its response streams (Envoy only). */
+  readonly perTryIdleTimeoutMs?: number;
+  /** The service's cluster retry budget, as this route wrote it (`TrafficPolicy.retryBudget` is
+   * the one the clusters get). */
+  readonly budget?: RetryBudget;
+  /** Envoy `hedge_on_per_try_timeout`: a try at its per-try timeout is not cancelled. */
+  readonly hedgeOnPerTryTimeout?: boolean;
   /** Envoy/gRPC retry conditions: `5xx`, `reset`, `connect-failure`, `gateway-error`,
    * `retriable-4xx`, `refused-stream`, `unavailable`, `cancelled`, `deadline-exceeded`,
    * `resource-exhausted`, `internal`. */
   readonly on: readonly string[];
   readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };
 }
+
+/** Envoy `retry_budget`: concurrent retries at most `percent` of the active and pending requests
+ * of a cluster, never fewer than `minConcurrency`. */
+export interface RetryBudget { readonly percent: number; readonly minConcurrency: number }
 
 export interface FaultPolicy {
   readonly delay?: { readonly fixedMs: number; readonly percent: number };
@@ -207,6 +219,8 @@ export interface TrafficPolicy {
   /** For ring-hash: what to hash on. */
   readonly hashKey?: { readonly header: string } | { readonly sourceIp: true };
   readonly circuitBreaker?: CircuitBreaker;
+  /** The retry budget of the service's clusters: the one every budgeted route sets (WEFT2085). */
+  readonly retryBudget?: RetryBudget;
   readonly outlierDetection?: OutlierDetection;
   readonly source?: SourceRef;
 }

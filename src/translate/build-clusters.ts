@@ -54,7 +54,7 @@ export function buildClusters({ service, traffic, mesh, mtls }: ClusterInput): I
         protocol: irProtocol(port),
         lb: traffic?.loadBalancer ?? 'round-robin',
         connectTimeoutMs: mesh.connectTimeoutMs,
-        ...(traffic?.circuitBreaker ? { circuitBreaker: { ...traffic.circuitBreaker } } : {}),
+        ...(traffic?.circuitBreaker || traffic?.retryBudget ? { circuitBreaker: { ...traffic.circuitBreaker, ...(traffic.retryBudget ? { retryBudget: { ...traffic.retryBudget } } : {}) } } : {}),
         ...(traffic?.outlierDetection ? { outlier: { ...traffic.outlierDetection } } : {}),
         ...(tls ? { tls } : {}),
         ...(traffic?.source ? { source: traffic.source } : {}),

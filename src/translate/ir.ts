@@ -29,6 +29,8 @@ export interface IrCluster {
   readonly circuitBreaker?: {
     readonly maxConnections?: number; readonly maxPendingRequests?: number;
     readonly maxRequests?: number; readonly maxRetries?: number;
+    /** Thresholds `retry_budget` (Envoy only; it replaces `max_retries`). */
+    readonly retryBudget?: { readonly percent: number; readonly minConcurrency: number };
   };
   readonly outlier?: {
     readonly consecutive5xx: number; readonly intervalMs: number;
@@ -78,6 +80,10 @@ export interface IrForward {
   readonly retries?: {
     readonly attempts: number; readonly on: readonly string[]; readonly perTryTimeoutMs?: number;
     readonly backoff?: { readonly baseIntervalMs: number; readonly maxIntervalMs?: number };
+    /** Route `per_try_idle_timeout` (Envoy only). */
+    readonly perTryIdleTimeoutMs?: number;
+    /** Route `hedge_policy.hedge_on_per_try_timeout` (Envoy only). */
+    readonly hedgeOnPerTryTimeout?: true;
   };
   readonly mirror?: { readonly cluster: string; readonly percent: number };
   /** Rewrites before forwarding (Envoy only): the Host, and the path as a regex substitution on

@@ -10,7 +10,7 @@
  * leaves from inside the namespace and is captured like a pod's. Exits when stdin closes.
  *
  * Commands: `{ id, op: 'count' }` (requests served), `{ id, op: 'hosts' }` (requests by Host),
- * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent? } }`,
+ * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent?, stallFirstMs? } }`,
  * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
  * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
  * (→ what came back), `{ id, op: 'tls', address, port, servername, send }` (the same over TLS with
@@ -45,7 +45,10 @@ const ports = JSON.parse(portsJson) as PortSpec[];
 let served = 0;
 /** `failPercent` fails that share of requests with 503, drawn from a generator seeded by the
  * instance name: repeatable per run, independent between replicas (retries can succeed). */
-let behaviour: { status?: number; delayMs?: number; failPercent?: number } = {};
+let behaviour: { status?: number; delayMs?: number; failPercent?: number; stallFirstMs?: number } = {};
+/** With `stallFirstMs`: the first request after the `behave` command waits that long, the later
+ * ones answer at once (a first try that stalls, a retried one that succeeds). */
+let stallPending = false;
 let seed = [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
 function random(): number {
   seed = (seed + 0x6d2b79f5) >>> 0;
@@ -66,7 +69,10 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.writeHead(failing ? 503 : behaviour.status ?? 200, { 'content-type': 'application/json', server: 'app', 'x-app-secret': 'leak' });
     res.end(JSON.stringify({ name, path: req.url, method: req.method, xfcc: req.headers['x-forwarded-client-cert'] ?? null, headers: req.headers }));
   };
-  if (behaviour.delayMs) setTimeout(reply, behaviour.delayMs);
+  const stall = stallPending ? behaviour.stallFirstMs ?? 0 : 0;
+  stallPending = false;
+  const wait = stall || behaviour.delayMs;
+  if (wait) setTimeout(reply, wait);
   else reply();
 }
 
@@ -152,7 +158,7 @@ async function run(c: Record<string, unknown>): Promise<unknown> {
     case 'count': return served;
     case 'hosts': return Object.fromEntries(seenByHost);
     case 'reset': return void (served = 0, seenByHost.clear());
-    case 'behave': return void (behaviour = c.behaviour as typeof behaviour);
+    case 'behave': return void (behaviour = c.behaviour as typeof behaviour, stallPending = behaviour.stallFirstMs !== undefined);
     case 'http': return httpMany(c);
     case 'tcp': return tcpOnce(c);
     case 'tls': return tlsOnce(c);

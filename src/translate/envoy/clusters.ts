@@ -28,7 +28,7 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
     eds_cluster_config: { eds_config: ADS, service_name: c.name },
     connect_timeout: duration(c.connectTimeoutMs),
     lb_policy: lb,
-    ...(c.circuitBreaker || kind === 'envoy' ? { circuit_breakers: circuitBreakers(c.circuitBreaker ?? {}) } satisfies Cluster : {}),
+    ...(limitsOf(c, kind) || kind === 'envoy' ? { circuit_breakers: circuitBreakers(limitsOf(c, kind) ?? {}) } satisfies Cluster : {}),
     ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } satisfies Cluster : {}),
     ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
     ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } satisfies Cluster : {}),
@@ -44,12 +44,21 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
  */
 const UNBOUNDED_RETRIES = 4_294_967_295;
 
+/** gRPC clients read `max_requests` only (gRFC A32); a retry budget is never sent to them. */
+function limitsOf(c: IrCluster, kind: 'envoy' | 'grpc'): IrCluster['circuitBreaker'] {
+  if (kind === 'envoy' || !c.circuitBreaker?.retryBudget) return c.circuitBreaker;
+  const { retryBudget: _, ...rest } = c.circuitBreaker;
+  return Object.keys(rest).length ? rest : undefined;
+}
+
 function circuitBreakers(cb: NonNullable<IrCluster['circuitBreaker']>): Cluster['circuit_breakers'] {
   const t: Thresholds = { priority: 'DEFAULT', max_retries: { value: UNBOUNDED_RETRIES } };
   if (cb.maxConnections !== undefined) t.max_connections = { value: cb.maxConnections };
   if (cb.maxPendingRequests !== undefined) t.max_pending_requests = { value: cb.maxPendingRequests };
   if (cb.maxRequests !== undefined) t.max_requests = { value: cb.maxRequests };
   if (cb.maxRetries !== undefined) t.max_retries = { value: cb.maxRetries };
+  // With a budget Envoy ignores max_retries (circuit_breaker.proto, Thresholds.retry_budget).
+  if (cb.retryBudget) t.retry_budget = { budget_percent: { value: cb.retryBudget.percent }, min_retry_concurrency: { value: cb.retryBudget.minConcurrency } };
   return { thresholds: [t] };
 }
 

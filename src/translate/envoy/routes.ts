@@ -82,6 +82,7 @@ function forward(f: IrForward): RouteAction {
     : { weighted_clusters: { clusters: f.clusters.map((c) => ({ name: c.cluster, weight: { value: c.weight } })) } };
   addStreamLimits(out, f);
   if (f.retries) out.retry_policy = retryPolicy(f.retries);
+  if (f.retries?.hedgeOnPerTryTimeout) out.hedge_policy = { hedge_on_per_try_timeout: true };
   if (f.mirror) {
     out.request_mirror_policies = [{ cluster: f.mirror.cluster, runtime_fraction: { default_value: fraction(f.mirror.percent) } }];
   }
@@ -117,6 +118,7 @@ function retryPolicy(r: NonNullable<IrForward['retries']>): RetryPolicy {
     retry_on: r.on.join(','),
     num_retries: { value: r.attempts },
     ...(r.perTryTimeoutMs !== undefined ? { per_try_timeout: duration(r.perTryTimeoutMs) } satisfies RetryPolicy : {}),
+    ...(r.perTryIdleTimeoutMs !== undefined ? { per_try_idle_timeout: duration(r.perTryIdleTimeoutMs) } satisfies RetryPolicy : {}),
     ...(r.backoff ? { retry_back_off: {
       base_interval: duration(r.backoff.baseIntervalMs),
       ...(r.backoff.maxIntervalMs !== undefined ? { max_interval: duration(r.backoff.maxIntervalMs) } satisfies RetryBackOff : {}),

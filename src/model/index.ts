@@ -9,9 +9,9 @@ export type {
   LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
   ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace,
-  MtlsPolicy, MtlsPolicies, EffectiveMtls, MtlsOrigin, MtlsSettings,
+  MtlsPolicy, MtlsPolicies, EffectiveMtls, MtlsOrigin, MtlsSettings, LocalityMatch, LocalityPolicy,
 } from '../policy/index.js';
-export { DEFAULT_MESH, effectiveMtls, formatDiagnostic, hasErrors, modesOfService, restrictsCallers } from '../policy/index.js';
+export { DEFAULT_MESH, appliedLocality, localityMatches, effectiveMtls, formatDiagnostic, hasErrors, modesOfService, restrictsCallers } from '../policy/index.js';
 export type {
   Endpoint, EndpointHealth, Protocol, Service, ServicePort, ServiceRegistry,
 } from '../discovery/index.js';

@@ -219,6 +219,31 @@ export const PolicyCodes = {
     summary: 'A `retries.hedge` with `onPerTryTimeout: true` on a route without `perTryTimeout` or with `attempts: 0`: Envoy hedges only when a try reaches its per-try timeout, and a hedged try is one of the retries.',
     action: 'Set `perTryTimeout` and at least one attempt, or remove the hedge.',
   },
+  localityName: {
+    code: 'WEFT2080', severity: 'error',
+    summary: 'A `locality` name that is not `region`, `region/zone`, `region/*`, `*/zone` or `*`, or a failover or distribute rule whose `from` repeats an earlier rule\'s (it would never apply).',
+    action: 'Write the locality as region/zone with `*` for any part; merge rules with the same from.',
+  },
+  localityPercent: {
+    code: 'WEFT2081', severity: 'error',
+    summary: 'A `locality.distribute` rule whose percentages do not add up to 100, or whose `to` names one locality twice (`eu` and `eu/*`).',
+    action: 'Make the rule\'s percentages add up to 100, each locality once.',
+  },
+  localityBoth: {
+    code: 'WEFT2082', severity: 'error',
+    summary: 'A `locality` block with both `failover` and `distribute` (as in Istio they exclude each other: distribute already says where each caller\'s traffic goes), or with either beside `enabled: false`.',
+    action: 'Keep one of them.',
+  },
+  localityWithoutOutlier: {
+    code: 'WEFT2083', severity: 'warning',
+    summary: 'Locality priorities are on for a service (a `locality` block of its TrafficPolicy or of the Mesh) but it has no `outlierDetection`: traffic then leaves a zone only when the registry marks its endpoints unhealthy, not when they fail requests.',
+    action: 'Add outlierDetection to the service\'s TrafficPolicy (or set locality.enabled: false).',
+  },
+  localityRingHash: {
+    code: 'WEFT2084', severity: 'error',
+    summary: '`locality.distribute` on a ring-hash service: Envoy\'s locality-weighted balancing does not apply to ring hash, so the weights would be ignored.',
+    action: 'Use another loadBalancer, or failover instead of distribute.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

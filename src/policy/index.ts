@@ -13,3 +13,4 @@ export { validatePolicyCommand, type ValidateOptions, type ValidateResult } from
 export { policyJsonSchema } from './schema.js';
 export { effectiveMtls, modesOfService, type EffectiveMtls, type MtlsOrigin, type MtlsSettings } from './mtls.js';
 export { parseDuration } from './duration.js';
+export { DEFAULT_LOCALITY, appliedLocality, formatLocality, localityMatches, parseLocality } from './locality.js';

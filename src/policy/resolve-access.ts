@@ -7,6 +7,7 @@ import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
 import { compareText } from '../common/index.js';
 import { child } from './schema-dsl.js';
 import { resolveJwt } from './resolve-jwt.js';
+import { resolveLocality } from './resolve-locality.js';
 
 type RuleDoc = NonNullable<AccessDoc['rules']>[number];
 type PrincipalDoc = NonNullable<RuleDoc['from']>[number];
@@ -27,6 +28,7 @@ export function resolveMesh(doc: MeshDoc, r: DocReporter): MeshPolicy {
     },
     reach: new Map(Object.entries(doc.reach ?? {}).sort(([a], [b]) => compareText(a, b))),
     ...(doc.outboundTraffic && { outboundTraffic: doc.outboundTraffic }),
+    ...(doc.locality && { locality: resolveLocality(doc.locality, r) }),
     source: at(r.pd, ''),
   };
 }

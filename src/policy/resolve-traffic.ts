@@ -11,6 +11,7 @@ import { resolveRetries, serviceRetryBudget } from './resolve-retries.js';
 import type { RouteDoc, TrafficDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
 import { compareText } from '../common/index.js';
+import { resolveLocality } from './resolve-locality.js';
 
 type BackendDoc = NonNullable<RouteDoc['backends']>[number];
 
@@ -39,6 +40,7 @@ export function resolveTraffic(doc: TrafficDoc, r: DocReporter): TrafficPolicy {
         maxEjectionPercent: od.maxEjectionPercent ?? 10,
       },
     }),
+    ...(doc.locality && { locality: resolveLocality(doc.locality, r) }),
     source: at(r.pd, ''),
   };
 }

@@ -12,6 +12,7 @@ import { modesOfService } from './mtls.js';
 import type { ParsedDocument } from './parse.js';
 import { DocReporter, at, formatRef } from './resolve-util.js';
 import { resolveTraffic } from './resolve-traffic.js';
+import { checkServiceLocality } from './resolve-locality.js';
 import { resolveAccess, resolveMesh } from './resolve-access.js';
 import { resolveExternal } from './resolve-external.js';
 import { resolveGatewayRoute, type GatewayRoute } from './resolve-gateway.js';
@@ -77,7 +78,11 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
     }
   }
   mergeGatewayRoutes(gatewayRoutes, grants, traffic, diagnostics);
-  for (const { policy, pd } of traffic.values()) checkSubsets(policy, traffic, new DocReporter(pd, diagnostics));
+  for (const { policy, pd } of traffic.values()) {
+    const r = new DocReporter(pd, diagnostics);
+    checkSubsets(policy, traffic, r);
+    checkServiceLocality(policy, mesh?.policy ?? DEFAULT_MESH, r);
+  }
   const mtlsPolicies = collectMtls(mtlsDocs, (pd) => new DocReporter(pd, diagnostics));
   const settings = { mesh: mesh?.policy ?? DEFAULT_MESH, ...(mtlsPolicies ? { mtls: mtlsPolicies } : {}) };
   const jwtOwners = new Map<string, ParsedDocument>();

@@ -13,6 +13,7 @@ import { cidr } from './schema-cidr.js';
 import { HTTP_METHODS } from './schema-methods.js';
 import { grpcRouteSchema, httpRouteSchema, referenceGrantSchema } from './schema-gateway.js';
 import { RETRY_ON, retries } from './schema-retries.js';
+import { localitySchema } from './schema-locality.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const serviceRef = (doc: string) =>
@@ -102,6 +103,7 @@ export const meshSchema = obj({
     })),
   })),
   reach: opt(map(list(namespaceName()), { key: namespaceName(), doc: 'Namespace -> namespaces its proxies may reach.' })),
+  locality: opt(localitySchema),
   outboundTraffic: opt(oneOf(['allow-any', 'registry-only'], 'Traffic to destinations neither in the registry nor declared as ExternalService: allow-any (default) forwards it, registry-only refuses it (TCP closed, HTTP 502).')),
 }, 'Mesh-wide settings; at most one Mesh document.');
 
@@ -120,6 +122,7 @@ export const trafficSchema = obj({
     consecutive5xx: opt(int({ min: 1, doc: 'Default 5.' })), interval: opt(duration('Default 10s.')),
     baseEjectionTime: opt(duration('Default 30s.')), maxEjectionPercent: opt(percent('Default 10.')),
   })),
+  locality: opt(localitySchema),
 }, 'How callers reach one service; at most one per service.');
 
 /** A header an access rule may match: not a pseudo-header (methods and paths have their own

@@ -45,6 +45,8 @@ export interface MeshPolicy {
    * (TCP: connection closed; HTTP: 502 naming the reason).
    */
   readonly outboundTraffic?: OutboundTraffic;
+  /** The default locality block of services whose TrafficPolicy has none. */
+  readonly locality?: LocalityPolicy;
   readonly source?: SourceRef;
 }
 
@@ -207,6 +209,25 @@ export interface OutlierDetection {
   readonly maxEjectionPercent: number;
 }
 
+/**
+ * Localities a locality rule names: `*` for a part matches any value, an unset one included.
+ * A text value matches that text only (an unset region or zone is `''`).
+ */
+export interface LocalityMatch {
+  readonly region: string;
+  readonly zone: string;
+}
+
+/** A `locality` block (Mesh default or a service's own), docs/policy.md "Locality". */
+export interface LocalityPolicy {
+  readonly enabled: boolean;
+  /** Per caller locality (first match): the localities tried after its zone and region, in order. */
+  readonly failover: readonly { readonly from: LocalityMatch; readonly to: readonly LocalityMatch[] }[];
+  /** Per caller locality (first match): the share of its requests each locality gets (sums to 100). */
+  readonly distribute: readonly { readonly from: LocalityMatch; readonly to: readonly { readonly locality: LocalityMatch; readonly percent: number }[] }[];
+  readonly source?: SourceRef;
+}
+
 /** How callers reach one service. At most one TrafficPolicy per service. */
 export interface TrafficPolicy {
   /** Service key `<name>.<namespace>`. */
@@ -222,6 +243,8 @@ export interface TrafficPolicy {
   /** The retry budget of the service's clusters: the one every budgeted route sets (WEFT2085). */
   readonly retryBudget?: RetryBudget;
   readonly outlierDetection?: OutlierDetection;
+  /** The service's own locality block; absent: the Mesh's (docs/policy.md "Locality"). */
+  readonly locality?: LocalityPolicy;
   readonly source?: SourceRef;
 }
 

@@ -6,15 +6,12 @@
  * ResolvedRefs, observedGeneration = metadata.generation) is written through the status
  * subresource.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { ApiextensionsV1Api, CustomObjectsApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesRouteSource, WEFT_CONTROLLER, type RouteObject } from '../../src/discovery/kube-routes.js';
 import { loadPolicyDocuments } from '../../src/policy/index.js';
 import { eventually } from '../../test/support/eventually.js';
+import { installGatewayApiCrds } from './crds.js';
 import { kubeIt, kubeMissingInCi, needsKube, startKubeApiServer, type KubeApiServer } from '../../test/support/kube-apiserver.js';
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -24,16 +21,7 @@ let source: KubernetesRouteSource | undefined;
 beforeAll(async () => {
   if (needsKube) return;
   kube = await startKubeApiServer();
-  const dir = execFileSync('sh', [path.resolve(import.meta.dirname, '../../scripts/gateway-api-crds.sh')], { encoding: 'utf8' }).trim();
-  const ext = kube.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  for (const f of ['httproutes', 'grpcroutes', 'referencegrants']) {
-    const crd = parse(readFileSync(path.join(dir, `${GROUP}_${f}.yaml`), 'utf8')) as V1CustomResourceDefinition;
-    await ext.createCustomResourceDefinition({ body: crd });
-    await eventually(async () => {
-      const got = await ext.readCustomResourceDefinition({ name: crd.metadata!.name! });
-      expect(got.status?.conditions?.find((c) => c.type === 'Established')?.status).toBe('True');
-    }, 60_000, 200);
-  }
+  await installGatewayApiCrds(kube);
 }, 240_000);
 
 afterAll(async () => {

@@ -1,14 +1,17 @@
 /**
  * deploy/kubernetes/rbac.yaml on a real API server: weft runs under the `weft` ServiceAccount's
  * token (from the TokenRequest API, as a projected token would be) and can do its job (discovery
- * in every namespace, its leader-election Lease) and nothing more: every other call is a 403.
+ * in every namespace, its leader-election Lease, the CA root Secret, Gateway API route status) and
+ * nothing more: every other call is a 403.
  */
 import path from 'node:path';
-import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRootSecret } from '../../src/controlplane/root-secret.js';
 import { KubernetesRegistrySource } from '../../src/discovery/kube-source.js';
 import { kubeIt, kubeMissingInCi, needsKube, startKubeApiServer, type KubeApiServer } from '../../test/support/kube-apiserver.js';
 import { deployDir, loadObjects } from '../../test/deploy/manifests.js';
+import { GATEWAY_GROUP, installGatewayApiCrds } from './crds.js';
 import { endpointSlice, service } from './objects.js';
 
 let kube: KubeApiServer;
@@ -22,7 +25,8 @@ beforeAll(async () => {
   expect(problems).toEqual([]);
   for (const { file: _file, ...obj } of objects) await kube.apply(obj as KubernetesObject);
   weft = kube.kubeConfigFor(await kube.tokenFor('weft-system', 'weft'), kube.url, 'weft');
-}, 180_000);
+  await installGatewayApiCrds(kube);
+}, 240_000);
 
 afterAll(async () => {
   await source?.stop();
@@ -66,6 +70,38 @@ describe('weft under deploy/kubernetes/rbac.yaml on a real API server', () => {
     await leases.replaceNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system', body: { ...read, spec: { ...read.spec, holderIdentity: 'weft-1' } } });
     expect(await statusOf(() => leases.deleteNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system' }))).toBe(403);
     expect(await statusOf(() => leases.createNamespacedLease({ namespace: 'default', body }))).toBe(403);
+  });
+
+  kubeIt('creates and reads the CA root Secret weft-ca in weft-system, and no other Secret', async () => {
+    const core = weft.makeApiClient(CoreV1Api);
+    const root = { trustDomain: 'cluster.local', now: Date.now() };
+    const first = await ensureRootSecret({ api: core, namespace: 'weft-system', name: 'weft-ca', root });
+    expect(first.created).toBe(true);
+    expect(await ensureRootSecret({ api: core, namespace: 'weft-system', name: 'weft-ca', root })).toEqual({ ...first, created: false });
+    const stored = await core.readNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system' });
+    expect(await statusOf(() => core.replaceNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system', body: stored }))).toBe(403);
+    expect(await statusOf(() => core.deleteNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system' }))).toBe(403);
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace: 'weft-system' }))).toBe(403);
+    // Another name: ensureRootSecret cannot even read it (404 and 403 look alike to nobody).
+    await expect(ensureRootSecret({ api: core, namespace: 'weft-system', name: 'weft-other', root })).rejects.toMatchObject({ code: 403 });
+    expect(await statusOf(() => core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'weft-ca' }, data: {} } }))).toBe(403);
+  });
+
+  kubeIt('lists Gateway API routes and writes their status, never the routes themselves', async () => {
+    const routes = weft.makeApiClient(CustomObjectsApi);
+    const admin = kube.kubeConfig.makeApiClient(CustomObjectsApi);
+    const ns = await kube.createNamespace('routes');
+    for (const [plural, kind] of [['httproutes', 'HTTPRoute'], ['grpcroutes', 'GRPCRoute']] as const) {
+      const at = { group: GATEWAY_GROUP, version: 'v1', namespace: ns, plural };
+      const body = { apiVersion: `${GATEWAY_GROUP}/v1`, kind, metadata: { name: 'r', namespace: ns }, spec: { parentRefs: [{ group: '', kind: 'Service', name: 'api' }] } };
+      expect(await statusOf(() => routes.createNamespacedCustomObject({ ...at, body }))).toBe(403);
+      await admin.createNamespacedCustomObject({ ...at, body });
+      expect(await statusOf(() => routes.listClusterCustomObject({ group: GATEWAY_GROUP, version: 'v1', plural }))).toBe('ok');
+      const read = await routes.getNamespacedCustomObject({ ...at, name: 'r' }) as Record<string, unknown>;
+      expect(await statusOf(() => routes.replaceNamespacedCustomObjectStatus({ ...at, name: 'r', body: { ...read, status: { parents: [] } } }))).toBe('ok');
+      expect(await statusOf(() => routes.replaceNamespacedCustomObject({ ...at, name: 'r', body: read }))).toBe(403);
+      expect(await statusOf(() => routes.deleteNamespacedCustomObject({ ...at, name: 'r' }))).toBe(403);
+    }
   });
 
   kubeIt('is refused (403) everything else: secrets, writes to workloads, other kinds', async () => {

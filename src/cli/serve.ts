@@ -3,11 +3,13 @@
  * bookinfo example with a state directory under `.weft/` (what `npm start` runs).
  */
 import { Command } from 'commander';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MAX_MESSAGE_BYTES, StartError, consoleLogger } from '../controlplane/index.js';
 import { CliError, UsageError } from './errors.js';
 import { bytesOption, csv, durationOption, port } from './options.js';
 import { packageRoot } from './package-root.js';
+import { replicaFlags, replicaOptions, type ReplicaFlags } from './replica-options.js';
 import { startWeft, type RunningWeft, type WeftConfig } from './run.js';
 
 export const EXAMPLE = {
@@ -15,7 +17,7 @@ export const EXAMPLE = {
   registry: path.join(packageRoot, 'examples', 'bookinfo', 'registry.yaml'),
 };
 
-interface ServeFlags {
+interface ServeFlags extends ReplicaFlags {
   example?: boolean;
   policy?: string;
   policyRef?: string;
@@ -48,7 +50,7 @@ interface ServeFlags {
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const cmd = new Command('serve')
     .description('run the control plane: xDS (mTLS) on :18000, admin API and /metrics on 127.0.0.1:18001')
     .option('--example', 'serve the bundled bookinfo example (policy and static registry)')
     .option('--policy <dir>', 'policy directory (YAML, watched)')
@@ -78,8 +80,9 @@ export function serveCommand(): Command {
     .option('--token-exchange-port <port>', "serve bootstrap certificates for pods' ServiceAccount tokens on this port (HTTPS; needs --kubernetes)", port('--token-exchange-port'))
     .option('--token-exchange-host <host>', 'token exchange bind address', '0.0.0.0')
     .option('--token-audience <aud>', 'audience the ServiceAccount tokens must carry', 'weft')
-    .addOption(durationOption('--bootstrap-ttl <duration>', 'lifetime of bootstrap certificates from the token exchange', '24h'))
-    .action(async (flags: ServeFlags) => {
+    .addOption(durationOption('--bootstrap-ttl <duration>', 'lifetime of bootstrap certificates from the token exchange', '24h'));
+  for (const o of replicaOptions(process.env.POD_NAME ?? hostname())) cmd.addOption(o);
+  return cmd.action(async (flags: ServeFlags) => {
       const log = consoleLogger(undefined, flags.quiet);
       const config = toConfig(flags, log);
       let weft: RunningWeft;
@@ -106,7 +109,9 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
   const registryFile = f.registry ?? (f.example && !f.kubernetes ? EXAMPLE.registry : undefined);
   if (!f.kubernetes && !registryFile) throw new UsageError('serve needs --registry FILE or --kubernetes');
   if ((f.caCert === undefined) !== (f.caKey === undefined)) throw new UsageError('--ca-cert and --ca-key go together');
+  const replicas = replicaFlags(f);
   return {
+    ...(replicas && { replicas }),
     policyDir: path.resolve(policyDir),
     policyRef: f.policyRef,
     registry: f.kubernetes ? { kind: 'kubernetes', kubeconfig: f.kubeconfig, namespaces: f.namespaces } : { kind: 'static', file: path.resolve(registryFile!) },

@@ -40,4 +40,19 @@ export const ControlPlaneCodes = {
     summary: 'The TokenReview call to the API server failed (unreachable, or weft lacks `create` on `tokenreviews`).',
     action: 'Check weft\'s RBAC (deploy/kubernetes/rbac.yaml grants tokenreviews create) and its connection to the API server.',
   },
+  notLeader: {
+    code: 'WEFT6110', severity: 'error',
+    summary: 'A once-only task (a root rotation step) was asked of a weft replica that does not hold the leader-election Lease; nothing changed.',
+    action: 'Ask the leader: `kubectl get lease -n weft-system weft-leader` names it (holderIdentity is its pod); or retry once this replica leads (`weft_leader` is 1).',
+  },
+  caSecretUnreachable: {
+    code: 'WEFT6111', severity: 'error',
+    summary: 'weft could not read or create the CA root Secret (`--ca-secret`) at start: the API server refused (RBAC) or did not answer; weft does not start.',
+    action: 'Check weft\'s RBAC (deploy/kubernetes/rbac.yaml grants get and create on that one Secret in weft-system) and its connection to the API server.',
+  },
+  caSecretUnusable: {
+    code: 'WEFT6112', severity: 'error',
+    summary: 'The CA root Secret (`--ca-secret`) exists but holds no usable CA: `tls.crt` or `tls.key` missing, or not a CA certificate with its key.',
+    action: 'Delete the Secret so the first replica creates a new root (every proxy then needs new bootstrap certificates), or put the mesh root\'s certificate and key in it.',
+  },
 } as const satisfies CodeTable;

@@ -7,7 +7,6 @@
  * that says what to do; it never leaves half-started servers behind.
  */
 import * as grpc from '@grpc/grpc-js';
-import path from 'node:path';
 import { CertificateAuthority, formatCaError, workloadIdText } from '../ca/index.js';
 import { StaticRegistrySource, openKubernetesRegistry, openKubernetesRoutes, type RegistrySource } from '../discovery/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
@@ -23,7 +22,14 @@ import { RunningView } from './view-impl.js';
 import { TRUST_BUNDLE } from './secrets.js';
 import { ServingCredentials } from './serving-credentials.js';
 import { isLoopbackHost } from './loopback.js';
+import { LeaderRouteStatus } from './leader-status.js';
+import { ReplicaStartError, type LeaderGate, type ReplicaConfig } from './replicas.js';
+import { ControlPlaneCodes } from './codes.js';
+import { openCa, startLeader } from './open-ca.js';
+import { StartError } from './start-error.js';
 import type { RotationStepResult } from './view.js';
+
+export { StartError };
 
 export interface ControlPlaneConfig {
   readonly policyDir: string;
@@ -41,14 +47,9 @@ export interface ControlPlaneConfig {
   readonly xds: { readonly host: string; readonly port: number; readonly insecurePort?: number; readonly insecureHost?: string; readonly maxMessageBytes?: number };
   readonly svidTtlMs: number;
   readonly debounce?: { readonly quietMs: number; readonly maxMs: number };
+  /** With the Kubernetes registry: the CA root Secret and the leader-election Lease (replicas.ts). */
+  readonly replicas?: ReplicaConfig;
   readonly log: Logger;
-}
-
-export class StartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartError';
-  }
 }
 
 /** Largest xDS message weft receives, and the size it splits responses under, unless configured. */
@@ -69,17 +70,33 @@ export class ControlPlane {
     private readonly certs: CertificateManager,
     private readonly expiryTimer: NodeJS.Timeout,
     private readonly routes: { stop(): Promise<void> } | undefined,
+    /** Who runs the once-only tasks (always this one without leader election). */
+    readonly leader: LeaderGate,
   ) {}
 
   static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
-    // With Kubernetes, Gateway API routes there are policy too (docs/gateway-api.md).
-    const routes = c.registry.kind === 'kubernetes' ? await openKubernetesRoutes({ kubeconfigFile: c.registry.kubeconfig }) : undefined;
-    await routes?.start();
+    const leader = await startLeader(c);
+    try {
+      return await ControlPlane.startLed(c, leader);
+    } catch (err) {
+      await leader.stop();
+      throw err instanceof ReplicaStartError ? new StartError(err.message) : err;
+    }
+  }
+
+  private static async startLed(c: ControlPlaneConfig, leader: LeaderGate): Promise<ControlPlane> {
+    // With Kubernetes, Gateway API routes there are policy too (docs/gateway-api.md); only the
+    // leader writes their status back.
+    const source = c.registry.kind === 'kubernetes' ? await openKubernetesRoutes({ kubeconfigFile: c.registry.kubeconfig }) : undefined;
+    await source?.start();
+    const routes = source && new LeaderRouteStatus(source, leader, c.log);
     const policy = new PolicySource(c.policyDir, { ref: c.policyRef, ...(routes && { extra: routes }) });
     const trustDomain = c.trustDomain ?? (await initialTrustDomain(policy));
-    const ca = await openCa(c, trustDomain);
+    const ca = await openCa(c, trustDomain).catch(async (err: unknown) => (await routes?.stop(), Promise.reject(err)));
     const registry = await registrySource(c);
     const metrics = new ControlPlaneMetrics();
+    metrics.setLeader(leader.isLeader);
+    leader.onChange((leading) => metrics.setLeader(leading));
     const expiryTimer = watchCaExpiry(ca, metrics, c.log);
     const cache = new SnapshotCache();
     const plaintextCache = c.xds.insecurePort === undefined ? undefined : new SnapshotCache();
@@ -124,7 +141,7 @@ export class ControlPlane {
       started.push(xds);
       const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
       await reconciler.start();
-      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes);
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader);
     } catch (err) {
       clearInterval(expiryTimer);
       await routes?.stop();
@@ -140,6 +157,7 @@ export class ControlPlane {
    * new root starts signing, new workload certificates) is then pushed to every proxy.
    */
   async rotateRoot(step: 'begin' | 'advance'): Promise<RotationStepResult> {
+    if (!this.leader.isLeader) return { ok: false, message: `${ControlPlaneCodes.notLeader.code}: this replica does not lead (${this.leader.description}); ask the replica that holds the Lease` };
     if (step === 'advance') {
       const waitingFor = this.bundleLaggards();
       if (waitingFor.length) return { ok: false, message: 'not every proxy has ACKed the current trust bundle', waitingFor };
@@ -167,6 +185,8 @@ export class ControlPlane {
 
   async close(): Promise<void> {
     clearInterval(this.expiryTimer);
+    // Released first, so another replica takes the once-only tasks over at once.
+    await this.leader.stop();
     this.reconciler.stop();
     this.certs.stop();
     await Promise.all([this.xds.close(), this.insecure?.server.close(), this.routes?.stop()]);
@@ -189,14 +209,6 @@ function watchCaExpiry(ca: CertificateAuthority, metrics: ControlPlaneMetrics, l
 async function initialTrustDomain(policy: PolicySource): Promise<string> {
   const r = await policy.load();
   return r.ok ? r.load.policy.mesh.trustDomain : 'cluster.local';
-}
-
-async function openCa(c: ControlPlaneConfig, trustDomain: string): Promise<CertificateAuthority> {
-  const r = c.caFiles
-    ? await CertificateAuthority.fromFiles(c.caFiles, { trustDomain })
-    : await CertificateAuthority.open(path.join(c.stateDir, 'ca'), { trustDomain });
-  if (!r.ok) throw new StartError(`cannot start the CA: ${formatCaError(r.error)}`);
-  return r.value;
 }
 
 async function registrySource(c: ControlPlaneConfig): Promise<RegistrySource> {

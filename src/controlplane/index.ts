@@ -20,3 +20,4 @@ export { EdgeStats, type EdgeKey, type EdgeView, type ReportedSeries } from './e
 export { buildGraph, type Graph, type GraphEdge, type GraphNode, type GraphProxy, type GraphInput } from './graph.js';
 export { metricsService } from './metrics-service.js';
 export { statsConfig, STATS_INCLUSION } from './stats-config.js';
+export { parseObjectRef, type LeaderElectionConfig, type LeaderGate, type ObjectRef, type ReplicaConfig } from './replicas.js';

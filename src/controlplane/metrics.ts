@@ -53,6 +53,7 @@ export class ControlPlaneMetrics {
   private readonly certExpiry = new Gauge({ name: `${PREFIX}certificate_expiry_timestamp_seconds`, help: 'notAfter of the workload certificate served to an identity, Unix seconds', labelNames: ['identity'], registers: [this.registry] });
   private readonly rootExpiry = new Gauge({ name: `${PREFIX}ca_root_expiry_timestamp_seconds`, help: 'notAfter of the CA root certificate, Unix seconds', registers: [this.registry] });
   private readonly ready = new Gauge({ name: `${PREFIX}ready`, help: '1 when policy and discovery have synced and weft serves config, else 0', registers: [this.registry] });
+  private readonly leader = new Gauge({ name: `${PREFIX}leader`, help: '1 while this replica holds the leader-election Lease (always 1 without --leader-election), else 0', registers: [this.registry] });
 
   /**
    * Golden metrics per edge from the sidecars' metrics service (docs/metrics.md "Metrics streamed
@@ -156,6 +157,10 @@ export class ControlPlaneMetrics {
 
   setReady(ready: boolean): void {
     this.ready.set(ready ? 1 : 0);
+  }
+
+  setLeader(leading: boolean): void {
+    this.leader.set(leading ? 1 : 0);
   }
 
   private onBound(s: StreamInfo): void {

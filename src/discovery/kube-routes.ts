@@ -88,11 +88,13 @@ export class KubernetesRouteSource {
     return [...this.objects()].map(([path, { object }]) => ({ path, text: routeFileText(object) }));
   }
 
-  /** Writes the status of every route from the diagnostics of the last load (by file path). */
-  async writeStatus(diagnostics: readonly Diagnostic[], now = new Date()): Promise<void> {
+  /** Writes the status of every route from the diagnostics of the last load (by file path);
+   * stops before the next write once `proceed` says no (a replica that lost the Lease). */
+  async writeStatus(diagnostics: readonly Diagnostic[], now = new Date(), proceed: () => boolean = () => true): Promise<void> {
     const api = this.kubeConfig.makeApiClient(CustomObjectsApi);
     for (const [path, { kind, object }] of this.objects()) {
       if (kind.kind === 'ReferenceGrant') continue;
+      if (!proceed()) return;
       const status = routeStatus(object, diagnostics.filter((d) => d.source?.file === path), now);
       await api.replaceNamespacedCustomObjectStatus({
         group: GATEWAY_GROUP, version: kind.version, plural: kind.plural,

@@ -50,9 +50,9 @@ describe('deploy/kubernetes manifests', () => {
     expect(problems).toEqual([]);
   });
 
-  it('grants read-only discovery, tokenreviews create, and leases only in weft-system', () => {
+  it('grants read-only discovery, route status, tokenreviews create, and in weft-system leases and the CA Secret only', () => {
     const objs = load([base('rbac.yaml')]);
-    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
     const rules = (kind: string) => objs.filter((o) => o.kind === kind).flatMap((o) => o['rules'] as Rule[]);
     const grants = (rs: Rule[], group: string, resource: string) => rs.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs).sort();
     const clusterRoles = objs.filter((o) => o.kind === 'ClusterRole');
@@ -63,9 +63,18 @@ describe('deploy/kubernetes manifests', () => {
     expect(grants(cluster, '', 'services')).toEqual(['get', 'list', 'watch']);
     expect(grants(cluster, '', 'pods')).toEqual(['get', 'list', 'watch']);
     expect(grants(cluster, 'discovery.k8s.io', 'endpointslices')).toEqual(['get', 'list', 'watch']);
-    expect(cluster.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+    for (const kind of ['httproutes', 'grpcroutes', 'referencegrants']) expect(grants(cluster, 'gateway.networking.k8s.io', kind)).toEqual(['get', 'list', 'watch']);
+    expect(grants(cluster, 'gateway.networking.k8s.io', 'httproutes/status')).toEqual(['update']);
+    expect(grants(cluster, 'gateway.networking.k8s.io', 'grpcroutes/status')).toEqual(['update']);
+    // The only write in the ClusterRole is route status.
+    expect(cluster.filter((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v))).flatMap((r) => r.resources).sort()).toEqual(['grpcroutes/status', 'httproutes/status']);
     expect(grants(rules('Role'), 'coordination.k8s.io', 'leases')).toEqual(['create', 'get', 'update']);
-    expect(objs.find((o) => o.kind === 'Role')?.metadata?.namespace).toBe('weft-system');
+    // Secrets: create (RBAC cannot name what is created) and get on the CA Secret only.
+    expect(rules('Role').filter((r) => r.resources.includes('secrets'))).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['weft-ca'], verbs: ['get'] },
+    ]);
+    expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata?.namespace)).toEqual(['weft-system', 'weft-system']);
   });
 
   for (const [name, files] of Object.entries(installs)) {
@@ -88,7 +97,8 @@ describe('deploy/kubernetes manifests', () => {
       expect(weft['readinessProbe']).toMatchObject({ httpGet: { path: '/readyz' } });
       expect(weft['resources']).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } });
       const args = weft['args'] as string[];
-      expect(args).toEqual(expect.arrayContaining(['serve', '--kubernetes', '--admin-host=0.0.0.0', '--ca-cert=/etc/weft/ca/tls.crt', '--ca-key=/etc/weft/ca/tls.key']));
+      expect(args).toEqual(expect.arrayContaining(['serve', '--kubernetes', '--admin-host=0.0.0.0', '--ca-secret=weft-system/weft-ca', '--leader-election']));
+      expect(weft['env']).toEqual(expect.arrayContaining([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]));
       const pdb = objs.find((o) => o.kind === 'PodDisruptionBudget') as K8sObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } };
       expect(pdb.spec.minAvailable).toBe(1);
       expect(matches(pdb.spec.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);

@@ -1,0 +1,80 @@
+/**
+ * Two `weft serve --kubernetes --ca-secret … --leader-election` replicas (in-process, as `serve`
+ * starts them) on one real API server: the first creates the CA root Secret and the second reads
+ * it (same trust bundle, certificates of both chained to it); exactly one holds the Lease (the
+ * `weft_leader` gauge says which), the other refuses root rotation with WEFT6110; when the leader
+ * stops it releases the Lease and the other leads at once. Without `--ca-secret`, no Secret.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWeft, type RunningWeft } from '../../src/cli/run.js';
+import { memoryLogger } from '../../src/controlplane/index.js';
+import { eventually } from '../../test/support/eventually.js';
+import { kubeIt, kubeMissingInCi, needsKube, startKubeApiServer, type KubeApiServer } from '../../test/support/kube-apiserver.js';
+
+let kube: KubeApiServer;
+let dir: string;
+const running: RunningWeft[] = [];
+
+beforeAll(async () => {
+  if (needsKube) return;
+  kube = await startKubeApiServer();
+  dir = await mkdtemp(path.join(tmpdir(), 'weft-serve-replicas-'));
+  await writeFile(path.join(dir, 'kubeconfig'), kube.kubeConfig.exportConfig());
+  await writeFile(path.join(dir, 'mesh.yaml'), 'kind: Mesh\ntrustDomain: cluster.local\nmtls: strict\n');
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(running.map((w) => w.close().catch(() => undefined)));
+  await kube?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 60_000);
+
+async function replica(identity: string, ns: string): Promise<RunningWeft> {
+  const w = await startWeft({
+    policyDir: dir, registry: { kind: 'kubernetes', kubeconfig: path.join(dir, 'kubeconfig'), namespaces: [ns] }, stateDir: path.join(dir, identity),
+    xds: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 }, svidTtlMs: 3600_000, debounce: { quietMs: 20, maxMs: 200 }, log: memoryLogger(),
+    replicas: { caSecret: { namespace: ns, name: 'weft-ca' }, leaderElection: { namespace: ns, name: 'weft-leader', identity, leaseDurationSeconds: 3, renewDeadlineMs: 2_000, retryMs: 200 } },
+  });
+  running.push(w);
+  return w;
+}
+
+const metric = async (w: RunningWeft, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${w.admin.url}/metrics`)).text())?.[1]);
+const rotate = (w: RunningWeft) => fetch(`${w.admin.url}/api/v1/ca/rotation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"begin"}' });
+
+describe('weft serve replicas on a real API server', () => {
+  if (kubeMissingInCi) it('has the real API server (CI=true: the kube suite must run)', () => expect.fail(needsKube));
+
+  kubeIt('share the root from one Secret; one leads, the other refuses rotation (WEFT6110) and leads once the first stops', async () => {
+    const ns = await kube.createNamespace('replicas');
+    const a = await replica('weft-a', ns);
+    await eventually(async () => expect(await metric(a, 'weft_leader')).toBe(1));
+    const b = await replica('weft-b', ns);
+    const secret = await kube.core.readNamespacedSecret({ name: 'weft-ca', namespace: ns });
+    const root = new X509Certificate(Buffer.from(secret.data!['tls.crt']!, 'base64'));
+    for (const w of [a, b]) {
+      expect(w.cp.ca.trustBundle().pems).toEqual([root.toString()]);
+      const svid = w.cp.ca.issueSvid({ spiffeId: `spiffe://cluster.local/ns/${ns}/sa/app` });
+      if (!svid.ok) throw new Error('no svid');
+      expect(new X509Certificate(svid.svid.certPem).verify(root.publicKey)).toBe(true);
+    }
+    expect(await metric(b, 'weft_leader')).toBe(0);
+    const refused = await rotate(b);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^WEFT6110: this replica does not lead \(Lease replicas-\d+\/weft-leader \(this replica: weft-b\)\)/);
+    const lease = await kube.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'weft-leader', namespace: ns });
+    expect(lease.spec?.holderIdentity).toBe('weft-a');
+
+    // A stops (a rolling update): it releases the Lease, so B leads well before the 3 s expiry.
+    const stoppedAt = Date.now();
+    await a.close();
+    running.splice(running.indexOf(a), 1);
+    await eventually(async () => expect(await metric(b, 'weft_leader')).toBe(1), 10_000, 50);
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+  }, 120_000);
+});

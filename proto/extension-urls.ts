@@ -22,6 +22,7 @@ export const ExtensionTypeUrl = {
   MetricsServiceConfig: url('envoy.config.metrics.v3.MetricsServiceConfig'),
   LocalRateLimit: url('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'),
   JwtAuthn: url('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication'),
+  ExtAuthz: url('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz'),
   HeaderMutation: url('envoy.extensions.filters.http.header_mutation.v3.HeaderMutation'),
   OriginalDst: url('envoy.extensions.filters.listener.original_dst.v3.OriginalDst'),
   TlsInspector: url('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'),
@@ -55,6 +56,9 @@ export const ExtensionName = {
   JwtAuthn: 'envoy.filters.http.jwt_authn',
   /** Strips the headers verified claims are forwarded in, before jwt_authn sets them. */
   ClaimHeaderStrip: 'envoy.filters.http.header_mutation.jwt_claims',
+  /** Removes the headers an ext_authz answer may set upstream from what callers sent. */
+  ExtAuthzHeaderStrip: 'envoy.filters.http.header_mutation.ext_authz',
+  ExtAuthz: 'envoy.filters.http.ext_authz',
   OriginalDst: 'envoy.filters.listener.original_dst',
   TlsInspector: 'envoy.filters.listener.tls_inspector',
   TlsTransportSocket: 'envoy.transport_sockets.tls',

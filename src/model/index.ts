@@ -8,7 +8,7 @@ export type {
   AccessAction, AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,
   LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
-  ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace,
+  ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace, ExtAuthzProvider,
   MtlsPolicy, MtlsPolicies, EffectiveMtls, MtlsOrigin, MtlsSettings, LocalityMatch, LocalityPolicy,
 } from '../policy/index.js';
 export { DEFAULT_MESH, appliedLocality, localityMatches, effectiveMtls, formatDiagnostic, hasErrors, modesOfService, restrictsCallers } from '../policy/index.js';

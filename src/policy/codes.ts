@@ -244,6 +244,31 @@ export const PolicyCodes = {
     summary: '`locality.distribute` on a ring-hash service: Envoy\'s locality-weighted balancing does not apply to ring hash, so the weights would be ignored.',
     action: 'Use another loadBalancer, or failover instead of distribute.',
   },
+  extAuthzShape: {
+    code: 'WEFT2090', severity: 'error',
+    summary: 'A Mesh `extAuthz` provider with neither or both of `http` and `grpc`, or a provider name given twice.',
+    action: 'Give each provider one of `http` and `grpc`, and a name of its own.',
+  },
+  customProvider: {
+    code: 'WEFT2091', severity: 'error',
+    summary: 'An AccessPolicy with `action: custom` and no `provider`, or one naming a provider the Mesh does not declare in `extAuthz`; `provider` on another action; a custom policy without rules (it would send nothing to the authorizer); custom on an ExternalService (no inbound sidecar to call the authorizer from).',
+    action: 'Declare the provider in the Mesh document\'s `extAuthz` and name it; give the policy the rules whose requests the authorizer decides (`rules: [{}]` is every request).',
+  },
+  extAuthzService: {
+    code: 'WEFT2092', severity: 'error',
+    summary: 'An `extAuthz` provider whose service cannot carry its checks: an ExternalService without that port, a port whose protocol is not HTTP (http, http2, grpc; grpc and http2 only for a gRPC authorizer), or a registry service that a namespace using the provider may not reach (Mesh `reach`).',
+    action: 'Point the provider at an HTTP port of its service, or let the namespaces of the services that use it reach the authorizer\'s namespace.',
+  },
+  customOnTcp: {
+    code: 'WEFT2093', severity: 'error',
+    summary: 'A custom (external authorization) rule on a TCP or TLS port: ext_authz checks HTTP requests, and a byte stream has none.',
+    action: 'Restrict the rule to the service\'s HTTP ports with `to.ports`, or use allow/deny rules for the TCP port.',
+  },
+  customTwoProviders: {
+    code: 'WEFT2094', severity: 'error',
+    summary: 'Custom AccessPolicies of one service naming two different providers: a request goes to one authorizer, so one service has one.',
+    action: 'Use one provider per service; put every custom rule of the service in policies naming it.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

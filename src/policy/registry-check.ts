@@ -7,16 +7,18 @@
  */
 import type { Diagnostic, SourceRef } from './diagnostics.js';
 import { PolicyCodes } from './codes.js';
-import type { PolicySet, RoutePolicy } from './types.js';
+import type { AccessPolicy, PolicySet, RoutePolicy } from './types.js';
 
 /** What this check needs to know of a registered service. */
 export interface RegistryServiceView {
-  readonly ports: readonly { readonly port: number }[];
+  readonly ports: readonly { readonly port: number; readonly protocol?: string }[];
 }
 
 /**
  * Unknown services (WEFT2006) and ports (WEFT2007) referenced by policies, positioned at the
- * referencing policy, route or rule. Pure; errors by default, `severity` lets callers soften them.
+ * referencing policy, route or rule; custom (ext_authz) rules on TCP ports (WEFT2093) and extAuthz
+ * providers on a port that is not HTTP (WEFT2092). Pure; errors by default, `severity` lets
+ * callers soften them.
  */
 export function checkPolicyAgainstRegistry(
   policy: PolicySet,
@@ -46,6 +48,17 @@ export function checkPolicyAgainstRegistry(
       if (external.has(ap.service)) continue;
       ref(ap.service, 'service', ap.source);
       ap.rules.forEach((rule, i) => rule.to?.ports?.forEach((p, j) => ref(ap.service, `rules[${i}].to.ports[${j}]`, rule.source, p)));
+      if (ap.action === 'custom') out.push(...customOnTcp(ap, services.get(ap.service), severity));
+    }
+  }
+  for (const p of policy.mesh.extAuthz?.values() ?? []) {
+    if (external.has(p.service)) continue;
+    const path = `extAuthz.${p.name}`;
+    ref(p.service, path, p.source, p.port);
+    const protocol = services.get(p.service)?.ports.find((x) => x.port === p.port)?.protocol;
+    const fits = p.protocol === 'grpc' ? ['grpc', 'http2'] : ['http', 'http2', 'grpc'];
+    if (protocol !== undefined && !fits.includes(protocol)) {
+      out.push({ code: PolicyCodes.extAuthzService.code, severity, path, source: p.source, message: `port ${p.port} of ${p.service} is ${protocol}; a ${p.protocol} authorizer needs ${fits.join(', ')}` });
     }
   }
   for (const mp of policy.mtls?.services.values() ?? []) {
@@ -60,4 +73,23 @@ type RefCheck = (service: string, path: string, source: SourceRef | undefined, p
 function checkRoute(route: RoutePolicy, path: string, ref: RefCheck): void {
   route.backends?.forEach((b, j) => ref(b.service, `${path}.backends[${j}]`, route.source, b.port));
   if (route.mirror) ref(route.mirror.service, `${path}.mirror`, route.source);
+}
+
+const STREAM_PROTOCOLS = ['tcp', 'tls'];
+
+/** A custom rule applies to the ports it names, or to every port of the service. */
+function customOnTcp(ap: AccessPolicy, known: RegistryServiceView | undefined, severity: Diagnostic['severity']): Diagnostic[] {
+  if (!known) return [];
+  const out: Diagnostic[] = [];
+  ap.rules.forEach((rule, i) => {
+    const ports = rule.to?.ports ?? known.ports.map((p) => p.port);
+    for (const port of ports) {
+      const protocol = known.ports.find((p) => p.port === port)?.protocol;
+      if (protocol === undefined || !STREAM_PROTOCOLS.includes(protocol)) continue;
+      const path = rule.to?.ports ? `rules[${i}].to.ports[${rule.to.ports.indexOf(port)}]` : `rules[${i}]`;
+      const how = rule.to?.ports ? '' : '; restrict the rule to its HTTP ports with to.ports';
+      out.push({ code: PolicyCodes.customOnTcp.code, severity, path, source: rule.source ?? ap.source, message: `custom rule of ${ap.service} applies to ${protocol} port ${port}, which carries no HTTP requests to authorize${how}` });
+    }
+  });
+  return out;
 }

@@ -8,6 +8,7 @@ import { compareText } from '../common/index.js';
 import { child } from './schema-dsl.js';
 import { resolveJwt } from './resolve-jwt.js';
 import { resolveLocality } from './resolve-locality.js';
+import { checkCustomShape, resolveExtAuthz } from './resolve-extauthz.js';
 
 type RuleDoc = NonNullable<AccessDoc['rules']>[number];
 type PrincipalDoc = NonNullable<RuleDoc['from']>[number];
@@ -29,6 +30,7 @@ export function resolveMesh(doc: MeshDoc, r: DocReporter): MeshPolicy {
     reach: new Map(Object.entries(doc.reach ?? {}).sort(([a], [b]) => compareText(a, b))),
     ...(doc.outboundTraffic && { outboundTraffic: doc.outboundTraffic }),
     ...(doc.locality && { locality: resolveLocality(doc.locality, r) }),
+    ...(doc.extAuthz && { extAuthz: resolveExtAuthz(doc.extAuthz, r) }),
     source: at(r.pd, ''),
   };
 }
@@ -38,10 +40,13 @@ export function resolveAccess(doc: AccessDoc, r: DocReporter): AccessPolicy {
   const rules = (doc.rules ?? []).map((rule, i) => resolveRule(rule, `rules[${i}]`, ns, r));
   if ((doc.action ?? 'allow') === 'allow') checkAllowHeaders(rules, r);
   const rl = doc.rateLimit;
+  const action = doc.action ?? 'allow';
+  checkCustomShape({ action, rules, ...(doc.provider !== undefined && { provider: doc.provider }) }, r);
   return {
     service: qualify(doc.service, ns),
-    action: doc.action ?? 'allow',
+    action,
     rules,
+    ...(doc.provider !== undefined && action === 'custom' && { provider: doc.provider }),
     ...(doc.jwt && { jwt: resolveJwt(doc.jwt, ns, r) }),
     ...(rl && { rateLimit: resolveRate(rl.requestsPerSecond, rl.burst, r) }),
     source: at(r.pd, ''),

@@ -15,6 +15,7 @@ import { resolveTraffic } from './resolve-traffic.js';
 import { checkServiceLocality } from './resolve-locality.js';
 import { resolveAccess, resolveMesh } from './resolve-access.js';
 import { resolveExternal } from './resolve-external.js';
+import { checkCustom } from './resolve-extauthz.js';
 import { resolveGatewayRoute, type GatewayRoute } from './resolve-gateway.js';
 import { mergeGatewayRoutes, type Sourced } from './gateway-merge.js';
 import type { ReferenceGrantDoc } from './schema.js';
@@ -94,6 +95,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
     if (external.has(a.policy.service)) checkExternalAccess(a.policy, r);
     else warnIdentityRules(a.policy, laxestMode(modesOfService(settings, serviceOf(a.policy.service))), r);
   }
+  checkCustom(settings.mesh, mesh?.pd, accessDocs, external, (pd) => new DocReporter(pd, diagnostics));
   return {
     mesh: mesh?.policy ?? DEFAULT_MESH,
     traffic: new Map([...traffic].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
@@ -123,6 +125,7 @@ function warnIdentityRules(policy: AccessPolicy, mtls: MtlsMode, r: DocReporter)
 /** The caller's sidecar enforces an external service's AccessPolicies from its own identity and
  * the port dialled; it does not inspect requests for them (docs/policy.md "ExternalService"). */
 function checkExternalAccess(policy: AccessPolicy, r: DocReporter): void {
+  if (policy.action === 'custom') return;
   if (policy.action === 'audit') r.error(PolicyCodes.externalAccessRule.code, 'action', `${policy.service} is an ExternalService: its AccessPolicies are enforced at the caller's sidecar, which has no audit (shadow) rules for it; use allow or deny`);
   if (policy.jwt) r.error(PolicyCodes.externalAccessRule.code, 'jwt', `${policy.service} is an ExternalService: there is no inbound sidecar to verify end-user tokens at`);
   policy.rules.forEach((rule, i) => {
@@ -174,6 +177,7 @@ function identityMessage(action: AccessAction, mtls: string): string {
   const effect = action === 'deny'
     ? 'this deny rule naming callers never stops them; only a deny rule without "from" applies to every caller'
     : action === 'audit' ? 'this audit rule naming callers never counts them'
+      : action === 'custom' ? 'this custom rule naming callers never sends their requests to the authorizer'
       : 'this allow rule naming callers never admits them';
   return `${who} and match only rules without "from", so ${effect}; set mtls: strict once every caller has a sidecar`;
 }

@@ -86,6 +86,25 @@ const serviceFields = {
   namespace: opt(namespaceName('Namespace for service names without one; default "default".')),
 };
 
+/** An external authorizer (Envoy ext_authz) AccessPolicies with `action: custom` delegate to. */
+const authorizerTarget = (extra: string) => ({
+  service: req(serviceRef(`The service implementing it: a registry service or a declared ExternalService, "name" or "name.namespace" (default namespace "default")${extra}.`)),
+  port: req(int({ min: 1, max: 65535, doc: 'Its port (the port callers dial).' })),
+});
+
+const extAuthzProvider = obj({
+  name: req(str({ pattern: new RegExp(`^${LABEL}$`), format: 'a provider name (DNS label)', doc: 'The name AccessPolicies give as `provider`.' })),
+  http: opt(obj({
+    ...authorizerTarget('; an http, http2 or grpc port'),
+    pathPrefix: opt(path('Prefixed to the request\'s path in the check request (e.g. /check + /orders/1).')),
+    requestHeaders: opt(list(headerName(false), { minItems: 1, unique: true, doc: 'Request headers sent to the authorizer, besides the ones Envoy always sends (Host, Method, Path, Content-Length, Authorization).' })),
+    upstreamHeaders: opt(list(rewritableHeaderName(), { minItems: 1, unique: true, doc: 'Headers of an allowing answer (200) copied onto the request the application receives; a caller\'s own values of them are removed first.' })),
+  }, 'An HTTP authorizer: it receives the request\'s method, path (after pathPrefix) and headers without body; 200 allows, any other status is the answer the caller gets (5xx counts as a failure).')),
+  grpc: opt(obj(authorizerTarget('; a grpc or http2 port'), 'A gRPC authorizer: envoy.service.auth.v3.Authorization/Check.')),
+  timeout: opt(duration('How long a check may take before it counts as a failure; default 200ms.')),
+  failOpen: opt(bool('true: a check that fails (authorizer down, timed out, 5xx) admits the request; false (default): it is refused with 403.')),
+}, 'One external authorizer: exactly one of http and grpc.');
+
 export const meshSchema = obj({
   kind: req(oneOf(['Mesh'])),
   trustDomain: opt(str({ pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, format: 'a SPIFFE trust domain', doc: 'Default cluster.local.' })),
@@ -104,6 +123,7 @@ export const meshSchema = obj({
   })),
   reach: opt(map(list(namespaceName()), { key: namespaceName(), doc: 'Namespace -> namespaces its proxies may reach.' })),
   locality: opt(localitySchema),
+  extAuthz: opt(list(extAuthzProvider, { minItems: 1, doc: 'External authorizers AccessPolicies with `action: custom` delegate to.' })),
   outboundTraffic: opt(oneOf(['allow-any', 'registry-only'], 'Traffic to destinations neither in the registry nor declared as ExternalService: allow-any (default) forwards it, registry-only refuses it (TCP closed, HTTP 502).')),
 }, 'Mesh-wide settings; at most one Mesh document.');
 
@@ -160,7 +180,8 @@ const jwtProvider = obj({
 export const accessSchema = obj({
   kind: req(oneOf(['AccessPolicy'])),
   ...serviceFields,
-  action: opt(oneOf(['allow', 'deny', 'audit'], 'Default allow. audit: count and log what the rules match, as a deny would, without refusing.')),
+  action: opt(oneOf(['allow', 'deny', 'audit', 'custom'], 'Default allow. audit: count and log what the rules match, as a deny would, without refusing. custom: the requests the rules match are decided by the external authorizer `provider` (after deny and allow policies).')),
+  provider: opt(str({ pattern: new RegExp(`^${LABEL}$`), format: 'a provider name (DNS label)', doc: 'action custom: the Mesh extAuthz provider that decides.' })),
   rules: opt(list(obj({
     from: opt(list(principal, { doc: 'Any of these callers; absent: any authenticated caller (allow) or every caller (deny).' })),
     to: opt(obj({

@@ -47,6 +47,31 @@ export interface MeshPolicy {
   readonly outboundTraffic?: OutboundTraffic;
   /** The default locality block of services whose TrafficPolicy has none. */
   readonly locality?: LocalityPolicy;
+  /** External authorizers by name (absent: none declared). */
+  readonly extAuthz?: ReadonlyMap<string, ExtAuthzProvider>;
+  readonly source?: SourceRef;
+}
+
+/**
+ * One external authorizer (Envoy ext_authz) of the Mesh. `service` is a key `<name>.<namespace>`
+ * of a registry service (called with mesh mTLS) or of a declared ExternalService (called as its
+ * egress cluster); which one is decided against the policy's ExternalServices.
+ */
+export interface ExtAuthzProvider {
+  readonly name: string;
+  readonly protocol: 'http' | 'grpc';
+  readonly service: string;
+  /** The port callers dial. */
+  readonly port: number;
+  readonly timeoutMs: number;
+  /** A failed check (authorizer down, timed out, 5xx) admits the request; default false. */
+  readonly failOpen: boolean;
+  /** HTTP only: prefixed to the checked request's path. */
+  readonly pathPrefix?: string;
+  /** HTTP only: request headers sent to the authorizer (lowercase, sorted). */
+  readonly requestHeaders: readonly string[];
+  /** HTTP only: headers of an allowing answer copied onto the upstream request (lowercase, sorted). */
+  readonly upstreamHeaders: readonly string[];
   readonly source?: SourceRef;
 }
 
@@ -277,9 +302,11 @@ export interface AccessRule {
 
 /**
  * `allow` and `deny` enforce; `audit` never refuses anything: its rules are evaluated as deny
- * rules would be and what they match is counted and logged (Envoy RBAC shadow rules).
+ * rules would be and what they match is counted and logged (Envoy RBAC shadow rules). `custom`:
+ * the requests its rules match (matched as deny rules would be) are decided by the external
+ * authorizer `provider`, after the deny and allow policies; it restricts no caller by itself.
  */
-export type AccessAction = 'allow' | 'deny' | 'audit';
+export type AccessAction = 'allow' | 'deny' | 'audit' | 'custom';
 
 /**
  * A local rate limit per inbound proxy, with the exact token bucket that runs it (rate.ts):
@@ -318,6 +345,8 @@ export interface AccessPolicy {
   readonly service: string;
   readonly action: AccessAction;
   readonly rules: readonly AccessRule[];
+  /** `custom` only: the Mesh extAuthz provider deciding the requests the rules match. */
+  readonly provider?: string;
   /** At most one AccessPolicy of a service carries it. */
   readonly jwt?: JwtAuthentication;
   readonly rateLimit?: RateLimit;

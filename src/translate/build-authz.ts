@@ -16,7 +16,9 @@
  * - source addresses (`ipBlocks`) are ANDed with the caller's identity fields; a caller named by
  *   addresses only matches every connection from them, plaintext ones included (the user named
  *   the addresses; under strict mTLS only authenticated callers connect at all);
- * - audit rules are built exactly as deny rules (same spellings, same widening) and refuse nothing.
+ * - audit rules are built exactly as deny rules (same spellings, same widening) and refuse nothing;
+ * - custom rules (`customRulesOf`) are built as deny rules too: what they match goes to the
+ *   external authorizer, so every spelling of a path is sent there (the safe side).
  */
 import type { AccessPolicy, AccessRule, Diagnostic, MtlsMode, Principal, ServicePort } from '../model/index.js';
 import { restrictsCallers } from '../model/index.js';
@@ -34,15 +36,17 @@ type Mode = 'allow' | 'deny';
 const modeOf = (action: AccessPolicy['action']): Mode => (action === 'allow' ? 'allow' : 'deny');
 
 export function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port: ServicePort, tcp: boolean, diags: Diagnostic[]): IrAuthz {
-  const rules: Record<AccessPolicy['action'], IrAccessRule[]> = { allow: [], deny: [], audit: [] };
+  const rules: Record<Exclude<AccessPolicy['action'], 'custom'>, IrAccessRule[]> = { allow: [], deny: [], audit: [] };
   let anyAllow = false;
   policies.forEach((policy, pi) => {
+    const action = policy.action;
+    if (action === 'custom') return;
     // An AccessPolicy that only authenticates end users (a jwt block, no rules) restricts no caller.
     if (restrictsCallers(policy)) anyAllow = true;
     policy.rules.forEach((rule, ri) => {
       if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
       const ir = ruleOf(mesh, policy, rule, `${policy.service}/${policy.action}/${pi}/${ri}`, tcp, diags);
-      if (ir) rules[policy.action].push(ir);
+      if (ir) rules[action].push(ir);
     });
   });
   return {
@@ -50,6 +54,23 @@ export function authzOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port
     ...(anyAllow ? { allow: rules.allow } : {}),
     ...(rules.audit.length ? { audit: rules.audit } : {}),
   };
+}
+
+/** The rules of the service's custom policies that apply to `port`, as deny rules (see the module
+ * comment), and the provider they name (one per service: the policy loader checks it). */
+export function customRulesOf(mesh: AuthzMesh, policies: readonly AccessPolicy[], port: ServicePort, tcp: boolean, diags: Diagnostic[]): { provider: string; rules: IrAccessRule[] } | undefined {
+  let provider: string | undefined;
+  const rules: IrAccessRule[] = [];
+  policies.forEach((policy, pi) => {
+    if (policy.action !== 'custom' || !policy.provider) return;
+    provider ??= policy.provider;
+    policy.rules.forEach((rule, ri) => {
+      if (rule.to?.ports?.length && !rule.to.ports.includes(port.port)) return;
+      const ir = ruleOf(mesh, policy, rule, `${policy.service}/custom/${pi}/${ri}`, tcp, diags);
+      if (ir) rules.push(ir);
+    });
+  });
+  return provider && rules.length ? { provider, rules } : undefined;
 }
 
 function ruleOf(mesh: AuthzMesh, policy: AccessPolicy, rule: AccessRule, name: string, tcp: boolean, diags: Diagnostic[]): IrAccessRule | undefined {

@@ -4,8 +4,8 @@
  */
 import type { AccessPolicy, Diagnostic, ExternalService, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
 import { byText } from '../common/index.js';
-import type { IrInboundChain, IrJwt, IrLocalCluster } from './ir.js';
-import { authzOf } from './build-authz.js';
+import type { IrAccessRule, IrAuthz, IrInboundChain, IrJwt, IrLocalCluster } from './ir.js';
+import { authzOf, customRulesOf } from './build-authz.js';
 import { jwtOf } from './build-jwt.js';
 import { irProtocol } from './build-clusters.js';
 import { inboundClusterName } from './names.js';
@@ -136,11 +136,14 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
   const limit = served.access.find((p) => p.rateLimit)?.rateLimit;
   const authn = jwtFor(input, served, protocol === 'tcp', name, out.diagnostics);
   const mtls = served.mtls.get(port.port) ?? input.mesh.mtls;
-  const authz = authzOf({ trustDomain: input.mesh.trustDomain, mtls }, served.access, port, protocol === 'tcp', out.diagnostics);
+  const authzMesh = { trustDomain: input.mesh.trustDomain, mtls };
+  const base = authzOf(authzMesh, served.access, port, protocol === 'tcp', out.diagnostics);
+  const custom = customRulesOf(authzMesh, served.access, port, protocol === 'tcp', out.diagnostics);
+  const authz = custom ? refuseCustom(base, custom.rules, served, name, out.diagnostics) : base;
   out.chains.push({
     name, service: service.key, port: socket.port, protocol, cluster: name,
     ...(mtls !== input.mesh.mtls ? { mtls } : {}),
-    authz: authn === 'refuse' ? { deny: [{ name: `${service.key}/jwt-unenforceable`, principals: [{ any: true }] }, ...authz.deny], ...(authz.allow ? { allow: authz.allow } : {}) } : authz,
+    authz: authn === 'refuse' ? { ...authz, deny: [{ name: `${service.key}/jwt-unenforceable`, principals: [{ any: true }] }, ...authz.deny] } : authz,
     ...(authn && authn !== 'refuse' ? { jwt: authn } : {}),
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
     ...(socket.listen ? { listen: socket.listen } : {}),
@@ -164,4 +167,12 @@ function jwtFor(input: InboundInput, served: ServedService, tcp: boolean, chain:
   const ir = jwtOf(policy.jwt, input.jwksExternal ?? new Map());
   if (!ir) return warn(`${chain}: a remote JWKS of ${served.key} names an ExternalService port that does not exist; every request is refused`), 'refuse';
   return ir;
+}
+
+/** Custom rules no authorizer can be called for on this chain: what they match is refused. */
+function refuseCustom(authz: IrAuthz, rules: readonly IrAccessRule[], served: ServedService, chain: string, diags: Diagnostic[]): IrAuthz {
+  const policy = served.access.find((a) => a.action === 'custom');
+  diags.push({ code: TranslateCodes.extAuthzUnenforceable.code, severity: 'warning', ...(policy?.source ? { source: policy.source } : {}), path: 'action',
+    message: `${chain}: the custom rules of ${served.key} cannot be sent to an authorizer here; the requests they match are refused` });
+  return { ...authz, deny: [...authz.deny, ...rules] };
 }

@@ -81,6 +81,11 @@ export const TranslateCodes = {
     summary: 'A `jwt` block that cannot be enforced on a chain: on a TCP port it does not apply (no requests); on a proxyless gRPC server (no jwt_authn filter in gRPC) or with a remote JWKS whose ExternalService port is missing, every request is refused (fail closed).',
     action: 'Serve the service through an Envoy sidecar on an HTTP port, or remove the jwt block.',
   },
+  extAuthzUnenforceable: {
+    code: 'WEFT4170', severity: 'warning',
+    summary: 'Custom (external authorization) rules that cannot be sent to their authorizer on a chain: a TCP port (no requests), a proxyless gRPC server (no ext_authz filter in gRPC), or a provider whose service the proxy has no cluster for. The requests (or connections) the rules match are refused: fail closed, whatever failOpen says (it is about a failing authorizer, not a missing one).',
+    action: 'Serve the service through an Envoy sidecar on an HTTP port, restrict the custom rules to HTTP ports, or make the authorizer reachable.',
+  },
 } as const satisfies CodeTable;
 
 export type TranslateCode = (typeof TranslateCodes)[keyof typeof TranslateCodes]['code'];

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AccessPolicy, MtlsMode, ServicePort } from '../../src/model/index.js';
-import { authzOf } from '../../src/translate/build-authz.js';
+import { authzOf, customRulesOf } from '../../src/translate/build-authz.js';
 
 const port: ServicePort = { name: 'http', port: 80, targetPort: 8080, protocol: 'http' };
 const principalsOf = (action: 'allow' | 'deny', mtls: MtlsMode, rule: AccessPolicy['rules'][number]) => {
@@ -30,4 +30,24 @@ describe('principals of a rule without a source', () => {
   for (const [name, action, mtls, rule, expected] of table) {
     it(name, () => expect(principalsOf(action, mtls, rule)).toEqual(expected));
   }
+});
+
+describe('custom (external authorization) rules', () => {
+  const custom: AccessPolicy = { service: 'web.ns', action: 'custom', provider: 'authz', rules: [{ to: { paths: ['/api/*'], ports: [80] } }, { to: { ports: [81] } }] };
+  const allow: AccessPolicy = { service: 'web.ns', action: 'allow', rules: [{ from: [{ namespace: 'x' }] }] };
+
+  it('neverEnterTheAllowOrDenyStages', () => {
+    expect(authzOf({ trustDomain: 'td', mtls: 'strict' }, [custom], port, false, [])).toEqual({ deny: [] });
+    expect(authzOf({ trustDomain: 'td', mtls: 'strict' }, [custom, allow], port, false, []).allow!.map((r) => r.name)).toEqual(['web.ns/allow/1/0']);
+  });
+
+  it('areBuiltAsDenyRulesForThePortTheyApplyTo', () => {
+    const c = customRulesOf({ trustDomain: 'td', mtls: 'strict' }, [allow, custom], port, false, [])!;
+    expect(c.provider).toBe('authz');
+    expect(c.rules.map((r) => [r.name, r.principals, r.permission?.ignoreCase])).toEqual([['web.ns/custom/1/0', ANY, true]]);
+    // Every spelling of the path, exactly as a deny rule covers it.
+    const deny = authzOf({ trustDomain: 'td', mtls: 'strict' }, [allow, { ...custom, action: 'deny' }], port, false, []).deny[0]!;
+    expect(c.rules[0]!.permission).toEqual(deny.permission);
+    expect(customRulesOf({ trustDomain: 'td', mtls: 'strict' }, [allow], port, false, [])).toBeUndefined();
+  });
 });

@@ -5,10 +5,16 @@
  * is the stream's verified identity, never a label the proxy sent; the destination comes from the
  * stats tags of the proxy's outbound cluster stats (stats-config.ts, docs/metrics.md).
  *
- * Envoy reports cumulative values; each proxy's last value per series is kept to turn them into
+ * Envoy reports cumulative values; each stream's last value per series is kept to turn them into
  * increments, so a lost or repeated report never double counts and a proxy restart (values going
- * down) starts afresh. Increments land in time slots of `slotMs`; rates, error rates and p99 are
- * over the last `windowMs`. Totals since weft started are kept per edge for `/metrics`.
+ * down) starts afresh. A stream's first report is a baseline, as a first sample is for
+ * Prometheus' rate(): it holds the proxy's whole history (a sidecar reconnecting to a restarted
+ * weft would otherwise show hours of traffic as one burst), so it sets the last values and counts
+ * nothing. A series first seen later in a stream started at zero and counts in full.
+ * Increments land in time slots of `slotMs` (the sidecars' flush interval); error rates and p99 are
+ * over the slots of the last `windowMs`, and the request rate divides by the time those slots'
+ * increments cover (see `#view`), so a new edge shows its true rate at once, not a ramp. Totals
+ * since weft started are kept per edge for `/metrics`.
  *
  * Bounded memory (docs/metrics.md "Metrics streamed to weft"): at most `maxEdges` edges (new ones
  * past it are dropped and counted) and `maxSeriesPerProxy` series per proxy; an edge with no
@@ -51,7 +57,8 @@ export interface EdgeStatsOptions {
   readonly idleMs?: number;
 }
 
-interface Slot { at: number; requests: number; errors: number; latency: Map<number, number> }
+/** `first`: when its first increment arrived (the oldest slot's start of data, for the rate). */
+interface Slot { at: number; first: number; requests: number; errors: number; latency: Map<number, number> }
 interface Edge {
   readonly key: EdgeKey;
   slots: Slot[];
@@ -98,6 +105,7 @@ export class EdgeStats {
   /** One report of proxy `proxyKey` (a stream), whose verified identity is `source`. */
   ingest(proxyKey: string, source: { namespace: string; workload: string }, series: readonly ReportedSeries[]): void {
     let last = this.#proxies.get(proxyKey);
+    const baseline = !last;
     if (!last) this.#proxies.set(proxyKey, (last = new Map()));
     const at = this.#now();
     for (const s of series) {
@@ -106,7 +114,7 @@ export class EdgeStats {
       const id = seriesId(name, s.labels);
       if (!last.has(id) && last.size >= this.#maxSeries) { this.dropped++; continue; }
       const edge = this.#edge(source, s.labels, at);
-      if (edge) this.#apply(edge, name, s, last, id, at);
+      if (edge) this.#apply(edge, name, s, last, id, at, baseline);
     }
   }
 
@@ -142,12 +150,13 @@ export class EdgeStats {
     return e;
   }
 
-  #apply(e: Edge, name: string, s: ReportedSeries, last: Map<string, Last>, id: string, at: number): void {
+  #apply(e: Edge, name: string, s: ReportedSeries, last: Map<string, Last>, id: string, at: number, baseline: boolean): void {
     if (name === RQ_TIME) {
       if (!s.histogram) return;
       const prev = last.get(id);
       const cumulative = new Map(s.histogram.buckets.map(([b, c]) => [b, c] as [number, number]));
       last.set(id, cumulative);
+      if (baseline) return;
       const restarted = prev instanceof Map && [...cumulative].some(([b, c]) => c < (prev.get(b) ?? 0));
       const slot = this.#slot(e, at);
       let below = 0;
@@ -161,6 +170,7 @@ export class EdgeStats {
     if (s.value === undefined) return;
     const prev = last.get(id);
     last.set(id, s.value);
+    if (baseline) return;
     const d = typeof prev === 'number' && s.value >= prev ? s.value - prev : s.value;
     if (d <= 0) return;
     e.lastSeen = at;
@@ -177,7 +187,7 @@ export class EdgeStats {
     const start = at - (at % this.#slotMs);
     let s = e.slots[e.slots.length - 1];
     if (!s || s.at !== start) {
-      s = { at: start, requests: 0, errors: 0, latency: new Map() };
+      s = { at: start, first: at, requests: 0, errors: 0, latency: new Map() };
       e.slots.push(s);
       const oldest = at - this.#windowMs - this.#slotMs;
       while (e.slots.length && e.slots[0]!.at < oldest) e.slots.shift();
@@ -185,16 +195,22 @@ export class EdgeStats {
     return s;
   }
 
+  /** The rate's divisor: a report covers the flush interval (one slot) before it arrived, so the
+   * window's increments cover from one slot before the oldest slot's first report to the last
+   * report, or to a slot ago once reports stop (the rate then decays as slots age out); at least a
+   * slot, at most the window and the slot it may start in. */
   #view(e: Edge, now: number): EdgeView {
     const from = now - this.#windowMs;
     const slots = e.slots.filter((s) => s.at + this.#slotMs > from);
+    const covered = slots.length ? Math.max(e.lastSeen, now - this.#slotMs) - slots[0]!.first + this.#slotMs : this.#windowMs;
+    const spanMs = Math.min(this.#windowMs + this.#slotMs, Math.max(this.#slotMs, covered));
     const requests = slots.reduce((n, s) => n + s.requests, 0);
     const errors = slots.reduce((n, s) => n + s.errors, 0);
     const latency = new Map<number, number>();
     for (const s of slots) for (const [b, c] of s.latency) latency.set(b, (latency.get(b) ?? 0) + c);
     const p99 = quantile(latency, 0.99);
     return {
-      ...e.key, requestsPerSecond: requests / (this.#windowMs / 1000), errorRate: requests ? Math.min(1, errors / requests) : 0,
+      ...e.key, requestsPerSecond: requests / (spanMs / 1000), errorRate: requests ? Math.min(1, errors / requests) : 0,
       ...(p99 !== undefined ? { p99Ms: p99 } : {}),
       totals: { ...e.totals, byClass: { ...e.totals.byClass } }, lastSeen: e.lastSeen,
     };

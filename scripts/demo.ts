@@ -1,7 +1,13 @@
 /**
- * `npm run demo` (tsx scripts/demo.ts [--duration 5s]): weft and a proxyless gRPC mesh on this
- * machine, with live traffic per reviews version drawn once a second. Edit the printed policy file
- * (the canary weights) and watch the bars move.
+ * `npm run demo` (tsx scripts/demo.ts [--duration 5s] [--proxyless]): weft and a small gRPC mesh on
+ * this machine, with live traffic per reviews version drawn once a second. Edit the printed policy
+ * file (the canary weights) and watch the bars move, and the service map at /ui with them.
+ *
+ * Where an Envoy binary is found (scripts/mesh/envoy-bin.ts: ENVOY_BIN, PATH, or the .cache/envoy
+ * virtualenv of scripts/install-envoy.sh) the frontend calls reviews through a real Envoy sidecar,
+ * whose per-edge stats stream to weft: the map then shows live rates, error rates and p99 per
+ * version beside the canary weights. Without one, or with --proxyless, the frontend is a proxyless
+ * gRPC client (gRPC reports no per-edge stats, so the map shows the routes and proxies only).
  *
  * Everything runs from a temp directory (a copy of examples/grpc-mesh/policy and a registry with
  * free ports), removed on exit. Ctrl-C, SIGTERM, SIGHUP and the end of --duration all stop the mesh
@@ -10,23 +16,28 @@
  */
 import path from 'node:path';
 import { renderLine, renderScreen, type Frame } from './mesh/bars.js';
-import { target } from './mesh/mesh-files.js';
+import { findEnvoy } from './mesh/envoy-bin.js';
 import { startTrafficMesh, type TrafficMesh } from './mesh/traffic-mesh.js';
 import { tally, type Outcome } from './mesh/wire.js';
 
 interface Args {
   readonly durationMs?: number;
+  readonly proxyless: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const i = argv.indexOf('--duration');
-  if (i < 0) return {};
-  const m = /^(\d+)(ms|s|m)?$/.exec(argv[i + 1] ?? '');
-  if (!m) {
-    process.stderr.write('usage: demo [--duration 5s|500ms|2m]\n');
+  const usage = () => {
+    process.stderr.write('usage: demo [--duration 5s|500ms|2m] [--proxyless]\n');
     process.exit(2);
-  }
-  return { durationMs: Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) };
+  };
+  const known = new Set(['--duration', '--proxyless']);
+  if (argv.some((a, i) => a.startsWith('-') && !known.has(a) && argv[i - 1] !== '--duration')) usage();
+  const proxyless = argv.includes('--proxyless');
+  const i = argv.indexOf('--duration');
+  if (i < 0) return { proxyless };
+  const m = /^(\d+)(ms|s|m)?$/.exec(argv[i + 1] ?? '');
+  if (!m) usage();
+  return { proxyless, durationMs: Number(m![1]) * (m![2] === 'ms' ? 1 : m![2] === 'm' ? 60_000 : 1000) };
 }
 
 type PolicyState = { version?: string; loadedAt?: string; lastError?: { at: string; diagnostics: { code: string; message: string; source?: { file: string; line: number; col: number } }[] } };
@@ -48,8 +59,8 @@ async function policyState(mesh: TrafficMesh): Promise<Pick<Frame, 'policyVersio
 /** One second of traffic: mostly plain calls, a few marked as a tester (routed to v3). */
 async function tick(mesh: TrafficMesh): Promise<Outcome[]> {
   const [plain, tester] = await Promise.all([
-    mesh.driver.run({ target: target('reviews'), calls: 90, concurrency: 3, deadlineMs: 2_000 }),
-    mesh.driver.run({ target: target('reviews'), calls: 10, concurrency: 1, deadlineMs: 2_000, headers: { 'x-user': 'tester' } }),
+    mesh.driver.run({ ...mesh.reviews, calls: 90, concurrency: 3, deadlineMs: 2_000 }),
+    mesh.driver.run({ ...mesh.reviews, calls: 10, concurrency: 1, deadlineMs: 2_000, headers: { 'x-user': 'tester' } }),
   ]);
   return [...plain, ...tester];
 }
@@ -65,7 +76,8 @@ async function loop(mesh: TrafficMesh, policyFile: string, stopped: () => boolea
       throw err;
     });
     if (stopped()) break;
-    const frame: Frame = { elapsedS: Math.round((Date.now() - start) / 1000), counts: tally(outcomes), ...(await policyState(mesh)) };
+    const via = mesh.sidecar ? 'an Envoy sidecar' : 'proxyless gRPC';
+    const frame: Frame = { elapsedS: Math.round((Date.now() - start) / 1000), counts: tally(outcomes), via, ...(await policyState(mesh)) };
     process.stdout.write(tty ? '\x1b[H\x1b[2J' + renderScreen(frame, policyFile, true) : renderLine(frame));
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - began))));
   }
@@ -73,8 +85,9 @@ async function loop(mesh: TrafficMesh, policyFile: string, stopped: () => boolea
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  process.stdout.write('starting weft and the mesh (frontend, reviews v1/v2/v3, ratings)...\n');
-  const mesh = await startTrafficMesh({}, { canaryOnly: true });
+  const envoy = args.proxyless ? undefined : findEnvoy();
+  process.stdout.write(`starting weft and the mesh (frontend ${envoy ? `with an Envoy sidecar (${envoy})` : 'as a proxyless gRPC client'}, reviews v1/v2/v3, ratings)...\n`);
+  const mesh = await startTrafficMesh({}, { canaryOnly: true, ...(envoy ? { envoy } : {}) });
   const policyFile = path.join(mesh.dir.policyDir, 'reviews.yaml');
   let stopping = false;
   const stop = async (why: string) => {
@@ -88,7 +101,10 @@ async function main(): Promise<void> {
   // If whoever started us (npm, a shell) dies without a signal, we are re-parented: stop too.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && void stop('parent process exited'), 1000).unref();
-  process.stdout.write(`weft admin API ${mesh.weft.admin.url}\nservice map ${mesh.weft.admin.url}/ui (the canary's route weights per reviews version; traffic figures come from Envoy sidecars)\nedit ${policyFile} to move the canary\n`);
+  const map = mesh.sidecar
+    ? 'the canary\'s route weights per reviews version, and the live rate, error rate and p99 the sidecar streams'
+    : 'the canary\'s route weights per reviews version; live traffic figures need Envoy sidecars (scripts/install-envoy.sh)';
+  process.stdout.write(`weft admin API ${mesh.weft.admin.url}\nservice map ${mesh.weft.admin.url}/ui (${map})\nedit ${policyFile} to move the canary\n`);
   if (args.durationMs !== undefined) setTimeout(() => void stop('duration reached'), args.durationMs).unref();
   await loop(mesh, policyFile, () => stopping);
 }

@@ -1,30 +1,15 @@
 /**
- * What this machine offers the Envoy end-to-end suite: an Envoy binary (`ENVOY_BIN`, else `envoy`
- * on PATH; `.ci/run` installs one with scripts/install-envoy.sh).
+ * What this machine offers the Envoy end-to-end suite: an Envoy binary (scripts/mesh/envoy-bin.ts:
+ * `ENVOY_BIN`, `envoy` on PATH, or the `.cache/envoy` virtualenv `.ci/run` installs).
  *
  * Every scenario is declared whether or not it can run; one that cannot is reported as skipped
  * with the reason in its name, never as passed.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+import { findEnvoy } from '../../scripts/mesh/envoy-bin.js';
 
 /** Absolute path of the Envoy binary, or undefined when there is none. */
-export const envoyBin: string | undefined = process.env.ENVOY_BIN || onPath('envoy');
+export const envoyBin: string | undefined = findEnvoy();
 
 /** Envoy's version line (`envoy --version`), for failure messages and the log. */
 export function envoyVersion(): string {
@@ -36,7 +21,7 @@ export function envoyVersion(): string {
   }
 }
 
-export const NO_ENVOY = 'no envoy binary on PATH or ENVOY_BIN';
+export const NO_ENVOY = 'no envoy binary: ENVOY_BIN, PATH or .cache/envoy (scripts/install-envoy.sh)';
 
 /** The test name with the reason appended when the scenario will be skipped. */
 export function named(title: string, skipReason: string | undefined): string {

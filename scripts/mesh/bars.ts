@@ -8,6 +8,8 @@ export interface Frame {
   /** Outcomes of the last interval: reply prefix (`reviews-v1`) or `error <code>` → count. */
   readonly counts: Readonly<Record<string, number>>;
   readonly policyVersion: string;
+  /** How the frontend reaches reviews: `an Envoy sidecar` or `proxyless gRPC`. */
+  readonly via: string;
   /** The last rejected policy change, if the current files do not load. */
   readonly policyError?: string;
 }
@@ -40,7 +42,7 @@ function bar(share: number, width: number): string {
 export function renderScreen(f: Frame, policyFile: string, colour: boolean): string {
   const { rows, errors, total } = byVersion(f.counts);
   const c = (code: string, s: string) => (colour ? code + s + RESET : s);
-  const lines = [`weft demo: frontend → reviews (proxyless gRPC), ${total} calls in the last second, t=${f.elapsedS}s`, ''];
+  const lines = [`weft demo: frontend → reviews (${f.via}), ${total} calls in the last second, t=${f.elapsedS}s`, ''];
   rows.forEach(([v, n], i) => {
     const share = total ? n / total : 0;
     lines.push(`  ${v.padEnd(11)} ${c(COLOURS[i]!, bar(share, 50))} ${(share * 100).toFixed(0).padStart(3)}%  ${String(n).padStart(4)}`);

@@ -6,7 +6,8 @@
  *
  * Prints `READY {"port":N}` once listening; exits with its parent (stdin closed) or on SIGTERM.
  * A target without the `xds:` scheme is dialled directly with plaintext credentials: that is the
- * caller "without a mesh certificate" of the mTLS scenario.
+ * caller "without a mesh certificate" of the mTLS scenario, and the demo's frontend calling its
+ * Envoy sidecar's listener (with the service's host as `authority`).
  */
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
@@ -15,19 +16,20 @@ import { callOnce, driverService, exitWithParent, type Outcome, type RunRequest 
 grpcXds.register();
 const clients = new Map<string, grpc.Client>();
 
-function clientFor(target: string): grpc.Client {
-  let c = clients.get(target);
+function clientFor(target: string, authority?: string): grpc.Client {
+  const key = `${target} ${authority ?? ''}`;
+  let c = clients.get(key);
   if (!c) {
     const creds = target.startsWith('xds:') ? new grpcXds.XdsChannelCredentials(grpc.credentials.createInsecure()) : grpc.credentials.createInsecure();
-    c = new grpc.Client(target, creds);
-    clients.set(target, c);
+    c = new grpc.Client(target, creds, authority ? { 'grpc.default_authority': authority } : {});
+    clients.set(key, c);
   }
   return c;
 }
 
 /** Runs `calls` calls with at most `concurrency` in flight; outcomes in completion order. */
 async function runBatch(req: RunRequest): Promise<Outcome[]> {
-  const client = clientFor(req.target);
+  const client = clientFor(req.target, req.authority);
   const out: Outcome[] = [];
   let next = 0;
   const worker = async () => {

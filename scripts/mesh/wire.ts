@@ -24,6 +24,8 @@ export const driverService = { Run: unary(RUN) } as grpc.ServiceDefinition;
 export interface RunRequest {
   /** An `xds:///host:port` target (or `host:port` for a direct plaintext call). */
   readonly target: string;
+  /** The `:authority` to send (the service's host when `target` is a sidecar's listener). */
+  readonly authority?: string;
   readonly calls: number;
   readonly concurrency: number;
   readonly headers?: Readonly<Record<string, string>>;

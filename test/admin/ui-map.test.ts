@@ -4,11 +4,10 @@
  * the real admin app over a real socket, it must draw the services grouped by namespace, the
  * canary's weighted subsets, traffic edges with their figures, and a NACK with its policy
  * file:line; with 500 services it must still draw every one. Screenshots are kept as test
- * artefacts under `.scratch/ui/` (WEFT_UI_ARTEFACTS overrides); UPDATE_SCREENSHOT=1 also writes
- * docs/service-map.png for the README.
+ * artefacts under `.scratch/ui/` (WEFT_UI_ARTEFACTS overrides). The README's picture comes from the
+ * real demo instead (e2e/envoy/demo.test.ts).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -19,19 +18,10 @@ import type { EdgeView } from '../../src/controlplane/edge-stats.js';
 import type { ProxyView } from '../../src/controlplane/index.js';
 import type { Service } from '../../src/discovery/index.js';
 import { loadPolicyDocuments } from '../../src/policy/index.js';
+import { needsChromium, openPage } from '../support/chromium.js';
 import { fakeView } from './fake-view.js';
 
-function chromiumPath(): string | undefined {
-  if (process.env.CHROMIUM_BIN) return existsSync(process.env.CHROMIUM_BIN) ? process.env.CHROMIUM_BIN : undefined;
-  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p;
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-const chromium = chromiumPath();
-const skip = chromium ? undefined : 'no chromium (run scripts/install-chromium.sh or set CHROMIUM_BIN)';
+const skip = needsChromium;
 const title = (t: string) => (skip ? `${t} (skipped: ${skip})` : t);
 const artefacts = process.env.WEFT_UI_ARTEFACTS ?? path.resolve('.scratch/ui');
 
@@ -92,16 +82,7 @@ describe('service map page in headless Chromium', () => {
     await app?.close();
   });
 
-  async function open(width = 1400, height = 820) {
-    const { chromium: pw } = await import('playwright-core');
-    const browser = await pw.launch({ executablePath: chromium!, args: ['--no-sandbox'] });
-    const page = await browser.newPage({ viewport: { width, height } });
-    const failed: string[] = [];
-    page.on('requestfailed', (r) => failed.push(r.url()));
-    page.on('pageerror', (e) => failed.push(String(e)));
-    await page.goto(`${base}/ui`);
-    return { browser, page, failed };
-  }
+  const open = (width?: number, height?: number) => openPage(`${base}/ui`, width, height);
 
   it.skipIf(!!skip)(title('draws nodes by namespace, the canary weights, traffic edges and a NACK with its policy file:line'), async () => {
     input = meshInput(0);
@@ -118,7 +99,6 @@ describe('service map page in headless Chromium', () => {
       await page.locator('[data-testid="node"][data-id="reviews.default"]').click();
       expect(await page.locator('#detail').textContent()).toContain('mTLS strict, authz open');
       await page.screenshot({ path: path.join(artefacts, 'service-map.png') });
-      if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: path.resolve('docs/service-map.png') });
       expect(failed).toEqual([]);
     } finally {
       await browser.close();

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findEnvoy } from '../../scripts/mesh/envoy-bin.js';
 import { re2ProgramSize } from '../../src/policy/re2-size.js';
 import { ENVOY_MAX_PROGRAM_SIZE, re2CompileError, re2Problem, setRegexProgramLimit } from '../../src/policy/regex.js';
 import { load, where, y } from './helpers.js';
@@ -89,7 +90,7 @@ describe('re2ProgramSizeEqualsEnvoy', () => {
     expect(measured.length).toBeGreaterThan(100);
   });
 
-  const envoy = process.env.ENVOY_BIN || onPath('envoy');
+  const envoy = findEnvoy();
   it.skipIf(!envoy)('matches what a real Envoy reports (the recorded table is current)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'weft-re2size-'));
     try {
@@ -99,14 +100,6 @@ describe('re2ProgramSizeEqualsEnvoy', () => {
     }
   });
 });
-
-function onPath(bin: string): string | undefined {
-  try {
-    return execFileSync('which', [bin], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Envoy's RE2 program size for `regex`: validate a route with it under error level 0. */
 function envoyProgramSize(envoy: string, dir: string, regex: string): number | string {

@@ -3,20 +3,21 @@
  * listeners (route configurations inlined where listeners name them over RDS) go into a bootstrap
  * that `envoy --mode validate` must load. The goldens are proto3 JSON, which is what Envoy's own
  * config loader reads, so this also checks the canonical form. Without an Envoy binary
- * (`ENVOY_BIN`, else `envoy` on PATH) the cases are skipped by name.
+ * (`ENVOY_BIN`, `envoy` on PATH or the .cache/envoy virtualenv) the cases are skipped by name.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findEnvoy } from '../../scripts/mesh/envoy-bin.js';
 
 type Obj = Record<string, unknown>;
 
 const root = path.resolve(import.meta.dirname, '../../testdata/golden');
-const envoy = process.env.ENVOY_BIN || onPath('envoy');
+const envoy = findEnvoy();
 const run = promisify(execFile);
 const dir = envoy ? mkdtempSync(path.join(tmpdir(), 'weft-golden-envoy-')) : '';
 afterAll(() => {
@@ -82,12 +83,4 @@ function inlineRds(value: unknown, routes: Obj): unknown {
     else throw new Error(`a listener names route configuration ${named}, which routes.yaml does not have`);
   }
   return out;
-}
-
-function onPath(bin: string): string | undefined {
-  try {
-    return execFileSync('which', [bin], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -137,7 +137,8 @@ export const UI_SCRIPT = String.raw`(function () {
   }
 
   function render() {
-    var g = state.graph, L = layout(g), out = '';
+    // Labels go after the nodes, so a box never hides the figures of an edge that passes it.
+    var g = state.graph, L = layout(g), out = '', labels = '';
     svg.setAttribute('width', L.width); svg.setAttribute('height', L.height);
     L.boxes.forEach(function (b) {
       out += '<rect class="ns-box" x="' + b.x + '" y="' + b.y + '" width="' + b.w + '" height="' + b.h + '" rx="8"></rect>';
@@ -147,7 +148,7 @@ export const UI_SCRIPT = String.raw`(function () {
       if (e.kind !== 'route' || e.from === e.to || !L.pos[e.from] || !L.pos[e.to]) return;
       var c = curve(L.pos[e.from], L.pos[e.to]);
       out += '<path class="edge route" data-testid="route-edge" d="' + c.d + '" stroke-width="1.5"><title>' + esc(e.from + ' → ' + e.to + (e.subset ? ' ' + e.subset : '') + ' weight ' + e.weight + '% ' + (e.source || '')) + '</title></path>';
-      out += '<text class="edge-label" text-anchor="middle" x="' + c.mx + '" y="' + (c.my + 14) + '">' + esc((e.subset || e.to) + ' ' + e.weight + '%') + '</text>';
+      labels += '<text class="edge-label" text-anchor="middle" x="' + c.mx + '" y="' + (c.my + 14) + '">' + esc((e.subset || e.to) + ' ' + e.weight + '%') + '</text>';
     });
     trafficPairs(g).forEach(function (p) {
       if (!L.pos[p.from] || !L.pos[p.to]) return;
@@ -155,11 +156,11 @@ export const UI_SCRIPT = String.raw`(function () {
       var cls = 'edge traffic' + (p.errorRate > 0.05 ? ' errors' : '') + (p.mtls === 'disabled' ? ' plaintext' : '');
       var label = fmt(p.rps, 2) + ' rps · ' + pct(p.errorRate) + ' err · p99 ' + (p.p99 === undefined ? '–' : fmt(p.p99, 1) + ' ms');
       out += '<path class="' + cls + '" data-testid="traffic-edge" data-from="' + esc(p.from) + '" data-to="' + esc(p.to) + '" d="' + c.d + '" stroke-width="' + width + '"><title>' + esc(p.from + ' → ' + p.to + ': ' + label + ' · mTLS ' + p.mtls + ' · authz ' + p.authz) + '</title></path>';
-      out += '<text class="edge-label' + (p.errorRate > 0.05 ? ' bad' : '') + '" data-testid="edge-label" text-anchor="middle" x="' + c.mx + '" y="' + c.my + '">' + esc(label) + '</text>';
-      out += '<text class="edge-label" text-anchor="middle" x="' + c.mx + '" y="' + (c.my + 12) + '">' + esc('mTLS ' + p.mtls + ' · authz ' + p.authz) + '</text>';
+      labels += '<text class="edge-label' + (p.errorRate > 0.05 ? ' bad' : '') + '" data-testid="edge-label" data-from="' + esc(p.from) + '" data-to="' + esc(p.to) + '" text-anchor="middle" x="' + c.mx + '" y="' + c.my + '">' + esc(label) + '</text>';
+      labels += '<text class="edge-label" text-anchor="middle" x="' + c.mx + '" y="' + (c.my + 12) + '">' + esc('mTLS ' + p.mtls + ' · authz ' + p.authz) + '</text>';
     });
     g.nodes.forEach(function (n) { out += renderNode(g, n, L.pos[n.id]); });
-    svg.innerHTML = out;
+    svg.innerHTML = out + labels;
     renderNacks(g);
     if (state.selected) renderDetail(g.nodes.find(function (n) { return n.id === state.selected; }));
   }

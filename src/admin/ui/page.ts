@@ -60,7 +60,7 @@ svg text { font: 12px system-ui, sans-serif; fill: var(--fg); }
 .edge.route { stroke: #8a8f98; stroke-dasharray: 5 4; }
 .edge.errors { stroke: var(--bad); }
 .edge.plaintext { stroke-dasharray: 2 3; }
-.edge-label { font-size: 11px; fill: #33415c; }
+.edge-label { font-size: 11px; fill: #33415c; paint-order: stroke; stroke: var(--bg); stroke-width: 3px; stroke-linejoin: round; }
 .edge-label.bad { fill: var(--bad); }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 td, th { text-align: left; padding: 2px 4px; border-bottom: 1px solid #eee; font-size: 12px; vertical-align: top; }

@@ -7,7 +7,8 @@
  */
 import type { Endpoint, Service, ServicePort, TrafficPolicy } from '../model/index.js';
 import type { PortModes } from './mtls-modes.js';
-import type { IrCluster, IrEndpoints, IrLocality, IrProtocol } from './ir.js';
+import type { IrCluster, IrEndpoint, IrEndpoints, IrLocality, IrProtocol } from './ir.js';
+import { placeLocalities, type LocalityPlan } from './build-locality.js';
 import { outboundClusterName } from './names.js';
 import { compareText, workloadIdText } from '../common/index.js';
 
@@ -38,9 +39,11 @@ export interface ClusterInput {
   /** The destination's effective inbound mTLS mode per port (mtls-modes.ts): callers originate
    * mTLS to strict and permissive ports, plaintext to disabled ones. */
   readonly mtls: PortModes;
+  /** Some caller's endpoints carry locality shares (build-locality.ts `usesLocalityWeights`). */
+  readonly localityWeighted: boolean;
 }
 
-export function buildClusters({ service, traffic, mesh, mtls }: ClusterInput): IrCluster[] {
+export function buildClusters({ service, traffic, mesh, mtls, localityWeighted }: ClusterInput): IrCluster[] {
   const out: IrCluster[] = [];
   const identity = { sni: service.hostname, san: workloadIdText(mesh.trustDomain, service.namespace, service.serviceAccount) };
   for (const port of service.ports) {
@@ -56,6 +59,7 @@ export function buildClusters({ service, traffic, mesh, mtls }: ClusterInput): I
         connectTimeoutMs: mesh.connectTimeoutMs,
         ...(traffic?.circuitBreaker || traffic?.retryBudget ? { circuitBreaker: { ...traffic.circuitBreaker, ...(traffic.retryBudget ? { retryBudget: { ...traffic.retryBudget } } : {}) } } : {}),
         ...(traffic?.outlierDetection ? { outlier: { ...traffic.outlierDetection } } : {}),
+        ...(localityWeighted ? { localityWeighted } : {}),
         ...(tls ? { tls } : {}),
         ...(traffic?.source ? { source: traffic.source } : {}),
       });
@@ -64,19 +68,21 @@ export function buildClusters({ service, traffic, mesh, mtls }: ClusterInput): I
   return out.sort(byName);
 }
 
-/** Endpoints read the service and its subsets' label selectors, nothing else of the policy. */
+/** Endpoints read the service, its subsets' label selectors and the caller's locality plan. */
 export interface EndpointInput {
   readonly service: Service;
   readonly subsets: TrafficPolicy['subsets'] | undefined;
+  /** Priorities and weights relative to the caller; absent: every locality equal. */
+  readonly locality?: LocalityPlan;
 }
 
-export function buildEndpoints({ service, subsets }: EndpointInput): IrEndpoints[] {
+export function buildEndpoints({ service, subsets, locality }: EndpointInput): IrEndpoints[] {
   const out: IrEndpoints[] = [];
   for (const port of service.ports) {
     for (const subset of subsetsOf(subsets)) {
       const selector = subset === undefined ? undefined : subsets?.get(subset);
       const members = selector ? service.endpoints.filter((e) => selects(selector, e)) : service.endpoints;
-      out.push({ name: outboundClusterName(port.port, subset, service.hostname), localities: localities(members, port) });
+      out.push({ name: outboundClusterName(port.port, subset, service.hostname), localities: localities(members, port, locality) });
     }
   }
   return out.sort(byName);
@@ -87,16 +93,23 @@ function selects(selector: Readonly<Record<string, string>>, e: Endpoint): boole
   return true;
 }
 
-/** Groups endpoints by zone (`''` when unknown), zones sorted; endpoint order kept (registry-sorted). */
-function localities(endpoints: readonly Endpoint[], port: ServicePort): IrLocality[] {
-  const zones = new Map<string, { address: string; port: number; health: Endpoint['health'] }[]>();
+/** Groups endpoints by region and zone (`''` when unset), placed by the plan, sorted by priority,
+ * region and zone; endpoint order kept (registry-sorted). */
+function localities(endpoints: readonly Endpoint[], port: ServicePort, plan: LocalityPlan | undefined): IrLocality[] {
+  const groups = new Map<string, { region: string; zone: string; endpoints: IrEndpoint[] }>();
   for (const e of endpoints) {
+    const region = e.region ?? '';
     const zone = e.zone ?? '';
-    const list = zones.get(zone) ?? [];
-    list.push({ address: e.address, port: e.ports?.[port.name] ?? port.targetPort, health: e.health });
-    zones.set(zone, list);
+    // A control character cannot be in a registry name, so it separates the parts unambiguously.
+    const key = `${region}\u0000${zone}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { region, zone, endpoints: [] }));
+    g.endpoints.push({ address: e.address, port: e.ports?.[port.name] ?? port.targetPort, health: e.health });
   }
-  return [...zones.keys()].sort().map((zone) => ({ zone, endpoints: zones.get(zone)! }));
+  const keys = [...groups.keys()].sort(compareText);
+  const list = keys.map((k) => groups.get(k)!);
+  const placed = placeLocalities(list.map((g) => ({ region: g.region, zone: g.zone, endpoints: g.endpoints.filter((e) => e.health === 'healthy').length })), plan);
+  return list.map((g, i) => ({ ...g, ...placed[i]! })).sort((a, b) => a.priority - b.priority || compareText(a.region, b.region) || compareText(a.zone, b.zone));
 }
 
 export function byName<T extends { readonly name: string }>(a: T, b: T): number {

@@ -9,10 +9,11 @@
  * service keeps its IR objects across model versions.
  */
 import { modesOfService } from '../model/index.js';
-import type { AccessPolicy, Diagnostic, ExternalService, MeshPolicy, OutboundTraffic, ProxyDescription, ProxyKind, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import type { AccessPolicy, Diagnostic, ExternalService, LocalityPolicy, MeshPolicy, OutboundTraffic, ProxyDescription, ProxyKind, ProxyLocality, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrInlineCluster, IrOutboundListener, IrRouteConfig, IrTcpRoute, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
 import { buildClusters, buildEndpoints, byName, clusterService, type ClusterMesh } from './build-clusters.js';
+import { localityPlan, usesLocalityWeights } from './build-locality.js';
 import { mtlsInput, portModes, type MtlsInput } from './mtls-modes.js';
 import { bindablePlans, buildApiListeners, buildOutboundListeners, buildRouteConfigs, meshDestinations, planPorts, type ExternalUse, type PortPlan, type RouteFallback } from './build-outbound.js';
 import { buildVirtualHost, tcpClusters, type Destination, type RouteContext, type VirtualHostResult } from './build-routes.js';
@@ -59,6 +60,8 @@ export interface ScopeProxy {
   readonly interception?: 'iptables' | 'explicit';
   /** Explicit Envoy only: the address its outbound listeners bind, as the proxy asked. */
   readonly outboundAddress?: string;
+  /** Where the proxy runs: its endpoints' priorities are relative to it (build-locality.ts). */
+  readonly locality?: ProxyLocality;
 }
 
 /**
@@ -171,25 +174,32 @@ export interface ScopeInput extends ScopeProxy {
   /** `<key>|<port>` of the external ports refused to the caller, sorted. */
   readonly refusedExternal: readonly string[];
   readonly outboundTraffic: OutboundTraffic;
+  /** The Mesh's default locality block (services whose TrafficPolicy has none follow it). */
+  readonly meshLocality?: LocalityPolicy;
   /** What this input was narrowed from (see `ScopeReads`); part of the key like every field. */
   readonly reads: ScopeReads;
 }
 
 export function scopeSlot(p: ScopeProxy): string {
-  return `${p.kind}|${p.interception ?? ''}|${p.namespace}|${p.outboundAddress ?? ''}`;
+  return `${p.kind}|${p.interception ?? ''}|${p.namespace}|${p.outboundAddress ?? ''}${p.locality ? `|${localityText(p.locality)}` : ''}`;
+}
+
+function localityText(l: ProxyLocality): string {
+  return `${l.region ?? ''}/${l.zone ?? ''}`;
 }
 
 /** The scope-relevant part of a proxy description. */
 export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
-  if (proxy.kind === 'grpc') return { kind: 'grpc', namespace: proxy.namespace };
-  if (proxy.interception === 'iptables') return { kind: 'envoy', namespace: proxy.namespace, interception: 'iptables' };
-  return { kind: 'envoy', namespace: proxy.namespace, interception: 'explicit', outboundAddress: proxy.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS };
+  const locality = proxy.locality ? { locality: proxy.locality } : {};
+  if (proxy.kind === 'grpc') return { kind: 'grpc', namespace: proxy.namespace, ...locality };
+  if (proxy.interception === 'iptables') return { kind: 'envoy', namespace: proxy.namespace, interception: 'iptables', ...locality };
+  return { kind: 'envoy', namespace: proxy.namespace, interception: 'explicit', outboundAddress: proxy.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS, ...locality };
 }
 
 /** The fast-path input: the scope part of the proxy and the model objects it reads. */
 export function scopeModelInput(proxy: ProxyDescription, model: ModelObjects, denied: readonly string[], refusedExternal: readonly string[] = NONE): ScopeModelInput {
   const p = scopeProxy(proxy);
-  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, model, denied, refusedExternal };
+  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, locality: p.locality, model, denied, refusedExternal };
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
@@ -223,6 +233,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
   const scope: ScopeInput = {
     kind: input.kind, namespace: input.namespace, ...(input.interception ? { interception: input.interception } : {}),
     ...(input.outboundAddress !== undefined ? { outboundAddress: input.outboundAddress } : {}),
+    ...(input.locality ? { locality: input.locality } : {}), ...(mesh.locality ? { meshLocality: mesh.locality } : {}),
     clusterMesh: { trustDomain: mesh.trustDomain, connectTimeoutMs: mesh.defaults.connectTimeoutMs },
     mtls: mtlsInput(input.model.policy),
     timeoutMs: mesh.defaults.timeoutMs, reachable, extra, traffic: inScope,
@@ -237,8 +248,13 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   const endpoints: IrEndpoints[] = [];
   for (const service of [...input.reachable, ...input.extra]) {
     const traffic = input.traffic.get(service.key);
-    clusters.push(...cache.memo(`cl|${service.key}`, { service: clusterService(service), traffic, mesh: input.clusterMesh, mtls: portModes(input.mtls, service) }, buildClusters));
-    endpoints.push(...cache.memo(`ep|${service.key}`, { service, subsets: traffic?.subsets }, buildEndpoints));
+    const mesh = { locality: input.meshLocality };
+    const weighted = usesLocalityWeights(mesh, traffic);
+    clusters.push(...cache.memo(`cl|${service.key}`, { service: clusterService(service), traffic, mesh: input.clusterMesh, mtls: portModes(input.mtls, service), localityWeighted: weighted }, buildClusters));
+    // Callers in other localities get other priorities: one slot per caller locality.
+    const plan = localityPlan(mesh, traffic, input.locality);
+    const at = plan ? `ep|${service.key}|${plan.region}/${plan.zone}` : `ep|${service.key}`;
+    endpoints.push(...cache.memo(at, { service, subsets: traffic?.subsets, ...(plan ? { locality: plan } : {}) }, buildEndpoints));
   }
   const envoy = input.kind === 'envoy';
   const iptables = envoy && input.interception !== 'explicit';

@@ -36,14 +36,27 @@ export interface IrCluster {
     readonly consecutive5xx: number; readonly intervalMs: number;
     readonly baseEjectionTimeMs: number; readonly maxEjectionPercent: number;
   };
+  /** Locality-weighted balancing (Envoy `locality_weighted_lb_config`): endpoints carry shares. */
+  readonly localityWeighted?: true;
   /** Absent when mesh mTLS is disabled. */
   readonly tls?: IrUpstreamTls;
   readonly source?: SourceRef;
 }
 
 export interface IrEndpoint { readonly address: string; readonly port: number; readonly health: EndpointHealth }
-export interface IrLocality { readonly zone: string; readonly endpoints: readonly IrEndpoint[] }
-/** Endpoints of one EDS cluster; `name` equals the cluster's name. Localities sorted by zone. */
+/** One locality of a cluster's endpoints, as one caller sees it (build-locality.ts). */
+export interface IrLocality {
+  /** `''` when unset. */
+  readonly region: string;
+  readonly zone: string;
+  /** 0 = tried first; contiguous from 0 within one cluster. */
+  readonly priority: number;
+  /** Relative weight within its priority, ≥ 1: a distribute share, else the endpoint count. */
+  readonly weight: number;
+  readonly endpoints: readonly IrEndpoint[];
+}
+/** Endpoints of one EDS cluster; `name` equals the cluster's name. Localities sorted by priority,
+ * region and zone. */
 export interface IrEndpoints { readonly name: string; readonly localities: readonly IrLocality[] }
 
 export type IrStringMatch =

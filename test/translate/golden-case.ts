@@ -3,7 +3,7 @@
  *
  * - `policy/`        real policy files, loaded by `loadPolicyDir` (parse, schema, resolve),
  * - `registry.yaml`  a static registry file, parsed by the static source's parser and builder,
- * - `proxy.yaml`     the proxy's xDS node (`id`, `userAgentName`, `metadata`) as it would send it;
+ * - `proxy.yaml`     the proxy's xDS node (`id`, `userAgentName`, `metadata`, `locality`) as it would send it;
  *                    weft's own `claimedIdentity` and `describeProxy` turn it into the proxy
  *                    description (identity from `namespace`/`service_account`, served services
  *                    derived from the registry and `instance_ips`, interception mode, ...),
@@ -38,7 +38,7 @@ export interface GoldenCase {
   readonly registryCheck: readonly Diagnostic[];
 }
 
-const NODE_KEYS = new Set(['id', 'cluster', 'userAgentName', 'userAgentVersion', 'metadata']);
+const NODE_KEYS = new Set(['id', 'cluster', 'userAgentName', 'userAgentVersion', 'metadata', 'locality']);
 
 export async function loadGoldenCase(dir: string): Promise<GoldenCase> {
   const loaded = await loadPolicyDir(path.join(dir, 'policy'));
@@ -74,6 +74,7 @@ function loadNode(file: string): NodeInfo {
     userAgentName: raw.userAgentName,
     userAgentVersion: typeof raw.userAgentVersion === 'string' ? raw.userAgentVersion : '',
     metadata: (raw.metadata ?? {}) as Record<string, unknown>,
+    ...(raw.locality ? { locality: raw.locality as NodeInfo['locality'] } : {}),
   };
 }
 

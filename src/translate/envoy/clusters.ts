@@ -30,6 +30,8 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
     lb_policy: lb,
     ...(limitsOf(c, kind) || kind === 'envoy' ? { circuit_breakers: circuitBreakers(limitsOf(c, kind) ?? {}) } satisfies Cluster : {}),
     ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } satisfies Cluster : {}),
+    // gRPC weighs localities always and reads no common_lb_config.
+    ...(c.localityWeighted && kind === 'envoy' ? { common_lb_config: { locality_weighted_lb_config: {} } } satisfies Cluster : {}),
     ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
     ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } satisfies Cluster : {}),
   };
@@ -117,13 +119,15 @@ export function loadAssignment(e: IrEndpoints): ClusterLoadAssignment {
     cluster_name: e.name,
     endpoints: e.localities.map((l) => ({
       // Always present: gRPC rejects an unset locality, Envoy treats {} as the default locality.
-      locality: l.zone ? { zone: l.zone } : {},
+      locality: { ...(l.region ? { region: l.region } : {}), ...(l.zone ? { zone: l.zone } : {}) },
+      ...(l.priority > 0 ? { priority: l.priority } : {}),
       lb_endpoints: l.endpoints.map((ep) => ({
         endpoint: { address: socketAddress(ep.address, ep.port) },
         health_status: HEALTH[ep.health],
       })),
-      // gRPC requires a locality weight; Envoy ignores it unless locality-weighted LB is on.
-      load_balancing_weight: { value: 1 },
+      // gRPC requires a locality weight and always picks a locality by it (gRFC A27); Envoy
+      // reads it only with locality-weighted balancing (the cluster's `localityWeighted`).
+      load_balancing_weight: { value: l.weight },
     })),
   };
 }

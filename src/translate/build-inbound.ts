@@ -4,7 +4,8 @@
  */
 import type { AccessPolicy, Diagnostic, ExternalService, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
 import { byText } from '../common/index.js';
-import type { IrAccessRule, IrAuthz, IrInboundChain, IrJwt, IrLocalCluster } from './ir.js';
+import type { IrAccessRule, IrAuthorizer, IrAuthz, IrInboundChain, IrJwt, IrLocalCluster } from './ir.js';
+import { authorizersOf } from './build-extauthz.js';
 import { authzOf, customRulesOf } from './build-authz.js';
 import { jwtOf } from './build-jwt.js';
 import { irProtocol } from './build-clusters.js';
@@ -39,6 +40,8 @@ export interface InboundInput {
   readonly serverIps?: readonly string[];
   /** The ExternalServices the served services' remote JWKS are fetched through (absent: none). */
   readonly jwksExternal?: ReadonlyMap<string, ExternalService>;
+  /** The authorizers the served services' custom AccessPolicies name, by provider (absent: none). */
+  readonly authorizers?: ReadonlyMap<string, IrAuthorizer>;
 }
 
 /** Narrows (model, proxy) to what the inbound side reads; `occupied` as in `InboundInput`. */
@@ -56,7 +59,8 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied
   const jwksKeys = new Set(served.flatMap((s) => s.access.flatMap((a) => a.jwt?.providers.flatMap((p) => (p.remoteJwks ? [p.remoteJwks.externalService] : [])) ?? [])));
   const external = model.policy.external;
   const jwksExternal = new Map([...jwksKeys].sort().flatMap((k) => { const e = external?.get(k); return e ? [[k, e] as const] : []; }));
-  return { mesh: { trustDomain, mtls }, served, ...kindPart, occupied, ...(jwksExternal.size ? { jwksExternal } : {}) };
+  const authorizers = authorizersOf(model, served.map((s) => s.access));
+  return { mesh: { trustDomain, mtls }, served, ...kindPart, occupied, ...(jwksExternal.size ? { jwksExternal } : {}), ...(authorizers ? { authorizers } : {}) };
 }
 
 const NO_MODES: PortModes = new Map();
@@ -139,12 +143,15 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
   const authzMesh = { trustDomain: input.mesh.trustDomain, mtls };
   const base = authzOf(authzMesh, served.access, port, protocol === 'tcp', out.diagnostics);
   const custom = customRulesOf(authzMesh, served.access, port, protocol === 'tcp', out.diagnostics);
-  const authz = custom ? refuseCustom(base, custom.rules, served, name, out.diagnostics) : base;
+  const authorizer = custom && input.forward && protocol !== 'tcp' ? input.authorizers?.get(custom.provider) : undefined;
+  const extAuthz = custom && authorizer ? { ...authorizer, rules: custom.rules } : undefined;
+  const authz = custom && !extAuthz ? refuseCustom(base, custom.rules, served, name, whyUnenforceable(input, protocol === 'tcp', custom.provider), out.diagnostics) : base;
   out.chains.push({
     name, service: service.key, port: socket.port, protocol, cluster: name,
     ...(mtls !== input.mesh.mtls ? { mtls } : {}),
     authz: authn === 'refuse' ? { ...authz, deny: [{ name: `${service.key}/jwt-unenforceable`, principals: [{ any: true }] }, ...authz.deny] } : authz,
     ...(authn && authn !== 'refuse' ? { jwt: authn } : {}),
+    ...(extAuthz ? { extAuthz } : {}),
     ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
     ...(socket.listen ? { listen: socket.listen } : {}),
     ...(input.serverIps ? { serverAddresses: input.serverIps } : {}),
@@ -169,10 +176,20 @@ function jwtFor(input: InboundInput, served: ServedService, tcp: boolean, chain:
   return ir;
 }
 
-/** Custom rules no authorizer can be called for on this chain: what they match is refused. */
-function refuseCustom(authz: IrAuthz, rules: readonly IrAccessRule[], served: ServedService, chain: string, diags: Diagnostic[]): IrAuthz {
-  const policy = served.access.find((a) => a.action === 'custom');
-  diags.push({ code: TranslateCodes.extAuthzUnenforceable.code, severity: 'warning', ...(policy?.source ? { source: policy.source } : {}), path: 'action',
-    message: `${chain}: the custom rules of ${served.key} cannot be sent to an authorizer here; the requests they match are refused` });
+function whyUnenforceable(input: InboundInput, tcp: boolean, provider: string): string {
+  if (tcp) return 'a TCP port carries no HTTP requests to send to the authorizer; the connections they match are refused';
+  if (!input.forward) return 'proxyless gRPC servers have no ext_authz filter; the calls they match are refused';
+  return `provider ${provider}'s service or port is not in the registry; the requests they match are refused`;
+}
+
+/**
+ * Custom rules no authorizer can be called for on this chain (TCP ports, gRPC servers, a provider
+ * whose service is unknown): what they match is refused, fail closed whatever failOpen says
+ * (failOpen is about an authorizer that fails, not one that cannot be asked).
+ */
+export function refuseCustom(authz: IrAuthz, rules: readonly IrAccessRule[], served: Pick<ServedService, 'key' | 'access'>, chain: string, why: string, diags: Diagnostic[]): IrAuthz {
+  const source = served.access.find((a) => a.action === 'custom')?.source ?? rules[0]?.source;
+  diags.push({ code: TranslateCodes.extAuthzUnenforceable.code, severity: 'warning', ...(source ? { source } : {}), path: 'action',
+    message: `${chain}: custom rules of ${served.key}: ${why}` });
   return { ...authz, deny: [...authz.deny, ...rules] };
 }

@@ -7,9 +7,9 @@
  */
 import type { Diagnostic, MeshModel, MeshPolicy, MtlsMode, ProxyDescription } from '../model/index.js';
 import { chainMtls } from './mtls-modes.js';
-import type { IrInbound, IrObservability, ProxyIr } from './ir.js';
+import type { IrInbound, IrInboundChain, IrObservability, ProxyIr } from './ir.js';
 import type { TranslationCache } from './cache.js';
-import { buildInbound, inboundInput, type InboundInput, type InboundResult } from './build-inbound.js';
+import { buildInbound, inboundInput, refuseCustom, type InboundInput, type InboundResult } from './build-inbound.js';
 import { ModelObjects, SCOPE_VARIANTS, externalRefusedFor, refusedFor, scopeFromModel, scopeModelInput, scopeSlot, type ScopePart } from './build-scope.js';
 import { TRUST_BUNDLE_SECRET, tracingClusterName } from './names.js';
 import { fixedSockets, type IrSocket } from './sockets.js';
@@ -32,7 +32,7 @@ export function buildIr(model: MeshModel, proxy: ProxyDescription, cache: Transl
   const scopeIn = scopeModelInput(proxy, objects, refusedFor(proxy, objects, cache), externalRefusedFor(proxy, objects, cache));
   // Proxies of one scope slot differ only in what their identities are refused: a few variants.
   const scope = cache.memo(`scope-model|${scopeSlot(scopeIn)}`, scopeIn, scopeFromModel, SCOPE_VARIANTS);
-  const inbound = cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy, occupiedSockets(proxy, scope)), inboundPart, INBOUND_VARIANTS);
+  const inbound = withAuthorizerClusters(cache.memo(`in|${proxy.services.join(',')}`, inboundInput(model, proxy, occupiedSockets(proxy, scope)), inboundPart, INBOUND_VARIANTS), scope);
   const observability = cache.memo('obs', mesh.observability, observabilityOf);
   const ir: ProxyIr = {
     proxy: { id: proxy.id, kind: proxy.kind, identity: proxy.identity, interception: proxy.interception, outboundTraffic: mesh.outboundTraffic ?? 'allow-any',
@@ -70,6 +70,25 @@ export interface InboundPart extends InboundResult { readonly ir: IrInbound }
 function inboundPart(input: InboundInput): InboundPart {
   const r = buildInbound(input);
   return { ...r, ir: { mtls: input.mesh.mtls, trustDomain: input.mesh.trustDomain, chains: r.chains } };
+}
+
+/**
+ * A chain whose authorizer's cluster is not in the proxy's scope (its AccessPolicies refuse this
+ * proxy, or it is out of reach) cannot call it: Envoy would fail every check, and fail open
+ * under failOpen. Its custom rules are refused instead (WEFT4170). Unchanged (the same object)
+ * when every authorizer is there, which is the normal case.
+ */
+function withAuthorizerClusters(part: InboundPart, scope: ScopePart): InboundPart {
+  const missing = (c: IrInboundChain) => c.extAuthz && !scope.clusters.some((x) => x.name === c.extAuthz!.cluster) && !scope.inlineClusters.some((x) => x.name === c.extAuthz!.cluster);
+  if (!part.ir.chains.some(missing)) return part;
+  const diagnostics = [...part.diagnostics];
+  const chains = part.ir.chains.map((c): IrInboundChain => {
+    if (!missing(c)) return c;
+    const { extAuthz, ...rest } = c;
+    const why = `this proxy has no cluster ${extAuthz!.cluster} for provider ${extAuthz!.provider} (Mesh reach, or the authorizer's AccessPolicies refuse it); the requests they match are refused`;
+    return { ...rest, authz: refuseCustom(c.authz, extAuthz!.rules, { key: c.service, access: [] }, c.name, why, diagnostics) };
+  });
+  return { ...part, diagnostics, ir: { ...part.ir, chains } };
 }
 
 function observabilityOf(o: MeshPolicy['observability']): IrObservability {

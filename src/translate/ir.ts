@@ -276,6 +276,27 @@ export interface IrAccessRule {
   readonly source?: SourceRef;
 }
 
+/** Where and how one external authorizer is called (a Mesh extAuthz provider, resolved). */
+export interface IrAuthorizer {
+  readonly provider: string;
+  readonly protocol: 'http' | 'grpc';
+  /** The outbound cluster of the registry service (mesh mTLS) or the ExternalService's cluster. */
+  readonly cluster: string;
+  /** HTTP: the URI of the authorizer (`http://host:port`); gRPC: its `:authority` (`host:port`). */
+  readonly target: string;
+  readonly timeoutMs: number;
+  readonly failOpen: boolean;
+  readonly pathPrefix?: string;
+  readonly requestHeaders: readonly string[];
+  readonly upstreamHeaders: readonly string[];
+}
+
+/** External authorization of an HTTP chain: the requests `rules` match (deny-rule matching) are
+ * decided by the authorizer, after the chain's deny and allow rules. */
+export interface IrExtAuthz extends IrAuthorizer {
+  readonly rules: readonly IrAccessRule[];
+}
+
 /**
  * Authorization of one inbound port. Deny rules are evaluated first; a request matching any
  * is refused. Then, if `allow` is defined, a request must match one of its rules; if it is
@@ -320,6 +341,8 @@ export interface IrInboundChain {
   readonly authz: IrAuthz;
   /** JWT authentication (HTTP chains of Envoy only). */
   readonly jwt?: IrJwt;
+  /** External authorization (HTTP chains of Envoy only). */
+  readonly extAuthz?: IrExtAuthz;
   /** Token bucket: `burst` tokens at most, `tokensPerFill` every `fillIntervalMs`. */
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
   /**

@@ -2,9 +2,16 @@
  * HTTP filter chains and the HTTP connection manager. The order of filters is fixed here, in one
  * commented place:
  *
- *   inbound:  claim-header strip → JWT authentication → RBAC (audit → deny → allow) → local rate limit → router
+ *   inbound:  claim-header strip → ext_authz header strip → JWT authentication → RBAC (audit → deny
+ *             → allow) → ext_authz marker → ext_authz → local rate limit → router
+ *     The strips first: headers the sidecar itself sets from a verified token or an allowing
+ *     authorizer are never taken from the caller (jwt.ts, ext-authz.ts).
  *     JWT first: a request with a bad token is refused (401) before anything else runs, and the
  *     verified payload is in dynamic metadata for what follows (jwt.ts).
+ *     ext_authz after RBAC: a custom rule never admits what a deny or allow policy refuses, and
+ *     a refused request never reaches the authorizer (nor costs it a check); it sees verified
+ *     claims' headers. The marker (shadow rules of the custom rules) decides which requests it
+ *     checks. Before the rate limit, like RBAC, so refused requests never consume the bucket.
  *     RBAC first so that denied requests never consume the bucket of legitimate callers; the
  *     audit stage (shadow rules only) first of all, so it counts every request (rbac.ts).
  *   outbound: fault → gRPC stats → router
@@ -17,12 +24,13 @@
  *
  * gRPC supports only fault, RBAC and router, so rate limiting is never sent to gRPC.
  */
-import type { IrAuthz, IrInboundChain, IrObservability } from '../ir.js';
+import type { IrInboundChain, IrObservability } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { ADS, accessLogs, any, duration } from './common.js';
 import type { HcmTracing, HttpConnectionManager, HttpFilter, Message, PackedAny, RouteConfiguration } from './messages.js';
 import { httpRbac } from './rbac.js';
 import { claimHeaderStrip, jwtAuthn } from './jwt.js';
+import { extAuthzFilters } from './ext-authz.js';
 
 type RuntimeFractionalPercent = Message<'envoy.config.core.v3.RuntimeFractionalPercent'>;
 
@@ -38,12 +46,16 @@ export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
   return kind === 'envoy' ? [fault, grpcStats, router] : [fault, router];
 }
 
-export function inboundFilters(authz: IrAuthz, rateLimit: IrInboundChain['rateLimit'], statPrefix: string, jwt?: IrInboundChain['jwt']): HttpFilter[] {
+export function inboundFilters(c: Pick<IrInboundChain, 'authz' | 'rateLimit' | 'jwt' | 'extAuthz'>, statPrefix: string): HttpFilter[] {
+  const { authz, rateLimit, jwt } = c;
   const out: HttpFilter[] = [];
   const strip = jwt && claimHeaderStrip(jwt);
   if (strip) out.push({ name: ExtensionName.ClaimHeaderStrip, typed_config: strip });
+  const ext = c.extAuthz && extAuthzFilters(c.extAuthz);
+  if (ext?.strip) out.push(ext.strip);
   if (jwt) out.push({ name: ExtensionName.JwtAuthn, typed_config: jwtAuthn(jwt) });
   out.push(...httpRbac(authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config })));
+  if (ext) out.push(...ext.check);
   if (rateLimit) out.push({ name: ExtensionName.LocalRateLimit, typed_config: localRateLimit(rateLimit, statPrefix) });
   out.push(router);
   return out;

@@ -187,7 +187,7 @@ function chainFilters(c: IrInboundChain, obs: IrObservability): Filter[] {
       { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
     ] }],
   };
-  return [{ name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c.authz, c.rateLimit, c.name, c.jwt), routeConfig, observability: obs, inbound: true, audit: !!c.authz.audit?.length }) }];
+  return [{ name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c, c.name), routeConfig, observability: obs, inbound: true, audit: !!c.authz.audit?.length }) }];
 }
 
 /** Server side of mesh mTLS: our SVID over SDS, a client certificate required and chained to the

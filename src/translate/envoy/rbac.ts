@@ -35,6 +35,15 @@ export function httpRbac(authz: IrAuthz, opts: { audit: boolean } = { audit: tru
   }));
 }
 
+/**
+ * Shadow DENY rules and nothing else, under their own stat and metadata prefix: a filter that
+ * refuses nothing and records in `envoy.filters.http.rbac: <prefix>shadow_engine_result` whether
+ * one of `rules` matched (`denied`) or not (`allowed`). ext_authz.ts keys its filter on it.
+ */
+export function httpShadowMarker(rules: readonly IrAccessRule[], prefix: string): PackedAny {
+  return any(ExtensionTypeUrl.HttpRbac, { shadow_rules: rbac('DENY', rules), shadow_rules_stat_prefix: prefix });
+}
+
 export function networkRbac(authz: IrAuthz, statPrefix: string): RbacFilterConfig[] {
   return stages(authz, true).map(({ suffix, rules }) => ({
     suffix,

@@ -114,7 +114,7 @@ export class NetnsMesh {
     const proc = startEnvoy(p.ns, bin, path.join(dir, 'envoy.json'), (chunk) => log.push(chunk));
     const handle: EnvoyHandle = { nodeId: p.def.name, get: pipeAdmin(path.join(dir, 'admin.sock')), log: () => log.text(), accessLog: () => log.accessLines() };
     this.workloads.set(p.def.name, { ...p, app, envoy: { proc, handle } });
-    await until(`Envoy ${p.def.name} LIVE`, 30_000, async () => {
+    await until(() => `Envoy ${p.def.name} LIVE; its log:\n${log.text().slice(-4_000)}`, 30_000, async () => {
       if (proc.exitCode !== null) throw new Error(`envoy ${p.def.name} exited with ${proc.exitCode}\n${log.text()}`);
       return (await handle.get('/ready').catch(() => undefined))?.status === 200 ? true : undefined;
     });

@@ -28,7 +28,7 @@ export const PolicyCodes = {
     summary: 'A required field is missing (a TrafficPolicy without `service`, a registry service without `name`), or an access-rule caller has no field.',
     action: 'Add the field to the mapping shown.',
   },
-  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy, ExternalService, HTTPRoute, GRPCRoute, ReferenceGrant, MtlsPolicy; a registry file is passed with `--registry`.' },
+  unknownKind: { code: 'WEFT1006', severity: 'error', summary: 'A document with no `kind` or an unknown one (with a suggestion), e.g. `kind: TraficPolicy`.', action: 'Use one of Mesh, TrafficPolicy, AccessPolicy, ExternalService, HTTPRoute, GRPCRoute, ReferenceGrant, Gateway, MtlsPolicy; a registry file is passed with `--registry`.' },
   invalidDuration: { code: 'WEFT1007', severity: 'error', summary: 'An invalid duration: no unit, a bad unit, under a millisecond or over 30 days (`3sec`, `3`).', action: 'Write a number with a unit: `ms`, `s`, `m`, `h`.' },
   outOfRange: { code: 'WEFT1008', severity: 'error', summary: 'A number out of range (percentages 0–100, ports 1–65535, …) or too few items.', action: 'Use a value inside the range the message gives.' },
   invalidEnum: { code: 'WEFT1009', severity: 'error', summary: 'A value not one of the allowed values (with a suggestion), e.g. `mtls: strcit`.', action: 'Use one of the values the message lists.' },
@@ -191,7 +191,7 @@ export const PolicyCodes = {
   },
   gatewayIgnored: {
     code: 'WEFT2066', severity: 'warning',
-    summary: 'Part of an HTTPRoute or GRPCRoute weft does not apply in the mesh: `hostnames`, a `Gateway` parentRef, a route without parentRefs, a repeated header or query match (the first one counts), backendRefs beside a RequestRedirect.',
+    summary: 'Part of an HTTPRoute or GRPCRoute weft does not apply in the mesh: `hostnames` of a route with Service parents, a route without parentRefs, a repeated header or query match (the first one counts), backendRefs beside a RequestRedirect.',
     action: 'Remove the part, or see docs/gateway-api.md.',
   },
   duplicateMtls: {
@@ -268,6 +268,31 @@ export const PolicyCodes = {
     code: 'WEFT2094', severity: 'error',
     summary: 'Custom AccessPolicies of one service naming two different providers: a request goes to one authorizer, so one service has one.',
     action: 'Use one provider per service; put every custom rule of the service in policies naming it.',
+  },
+  ingressShape: {
+    code: 'WEFT2095', severity: 'error',
+    summary: 'A Gateway listener weft cannot serve: HTTPS without `tls.certificateRefs`, `tls` on an HTTP listener, TLS mode Passthrough, `allowedRoutes` namespaces `Selector`, two listeners with one name, HTTP and HTTPS on one port, or two listeners of one port with the same hostname.',
+    action: 'Give each HTTPS listener its certificates and each listener a name, port and hostname of its own; docs/gateway-api.md "Ingress" lists what is supported.',
+  },
+  ingressCertificate: {
+    code: 'WEFT2096', severity: 'error',
+    summary: 'A Gateway listener `certificateRef` weft cannot follow: a group and kind other than `""`/`Secret` and `weft.dev`/`CertificateFile`, or one in another namespace that no ReferenceGrant there allows.',
+    action: 'Refer to a Secret (type kubernetes.io/tls) or a CertificateFile in the Gateway\'s namespace, or add a ReferenceGrant from kind Gateway in that namespace.',
+  },
+  ingressParent: {
+    code: 'WEFT2097', severity: 'warning',
+    summary: 'An HTTPRoute or GRPCRoute Gateway parentRef that attaches to nothing: no Gateway of class weft by that name, no listener of that `sectionName` or `port`, a listener whose `allowedRoutes` refuses the route\'s namespace or kind, or no hostname shared with the listener.',
+    action: 'Name an existing Gateway (and listener) that allows the route, with a hostname the listener takes.',
+  },
+  ingressClass: {
+    code: 'WEFT2098', severity: 'warning',
+    summary: 'A Gateway whose `gatewayClassName` is not `weft`: it belongs to another controller and weft ignores it.',
+    action: 'Set gatewayClassName: weft for weft\'s ingress gateway, or leave the Gateway to its controller.',
+  },
+  ingressDuplicate: {
+    code: 'WEFT2099', severity: 'error',
+    summary: 'Two Gateways with one namespace and name; the message names both locations.',
+    action: 'Rename or merge one of them.',
   },
 } as const satisfies CodeTable;
 

@@ -16,7 +16,7 @@ import { compareText } from '../common/index.js';
 
 export interface Sourced<T> { readonly policy: T; readonly pd: ParsedDocument }
 
-interface Entry extends RankedRoute { readonly from: Sourced<GatewayRoute>; readonly parent: MeshParent }
+interface Entry extends Ordered { readonly parent: MeshParent }
 
 /**
  * Adds the routes of `routes` to `traffic` (by service key, mutated): a service only HTTPRoutes
@@ -48,9 +48,12 @@ export function mergeGatewayRoutes(
   }
 }
 
+/** What precedence compares: a route's rank, its route's namespace/name and its document order. */
+export interface Ordered extends RankedRoute { readonly from: Sourced<GatewayRoute> }
+
 /** Gateway API precedence (resolve-gateway-match.ts), then namespace/name, then document order.
  * (Kubernetes orders equal matches by creation time first; files have none.) */
-function precedence(a: Entry, b: Entry): number {
+export function precedence(a: Ordered, b: Ordered): number {
   const byRank = compareNumbers(a.rank, b.rank);
   if (byRank !== 0) return byRank;
   const byName = compareText(`${a.from.policy.namespace}/${a.from.policy.name}`, `${b.from.policy.namespace}/${b.from.policy.name}`);

@@ -65,6 +65,7 @@ export function loadPolicyDocuments(files: readonly PolicyFile[], opts: LoadOpti
     access: parts.access,
     ...(parts.external.size > 0 && { external: parts.external }),
     ...(parts.mtls && { mtls: parts.mtls }),
+    ...(parts.gateways.size > 0 && { gateways: parts.gateways }),
     files: sorted.map((f) => f.path),
   };
   return { ok: true, policy, diagnostics, documents };

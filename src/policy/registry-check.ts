@@ -39,6 +39,9 @@ export function checkPolicyAgainstRegistry(
     ref(tp.service, 'service', tp.source);
     tp.routes.forEach((route, i) => checkRoute(route, `routes[${i}]`, ref));
   }
+  // A route attached to several listeners or hostnames is one object: checked once.
+  const ingress = new Set((policy.gateways ? [...policy.gateways.values()] : []).flatMap((g) => g.listeners.flatMap((l) => l.hosts.flatMap((h) => h.routes))));
+  for (const route of ingress) checkRoute(route, 'spec.rules', ref);
   const external = policy.external ?? new Map();
   for (const ext of external.values()) {
     if (services.has(ext.key)) out.push({ code: PolicyCodes.externalShadowsService.code, severity, path: 'name', source: ext.source, message: `ExternalService ${ext.key} has the name of a registry service; rename it` });

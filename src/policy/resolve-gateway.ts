@@ -20,6 +20,10 @@ export interface CrossRef { readonly namespace: string; readonly name: string; r
 /** A Service parentRef: the route applies to callers of `service` (on `port`, or every port). */
 export interface MeshParent { readonly service: string; readonly port?: number; readonly path: string }
 
+/** A Gateway parentRef (ingress): the route attaches to the listeners of Gateway `gateway`
+ * (`<namespace>/<name>`), narrowed to the one named `sectionName` and to those on `port`. */
+export interface IngressParent { readonly gateway: string; readonly sectionName?: string; readonly port?: number; readonly path: string }
+
 export interface RankedRoute { readonly route: RoutePolicy; readonly rank: Rank; readonly order: readonly number[] }
 
 export interface GatewayRoute {
@@ -27,6 +31,9 @@ export interface GatewayRoute {
   readonly namespace: string;
   readonly name: string;
   readonly parents: readonly MeshParent[];
+  readonly ingress: readonly IngressParent[];
+  /** `spec.hostnames` as written (ingress only: a Gateway listener intersects them with its own). */
+  readonly hostnames: readonly string[];
   /** One per match of every rule (a rule without matches is one catch-all), in document order. */
   readonly routes: readonly RankedRoute[];
   readonly crossRefs: readonly CrossRef[];
@@ -36,8 +43,8 @@ export function resolveGatewayRoute(kind: 'HTTPRoute', doc: HttpRouteDoc, r: Doc
 export function resolveGatewayRoute(kind: 'GRPCRoute', doc: GrpcRouteDoc, r: DocReporter): GatewayRoute;
 export function resolveGatewayRoute(kind: RouteKind, doc: HttpRouteDoc | GrpcRouteDoc, r: DocReporter): GatewayRoute {
   const namespace = doc.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const parents = meshParents(doc, namespace, r);
-  if (doc.spec.hostnames?.length) r.warn(PolicyCodes.gatewayIgnored.code, 'spec.hostnames', 'hostnames do not apply to a Service parent (callers name the service itself); ignored');
+  const { parents, ingress } = parentsOf(doc, namespace, r);
+  if (doc.spec.hostnames?.length && parents.length > 0) r.warn(PolicyCodes.gatewayIgnored.code, 'spec.hostnames', 'hostnames do not apply to a Service parent (callers name the service itself); ignored');
   const crossRefs: CrossRef[] = [];
   const routes: RankedRoute[] = [];
   (doc.spec.rules ?? [{}]).forEach((rule: RuleDoc, i: number) => {
@@ -52,19 +59,21 @@ export function resolveGatewayRoute(kind: RouteKind, doc: HttpRouteDoc | GrpcRou
       routes.push({ route, rank: matched.rank, order: [i, j] });
     });
   });
-  return { kind, namespace, name: doc.metadata.name, parents, routes, crossRefs };
+  return { kind, namespace, name: doc.metadata.name, parents, ingress, hostnames: doc.spec.hostnames ?? [], routes, crossRefs };
 }
 
 type ParentDoc = NonNullable<HttpRouteDoc['spec']['parentRefs']>[number];
 
-function meshParents(doc: HttpRouteDoc | GrpcRouteDoc, namespace: string, r: DocReporter): MeshParent[] {
+function parentsOf(doc: HttpRouteDoc | GrpcRouteDoc, namespace: string, r: DocReporter): { parents: MeshParent[]; ingress: IngressParent[] } {
   const refs = doc.spec.parentRefs ?? [];
-  if (refs.length === 0) r.warn(PolicyCodes.gatewayIgnored.code, 'spec', 'the route has no parentRefs, so it applies to nothing; add a parentRef to a Service (group: "", kind: Service)');
+  if (refs.length === 0) r.warn(PolicyCodes.gatewayIgnored.code, 'spec', 'the route has no parentRefs, so it applies to nothing; add a parentRef to a Service (group: "", kind: Service) or a Gateway');
   const out: MeshParent[] = [];
+  const ingress: IngressParent[] = [];
   refs.forEach((p: ParentDoc, i: number) => {
     const path = `spec.parentRefs[${i}]`;
-    if ((p.kind ?? 'Gateway') !== 'Service') {
-      r.warn(PolicyCodes.gatewayIgnored.code, path, `a ${p.kind ?? 'Gateway'} parent is not a mesh parent; weft attaches routes to Services (group: "", kind: Service); ignored`);
+    if ((p.kind ?? 'Gateway') === 'Gateway') {
+      if (p.group === '') r.error(PolicyCodes.gatewayRef.code, `${path}.group`, 'a Gateway parentRef has group gateway.networking.k8s.io (the default); the core group "" has no Gateway kind');
+      else ingress.push({ gateway: `${p.namespace ?? namespace}/${p.name}`, ...(p.sectionName !== undefined && { sectionName: p.sectionName }), ...(p.port !== undefined && { port: p.port }), path });
     } else if (p.group !== '') {
       r.error(PolicyCodes.gatewayRef.code, path, 'a Service parentRef needs group: "" (the core group); without it the group is gateway.networking.k8s.io, which has no Service kind');
     } else if (p.sectionName !== undefined) {
@@ -75,5 +84,5 @@ function meshParents(doc: HttpRouteDoc | GrpcRouteDoc, namespace: string, r: Doc
       out.push({ service: `${p.name}.${namespace}`, ...(p.port !== undefined && { port: p.port }), path });
     }
   });
-  return out;
+  return { parents: out, ingress };
 }

@@ -19,6 +19,9 @@ import { checkCustom } from './resolve-extauthz.js';
 import { resolveGatewayRoute, type GatewayRoute } from './resolve-gateway.js';
 import { mergeGatewayRoutes, type Sourced } from './gateway-merge.js';
 import type { ReferenceGrantDoc } from './schema.js';
+import type { IngressGateway } from './types-ingress.js';
+import { resolveIngressGateway, type ResolvedGateway } from './resolve-ingress.js';
+import { attachIngress } from './ingress-attach.js';
 import { NO_CACHE, type PolicyLoadCache } from './load-cache.js';
 import { compareText } from '../common/index.js';
 
@@ -29,6 +32,8 @@ export interface ResolvedParts {
   readonly external: ReadonlyMap<string, ExternalService>;
   /** Absent when there are no MtlsPolicy documents. */
   readonly mtls?: MtlsPolicies;
+  /** Gateways of class weft with their attached routes, by `<namespace>/<name>`. */
+  readonly gateways: ReadonlyMap<string, IngressGateway>;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -47,6 +52,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   const gatewayRoutes: Sourced<GatewayRoute>[] = [];
   const grants: Sourced<ReferenceGrantDoc>[] = [];
   const mtlsDocs: SourcedMtls[] = [];
+  const gatewayDocs: Sourced<ResolvedGateway>[] = [];
   for (const pd of docs) {
     const r = new DocReporter(pd, diagnostics);
     const { doc } = pd;
@@ -65,6 +71,8 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
       gatewayRoutes.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveGatewayRoute('GRPCRoute', doc.value, dr)), pd });
     } else if (doc.kind === 'MtlsPolicy') {
       mtlsDocs.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveMtlsDoc(doc.value, dr)), pd });
+    } else if (doc.kind === 'Gateway') {
+      gatewayDocs.push({ policy: memo.resolve(pd, diagnostics, (dr) => resolveIngressGateway(doc.value, dr)), pd });
     } else if (doc.kind === 'ReferenceGrant') {
       grants.push({ policy: doc.value, pd });
     } else if (doc.kind === 'ExternalService') {
@@ -79,6 +87,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
     }
   }
   mergeGatewayRoutes(gatewayRoutes, grants, traffic, diagnostics);
+  const gateways = attachIngress(gatewayDocs, gatewayRoutes, grants, diagnostics);
   for (const { policy, pd } of traffic.values()) {
     const r = new DocReporter(pd, diagnostics);
     checkSubsets(policy, traffic, r);
@@ -102,6 +111,7 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
     access: new Map([...access].sort(([a], [b]) => compareText(a, b))),
     external: new Map([...external].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.policy])),
     ...(mtlsPolicies ? { mtls: mtlsPolicies } : {}),
+    gateways,
     diagnostics,
   };
 }

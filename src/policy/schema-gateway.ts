@@ -15,6 +15,8 @@ const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dnsLabel = (doc?: string) => str({ pattern: new RegExp(`^${LABEL}$`), format: 'a DNS label (lowercase letters, digits, "-")', doc });
 const objectName = (doc?: string) => str({ pattern: new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})*$`), format: 'a Kubernetes object name (DNS subdomain)', doc });
 const hostName = (doc?: string) => str({ pattern: new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})*$`), format: 'a lowercase DNS host name', doc });
+/** A Gateway API `Hostname`: a DNS name, optionally with a leading `*.` label; no IP, no port. */
+export const gatewayHostname = (doc?: string) => str({ pattern: new RegExp(`^(?=.{1,253}$)(\\*\\.)?${LABEL}(\\.${LABEL})*$`), format: 'a lowercase host name, optionally starting with "*." (no IP address, no port)', doc });
 const port = (doc?: string) => int({ min: 1, max: 65535, doc });
 const headerValue = str({ pattern: /^[^\0\r\n]*$/, format: 'a header value (no CR, LF or NUL)' });
 const absPath = (doc?: string) => str({ pattern: /^\/\S*$/, format: 'an absolute path starting with "/"', doc });
@@ -31,8 +33,8 @@ const parentRef = obj({
   kind: opt(oneOf(['Service', 'Gateway'], 'Service attaches the route to callers of that service (the mesh); default Gateway.')),
   namespace: opt(dnsLabel('Default: the route\'s namespace.')),
   name: req(dnsLabel('The Service (or Gateway) name.')),
-  sectionName: opt(str()),
-  port: opt(port('Only calls to this port of the Service; default every port.')),
+  sectionName: opt(dnsLabel('Gateway only: the listener the route attaches to (default: every listener that allows it).')),
+  port: opt(port('Service: only calls to this port; Gateway: only its listeners on this port. Default every port.')),
 });
 
 const backendRef = {
@@ -130,7 +132,7 @@ export const httpRouteSchema = obj({
   metadata: req(metadata),
   spec: req(obj({
     parentRefs: opt(list(parentRef, { minItems: 1 })),
-    hostnames: opt(list(str())),
+    hostnames: opt(list(gatewayHostname('Ingress: the hosts the route takes on a Gateway listener (intersected with its hostname).'))),
     rules: opt(list(httpRule)),
   })),
 }, 'Gateway API HTTPRoute; a Service parentRef routes the mesh\'s calls to that service.');
@@ -141,7 +143,7 @@ export const grpcRouteSchema = obj({
   metadata: req(metadata),
   spec: req(obj({
     parentRefs: opt(list(parentRef, { minItems: 1 })),
-    hostnames: opt(list(str())),
+    hostnames: opt(list(gatewayHostname('Ingress: the hosts the route takes on a Gateway listener (intersected with its hostname).'))),
     rules: opt(list(grpcRule)),
   })),
 }, 'Gateway API GRPCRoute; a Service parentRef routes the mesh\'s calls to that service.');
@@ -152,6 +154,6 @@ export const referenceGrantSchema = obj({
   metadata: req(metadata),
   spec: req(obj({
     from: req(list(obj({ group: req(oneOf([GATEWAY_GROUP, ''])), kind: req(str()), namespace: req(dnsLabel()) }), { minItems: 1 })),
-    to: req(list(obj({ group: req(oneOf(['', GATEWAY_GROUP])), kind: req(str()), name: opt(dnsLabel()) }), { minItems: 1 })),
+    to: req(list(obj({ group: req(oneOf(['', GATEWAY_GROUP, 'weft.dev'])), kind: req(str()), name: opt(dnsLabel()) }), { minItems: 1 })),
   })),
 }, 'Gateway API ReferenceGrant: lets routes in the `from` namespaces refer to objects in its own namespace.');

@@ -12,6 +12,7 @@ import { matchPath } from './schema-paths.js';
 import { cidr } from './schema-cidr.js';
 import { HTTP_METHODS } from './schema-methods.js';
 import { grpcRouteSchema, httpRouteSchema, referenceGrantSchema } from './schema-gateway.js';
+import { gatewaySchema } from './schema-ingress.js';
 import { RETRY_ON, retries } from './schema-retries.js';
 import { localitySchema } from './schema-locality.js';
 
@@ -238,7 +239,7 @@ export const mtlsSchema = obj({
 export const documentSchema = byKind({
   Mesh: meshSchema, TrafficPolicy: trafficSchema, AccessPolicy: accessSchema, ExternalService: externalSchema,
   HTTPRoute: httpRouteSchema, GRPCRoute: grpcRouteSchema, ReferenceGrant: referenceGrantSchema,
-  MtlsPolicy: mtlsSchema,
+  MtlsPolicy: mtlsSchema, Gateway: gatewaySchema,
 });
 
 export type PolicyDocument = Infer<typeof documentSchema>;
@@ -251,6 +252,7 @@ export type HttpRouteDoc = Infer<typeof httpRouteSchema>;
 export type GrpcRouteDoc = Infer<typeof grpcRouteSchema>;
 export type ReferenceGrantDoc = Infer<typeof referenceGrantSchema>;
 export type MtlsDoc = Infer<typeof mtlsSchema>;
+export type GatewayDoc = Infer<typeof gatewaySchema>;
 
 /** The JSON Schema document written to schema/policy.schema.json. */
 export function policyJsonSchema(): Record<string, unknown> {

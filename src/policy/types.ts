@@ -9,6 +9,9 @@
  * All values are deeply readonly; a `PolicySet` is immutable and shared.
  */
 import type { SourceRef } from './diagnostics.js';
+import type { IngressGateway } from './types-ingress.js';
+
+export type * from './types-ingress.js';
 
 export type MtlsMode = 'strict' | 'permissive' | 'disabled';
 export type LoadBalancer = 'round-robin' | 'least-request' | 'random' | 'ring-hash';
@@ -396,6 +399,8 @@ export interface PolicySet {
   readonly external?: ReadonlyMap<string, ExternalService>;
   /** MtlsPolicies; absent = none (every workload has `mesh.mtls`). */
   readonly mtls?: MtlsPolicies;
+  /** Gateway API Gateways of class weft by `<namespace>/<name>`, in key order; absent = none. */
+  readonly gateways?: ReadonlyMap<string, IngressGateway>;
   /** The files the set was loaded from, relative to the policy directory, sorted. */
   readonly files: readonly string[];
 }

@@ -113,10 +113,11 @@ describe('HTTPRoute with a Service parent', () => {
   it('warns about what does not apply in the mesh, and still loads', () => {
     const out = load(y(
       'apiVersion: gateway.networking.k8s.io/v1', 'kind: HTTPRoute', 'metadata: { name: r }', 'spec:',
-      '  hostnames: [reviews.example.com]', '  parentRefs: [{ name: my-gateway }]', '  rules: [{ backendRefs: [{ name: a, port: 1 }] }]'));
+      '  hostnames: [reviews.example.com]', '  parentRefs: [{ name: my-gateway }, { group: "", kind: Service, name: a }]', '  rules: [{ backendRefs: [{ name: a, port: 1 }] }]'));
     expect(out.ok).toBe(true);
-    expect(out.diagnostics.map(where)).toEqual(['WEFT2066 spec.parentRefs[0] @ p.yaml:6:16', 'WEFT2066 spec.hostnames @ p.yaml:5:14']);
-    expect(out.ok && out.policy.traffic.size).toBe(0);
+    // The hostnames do not apply to the Service parent; the Gateway parent names no Gateway.
+    expect(out.diagnostics.map(where)).toEqual(['WEFT2066 spec.hostnames @ p.yaml:5:14', 'WEFT2097 spec.parentRefs[0] @ p.yaml:6:16']);
+    expect(out.ok && [...out.policy.traffic.keys()]).toEqual(['a.default']);
   });
 });
 

@@ -11,7 +11,7 @@ describe('published artefacts', () => {
 
   it('gives every kind its own closed object schema in the JSON Schema', () => {
     const schema = JSON.parse(policyJsonSchemaText()) as { allOf: { if: unknown; then: { additionalProperties: boolean; properties: object } }[] };
-    expect(schema.allOf.map((b) => b.if)).toEqual(['Mesh', 'TrafficPolicy', 'AccessPolicy', 'ExternalService', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'MtlsPolicy'].map((k) => ({ properties: { kind: { const: k } } })));
+    expect(schema.allOf.map((b) => b.if)).toEqual(['Mesh', 'TrafficPolicy', 'AccessPolicy', 'ExternalService', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'MtlsPolicy', 'Gateway'].map((k) => ({ properties: { kind: { const: k } } })));
     for (const branch of schema.allOf) {
       expect(branch.then.additionalProperties).toBe(false);
       expect(Object.keys(branch.then.properties)).toContain('kind');

@@ -47,7 +47,7 @@ describe('validatePolicyCommand', () => {
     expect(out.exitCode).toBe(1);
     expect(out.text.split('\n')).toEqual([
       `${path.join(d, 'registry.yaml')}:1:1 kind: error: this is a service registry file (top-level "services"), not policy: pass it with --registry FILE and point weft validate at the policy directory alone [WEFT1006]`,
-      `${path.join(d, 'stray.yaml')}:1:1 kind: error: missing "kind" (one of Mesh, TrafficPolicy, AccessPolicy, ExternalService, HTTPRoute, GRPCRoute, ReferenceGrant, MtlsPolicy) [WEFT1006]`,
+      `${path.join(d, 'stray.yaml')}:1:1 kind: error: missing "kind" (one of Mesh, TrafficPolicy, AccessPolicy, ExternalService, HTTPRoute, GRPCRoute, ReferenceGrant, MtlsPolicy, Gateway) [WEFT1006]`,
       '2 errors in 2 files',
       '',
     ]);

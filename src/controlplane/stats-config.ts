@@ -63,6 +63,8 @@ export const STATS_INCLUSION: readonly string[] = [
   String.raw`http\..*\.rds\..*\.(update_rejected|update_success|update_attempt|version)`,
   String.raw`.*\.rbac\.(.*\.)?(allowed|denied|shadow_allowed|shadow_denied)`,
   String.raw`.*\.http_local_rate_limit\.(rate_limited|ok)`,
+  // External authorization outcomes, under the inbound chain's local cluster (docs/policy.md).
+  String.raw`cluster\.inbound\|\d+\|[^|]+\.ext_authz\.(ok|denied|error|failure_mode_allowed)`,
   // What registry-only and external AccessPolicies refuse (docs/policy.md "Egress").
   String.raw`cluster\.BlackHoleCluster\.upstream_cx_none_healthy`,
   String.raw`tcp\..*\|blackhole\.downstream_cx_total`,

@@ -10,7 +10,9 @@
  * leaves from inside the namespace and is captured like a pod's. Exits when stdin closes.
  *
  * Commands: `{ id, op: 'count' }` (requests served), `{ id, op: 'hosts' }` (requests by Host),
- * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent?, stallFirstMs? } }`,
+ * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent?, stallFirstMs?, authorize? } }`
+ * (`authorize: { header, allow }`: answer as an HTTP ext_authz authorizer, 200 with
+ * `x-auth-user: <value>-verified` when the request's `header` is `allow`, else 403 with the JSON body),
  * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
  * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
  * (→ what came back), `{ id, op: 'tls', address, port, servername, send }` (the same over TLS with
@@ -45,7 +47,7 @@ const ports = JSON.parse(portsJson) as PortSpec[];
 let served = 0;
 /** `failPercent` fails that share of requests with 503, drawn from a generator seeded by the
  * instance name: repeatable per run, independent between replicas (retries can succeed). */
-let behaviour: { status?: number; delayMs?: number; failPercent?: number; stallFirstMs?: number } = {};
+let behaviour: { status?: number; delayMs?: number; failPercent?: number; stallFirstMs?: number; authorize?: { header: string; allow: string } } = {};
 /** With `stallFirstMs`: the first request after the `behave` command waits that long, the later
  * ones answer at once (a first try that stalls, a retried one that succeeds). */
 let stallPending = false;
@@ -65,8 +67,11 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   seenByHost.set(hostHeader, (seenByHost.get(hostHeader) ?? 0) + 1);
   req.resume();
   const failing = behaviour.failPercent !== undefined && random() * 100 < behaviour.failPercent;
+  const authz = behaviour.authorize;
+  const allowed = authz && req.headers[authz.header] === authz.allow;
+  const verdict = !authz ? {} : allowed ? { 'x-auth-user': `${authz.allow}-verified` } : undefined;
   const reply = () => {
-    res.writeHead(failing ? 503 : behaviour.status ?? 200, { 'content-type': 'application/json', server: 'app', 'x-app-secret': 'leak' });
+    res.writeHead(failing ? 503 : verdict === undefined ? 403 : behaviour.status ?? 200, { 'content-type': 'application/json', server: 'app', 'x-app-secret': 'leak', ...verdict });
     res.end(JSON.stringify({ name, path: req.url, method: req.method, xfcc: req.headers['x-forwarded-client-cert'] ?? null, headers: req.headers }));
   };
   const stall = stallPending ? behaviour.stallFirstMs ?? 0 : 0;

@@ -35,6 +35,9 @@ export interface WorkloadDef {
   /** `none`: no sidecar, outside the mesh (not in the registry either). Default `iptables`. */
   readonly sidecar?: 'iptables' | 'explicit' | 'none';
   readonly delta?: boolean;
+  /** Its locality: the registry endpoint's `region`/`zone` and the bootstrap's `--region`/`--zone`. */
+  readonly region?: string;
+  readonly zone?: string;
   /** More ports the application serves, e.g. a non-mesh server on a mesh port. */
   readonly extraPorts?: readonly { readonly port: number; readonly protocol: 'http' | 'tcp' | 'tls' }[];
 }
@@ -127,7 +130,8 @@ export class NetnsMesh {
     const code = await main(['bootstrap', '--node-id', def.name, '--namespace', 'default', '--service-account', def.serviceAccount,
       '--format', 'envoy', '--interception', mode, '--xds-address', `127.0.0.1:${this.weft.cp.xdsPort}`, '--state-dir', path.join(this.root, 'state'),
       '--instance-ips', address, '--out', dir, ...(def.service ? ['--services', `${def.service}.default`] : []),
-      ...(labels.length ? ['--labels', labels.join(',')] : []), ...(def.delta ? ['--delta'] : [])]);
+      ...(labels.length ? ['--labels', labels.join(',')] : []), ...(def.delta ? ['--delta'] : []),
+      ...(def.region ? ['--region', def.region] : []), ...(def.zone ? ['--zone', def.zone] : [])]);
     if (code !== 0) throw new Error(`weft bootstrap for ${def.name} exited with ${code}`);
     const file = path.join(dir, 'envoy.json');
     const config = JSON.parse(await readFile(file, 'utf8')) as Bootstrap;
@@ -238,7 +242,8 @@ function registryYaml(services: readonly ServiceDef[], placed: readonly { def: W
       // Explicit mode: the sidecar's inbound listener is the endpoint (<address>:<targetPort + 1000>)
       // and forwards to the application on <address>:<targetPort>.
       const own = w.def.sidecar === 'explicit' ? `, ports: { ${s.ports.map((p) => `${p.name}: ${explicitInboundPort(p)}`).join(', ')} }` : '';
-      lines.push(`      - { address: ${w.address}${own}, labels: { ${labels} }, instance: ${w.def.name} }`);
+      const locality = `${w.def.region ? `, region: ${w.def.region}` : ''}${w.def.zone ? `, zone: ${w.def.zone}` : ''}`;
+      lines.push(`      - { address: ${w.address}${own}, labels: { ${labels} }${locality}, instance: ${w.def.name} }`);
     }
   }
   return `${lines.join('\n')}\n`;

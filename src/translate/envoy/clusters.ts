@@ -30,10 +30,24 @@ export function edsCluster(c: IrCluster, kind: 'envoy' | 'grpc', identity: strin
     lb_policy: lb,
     ...(limitsOf(c, kind) || kind === 'envoy' ? { circuit_breakers: circuitBreakers(limitsOf(c, kind) ?? {}) } satisfies Cluster : {}),
     ...(c.outlier ? { outlier_detection: kind === 'grpc' ? grpcOutlier(c.outlier) : outlier(c.outlier) } satisfies Cluster : {}),
-    // gRPC weighs localities always and reads no common_lb_config.
-    ...(c.localityWeighted && kind === 'envoy' ? { common_lb_config: { locality_weighted_lb_config: {} } } satisfies Cluster : {}),
+    ...(kind === 'envoy' && (c.localityWeighted || c.outlier) ? { common_lb_config: commonLb(c) } satisfies Cluster : {}),
     ...(c.protocol === 'http2' ? { typed_extension_protocol_options: http2Options() } satisfies Cluster : {}),
     ...(c.tls ? { transport_socket: upstreamTls(c.tls, kind, identity) } satisfies Cluster : {}),
+  };
+}
+
+/**
+ * Locality-weighted balancing when endpoints carry shares (gRPC weighs localities always and reads
+ * no common_lb_config). With outlier detection, health changes apply at once: by default Envoy
+ * merges them within a 1 s `update_merge_window`, so only the first ejection of a burst reaches the
+ * load balancer at once; when a whole zone fails, its second replica kept its traffic share (and
+ * failed it) for up to a second instead of failing over (real-Envoy mesh, netns-locality).
+ * https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto (update_merge_window)
+ */
+function commonLb(c: IrCluster): NonNullable<Cluster['common_lb_config']> {
+  return {
+    ...(c.localityWeighted ? { locality_weighted_lb_config: {} } : {}),
+    ...(c.outlier ? { update_merge_window: duration(0) } : {}),
   };
 }
 

@@ -72,14 +72,18 @@ describe('weft under deploy/kubernetes/rbac.yaml on a real API server', () => {
     expect(await statusOf(() => leases.createNamespacedLease({ namespace: 'default', body }))).toBe(403);
   });
 
-  kubeIt('creates and reads the CA root Secret weft-ca in weft-system, and no other Secret', async () => {
+  kubeIt('creates, reads and updates the CA root Secret weft-ca in weft-system, and no other Secret', async () => {
     const core = weft.makeApiClient(CoreV1Api);
     const root = { trustDomain: 'cluster.local', now: Date.now() };
     const first = await ensureRootSecret({ api: core, namespace: 'weft-system', name: 'weft-ca', root });
     expect(first.created).toBe(true);
     expect(await ensureRootSecret({ api: core, namespace: 'weft-system', name: 'weft-ca', root })).toEqual({ ...first, created: false });
     const stored = await core.readNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system' });
-    expect(await statusOf(() => core.replaceNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system', body: stored }))).toBe(403);
+    // The leader writes rotation steps into it (an update carrying the resourceVersion it read).
+    const changed = { ...stored, metadata: { ...stored.metadata, annotations: { 'weft.dev/check': '1' } } };
+    expect(await statusOf(() => core.replaceNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system', body: changed }))).toBe('ok');
+    // A write carrying a resourceVersion that is no longer current loses (how racing steps are told apart).
+    expect(await statusOf(() => core.replaceNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system', body: stored }))).toBe(409);
     expect(await statusOf(() => core.deleteNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system' }))).toBe(403);
     expect(await statusOf(() => core.listNamespacedSecret({ namespace: 'weft-system' }))).toBe(403);
     // Another name: ensureRootSecret cannot even read it (404 and 403 look alike to nobody).

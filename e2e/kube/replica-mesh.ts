@@ -134,12 +134,17 @@ export class EnvoyAdmin {
     };
   }
 
-  /** The PEM chain of the SDS secret `default` (the workload certificate) Envoy holds. */
-  async workloadCertificate(): Promise<string | undefined> {
-    type Secret = { name: string; secret?: { tls_certificate?: { certificate_chain?: { inline_bytes?: string; inline_string?: string } } } };
+  /** The PEM of the SDS secrets Envoy holds: `default` (the workload certificate chain) and
+   * `trust-bundle` (the roots it trusts). */
+  async secrets(): Promise<{ certificate?: string; bundle?: string }> {
+    type Source = { inline_bytes?: string; inline_string?: string };
+    type Secret = { name: string; secret?: { tls_certificate?: { certificate_chain?: Source }; validation_context?: { trusted_ca?: Source } } };
     const dump = (await (await fetch(`${this.base}/config_dump`)).json()) as { configs: { '@type': string; dynamic_active_secrets?: Secret[] }[] };
     const secrets = dump.configs.find((c) => c['@type'].endsWith('SecretsConfigDump'))?.dynamic_active_secrets ?? [];
-    const chain = secrets.find((s) => s.name === 'default')?.secret?.tls_certificate?.certificate_chain;
-    return chain && (chain.inline_string ?? Buffer.from(chain.inline_bytes ?? '', 'base64').toString());
+    const text = (src?: Source) => src && (src.inline_string ?? Buffer.from(src.inline_bytes ?? '', 'base64').toString());
+    return {
+      certificate: text(secrets.find((x) => x.name === 'default')?.secret?.tls_certificate?.certificate_chain),
+      bundle: text(secrets.find((x) => x.name === 'trust-bundle')?.secret?.validation_context?.trusted_ca),
+    };
   }
 }

@@ -18,8 +18,9 @@
  *   LDS and CDS are the full set at the very version A served (versions are content hashes, so
  *   the replicas built byte-identical configuration): B answers the reconnect with nothing new
  *   for them (sotw.ts) and with its own workload certificate over SDS;
- * - B leads once the Lease expires (3 s by B's clock): `weft_leader`, the Lease's holder, and B
- *   writing the status of a route changed after A died; before that B refused rotation (WEFT6110);
+ * - B leads once the Lease expires (3 s by B's clock): `weft_leader`, the Lease's holder, B
+ *   writing the status of a route changed after A died, and B taking a root rotation step (into
+ *   the Secret; the proxy then trusts both roots); before that B refused rotation (WEFT6110);
  * - both replicas issue workload certificates chained to the one root in the Secret: Envoy's
  *   certificate from A, then the one B issued, both verify against it.
  */
@@ -157,7 +158,7 @@ describe('weft replicas: the proxy survives the death of its replica', () => {
     const rootPem = Buffer.from((await kube.core.readNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system' })).data!['tls.crt']!, 'base64').toString();
     const before = await proxy.held();
     const statsBefore = await proxy.stats();
-    const certA = await proxy.workloadCertificate();
+    const certA = (await proxy.secrets()).certificate;
     const onA = await a.proxyTypes(NODE);
     expect([onA.get('LDS')?.ackedVersion, onA.get('CDS')?.ackedVersion]).toEqual([before.lds, before.cds]);
     expect(before.listeners.length).toBeGreaterThan(0);
@@ -187,7 +188,7 @@ describe('weft replicas: the proxy survives the death of its replica', () => {
 
     // B issued its own workload certificate for the proxy, chained to the same root.
     const certB = await until('the certificate from B', 20_000, async () => {
-      const c = await proxy.workloadCertificate();
+      const c = (await proxy.secrets()).certificate;
       return c && c !== certA ? c : undefined;
     });
     expect(verifies(certB, rootPem)).toBe(true);
@@ -200,8 +201,15 @@ describe('weft replicas: the proxy survives the death of its replica', () => {
     await kube.kubeConfig.makeApiClient(CustomObjectsApi).replaceNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name: 'api',
       body: { ...(await kube.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name: 'api' })), spec: world.route(ns, 2).spec } });
     await until(() => `B to write the route status\n${b.log()}`, 20_000, async () => ((await world.routeStatus(ns)) === 'generation 2, Accepted True@2' ? true : undefined));
-    const rotation = await b.json<{ error?: { message: string } }>('/api/v1/ca/rotation', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"begin"}' });
-    expect(rotation.body.error?.message ?? '').not.toMatch(/WEFT6110/);
+    // ...and root rotation: B's step lands in the Secret and reaches the proxy (both roots trusted).
+    const rotation = await b.json<{ phase: { phase: string } }>('/api/v1/ca/rotation', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"begin"}' });
+    expect([rotation.status, rotation.body.phase?.phase]).toEqual([200, 'trust-both']);
+    const stored = (await kube.core.readNamespacedSecret({ name: 'weft-ca', namespace: 'weft-system' })).data!;
+    const next = Buffer.from(stored['ca-next.crt']!, 'base64').toString();
+    await until('the two-root bundle on the proxy', 20_000, async () => {
+      const bundle = (await proxy.secrets()).bundle ?? '';
+      return bundle.includes(rootPem.trim()) && bundle.includes(next.trim()) ? true : undefined;
+    });
     console.log(`replica failover: ${before.listeners.length} listeners, ${before.clusters.length} clusters held throughout; SYNCED on B ${switchMs} ms after SIGKILL (${samples.length} samples)`);
   }, 300_000);
 });

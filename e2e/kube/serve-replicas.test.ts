@@ -3,7 +3,8 @@
  * starts them) on one real API server: the first creates the CA root Secret and the second reads
  * it (same trust bundle, certificates of both chained to it); exactly one holds the Lease (the
  * `weft_leader` gauge says which), the other refuses root rotation with WEFT6110; when the leader
- * stops it releases the Lease and the other leads at once. Without `--ca-secret`, no Secret.
+ * stops it releases the Lease and the other leads at once. Root rotation steps taken on the leader
+ * are stored in the Secret and followed by the other replica through every phase.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -45,7 +46,12 @@ async function replica(identity: string, ns: string): Promise<RunningWeft> {
 }
 
 const metric = async (w: RunningWeft, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${w.admin.url}/metrics`)).text())?.[1]);
-const rotate = (w: RunningWeft) => fetch(`${w.admin.url}/api/v1/ca/rotation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"begin"}' });
+const rotate = (w: RunningWeft, step = 'begin') => fetch(`${w.admin.url}/api/v1/ca/rotation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step }) });
+const issuedBy = (w: RunningWeft, rootPem: string) => {
+  const svid = w.cp.ca.issueSvid({ spiffeId: 'spiffe://cluster.local/ns/default/sa/app' });
+  if (!svid.ok) throw new Error(svid.error.message);
+  return new X509Certificate(svid.svid.certPem).verify(new X509Certificate(rootPem).publicKey);
+};
 
 describe('weft serve replicas on a real API server', () => {
   if (kubeMissingInCi) it('has the real API server (CI=true: the kube suite must run)', () => expect.fail(needsKube));
@@ -76,5 +82,32 @@ describe('weft serve replicas on a real API server', () => {
     running.splice(running.indexOf(a), 1);
     await eventually(async () => expect(await metric(b, 'weft_leader')).toBe(1), 10_000, 50);
     expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+  }, 120_000);
+
+  kubeIt('root rotation on the leader goes through the Secret: the other replica follows every phase', async () => {
+    const ns = await kube.createNamespace('rotation');
+    const a = await replica('weft-a', ns);
+    await eventually(async () => expect(await metric(a, 'weft_leader')).toBe(1));
+    const b = await replica('weft-b', ns);
+    const oldRoot = a.cp.ca.trustBundle().pems[0]!;
+    const step = async (name: string, phase: string) => {
+      const res = await rotate(a, name);
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { phase: { phase: string } }).phase.phase).toBe(phase);
+      await eventually(() => expect(b.cp.ca.trustBundle()).toEqual(a.cp.ca.trustBundle()), 10_000, 50);
+    };
+    await step('begin', 'trust-both');
+    expect(b.cp.ca.trustBundle().pems).toHaveLength(2);
+    expect(issuedBy(b, oldRoot)).toBe(true);
+    await step('advance', 'sign-with-new');
+    const newRoot = a.cp.ca.trustBundle().pems[0]!;
+    expect(newRoot).not.toBe(oldRoot);
+    expect([issuedBy(b, newRoot), issuedBy(b, oldRoot)]).toEqual([true, false]);
+    expect(b.cp.ca.rotationPhase()?.phase).toBe('sign-with-new');
+    await step('advance', 'stable');
+    expect(b.cp.ca.trustBundle().pems).toEqual([newRoot]);
+    const secret = await kube.core.readNamespacedSecret({ name: 'weft-ca', namespace: ns });
+    expect(Buffer.from(secret.data!['tls.crt']!, 'base64').toString()).toBe(newRoot);
+    expect((await rotate(b)).status).toBe(409);
   }, 120_000);
 });

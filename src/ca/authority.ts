@@ -14,6 +14,7 @@
  */
 import { CaCodes, caFail, type CaError, type CaResult } from './errors.js';
 import { loadIssuer, type Issuer, type IssuerFiles } from './issuer.js';
+import type { RootFiles } from './root-files.js';
 import { RootStore, type RootSet } from './root-store.js';
 import type { AckCheck, RootPhase } from './root-rotation.js';
 import { checkTrustDomain, parseSpiffeId, type SpiffeIdError } from './spiffe-id.js';
@@ -55,7 +56,7 @@ export interface OperatorFiles {
 export class CertificateAuthority {
   readonly trustDomain: string;
   readonly #clock: () => number;
-  readonly #store: RootStore | undefined;
+  #store: RootStore | undefined;
   #issuer: Issuer;
   #template: SvidTemplate;
   #bundle: TrustBundle;
@@ -70,8 +71,9 @@ export class CertificateAuthority {
     this.#bundle = bundle;
   }
 
-  /** Self-managed mode: loads the root in `dir`, creating it (and `dir`, 0700) on first start. */
-  static async open(dir: string, opts: CaOptions): Promise<CaResult<CertificateAuthority>> {
+  /** Self-managed mode: loads the root in `dir`, creating it (and `dir`, 0700) on first start;
+   * or in other RootFiles (a store the caller persists, e.g. a Kubernetes Secret). */
+  static async open(dir: string | RootFiles, opts: CaOptions): Promise<CaResult<CertificateAuthority>> {
     const now = (opts.clock ?? Date.now)();
     const opened = await RootStore.open(dir, { trustDomain: opts.trustDomain }, now);
     if (!opened.ok) return opened;
@@ -160,6 +162,19 @@ export class CertificateAuthority {
   async advanceRootRotation(allAcked: AckCheck): Promise<CaResult<RootPhase>> {
     if (!this.#store) return caFail(CaCodes.rotation.code, 'no root rotation in operator mode');
     return this.#apply(await this.#store.advance(allAcked, this.#clock()));
+  }
+
+  /**
+   * Takes over the roots, rotation phase and bundle of `other` (a CA opened from a newer copy of
+   * the same shared store): between two issuance calls, as a rotation step swaps them.
+   */
+  adopt(other: CertificateAuthority): void {
+    if (other.trustDomain !== this.trustDomain) throw new Error(`cannot adopt a CA of trust domain ${other.trustDomain}`);
+    this.#store = other.#store;
+    this.#issuer = other.#issuer;
+    this.#template = other.#template;
+    this.#bundle = other.#bundle;
+    this.#phase = other.#phase;
   }
 
   #apply(set: CaResult<RootSet>): CaResult<RootPhase> {

@@ -22,4 +22,5 @@ export {
   type SpiffeId, type SpiffeIdError, type SpiffeIdErrorCode, type SpiffeIdResult, type WorkloadIdentity,
 } from './spiffe-id.js';
 export { StateFiles } from './state-dir.js';
+export { MemoryRootFiles, type RootFiles } from './root-files.js';
 export { Svid } from './svid.js';

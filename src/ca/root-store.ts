@@ -1,5 +1,6 @@
 /**
- * The self-managed root and its rotation, persisted in a StateDir (see state-dir.ts for layout).
+ * The self-managed root and its rotation, persisted in a StateDir (see state-dir.ts for layout) or
+ * any other RootFiles (root-files.ts).
  *
  * On first open it creates a root (root.ts) and writes `ca.crt`, `ca.key` and `state.json`. On
  * later opens it reloads the same root, and the rotation phase and bundle sequence with it.
@@ -14,6 +15,7 @@ import { caFail, CaCodes, type CaResult } from './errors.js';
 import { loadIssuer, type Issuer } from './issuer.js';
 import { createRoot, type RootOptions } from './root.js';
 import { RootRotation, type AckCheck } from './root-rotation.js';
+import type { RootFiles } from './root-files.js';
 import { StateDir, StateFiles as F } from './state-dir.js';
 
 /** What the CA serves from in the current phase. */
@@ -29,14 +31,14 @@ export const fingerprint = (pem: string): string =>
   createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
 
 export class RootStore {
-  readonly #dir: StateDir;
+  readonly #dir: RootFiles;
   readonly #rootOptions: Omit<RootOptions, 'now'>;
   #rotation: RootRotation;
   #sequence: number;
   /** Tail of the queue of rotation steps: each step starts after the previous one settled. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: StateDir, rootOptions: Omit<RootOptions, 'now'>, rotation: RootRotation, sequence: number) {
+  private constructor(dir: RootFiles, rootOptions: Omit<RootOptions, 'now'>, rotation: RootRotation, sequence: number) {
     this.#dir = dir;
     this.#rootOptions = rootOptions;
     this.#rotation = rotation;
@@ -44,10 +46,10 @@ export class RootStore {
   }
 
   /** Opens (creating on first use) the root in `dir` and returns the store with its current set. */
-  static async open(dir: string, root: Omit<RootOptions, 'now'>, now: number): Promise<CaResult<{ store: RootStore; set: RootSet }>> {
+  static async open(dir: string | RootFiles, root: Omit<RootOptions, 'now'>, now: number): Promise<CaResult<{ store: RootStore; set: RootSet }>> {
     const td = checkTrustDomain(root.trustDomain);
     if (td) return caFail(CaCodes.badTrustDomain.code, `trust domain "${root.trustDomain}": ${td.message}`);
-    const sd = new StateDir(dir);
+    const sd = typeof dir === 'string' ? new StateDir(dir) : dir;
     const ensured = await sd.ensure();
     if (!ensured.ok) return ensured;
     const saved = await sd.read(F.state);
@@ -168,7 +170,7 @@ export class RootStore {
   }
 }
 
-async function readState(sd: StateDir, saved: string | undefined): Promise<CaResult<{ rotation: RootRotation; sequence: number }>> {
+async function readState(sd: RootFiles, saved: string | undefined): Promise<CaResult<{ rotation: RootRotation; sequence: number }>> {
   if (saved === undefined) {
     const cert = await sd.read(F.cert);
     if (!cert.ok || cert.value === undefined) return caFail(CaCodes.badState.code, 'ca.crt is missing', sd.file(F.cert));

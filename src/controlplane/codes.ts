@@ -55,4 +55,9 @@ export const ControlPlaneCodes = {
     summary: 'The CA root Secret (`--ca-secret`) exists but holds no usable CA: `tls.crt` or `tls.key` missing, or not a CA certificate with its key.',
     action: 'Delete the Secret so the first replica creates a new root (every proxy then needs new bootstrap certificates), or put the mesh root\'s certificate and key in it.',
   },
+  rotationConflict: {
+    code: 'WEFT6113', severity: 'error',
+    summary: 'A root rotation step could not be stored in the CA Secret (another writer changed it in between, or the write failed); the step was dropped and the Secret\'s state keeps serving.',
+    action: 'Retry the step (`POST /api/v1/ca/rotation`) on the leader; check that only weft writes the Secret and that weft may update it (rbac.yaml).',
+  },
 } as const satisfies CodeTable;

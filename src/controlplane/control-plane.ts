@@ -25,7 +25,8 @@ import { isLoopbackHost } from './loopback.js';
 import { LeaderRouteStatus } from './leader-status.js';
 import { ReplicaStartError, type LeaderGate, type ReplicaConfig } from './replicas.js';
 import { ControlPlaneCodes } from './codes.js';
-import { openCa, startLeader } from './open-ca.js';
+import { initialTrustDomain, openCa, startLeader, watchCaExpiry } from './open-ca.js';
+import type { SharedRoot } from './shared-root.js';
 import { StartError } from './start-error.js';
 import type { RotationStepResult } from './view.js';
 
@@ -72,6 +73,8 @@ export class ControlPlane {
     private readonly routes: { stop(): Promise<void> } | undefined,
     /** Who runs the once-only tasks (always this one without leader election). */
     readonly leader: LeaderGate,
+    /** With `--ca-secret`: the root and its rotation state shared with the other replicas. */
+    private readonly shared: SharedRoot | undefined,
   ) {}
 
   static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
@@ -92,7 +95,7 @@ export class ControlPlane {
     const routes = source && new LeaderRouteStatus(source, leader, c.log);
     const policy = new PolicySource(c.policyDir, { ref: c.policyRef, ...(routes && { extra: routes }) });
     const trustDomain = c.trustDomain ?? (await initialTrustDomain(policy));
-    const ca = await openCa(c, trustDomain).catch(async (err: unknown) => (await routes?.stop(), Promise.reject(err)));
+    const { ca, shared } = await openCa(c, trustDomain).catch(async (err: unknown) => (await routes?.stop(), Promise.reject(err)));
     const registry = await registrySource(c);
     const metrics = new ControlPlaneMetrics();
     metrics.setLeader(leader.isLeader);
@@ -101,6 +104,8 @@ export class ControlPlane {
     const cache = new SnapshotCache();
     const plaintextCache = c.xds.insecurePort === undefined ? undefined : new SnapshotCache();
     const certs = new CertificateManager(ca, { ttlMs: c.svidTtlMs, log: c.log });
+    // Another replica's rotation step: push the new bundle, and new certificates under a new signer.
+    shared?.watch(c.replicas?.leaderElection?.retryMs ?? 2_000, (what) => (what === 'signer' && certs.renewAll(), certs.bundleChanged()));
     const reconciler = new Reconciler({
       policy, registry, cache, plaintextCache, encoder: new ResourceEncoder(), certificates: certs, trustDomain, log: c.log, debounce: c.debounce,
       hooks: {
@@ -141,7 +146,7 @@ export class ControlPlane {
       started.push(xds);
       const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
       await reconciler.start();
-      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader);
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader, shared);
     } catch (err) {
       clearInterval(expiryTimer);
       await routes?.stop();
@@ -162,8 +167,9 @@ export class ControlPlane {
       const waitingFor = this.bundleLaggards();
       if (waitingFor.length) return { ok: false, message: 'not every proxy has ACKed the current trust bundle', waitingFor };
     }
-    const r = step === 'begin' ? await this.ca.beginRootRotation() : await this.ca.advanceRootRotation(true);
-    if (!r.ok) return { ok: false, message: formatCaError(r.error) };
+    const run = (ca: CertificateAuthority) => (step === 'begin' ? ca.beginRootRotation() : ca.advanceRootRotation(true));
+    const r = this.shared ? await this.shared.step(run) : await run(this.ca);
+    if (!r.ok) return { ok: false, message: 'conflict' in r ? r.conflict : formatCaError(r.error) };
     if (r.value.phase === 'sign-with-new') this.certs.renewAll();
     this.certs.bundleChanged();
     return { ok: true, phase: { ...r.value }, bundleSequence: this.ca.trustBundle().sequence };
@@ -187,28 +193,11 @@ export class ControlPlane {
     clearInterval(this.expiryTimer);
     // Released first, so another replica takes the once-only tasks over at once.
     await this.leader.stop();
+    this.shared?.stop();
     this.reconciler.stop();
     this.certs.stop();
     await Promise.all([this.xds.close(), this.insecure?.server.close(), this.routes?.stop()]);
   }
-}
-
-/** Logs a warning (and keeps the expiry metric current) at start and every hour while the
- * signing CA has less than 20 % of its life left: an expired root is an outage (istio#14516). */
-function watchCaExpiry(ca: CertificateAuthority, metrics: ControlPlaneMetrics, log: Logger): NodeJS.Timeout {
-  const check = () => {
-    metrics.setRootExpiry(ca.expiry().notAfter);
-    for (const w of ca.expiryWarnings()) log.warn(w);
-  };
-  check();
-  const timer = setInterval(check, 3600_000);
-  timer.unref();
-  return timer;
-}
-
-async function initialTrustDomain(policy: PolicySource): Promise<string> {
-  const r = await policy.load();
-  return r.ok ? r.load.policy.mesh.trustDomain : 'cluster.local';
 }
 
 async function registrySource(c: ControlPlaneConfig): Promise<RegistrySource> {

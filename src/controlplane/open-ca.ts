@@ -1,14 +1,17 @@
 /**
  * What `ControlPlane.start` opens before anything serves: the leader gate (leader election when
- * asked, else this weft always leads) and the CA: from the shared root Secret (replicas), operator
- * files, or the state directory.
+ * asked, else this weft always leads), the trust domain, and the CA: from the shared root Secret
+ * (replicas), operator files, or the state directory, with its expiry watch.
  */
 import path from 'node:path';
 import { CertificateAuthority, formatCaError } from '../ca/index.js';
-import { ControlPlaneCodes } from './codes.js';
 import type { ControlPlaneConfig } from './control-plane.js';
-import { ALWAYS_LEADER, loadKubeConfig, rootFromSecret, startLeaderElection, type LeaderGate } from './replicas.js';
+import { ALWAYS_LEADER, loadKubeConfig, startLeaderElection, type LeaderGate } from './replicas.js';
+import { SharedRoot } from './shared-root.js';
 import { StartError } from './start-error.js';
+import type { Logger } from './log.js';
+import type { ControlPlaneMetrics } from './metrics.js';
+import type { PolicySource } from './policy-source.js';
 
 /** Competes for the Lease when asked to (`--leader-election`); else this weft always leads. */
 export async function startLeader(c: ControlPlaneConfig): Promise<LeaderGate> {
@@ -18,20 +21,36 @@ export async function startLeader(c: ControlPlaneConfig): Promise<LeaderGate> {
   return startLeaderElection(await loadKubeConfig(c.registry.kubeconfig), election, c.log);
 }
 
-export async function openCa(c: ControlPlaneConfig, trustDomain: string): Promise<CertificateAuthority> {
+/** The CA, and with `--ca-secret` the Secret it is shared through (shared-root.ts). */
+export async function openCa(c: ControlPlaneConfig, trustDomain: string): Promise<{ ca: CertificateAuthority; shared?: SharedRoot }> {
   const secret = c.replicas?.caSecret;
   if (secret) {
     if (c.registry.kind !== 'kubernetes') throw new StartError('--ca-secret needs --kubernetes (the Secret is in the API server)');
-    const root = await rootFromSecret(await loadKubeConfig(c.registry.kubeconfig), secret, trustDomain);
-    const where = `Secret ${secret.namespace}/${secret.name}`;
-    const r = CertificateAuthority.fromPem({ certPem: root.certPem, keyPem: root.keyPem, certFile: `${where} tls.crt`, keyFile: `${where} tls.key` }, { trustDomain });
-    if (!r.ok) throw new StartError(`${ControlPlaneCodes.caSecretUnusable.code}: ${formatCaError(r.error)}`);
-    c.log.info(root.created ? `created the CA root in ${where}` : `using the CA root in ${where}`);
-    return r.value;
+    const { shared, created } = await SharedRoot.open(await loadKubeConfig(c.registry.kubeconfig), secret, trustDomain, c.log);
+    c.log.info(`${created ? 'created' : 'using'} the CA root in Secret ${secret.namespace}/${secret.name}`, { phase: shared.ca.rotationPhase()?.phase });
+    return { ca: shared.ca, shared };
   }
   const r = c.caFiles
     ? await CertificateAuthority.fromFiles(c.caFiles, { trustDomain })
     : await CertificateAuthority.open(path.join(c.stateDir, 'ca'), { trustDomain });
   if (!r.ok) throw new StartError(`cannot start the CA: ${formatCaError(r.error)}`);
-  return r.value;
+  return { ca: r.value };
+}
+
+/** Logs a warning (and keeps the expiry metric current) at start and every hour while the
+ * signing CA has less than 20 % of its life left: an expired root is an outage (istio#14516). */
+export function watchCaExpiry(ca: CertificateAuthority, metrics: ControlPlaneMetrics, log: Logger): NodeJS.Timeout {
+  const check = () => {
+    metrics.setRootExpiry(ca.expiry().notAfter);
+    for (const w of ca.expiryWarnings()) log.warn(w);
+  };
+  check();
+  const timer = setInterval(check, 3600_000);
+  timer.unref();
+  return timer;
+}
+
+export async function initialTrustDomain(policy: PolicySource): Promise<string> {
+  const r = await policy.load();
+  return r.ok ? r.load.policy.mesh.trustDomain : 'cluster.local';
 }

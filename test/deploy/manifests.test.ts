@@ -69,10 +69,10 @@ describe('deploy/kubernetes manifests', () => {
     // The only write in the ClusterRole is route status.
     expect(cluster.filter((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v))).flatMap((r) => r.resources).sort()).toEqual(['grpcroutes/status', 'httproutes/status']);
     expect(grants(rules('Role'), 'coordination.k8s.io', 'leases')).toEqual(['create', 'get', 'update']);
-    // Secrets: create (RBAC cannot name what is created) and get on the CA Secret only.
+    // Secrets: create (RBAC cannot name what is created), and get and update of the CA Secret only.
     expect(rules('Role').filter((r) => r.resources.includes('secrets'))).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['weft-ca'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['weft-ca'], verbs: ['get', 'update'] },
     ]);
     expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata?.namespace)).toEqual(['weft-system', 'weft-system']);
   });

@@ -9,7 +9,7 @@ export type {
   LoadBalancer, MeshPolicy, MtlsMode, OutlierDetection, PolicySet, Principal, RetryPolicy,
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
   ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace, ExtAuthzProvider,
-  MtlsPolicy, MtlsPolicies, EffectiveMtls, MtlsOrigin, MtlsSettings, LocalityMatch, LocalityPolicy,
+  MtlsPolicy, MtlsPolicies, EffectiveMtls, MtlsOrigin, MtlsSettings, LocalityMatch, LocalityPolicy, RateLimit, CallerRateLimit, RateCaller,
 } from '../policy/index.js';
 export { DEFAULT_MESH, appliedLocality, localityMatches, effectiveMtls, formatDiagnostic, hasErrors, modesOfService, restrictsCallers } from '../policy/index.js';
 export type {

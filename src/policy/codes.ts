@@ -294,6 +294,16 @@ export const PolicyCodes = {
     summary: 'Two Gateways with one namespace and name; the message names both locations.',
     action: 'Rename or merge one of them.',
   },
+  routeRateLimit: {
+    code: 'WEFT2088', severity: 'error',
+    summary: 'A TrafficPolicy route `rateLimit` that the service\'s inbound never sees: on a redirect route (the caller\'s sidecar answers it) or on a route whose backends are in another service (its requests go to that service\'s workloads).',
+    action: 'Limit a route that sends to its own service only, or set the limit in the destination\'s TrafficPolicy.',
+  },
+  callerRateLimit: {
+    code: 'WEFT2089', severity: 'error',
+    summary: 'An AccessPolicy `rateLimit` whose buckets are ambiguous or empty: neither `requestsPerSecond` nor `callers`, a `burst` without `requestsPerSecond`, or two `callers` entries one caller can match (the same identity, or an identity or service account inside a namespace entry); Envoy 1.40 takes a token from every bucket a request matches.',
+    action: 'Give each caller one entry (split a namespace entry from its identities by listing the identities), and a rate to every bucket.',
+  },
 } as const satisfies CodeTable;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes]['code'];

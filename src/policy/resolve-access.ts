@@ -1,7 +1,7 @@
 /** Mesh and AccessPolicy documents -> their resolved forms, with defaults applied. */
 import { PolicyCodes } from './codes.js';
-import { DEFAULT_MESH, type AccessPolicy, type AccessRule, type MeshPolicy, type Principal, type RateLimit } from './types.js';
-import { MIN_FILL_INTERVAL_MS, tokenBucket } from './rate.js';
+import { DEFAULT_MESH, type AccessPolicy, type AccessRule, type MeshPolicy, type Principal } from './types.js';
+import { resolveAccessRate } from './resolve-rate.js';
 import type { AccessDoc, MeshDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
 import { compareText } from '../common/index.js';
@@ -48,23 +48,9 @@ export function resolveAccess(doc: AccessDoc, r: DocReporter): AccessPolicy {
     rules,
     ...(doc.provider !== undefined && action === 'custom' && { provider: doc.provider }),
     ...(doc.jwt && { jwt: resolveJwt(doc.jwt, ns, r) }),
-    ...(rl && { rateLimit: resolveRate(rl.requestsPerSecond, rl.burst, r) }),
+    ...(rl && resolveAccessRate(rl, ns, r)),
     source: at(r.pd, ''),
   };
-}
-
-/** The token bucket of a rate limit (rate.ts); an inexact one is an error naming the burst it needs. */
-function resolveRate(requestsPerSecond: number, burstDoc: number | undefined, r: DocReporter): RateLimit {
-  const burst = burstDoc ?? Math.ceil(requestsPerSecond);
-  const bucket = tokenBucket(requestsPerSecond, burst);
-  if (bucket) return { requestsPerSecond, burst, ...bucket };
-  const needed = tokenBucket(requestsPerSecond, Number.MAX_SAFE_INTEGER);
-  const how = needed
-    ? `it is ${needed.tokensPerFill} tokens every ${needed.fillIntervalMs} ms, so burst must be at least ${needed.tokensPerFill}`
-    : 'it has more than 3 decimals';
-  r.error(PolicyCodes.rateNotExact.code, burstDoc === undefined ? 'rateLimit.requestsPerSecond' : 'rateLimit.burst',
-    `Envoy refills whole tokens every whole millisecond (at least ${MIN_FILL_INTERVAL_MS} ms apart): ${requestsPerSecond}/s with burst ${burst} cannot be run exactly; ${how}`);
-  return { requestsPerSecond, burst, tokensPerFill: 1, fillIntervalMs: 1000 };
 }
 
 /** See PolicyCodes.allowHeaderRegex. */

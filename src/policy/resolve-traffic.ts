@@ -7,6 +7,7 @@
 import { PolicyCodes } from './codes.js';
 import type { Backend, FaultPolicy, RoutePolicy, TrafficPolicy } from './types.js';
 import { resolveRetries, serviceRetryBudget } from './resolve-retries.js';
+import { resolveRouteRate } from './resolve-rate.js';
 
 import type { RouteDoc, TrafficDoc } from './schema.js';
 import { DEFAULT_NAMESPACE, DocReporter, at, qualify } from './resolve-util.js';
@@ -50,9 +51,11 @@ function resolveRoute(route: RouteDoc, path: string, own: string, ns: string, r:
     r.error(PolicyCodes.routeAction.code, path, 'a route has either backends or redirect, not both');
   }
   const redirect = route.redirect && { ...route.redirect, code: route.redirect.code ?? 301 };
+  const backends = redirect ? undefined : resolveBackends(route.backends, `${path}.backends`, own, ns, r);
+  const rateLimit = resolveRouteRate(route, backends, own, path, r);
   return {
     ...(route.match && { match: route.match }),
-    ...(redirect ? { redirect } : { backends: resolveBackends(route.backends, `${path}.backends`, own, ns, r) }),
+    ...(redirect ? { redirect } : { backends: backends! }),
     ...(route.timeout !== undefined && { timeoutMs: route.timeout }),
     ...(route.idleTimeout !== undefined && { idleTimeoutMs: route.idleTimeout }),
     ...(route.maxStreamDuration !== undefined && { maxStreamDurationMs: route.maxStreamDuration }),
@@ -68,6 +71,7 @@ function resolveRoute(route: RouteDoc, path: string, own: string, ns: string, r:
     }),
     ...(route.requestHeaders && { requestHeaders: route.requestHeaders }),
     ...(route.responseHeaders && { responseHeaders: route.responseHeaders }),
+    ...(rateLimit && { rateLimit }),
     source: at(r.pd, path),
   };
 }

@@ -7,7 +7,7 @@
 import { list, map, report, type Infer } from './schema-dsl.js';
 import { PolicyCodes } from './codes.js';
 import { byKind, obj, oneKey, opt, req } from './schema-object.js';
-import { bool, duration, headerName, httpStatus, int, num, oneOf, percent, regex, rewritableHeaderName, str } from './schema-scalars.js';
+import { bool, duration, headerName, httpStatus, int, oneOf, percent, regex, rewritableHeaderName, str } from './schema-scalars.js';
 import { matchPath } from './schema-paths.js';
 import { cidr } from './schema-cidr.js';
 import { HTTP_METHODS } from './schema-methods.js';
@@ -15,6 +15,7 @@ import { grpcRouteSchema, httpRouteSchema, referenceGrantSchema } from './schema
 import { gatewaySchema } from './schema-ingress.js';
 import { RETRY_ON, retries } from './schema-retries.js';
 import { localitySchema } from './schema-locality.js';
+import { accessRateLimit, routeRateLimit } from './schema-rate.js';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const serviceRef = (doc: string) =>
@@ -80,6 +81,7 @@ const route = obj({
   }, 'Send a copy of requests elsewhere; responses are discarded.')),
   requestHeaders: opt(headerRewrite),
   responseHeaders: opt(headerRewrite),
+  rateLimit: opt(routeRateLimit),
 });
 
 const serviceFields = {
@@ -196,10 +198,7 @@ export const accessSchema = obj({
     providers: req(list(jwtProvider, { minItems: 1, doc: 'A token from any of them is accepted.' })),
     exemptPaths: opt(list(matchPath('rule', 'A path, or a prefix ending in "*", where a request without a token is admitted (a token that is present must still be valid).'), { minItems: 1 })),
   }, 'End-user authentication (Authorization: Bearer JWT) at the service\'s inbound, HTTP ports only: a request with an invalid token, or without one outside exemptPaths, is answered 401.')),
-  rateLimit: opt(obj({
-    requestsPerSecond: req(num({ min: 0.001, doc: 'Sustained rate per inbound proxy.' })),
-    burst: opt(int({ min: 1, doc: 'Bucket size; default: requestsPerSecond rounded up.' })),
-  })),
+  rateLimit: opt(accessRateLimit),
 }, 'Who may call one service; enforced at its inbound.');
 
 export const PORT_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp', 'tls'] as const;

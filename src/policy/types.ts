@@ -220,6 +220,8 @@ export interface RoutePolicy {
   readonly mirror?: { readonly service: string; readonly subset?: string; readonly port?: number; readonly percent: number };
   readonly requestHeaders?: HeaderRewrite;
   readonly responseHeaders?: HeaderRewrite;
+  /** The route's own bucket at the inbound of the service's workloads (TrafficPolicy only). */
+  readonly rateLimit?: RateLimit;
   readonly source?: SourceRef;
 }
 
@@ -312,7 +314,7 @@ export interface AccessRule {
 export type AccessAction = 'allow' | 'deny' | 'audit' | 'custom';
 
 /**
- * A local rate limit per inbound proxy, with the exact token bucket that runs it (rate.ts):
+ * A local rate limit per inbound proxy (one bucket), with the exact token bucket that runs it (rate.ts):
  * `burst` tokens at most, `tokensPerFill` added every `fillIntervalMs`.
  */
 export interface RateLimit {
@@ -321,6 +323,12 @@ export interface RateLimit {
   readonly tokensPerFill: number;
   readonly fillIntervalMs: number;
 }
+
+/** The verified caller a rate-limit bucket is for (its mTLS certificate's URI SAN). */
+export type RateCaller = { readonly serviceAccount: string } | { readonly namespace: string } | { readonly identity: string };
+
+/** A bucket of one caller's own at the service's inbound (`serviceAccount` is `sa.namespace`). */
+export interface CallerRateLimit { readonly from: RateCaller; readonly rateLimit: RateLimit; readonly source?: SourceRef }
 
 /** One JWT issuer: exactly one of `jwks` (inline JSON, keys checked at load) and `remoteJwks`. */
 export interface JwtProvider {
@@ -352,7 +360,10 @@ export interface AccessPolicy {
   readonly provider?: string;
   /** At most one AccessPolicy of a service carries it. */
   readonly jwt?: JwtAuthentication;
+  /** The bucket shared by callers without one of their own. */
   readonly rateLimit?: RateLimit;
+  /** Callers with a bucket of their own, in policy order; no caller matches two (WEFT2089). */
+  readonly callerLimits?: readonly CallerRateLimit[];
   readonly source?: SourceRef;
 }
 

@@ -1,13 +1,15 @@
 /**
  * Model → IR for the inbound side: one filter chain per served service port, with the
- * authorization (build-authz.ts) and rate limit of the service's AccessPolicies.
+ * authorization (build-authz.ts) and rate limits (build-inbound-limits.ts) of the service's
+ * AccessPolicies and TrafficPolicy routes.
  */
-import type { AccessPolicy, Diagnostic, ExternalService, InboundForward, MeshModel, MtlsMode, ProxyDescription, Service, ServicePort } from '../model/index.js';
+import type { AccessPolicy, Diagnostic, ExternalService, InboundForward, MeshModel, MtlsMode, ProxyDescription, RoutePolicy, Service, ServicePort } from '../model/index.js';
 import { byText } from '../common/index.js';
 import type { IrAccessRule, IrAuthorizer, IrAuthz, IrInboundChain, IrJwt, IrLocalCluster } from './ir.js';
 import { authorizersOf } from './build-extauthz.js';
 import { authzOf, customRulesOf } from './build-authz.js';
 import { jwtOf } from './build-jwt.js';
+import { inboundLimits } from './build-inbound-limits.js';
 import { irProtocol } from './build-clusters.js';
 import { inboundClusterName } from './names.js';
 import { boundOwn, redirectedOwn, type Own } from './placement.js';
@@ -24,6 +26,9 @@ export interface ServedService {
   readonly own: Own;
   /** Effective inbound mTLS mode per service port (empty for an unknown service). */
   readonly mtls: PortModes;
+  /** The routes of the service's TrafficPolicy when one has a rate limit of its own (the inbound
+   * enforces those, build-inbound-limits.ts); absent otherwise. */
+  readonly routes?: readonly RoutePolicy[];
 }
 
 /**
@@ -53,7 +58,8 @@ export function inboundInput(model: MeshModel, proxy: ProxyDescription, occupied
   const served = [...new Set(proxy.services)].sort().map((key): ServedService => {
     const service = model.registry.services.get(key);
     const own: Own = !service ? { via: 'none', why: 'unknown service' } : bound ? boundOwn(service, proxy) : redirectedOwn(service, proxy);
-    return { key, service, access: model.policy.access.get(key) ?? [], own, mtls: service ? portModes(modes, service) : NO_MODES };
+    const routes = model.policy.traffic.get(key)?.routes;
+    return { key, service, access: model.policy.access.get(key) ?? [], own, mtls: service ? portModes(modes, service) : NO_MODES, ...(routes?.some((r) => r.rateLimit) ? { routes } : {}) };
   });
   const kindPart = proxy.kind === 'envoy' ? { forward: proxy.inboundForward ?? 'instance-ip' } : proxy.ips.length > 0 ? { serverIps: [...new Set(proxy.ips)].sort() } : {};
   const jwksKeys = new Set(served.flatMap((s) => s.access.flatMap((a) => a.jwt?.providers.flatMap((p) => (p.remoteJwks ? [p.remoteJwks.externalService] : [])) ?? [])));
@@ -137,7 +143,6 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
   used.set(socket.port, service.key);
   const name = inboundClusterName(socket.port, service.key);
   const protocol = irProtocol(port);
-  const limit = served.access.find((p) => p.rateLimit)?.rateLimit;
   const authn = jwtFor(input, served, protocol === 'tcp', name, out.diagnostics);
   const mtls = served.mtls.get(port.port) ?? input.mesh.mtls;
   const authzMesh = { trustDomain: input.mesh.trustDomain, mtls };
@@ -152,7 +157,7 @@ function addChain(input: InboundInput, served: ServedService, port: ServicePort,
     authz: authn === 'refuse' ? { ...authz, deny: [{ name: `${service.key}/jwt-unenforceable`, principals: [{ any: true }] }, ...authz.deny] } : authz,
     ...(authn && authn !== 'refuse' ? { jwt: authn } : {}),
     ...(extAuthz ? { extAuthz } : {}),
-    ...(limit && protocol !== 'tcp' ? { rateLimit: { ...limit } } : {}),
+    ...(protocol !== 'tcp' ? inboundLimits(served.access, served.routes, input.mesh.trustDomain, name) : {}),
     ...(socket.listen ? { listen: socket.listen } : {}),
     ...(input.serverIps ? { serverAddresses: input.serverIps } : {}),
   });

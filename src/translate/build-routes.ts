@@ -150,8 +150,8 @@ export function tcpClusters(ctx: RouteContext): { readonly clusters: readonly Ir
     if (!byteStreamsOnly || !onPort(r, ctx)) return;
     const warn = warnAt(i);
     if (i !== at) warn(`port ${ctx.port.port} of ${ctx.service.key} is ${ctx.port.protocol}: only a route without match applies to a byte stream; route ignored on this port`, `routes[${i}]`, TranslateCodes.httpOnlyOnTcp.code);
-    else if (r.retries || r.fault || r.mirror || r.requestHeaders || r.responseHeaders || r.timeoutMs !== undefined) {
-      warn(`port ${ctx.port.port} of ${ctx.service.key} is ${ctx.port.protocol}: only the route's backends apply (retries, faults, mirrors, timeouts and header rewrites are HTTP)`, `routes[${i}]`, TranslateCodes.httpOnlyOnTcp.code);
+    else if (r.retries || r.fault || r.mirror || r.requestHeaders || r.responseHeaders || r.timeoutMs !== undefined || r.rateLimit) {
+      warn(`port ${ctx.port.port} of ${ctx.service.key} is ${ctx.port.protocol}: only the route's backends apply (retries, faults, mirrors, timeouts, header rewrites and rate limits are HTTP)`, `routes[${i}]`, TranslateCodes.httpOnlyOnTcp.code);
     }
   });
   const route = at >= 0 ? routes[at]! : {};
@@ -230,7 +230,7 @@ function retries(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): N
   };
 }
 
-function matchOf(p: RoutePolicy, kind: RouteContext['kind']): IrRouteMatch {
+export function matchOf(p: Pick<RoutePolicy, 'match'>, kind: RouteContext['kind']): IrRouteMatch {
   const m = p.match;
   const path = m?.path ?? { prefix: '/' };
   const headers = Object.entries(m?.headers ?? {}).map(([name, match]) => ({ name, match }));

@@ -326,6 +326,20 @@ export interface IrJwt {
   readonly exempt: readonly ({ readonly exact: string } | { readonly prefix: string })[];
 }
 
+/** Token bucket: `burst` tokens at most, `tokensPerFill` every `fillIntervalMs`. */
+export interface IrBucket { readonly requestsPerSecond: number; readonly burst: number; readonly tokensPerFill: number; readonly fillIntervalMs: number }
+
+/** One caller's bucket: `key` is its descriptor value, `xfcc` matches the whole header value. */
+export interface IrCallerLimit {
+  readonly key: string;
+  readonly xfcc: { readonly suffix: string } | { readonly regex: string };
+  readonly bucket: IrBucket;
+  readonly source?: SourceRef;
+}
+
+/** An inbound route: the match of a TrafficPolicy route, and its own bucket when it has one. */
+export interface IrInboundRoute { readonly name: string; readonly match: IrRouteMatch; readonly bucket?: IrBucket; readonly source?: SourceRef }
+
 export interface IrInboundChain {
   /** `inbound|<port>|<service>`; also the local cluster name. */
   readonly name: string;
@@ -343,8 +357,14 @@ export interface IrInboundChain {
   readonly jwt?: IrJwt;
   /** External authorization (HTTP chains of Envoy only). */
   readonly extAuthz?: IrExtAuthz;
-  /** Token bucket: `burst` tokens at most, `tokensPerFill` every `fillIntervalMs`. */
-  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
+  /** Token bucket shared by callers without one of their own. */
+  readonly rateLimit?: IrBucket;
+  /** Buckets of callers' own (Envoy local rate limit descriptors), keyed on the verified peer
+   * identity as the inbound HCM writes it into `x-forwarded-client-cert` (build-inbound-limits.ts). */
+  readonly callerLimits?: readonly IrCallerLimit[];
+  /** The service's TrafficPolicy routes up to the last one with a bucket of its own, in match
+   * order, ahead of the chain's catch-all route. */
+  readonly routeLimits?: readonly IrInboundRoute[];
   /**
    * `explicit` interception: where this chain's own listener binds (the workload's registry
    * endpoint), because no redirect supplies an original destination. Absent with iptables.

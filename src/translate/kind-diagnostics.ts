@@ -30,7 +30,7 @@ export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
     audited.add(c.service);
     out.push(warn(TranslateCodes.unsupportedByKind.code, `gRPC servers have no RBAC shadow rules; the audit rules of ${c.service} are neither counted nor logged (audit refuses nothing either way)`, 'rules', c.authz.audit![0]!.source));
   }
-  if (http.some((c) => c.rateLimit)) out.push(warn(TranslateCodes.unsupportedByKind.code, 'gRPC servers have no local rate limit filter; rateLimit ignored', 'rateLimit'));
+  out.push(...rateLimitWarnings(http));
   if (http.length && !ir.proxy.serverListenerTemplate) {
     out.push(warn(TranslateCodes.noServerTemplate.code, `gRPC proxy ${ir.proxy.id} serves services but has no server_listener_resource_name_template`, 'proxy.serverListenerTemplate'));
   }
@@ -39,4 +39,21 @@ export function kindDiagnostics(ir: ProxyIr): Diagnostic[] {
 
 function warn(code: string, message: string, path: string, source?: Diagnostic['source']): Diagnostic {
   return { code, severity: 'warning', message, path, ...(source ? { source } : {}) };
+}
+
+/**
+ * gRPC servers (grpc-js-xds, grpc-go) have no local rate limit filter. The limits are ignored and
+ * calls served, not refused: a rate limit guards capacity, not access (the service's RBAC still
+ * applies), and refusing every call would turn a capacity guard into an outage.
+ */
+function rateLimitWarnings(http: readonly ProxyIr['inbound']['chains'][number][]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const c of http) {
+    const kinds = [c.rateLimit && 'the shared bucket', c.callerLimits && 'callers\' buckets', c.routeLimits && 'routes\' buckets'].filter((k): k is string => !!k);
+    if (!kinds.length || seen.has(c.service)) continue;
+    seen.add(c.service);
+    out.push(warn(TranslateCodes.unsupportedByKind.code, `gRPC servers have no local rate limit filter; the rate limits of ${c.service} (${kinds.join(', ')}) are ignored and its calls served`, c.routeLimits && !c.rateLimit && !c.callerLimits ? 'routes' : 'rateLimit', c.callerLimits?.[0]?.source ?? c.routeLimits?.find((r) => r.bucket)?.source));
+  }
+  return out;
 }

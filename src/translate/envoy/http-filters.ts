@@ -3,7 +3,8 @@
  * commented place:
  *
  *   inbound:  claim-header strip → ext_authz header strip → JWT authentication → RBAC (audit → deny
- *             → allow) → ext_authz marker → ext_authz → local rate limit → router
+ *             → allow) → ext_authz marker → ext_authz → local rate limits
+ *             (shared and callers' buckets, then routes' buckets: rate-limits.ts) → router
  *     The strips first: headers the sidecar itself sets from a verified token or an allowing
  *     authorizer are never taken from the caller (jwt.ts, ext-authz.ts).
  *     JWT first: a request with a bad token is refused (401) before anything else runs, and the
@@ -26,13 +27,12 @@
  */
 import type { IrInboundChain, IrObservability } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
-import { ADS, accessLogs, any, duration } from './common.js';
-import type { HcmTracing, HttpConnectionManager, HttpFilter, Message, PackedAny, RouteConfiguration } from './messages.js';
+import { ADS, accessLogs, any } from './common.js';
+import type { HcmTracing, HttpConnectionManager, HttpFilter, PackedAny, RouteConfiguration } from './messages.js';
 import { httpRbac } from './rbac.js';
 import { claimHeaderStrip, jwtAuthn } from './jwt.js';
 import { extAuthzFilters } from './ext-authz.js';
-
-type RuntimeFractionalPercent = Message<'envoy.config.core.v3.RuntimeFractionalPercent'>;
+import { rateLimitFilters } from './rate-limits.js';
 
 const router: HttpFilter = Object.freeze({ name: ExtensionName.Router, typed_config: any(ExtensionTypeUrl.Router, {}) });
 const fault: HttpFilter = Object.freeze({ name: ExtensionName.Fault, typed_config: any(ExtensionTypeUrl.Fault, {}) });
@@ -46,8 +46,8 @@ export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
   return kind === 'envoy' ? [fault, grpcStats, router] : [fault, router];
 }
 
-export function inboundFilters(c: Pick<IrInboundChain, 'authz' | 'rateLimit' | 'jwt' | 'extAuthz'>, statPrefix: string): HttpFilter[] {
-  const { authz, rateLimit, jwt } = c;
+export function inboundFilters(c: Pick<IrInboundChain, 'authz' | 'rateLimit' | 'callerLimits' | 'routeLimits' | 'jwt' | 'extAuthz'>, statPrefix: string): HttpFilter[] {
+  const { authz, jwt } = c;
   const out: HttpFilter[] = [];
   const strip = jwt && claimHeaderStrip(jwt);
   if (strip) out.push({ name: ExtensionName.ClaimHeaderStrip, typed_config: strip });
@@ -56,21 +56,9 @@ export function inboundFilters(c: Pick<IrInboundChain, 'authz' | 'rateLimit' | '
   if (jwt) out.push({ name: ExtensionName.JwtAuthn, typed_config: jwtAuthn(jwt) });
   out.push(...httpRbac(authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config })));
   if (ext) out.push(...ext.check);
-  if (rateLimit) out.push({ name: ExtensionName.LocalRateLimit, typed_config: localRateLimit(rateLimit, statPrefix) });
+  out.push(...rateLimitFilters(c, statPrefix));
   out.push(router);
   return out;
-}
-
-/** Token bucket: holds `burst` tokens, refilled with `tokensPerFill` every `fillIntervalMs`
- * (exact for the policy's rate: policy/rate.ts). */
-function localRateLimit(r: NonNullable<IrInboundChain['rateLimit']>, statPrefix: string): PackedAny {
-  const pct: RuntimeFractionalPercent = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: `${statPrefix}.rl` };
-  return any(ExtensionTypeUrl.LocalRateLimit, {
-    stat_prefix: statPrefix,
-    token_bucket: { max_tokens: r.burst, tokens_per_fill: { value: r.tokensPerFill }, fill_interval: duration(r.fillIntervalMs) },
-    filter_enabled: pct,
-    filter_enforced: pct,
-  });
 }
 
 export interface HcmOptions {

@@ -10,6 +10,7 @@ import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.j
 import { trustDomainPrefix } from '../../common/index.js';
 import { ADS, accessLogs, any, sdsCertificate, socketAddress, spiffeSanMatcher } from './common.js';
 import { hcm, inboundFilters, outboundFilters } from './http-filters.js';
+import { callerRateLimits, limitedRoutes } from './rate-limits.js';
 import type { CommonTlsContext, Filter, FilterChain, Listener, ListenerFilter, Message, Named, Route, RouteConfiguration, TransportSocket } from './messages.js';
 
 type FilterChainMatch = Message<'envoy.config.listener.v3.FilterChainMatch'>;
@@ -182,8 +183,9 @@ function chainFilters(c: IrInboundChain, obs: IrObservability): Filter[] {
   }
   const routeConfig: RouteConfiguration = {
     name: inboundRouteName(c.port, c.service),
-    virtual_hosts: [{ name: c.name, domains: ['*'], routes: [
+    virtual_hosts: [{ name: c.name, domains: ['*'], ...(c.callerLimits ? { rate_limits: callerRateLimits(c.callerLimits) } : {}), routes: [
       DOT_SEGMENT_PARAMS(inboundRejectRouteName(c.name)),
+      ...limitedRoutes(c.routeLimits ?? [], c.cluster),
       { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
     ] }],
   };

@@ -42,7 +42,7 @@ export function virtualHost(v: IrVirtualHost): VirtualHost {
 
 function route(r: IrRoute): Route {
   // Per-route stats (`vhost.<vhost>.route.<route name>.*`) carry the `route` label (docs/metrics.md).
-  const out: Route = { name: r.name, stat_prefix: r.name, match: match(r) };
+  const out: Route = { name: r.name, stat_prefix: r.name, match: routeMatch(r.match) };
   if (r.action.kind === 'redirect') out.redirect = redirect(r.action);
   else if (r.action.kind === 'direct') out.direct_response = directResponse(r.action);
   else out.route = forward(r.action);
@@ -52,12 +52,12 @@ function route(r: IrRoute): Route {
   return out;
 }
 
-function match(r: IrRoute): RouteMatch {
-  const p = r.match.path;
+export function routeMatch(m: IrRoute['match']): RouteMatch {
+  const p = m.path;
   const out: RouteMatch = 'regex' in p ? { safe_regex: { regex: p.regex } } : 'exact' in p ? { path: p.exact }
     : 'segmentPrefix' in p ? { path_separated_prefix: p.segmentPrefix } : { prefix: p.prefix };
-  if (r.match.headers.length) out.headers = r.match.headers.map((h): HeaderMatcher => ({ name: h.name, ...headerMatch(h.match) }));
-  if (r.match.query.length) out.query_parameters = r.match.query.map((q): QueryParameterMatcher => ({ name: q.name, ...queryMatch(q.match) }));
+  if (m.headers.length) out.headers = m.headers.map((h): HeaderMatcher => ({ name: h.name, ...headerMatch(h.match) }));
+  if (m.query.length) out.query_parameters = m.query.map((q): QueryParameterMatcher => ({ name: q.name, ...queryMatch(q.match) }));
   return out;
 }
 

@@ -1,14 +1,17 @@
 /**
  * mTLS and authorization through weft on real xDS-enabled gRPC servers: `mtls: strict` refuses
  * a caller without a mesh certificate, certificates rotate under traffic with no failed call, and
- * the AccessPolicy turns an identity it does not name away with PERMISSION_DENIED.
+ * the AccessPolicy turns an identity it does not name away with PERMISSION_DENIED, and an
+ * MtlsPolicy that sets one service `disabled` opens it to plaintext callers while the rest of the
+ * mesh stays strict.
  */
 import * as grpc from '@grpc/grpc-js';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failures } from '../../scripts/mesh/driver.js';
 import { target } from '../../scripts/mesh/mesh-files.js';
-import { startSecureMesh, type SecureMesh } from '../support/secure-mesh.js';
+import { converged, policyVersion } from '../../scripts/mesh/weft.js';
+import { ACCESS, startSecureMesh, type SecureMesh } from '../support/secure-mesh.js';
 import { callOnce, tally } from '../../scripts/mesh/wire.js';
 
 const REVIEWS = target('reviews');
@@ -122,5 +125,20 @@ describe('proxyless gRPC security', () => {
     const after = await servedCertificate(mesh.reviewsPort);
     expect(after.serialNumber).not.toBe(before.serialNumber);
     expect(Date.parse(after.valid_to) - Date.now()).toBeLessThan(25_000);
+  }, 60_000);
+
+  it('an MtlsPolicy setting reviews to disabled serves plaintext callers there, mesh callers follow it, and ratings stays strict', async () => {
+    const plaintext = (port: number) => mesh.frontend.tally({ target: `127.0.0.1:${port}`, calls: 3, concurrency: 1, deadlineMs: 2_000 });
+    const before = await policyVersion(mesh.weft);
+    // Rules naming callers never match plaintext (docs/policy.md): reviews keeps no AccessPolicy.
+    await mesh.dir.writePolicy('access.yaml', ACCESS.split('---\n')[1]!);
+    await mesh.dir.writePolicy('mtls.yaml', 'kind: MtlsPolicy\nnamespace: default\nservice: reviews\nmode: disabled\n');
+    await converged(mesh.weft, ['reviews-v1', 'ratings'], before);
+    // The frontend's channel to that address failed earlier and may still be in its reconnect
+    // backoff (it fails calls at once there): wait for it to reconnect, 15 s at most.
+    await expect.poll(() => plaintext(mesh.reviewsPort), { timeout: 15_000, interval: 500 }).toEqual({ 'reviews-v1>ratings': 3 });
+    // The frontend's cluster for reviews switches to plaintext with its next CDS (it may not have connected before).
+    await expect.poll(() => mesh.frontend.tally({ target: REVIEWS, calls: 20, concurrency: 4, deadlineMs: 2_000 }), { timeout: 15_000, interval: 500 }).toEqual({ 'reviews-v1>ratings': 20 });
+    expect(await plaintext(mesh.ratingsPort)).toEqual({ 'error 14': 3 });
   }, 60_000);
 });

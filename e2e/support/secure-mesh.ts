@@ -36,8 +36,9 @@ export interface SecureMesh {
   readonly weft: RunningWeft;
   readonly frontend: Driver;
   readonly intruder: Driver;
-  /** The port reviews listens on (0.0.0.0), for a caller that dials it directly. */
+  /** The ports reviews and ratings listen on (0.0.0.0), for a caller that dials them directly. */
   readonly reviewsPort: number;
+  readonly ratingsPort: number;
   readonly nodeIds: readonly string[];
   /** Re-issues every node's certificate files with lifetime `ttlMs`. */
   rotate(ttlMs: number): Promise<void>;
@@ -68,7 +69,7 @@ export async function startSecureMesh(): Promise<SecureMesh> {
     const frontend = new Driver(fe.info.port);
     const intruder = new Driver(bad.info.port);
     return {
-      dir, weft, frontend, intruder, reviewsPort: reviewsPort!, nodeIds: nodes.map((n) => n.id),
+      dir, weft, frontend, intruder, reviewsPort: reviewsPort!, ratingsPort: ratingsPort!, nodeIds: nodes.map((n) => n.id),
       rotate: async (ttlMs) => void (await Promise.all(nodes.map((n) => writeCertificates(weft, n.dir, n.sa, ttlMs)))),
       stop: async () => (frontend.close(), intruder.close(), await children.stopAll(), await weft.close(), await dir.remove()),
     };

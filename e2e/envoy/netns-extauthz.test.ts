@@ -11,7 +11,8 @@
  * authorizer's status and body; the authorizer sees the path prefix and the headers it was given,
  * not others; requests the custom rules do not match, and requests a deny policy refuses first,
  * never reach the authorizer. An authorizer that is too slow, answers 5xx or is down refuses the
- * checked requests with failOpen false (403) and admits them with failOpen true.
+ * checked requests with failOpen false (403) and admits them with failOpen true. `pay` delegates
+ * POSTs to provider `grpc`, the same application answering `Authorization/Check` (check.ts).
  */
 import { describe, expect } from 'vitest';
 import { envoyCounter, http as send, scenario, type HttpCall, type Outcome } from './netns/calls.js';
@@ -21,12 +22,14 @@ import { useNetnsMesh } from './netns/use.js';
 const SERVICES: ServiceDef[] = [
   { name: 'api', serviceAccount: 'api', ports: [{ name: 'http', port: 8080, targetPort: 18080, protocol: 'http' }] },
   { name: 'shop', serviceAccount: 'shop', ports: [{ name: 'http', port: 8081, targetPort: 18081, protocol: 'http' }] },
-  { name: 'authz', serviceAccount: 'authz', ports: [{ name: 'http', port: 9000, targetPort: 19000, protocol: 'http' }] },
+  { name: 'pay', serviceAccount: 'pay', ports: [{ name: 'http', port: 8082, targetPort: 18082, protocol: 'http' }] },
+  { name: 'authz', serviceAccount: 'authz', ports: [{ name: 'http', port: 9000, targetPort: 19000, protocol: 'http' }, { name: 'grpc', port: 9001, targetPort: 19001, protocol: 'grpc' }] },
 ];
 const WORKLOADS: WorkloadDef[] = [
   { name: 'client', serviceAccount: 'client' },
   { name: 'api-1', service: 'api', serviceAccount: 'api' },
   { name: 'shop-1', service: 'shop', serviceAccount: 'shop' },
+  { name: 'pay-1', service: 'pay', serviceAccount: 'pay' },
   { name: 'authz-1', service: 'authz', serviceAccount: 'authz' },
 ];
 const TIMEOUT_MS = 300;
@@ -42,6 +45,9 @@ extAuthz:
     http: { service: authz, port: 9000, pathPrefix: /check, requestHeaders: [x-tenant] }
     timeout: ${TIMEOUT_MS}ms
     failOpen: true
+  - name: grpc
+    grpc: { service: authz, port: 9001 }
+    timeout: ${TIMEOUT_MS}ms
 `,
   'api.yaml': `kind: AccessPolicy
 service: api
@@ -57,10 +63,11 @@ rules:
   - to: { paths: ["/orders/admin*"] }
 `,
   'shop.yaml': 'kind: AccessPolicy\nservice: shop\naction: custom\nprovider: open\nrules: [{}]\n',
+  'pay.yaml': 'kind: AccessPolicy\nservice: pay\naction: custom\nprovider: grpc\nrules: [{ to: { methods: [POST] } }]\n',
 };
 
 const mesh = useNetnsMesh({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
-const to = { api: ['api-1', 8080], shop: ['shop-1', 8081] } as const;
+const to = { api: ['api-1', 8080], shop: ['shop-1', 8081], pay: ['pay-1', 8082] } as const;
 const call = async (service: keyof typeof to, path: string, headers: Record<string, string> = {}, o: HttpCall = {}): Promise<Outcome> =>
   (await send(mesh(), 'client', to[service][0], service, to[service][1], 1, { concurrency: 1, path, headers, detail: true, ...o }))[0]!;
 const authz = () => mesh().workload('authz-1').app;
@@ -97,6 +104,22 @@ describe('Envoy namespace mesh: external authorization', () => {
       .toEqual({ marked: 2, ok: 1, denied: 1 });
   }, 60_000);
 
+  scenario('a gRPC authorizer (Authorization/Check) allows with a header for the app and denies with its 403 and body; GET is not checked', async () => {
+    await behave({ authorize: { header: 'x-tenant', allow: 'acme' } });
+    await authz().send({ op: 'reset' });
+    const allowed = await call('pay', '/charge', { ...ACME, 'x-other': 'secret' }, { method: 'POST' });
+    expect([allowed.status, allowed.backend, allowed.seen?.['x-auth-user']]).toEqual([200, 'pay-1', 'acme-verified']);
+    const denied = await call('pay', '/charge', { 'x-tenant': 'evil' }, { method: 'POST' });
+    expect(denied.status).toBe(403);
+    // A gRPC authorizer is sent every request header (Envoy's default for gRPC).
+    const asked = JSON.parse(denied.body!) as { name: string; path: string; headers: Record<string, string> };
+    expect([asked.name, asked.path, asked.headers['x-tenant'], asked.headers[':method']]).toEqual(['authz-1', '/charge', 'evil', 'POST']);
+    const unchecked = await call('pay', '/charge', { 'x-tenant': 'evil' });
+    expect([unchecked.status, unchecked.backend]).toEqual([200, 'pay-1']);
+    expect(await checks()).toBe(2);
+    expect({ ok: await stat('pay-1', 18082, 'pay', 'ok'), denied: await stat('pay-1', 18082, 'pay', 'denied') }).toEqual({ ok: 1, denied: 1 });
+  }, 60_000);
+
   scenario('an authorizer slower than the timeout: failOpen false refuses the checked request (403), failOpen true admits it, both after the timeout', async () => {
     await behave({ authorize: { header: 'x-tenant', allow: 'acme' }, delayMs: 3_000 });
     const before = await failures();
@@ -114,11 +137,13 @@ describe('Envoy namespace mesh: external authorization', () => {
   scenario('an authorizer answering 5xx, then one that is down: failOpen false refuses, failOpen true admits, unchecked requests are unaffected', async () => {
     await behave({ status: 500 });
     const before = await failures();
-    const failing = { closed: (await call('api', '/orders/3', ACME)).status, open: (await call('shop', '/cart', ACME)).status, unchecked: (await call('api', '/public')).status };
-    expect(failing).toEqual({ closed: 403, open: 200, unchecked: 200 });
+    const outcomes = async () => ({
+      closed: (await call('api', '/orders/3', ACME)).status, open: (await call('shop', '/cart', ACME)).status,
+      grpc: (await call('pay', '/charge', ACME, { method: 'POST' })).status, unchecked: (await call('api', '/public')).status,
+    });
+    expect(await outcomes()).toEqual({ closed: 403, open: 200, grpc: 403, unchecked: 200 });
     await authz().stop();
-    const down = { closed: (await call('api', '/orders/4', ACME)).status, open: (await call('shop', '/cart', ACME)).status, unchecked: (await call('api', '/public')).status };
-    expect(down).toEqual({ closed: 403, open: 200, unchecked: 200 });
+    expect(await outcomes()).toEqual({ closed: 403, open: 200, grpc: 403, unchecked: 200 });
     // Two failed checks each, refused on api, admitted on shop; the unchecked requests none.
     expect(await failures(before)).toEqual({ closed: 2, open: 2 });
   }, 60_000);

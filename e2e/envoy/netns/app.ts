@@ -12,7 +12,8 @@
  * Commands: `{ id, op: 'count' }` (requests served), `{ id, op: 'hosts' }` (requests by Host),
  * `{ id, op: 'reset' }`, `{ id, op: 'behave', behaviour: { status?, delayMs?, failPercent?, stallFirstMs?, authorize? } }`
  * (`authorize: { header, allow }`: answer as an HTTP ext_authz authorizer, 200 with
- * `x-auth-user: <value>-verified` when the request's `header` is `allow`, else 403 with the JSON body),
+ * `x-auth-user: <value>-verified` when the request's `header` is `allow`, else 403 with the JSON body;
+ * grpc ports answer ext_authz Check calls the same way, check.ts),
  * `{ id, op: 'http', address, port, host, path?, method?, headers?, count, concurrency?,
  * intervalMs?, detail? }` (→ one outcome per request), `{ id, op: 'tcp', address, port, send }`
  * (→ what came back), `{ id, op: 'tls', address, port, servername, send }` (the same over TLS with
@@ -89,7 +90,7 @@ function greetAndEcho(s: net.Socket): void {
 
 async function listen(p: PortSpec): Promise<void> {
   const server = p.protocol === 'tls' ? tls.createServer({ cert: readFileSync(p.cert!), key: readFileSync(p.key!) }, greetAndEcho)
-    : p.protocol === 'grpc' || p.protocol === 'http2' ? http2Server(name) : p.protocol === 'http'
+    : p.protocol === 'grpc' || p.protocol === 'http2' ? http2Server(name, { behaviour: () => behaviour, onCheck: () => void (served += 1) }) : p.protocol === 'http'
     ? Object.assign(http.createServer(handle), { keepAliveTimeout: 120_000 })
     : net.createServer(greetAndEcho);
   if (server instanceof http.Server) serveWebSocket(server);

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import { CHECK_PATH, answerCheck, type CheckBehaviour } from './check.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -63,10 +64,12 @@ export function webSocketFor(c: Record<string, unknown>): Promise<StreamOutcome>
   });
 }
 
-/** A cleartext HTTP/2 server answering POSTs with a timed stream (see module). */
-export function http2Server(name: string): http2.Http2Server {
+/** A cleartext HTTP/2 server answering POSTs with a timed stream (see module), and ext_authz
+ * Check calls as a gRPC authorizer (check.ts) when `check` is given. */
+export function http2Server(name: string, check?: { behaviour: () => CheckBehaviour; onCheck: () => void }): http2.Http2Server {
   const server = http2.createServer();
   server.on('stream', (stream, headers) => {
+    if (check && headers[':path'] === CHECK_PATH) return answerCheck(stream, name, check.behaviour, check.onCheck);
     const total = Number(headers['x-stream-ms'] ?? 0);
     const every = Number(headers['x-interval-ms'] ?? 100);
     const start = Date.now();

@@ -29,10 +29,12 @@ async function policyDir(files: Record<string, string>): Promise<string> {
 }
 
 const BIG = `^/(${Array.from({ length: 40 }, (_, i) => `p${i}[a-z]{1,9}`).join('|')})$`;
-const skip = envoyBin ? '' : ' (skipped: no envoy binary on PATH or ENVOY_BIN)';
+const skip = envoyBin ? '' : ' (skipped: no envoy binary: ENVOY_BIN, PATH or .cache/envoy)';
 
 describe('weft validate --envoy', () => {
   it.skipIf(!envoyBin)(`acceptsTheBundledExampleInBothInterceptionModes${skip}`, async () => {
+    // The suite may have found Envoy in .cache/envoy, where the CLI does not look.
+    vi.stubEnv('ENVOY_BIN', envoyBin!);
     const r = await weft('validate', EXAMPLE.policy, '--registry', EXAMPLE.registry, '--envoy');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -40,6 +42,7 @@ describe('weft validate --envoy', () => {
   }, 60_000);
 
   it.skipIf(!envoyBin)(`reportsARouteEnvoyRejectsAtItsPolicyLineWithEnvoysMessage${skip}`, async () => {
+    vi.stubEnv('ENVOY_BIN', envoyBin!);
     setRegexProgramLimit(100_000);
     const dir = await policyDir({
       'mesh.yaml': 'kind: Mesh\nmtls: strict\n',

@@ -46,7 +46,7 @@ extAuthz:
     timeout: ${TIMEOUT_MS}ms
     failOpen: true
   - name: grpc
-    grpc: { service: authz, port: 9001 }
+    grpc: { service: authz, port: 9001, upstreamHeaders: [x-auth-user] }
     timeout: ${TIMEOUT_MS}ms
 `,
   'api.yaml': `kind: AccessPolicy
@@ -114,8 +114,9 @@ describe('Envoy namespace mesh: external authorization', () => {
     // A gRPC authorizer is sent every request header (Envoy's default for gRPC).
     const asked = JSON.parse(denied.body!) as { name: string; path: string; headers: Record<string, string> };
     expect([asked.name, asked.path, asked.headers['x-tenant'], asked.headers[':method']]).toEqual(['authz-1', '/charge', 'evil', 'POST']);
-    const unchecked = await call('pay', '/charge', { 'x-tenant': 'evil' });
-    expect([unchecked.status, unchecked.backend]).toEqual([200, 'pay-1']);
+    // Not checked, and the header the authorizer would set is not taken from the caller.
+    const unchecked = await call('pay', '/charge', { 'x-tenant': 'evil', 'x-auth-user': 'forged' });
+    expect([unchecked.status, unchecked.backend, unchecked.seen?.['x-auth-user']]).toEqual([200, 'pay-1', undefined]);
     expect(await checks()).toBe(2);
     expect({ ok: await stat('pay-1', 18082, 'pay', 'ok'), denied: await stat('pay-1', 18082, 'pay', 'denied') }).toEqual({ ok: 1, denied: 1 });
   }, 60_000);

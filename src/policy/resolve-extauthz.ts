@@ -33,7 +33,7 @@ export function resolveExtAuthz(docs: readonly ProviderDoc[], r: DocReporter): R
       failOpen: d.failOpen ?? false,
       ...(d.http?.pathPrefix !== undefined && { pathPrefix: d.http.pathPrefix }),
       requestHeaders: [...(d.http?.requestHeaders ?? [])].sort(compareText),
-      upstreamHeaders: [...(d.http?.upstreamHeaders ?? [])].sort(compareText),
+      upstreamHeaders: [...(target.upstreamHeaders ?? [])].sort(compareText),
       source: at(r.pd, path),
     });
   });

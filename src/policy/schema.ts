@@ -95,15 +95,20 @@ const authorizerTarget = (extra: string) => ({
   port: req(int({ min: 1, max: 65535, doc: 'Its port (the port callers dial).' })),
 });
 
+const upstreamHeaders = (doc: string) => list(rewritableHeaderName(), { minItems: 1, unique: true, doc });
+
 const extAuthzProvider = obj({
   name: req(str({ pattern: new RegExp(`^${LABEL}$`), format: 'a provider name (DNS label)', doc: 'The name AccessPolicies give as `provider`.' })),
   http: opt(obj({
     ...authorizerTarget('; an http, http2 or grpc port'),
     pathPrefix: opt(path('Prefixed to the request\'s path in the check request (e.g. /check + /orders/1).')),
     requestHeaders: opt(list(headerName(false), { minItems: 1, unique: true, doc: 'Request headers sent to the authorizer, besides the ones Envoy always sends (Host, Method, Path, Content-Length, Authorization).' })),
-    upstreamHeaders: opt(list(rewritableHeaderName(), { minItems: 1, unique: true, doc: 'Headers of an allowing answer (200) copied onto the request the application receives; a caller\'s own values of them are removed first.' })),
+    upstreamHeaders: opt(upstreamHeaders('Headers of an allowing answer (200) copied onto the request the application receives; a caller\'s own values of them are removed first.')),
   }, 'An HTTP authorizer: it receives the request\'s method, path (after pathPrefix) and headers without body; 200 allows, any other status is the answer the caller gets (5xx counts as a failure).')),
-  grpc: opt(obj(authorizerTarget('; a grpc or http2 port'), 'A gRPC authorizer: envoy.service.auth.v3.Authorization/Check.')),
+  grpc: opt(obj({
+    ...authorizerTarget('; a grpc or http2 port'),
+    upstreamHeaders: opt(upstreamHeaders('Headers the authorizer sets on allowed requests (OkHttpResponse.headers); a caller\'s own values of them are removed first, so the application can trust them.')),
+  }, 'A gRPC authorizer: envoy.service.auth.v3.Authorization/Check.')),
   timeout: opt(duration('How long a check may take before it counts as a failure; default 200ms.')),
   failOpen: opt(bool('true: a check that fails (authorizer down, timed out, 5xx) admits the request; false (default): it is refused with 403.')),
 }, 'One external authorizer: exactly one of http and grpc.');

@@ -73,7 +73,8 @@ export interface ExtAuthzProvider {
   readonly pathPrefix?: string;
   /** HTTP only: request headers sent to the authorizer (lowercase, sorted). */
   readonly requestHeaders: readonly string[];
-  /** HTTP only: headers of an allowing answer copied onto the upstream request (lowercase, sorted). */
+  /** Headers an allowing answer sets upstream (HTTP: copied from its answer; gRPC: its
+   * OkHttpResponse headers), removed from what callers send (lowercase, sorted). */
   readonly upstreamHeaders: readonly string[];
   readonly source?: SourceRef;
 }

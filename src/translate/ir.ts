@@ -288,6 +288,7 @@ export interface IrAuthorizer {
   readonly failOpen: boolean;
   readonly pathPrefix?: string;
   readonly requestHeaders: readonly string[];
+  /** Stripped from callers' requests; HTTP: also the answer headers copied upstream. */
   readonly upstreamHeaders: readonly string[];
 }
 

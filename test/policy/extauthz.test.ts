@@ -16,7 +16,7 @@ const MESH = y(
   '      upstreamHeaders: [x-auth-user]',
   '    timeout: 250ms',
   '  - name: grpc-authz',
-  '    grpc: { service: idp, port: 9000 }',
+  '    grpc: { service: idp, port: 9000, upstreamHeaders: [X-Auth-User] }',
   '    failOpen: true',
 );
 const custom = (...lines: string[]) => y('kind: AccessPolicy', 'service: orders', 'action: custom', ...lines);
@@ -30,7 +30,7 @@ describe('Mesh extAuthz', () => {
     expect([...p.keys()]).toEqual(['authz', 'grpc-authz']);
     expect(p.get('authz')).toMatchObject({ protocol: 'http', service: 'authz.security', port: 8000, timeoutMs: 250, failOpen: false,
       pathPrefix: '/check', requestHeaders: ['authorization', 'x-user'], upstreamHeaders: ['x-auth-user'] });
-    expect(p.get('grpc-authz')).toMatchObject({ protocol: 'grpc', service: 'idp.default', port: 9000, timeoutMs: 200, failOpen: true, requestHeaders: [], upstreamHeaders: [] });
+    expect(p.get('grpc-authz')).toMatchObject({ protocol: 'grpc', service: 'idp.default', port: 9000, timeoutMs: 200, failOpen: true, requestHeaders: [], upstreamHeaders: ['x-auth-user'] });
     expect(p.get('grpc-authz')!.pathPrefix).toBeUndefined();
   });
 

@@ -2,8 +2,9 @@
  * IR external authorization → Envoy filters, three of them (their place in the chain is fixed in
  * http-filters.ts):
  * - a header-mutation filter first of all removing the headers an allowing answer may set
- *   upstream (`upstreamHeaders`), so that the application can trust them: a caller could send
- *   `x-auth-user` itself on a request the authorizer never sees (not matched, or failOpen);
+ *   upstream (`upstreamHeaders`; an HTTP authorizer's are copied from its answer, a gRPC one sets
+ *   them itself), so that the application can trust them: a caller could send `x-auth-user`
+ *   itself on a request the authorizer never sees (not matched, or failOpen);
  * - an RBAC filter holding the custom rules as shadow rules only (rbac.ts `httpShadowMarker`): it
  *   refuses nothing and marks in dynamic metadata whether the request matches one of them;
  * - `envoy.filters.http.ext_authz`, enabled only for marked requests (`filter_enabled_metadata`),

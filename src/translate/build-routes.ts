@@ -207,8 +207,8 @@ function clusterOf(ctx: RouteContext, key: string, subset: string | undefined, p
 
 /**
  * gRPC clients (gRFC A44) read `retry_on`, `num_retries` and `retry_back_off` only: they have no
- * per-try idle timeout, no hedging and no cluster retry budget, so those are said and left out
- * (the retries themselves still apply).
+ * per-try timeout, per-try idle timeout, hedging or cluster retry budget, so those are said and
+ * left out (the retries themselves still apply).
  */
 function retries(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): NonNullable<IrForward['retries']> {
   const r = p.retries!;
@@ -218,12 +218,12 @@ function retries(ctx: RouteContext, p: RoutePolicy, path: string, warn: Warn): N
     const dropped = on.filter((c) => !GRPC_RETRY_ON.has(c));
     if (dropped.length) warn(`gRPC clients cannot retry on ${dropped.join(', ')}; ignored`, `${path}.retries.on`, TranslateCodes.unsupportedByKind.code);
     on = on.filter((c) => GRPC_RETRY_ON.has(c));
-    const unsupported = [r.perTryIdleTimeoutMs !== undefined && 'per-try idle timeout', r.hedgeOnPerTryTimeout && 'hedging', r.budget && 'retry budget'].filter((x) => x);
+    const unsupported = [r.perTryTimeoutMs !== undefined && 'per-try timeout', r.perTryIdleTimeoutMs !== undefined && 'per-try idle timeout', r.hedgeOnPerTryTimeout && 'hedging', r.budget && 'retry budget'].filter((x) => x);
     if (unsupported.length) warn(`gRPC clients have no ${unsupported.join(', ')} (gRFC A44 reads the retry conditions, attempts and back-off); ignored, the retries still apply`, `${path}.retries`, TranslateCodes.unsupportedByKind.code);
   }
   return {
     attempts: r.attempts, on,
-    ...(r.perTryTimeoutMs !== undefined ? { perTryTimeoutMs: r.perTryTimeoutMs } : {}),
+    ...(envoy && r.perTryTimeoutMs !== undefined ? { perTryTimeoutMs: r.perTryTimeoutMs } : {}),
     ...(r.backoff ? { backoff: { ...r.backoff } } : {}),
     ...(envoy && r.perTryIdleTimeoutMs !== undefined ? { perTryIdleTimeoutMs: r.perTryIdleTimeoutMs } : {}),
     ...(envoy && r.hedgeOnPerTryTimeout ? { hedgeOnPerTryTimeout: true as const } : {}),

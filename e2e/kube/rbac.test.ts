@@ -68,6 +68,9 @@ describe('weft under deploy/kubernetes/rbac.yaml on a real API server', () => {
     expect(created.spec?.holderIdentity).toBe('weft-0');
     const read = await leases.readNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system' });
     await leases.replaceNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system', body: { ...read, spec: { ...read.spec, holderIdentity: 'weft-1' } } });
+    // Listing: the leader reads every replica's trust bundle ACK report (bundle-acks.ts).
+    expect((await leases.listNamespacedLease({ namespace: 'weft-system' })).items.map((l) => l.metadata?.name)).toContain('weft-rbac-check');
+    expect(await statusOf(() => leases.listLeaseForAllNamespaces())).toBe(403);
     expect(await statusOf(() => leases.deleteNamespacedLease({ name: 'weft-rbac-check', namespace: 'weft-system' }))).toBe(403);
     expect(await statusOf(() => leases.createNamespacedLease({ namespace: 'default', body }))).toBe(403);
   });

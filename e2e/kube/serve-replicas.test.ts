@@ -4,7 +4,8 @@
  * it (same trust bundle, certificates of both chained to it); exactly one holds the Lease (the
  * `weft_leader` gauge says which), the other refuses root rotation with WEFT6110; when the leader
  * stops it releases the Lease and the other leads at once. Root rotation steps taken on the leader
- * are stored in the Secret and followed by the other replica through every phase.
+ * are stored in the Secret and followed by the other replica through every phase; an advance waits
+ * for every live replica's report that its proxies ACKed the current bundle.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -90,20 +91,38 @@ describe('weft serve replicas on a real API server', () => {
     await eventually(async () => expect(await metric(a, 'weft_leader')).toBe(1));
     const b = await replica('weft-b', ns);
     const oldRoot = a.cp.ca.trustBundle().pems[0]!;
+    // An advance waits until B reported its proxies ACKed the bundle (every 200 ms): retried.
     const step = async (name: string, phase: string) => {
-      const res = await rotate(a, name);
-      expect(res.status, await res.clone().text()).toBe(200);
-      expect(((await res.json()) as { phase: { phase: string } }).phase.phase).toBe(phase);
+      await eventually(async () => {
+        const res = await rotate(a, name);
+        expect(res.status, await res.clone().text()).toBe(200);
+        expect(((await res.json()) as { phase: { phase: string } }).phase.phase).toBe(phase);
+      }, 20_000, 100);
       await eventually(() => expect(b.cp.ca.trustBundle()).toEqual(a.cp.ca.trustBundle()), 10_000, 50);
     };
     await step('begin', 'trust-both');
     expect(b.cp.ca.trustBundle().pems).toHaveLength(2);
     expect(issuedBy(b, oldRoot)).toBe(true);
+    // A third replica whose proxies have not ACKed the new bundle holds the advance back.
+    const leases = kube.kubeConfig.makeApiClient(CoordinationV1Api);
+    const ghost = (acked: number) => ({ metadata: { name: 'weft-acks-weft-c', namespace: ns, labels: { 'app.kubernetes.io/component': 'weft-bundle-acks' }, annotations: { 'weft.dev/acked-bundle-sequence': String(acked) } },
+      spec: { holderIdentity: 'weft-c', leaseDurationSeconds: 9, renewTime: Object.assign(new Date(), { toISOString: () => `${new Date().toISOString().slice(0, -1)}000Z` }) } });
+    await leases.createNamespacedLease({ namespace: ns, body: ghost(1) });
+    // (B is named too until its first report after adopting the bundle.)
+    await eventually(async () => {
+      const held = await rotate(a, 'advance');
+      expect(held.status).toBe(409);
+      expect(((await held.json()) as { error: { message: string } }).error.message).toBe('not every replica\'s proxies have ACKed the current trust bundle: replica weft-c (ACKed bundle 1)');
+    }, 10_000, 100);
+    const current = await leases.readNamespacedLease({ name: 'weft-acks-weft-c', namespace: ns });
+    await leases.replaceNamespacedLease({ name: 'weft-acks-weft-c', namespace: ns, body: { ...ghost(a.cp.ca.trustBundle().sequence), metadata: { ...current.metadata, ...ghost(0).metadata, annotations: { 'weft.dev/acked-bundle-sequence': String(a.cp.ca.trustBundle().sequence) } } } });
     await step('advance', 'sign-with-new');
     const newRoot = a.cp.ca.trustBundle().pems[0]!;
     expect(newRoot).not.toBe(oldRoot);
     expect([issuedBy(b, newRoot), issuedBy(b, oldRoot)]).toEqual([true, false]);
     expect(b.cp.ca.rotationPhase()?.phase).toBe('sign-with-new');
+    // weft-c's report now lags again (the bundle changed) and is never renewed: the last advance
+    // waits until it is stale (3 lease durations: 9 s), as for a replica that died.
     await step('advance', 'stable');
     expect(b.cp.ca.trustBundle().pems).toEqual([newRoot]);
     const secret = await kube.core.readNamespacedSecret({ name: 'weft-ca', namespace: ns });

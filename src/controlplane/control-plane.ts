@@ -9,7 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, formatCaError, workloadIdText } from '../ca/index.js';
 import { StaticRegistrySource, openKubernetesRegistry, openKubernetesRoutes, type RegistrySource } from '../discovery/index.js';
-import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, SnapshotCache, TypeUrl, XdsServer, type XdsCallbacks } from '../xds/index.js';
+import { ResourceEncoder, SnapshotCache, TypeUrl, XdsServer } from '../xds/index.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
 import { EdgeStats } from './edge-stats.js';
@@ -21,11 +21,12 @@ import { Reconciler } from './reconciler.js';
 import { RunningView } from './view-impl.js';
 import { TRUST_BUNDLE } from './secrets.js';
 import { ServingCredentials } from './serving-credentials.js';
-import { isLoopbackHost } from './loopback.js';
+import { combine, listenOr, startInsecure } from './xds-servers.js';
 import { LeaderRouteStatus } from './leader-status.js';
 import { ReplicaStartError, type LeaderGate, type ReplicaConfig } from './replicas.js';
 import { ControlPlaneCodes } from './codes.js';
-import { initialTrustDomain, openCa, startLeader, watchCaExpiry } from './open-ca.js';
+import { bundleAcks, initialTrustDomain, openCa, startLeader, watchCaExpiry } from './open-ca.js';
+import type { BundleAcks } from './bundle-acks.js';
 import type { SharedRoot } from './shared-root.js';
 import { StartError } from './start-error.js';
 import type { RotationStepResult } from './view.js';
@@ -75,7 +76,11 @@ export class ControlPlane {
     readonly leader: LeaderGate,
     /** With `--ca-secret`: the root and its rotation state shared with the other replicas. */
     private readonly shared: SharedRoot | undefined,
-  ) {}
+    /** With both: every replica's report of its proxies' bundle ACKs (bundle-acks.ts). */
+    private readonly acks: BundleAcks | undefined,
+  ) {
+    acks?.start(() => ({ sequence: ca.trustBundle().sequence, laggards: this.bundleLaggards().length }));
+  }
 
   static async start(c: ControlPlaneConfig): Promise<ControlPlane> {
     const leader = await startLeader(c);
@@ -146,7 +151,7 @@ export class ControlPlane {
       started.push(xds);
       const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
       await reconciler.start();
-      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader, shared);
+      return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader, shared, shared && (await bundleAcks(c)));
     } catch (err) {
       clearInterval(expiryTimer);
       await routes?.stop();
@@ -166,6 +171,8 @@ export class ControlPlane {
     if (step === 'advance') {
       const waitingFor = this.bundleLaggards();
       if (waitingFor.length) return { ok: false, message: 'not every proxy has ACKed the current trust bundle', waitingFor };
+      const replicas = await this.otherReplicasBehind();
+      if (replicas.length) return { ok: false, message: 'not every replica\'s proxies have ACKed the current trust bundle', waitingFor: replicas };
     }
     const run = (ca: CertificateAuthority) => (step === 'begin' ? ca.beginRootRotation() : ca.advanceRootRotation(true));
     const r = this.shared ? await this.shared.step(run) : await run(this.ca);
@@ -173,6 +180,15 @@ export class ControlPlane {
     if (r.value.phase === 'sign-with-new') this.certs.renewAll();
     this.certs.bundleChanged();
     return { ok: true, phase: { ...r.value }, bundleSequence: this.ca.trustBundle().sequence };
+  }
+
+  /** Other replicas whose proxies have not all ACKed the current bundle (their reports). */
+  private async otherReplicasBehind(): Promise<string[]> {
+    try {
+      return (await this.acks?.behind(this.ca.trustBundle().sequence)) ?? [];
+    } catch (err) {
+      return [`the replicas' reports (cannot list them: ${(err as Error).message})`];
+    }
   }
 
   /** Authenticated proxies whose ACKed trust bundle is not the one in their current snapshot,
@@ -194,6 +210,7 @@ export class ControlPlane {
     // Released first, so another replica takes the once-only tasks over at once.
     await this.leader.stop();
     this.shared?.stop();
+    this.acks?.stop();
     this.reconciler.stop();
     this.certs.stop();
     await Promise.all([this.xds.close(), this.insecure?.server.close(), this.routes?.stop()]);
@@ -213,38 +230,4 @@ function servingCredentials(certs: CertificateManager, trustDomain: string): grp
   } catch (err) {
     throw new StartError(`cannot issue the xDS serving certificate: ${(err as Error).message}`);
   }
-}
-
-async function startInsecure(options: ConstructorParameters<typeof XdsServer>[0], c: ControlPlaneConfig, started: { close(): Promise<void> }[]) {
-  const host = c.xds.insecureHost ?? '127.0.0.1';
-  // Anyone who reaches this port is unauthenticated: tighter request, name and size limits.
-  const server = new XdsServer({ ...options, limits: PLAINTEXT_XDS_LIMITS });
-  const port = await listenOr(server.listen(c.xds.insecurePort, host), 'plaintext xDS', host, c.xds.insecurePort!, '--insecure-xds-port');
-  started.push(server);
-  c.log.warn(`plaintext xDS is open on ${host}:${port} (--insecure-xds): streams there are not authenticated and never receive private keys; use it for development and proxyless gRPC only`);
-  if (!isLoopbackHost(host)) c.log.warn(`plaintext xDS is bound to non-loopback address ${host}: anyone who can reach it can read the configuration of any identity it claims`);
-  return { server, port };
-}
-
-/** A bind failure as a StartError that says which port, who may hold it, and the flag to change. */
-export async function listenOr<T>(bound: Promise<T>, what: string, host: string, port: number, flag: string): Promise<T> {
-  try {
-    return await bound;
-  } catch (err) {
-    const message = (err as Error).message;
-    if (!/EADDRINUSE/.test(message)) throw new StartError(`cannot listen for ${what} on ${host}:${port}: ${message}`);
-    throw new StartError(`${what} port ${port} on ${host} is already in use (another weft? \`ss -ltnp 'sport = :${port}'\` shows who holds it); pick another with ${flag}`);
-  }
-}
-
-/** Calls each set of callbacks in turn. */
-function combine(...sets: Partial<XdsCallbacks>[]): Partial<XdsCallbacks> {
-  const out: Record<string, (...a: unknown[]) => void> = {};
-  for (const set of sets) {
-    for (const [name, fn] of Object.entries(set) as [string, (...a: unknown[]) => void][]) {
-      const prev = out[name];
-      out[name] = prev ? (...a) => (prev(...a), fn(...a)) : fn;
-    }
-  }
-  return out as Partial<XdsCallbacks>;
 }

@@ -8,6 +8,7 @@ import { CertificateAuthority, formatCaError } from '../ca/index.js';
 import type { ControlPlaneConfig } from './control-plane.js';
 import { ALWAYS_LEADER, loadKubeConfig, startLeaderElection, type LeaderGate } from './replicas.js';
 import { SharedRoot } from './shared-root.js';
+import { BundleAcks } from './bundle-acks.js';
 import { StartError } from './start-error.js';
 import type { Logger } from './log.js';
 import type { ControlPlaneMetrics } from './metrics.js';
@@ -19,6 +20,14 @@ export async function startLeader(c: ControlPlaneConfig): Promise<LeaderGate> {
   if (!election) return ALWAYS_LEADER;
   if (c.registry.kind !== 'kubernetes') throw new StartError('leader election needs --kubernetes (the Lease is in the API server)');
   return startLeaderElection(await loadKubeConfig(c.registry.kubeconfig), election, c.log);
+}
+
+/** With leader election, the reports of every replica's bundle ACKs (bundle-acks.ts). */
+export async function bundleAcks(c: ControlPlaneConfig): Promise<BundleAcks | undefined> {
+  const election = c.replicas?.leaderElection;
+  if (!election || c.registry.kind !== 'kubernetes') return undefined;
+  const { CoordinationV1Api } = await import('@kubernetes/client-node');
+  return new BundleAcks((await loadKubeConfig(c.registry.kubeconfig)).makeApiClient(CoordinationV1Api), election, c.log);
 }
 
 /** The CA, and with `--ca-secret` the Secret it is shared through (shared-root.ts). */

@@ -68,7 +68,7 @@ describe('deploy/kubernetes manifests', () => {
     expect(grants(cluster, 'gateway.networking.k8s.io', 'grpcroutes/status')).toEqual(['update']);
     // The only write in the ClusterRole is route status.
     expect(cluster.filter((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v))).flatMap((r) => r.resources).sort()).toEqual(['grpcroutes/status', 'httproutes/status']);
-    expect(grants(rules('Role'), 'coordination.k8s.io', 'leases')).toEqual(['create', 'get', 'update']);
+    expect(grants(rules('Role'), 'coordination.k8s.io', 'leases')).toEqual(['create', 'get', 'list', 'update']);
     // Secrets: create (RBAC cannot name what is created), and get and update of the CA Secret only.
     expect(rules('Role').filter((r) => r.resources.includes('secrets'))).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },

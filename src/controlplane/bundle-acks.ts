@@ -3,8 +3,9 @@
  * proxy has ACKed the current trust bundle; the leader sees its own proxies only. So every
  * replica reports, in a Lease of its own (`weft-acks-<identity>` in the leader-election
  * namespace, label `app.kubernetes.io/component: weft-bundle-acks`), the highest trust bundle
- * sequence that all its connected proxies have ACKed, renewed every `retryMs`. The leader's
- * `advance` waits for every live report to reach the current sequence.
+ * sequence that all its connected proxies have ACKed: written when it changes, else renewed every
+ * `staleMs / 3` (checked every `retryMs`). The leader's `advance` waits for every live report to
+ * reach the current sequence.
  *
  * A report not renewed for `staleMs` (default 3 lease durations) is a replica that died (its
  * proxies reconnected elsewhere) and is ignored. This compares a time written by another replica
@@ -26,6 +27,7 @@ export interface BundleAckState {
 
 export class BundleAcks {
   private acked = 0;
+  private written: { acked: number; at: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly name: string;
@@ -54,9 +56,11 @@ export class BundleAcks {
     clearTimeout(this.timer);
   }
 
-  /** Writes this replica's report (creating its Lease on first use). */
+  /** Writes this replica's report (creating its Lease on first use) when it changed or is due. */
   async report(s: BundleAckState): Promise<void> {
     if (s.laggards === 0) this.acked = s.sequence;
+    const now = this.now();
+    if (this.written?.acked === this.acked && now - this.written.at < this.staleMs / 3) return;
     const body = (prev?: V1Lease): V1Lease => ({
       apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
       metadata: { ...prev?.metadata, name: this.name, namespace: this.c.namespace, labels: { 'app.kubernetes.io/component': ACKS_COMPONENT }, annotations: { [SEQUENCE]: String(this.acked) } },
@@ -65,6 +69,7 @@ export class BundleAcks {
     const prev = await this.api.readNamespacedLease({ name: this.name, namespace: this.c.namespace }).catch((err: { code?: unknown }) => (err.code === 404 ? undefined : Promise.reject(err)));
     if (prev) await this.api.replaceNamespacedLease({ name: this.name, namespace: this.c.namespace, body: body(prev) });
     else await this.api.createNamespacedLease({ namespace: this.c.namespace, body: body() });
+    this.written = { acked: this.acked, at: now };
   }
 
   /** Live replicas other than this one whose proxies have not all ACKed bundle `sequence`, as

@@ -44,9 +44,18 @@ describe('trust bundle ACK reports of replicas', () => {
     expect(await a.behind(3)).toEqual(['replica weft-b (ACKed bundle 2)', 'replica weft-c (ACKed bundle 2)']);
     await b.report({ sequence: 3, laggards: 0 });
     expect(await a.behind(3)).toEqual(['replica weft-c (ACKed bundle 2)']);
-    // c dies: its report is not renewed; after 3 lease durations (6 s) it no longer counts.
-    clock += 5_900;
+    // An unchanged report is not rewritten until a third of the stale time passed.
+    const writes = () => JSON.stringify(store.get('weft-acks-weft-b')!.spec!.renewTime);
+    const first = writes();
+    clock += 1_000;
     await b.report({ sequence: 3, laggards: 0 });
+    expect(writes()).toBe(first);
+    // c dies: its report is not renewed; after 3 lease durations (6 s) it no longer counts, while b
+    // renews its own (every 2 s).
+    clock += 1_000;
+    await b.report({ sequence: 3, laggards: 0 });
+    expect(writes()).not.toBe(first);
+    clock += 3_900;
     expect(await a.behind(3)).toEqual(['replica weft-c (ACKed bundle 2)']);
     clock += 200;
     expect(await a.behind(3)).toEqual([]);

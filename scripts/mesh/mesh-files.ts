@@ -25,6 +25,9 @@ export interface Endpoint {
   readonly port: number;
   readonly version?: string;
   readonly instance: string;
+  /** The endpoint's locality in the registry. */
+  readonly region?: string;
+  readonly zone?: string;
 }
 
 export interface ServiceSpec {
@@ -53,7 +56,8 @@ export function registryYaml(services: readonly ServiceSpec[]): string {
     lines.push(`    ports: [{ name: grpc, port: ${SERVICE_PORT}, targetPort: ${s.targetPort ?? SERVICE_PORT}, protocol: grpc }]`, '    endpoints:');
     for (const e of s.endpoints) {
       const labels = e.version ? `{ app: ${s.name}, version: ${e.version} }` : `{ app: ${s.name} }`;
-      lines.push(`      - { address: 127.0.0.1, ports: { grpc: ${e.port} }, labels: ${labels}, instance: ${e.instance} }`);
+      const locality = `${e.region ? `, region: ${e.region}` : ''}${e.zone ? `, zone: ${e.zone}` : ''}`;
+      lines.push(`      - { address: 127.0.0.1, ports: { grpc: ${e.port} }, labels: ${labels}${locality}, instance: ${e.instance} }`);
     }
   }
   return lines.join('\n') + '\n';

@@ -39,6 +39,8 @@ export interface NodeSpec {
   readonly services?: readonly string[];
   /** Write certificate-provider files issued by weft's CA for the node's identity. */
   readonly certificates?: boolean;
+  /** The bootstrap's node locality (`weft bootstrap --region/--zone`). */
+  readonly locality?: { readonly region?: string; readonly zone?: string };
 }
 
 const identity = (sa: string) => `spiffe://cluster.local/ns/default/sa/${sa}`;
@@ -54,6 +56,7 @@ export async function nodeBootstrap(weft: RunningWeft, root: string, n: NodeSpec
     xdsAddress: `127.0.0.1:${weft.cp.insecure!.port}`, delta: false, instanceIps: n.services?.length ? ['127.0.0.1'] : [],
     interception: 'explicit', // what `weft bootstrap --format grpc` writes by default
     services: n.services ?? [], labels: {}, certDir: dir, controlPlaneIdentity: controlPlaneIdentity('cluster.local'),
+    ...(n.locality ? { locality: n.locality } : {}),
   });
   const providers = config.certificate_providers as { default: { config: Record<string, unknown> } };
   if (n.certificates) {

@@ -1,6 +1,7 @@
 /**
  * Retries through real Envoy sidecars in the namespace mesh (issue 15 #7): a per-try idle timeout
- * cuts a first try that stalls and the retry succeeds (without it the caller waits the stall out);
+ * cuts a first try that stalls and the retry succeeds (without it the caller waits the stall out;
+ * with a per-try timeout and the default conditions the cut try is not retried, WEFT2086);
  * hedging on per-try timeout keeps a slow try running beside the next one, so a backend slower
  * than the per-try timeout still answers 200 (without the hedge the same route answers 504); and
  * a retry budget bounds the retries of a failing service: counted upstream by the application and
@@ -26,6 +27,8 @@ service: details.default
 routes:
   - match: { path: { prefix: /idle } }
     retries: { attempts: 2, perTryIdleTimeout: 300ms, on: [5xx] }
+  - match: { path: { prefix: /untried } }
+    retries: { attempts: 2, perTryTimeout: 300ms }
   - match: { path: { prefix: /hedged } }
     retries: { attempts: 2, perTryTimeout: 250ms, on: [5xx], hedge: { onPerTryTimeout: true } }
   - match: { path: { prefix: /unhedged } }
@@ -62,6 +65,12 @@ describe('Envoy namespace mesh: retries, hedging, retry budgets', () => {
     const [waited] = await details('/plain');
     expect(waited).toMatchObject({ status: 200, backend: 'details-1' });
     expect(waited!.ms).toBeGreaterThanOrEqual(2900);
+    expect(await served('details-1')).toBe(1);
+    // A per-try timeout with the default conditions (WEFT2086): the cut try is not retried.
+    await app('details-1').send({ op: 'behave', behaviour: { stallFirstMs: 3000 } });
+    const [untried] = await details('/untried');
+    expect(untried?.status).toBe(504);
+    expect(untried!.ms).toBeLessThan(2000);
     expect(await served('details-1')).toBe(1);
     await app('details-1').send({ op: 'behave', behaviour: {} });
   }, 60_000);

@@ -209,11 +209,12 @@ export const PolicyCodes = {
     summary: 'A `retries.budget` Envoy cannot apply as written: two routes of one TrafficPolicy with different budgets (Envoy keeps one budget per cluster, shared by every route to the service), a budget with `circuitBreaker.maxRetries` (the budget replaces that limit), a budget on a route whose backends are in another service (it would limit that service\'s clusters), or `percent: 0` with `minConcurrency: 0` (no retry could ever start).',
     action: 'Give every route of the service the same budget, drop maxRetries, set the budget in the destination\'s own TrafficPolicy, or allow some retries.',
   },
-  perTryIdleTimeout: {
+  perTryTimeouts: {
     code: 'WEFT2086', severity: 'warning',
-    summary: 'A `retries.perTryIdleTimeout` that cannot do what it reads as: `on` has none of 5xx, gateway-error and reset (Envoy 1.40 answers 504 when it cuts a try instead of retrying it), or it is not shorter than the route\'s `timeout` (the request times out first).',
-    action: 'Add 5xx, gateway-error or reset to `on`, or make the idle timeout shorter than the route timeout.',
+    summary: 'A `retries.perTryTimeout` or `perTryIdleTimeout` whose cut try is not retried: `on` has none of 5xx, gateway-error and reset and the route does not hedge, so Envoy 1.40 answers the timeout (504; gRPC status 14 on a gRPC call) after the first try; or a `perTryIdleTimeout` not shorter than the route\'s `timeout` (the request times out first).',
+    action: 'Add reset (or 5xx, gateway-error) to `on`, hedge on the per-try timeout, or make the idle timeout shorter than the route timeout.',
   },
+
   hedge: {
     code: 'WEFT2087', severity: 'error',
     summary: 'A `retries.hedge` with `onPerTryTimeout: true` on a route without `perTryTimeout` or with `attempts: 0`: Envoy hedges only when a try reaches its per-try timeout, and a hedged try is one of the retries.',

@@ -3,7 +3,8 @@
  * routes. The rules below are what Envoy 1.40 does, measured with the binary
  * (e2e/envoy/netns-retries.test.ts):
  * - a try cut by `per_try_timeout` or `per_try_idle_timeout` is retried only when `retry_on` has
- *   5xx, gateway-error or reset; with the default conditions the caller gets 504 at once;
+ *   5xx, gateway-error or reset; with the default or the gRPC conditions the caller gets the
+ *   timeout at once (504, or grpc-status 14 on a gRPC call), unless the route hedges;
  * - `per_try_timeout` stops at the response headers, `per_try_idle_timeout` goes on while the
  *   response streams, so an idle timeout at or above the per-try timeout still bounds the gaps of
  *   a streaming response and is no mistake;
@@ -35,7 +36,7 @@ export function resolveRetries(doc: RetriesDoc, route: RouteDoc, path: string, r
     r.error(PolicyCodes.backoff.code, `${path}.backoff.maxInterval`, 'maxInterval is shorter than baseInterval');
   }
   const on = doc.on ?? DEFAULT_RETRY_ON;
-  checkIdle(doc, on, route.timeout, path, r);
+  checkCutTries(doc, on, route.timeout, path, r);
   checkHedge(doc, path, r);
   const budget = doc.budget && budgetOf(doc.budget, `${path}.budget`, r);
   return {
@@ -49,15 +50,18 @@ export function resolveRetries(doc: RetriesDoc, route: RouteDoc, path: string, r
   };
 }
 
-function checkIdle(doc: RetriesDoc, on: readonly string[], routeTimeout: number | undefined, path: string, r: DocReporter): void {
-  const idle = doc.perTryIdleTimeout;
-  if (idle === undefined || idle === 0) return;
-  if (doc.attempts > 0 && !on.some((c) => RETRIES_TIMED_OUT_TRY.includes(c))) {
-    r.warn(PolicyCodes.perTryIdleTimeout.code, `${path}.perTryIdleTimeout`,
-      `a try cut by the idle timeout is not retried: on (${on.join(', ')}) has none of ${RETRIES_TIMED_OUT_TRY.join(', ')}, so the caller gets 504`);
+function checkCutTries(doc: RetriesDoc, on: readonly string[], routeTimeout: number | undefined, path: string, r: DocReporter): void {
+  const cutters = (['perTryTimeout', 'perTryIdleTimeout'] as const).filter((f) => (doc[f] ?? 0) > 0);
+  const retried = on.some((c) => RETRIES_TIMED_OUT_TRY.includes(c)) || doc.hedge?.onPerTryTimeout;
+  if (doc.attempts > 0 && !retried) {
+    for (const f of cutters) {
+      r.warn(PolicyCodes.perTryTimeouts.code, `${path}.${f}`,
+        `a try cut by ${f} is not retried: on (${on.join(', ')}) has none of ${RETRIES_TIMED_OUT_TRY.join(', ')}, so the caller gets the timeout after the first try`);
+    }
   }
-  if (routeTimeout !== undefined && routeTimeout > 0 && idle >= routeTimeout) {
-    r.warn(PolicyCodes.perTryIdleTimeout.code, `${path}.perTryIdleTimeout`,
+  const idle = doc.perTryIdleTimeout;
+  if (idle !== undefined && idle > 0 && routeTimeout !== undefined && routeTimeout > 0 && idle >= routeTimeout) {
+    r.warn(PolicyCodes.perTryTimeouts.code, `${path}.perTryIdleTimeout`,
       `the idle timeout (${idle} ms) is not shorter than the route timeout (${routeTimeout} ms): the request times out first`);
   }
 }

@@ -65,7 +65,7 @@ describe('per-try idle timeouts (issue 15 #7)', () => {
     const r = load(tp('  - retries: { attempts: 2, perTryIdleTimeout: 250ms }'));
     expect(r.ok).toBe(true);
     expect(r.diagnostics.map((d) => `${where(d)} ${d.severity}: ${d.message}`)).toEqual([
-      'WEFT2086 routes[0].retries.perTryIdleTimeout @ p.yaml:4:48 warning: a try cut by the idle timeout is not retried: on (connect-failure, refused-stream, unavailable, cancelled) has none of 5xx, gateway-error, reset, so the caller gets 504',
+      'WEFT2086 routes[0].retries.perTryIdleTimeout @ p.yaml:4:48 warning: a try cut by perTryIdleTimeout is not retried: on (connect-failure, refused-stream, unavailable, cancelled) has none of 5xx, gateway-error, reset, so the caller gets the timeout after the first try',
     ]);
   });
 
@@ -78,6 +78,19 @@ describe('per-try idle timeouts (issue 15 #7)', () => {
     // Envoy stops per_try_timeout at the response headers; the idle timeout still bounds a
     // streaming response's gaps, so this is a meaningful policy (resolve-retries.ts).
     expect(wheres(tp('  - retries: { attempts: 1, perTryTimeout: 1s, perTryIdleTimeout: 5s, on: [reset] }'))).toEqual([]);
+  });
+});
+
+describe('per-try timeouts Envoy would not retry (issue 15 #7, measured with Envoy 1.40)', () => {
+  it('warnsOnAPerTryTimeoutWithTheDefaultOrTheGrpcConditions', () => {
+    expect(wheres(tp('  - retries: { attempts: 2, perTryTimeout: 1s }'))).toEqual(['WEFT2086 routes[0].retries.perTryTimeout @ p.yaml:4:44']);
+    expect(wheres(tp('  - retries: { attempts: 2, perTryTimeout: 1s, on: [unavailable, deadline-exceeded] }'))).toEqual(['WEFT2086 routes[0].retries.perTryTimeout @ p.yaml:4:44']);
+  });
+
+  it('acceptsAPerTryTimeoutThatIsRetriedOrHedgedOrHasNoRetries', () => {
+    expect(wheres(tp('  - retries: { attempts: 2, perTryTimeout: 1s, on: [unavailable, reset] }'))).toEqual([]);
+    expect(wheres(tp('  - retries: { attempts: 2, perTryTimeout: 1s, hedge: { onPerTryTimeout: true } }'))).toEqual([]);
+    expect(wheres(tp('  - retries: { attempts: 0, perTryTimeout: 1s }'))).toEqual([]);
   });
 });
 

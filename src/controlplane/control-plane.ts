@@ -154,6 +154,7 @@ export class ControlPlane {
       return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader, shared, shared && (await bundleAcks(c)));
     } catch (err) {
       clearInterval(expiryTimer);
+      shared?.stop();
       await routes?.stop();
       await Promise.all(started.map((s) => s.close().catch(() => undefined)));
       throw err;

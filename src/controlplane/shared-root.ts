@@ -75,7 +75,11 @@ export class SharedRoot {
 
   /** One rotation step on the latest state, kept only if the Secret took it (module comment). */
   async step(run: (ca: CertificateAuthority) => Promise<CaResult<RootPhase>>): Promise<CaResult<RootPhase> | { ok: false; conflict: string }> {
-    await this.refresh();
+    try {
+      await this.refresh();
+    } catch (err) {
+      return { ok: false, conflict: `${ControlPlaneCodes.rotationConflict.code}: cannot read the CA Secret ${this.ref.namespace}/${this.ref.name} (${String((err as { code?: unknown }).code ?? (err as Error).message)}); nothing changed: retry` };
+    }
     const r = await run(this.ca);
     if (!r.ok) return r;
     try {

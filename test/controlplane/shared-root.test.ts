@@ -89,6 +89,20 @@ describe('the CA root shared through a Secret', () => {
     expect(b.ca.trustBundle().pems[1]).toBe(Buffer.from(s.secret!.data!['ca-next.crt']!, 'base64').toString());
   });
 
+  it('a step when the Secret cannot be read changes nothing (WEFT6113)', async () => {
+    const s = new FakeSecrets();
+    const a = (await open(s)).shared;
+    const before = a.ca.trustBundle();
+    const read = s.api.readNamespacedSecret;
+    s.api.readNamespacedSecret = async () => Promise.reject(Object.assign(new Error('unavailable'), { code: 503 }));
+    let ran = false;
+    const r = await a.step(async (ca) => ((ran = true), ca.beginRootRotation()));
+    s.api.readNamespacedSecret = read;
+    expect(r).toMatchObject({ ok: false, conflict: 'WEFT6113: cannot read the CA Secret weft-system/weft-ca (503); nothing changed: retry' });
+    expect(ran).toBe(false);
+    expect(a.ca.trustBundle()).toEqual(before);
+  });
+
   it('keeps the labels an operator put on the Secret', async () => {
     const s = new FakeSecrets();
     const a = (await open(s)).shared;

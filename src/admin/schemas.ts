@@ -96,6 +96,11 @@ export const proxySchema: Schema = {
       properties: { spiffeId: str, notAfter: str, serial: str },
     },
     configBytes: int,
+    locality: {
+      type: 'object',
+      required: ['from'],
+      properties: { region: str, zone: str, from: { type: 'string', enum: ['registry', 'node'] } },
+    },
     scope: {
       type: 'object',
       required: ['namespaces', 'services', 'refused'],

@@ -6,6 +6,7 @@ import { loadPolicyDocuments, checkPolicyAgainstRegistry, effectiveMtls, type Po
 import type { RegistrySource, Service } from '../discovery/index.js';
 import { pushOrder, shortTypeName, type EncodedResource } from '../xds/index.js';
 import type { ConnectedProxy } from './proxy-set.js';
+import { registryLocality } from './proxies.js';
 import type { Reconciler } from './reconciler.js';
 import { redactSecrets } from './redact.js';
 import type { EdgeStats, EdgeView } from './edge-stats.js';
@@ -121,7 +122,15 @@ export class RunningView implements ControlPlaneView {
       configBytes: p.configBytes,
       ...scopeView(this.s.reconciler.readsOf(p)),
       ...this.mtlsView(p),
+      ...this.localityView(p),
     };
+  }
+
+  private localityView(p: ConnectedProxy): Pick<ProxyView, 'locality'> {
+    const d = p.description;
+    if (!d?.locality) return {};
+    const fromRegistry = registryLocality(d.services, d.ips, this.s.registry.current()) !== undefined;
+    return { locality: { ...d.locality, from: fromRegistry ? 'registry' : 'node' } };
   }
 
   /** Effective inbound mTLS per served service port (absent before policy loads). */

@@ -64,6 +64,9 @@ export interface ProxyView {
   /** The effective inbound mTLS mode of each port the proxy serves, and the level that set it
    * (`mesh`, `namespace`, `service`, `port`; policy/mtls.ts) with that document's location. */
   readonly mtls?: readonly MtlsPortView[];
+  /** Where the proxy runs, as locality-aware load balancing uses it: its registry endpoint's
+   * locality (`from: registry`) or its node's (`node`); absent when unknown. */
+  readonly locality?: { readonly region?: string; readonly zone?: string; readonly from: 'registry' | 'node' };
 }
 
 export interface MtlsPortView {

@@ -42,10 +42,10 @@ afterAll(async () => {
   await Promise.all(backends.map((b) => b.stop()));
 });
 
-function client(): grpc.Client {
+function client(id = 'frontend-1', locality: Record<string, string> = {}): grpc.Client {
   const bootstrap = {
     xds_servers: [{ server_uri: `127.0.0.1:${weft.cp.insecure!.port}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: 'frontend-1', cluster: 'frontend', metadata: { namespace: 'default', service_account: 'frontend' }, locality: {} },
+    node: { id, cluster: 'frontend', metadata: { namespace: 'default', service_account: 'frontend' }, locality },
   };
   return new grpc.Client(TARGET, grpc.credentials.createInsecure(), { 'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap) });
 }
@@ -59,6 +59,14 @@ async function api<T>(route: string): Promise<T> {
 type Proxies = { id: string; policyVersion: string; types: { type: string; status: string }[]; scope?: { namespaces: string[]; services: number; refused: string[] } }[];
 
 describe('weft serve, end to end', () => {
+  it('shows each proxy\'s locality and where it came from (the node\'s here: the client is no registry endpoint)', async () => {
+    const c = client('frontend-eu', { region: 'eu-west', zone: 'eu-west-1a' });
+    expect(Object.values(await tally(c, 10)).reduce((a, b) => a + (b ?? 0), 0)).toBe(10);
+    const eu = await api<{ locality?: unknown }>('/api/v1/proxies/frontend-eu');
+    expect(eu.locality).toEqual({ region: 'eu-west', zone: 'eu-west-1a', from: 'node' });
+    c.close();
+  });
+
   it('routes a canary, follows a policy edit, and keeps the last good config on a broken one', async () => {
     const c = client();
     const first = await tally(c, 400);

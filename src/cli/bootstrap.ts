@@ -34,6 +34,8 @@ interface BootstrapFlags {
   metricsSink: boolean;
   region?: string;
   zone?: string;
+  kind: string;
+  gateway?: string;
 }
 
 export function bootstrapCommand(): Command {
@@ -44,6 +46,8 @@ export function bootstrapCommand(): Command {
     .requiredOption('--service-account <sa>', 'service account of the workload (its identity)')
     .requiredOption('--out <dir>', 'directory to write into (created 0700)')
     .option('--format <envoy|grpc>', 'bootstrap flavour', 'envoy')
+    .option('--kind <sidecar|gateway>', 'sidecar (a workload\'s proxy) or gateway (an ingress gateway Envoy of --gateway)', 'sidecar')
+    .option('--gateway <ns/name>', 'with --kind gateway: the Gateway this proxy is (its identity must be --namespace ns and the Gateway\'s service account)')
     .option('--xds-address <host:port>', 'where the proxy reaches weft (default 127.0.0.1:18000 for envoy, 127.0.0.1:18002 for grpc)')
     .option('--delta', 'Envoy: use incremental (delta) ADS')
     .option('--interception <mode>', 'explicit (listeners on 127.0.0.1) or iptables', 'explicit')
@@ -70,6 +74,7 @@ export function bootstrapCommand(): Command {
       for (const [flag, v] of [['--region', f.region], ['--zone', f.zone]] as const) {
         if (v !== undefined && (v === '' || /[\u0000-\u001f\u007f]/.test(v))) throw new UsageError(`${flag} must be a non-empty name without control characters`);
       }
+      checkKind(f);
       if (f.services.length > 0 && f.instanceIps.length === 0) {
         throw new UsageError('--services needs --instance-ips: weft serves a workload only services run by its identity with an endpoint at one of its IPs');
       }
@@ -89,6 +94,7 @@ export function bootstrapCommand(): Command {
         certDir: path.resolve(f.out), controlPlaneIdentity: controlPlaneIdentity(f.trustDomain),
         ...(f.stats === 'all' ? { stats: 'all' as const } : {}),
         ...(f.metricsSink === false ? { metricsSink: false } : {}),
+        ...(f.kind === 'gateway' ? { gateway: f.gateway! } : {}),
         ...(f.region || f.zone ? { locality: { ...(f.region ? { region: f.region } : {}), ...(f.zone ? { zone: f.zone } : {}) } } : {}),
       });
       const files = await writeBootstrap(path.resolve(f.out), config, format, {
@@ -96,6 +102,20 @@ export function bootstrapCommand(): Command {
       });
       process.stdout.write(`wrote ${files.join(', ')}\n${format === 'envoy' ? `run: envoy -c ${files[0]}` : `run your gRPC client with GRPC_XDS_BOOTSTRAP=${files[0]}`}\n`);
     });
+}
+
+/** A gateway is an Envoy of one Gateway in its own namespace, with no workload behind it. */
+function checkKind(f: BootstrapFlags): void {
+  if (f.kind !== 'sidecar' && f.kind !== 'gateway') throw new UsageError(`--kind must be sidecar or gateway, not "${f.kind}"`);
+  if (f.kind === 'sidecar') {
+    if (f.gateway !== undefined) throw new UsageError('--gateway needs --kind gateway');
+    return;
+  }
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.exec(f.gateway ?? '');
+  if (!m) throw new UsageError('--kind gateway needs --gateway NAMESPACE/NAME, the Gateway this proxy serves');
+  if (m[1] !== f.namespace) throw new UsageError(`--gateway ${f.gateway} is in namespace ${m[1]}; the gateway proxy's identity must be of that namespace (--namespace ${m[1]})`);
+  if (f.format !== 'envoy') throw new UsageError('--kind gateway is an Envoy proxy (--format envoy)');
+  if (f.interception !== 'explicit' || f.services.length > 0) throw new UsageError('--kind gateway takes no --interception iptables or --services: a gateway fronts no workload');
 }
 
 async function openCa(f: BootstrapFlags): Promise<CertificateAuthority> {

@@ -26,6 +26,7 @@ interface ServeFlags extends ReplicaFlags {
   kubeconfig?: string;
   namespaces?: string[];
   stateDir: string;
+  gatewayCerts?: string;
   trustDomain?: string;
   caCert?: string;
   caKey?: string;
@@ -61,6 +62,7 @@ export function serveCommand(): Command {
     .option('--namespaces <list>', 'watch only these namespaces (comma-separated)', csv)
     .option('--state-dir <dir>', 'where the development CA lives', '.weft')
     .option('--trust-domain <domain>', "trust domain (default: the Mesh policy's, else cluster.local)")
+    .option('--gateway-certs <dir>', 'ingress gateway CertificateFiles: <dir>/<namespace>/<name>/tls.crt and tls.key (docs/gateway-api.md)')
     .option('--ca-cert <file>', 'operator CA certificate (root or intermediate) instead of the development CA')
     .option('--ca-key <file>', 'private key of --ca-cert')
     .option('--ca-chain <file>', 'chain from --ca-cert up to the root')
@@ -116,6 +118,7 @@ function toConfig(f: ServeFlags, log: ReturnType<typeof consoleLogger>): WeftCon
     policyRef: f.policyRef,
     registry: f.kubernetes ? { kind: 'kubernetes', kubeconfig: f.kubeconfig, namespaces: f.namespaces } : { kind: 'static', file: path.resolve(registryFile!) },
     stateDir: path.resolve(f.stateDir),
+    ...(f.gatewayCerts !== undefined && { gatewayCerts: path.resolve(f.gatewayCerts) }),
     trustDomain: f.trustDomain,
     caFiles: f.caCert ? { certFile: f.caCert, keyFile: f.caKey!, chainFile: f.caChain } : undefined,
     xds: { host: f.xdsHost, port: f.xdsPort, insecurePort: f.insecureXds ? f.insecureXdsPort : undefined, insecureHost: f.insecureXdsHost, maxMessageBytes: f.maxMessageSize },

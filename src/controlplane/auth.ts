@@ -19,7 +19,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import type { AuthRequest, AuthResult, NodeInfo } from '../xds/index.js';
 import { parseWorkloadIdentity } from '../ca/index.js';
-import { claimedIdentity, type ProxyIdentity } from './proxies.js';
+import { claimedIdentity, gatewayClaim, type ProxyIdentity } from './proxies.js';
+import { ControlPlaneCodes } from './codes.js';
 
 /** Which xDS port a stream came in on. */
 export type Channel = 'mtls' | 'plaintext';
@@ -47,6 +48,8 @@ export function authenticate(req: AuthRequest, trustDomain: string, channel: Cha
 }
 
 function plaintext(req: AuthRequest, trustDomain: string): AuthResult {
+  // A gateway serves TLS with private keys, which never travel over plaintext xDS.
+  if (gatewayClaim(req.node) !== undefined) return deny(grpc.status.PERMISSION_DENIED, `an ingress gateway needs the mTLS xDS port: its certificates' keys are never sent over plaintext xDS [${ControlPlaneCodes.gatewayRefused.code}]`);
   const id = claimedIdentity(req.node, trustDomain);
   if (typeof id === 'string') return deny(grpc.status.INVALID_ARGUMENT, id);
   return bound('plaintext', id, req.node.id);
@@ -62,6 +65,11 @@ function mtls(req: AuthRequest, trustDomain: string): AuthResult {
   if (w.trustDomain !== trustDomain) return deny(grpc.status.PERMISSION_DENIED, `identity ${uri} is not in trust domain ${trustDomain}`);
   const mismatch = claimMismatch(req.node, w.namespace, w.serviceAccount);
   if (mismatch) return deny(grpc.status.PERMISSION_DENIED, `${mismatch}, but the client certificate is ${uri}`);
+  const gateway = gatewayClaim(req.node);
+  if (typeof gateway === 'string') return deny(grpc.status.INVALID_ARGUMENT, `${gateway} [${ControlPlaneCodes.gatewayRefused.code}]`);
+  if (gateway && gateway.namespace !== w.namespace) {
+    return deny(grpc.status.PERMISSION_DENIED, `node metadata says this proxy is Gateway ${gateway.namespace}/${gateway.name}, but the client certificate is ${uri}, of namespace ${w.namespace} [${ControlPlaneCodes.gatewayRefused.code}]`);
+  }
   const identity: ProxyIdentity = { trustDomain, namespace: w.namespace, serviceAccount: w.serviceAccount, spiffeId: uri };
   return bound('mtls', identity, req.node.id);
 }

@@ -40,6 +40,9 @@ export interface BootstrapInput {
   readonly metricsSink?: boolean;
   /** `node.locality`: where the proxy runs (weft prefers the registry's locality of its own endpoint). */
   readonly locality?: { readonly region?: string; readonly zone?: string };
+  /** Envoy: an ingress gateway of this Gateway (`<namespace>/<name>`), node metadata `weft_kind:
+   * gateway` and `gateway`; weft serves it only to the Gateway's identity (docs/gateway-api.md). */
+  readonly gateway?: string;
 }
 
 /** How often Envoy flushes stats to its sinks (Envoy's default, stated so the docs can rely on it). */
@@ -84,6 +87,7 @@ function metadata(i: BootstrapInput): Record<string, unknown> {
     ...(i.inboundForward ? { inbound_forward: i.inboundForward } : {}),
     ...(i.outboundAddress ? { outbound_address: i.outboundAddress } : {}),
     ...(i.format === 'grpc' ? { server_listener_resource_name_template: GRPC_SERVER_TEMPLATE } : {}),
+    ...(i.gateway !== undefined ? { weft_kind: 'gateway', gateway: i.gateway } : {}),
   };
 }
 

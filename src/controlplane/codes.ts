@@ -60,4 +60,19 @@ export const ControlPlaneCodes = {
     summary: 'A root rotation step could not be stored in the CA Secret (another writer changed it in between, or the write failed); the step was dropped and the Secret\'s state keeps serving.',
     action: 'Retry the step (`POST /api/v1/ca/rotation`) on the leader; check that only weft writes the Secret and that weft may update it (rbac.yaml).',
   },
+  gatewayRefused: {
+    code: 'WEFT6115', severity: 'error',
+    summary: 'An xDS stream refused as an ingress gateway: its node says `weft_kind: gateway` on the plaintext port (a gateway needs private keys, never sent there), with a `gateway` that is not `<namespace>/<name>`, or naming a Gateway of another namespace than its client certificate\'s.',
+    action: 'Connect the gateway to the mTLS port with a bootstrap certificate of the Gateway\'s namespace and service account (`weft bootstrap --kind gateway --gateway NS/NAME --namespace NS --service-account SA`).',
+  },
+  gatewayCertificate: {
+    code: 'WEFT6116', severity: 'error',
+    summary: 'A certificate a Gateway listener refers to could not be served: the CertificateFile\'s tls.crt or tls.key is missing, unreadable, not PEM, or the key does not match the certificate; the Secret is missing, not of type kubernetes.io/tls, or without tls.crt and tls.key. Its filter chain waits for it (Envoy keeps it warming), other listeners serve.',
+    action: 'Put tls.crt and tls.key in <gateway-certs dir>/<namespace>/<name>/, or create the kubernetes.io/tls Secret.',
+  },
+  gatewayCertsDir: {
+    code: 'WEFT6117', severity: 'error',
+    summary: '`weft serve --gateway-certs DIR` names a directory that does not exist or cannot be read.',
+    action: 'Create the directory (mode 0700) or fix the path.',
+  },
 } as const satisfies CodeTable;

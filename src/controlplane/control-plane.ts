@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, formatCaError, workloadIdText } from '../ca/index.js';
 import { StaticRegistrySource, openKubernetesRegistry, openKubernetesRoutes, type RegistrySource } from '../discovery/index.js';
 import { ResourceEncoder, SnapshotCache, TypeUrl, XdsServer } from '../xds/index.js';
+import { FileGatewayCertificates } from './gateway-certs.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
 import { EdgeStats } from './edge-stats.js';
@@ -49,6 +50,8 @@ export interface ControlPlaneConfig {
   readonly xds: { readonly host: string; readonly port: number; readonly insecurePort?: number; readonly insecureHost?: string; readonly maxMessageBytes?: number };
   readonly svidTtlMs: number;
   readonly debounce?: { readonly quietMs: number; readonly maxMs: number };
+  /** `--gateway-certs`: the directory of gateway CertificateFiles (`<namespace>/<name>/tls.crt`, `tls.key`). */
+  readonly gatewayCerts?: string;
   /** With the Kubernetes registry: the CA root Secret and the leader-election Lease (replicas.ts). */
   readonly replicas?: ReplicaConfig;
   readonly log: Logger;
@@ -111,8 +114,10 @@ export class ControlPlane {
     const certs = new CertificateManager(ca, { ttlMs: c.svidTtlMs, log: c.log });
     // Another replica's rotation step: push the new bundle, and new certificates under a new signer.
     shared?.watch(c.replicas?.leaderElection?.retryMs ?? 2_000, (what) => (what === 'signer' && certs.renewAll(), certs.bundleChanged()));
+    const gatewayCertificates = c.gatewayCerts === undefined ? undefined : await FileGatewayCertificates.open(c.gatewayCerts, { log: c.log });
     const reconciler = new Reconciler({
       policy, registry, cache, plaintextCache, encoder: new ResourceEncoder(), certificates: certs, trustDomain, log: c.log, debounce: c.debounce,
+      ...(gatewayCertificates && { gatewayCertificates }),
       hooks: {
         onTranslate: (ms) => metrics.recordTranslation(ms),
         onMerge: (n) => metrics.recordDebounceMerge(n),

@@ -3,7 +3,7 @@
  *
  * Contract:
  * - `all` when there is no previous model or the mesh-wide settings (`policy.mesh`, the
- *   ExternalServices, the MtlsPolicies) differ: every proxy must be translated again.
+ *   ExternalServices, the MtlsPolicies, the Gateways: few, and read by their gateway proxies) differ: every proxy must be translated again.
  * - `keys`: every service key whose registry entry, TrafficPolicy or AccessPolicies differ
  *   (added, removed or changed). Registry services keep their identity while unchanged
  *   (discovery's contract), so they are compared by reference; policy objects are rebuilt on each
@@ -36,7 +36,7 @@ export function diffModels(prev: MeshModel | undefined, next: MeshModel, registr
   const identities = new Set<string>();
   // Every Envoy sidecar may reach every ExternalService, and a new one is read by no scope yet.
   // An MtlsPolicy changes the inbound side of its workloads and the clusters of all their callers.
-  if (!prev || !sameValue(prev.policy.mesh, next.policy.mesh) || !sameValue(prev.policy.external, next.policy.external) || !sameValue(prev.policy.mtls, next.policy.mtls)) return { all: true, keys, namespaces, identities };
+  if (!prev || !sameValue(prev.policy.mesh, next.policy.mesh) || !sameValue(prev.policy.external, next.policy.external) || !sameValue(prev.policy.mtls, next.policy.mtls) || !sameValue(prev.policy.gateways, next.policy.gateways)) return { all: true, keys, namespaces, identities };
   if (prev.registry !== next.registry) diffServices(prev.registry.services, next.registry.services, keys, namespaces, identities, registryKeys);
   if (prev.policy !== next.policy) for (const key of policyKeys(prev.policy, next.policy)) keys.add(key);
   return { all: false, keys, namespaces, identities };

@@ -5,7 +5,8 @@
  * `namespace`, `service_account`, `labels` (object), `instance_ips` (comma-separated or list),
  * `interception` (`iptables` | `explicit`), `services` (comma-separated service keys this proxy
  * serves), `server_listener_resource_name_template` (proxyless gRPC servers), `inbound_forward`
- * (`instance-ip` | `loopback`) and `outbound_address` (explicit mode's outbound bind address).
+ * (`instance-ip` | `loopback`), `outbound_address` (explicit mode's outbound bind address), and for
+ * ingress gateways `weft_kind: gateway` with `gateway` (`<namespace>/<name>` of the Gateway).
  *
  * The locality (`node.locality` region and zone) is the registry's for the proxy's own endpoint
  * when it has one, else the node's: it only orders the proxy's own endpoint preferences, so node
@@ -61,7 +62,9 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
   const md = node.metadata;
   const ips = list(md.instance_ips);
   const interception: InterceptionMode = md.interception === 'iptables' ? 'iptables' : 'explicit';
-  const served = servedServices(list(md.services), ips, id, registry);
+  const gateway = gatewayOf(node);
+  // A gateway serves no workload: no inbound side, whatever its identity also runs.
+  const served = gateway !== undefined ? { services: [], refused: [] } : servedServices(list(md.services), ips, id, registry);
   const locality = registryLocality(served.services, ips, registry) ?? nodeLocality(node);
   const proxy: ProxyDescription = Object.freeze({
     id: node.id,
@@ -73,12 +76,31 @@ export function describeProxy(node: NodeInfo, id: ProxyIdentity, registry: Servi
     ips,
     interception,
     services: served.services,
+    ...(gateway !== undefined ? { gateway } : {}),
     ...(locality ? { locality } : {}),
     serverListenerTemplate: str(md.server_listener_resource_name_template),
     ...(md.inbound_forward === 'loopback' || md.inbound_forward === 'instance-ip' ? { inboundForward: md.inbound_forward } : {}),
     ...(str(md.outbound_address) ? { outboundAddress: str(md.outbound_address) } : {}),
   });
   return { proxy, refusedServices: served.refused };
+}
+
+/**
+ * The Gateway (`<namespace>/<name>`) a gateway proxy's node names (`weft_kind: gateway`), or why
+ * the claim is malformed; undefined for any other proxy. auth.ts refuses a malformed claim and one
+ * whose namespace is not the stream's.
+ */
+export function gatewayClaim(node: NodeInfo): { namespace: string; name: string } | string | undefined {
+  if (node.metadata.weft_kind !== 'gateway') return undefined;
+  const g = str(node.metadata.gateway);
+  const m = g === undefined ? null : /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(g);
+  if (!m) return `node metadata weft_kind is gateway, and gateway ${g === undefined ? 'is missing' : `"${g}" is not <namespace>/<name>`} (weft bootstrap --kind gateway --gateway NS/NAME)`;
+  return { namespace: m[1]!, name: m[3]! };
+}
+
+function gatewayOf(node: NodeInfo): string | undefined {
+  const claim = gatewayClaim(node);
+  return claim && typeof claim !== 'string' ? `${claim.namespace}/${claim.name}` : undefined;
 }
 
 /** The region and zone of the first of `services`' endpoints at one of `ips` that has either. */

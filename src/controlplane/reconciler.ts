@@ -34,7 +34,7 @@ import { Dependents } from './dependents.js';
 import { diffModels, identityKey, type ModelChange } from './model-diff.js';
 import { describeProxy } from './proxies.js';
 import { ProxySet, type ConnectedProxy } from './proxy-set.js';
-import { SecretBuilder, type CertificateSource } from './secrets.js';
+import { SecretBuilder, type CertificateSource, type GatewayCertificateSource } from './secrets.js';
 import { ControlPlaneCodes } from './codes.js';
 
 export interface ReconcilerHooks {
@@ -55,6 +55,8 @@ export interface ReconcilerOptions {
   readonly plaintextCache?: SnapshotCache;
   readonly encoder: ResourceEncoder;
   readonly certificates: CertificateSource;
+  /** Gateway listener certificates (`--gateway-certs`, Kubernetes Secrets); absent: none served. */
+  readonly gatewayCertificates?: GatewayCertificateSource;
   /** The CA's trust domain; a policy naming another one is rejected. */
   readonly trustDomain: string;
   readonly log: Logger;
@@ -82,7 +84,7 @@ export class Reconciler {
   private policyDirty = false;
 
   constructor(private readonly o: ReconcilerOptions) {
-    this.secrets = new SecretBuilder(o.certificates);
+    this.secrets = new SecretBuilder(o.certificates, o.gatewayCertificates);
     this.debouncer = new Debouncer(o.debounce ?? { quietMs: 100, maxMs: 10_000 }, (n) => this.flush(n));
     this.registryDebouncer = new Debouncer(o.registryDebounce ?? { quietMs: 10, maxMs: 100 }, (n) => {
       this.o.hooks?.onMerge?.(n);
@@ -111,12 +113,14 @@ export class Reconciler {
       this.debouncer.trigger();
     });
     this.o.certificates.onRotate((id) => this.rotated(id));
+    this.o.gatewayCertificates?.onChange(() => this.gatewayCertificatesChanged());
     this.rebuild();
   }
 
   stop(): void {
     this.debouncer.stop();
     this.registryDebouncer.stop();
+    this.o.gatewayCertificates?.close?.();
     this.o.policy.stop();
     void this.o.registry.stop();
   }
@@ -287,6 +291,12 @@ export class Reconciler {
       this.setsByList.set(list, set);
     }
     return set;
+  }
+
+  /** A gateway listener certificate was loaded or changed: republish the gateway proxies. */
+  private gatewayCertificatesChanged(): void {
+    if (!this.model) return;
+    for (const p of this.proxies.all()) if (p.description?.gateway !== undefined) this.publish(p, this.model);
   }
 
   /** A certificate or the bundle rotated: republish the proxies that carry it. */

@@ -10,6 +10,7 @@ export type {
   RouteMatch, RoutePolicy, Severity, SourceRef, StringMatch, TracingConfig, TrafficPolicy,
   ExternalPort, ExternalService, OutboundTraffic, PortProtocol, JwtAuthentication, JwtProvider, PathMatch, PathReplace, ExtAuthzProvider,
   MtlsPolicy, MtlsPolicies, EffectiveMtls, MtlsOrigin, MtlsSettings, LocalityMatch, LocalityPolicy, RateLimit, CallerRateLimit, RateCaller,
+  GatewayCertificateRef, GatewayHost, GatewayListener, IngressGateway,
 } from '../policy/index.js';
 export { DEFAULT_MESH, appliedLocality, localityMatches, effectiveMtls, formatDiagnostic, hasErrors, modesOfService, restrictsCallers } from '../policy/index.js';
 export type {

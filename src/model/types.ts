@@ -58,6 +58,12 @@ export interface ProxyDescription {
    * `locality`. Absent: unknown (every locality is equal to it).
    */
   readonly locality?: ProxyLocality;
+  /**
+   * Ingress gateway proxies only: the Gateway (`<namespace>/<name>`) the bootstrap names (node
+   * metadata `weft_kind: gateway`, `gateway`). Its namespace is the stream's verified one
+   * (auth.ts); translation serves the Gateway only when the service account is the Gateway's too.
+   */
+  readonly gateway?: string;
   /** gRPC only: the bootstrap's `server_listener_resource_name_template`, if any. */
   readonly serverListenerTemplate?: string;
   /** Envoy only; default `instance-ip`. Node metadata `inbound_forward`. */

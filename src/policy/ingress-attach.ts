@@ -93,10 +93,10 @@ function covers(pattern: string, name: string): boolean {
 function hostsOf(byHost: ReadonlyMap<string, Ordered[]> | undefined): GatewayHost[] {
   if (!byHost) return [];
   const kindOrder = (o: Ordered) => (o.from.policy.kind === 'GRPCRoute' ? 0 : 1);
-  return [...byHost.keys()].sort(compareText).map((hostname) => ({
-    hostname,
-    routes: [...byHost.get(hostname)!].sort((a, b) => kindOrder(a) - kindOrder(b) || precedence(a, b)).map((o) => o.route),
-  }));
+  return [...byHost.keys()].sort(compareText).map((hostname) => {
+    const sorted = [...byHost.get(hostname)!].sort((a, b) => kindOrder(a) - kindOrder(b) || precedence(a, b));
+    return { hostname, routes: sorted.map((o) => o.route), grpcRoutes: sorted.filter((o) => kindOrder(o) === 0).length };
+  });
 }
 
 /** A certificate in another namespace needs a ReferenceGrant there from this Gateway's namespace. */

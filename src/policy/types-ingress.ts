@@ -19,6 +19,8 @@ export interface GatewayCertificateRef {
 export interface GatewayHost {
   readonly hostname: string;
   readonly routes: readonly RoutePolicy[];
+  /** How many of `routes`, from the start, come from GRPCRoutes (their calls are gRPC streams). */
+  readonly grpcRoutes: number;
 }
 
 export type GatewayRouteKind = 'HTTPRoute' | 'GRPCRoute';

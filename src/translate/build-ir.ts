@@ -91,7 +91,7 @@ function withAuthorizerClusters(part: InboundPart, scope: ScopePart): InboundPar
   return { ...part, diagnostics, ir: { ...part.ir, chains } };
 }
 
-function observabilityOf(o: MeshPolicy['observability']): IrObservability {
+export function observabilityOf(o: MeshPolicy['observability']): IrObservability {
   const t = o.tracing;
   if (!t) return { accessLog: o.accessLog };
   const colon = t.address.lastIndexOf(':');

@@ -50,6 +50,17 @@ export function buildVirtualHost(ctx: RouteContext): VirtualHostResult {
   return { vhost: { name, service: ctx.service.key, domains: domainsOf(ctx), routes }, diagnostics };
 }
 
+/** The routes of one ingress gateway host (build-gateway.ts): each of `policies` in order, named
+ * `<vhost>/<index>`; `ctx.service` stands for the gateway listener (its backends name services). */
+export function buildRoutes(ctx: RouteContext, policies: readonly RoutePolicy[], vhost: string, diagnostics: Diagnostic[]): IrRoute[] {
+  const routes: IrRoute[] = [];
+  policies.forEach((p, i) => {
+    const r = buildRoute(ctx, p, `${vhost}/${i}`, `routes[${i}]`, diagnostics);
+    if (r) routes.push(r);
+  });
+  return routes;
+}
+
 /** Hostname, `<name>.<ns>`, `<name>.<ns>.svc`, and the bare name for same-namespace callers;
  * each with and without `:port` (HTTP/1.1 clients send the port when it is not 80). */
 function domainsOf(ctx: RouteContext): string[] {

@@ -86,6 +86,21 @@ export const TranslateCodes = {
     summary: 'Custom (external authorization) rules that cannot be sent to their authorizer on a chain: a TCP port (no requests), a proxyless gRPC server (no ext_authz filter in gRPC), or a provider whose service the proxy has no cluster for. The requests (or connections) the rules match are refused: fail closed, whatever failOpen says (it is about a failing authorizer, not a missing one).',
     action: 'Serve the service through an Envoy sidecar on an HTTP port, restrict the custom rules to HTTP ports, or make the authorizer reachable.',
   },
+  gatewayNotServed: {
+    code: 'WEFT4175', severity: 'error',
+    summary: 'A gateway proxy (`weft bootstrap --kind gateway --gateway NS/NAME`) that is not that Gateway: no Gateway of class weft by that name, or the proxy\'s verified identity is not the Gateway\'s service account; it gets no listeners and no certificates.',
+    action: 'Run the gateway proxy with the Gateway\'s identity (namespace NS, service account its name or its weft.dev/service-account annotation), or fix the name.',
+  },
+  gatewayGrpc: {
+    code: 'WEFT4176', severity: 'error',
+    summary: 'A proxyless gRPC client that says it is a gateway: an ingress gateway terminates TLS and listens on ports, which only Envoy does; it gets nothing.',
+    action: 'Run the gateway as Envoy (`weft bootstrap --kind gateway`).',
+  },
+  gatewayNoRoutes: {
+    code: 'WEFT4177', severity: 'warning',
+    summary: 'A Gateway listener no route attaches to: it is not configured (Envoy needs a route for a listener to serve), so its port refuses connections.',
+    action: 'Attach an HTTPRoute or GRPCRoute to the listener (parentRef to the Gateway, sectionName the listener), or remove it.',
+  },
 } as const satisfies CodeTable;
 
 export type TranslateCode = (typeof TranslateCodes)[keyof typeof TranslateCodes]['code'];

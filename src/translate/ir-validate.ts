@@ -21,7 +21,7 @@ export interface IrProblem {
 }
 
 /** The parts of a ProxyIr that reference each other (a ScopePart qualifies too). */
-export type IrGraph = Pick<ProxyIr, 'clusters' | 'endpoints' | 'routeConfigs' | 'outbound'> & Partial<Pick<ProxyIr, 'localClusters' | 'inlineClusters'>>;
+export type IrGraph = Pick<ProxyIr, 'clusters' | 'endpoints' | 'routeConfigs' | 'outbound'> & Partial<Pick<ProxyIr, 'localClusters' | 'inlineClusters' | 'gateway'>>;
 
 export function validateIr(ir: IrGraph): IrProblem[] {
   const problems: IrProblem[] = [];
@@ -50,6 +50,10 @@ export function validateIr(ir: IrGraph): IrProblem[] {
     for (const c of (l.tcpRoutes ?? []).flatMap((r) => r.clusters.map((w) => w.cluster))) {
       if (!clusters.has(c)) problems.push(p('listener', l.name, 'tcp_proxy.cluster', `cluster ${c} does not exist`));
     }
+  }
+  for (const c of (ir.gateway?.listeners ?? []).flatMap((l) => l.chains)) {
+    usedRoutes.add(c.routeConfig);
+    if (!routes.has(c.routeConfig)) problems.push(p('listener', c.name, 'rds.route_config_name', `route configuration ${c.routeConfig} does not exist`));
   }
   for (const r of ir.routeConfigs) {
     if (!usedRoutes.has(r.name)) problems.push(p('routeConfig', r.name, 'name', `no listener uses route configuration ${r.name}`));

@@ -402,6 +402,33 @@ export interface IrObservability {
     readonly host: string; readonly port: number; readonly authority: string; readonly samplingPercent: number };
 }
 
+/**
+ * One filter chain of an ingress gateway listener: connections with one of `serverNames` as SNI
+ * (absent: any, or plaintext on HTTP ports), TLS terminated with `certificates` (SDS names; absent
+ * on HTTP ports), requests routed by route configuration `routeConfig`.
+ */
+export interface IrGatewayChain {
+  readonly name: string;
+  readonly serverNames?: readonly string[];
+  readonly certificates?: readonly string[];
+  readonly routeConfig: string;
+  readonly source?: SourceRef;
+}
+
+/** A gateway listener per port, bound on all addresses. Chains in Gateway listener order. */
+export interface IrGatewayListener {
+  readonly name: string;
+  readonly port: number;
+  readonly tls: boolean;
+  readonly chains: readonly IrGatewayChain[];
+}
+
+/** An ingress gateway proxy's own side: the Gateway it is (`<namespace>/<name>`) and its listeners. */
+export interface IrGateway {
+  readonly key: string;
+  readonly listeners: readonly IrGatewayListener[];
+}
+
 /** Everything one proxy receives, before it becomes Envoy messages. */
 export interface ProxyIr {
   readonly proxy: { readonly id: string; readonly kind: 'envoy' | 'grpc'; readonly identity: string;
@@ -421,4 +448,6 @@ export interface ProxyIr {
   readonly connectTimeoutMs: number;
   /** SDS secret names the proxy needs (empty for gRPC, which uses certificate providers). */
   readonly secrets: readonly string[];
+  /** Ingress gateway proxies only (`inbound` then has no chains and `outbound` is empty). */
+  readonly gateway?: IrGateway;
 }

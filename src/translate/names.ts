@@ -123,3 +123,32 @@ export function grpcApiListenerName(hostname: string, port: number): string {
 export function grpcServerListenerName(template: string, port: number, address = '0.0.0.0'): string {
   return template.replaceAll('%s', `${address.includes(':') ? `[${address}]` : address}:${port}`);
 }
+
+/** An ingress gateway's listener of one port: `gateway|8443`. */
+export function gatewayListenerName(port: number): string {
+  return `gateway|${port}`;
+}
+
+/** The route configuration of a gateway port's HTTP listeners (`gateway|8080`), or of one HTTPS
+ * listener's filter chain (`gateway|8443|shop`, the Gateway listener's name). */
+export function gatewayRouteName(port: number, listener?: string): string {
+  return listener === undefined ? `gateway|${port}` : `gateway|${port}|${listener}`;
+}
+
+/** Virtual host of one effective hostname of a gateway route configuration: `shop.example.com`
+ * (`*`: any host). */
+export function gatewayVirtualHostName(hostname: string): string {
+  return hostname;
+}
+
+/** SDS name of a certificate a gateway listener serves: `gateway-cert|Secret|ingress/shop-tls` or
+ * `gateway-cert|CertificateFile|ingress/shop`. Only a stream of that gateway's identity gets it. */
+export function gatewayCertSecretName(kind: string, namespace: string, name: string): string {
+  return `gateway-cert|${kind}|${namespace}/${name}`;
+}
+
+/** Splits a gateway certificate's SDS name; undefined when the name is not one. */
+export function parseGatewayCertSecretName(name: string): { kind: string; namespace: string; name: string } | undefined {
+  const m = /^gateway-cert\|([A-Za-z]+)\|([^/|]+)\/([^/|]+)$/.exec(name);
+  return m ? { kind: m[1]!, namespace: m[2]!, name: m[3]! } : undefined;
+}

@@ -14,6 +14,7 @@ import type { TranslationCache } from './cache.js';
 import type { IrCluster, IrEndpoints, IrInbound, IrInlineCluster, IrLocalCluster, IrObservability, IrOutboundListener, IrRoute, IrRouteConfig, ProxyIr } from './ir.js';
 import { adminCluster, edsCluster, inlineCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
+import { gatewayListener } from './envoy/gateway.js';
 import { inboundListeners, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
 import { routeConfiguration, virtualHost } from './envoy/routes.js';
 import { checkPart } from './part-check.js';
@@ -126,6 +127,22 @@ const serverListenersRes = (inbound: IrInbound, template: string) => serverListe
 const localClusterRes = (c: IrLocalCluster, timeoutMs: number) => res(c.name, localCluster(c, timeoutMs));
 const inboundListenersRes = (inbound: IrInbound, p: { secretName: string; observability: IrObservability }) =>
   inboundListeners(inbound, p.secretName, p.observability).map((m) => res(m.name, m));
+
+/**
+ * Everything of an ingress gateway proxy (few per mesh, so one part, memoised per proxy by the
+ * caller): its clusters, endpoints and route configurations, its listeners, and the statics a
+ * sidecar in explicit mode gets (stats listener, admin and tracing clusters).
+ */
+export function gatewayResources(ir: ProxyIr, secretName: string, cache: TranslationCache): PartResources {
+  const out = emptyLists();
+  const tls = { kind: 'envoy' as const, secretName };
+  for (const c of ir.clusters) out.get(TypeUrl.Cluster)!.push(cache.derive(c, tls, clusterRes));
+  for (const e of ir.endpoints) out.get(TypeUrl.ClusterLoadAssignment)!.push(cache.derive(e, undefined, endpointsRes));
+  for (const rc of ir.routeConfigs) out.get(TypeUrl.RouteConfiguration)!.push(cache.derive(rc, undefined, routeConfigRes));
+  for (const l of ir.gateway?.listeners ?? []) out.get(TypeUrl.Listener)!.push(res(l.name, gatewayListener(l, ir.observability), l.chains[0]?.source));
+  for (const [t, r] of staticResources(ir.observability, { interception: 'explicit', timeoutMs: ir.connectTimeoutMs, outboundTraffic: ir.proxy.outboundTraffic })) out.get(t)!.push(r);
+  return checkPart(out, validateIr(ir), cache, ir);
+}
 
 /** Mesh-wide resources every sidecar gets: stats listener, admin, passthrough, tracing. */
 function staticResources(obs: IrObservability, p: { interception: 'iptables' | 'explicit'; timeoutMs: number; outboundTraffic: ProxyIr['proxy']['outboundTraffic'] }): [ResourceTypeUrl, TranslatedResource][] {

@@ -22,6 +22,7 @@ import { kindDiagnostics } from './kind-diagnostics.js';
 import { mergeParts } from './part-check.js';
 import { OWN_CERT_SECRET } from './names.js';
 import { proxyResources, scopeResources, type TranslatedResource } from './resources.js';
+import { translateGateway } from './translate-gateway.js';
 
 export interface TranslateInput {
   readonly model: MeshModel;
@@ -60,7 +61,7 @@ export function translate(input: TranslateInput): TranslateResult {
   const { model, proxy, cache } = input;
   const secretName = input.ownSecretName ?? OWN_CERT_SECRET;
   // Fast path: translate's whole input again (same registry, policy and proxy values).
-  return cache.memo(`translate|${proxy.id}`, { registry: model.registry, policy: model.policy, proxy, secretName }, translateParts);
+  return cache.memo(`translate|${proxy.id}`, { registry: model.registry, policy: model.policy, proxy, secretName }, proxy.gateway !== undefined ? translateGateway : translateParts);
 }
 
 /** translate's own input minus the cache (the model's `version` string is never read). */

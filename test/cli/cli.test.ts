@@ -77,6 +77,19 @@ describe('weft bootstrap', () => {
     expect(config.node.metadata.server_listener_resource_name_template).toBe(config.server_listener_resource_name_template);
   });
 
+  it('writes a gateway bootstrap naming its Gateway, and refuses one of another namespace or without a Gateway', async () => {
+    const dir = await tmp();
+    const base = ['bootstrap', '--node-id', 'edge-1', '--namespace', 'ingress', '--service-account', 'edge', '--state-dir', dir, '--kind', 'gateway'];
+    expect((await weft(...base, '--gateway', 'ingress/edge', '--out', path.join(dir, 'g'))).code).toBe(0);
+    const config = JSON.parse(await readFile(path.join(dir, 'g', 'envoy.json'), 'utf8'));
+    expect(checkResource('envoy.config.bootstrap.v3.Bootstrap', fromProto3Json(config) as object)).toEqual([]);
+    expect([config.node.metadata.weft_kind, config.node.metadata.gateway, config.node.metadata.namespace]).toEqual(['gateway', 'ingress/edge', 'ingress']);
+    const other = await weft(...base, '--gateway', 'shop/edge', '--out', path.join(dir, 'x'));
+    expect([other.code, other.err]).toEqual([2, expect.stringContaining('the gateway proxy\'s identity must be of that namespace (--namespace shop)')]);
+    expect((await weft(...base, '--out', path.join(dir, 'y'))).err).toContain('--kind gateway needs --gateway NAMESPACE/NAME');
+    expect((await weft(...base, '--gateway', 'ingress/edge', '--format', 'grpc', '--out', path.join(dir, 'z'))).code).toBe(2);
+  });
+
   it('rejects an unknown format and an identity that is not a SPIFFE ID, with exit code 2', async () => {
     const dir = await tmp();
     expect((await weft('bootstrap', '--node-id', 'x', '--namespace', 'default', '--service-account', 'a', '--format', 'xml', '--out', dir)).code).toBe(2);

@@ -73,6 +73,9 @@ export interface HcmOptions {
   readonly inbound?: boolean;
   /** The listener has audit rules: their verdict goes into the access log. */
   readonly audit?: boolean;
+  /** An ingress gateway: the edge of the mesh, so `x-forwarded-for` gets the peer's address and
+   * Envoy's internal-request headers from outside are not trusted (`use_remote_address`). */
+  readonly edge?: boolean;
 }
 
 /**
@@ -100,6 +103,7 @@ export function hcm(o: HcmOptions): PackedAny {
     merge_slashes: true,
     path_with_escaped_slashes_action: 'REJECT_REQUEST',
     upgrade_configs: [{ upgrade_type: 'websocket' }],
+    ...(o.edge ? { use_remote_address: { value: true } } satisfies HttpConnectionManager : {}),
     ...(o.inbound ? { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } } satisfies HttpConnectionManager : {}),
     generate_request_id: { value: true },
     request_id_extension: { typed_config: any(ExtensionTypeUrl.UuidRequestId, { pack_trace_reason: { value: true } }) },

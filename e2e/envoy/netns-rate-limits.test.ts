@@ -4,7 +4,8 @@
  * a caller with one (web) neither takes from the shared bucket nor is limited by it; a route with
  * its own bucket (/limited) is limited while the others are not. The caller's bucket is keyed on
  * its verified mTLS identity: a forged `x-forwarded-client-cert` neither moves a mesh caller out
- * of the shared bucket nor puts a plaintext caller (orders' port is permissive) into web's.
+ * of the shared bucket nor puts a plaintext caller (orders' port is permissive) into web's. A refused
+ * gRPC call ends RESOURCE_EXHAUSTED, so the caller's retries on UNAVAILABLE do not repeat it.
  */
 import { describe, expect } from 'vitest';
 import { envoyCounter, http as send, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
@@ -13,7 +14,7 @@ import { useNetnsMesh } from './netns/use.js';
 
 const TD = 'cluster.local';
 const SERVICES: ServiceDef[] = [
-  { name: 'orders', serviceAccount: 'orders', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }] },
+  { name: 'orders', serviceAccount: 'orders', ports: [{ name: 'http', port: 9080, targetPort: 19080, protocol: 'http' }, { name: 'grpc', port: 9090, targetPort: 19090, protocol: 'grpc' }] },
 ];
 const WORKLOADS: WorkloadDef[] = [
   { name: 'batch-1', serviceAccount: 'batch', labels: { app: 'batch' } },
@@ -40,12 +41,13 @@ service: orders.default
 routes:
   - match: { path: { prefix: /limited } }
     rateLimit: { requestsPerSecond: 0.1, burst: 3 }
-  - timeout: 5s
+  - retries: { attempts: 3 }   # the default conditions: unavailable among them
 `,
 };
 /** What a caller of web's identity would carry, written by a caller that is not web. */
 const FORGED = `By=spiffe://${TD}/ns/default/sa/orders;Hash=00;URI=spiffe://${TD}/ns/default/sa/web`;
 const ROUTE_LIMITED = 'inbound|19080|orders.default/0.http_local_rate_limit.rate_limited';
+const GRPC_LIMITED = 'inbound|19090|orders.default.http_local_rate_limit.rate_limited';
 
 describe('Envoy namespace mesh: rate limits per caller identity and per route', () => {
   const mesh = useNetnsMesh({ services: SERVICES, workloads: WORKLOADS, policy: POLICY });
@@ -80,6 +82,18 @@ describe('Envoy namespace mesh: rate limits per caller identity and per route', 
     // Envoy removed the forged header on the plaintext connection; the application never saw it.
     for (const o of ok) expect(o.seen?.['x-forwarded-client-cert']).toBeUndefined();
     expect(await served()).toBe(ok.length);
+  }, 60_000);
+
+  scenario('a refused gRPC call ends RESOURCE_EXHAUSTED, which the caller\'s retries (on unavailable) leave alone', async () => {
+    const call = () => mesh().workload('batch-1').app.send<{ grpcStatus?: string }>({ op: 'h2stream', address: mesh().workload('orders-1').address, port: 9090, host: 'orders.default.svc.cluster.local', durationMs: 0 });
+    const before = await envoyCounter(mesh(), 'orders-1', GRPC_LIMITED);
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await call()).grpcStatus);
+    // The grpc port's chain has a shared bucket of its own (burst 2).
+    expect(codes).toEqual(['0', '0', '8', '8']);
+    // Each refused call reached the limiter once: the caller's sidecar did not retry it (with
+    // Envoy's default UNAVAILABLE it retried each 3 times: 8 refusals counted for 2 calls).
+    expect((await envoyCounter(mesh(), 'orders-1', GRPC_LIMITED)) - before).toBe(2);
   }, 60_000);
 
   scenario('a route with its own bucket is limited, the other routes are not', async () => {

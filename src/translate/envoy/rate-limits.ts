@@ -19,6 +19,7 @@ import type { HttpFilter, Message, PackedAny, Route } from './messages.js';
 
 type RuntimeFractionalPercent = Message<'envoy.config.core.v3.RuntimeFractionalPercent'>;
 type RateLimit = Message<'envoy.config.route.v3.RateLimit'>;
+type LocalRateLimit = Message<'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'>;
 
 /** The filter that runs the routes' own buckets. */
 export const ROUTE_RATE_LIMIT = `${ExtensionName.LocalRateLimit}.route`;
@@ -37,9 +38,14 @@ export function rateLimitFilters(c: Limits, statPrefix: string): HttpFilter[] {
   return out;
 }
 
-function enabled(runtimeKey: string): Pick<Message<'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'>, 'filter_enabled' | 'filter_enforced'> {
+/**
+ * Enabled and enforced for every request. A refused gRPC call ends with RESOURCE_EXHAUSTED (8),
+ * not Envoy's default UNAVAILABLE (14): callers retry UNAVAILABLE (weft's default retry conditions
+ * and gRPC clients' usual policies do), so each refused call came back `attempts` more times.
+ */
+function enabled(runtimeKey: string): Pick<LocalRateLimit, 'filter_enabled' | 'filter_enforced' | 'rate_limited_as_resource_exhausted'> {
   const pct: RuntimeFractionalPercent = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: runtimeKey };
-  return { filter_enabled: pct, filter_enforced: pct };
+  return { filter_enabled: pct, filter_enforced: pct, rate_limited_as_resource_exhausted: true };
 }
 
 /** Token bucket: holds `burst` tokens, refilled with `tokensPerFill` every `fillIntervalMs`

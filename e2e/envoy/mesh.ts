@@ -198,8 +198,9 @@ export function meshRoot(): Promise<string> {
 }
 
 /** weft as `weft serve` runs it, on `root`'s policy/, registry.yaml and state/. */
-export function startMeshWeft(root: string, xdsPort: number, svidTtlMs = 3600_000): Promise<RunningWeft> {
+export function startMeshWeft(root: string, xdsPort: number, svidTtlMs = 3600_000, gatewayCerts?: string): Promise<RunningWeft> {
   return startWeft({
+    ...(gatewayCerts !== undefined && { gatewayCerts }),
     policyDir: path.join(root, 'policy'),
     registry: { kind: 'static', file: path.join(root, 'registry.yaml') },
     stateDir: path.join(root, 'state'),

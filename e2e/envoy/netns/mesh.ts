@@ -32,8 +32,11 @@ export interface WorkloadDef {
   readonly service?: string;
   readonly serviceAccount: string;
   readonly labels?: Readonly<Record<string, string>>;
-  /** `none`: no sidecar, outside the mesh (not in the registry either). Default `iptables`. */
-  readonly sidecar?: 'iptables' | 'explicit' | 'none';
+  /** `none`: no sidecar, outside the mesh (not in the registry either); `gateway`: an ingress
+   * gateway Envoy of Gateway `gateway` (`weft bootstrap --kind gateway`). Default `iptables`. */
+  readonly sidecar?: 'iptables' | 'explicit' | 'none' | 'gateway';
+  /** With `sidecar: gateway`: the Gateway (`<namespace>/<name>`) this Envoy serves. */
+  readonly gateway?: string;
   readonly delta?: boolean;
   /** Its locality: the registry endpoint's `region`/`zone` and the bootstrap's `--region`/`--zone`. */
   readonly region?: string;
@@ -48,6 +51,9 @@ export interface NetnsMeshOptions {
   readonly policy: Readonly<Record<string, string>>;
   /** Workload certificate lifetime (default 1 h); weft renews at about half of it. */
   readonly svidTtlMs?: number;
+  /** Gateway CertificateFiles by `<namespace>/<name>`: copied to `<root>/gateway-certs/<ref>/`,
+   * the directory weft is given as `--gateway-certs`. */
+  readonly gatewayCerts?: Readonly<Record<string, { readonly certFile: string; readonly keyFile: string }>>;
 }
 
 /** One running workload. */
@@ -64,7 +70,7 @@ export class NetnsMesh {
   readonly workloads = new Map<string, Workload>();
   #relay: net.Server | undefined;
 
-  private constructor(readonly root: string, readonly net: Net, public weft: RunningWeft, readonly svidTtlMs?: number) {}
+  private constructor(readonly root: string, readonly net: Net, public weft: RunningWeft, readonly svidTtlMs?: number, readonly gatewayCerts?: string) {}
 
   static async start(o: NetnsMeshOptions): Promise<NetnsMesh> {
     if (!envoyBin) throw new Error('no envoy binary');
@@ -76,7 +82,13 @@ export class NetnsMesh {
     for (const [file, text] of Object.entries(o.policy)) await writeFile(path.join(root, 'policy', file), text);
     await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services, placed));
     if (o.workloads.some((w) => hasTlsPort(w, o.services))) appCertificate(root);
-    const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0, o.svidTtlMs), o.svidTtlMs);
+    const certs = o.gatewayCerts && path.join(root, 'gateway-certs');
+    for (const [ref, f] of Object.entries(o.gatewayCerts ?? {})) {
+      await mkdir(path.join(certs!, ref), { recursive: true });
+      await writeFile(path.join(certs!, ref, 'tls.crt'), await readFile(f.certFile));
+      await writeFile(path.join(certs!, ref, 'tls.key'), await readFile(f.keyFile), { mode: 0o600 });
+    }
+    const mesh = new NetnsMesh(root, n, await startMeshWeft(root, 0, o.svidTtlMs, certs), o.svidTtlMs, certs);
     try {
       await mesh.#startRelay();
       const bin = envoyForProxyUser(envoyBin);
@@ -111,7 +123,7 @@ export class NetnsMesh {
       .map((x) => (x.protocol === 'tls' ? { ...x, ...tlsFiles } : x));
     const app = await App.start(p.ns, p.def.name, ports);
     if (mode === 'none') return void this.workloads.set(p.def.name, { ...p, app });
-    const dir = await this.#bootstrap(p.def, p.address, mode);
+    const dir = await this.#bootstrap(p.def, p.address, mode === 'gateway' ? 'explicit' : mode);
     if (mode === 'iptables') inNs(p.ns, initContainer({ ...DEFAULT_OPTIONS, xdsAddress: `127.0.0.1:${this.weft.cp.xdsPort}` }).command as string[]);
     const log = new EnvoyLog();
     const proc = startEnvoy(p.ns, bin, path.join(dir, 'envoy.json'), (chunk) => log.push(chunk));
@@ -131,7 +143,8 @@ export class NetnsMesh {
       '--format', 'envoy', '--interception', mode, '--xds-address', `127.0.0.1:${this.weft.cp.xdsPort}`, '--state-dir', path.join(this.root, 'state'),
       '--instance-ips', address, '--out', dir, ...(def.service ? ['--services', `${def.service}.default`] : []),
       ...(labels.length ? ['--labels', labels.join(',')] : []), ...(def.delta ? ['--delta'] : []),
-      ...(def.region ? ['--region', def.region] : []), ...(def.zone ? ['--zone', def.zone] : [])]);
+      ...(def.region ? ['--region', def.region] : []), ...(def.zone ? ['--zone', def.zone] : []),
+      ...(def.sidecar === 'gateway' ? ['--kind', 'gateway', '--gateway', def.gateway!] : [])]);
     if (code !== 0) throw new Error(`weft bootstrap for ${def.name} exited with ${code}`);
     const file = path.join(dir, 'envoy.json');
     const config = JSON.parse(await readFile(file, 'utf8')) as Bootstrap;
@@ -178,7 +191,7 @@ export class NetnsMesh {
   async restartWeft(whileDown?: () => Promise<void>): Promise<void> {
     await this.weft.close();
     await whileDown?.();
-    this.weft = await startMeshWeft(this.root, 0, this.svidTtlMs);
+    this.weft = await startMeshWeft(this.root, 0, this.svidTtlMs, this.gatewayCerts);
   }
 
   workload(name: string): Workload {
@@ -235,7 +248,7 @@ function registryYaml(services: readonly ServiceDef[], placed: readonly { def: W
   for (const s of services) {
     lines.push(`  - name: ${s.name}`, '    namespace: default', `    serviceAccount: ${s.serviceAccount}`, '    ports:');
     for (const p of s.ports) lines.push(`      - { name: ${p.name}, port: ${p.port}, targetPort: ${p.targetPort}, protocol: ${p.protocol} }`);
-    const members = placed.filter((x) => x.def.service === s.name && x.def.sidecar !== 'none');
+    const members = placed.filter((x) => x.def.service === s.name && x.def.sidecar !== 'none' && x.def.sidecar !== 'gateway');
     lines.push(members.length ? '    endpoints:' : '    endpoints: []');
     for (const w of members) {
       const labels = Object.entries(w.def.labels ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ');

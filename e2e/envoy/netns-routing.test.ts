@@ -6,6 +6,7 @@
  */
 import { describe, expect } from 'vitest';
 import { ackedUnsubscribed } from './agreement.js';
+import { until } from './http.js';
 import { envoyCounter, http as send, scenario, tally, type HttpCall, type Outcome } from './netns/calls.js';
 import type { ServiceDef, WorkloadDef } from './netns/mesh.js';
 import { useNetnsMesh } from './netns/use.js';
@@ -131,9 +132,18 @@ describe('Envoy namespace mesh: traffic management', () => {
 
   scenario('mirroring: the shadow receives about half of the requests, as <host>-shadow, and callers see only v1', async () => {
     await reset(['reviews-v3']);
+    const shadowStat = 'cluster.outbound|9080|v3|reviews.default.svc.cluster.local|.upstream_rq_total';
+    const started = await envoyCounter(mesh(), 'client', shadowStat);
     expect(tally(await reviewsCall(400, { headers: { 'x-mirror': '1' }, concurrency: 8 }))).toEqual({ 'reviews-v1': 400 });
-    const hosts = await mesh().workload('reviews-v3').app.send<Record<string, number>>({ op: 'hosts' });
+    // Mirrored requests do not hold up the callers' answers: wait until the shadow has every one
+    // the client's sidecar sent it (under load some were still in flight when the calls returned).
+    const mirrored = (await envoyCounter(mesh(), 'client', shadowStat)) - started;
+    const hosts = await until(() => `the shadow to receive the ${mirrored} mirrored requests`, 10_000, async () => {
+      const h = await mesh().workload('reviews-v3').app.send<Record<string, number>>({ op: 'hosts' });
+      return Object.values(h).reduce((a, b) => a + b, 0) >= mirrored ? h : undefined;
+    });
     expect(Object.keys(hosts)).toEqual(['reviews.default.svc.cluster.local-shadow']);
+    expect(Object.values(hosts)[0]).toBe(mirrored);
     expect(Math.abs((Object.values(hosts)[0] ?? 0) / 400 - 0.5)).toBeLessThanOrEqual(0.1);
   });
 

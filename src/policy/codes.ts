@@ -302,8 +302,8 @@ export const PolicyCodes = {
   },
   callerRateLimit: {
     code: 'WEFT2089', severity: 'error',
-    summary: 'An AccessPolicy `rateLimit` whose buckets are ambiguous or empty: neither `requestsPerSecond` nor `callers`, a `burst` without `requestsPerSecond`, or two `callers` entries one caller can match (the same identity, or an identity or service account inside a namespace entry); Envoy 1.40 takes a token from every bucket a request matches.',
-    action: 'Give each caller one entry (split a namespace entry from its identities by listing the identities), and a rate to every bucket.',
+    summary: 'An AccessPolicy `rateLimit` whose buckets are ambiguous, empty or not run: neither `requestsPerSecond` nor `callers`, a `burst` without `requestsPerSecond`, two `callers` entries one caller can match (the same identity, or an identity or service account inside a namespace entry; Envoy 1.40 takes a token from every bucket a request matches), a second AccessPolicy of the service with a `rateLimit` (the message names the first), or a `rateLimit` for an ExternalService (no inbound runs it).',
+    action: 'Give each caller one entry (split a namespace entry from its identities by listing the identities), a rate to every bucket, and each service one rateLimit.',
   },
 } as const satisfies CodeTable;
 

@@ -96,11 +96,13 @@ export function resolveDocuments(docs: readonly ParsedDocument[], memo: Pick<Pol
   const mtlsPolicies = collectMtls(mtlsDocs, (pd) => new DocReporter(pd, diagnostics));
   const settings = { mesh: mesh?.policy ?? DEFAULT_MESH, ...(mtlsPolicies ? { mtls: mtlsPolicies } : {}) };
   const jwtOwners = new Map<string, ParsedDocument>();
+  const rateOwners = new Map<string, ParsedDocument>();
   const jwtServices = new Set(accessDocs.filter((a) => a.policy.jwt).map((a) => a.policy.service));
   for (const a of accessDocs) {
     const r = new DocReporter(a.pd, diagnostics);
     checkClaims(a.policy, jwtServices, r);
     if (a.policy.jwt) checkJwt(a.policy, a.pd, jwtOwners, external, r);
+    if (a.policy.rateLimit || a.policy.callerLimits) checkRateOwner(a.policy, a.pd, rateOwners, external.has(a.policy.service), r);
     if (external.has(a.policy.service)) checkExternalAccess(a.policy, r);
     else warnIdentityRules(a.policy, laxestMode(modesOfService(settings, serviceOf(a.policy.service))), r);
   }
@@ -155,6 +157,15 @@ function checkClaims(policy: AccessPolicy, jwtServices: ReadonlySet<string>, r: 
   policy.rules.forEach((rule, i) => rule.from?.forEach((p, j) => {
     if (p.claims) r.error(PolicyCodes.jwtClaimsWithoutJwt.code, `rules[${i}].from[${j}].claims`, `${policy.service} has no jwt block, so no request to it carries verified claims; add one to one of its AccessPolicies`);
   }));
+}
+
+/** One `rateLimit` per service (its inbound runs one set of buckets), and none for an
+ * ExternalService (no inbound sidecar runs it). */
+function checkRateOwner(policy: AccessPolicy, pd: ParsedDocument, owners: Map<string, ParsedDocument>, isExternal: boolean, r: DocReporter): void {
+  if (isExternal) return r.error(PolicyCodes.callerRateLimit.code, 'rateLimit', `${policy.service} is an ExternalService: there is no inbound sidecar to run its rate limit`);
+  const first = owners.get(policy.service);
+  if (first) r.error(PolicyCodes.callerRateLimit.code, 'rateLimit', `a second rateLimit for ${policy.service}; the first is at ${formatRef(at(first, 'rateLimit'))} (the inbound runs one set of buckets per service: put them in one rateLimit)`);
+  else owners.set(policy.service, pd);
 }
 
 /** One `jwt` block per service; every remote JWKS goes through a declared ExternalService's http port. */

@@ -63,6 +63,21 @@ describe('rate limits per caller identity (issue 15 #6)', () => {
   });
 });
 
+describe('one set of buckets per service', () => {
+  it('rejectsASecondRateLimitForAServiceNamingTheFirst', () => {
+    expect(load({ 'a.yaml': ap('rateLimit: { requestsPerSecond: 5 }'), 'b.yaml': ap('rateLimit: { callers: [{ from: { namespace: x }, requestsPerSecond: 1 }] }') })
+      .diagnostics.map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      'WEFT2089 rateLimit @ b.yaml:4:12: a second rateLimit for orders.default; the first is at a.yaml:4:12 (the inbound runs one set of buckets per service: put them in one rateLimit)',
+    ]);
+  });
+
+  it('rejectsARateLimitForAnExternalService', () => {
+    const external = y('kind: ExternalService', 'name: payments', 'hosts: [pay.example.com]', 'ports: [{ port: 443, protocol: tls }]');
+    expect(load({ 'e.yaml': external, 'a.yaml': y('kind: AccessPolicy', 'service: payments', 'rules: [{}]', 'rateLimit: { requestsPerSecond: 5 }') }).diagnostics.map(where))
+      .toEqual(['WEFT2089 rateLimit @ a.yaml:4:12']);
+  });
+});
+
 describe('rate limits per route (issue 15 #6)', () => {
   it('resolvesARoutesOwnBucket', () => {
     const r = load(tp('  - match: { path: { prefix: /export } }', '    rateLimit: { requestsPerSecond: 0.5, burst: 1 }'));

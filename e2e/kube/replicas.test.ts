@@ -198,8 +198,9 @@ describe('weft replicas: the proxy survives the death of its replica', () => {
     await until(() => `B to lead\n${b.log()}`, 20_000, async () => ((await b.metric('weft_leader')) === 1 ? true : undefined));
     const lease = await kube.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'weft-leader', namespace: 'weft-system' });
     expect(lease.spec).toMatchObject({ holderIdentity: 'weft-b', leaseTransitions: 1 });
-    await kube.kubeConfig.makeApiClient(CustomObjectsApi).replaceNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name: 'api',
-      body: { ...(await kube.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name: 'api' })), spec: world.route(ns, 2).spec } });
+    // A JSON patch (no resourceVersion): B may be writing the route's status at this moment.
+    await kube.kubeConfig.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name: 'api',
+      body: [{ op: 'replace', path: '/spec/rules/0/backendRefs/0/weight', value: 2 }] });
     await until(() => `B to write the route status\n${b.log()}`, 20_000, async () => ((await world.routeStatus(ns)) === 'generation 2, Accepted True@2' ? true : undefined));
     // ...and root rotation: B's step lands in the Secret and reaches the proxy (both roots trusted).
     const rotation = await b.json<{ phase: { phase: string } }>('/api/v1/ca/rotation', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"begin"}' });

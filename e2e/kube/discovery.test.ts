@@ -83,6 +83,20 @@ describe('KubernetesRegistrySource on a real API server', () => {
     await eventually(() => expect(source.current().services.has(`ratings.${ns}`)).toBe(false));
   });
 
+  kubeIt('takes endpoint regions from their Nodes\' topology labels, also when watching some namespaces, and follows a relabel', async () => {
+    const ns = await kube.createNamespace('loc');
+    const nodeName = `${ns}-node`;
+    await kube.core.createNode({ body: { metadata: { name: nodeName, labels: { 'topology.kubernetes.io/region': 'eu-west', 'topology.kubernetes.io/zone': 'eu-west-1a' } } } });
+    await kube.core.createNamespacedService({ namespace: ns, body: service(ns, 'api', [{ name: 'http', port: 80 }]) });
+    await kube.discovery.createNamespacedEndpointSlice({ namespace: ns, body: endpointSlice(ns, 'api-1', 'api', [{ ip: '10.5.0.1', zone: 'eu-west-1a', node: nodeName }], [{ name: 'http', port: 80 }]) });
+    const { source } = await started({ namespaces: [ns] });
+    const ep = () => source.current().services.get(`api.${ns}`)?.endpoints[0];
+    expect(ep()).toMatchObject({ address: '10.5.0.1', region: 'eu-west', zone: 'eu-west-1a' });
+    await kube.core.patchNode({ name: nodeName, body: [{ op: 'replace', path: '/metadata/labels/topology.kubernetes.io~1region', value: 'eu-central' }] });
+    await eventually(() => expect(ep()?.region).toBe('eu-central'));
+    await kube.core.deleteNode({ name: nodeName });
+  });
+
   kubeIt('watches only the namespaces it is given', async () => {
     const [mine, other] = [await kube.createNamespace('mine'), await kube.createNamespace('other')];
     await kube.core.createNamespacedService({ namespace: other, body: service(other, 'before', [{ name: 'http', port: 80 }]) });

@@ -30,6 +30,7 @@ export interface SliceEndpoint {
   readonly serving?: boolean;
   readonly terminating?: boolean;
   readonly zone?: string;
+  readonly node?: string;
 }
 
 export function endpointSlice(namespace: string, name: string, svc: string, endpoints: readonly SliceEndpoint[], ports: readonly { name: string; port: number }[]): V1EndpointSlice {
@@ -42,6 +43,7 @@ export function endpointSlice(namespace: string, name: string, svc: string, endp
       addresses: [e.ip],
       conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
       ...(e.zone ? { zone: e.zone } : {}),
+      ...(e.node ? { nodeName: e.node } : {}),
       ...(e.pod ? { targetRef: { kind: 'Pod', name: e.pod, namespace } } : {}),
     })),
     ports: ports.map((p) => ({ protocol: 'TCP', name: p.name, port: p.port })),

@@ -13,11 +13,13 @@
  *   An endpoint whose Pod is not (yet) known is left out until the Pod arrives, so it never
  *   appears with missing labels or a wrong identity. Endpoints without a Pod targetRef are kept
  *   with no labels.
- * - Zone: the slice endpoint's `zone`.
+ * - Locality: the zone is the slice endpoint's `zone`, else its node's `topology.kubernetes.io/zone`
+ *   label; the region is its node's (`nodeName`) `topology.kubernetes.io/region` label (slices carry
+ *   no region).
  * - Service account of the service: the one most of its pods run as (ties: alphabetical),
  *   `default` when no pod is known.
  */
-import type { V1EndpointSlice, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { ServiceDraft } from './registry-build.js';
 import type { Endpoint, EndpointHealth, Protocol, ServicePort } from './types.js';
 import { compareText } from '../common/index.js';
@@ -59,7 +61,13 @@ export function endpointHealth(c: { ready?: boolean; serving?: boolean; terminat
   return 'unhealthy';
 }
 
-function sliceEndpoints(slice: V1EndpointSlice, svc: V1Service, declared: readonly ServicePort[], pods: ReadonlyMap<string, V1Pod>): Endpoint[] {
+export const REGION_LABEL = 'topology.kubernetes.io/region';
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+/** A node's locality labels (only what the mapping reads of a Node, so heartbeats change nothing). */
+export interface NodeLocality { readonly region?: string; readonly zone?: string }
+
+function sliceEndpoints(slice: V1EndpointSlice, svc: V1Service, declared: readonly ServicePort[], pods: ReadonlyMap<string, V1Pod>, nodes: ReadonlyMap<string, NodeLocality>): Endpoint[] {
   if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') return [];
   const ns = svc.metadata?.namespace ?? 'default';
   const unnamed = svc.spec?.ports?.length === 1 ? declared[0]?.name : undefined;
@@ -78,7 +86,9 @@ function sliceEndpoints(slice: V1EndpointSlice, svc: V1Service, declared: readon
     if (ref?.kind === 'Pod' && !pod) continue;
     const ep: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { address, labels: { ...(pod?.metadata?.labels ?? {}) }, health: endpointHealth(e.conditions) };
     if (Object.keys(ports).length > 0) ep.ports = ports;
-    if (e.zone) ep.zone = e.zone;
+    const node = e.nodeName ? nodes.get(e.nodeName) : undefined;
+    if (node?.region) ep.region = node.region;
+    if (e.zone || node?.zone) ep.zone = e.zone || node!.zone;
     if (pod) ep.serviceAccount = pod.spec?.serviceAccountName || 'default';
     if (ref?.name) ep.instance = ref.name;
     out.push(ep);
@@ -108,6 +118,8 @@ export interface KubeObjects {
   readonly services: readonly V1Service[];
   readonly slices: readonly V1EndpointSlice[];
   readonly pods: readonly V1Pod[];
+  /** Absent: no node localities (endpoints keep the slice's zone only). */
+  readonly nodes?: readonly V1Node[];
 }
 
 /**
@@ -124,6 +136,17 @@ function indexPods(pods: readonly V1Pod[]): Map<string, V1Pod> {
   return out;
 }
 
+function indexNodes(nodes: readonly V1Node[]): Map<string, NodeLocality> {
+  const out = new Map<string, NodeLocality>();
+  for (const n of nodes) {
+    const labels = n.metadata?.labels ?? {};
+    const region = labels[REGION_LABEL];
+    const zone = labels[ZONE_LABEL];
+    out.set(n.metadata?.name ?? '', { ...(region ? { region } : {}), ...(zone ? { zone } : {}) });
+  }
+  return out;
+}
+
 function indexSlices(slices: readonly V1EndpointSlice[]): Map<string, V1EndpointSlice[]> {
   const out = new Map<string, V1EndpointSlice[]>();
   for (const s of slices) {
@@ -137,10 +160,19 @@ function indexSlices(slices: readonly V1EndpointSlice[]): Map<string, V1Endpoint
   return out;
 }
 
-/** The objects a service's draft depends on: its slices and the pods they point at, in order. */
-function inputsOf(slices: readonly V1EndpointSlice[], namespace: string, pods: ReadonlyMap<string, V1Pod>): unknown[] {
+/** What a service's draft depends on: its slices, the pods they point at, and the locality of the
+ * nodes they run on (as text: a Node object changes with every status update), in order. */
+function inputsOf(slices: readonly V1EndpointSlice[], namespace: string, pods: ReadonlyMap<string, V1Pod>, nodes: ReadonlyMap<string, NodeLocality>): unknown[] {
   const inputs: unknown[] = [...slices];
-  for (const s of slices) for (const e of s.endpoints ?? []) if (e.targetRef?.kind === 'Pod') inputs.push(pods.get(`${e.targetRef.namespace ?? namespace}/${e.targetRef.name}`));
+  for (const s of slices) {
+    for (const e of s.endpoints ?? []) {
+      if (e.targetRef?.kind === 'Pod') inputs.push(pods.get(`${e.targetRef.namespace ?? namespace}/${e.targetRef.name}`));
+      if (e.nodeName) {
+        const n = nodes.get(e.nodeName);
+        inputs.push(`${n?.region ?? ''}\u0000${n?.zone ?? ''}`);
+      }
+    }
+  }
   return inputs;
 }
 
@@ -151,6 +183,7 @@ function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
 /** Maps the current objects to drafts. Pure apart from `memo`; never throws on incomplete objects. */
 export function mapKubeObjects(objs: KubeObjects, memo?: DraftMemo): ServiceDraft[] {
   const pods = indexPods(objs.pods);
+  const nodes = indexNodes(objs.nodes ?? []);
   const slicesBySvc = indexSlices(objs.slices);
   const drafts: ServiceDraft[] = [];
   for (const svc of objs.services) {
@@ -158,14 +191,14 @@ export function mapKubeObjects(objs: KubeObjects, memo?: DraftMemo): ServiceDraf
     if (!name || svc.spec?.type === 'ExternalName') continue;
     const namespace = svc.metadata?.namespace ?? 'default';
     const slices = slicesBySvc.get(`${namespace}/${name}`) ?? [];
-    const inputs = inputsOf(slices, namespace, pods);
+    const inputs = inputsOf(slices, namespace, pods, nodes);
     const remembered = memo?.get(svc);
     if (remembered && sameInputs(remembered.inputs, inputs)) {
       drafts.push(remembered.draft);
       continue;
     }
     const ports = servicePorts(svc);
-    const endpoints = mergeEndpoints(slices.flatMap((s) => sliceEndpoints(s, svc, ports, pods)));
+    const endpoints = mergeEndpoints(slices.flatMap((s) => sliceEndpoints(s, svc, ports, pods, nodes)));
     const addresses = clusterAddresses(svc);
     const draft = { name, namespace, serviceAccount: majorityServiceAccount(endpoints), ports, endpoints, ...(addresses.length > 0 ? { addresses } : {}) };
     memo?.set(svc, { inputs, draft });

@@ -1,5 +1,5 @@
 /**
- * The Kubernetes registry source: Services, EndpointSlices and Pods through client-node informers.
+ * The Kubernetes registry source: Services, EndpointSlices, Pods and Nodes (their locality labels) through client-node informers.
  *
  * Guarantees (see kube-watch.ts for what the client itself does):
  * - `synced` becomes true, and `start()` resolves, only after every informer finished its first
@@ -34,7 +34,7 @@ export interface KubernetesSourceOptions {
   readonly syncTimeoutMs?: number;
 }
 
-type Kind = 'services' | 'endpointslices' | 'pods';
+type Kind = 'services' | 'endpointslices' | 'pods' | 'nodes';
 
 interface Feed {
   readonly kind: Kind;
@@ -63,6 +63,8 @@ export class KubernetesRegistrySource extends RegistrySourceBase {
     this.debounceMs = options.debounceMs ?? 50;
     const scopes = options.namespaces && options.namespaces.length > 0 ? options.namespaces : [''];
     for (const scope of scopes) for (const kind of ['services', 'endpointslices', 'pods'] as const) this.feeds.push(this.makeFeed(kind, scope));
+    // Nodes are cluster-scoped: one feed, whatever namespaces are watched (their region labels).
+    this.feeds.push(this.makeFeed('nodes', ''));
   }
 
   /** Starts every informer; resolves after the first complete sync and its publication. */
@@ -122,6 +124,7 @@ export class KubernetesRegistrySource extends RegistrySourceBase {
     }
     const api = kc.makeApiClient(CoreV1Api);
     if (kind === 'services') return () => (scope ? api.listNamespacedService({ namespace: scope }) : api.listServiceForAllNamespaces());
+    if (kind === 'nodes') return () => api.listNode();
     return () => (scope ? api.listNamespacedPod({ namespace: scope }) : api.listPodForAllNamespaces());
   }
 
@@ -156,9 +159,9 @@ export class KubernetesRegistrySource extends RegistrySourceBase {
   }
 
   private rebuild(): void {
-    const objects = { services: [] as KubernetesObject[], slices: [] as KubernetesObject[], pods: [] as KubernetesObject[] };
+    const objects = { services: [] as KubernetesObject[], slices: [] as KubernetesObject[], pods: [] as KubernetesObject[], nodes: [] as KubernetesObject[] };
     for (const feed of this.feeds) {
-      const bucket = feed.kind === 'services' ? objects.services : feed.kind === 'pods' ? objects.pods : objects.slices;
+      const bucket = feed.kind === 'services' ? objects.services : feed.kind === 'pods' ? objects.pods : feed.kind === 'nodes' ? objects.nodes : objects.slices;
       bucket.push(...feed.informer.list());
     }
     const drafts = mapKubeObjects(objects as unknown as Parameters<typeof mapKubeObjects>[0], this.memo);
@@ -171,6 +174,7 @@ export class KubernetesRegistrySource extends RegistrySourceBase {
 }
 
 function watchPath(kind: Kind, scope: string): string {
+  if (kind === 'nodes') return '/api/v1/nodes';
   const group = kind === 'endpointslices' ? '/apis/discovery.k8s.io/v1' : '/api/v1';
   return scope ? `${group}/namespaces/${scope}/${kind}` : `${group}/${kind}`;
 }

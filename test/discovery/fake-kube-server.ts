@@ -1,6 +1,6 @@
 /**
  * A fake Kubernetes API server for discovery tests: node:http on 127.0.0.1, speaking the real
- * list/watch protocol for core/v1 Services and Pods and discovery.k8s.io/v1 EndpointSlices.
+ * list/watch protocol for core/v1 Services, Pods and Nodes and discovery.k8s.io/v1 EndpointSlices.
  *
  * - GET list: `{kind: <Kind>List, metadata: {resourceVersion}, items}`; a list at a compacted
  *   `resourceVersion` answers HTTP 410 with a Status object.
@@ -15,9 +15,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
-export type FakeKind = 'services' | 'endpointslices' | 'pods';
-const LIST_KIND: Record<FakeKind, [string, string]> = { services: ['v1', 'ServiceList'], pods: ['v1', 'PodList'], endpointslices: ['discovery.k8s.io/v1', 'EndpointSliceList'] };
-const PATH = /^\/(?:api\/v1|apis\/discovery\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/(services|pods|endpointslices)$/;
+export type FakeKind = 'services' | 'endpointslices' | 'pods' | 'nodes';
+const LIST_KIND: Record<FakeKind, [string, string]> = { services: ['v1', 'ServiceList'], pods: ['v1', 'PodList'], endpointslices: ['discovery.k8s.io/v1', 'EndpointSliceList'], nodes: ['v1', 'NodeList'] };
+const PATH = /^\/(?:api\/v1|apis\/discovery\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/(services|pods|endpointslices|nodes)$/;
 
 interface WatchEvent {
   readonly rv: number;

@@ -1,5 +1,5 @@
 /** Real-shaped Kubernetes objects for discovery tests. */
-import type { V1EndpointSlice, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 
 export interface PortSpec {
   readonly name?: string;
@@ -25,6 +25,7 @@ export interface EndpointSpec {
   readonly serving?: boolean;
   readonly terminating?: boolean;
   readonly zone?: string;
+  readonly node?: string;
 }
 
 export function slice(name: string, svc: string, endpoints: readonly EndpointSpec[], ports: readonly { name?: string; port: number }[], namespace = 'default'): V1EndpointSlice {
@@ -37,6 +38,7 @@ export function slice(name: string, svc: string, endpoints: readonly EndpointSpe
       addresses: [e.ip],
       conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
       ...(e.zone ? { zone: e.zone } : {}),
+      ...(e.node ? { nodeName: e.node } : {}),
       ...(e.pod ? { targetRef: { kind: 'Pod', name: e.pod, namespace, uid: `uid-pod-${e.pod}` } } : {}),
     })),
     ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
@@ -50,4 +52,12 @@ export function pod(name: string, labels: Record<string, string>, serviceAccount
     metadata: { name, namespace, labels, uid: `uid-pod-${name}` },
     spec: { serviceAccountName, containers: [{ name: 'app', image: 'example/app:1' }] },
   };
+}
+
+/** A Node with the well-known topology labels (and a heartbeat time, which changes on every status update). */
+export function node(name: string, region: string | undefined, zone: string | undefined, heartbeat = '2026-01-01T00:00:00Z'): V1Node {
+  const labels: Record<string, string> = { 'kubernetes.io/hostname': name };
+  if (region) labels['topology.kubernetes.io/region'] = region;
+  if (zone) labels['topology.kubernetes.io/zone'] = zone;
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels, uid: `uid-node-${name}` }, status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: heartbeat as unknown as Date }] } };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointHealth, mapKubeObjects, portProtocol } from '../../src/discovery/index.js';
-import { pod, service, slice } from './kube-fixtures.js';
+import { node, pod, service, slice } from './kube-fixtures.js';
 
 describe('Kubernetes object mapping', () => {
   it.each([
@@ -51,6 +51,21 @@ describe('Kubernetes object mapping', () => {
     expect(drafts.map((d) => d.name)).toEqual(['web']);
     expect(drafts[0]!.endpoints).toEqual([{ address: '10.0.0.1', labels: { app: 'web' }, health: 'healthy', serviceAccount: 'default', instance: 'p1' }]);
     expect(drafts[0]!.serviceAccount).toBe('default');
+  });
+
+  it('takes the region from the endpoint\'s node, the zone from the slice (else the node), and ignores node heartbeats', () => {
+    const web = service('web', [{ name: 'http', port: 80 }]);
+    const s = slice('web-a', 'web', [{ ip: '10.0.0.1', zone: 'eu-1a', node: 'n1' }, { ip: '10.0.0.2', node: 'n2' }, { ip: '10.0.0.3', node: 'gone' }, { ip: '10.0.0.4', zone: 'z' }], [{ name: 'http', port: 80 }]);
+    const memo = new WeakMap();
+    const map = (nodes: ReturnType<typeof node>[]) => mapKubeObjects({ services: [web], slices: [s], pods: [], nodes }, memo)[0]!;
+    const first = map([node('n1', 'eu', 'eu-1b'), node('n2', 'us', 'us-1a')]);
+    expect(first.endpoints.map((e) => [e.address, e.region, e.zone])).toEqual([
+      ['10.0.0.1', 'eu', 'eu-1a'], ['10.0.0.2', 'us', 'us-1a'], ['10.0.0.3', undefined, undefined], ['10.0.0.4', undefined, 'z'],
+    ]);
+    // A node's status update is a new object with the same labels: the draft stays.
+    expect(map([node('n1', 'eu', 'eu-1b', '2026-01-01T00:05:00Z'), node('n2', 'us', 'us-1a', '2026-01-01T00:05:00Z')])).toBe(first);
+    const relabelled = map([node('n1', 'eu', 'eu-1b'), node('n2', 'ap', 'us-1a')]);
+    expect(relabelled.endpoints[1]!.region).toBe('ap');
   });
 
   it('reuses the draft of a service whose service, slices and pods are the same objects', () => {

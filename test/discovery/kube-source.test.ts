@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryChange } from '../../src/discovery/index.js';
 import { KubernetesRegistrySource } from '../../src/discovery/kube-source.js';
 import { FakeKubeServer } from './fake-kube-server.js';
-import { pod, service, slice } from './kube-fixtures.js';
+import { node, pod, service, slice } from './kube-fixtures.js';
 import { record, waitFor } from './helpers.js';
 
 let server: FakeKubeServer;
@@ -51,6 +51,19 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     ]);
   });
 
+  it('watches Nodes (cluster-wide, also with namespaces) for the endpoints\' region, and follows a relabelled node', async () => {
+    server.apply('services', service('reviews', [{ name: 'http', port: 9080, targetPort: 9080 }]));
+    server.apply('endpointslices', slice('reviews-abc', 'reviews', [{ ip: '10.1.0.1', zone: 'zone-a', node: 'n1' }], [{ name: 'http', port: 9080 }]));
+    server.apply('nodes', node('n1', 'eu-west', 'zone-a'));
+    newSource({ namespaces: ['default'] });
+    await source.start();
+    const ep = () => source.current().services.get('reviews.default')?.endpoints[0];
+    expect(ep()).toMatchObject({ address: '10.1.0.1', region: 'eu-west', zone: 'zone-a' });
+    expect(server.requests.filter((r) => r.kind === 'nodes' && !r.watch)).toHaveLength(1);
+    server.apply('nodes', node('n1', 'eu-central', 'zone-a'));
+    await waitFor('the new region', () => ep()?.region === 'eu-central');
+  });
+
   it('publishes one debounced change per burst as endpoints are added, modified and deleted', async () => {
     seedReviews();
     server.apply('services', service('ratings', [{ name: 'http', port: 9080 }]));
@@ -91,7 +104,7 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     seedReviews();
     newSource();
     await source.start();
-    await waitFor('three open watches', () => server.openWatches === 3);
+    await waitFor('four open watches (nodes too)', () => server.openWatches === 4);
     expect(server.requests.filter((r) => r.watch).every((r) => r.allowWatchBookmarks === 'true')).toBe(true);
     server.apply('services', service('unrelated', [{ name: 'tcp', port: 5432 }], 'other'));
     server.bookmark();
@@ -100,7 +113,7 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     await waitFor('the bookmark applied', () => source.resumeVersions().pods === bookmarked);
     const before = server.requests.length;
     server.dropConnections();
-    await waitFor('re-opened watches', () => server.openWatches === 3);
+    await waitFor('re-opened watches', () => server.openWatches === 4);
     const resumed = server.requests.slice(before);
     expect(resumed.filter((r) => !r.watch)).toEqual([]);
     expect(resumed.filter((r) => r.kind === 'pods').map((r) => r.resourceVersion)).toEqual([bookmarked]);
@@ -196,7 +209,7 @@ describe('KubernetesRegistrySource against the fake API server', () => {
     try {
       const seen = record(witness);
       await witness.start();
-      await waitFor('the witness\'s watches', () => server.openWatches === 3);
+      await waitFor('the witness\'s watches', () => server.openWatches === 4);
       server.delete('endpointslices', 'default', 'reviews-abc');
       await waitFor('the witness to publish the deletion', () => addresses(seen.changes.at(-1)).length === 0);
     } finally {

@@ -8,9 +8,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, formatCaError, workloadIdText } from '../ca/index.js';
-import { StaticRegistrySource, openKubernetesRegistry, openKubernetesRoutes, type RegistrySource } from '../discovery/index.js';
+import { StaticRegistrySource, openKubernetesRegistry, openKubernetesRoutes, openKubernetesTlsSecrets, type RegistrySource } from '../discovery/index.js';
 import { ResourceEncoder, SnapshotCache, TypeUrl, XdsServer } from '../xds/index.js';
-import { FileGatewayCertificates } from './gateway-certs.js';
+import { FileGatewayCertificates, SecretGatewayCertificates, combinedGatewayCertificates } from './gateway-certs.js';
+import type { GatewayCertificateSource } from './secrets.js';
 import { CertificateManager } from './certificates.js';
 import { csdsService } from './csds.js';
 import { EdgeStats } from './edge-stats.js';
@@ -114,7 +115,7 @@ export class ControlPlane {
     const certs = new CertificateManager(ca, { ttlMs: c.svidTtlMs, log: c.log });
     // Another replica's rotation step: push the new bundle, and new certificates under a new signer.
     shared?.watch(c.replicas?.leaderElection?.retryMs ?? 2_000, (what) => (what === 'signer' && certs.renewAll(), certs.bundleChanged()));
-    const gatewayCertificates = c.gatewayCerts === undefined ? undefined : await FileGatewayCertificates.open(c.gatewayCerts, { log: c.log });
+    const gatewayCertificates = await gatewayCertificateSources(c);
     const reconciler = new Reconciler({
       policy, registry, cache, plaintextCache, encoder: new ResourceEncoder(), certificates: certs, trustDomain, log: c.log, debounce: c.debounce,
       ...(gatewayCertificates && { gatewayCertificates }),
@@ -236,4 +237,18 @@ function servingCredentials(certs: CertificateManager, trustDomain: string): grp
   } catch (err) {
     throw new StartError(`cannot issue the xDS serving certificate: ${(err as Error).message}`);
   }
+}
+
+/** Gateway listener certificates: CertificateFiles with --gateway-certs, TLS Secrets with the
+ * Kubernetes registry (an informer on Secrets of type kubernetes.io/tls only, started when a
+ * Gateway first names a Secret). */
+async function gatewayCertificateSources(c: ControlPlaneConfig): Promise<GatewayCertificateSource | undefined> {
+  const out: GatewayCertificateSource[] = [];
+  if (c.gatewayCerts !== undefined) out.push(await FileGatewayCertificates.open(c.gatewayCerts, { log: c.log }));
+  if (c.registry.kind === 'kubernetes') {
+    const secrets = await openKubernetesTlsSecrets({ kubeconfigFile: c.registry.kubeconfig },
+      (err) => c.log.warn('TLS Secrets for gateway certificates not listed; retrying (RBAC: deploy/kubernetes/gateway-secrets-rbac.yaml)', { reason: (err as Error).message ?? String(err) }));
+    out.push(new SecretGatewayCertificates(secrets, c.log));
+  }
+  return combinedGatewayCertificates(out);
 }

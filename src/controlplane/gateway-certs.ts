@@ -15,6 +15,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileInside } from '../policy/index.js';
+import type { TlsPair } from '../discovery/index.js';
 import { ControlPlaneCodes } from './codes.js';
 import type { Logger } from './log.js';
 import type { GatewayCertificate, GatewayCertificateSource } from './secrets.js';
@@ -117,4 +118,76 @@ function describe(r: { kind: string; target?: string; what?: string; reason?: st
   if (r.kind === 'not-regular') return `is not a regular file (${r.what})`;
   if (r.kind === 'too-large') return `is larger than ${MAX_PEM_BYTES} bytes`;
   return r.reason ?? 'unreadable';
+}
+
+/** What SecretGatewayCertificates reads of discovery's KubernetesTlsSecrets. */
+export interface TlsSecretSource {
+  start(): Promise<void>;
+  tlsPair(namespace: string, name: string): TlsPair | undefined;
+  onChange(fn: () => void): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Gateway listener certificates from Kubernetes TLS Secrets (`kind: Secret`, `weft serve
+ * --kubernetes`): the informer's current Secret, its key checked against its certificate once per
+ * resourceVersion; a missing or unusable Secret is logged once per problem (WEFT6116). The
+ * informer starts when a Gateway first names a Secret, so a mesh without one never lists Secrets.
+ */
+export class SecretGatewayCertificates implements GatewayCertificateSource {
+  private started = false;
+  private readonly checked = new Map<string, { readonly version: string; readonly cert?: GatewayCertificate }>();
+  private readonly reported = new Map<string, string>();
+
+  constructor(private readonly secrets: TlsSecretSource, private readonly log: Logger) {}
+
+  certificate(kind: string, namespace: string, name: string): GatewayCertificate | undefined {
+    if (kind !== 'Secret') return undefined;
+    if (!this.started) {
+      this.started = true;
+      void this.secrets.start();
+      return undefined;
+    }
+    const key = `${namespace}/${name}`;
+    const pair = this.secrets.tlsPair(namespace, name);
+    if (!pair) return void this.report(key, `no Secret ${key} of type kubernetes.io/tls`);
+    const hit = this.checked.get(key);
+    if (hit?.version === pair.version) return hit.cert;
+    const problem = 'problem' in pair ? pair.problem : mismatch(pair.certPem, pair.keyPem);
+    const cert = problem || 'problem' in pair ? undefined : { certPem: pair.certPem, keyPem: pair.keyPem };
+    this.checked.set(key, { version: pair.version, ...(cert && { cert }) });
+    if (problem) this.report(key, problem);
+    else this.reported.delete(key);
+    return cert;
+  }
+
+  onChange(listener: () => void): void {
+    this.secrets.onChange(listener);
+  }
+
+  close(): void {
+    void this.secrets.stop();
+  }
+
+  private report(key: string, reason: string): void {
+    if (this.reported.get(key) === reason) return;
+    this.reported.set(key, reason);
+    this.log.error('gateway certificate not served', { code: ControlPlaneCodes.gatewayCertificate.code, certificate: `Secret ${key}`, reason });
+  }
+}
+
+/** Each reference kind from the source that serves it (CertificateFile: files; Secret: Kubernetes). */
+export function combinedGatewayCertificates(sources: readonly GatewayCertificateSource[]): GatewayCertificateSource | undefined {
+  if (sources.length <= 1) return sources[0];
+  return {
+    certificate: (kind, namespace, name) => {
+      for (const s of sources) {
+        const c = s.certificate(kind, namespace, name);
+        if (c) return c;
+      }
+      return undefined;
+    },
+    onChange: (l) => sources.forEach((s) => s.onChange(l)),
+    close: () => sources.forEach((s) => s.close?.()),
+  };
 }

@@ -29,3 +29,12 @@ export async function openKubernetesRoutes(o: Pick<KubernetesOpenOptions, 'kubec
   else kubeConfig.loadFromDefault();
   return new KubernetesRouteSource(kubeConfig);
 }
+
+/** A not-yet-started source of TLS Secrets (kube-secrets.ts) for the ingress gateway's certificates. */
+export async function openKubernetesTlsSecrets(o: Pick<KubernetesOpenOptions, 'kubeconfigFile'>, onError?: (err: unknown) => void): Promise<import('./kube-secrets.js').KubernetesTlsSecrets> {
+  const [{ KubeConfig }, { KubernetesTlsSecrets }] = await Promise.all([import('@kubernetes/client-node'), import('./kube-secrets.js')]);
+  const kubeConfig = new KubeConfig();
+  if (o.kubeconfigFile) kubeConfig.loadFromFile(o.kubeconfigFile);
+  else kubeConfig.loadFromDefault();
+  return new KubernetesTlsSecrets(kubeConfig, onError);
+}

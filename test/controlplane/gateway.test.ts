@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuthRequest, NodeInfo } from '../../src/xds/index.js';
 import { authenticate } from '../../src/controlplane/auth.js';
-import { FileGatewayCertificates } from '../../src/controlplane/gateway-certs.js';
+import { FileGatewayCertificates, combinedGatewayCertificates } from '../../src/controlplane/gateway-certs.js';
 import { SecretBuilder, type CertificateSource, type GatewayCertificate } from '../../src/controlplane/secrets.js';
 import { diffModels } from '../../src/controlplane/model-diff.js';
 import { memoryLogger } from '../../src/controlplane/index.js';
@@ -112,6 +112,26 @@ describe('gateway certificates over SDS', () => {
     expect(text).not.toMatch(/PRIVATE KEY|BEGIN/);
     store.close();
     await expect(FileGatewayCertificates.open(path.join(root, 'nope'), { log })).rejects.toThrow(/no such directory \[WEFT6117\]/);
+  });
+});
+
+describe('gateway certificate sources combined', () => {
+  it('answers each reference kind from the source that has it, and tells every source\'s changes', () => {
+    const cert = (pem: string): GatewayCertificate => ({ certPem: pem, keyPem: 'k' });
+    const listeners: (() => void)[] = [];
+    const closed: string[] = [];
+    const source = (kind: string, pem: string) => ({ certificate: (k: string) => (k === kind ? cert(pem) : undefined), onChange: (l: () => void) => listeners.push(l), close: () => closed.push(kind) });
+    const both = combinedGatewayCertificates([source('CertificateFile', 'file'), source('Secret', 'secret')])!;
+    expect(both.certificate('CertificateFile', 'a', 'b')?.certPem).toBe('file');
+    expect(both.certificate('Secret', 'a', 'b')?.certPem).toBe('secret');
+    expect(both.certificate('Other', 'a', 'b')).toBeUndefined();
+    let told = 0;
+    both.onChange(() => told++);
+    listeners.forEach((l) => l());
+    expect(told).toBe(2);
+    both.close?.();
+    expect(closed).toEqual(['CertificateFile', 'Secret']);
+    expect(combinedGatewayCertificates([])).toBeUndefined();
   });
 });
 

@@ -272,11 +272,14 @@ function buildScope(input: ScopeInput, cache: TranslationCache): ScopePart {
   };
   const externalOf = (u: ExternalUse) => externalVirtualHosts(u.external, u.port, u.refused, input.timeoutMs);
   const fallback: RouteFallback = !envoy ? undefined : blocked ? { block: true } : iptables ? { cluster: PASSTHROUGH_CLUSTER } : undefined;
-  const routeConfigs = buildRouteConfigs(plans, vhostOf, externalOf, fallback, diagnostics).map((rc) => cache.memo(`rc|${scopeSlot(input)}|${rc.name}`, rc, intern));
+  // Routes and listeners do not depend on the caller's locality: interned without it, so callers
+  // in every zone share them (and their messages and encodings); only endpoints differ.
+  const shared = scopeSlot({ ...input, locality: undefined });
+  const routeConfigs = buildRouteConfigs(plans, vhostOf, externalOf, fallback, diagnostics).map((rc) => cache.memo(`rc|${shared}|${rc.name}`, rc, intern));
   const tcpRoutesOf = (p: PortPlan) => tcpRoutes(input, byKey, p, iptables, cache, diagnostics);
   const listeners = !envoy ? buildApiListeners(plans)
     : buildOutboundListeners(plans, { interception: input.interception ?? 'iptables', outboundAddress: address, outboundTraffic: input.outboundTraffic, tcpRoutesOf }, diagnostics);
-  const outbound = listeners.map((l) => cache.memo(`ol|${scopeSlot(input)}|${l.name}`, l, intern));
+  const outbound = listeners.map((l) => cache.memo(`ol|${shared}|${l.name}`, l, intern));
   return comparedByIdentity({ clusters: clusters.sort(byName), inlineClusters, endpoints: endpoints.sort(byName), routeConfigs, outbound, diagnostics, reads: input.reads });
 }
 

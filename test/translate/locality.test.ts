@@ -78,7 +78,7 @@ describe('locality and the translation cache', () => {
   const cds = (r: ReturnType<typeof translate>, name: string) => r.resources.get(TypeUrl.Cluster)!.find((x) => x.name === name)!.message;
   const reviews = 'outbound|9080||reviews.shop.svc.cluster.local';
 
-  it('shares endpoints between callers of one locality, not with callers of another, and clusters with all', async () => {
+  it('shares endpoints between callers of one locality, not with callers of another, and clusters, routes and listeners with all', async () => {
     const c = await loadGoldenCase(path.resolve(import.meta.dirname, '../../testdata/golden/locality-failover'));
     const at = (id: string, region: string, zone: string): ProxyDescription => ({ ...c.proxy, id, locality: { region, zone } });
     const cache = new TranslationCache();
@@ -88,6 +88,12 @@ describe('locality and the translation cache', () => {
     expect(eds(b, reviews)).toBe(eds(a, reviews));
     expect(eds(us, reviews)).not.toEqual(eds(a, reviews));
     expect(cds(us, reviews)).toBe(cds(a, reviews));
+    // Routes and listeners do not depend on the caller's locality: the same messages in every zone.
+    for (const type of [TypeUrl.RouteConfiguration, TypeUrl.Listener]) {
+      const of = (r: ReturnType<typeof translate>) => r.resources.get(type)!.map((x) => x.message);
+      expect(of(us).length).toBeGreaterThan(0);
+      of(us).forEach((m, i) => expect(m).toBe(of(a)[i]));
+    }
     const first = (r: ReturnType<typeof translate>) => (eds(r, reviews) as { endpoints: { locality: { region?: string }; priority?: number }[] }).endpoints.filter((e) => !e.priority).map((e) => e.locality.region);
     expect(first(a)).toEqual(['eu-west']);
     expect(first(us)).toEqual(['us-east']);

@@ -94,6 +94,7 @@ describe('Envoy namespace mesh: ingress gateway', () => {
     expect(seen.name).toBe('web-1');
     expect(seen.headers['x-via']).toBe('edge');
     expect(seen.headers['x-forwarded-client-cert']).toContain('URI=spiffe://cluster.local/ns/default/sa/edge');
+    expect(await envoyCounter(mesh(), 'edge', 'http.gateway|8443|shop.downstream_rq_2xx')).toBeGreaterThanOrEqual(1);
     const docs = await curl('docs.example.com', { ca: DOCS.caFile });
     expect([docs.code, docs.status], docs.log).toEqual([0, 200]);
     expect(docs.log).toMatch(/subject: CN=docs\.example\.com/);
@@ -102,6 +103,8 @@ describe('Envoy namespace mesh: ingress gateway', () => {
   }, 60_000);
 
   scenario('an unknown host and plaintext are refused at the gateway', async () => {
+    const unmatched = 'listener.0.0.0.0_8443.no_filter_chain_match';
+    const before = await envoyCounter(mesh(), 'edge', unmatched);
     // Without a certificate check: a chain serving any certificate would answer with a status.
     const unknown = await curl('other.example.com', { insecure: true });
     expect(unknown.status).toBeUndefined();
@@ -110,6 +113,8 @@ describe('Envoy namespace mesh: ingress gateway', () => {
     const plain = await curl('shop.example.com', { scheme: 'http' });
     expect(plain.status).toBeUndefined();
     expect(plain.code, plain.log).not.toBe(0);
+    // Both were refused by the gateway's listener itself: no filter chain took them.
+    expect(await envoyCounter(mesh(), 'edge', unmatched)).toBe(before + 2);
   }, 60_000);
 
   scenario('an AccessPolicy that does not allow the gateway\'s identity: 403 from the service\'s RBAC, counted at its sidecar', async () => {

@@ -71,6 +71,10 @@ export const STATS_INCLUSION: readonly string[] = [
   String.raw`http\..*\.rq_direct_response`,
   // TLS a sidecar originates to an ExternalService that fails its checks.
   String.raw`cluster\.external\|.*\.ssl\.(fail_verify_san|fail_verify_error|connection_error)`,
+  // An ingress gateway's requests per chain, and the connections no chain takes (an unknown SNI
+  // host, plaintext on an HTTPS port) (docs/gateway-api.md "Ingress gateway").
+  String.raw`http\.gateway\|\d+(\|[^.|]+)?\.downstream_rq_([1-5]xx|total)`,
+  String.raw`listener\.[^|]+_\d+\.no_filter_chain_match`,
 ];
 
 /** The bootstrap's `stats_config`. */

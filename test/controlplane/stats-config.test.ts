@@ -64,7 +64,8 @@ describe('sidecar stats config', () => {
   });
 
   it('keepsWhatEgressControlRefuses', () => {
-    for (const s of ['cluster.BlackHoleCluster.upstream_cx_none_healthy', 'tcp.outbound|15001|blackhole.downstream_cx_total', 'tcp.0.0.0.0_5432|blackhole.downstream_cx_total', 'http.0.0.0.0_8080.rq_direct_response', 'cluster.external|443|api.example.com.ssl.fail_verify_san']) {
+    for (const s of ['cluster.BlackHoleCluster.upstream_cx_none_healthy', 'tcp.outbound|15001|blackhole.downstream_cx_total', 'tcp.0.0.0.0_5432|blackhole.downstream_cx_total', 'http.0.0.0.0_8080.rq_direct_response', 'cluster.external|443|api.example.com.ssl.fail_verify_san',
+      'http.gateway|8443|shop.downstream_rq_2xx', 'http.gateway|8080.downstream_rq_total', 'listener.0.0.0.0_8443.no_filter_chain_match']) {
       expect(included(s), s).toBe(true);
     }
     expect(included('cluster.BlackHoleCluster.upstream_cx_total')).toBe(false);

@@ -8,7 +8,7 @@
  * Proxies of one namespace, kind and interception mode share one scope part, and an unchanged
  * service keeps its IR objects across model versions.
  */
-import { modesOfService } from '../model/index.js';
+import { appliedLocality, modesOfService } from '../model/index.js';
 import type { AccessPolicy, Diagnostic, ExternalService, LocalityPolicy, MeshPolicy, OutboundTraffic, ProxyDescription, ProxyKind, ProxyLocality, Service, ServicePort, ServiceRegistry, TrafficPolicy } from '../model/index.js';
 import type { IrCluster, IrEndpoints, IrInlineCluster, IrOutboundListener, IrRouteConfig, IrTcpRoute, IrVirtualHost } from './ir.js';
 import type { TranslationCache } from './cache.js';
@@ -196,10 +196,26 @@ export function scopeProxy(proxy: ProxyDescription): ScopeProxy {
   return { kind: 'envoy', namespace: proxy.namespace, interception: 'explicit', outboundAddress: proxy.outboundAddress ?? EXPLICIT_OUTBOUND_ADDRESS, ...locality };
 }
 
-/** The fast-path input: the scope part of the proxy and the model objects it reads. */
+/** The fast-path input: the scope part of the proxy and the model objects it reads. The proxy's
+ * locality only when some service's callers may follow it (otherwise proxies of every zone share
+ * one scope, as before localities: in Kubernetes every proxy has one). */
 export function scopeModelInput(proxy: ProxyDescription, model: ModelObjects, denied: readonly string[], refusedExternal: readonly string[] = NONE): ScopeModelInput {
   const p = scopeProxy(proxy);
-  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, locality: p.locality, model, denied, refusedExternal };
+  const locality = p.locality && localityMatters(model.policy) ? p.locality : undefined;
+  return { kind: p.kind, namespace: p.namespace, interception: p.interception, outboundAddress: p.outboundAddress, locality, model, denied, refusedExternal };
+}
+
+const matters = new WeakMap<ScopePolicy, boolean>();
+
+/** Whether any service's callers follow a locality block (the Mesh's, a TrafficPolicy's, or the
+ * default for services with outlier detection); once per policy. */
+function localityMatters(policy: ScopePolicy): boolean {
+  let m = matters.get(policy);
+  if (m === undefined) {
+    m = appliedLocality(policy.mesh, undefined) !== undefined || [...policy.traffic.values()].some((t) => appliedLocality(policy.mesh, t) !== undefined);
+    matters.set(policy, m);
+  }
+  return m;
 }
 
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */

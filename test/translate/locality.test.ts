@@ -97,6 +97,12 @@ describe('locality and the translation cache', () => {
     const first = (r: ReturnType<typeof translate>) => (eds(r, reviews) as { endpoints: { locality: { region?: string }; priority?: number }[] }).endpoints.filter((e) => !e.priority).map((e) => e.locality.region);
     expect(first(a)).toEqual(['eu-west']);
     expect(first(us)).toEqual(['us-east']);
+    // Without any locality block or outlier detection, callers of every zone share one scope part.
+    const flat = { ...c.model, policy: { ...c.model.policy, traffic: new Map() } };
+    const flatA = translate({ model: flat, proxy: at('a', 'eu-west', 'eu-west-1a'), cache });
+    const flatUs = translate({ model: flat, proxy: at('c', 'us-east', 'us-east-1a'), cache });
+    expect(flatUs.reads.scope).toBe(flatA.reads.scope);
+    expect(eds(flatUs, reviews)).toBe(eds(flatA, reviews));
     // The warm cache answers what a fresh one does, for each caller.
     for (const [r, p] of [[a, at('a', 'eu-west', 'eu-west-1a')], [us, at('c', 'us-east', 'us-east-1a')]] as const) {
       expect(JSON.stringify([...r.resources])).toBe(JSON.stringify([...translate({ model: c.model, proxy: p, cache: new TranslationCache() }).resources]));

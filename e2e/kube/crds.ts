@@ -16,7 +16,7 @@ export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export async function installGatewayApiCrds(kube: KubeApiServer): Promise<void> {
   const dir = execFileSync('sh', [path.resolve(import.meta.dirname, '../../scripts/gateway-api-crds.sh')], { encoding: 'utf8' }).trim();
   const ext = kube.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  for (const f of ['httproutes', 'grpcroutes', 'referencegrants']) {
+  for (const f of ['httproutes', 'grpcroutes', 'referencegrants', 'gateways']) {
     const crd = parse(readFileSync(path.join(dir, `${GATEWAY_GROUP}_${f}.yaml`), 'utf8')) as V1CustomResourceDefinition;
     await ext.createCustomResourceDefinition({ body: crd });
     await eventually(async () => {

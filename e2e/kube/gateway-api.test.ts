@@ -92,4 +92,37 @@ describe('Gateway API routes from a real API server', () => {
     await source.writeStatus(load().diagnostics);
     expect(await status('canary')).toEqual({ generation: 2, conditions: { Accepted: 'True/Accepted@2', ResolvedRefs: 'True/ResolvedRefs@2' } });
   }, 180_000);
+
+  kubeIt('Gateways of class weft from the cluster are policy: their weft.dev annotations kept, routes attached; another class is not read', async () => {
+    const ns = await kube.createNamespace('ingress');
+    const custom = kube.kubeConfig.makeApiClient(CustomObjectsApi);
+    const create = (plural: string, body: object) => custom.createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns, plural, body });
+    const gateway = (name: string, className: string) => ({
+      apiVersion: `${GROUP}/v1`, kind: 'Gateway',
+      metadata: { name, namespace: ns, annotations: { 'weft.dev/service-account': 'edge-proxy', 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+      spec: { gatewayClassName: className, listeners: [{ name: 'web', port: 8080, protocol: 'HTTP', hostname: 'shop.example.com' }] },
+    });
+    await create('gateways', gateway('edge', 'weft'));
+    await create('gateways', gateway('theirs', 'istio'));
+    await create('httproutes', { apiVersion: `${GROUP}/v1`, kind: 'HTTPRoute', metadata: { name: 'shop', namespace: ns },
+      spec: { parentRefs: [{ name: 'edge', sectionName: 'web' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
+    if (!source) {
+      source = new KubernetesRouteSource(kube.kubeConfig);
+      await source.start();
+    }
+    const mine = (f: { path: string }) => f.path.includes(`/${ns}/`);
+    await eventually(() => expect(source!.files().filter(mine).map((f) => f.path).sort()).toEqual([`kubernetes/Gateway/${ns}/edge.yaml`, `kubernetes/HTTPRoute/${ns}/shop.yaml`]));
+    const text = source.files().find((f) => f.path.endsWith('/edge.yaml'))!.text;
+    expect(text).toContain('weft.dev/service-account: edge-proxy');
+    expect(text).not.toContain('last-applied');
+    const loaded = loadPolicyDocuments(source.files().filter(mine));
+    if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
+    const gw = loaded.policy.gateways!.get(`${ns}/edge`)!;
+    expect([gw.serviceAccount, gw.listeners.map((l) => [l.name, l.hosts.map((h) => [h.hostname, h.routes.map((r) => r.backends![0]!.service)])])])
+      .toEqual(['edge-proxy', [['web', [['shop.example.com', [`web.${ns}`]]]]]]);
+    // weft writes no Gateway status (and the route's, with no Service parent, keeps no weft entry).
+    await source.writeStatus(loaded.diagnostics);
+    const read = await custom.getNamespacedCustomObjectStatus({ group: GROUP, version: 'v1', namespace: ns, plural: 'gateways', name: 'edge' }) as { status?: { listeners?: unknown } };
+    expect(read.status?.listeners).toBeUndefined();
+  }, 120_000);
 });

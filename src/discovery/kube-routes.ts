@@ -20,7 +20,12 @@ const KINDS = [
   { kind: 'HTTPRoute', version: 'v1', plural: 'httproutes' },
   { kind: 'GRPCRoute', version: 'v1', plural: 'grpcroutes' },
   { kind: 'ReferenceGrant', version: 'v1beta1', plural: 'referencegrants' },
+  // The ingress gateway's Gateways (class weft only become policy files, see `objects`).
+  { kind: 'Gateway', version: 'v1', plural: 'gateways' },
 ] as const;
+
+/** Kinds that are read, never given a status by weft. */
+const NO_STATUS = new Set(['ReferenceGrant', 'Gateway']);
 
 export interface RouteObject extends KubernetesObject {
   readonly spec?: { readonly parentRefs?: readonly { group?: string; kind?: string; name: string; namespace?: string; port?: number }[] } & Record<string, unknown>;
@@ -30,7 +35,7 @@ export interface RouteObject extends KubernetesObject {
 export interface Condition { readonly type: string; readonly status: 'True' | 'False'; readonly reason: string; readonly message: string; readonly observedGeneration: number; readonly lastTransitionTime: string }
 export interface ParentStatus { readonly parentRef: Record<string, unknown>; readonly controllerName: string; readonly conditions: readonly Condition[] }
 
-/** Watches the three kinds cluster-wide; `files()` is what the policy loader reads. */
+/** Watches the four kinds cluster-wide; `files()` is what the policy loader reads. */
 export class KubernetesRouteSource {
   private readonly informers: (Informer<RouteObject> & ObjectCache<RouteObject>)[] = [];
   private readonly listeners: (() => void)[] = [];
@@ -79,7 +84,11 @@ export class KubernetesRouteSource {
   objects(): Map<string, { readonly kind: (typeof KINDS)[number]; readonly object: RouteObject }> {
     const out = new Map<string, { kind: (typeof KINDS)[number]; object: RouteObject }>();
     this.informers.forEach((inf, i) => {
-      for (const o of inf.list()) out.set(routeFilePath(KINDS[i]!.kind, o), { kind: KINDS[i]!, object: o });
+      for (const o of inf.list()) {
+        // Another controller's Gateway is none of weft's policy (it would only warn, WEFT2098).
+        if (KINDS[i]!.kind === 'Gateway' && o.spec?.gatewayClassName !== 'weft') continue;
+        out.set(routeFilePath(KINDS[i]!.kind, o), { kind: KINDS[i]!, object: o });
+      }
     });
     return out;
   }
@@ -93,7 +102,7 @@ export class KubernetesRouteSource {
   async writeStatus(diagnostics: readonly Diagnostic[], now = new Date(), proceed: () => boolean = () => true): Promise<void> {
     const api = this.kubeConfig.makeApiClient(CustomObjectsApi);
     for (const [path, { kind, object }] of this.objects()) {
-      if (kind.kind === 'ReferenceGrant') continue;
+      if (NO_STATUS.has(kind.kind)) continue;
       if (!proceed()) return;
       const status = routeStatus(object, diagnostics.filter((d) => d.source?.file === path), now);
       await api.replaceNamespacedCustomObjectStatus({
@@ -108,10 +117,12 @@ export function routeFilePath(kind: string, o: KubernetesObject): string {
   return `kubernetes/${kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}.yaml`;
 }
 
-/** The fields the policy schema reads (metadata beyond name, namespace and labels is the API server's). */
+/** The fields the policy schema reads (metadata beyond name, namespace, labels and weft's own
+ * `weft.dev/` annotations is the API server's or other tools'). */
 export function routeFileText(o: RouteObject): string {
-  const { name, namespace, labels } = o.metadata ?? {};
-  return stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name, namespace, ...(labels && { labels }) }, spec: o.spec ?? {} });
+  const { name, namespace, labels, annotations } = o.metadata ?? {};
+  const ours = Object.entries(annotations ?? {}).filter(([k]) => k.startsWith('weft.dev/'));
+  return stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name, namespace, ...(labels && { labels }), ...(ours.length > 0 && { annotations: Object.fromEntries(ours) }) }, spec: o.spec ?? {} });
 }
 
 /**

@@ -77,12 +77,15 @@ describe('weft serve replicas on a real API server', () => {
     const lease = await kube.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'weft-leader', namespace: ns });
     expect(lease.spec?.holderIdentity).toBe('weft-a');
 
-    // A stops (a rolling update): it releases the Lease, so B leads well before the 3 s expiry.
-    const stoppedAt = Date.now();
+    // A stops (a rolling update): it releases the Lease as it closes (holder cleared), so B takes
+    // it at its next retry instead of waiting out the expiry. Read right after the close, the
+    // Lease is released or already B's; a close that did not release would still show weft-a.
+    // (A wall-clock bound on the hand-over failed at load 15: 3.3 s against 3 s.)
     await a.close();
     running.splice(running.indexOf(a), 1);
+    const afterClose = await kube.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'weft-leader', namespace: ns });
+    expect(['', 'weft-b']).toContain(afterClose.spec?.holderIdentity ?? '');
     await eventually(async () => expect(await metric(b, 'weft_leader')).toBe(1), 10_000, 50);
-    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
   }, 120_000);
 
   kubeIt('root rotation on the leader goes through the Secret: the other replica follows every phase', async () => {

@@ -12,6 +12,8 @@ import type { AccessPolicy, PolicySet, RoutePolicy } from './types.js';
 /** What this check needs to know of a registered service. */
 export interface RegistryServiceView {
   readonly ports: readonly { readonly port: number; readonly protocol?: string }[];
+  /** Endpoint localities, for the locality check (absent: not checked). */
+  readonly endpoints?: readonly { readonly region?: string; readonly zone?: string }[];
 }
 
 /**
@@ -68,7 +70,23 @@ export function checkPolicyAgainstRegistry(
     ref(mp.service!, 'service', mp.source);
     for (const port of mp.ports.keys()) if (services.has(mp.service!)) ref(mp.service!, `ports.${port}`, mp.source, port);
   }
+  out.push(...meshLocalityWithoutOutlier(policy, services));
   return out;
+}
+
+/**
+ * WEFT2083 for the services a Mesh `locality` block applies to that have no TrafficPolicy, so no
+ * outlier detection, and endpoints in more than one locality (the resolver warns at the
+ * TrafficPolicies; these it cannot see). Always a warning, one at the Mesh block.
+ */
+function meshLocalityWithoutOutlier(policy: PolicySet, services: ReadonlyMap<string, RegistryServiceView>): Diagnostic[] {
+  const block = policy.mesh.locality;
+  if (!block?.enabled) return [];
+  const keys = [...services].filter(([key, s]) => !policy.traffic.has(key) && new Set((s.endpoints ?? []).map((e) => `${e.region ?? ''}/${e.zone ?? ''}`)).size > 1).map(([key]) => key);
+  if (keys.length === 0) return [];
+  const named = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+  return [{ code: PolicyCodes.localityWithoutOutlier.code, severity: 'warning', path: 'locality', source: block.source,
+    message: `${keys.length} service(s) in several localities follow this block without a TrafficPolicy, so without outlierDetection: ${named}; their callers leave a zone only when the registry marks its endpoints unhealthy` }];
 }
 
 type RefCheck = (service: string, path: string, source: SourceRef | undefined, port?: number) => void;

@@ -1,6 +1,6 @@
 /** The locality block: resolution, which block applies to a service, and its diagnostics. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MESH, appliedLocality, localityMatches, parseLocality } from '../../src/policy/index.js';
+import { DEFAULT_MESH, appliedLocality, checkPolicyAgainstRegistry, localityMatches, parseLocality } from '../../src/policy/index.js';
 import { load, where, y } from './helpers.js';
 
 const od = 'outlierDetection: { consecutive5xx: 2 }';
@@ -70,5 +70,19 @@ describe('locality policy', () => {
     expect(load(tp('loadBalancer: random')).diagnostics).toEqual([]);
     expect(load(tp(od, 'locality: { failover: [{ from: eu, to: [us] }] }')).diagnostics).toEqual([]);
     expect(load(tp('locality: { enabled: false }')).diagnostics).toEqual([]);
+  });
+
+  it('warns (WEFT2083, always a warning) at a Mesh block for registry services in several localities without a TrafficPolicy', () => {
+    const r = load({ 'm.yaml': y('kind: Mesh', 'locality: { enabled: true }'), 'p.yaml': tp(od) });
+    if (!r.ok) throw new Error('fixture must load');
+    const two = [{ zone: 'a' }, { zone: 'b' }];
+    const services = new Map([['reviews.default', { ports: [{ port: 80 }], endpoints: two }], ['ratings.default', { ports: [{ port: 80 }], endpoints: two }],
+      ['details.default', { ports: [{ port: 80 }], endpoints: [{ zone: 'a' }, { zone: 'a' }] }]]);
+    const d = checkPolicyAgainstRegistry(r.policy, services);
+    expect(d.map(where)).toEqual(['WEFT2083 locality @ m.yaml:2:11']);
+    expect(d[0]).toMatchObject({ severity: 'warning' });
+    expect(d[0]!.message).toContain('1 service(s) in several localities follow this block without a TrafficPolicy, so without outlierDetection: ratings.default;');
+    const off = load({ 'm.yaml': y('kind: Mesh', 'locality: { enabled: false }') });
+    expect(off.ok && checkPolicyAgainstRegistry(off.policy, services)).toEqual([]);
   });
 });

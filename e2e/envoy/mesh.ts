@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { startWeft, type RunningWeft } from '../../src/cli/run.js';
-import { memoryLogger } from '../../src/controlplane/index.js';
+import { ENVOY_SIDECAR_FLAGS, memoryLogger } from '../../src/controlplane/index.js';
 import { envoyBin } from './env.js';
 import { EnvoyLog, tcpAdmin, type EnvoyHandle } from './health.js';
 import { until } from './http.js';
@@ -104,7 +104,7 @@ export class EnvoyMesh {
     try {
       const bootFile = await writeEnvoyBootstrap(root, stateDir, weft.cp.xdsPort, o.client);
       const adminFile = path.join(root, 'envoy-admin-address');
-      envoy = spawn(bin, ['-c', bootFile, '--admin-address-path', adminFile, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      envoy = spawn(bin, ['-c', bootFile, '--admin-address-path', adminFile, '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const mesh = new EnvoyMesh(root, policyDir, stateDir, o.client.id, weft, envoy, '');
       await mesh.#waitReady(adminFile);
       return mesh;

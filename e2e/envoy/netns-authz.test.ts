@@ -138,4 +138,20 @@ describe('Envoy namespace mesh: authorization conditions and audit', () => {
     expect(got, got === 'db-1\nping\n' ? '' : logs()).toBe('db-1\nping\n');
     await until('TCP audit counter', 10_000, async () => ((await envoyCounter(mesh(), 'db-1', `${tcpPrefix}shadow_denied`)) === tcpBefore + 1 ? true : undefined));
   }, 60_000);
+
+  // Last: it rewrites api.yaml. The client's sidecar pools its upstream connections to api-1's
+  // inbound listener; the revoking AccessPolicy changes that listener's filter chain, and Envoy
+  // drains the old chain's connections (--drain-strategy / --drain-time-s of the sidecar).
+  scenario('revoking a caller applies to the connections its sidecar already holds: at most one request per pooled connection is served by the old rules', async () => {
+    const tenant = { 'x-tenant': 'acme' };
+    const warm = await send(mesh(), 'client', 'api-1', 'api', 8080, 40, { headers: tenant, concurrency: 4 });
+    expect(warm.map((o) => o.status)).toEqual(Array(40).fill(200));
+    await mesh().edit('api.yaml', POLICY['api.yaml'].replace('  - from: [{ serviceAccount: client }]\n    to: { ports: [8080], headers: { x-tenant: { exact: acme } } }\n', ''));
+    const after = await send(mesh(), 'client', 'api-1', 'api', 8080, 20, { headers: tenant, concurrency: 1 });
+    const codes = after.map((o) => o.status);
+    // At most one request per connection the pool held (4) is served by the old chain.
+    expect(codes.filter((c) => c === 200).length, codes.join(' ')).toBeLessThanOrEqual(4);
+    expect(codes.slice(4), codes.join(' ')).toEqual(Array(16).fill(403));
+    console.log(`revocation: ${codes.filter((c) => c === 200).length} of 20 requests after the change served by the old chain`);
+  }, 60_000);
 });

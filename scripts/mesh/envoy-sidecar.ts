@@ -14,6 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { RunningWeft } from '../../src/cli/run.js';
+import { ENVOY_SIDECAR_FLAGS } from '../../src/controlplane/index.js';
 import { onPath } from './envoy-bin.js';
 
 export interface Sidecar {
@@ -53,7 +54,7 @@ export async function startSidecar(bin: string, weft: RunningWeft, stateDir: str
   config.admin.address.socket_address.port_value = 0;
   await writeFile(file, JSON.stringify(config));
   const adminFile = path.join(s.dir, 'admin-address');
-  const args = ['-c', file, '--admin-address-path', adminFile, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'];
+  const args = ['-c', file, '--admin-address-path', adminFile, '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--concurrency', '1', '--log-level', 'warn'];
   const setpriv = onPath('setpriv');
   const proc = setpriv ? spawn(setpriv, ['--pdeathsig', 'SIGKILL', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { CertificateAuthority, formatCaError, formatSpiffeId, workloadId } from '../ca/index.js';
-import { bootstrapConfig, controlPlaneIdentity, writeBootstrap } from '../controlplane/index.js';
+import { ENVOY_SIDECAR_FLAGS, bootstrapConfig, controlPlaneIdentity, writeBootstrap } from '../controlplane/index.js';
 import { CliError, UsageError } from './errors.js';
 import { csv, durationOption } from './options.js';
 
@@ -100,7 +100,7 @@ export function bootstrapCommand(): Command {
       const files = await writeBootstrap(path.resolve(f.out), config, format, {
         certPem: issued.svid.certPem + issued.svid.chainPem, keyPem: issued.svid.keyPem, caPem: ca.trustBundle().pems.join(''),
       });
-      process.stdout.write(`wrote ${files.join(', ')}\n${format === 'envoy' ? `run: envoy -c ${files[0]}` : `run your gRPC client with GRPC_XDS_BOOTSTRAP=${files[0]}`}\n`);
+      process.stdout.write(`wrote ${files.join(', ')}\n${format === 'envoy' ? `run: envoy -c ${files[0]} ${ENVOY_SIDECAR_FLAGS.join(' ')}` : `run your gRPC client with GRPC_XDS_BOOTSTRAP=${files[0]}`}\n`);
     });
 }
 

@@ -48,6 +48,17 @@ export interface BootstrapInput {
 /** How often Envoy flushes stats to its sinks (Envoy's default, stated so the docs can rely on it). */
 export const STATS_FLUSH_INTERVAL = '5s';
 
+/**
+ * Command-line flags every weft sidecar runs with (they have no bootstrap field). A policy change
+ * that touches a listener's filter chain (an AccessPolicy, JWT, ext_authz, a rate limit, the mTLS
+ * mode) makes Envoy drain the connections of the old chain, which keep the old rules until they
+ * close. Envoy's defaults (gradual over 600 s) let a revoked caller's pooled connections through
+ * for minutes; `immediate` sends HTTP/2 GOAWAY and HTTP/1.1 `Connection: close` at once (at most
+ * the request in flight on each connection is served by the old chain), and after 10 s what is
+ * still open is closed, long streams included (docs/security.md "Revocation").
+ */
+export const ENVOY_SIDECAR_FLAGS: readonly string[] = ['--drain-strategy', 'immediate', '--drain-time-s', '10'];
+
 /** The metrics service sink: every flush, cumulative values with the stats tags as labels and
  * histograms as buckets, over the mTLS `weft-xds` cluster (its identity is the certificate). */
 function metricsSink(): Record<string, unknown> {

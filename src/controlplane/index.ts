@@ -6,7 +6,7 @@ export { RunningView } from './view-impl.js';
 export { PolicySource, gitCommit } from './policy-source.js';
 export { redactSecrets, REDACTED } from './redact.js';
 export { consoleLogger, memoryLogger, scrubKeys, type Logger } from './log.js';
-export { bootstrapConfig, writeBootstrap, CERT_FILE, KEY_FILE, CA_FILE, GRPC_SERVER_TEMPLATE, type BootstrapInput } from './bootstrap.js';
+export { bootstrapConfig, writeBootstrap, CERT_FILE, KEY_FILE, CA_FILE, ENVOY_SIDECAR_FLAGS, GRPC_SERVER_TEMPLATE, type BootstrapInput } from './bootstrap.js';
 export { probeResources, type AppProbe } from './probe-listener.js';
 export { MAX_EXCHANGE_BYTES, TokenExchange, type ExchangeOutcome, type TokenExchangeOptions, type TokenReviewResult, type TokenReviewer } from './token-exchange.js';
 export { kubeTokenReviewer } from './token-review.js';

@@ -11,7 +11,7 @@
  * added or overwritten); Kubernetes expands `$(POD_NAME)`-style references in `args` from the
  * container's downward-API environment. No agent and no extra ConfigMap are needed.
  */
-import { bootstrapConfig, controlPlaneIdentity, type AppProbe } from '../controlplane/index.js';
+import { ENVOY_SIDECAR_FLAGS, bootstrapConfig, controlPlaneIdentity, type AppProbe } from '../controlplane/index.js';
 import { names } from '../translate/index.js';
 import { PROXY_UID, iptablesScript } from './iptables.js';
 
@@ -130,7 +130,7 @@ export function sidecarContainer(o: InjectOptions, pod: PodFacts): Record<string
     image: o.image,
     ...(native ? { restartPolicy: 'Always' } : {}),
     command: ['envoy'],
-    args: ['-c', `${BOOTSTRAP_DIR}/envoy.json`, '--config-yaml', nodeOverride(pod.serviceAccount), '--disable-hot-restart', '--log-level', o.logLevel],
+    args: ['-c', `${BOOTSTRAP_DIR}/envoy.json`, '--config-yaml', nodeOverride(pod.serviceAccount), '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--log-level', o.logLevel],
     env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), fieldEnv('POD_IP', 'status.podIP')],
     ports: [{ name: 'http-envoy-prom', containerPort: names.STATS_PORT, protocol: 'TCP' }],
     // Native: the kubelet starts the next containers once the startup probe passes (up to 10 min).

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ENVOY_SIDECAR_FLAGS } from '../../../src/controlplane/index.js';
 import type { AdminReply } from '../health.js';
 
 export const PROXY_USER = 1337;
@@ -78,7 +79,7 @@ export function envoyForProxyUser(bin: string): string {
 /** Starts Envoy in `ns` as the proxy user; `log` receives its output. */
 export function startEnvoy(ns: string, bin: string, bootstrap: string, log: (chunk: string) => void): ChildProcess {
   const proc = spawn('ip', ['netns', 'exec', ns, 'setpriv', '--reuid', String(PROXY_USER), '--regid', String(PROXY_USER), '--clear-groups',
-    bin, '-c', bootstrap, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    bin, '-c', bootstrap, '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d: Buffer) => log(d.toString()));
   proc.stderr!.on('data', (d: Buffer) => log(d.toString()));
   return proc;

@@ -19,6 +19,9 @@ import { systemClock } from './transport.js';
 import type { StreamInfo, XdsServerOptions } from './types.js';
 import { encodeControlPlane } from './wire.js';
 
+/** The accept queue for reconnect storms (Linux caps it at net.core.somaxconn, 4096 by default). */
+const LISTEN_BACKLOG = 4096;
+
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Envoy's own initial_fetch_timeout is 15 s; a cluster that has not warmed in 5 s is not coming soon. */
 const DEFAULT_WARMING_HOLD_MS = 5_000;
@@ -62,6 +65,7 @@ export class XdsServer {
   readonly cache: SnapshotCache;
   private readonly server: grpc.Server;
   private readonly live = new Set<OpenStream>();
+  private readonly listeners: { tcp: net.Server; injector: ReturnType<grpc.Server['createConnectionInjector']> }[] = [];
   private readonly env: StreamEnv;
 
   constructor(options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
@@ -96,15 +100,29 @@ export class XdsServer {
     this.server.addService(definition, implementation);
   }
 
-  /** Binds and starts; resolves with the bound port (pass 0 for an ephemeral one). */
+  /**
+   * Binds and starts; resolves with the bound port (pass 0 for an ephemeral one). The socket is
+   * weft's own, listening with a backlog of `LISTEN_BACKLOG`, and grpc-js serves the connections
+   * handed to it (its connection injector, TLS included): grpc-js listens with Node's default
+   * backlog of 511, and when thousands of proxies reconnect at once (a restart, a failover) the
+   * accept queue overflowed while the event loop was busy with TLS handshakes; the kernel then
+   * dropped the handshakes and reset their connections (storm benchmark: 112 of 2,500 proxies of
+   * one load generator failed with ECONNRESET, ListenOverflows 39,480).
+   */
   async listen(port = 0, host = '127.0.0.1', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
-    // grpc-js prints "No address added out of total 1 resolved" to stderr itself before it rejects
-    // a port that is taken; a probe first leaves the caller's one message (EADDRINUSE) as the output.
-    if (port !== 0) await probePort(port, host);
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
-    });
+    const injector = this.server.createConnectionInjector(credentials);
+    const tcp = net.createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host, port, backlog: LISTEN_BACKLOG }, () => (tcp.off('error', reject), resolve()));
+      });
+    } catch (err) {
+      injector.destroy();
+      throw err;
+    }
+    this.listeners.push({ tcp, injector });
+    return (tcp.address() as net.AddressInfo).port;
   }
 
   /** Live streams, for status views. Read-only snapshots of their state. */
@@ -127,6 +145,7 @@ export class XdsServer {
    * destroyed but not closed (seen with grpc-go), so the forced path resolves too.
    */
   close(graceMs = 1_000): Promise<void> {
+    for (const { tcp } of this.listeners.splice(0)) tcp.close();
     return new Promise((resolve) => {
       const timer = setTimeout(() => (this.server.forceShutdown(), resolve()), graceMs);
       this.server.tryShutdown(() => {
@@ -161,11 +180,3 @@ export class XdsServer {
   }
 }
 
-/** Rejects with Node's listen error (EADDRINUSE, EACCES, ...) when `host:port` cannot be bound now. */
-function probePort(port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
-  });
-}

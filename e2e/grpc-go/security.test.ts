@@ -102,7 +102,8 @@ describe('grpc-go security through weft', () => {
     const bare = await mesh!.client('bare', 'frontend', { withoutCertificateProviders: true });
     expect((await bare.run({ target: ECHO, calls: 1, deadlineMs: 3_000 })).codes).toEqual({ Unavailable: 1 });
     const reason = 'identity certificate provider instance name "default" missing in bootstrap configuration';
-    expect(bare.proc.rejections().some((r) => r.includes('envoy.config.cluster.v3.Cluster') && r.includes(reason))).toBe(true);
+    // The client logs the rejection on its own stdout, which may reach us after the call's answer.
+    await expect.poll(() => bare.proc.rejections().some((r) => r.includes('envoy.config.cluster.v3.Cluster') && r.includes(reason)), { timeout: 10_000 }).toBe(true);
     const cds = await nackedCds(mesh!, 'bare');
     expect(cds.nack.message).toContain(reason);
     expect(cds.nack.resources.map((r) => r.name)).toEqual(['outbound|9080||echo.default.svc.cluster.local']);

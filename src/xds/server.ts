@@ -65,7 +65,8 @@ export class XdsServer {
   readonly cache: SnapshotCache;
   private readonly server: grpc.Server;
   private readonly live = new Set<OpenStream>();
-  private readonly listeners: { tcp: net.Server; injector: ReturnType<grpc.Server['createConnectionInjector']> }[] = [];
+  /** The listening sockets; grpc-js's shutdown closes the sessions and its injectors' servers. */
+  private readonly sockets: net.Server[] = [];
   private readonly env: StreamEnv;
 
   constructor(options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
@@ -121,7 +122,7 @@ export class XdsServer {
       injector.destroy();
       throw err;
     }
-    this.listeners.push({ tcp, injector });
+    this.sockets.push(tcp);
     return (tcp.address() as net.AddressInfo).port;
   }
 
@@ -145,7 +146,7 @@ export class XdsServer {
    * destroyed but not closed (seen with grpc-go), so the forced path resolves too.
    */
   close(graceMs = 1_000): Promise<void> {
-    for (const { tcp } of this.listeners.splice(0)) tcp.close();
+    for (const tcp of this.sockets.splice(0)) tcp.close();
     return new Promise((resolve) => {
       const timer = setTimeout(() => (this.server.forceShutdown(), resolve()), graceMs);
       this.server.tryShutdown(() => {

@@ -141,7 +141,7 @@ weft is serving ${c.policyDir}
 Next (in another terminal; \`npm run weft --\` runs the CLI from this checkout):
   npm run weft -- status                        # proxies and their sync state
   npm run weft -- bootstrap --node-id reviews-v1 --namespace default --service-account reviews \\
-      --format envoy --out ./reviews-v1         # then: envoy -c ./reviews-v1/envoy.json
+      --format envoy --out ./reviews-v1         # then the envoy command it prints
   npm run weft -- bootstrap --node-id client-1 --namespace default --service-account productpage \\
       --format grpc --xds-address 127.0.0.1:18002 --out ./client-1   # proxyless gRPC (needs --insecure-xds)
   edit ${c.policyDir} and watch weft apply it; Ctrl-C to stop.

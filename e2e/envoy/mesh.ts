@@ -1,8 +1,9 @@
 /**
- * One weft (in-process, as `weft serve` runs it) and one real Envoy sidecar for the client,
- * whose bootstrap is written by the `weft bootstrap` command in `explicit` mode: each service
- * port gets an Envoy listener on <explicit outbound address, 127.0.0.6>:<port>, and the test
- * sends requests there with the service's hostname as Host.
+ * One weft (in-process, as `weft serve` runs it) and one real Envoy sidecar for the client
+ * (scripts/mesh/envoy-sidecar.ts, as the demo starts its own), whose bootstrap is written by the
+ * `weft bootstrap` command in `explicit` mode: each service port gets an Envoy listener on
+ * <explicit outbound address, 127.0.0.6>:<port>, and the test sends requests there with the
+ * service's hostname as Host.
  *
  * The only change to the bootstrap is the Envoy admin port (0 instead of 15000, read back through
  * `--admin-address-path`) so a developer's own Envoy does not collide with the suite. The inbound
@@ -10,13 +11,12 @@
  *
  * Not safe to share between test files: each file starts its own mesh and stops it in afterAll.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { startWeft, type RunningWeft } from '../../src/cli/run.js';
-import { ENVOY_SIDECAR_FLAGS, memoryLogger } from '../../src/controlplane/index.js';
+import { memoryLogger } from '../../src/controlplane/index.js';
+import { startSidecar, type Sidecar } from '../../scripts/mesh/envoy-sidecar.js';
 import { envoyBin } from './env.js';
 import { EnvoyLog, tcpAdmin, type EnvoyHandle } from './health.js';
 import { until } from './http.js';
@@ -68,17 +68,20 @@ function registryYaml(services: readonly ServiceSpec[]): string {
 }
 
 export class EnvoyMesh {
-  readonly #envoyLog = new EnvoyLog();
-
   private constructor(
     readonly root: string,
     readonly policyDir: string,
     readonly stateDir: string,
     readonly clientId: string,
     public weft: RunningWeft,
-    public envoy: ChildProcess,
-    readonly envoyAdmin: string,
+    readonly sidecar: Sidecar,
+    private readonly envoyLogLines: EnvoyLog,
   ) {}
+
+  /** Envoy's admin address, `http://127.0.0.1:<port>`. */
+  get envoyAdmin(): string {
+    return this.sidecar.admin;
+  }
 
   /** Writes the mesh into `root` (default: a new temporary directory), starts weft, writes the bootstrap with `weft bootstrap`, starts Envoy and
    * waits until Envoy is LIVE and weft reports it SYNCED on every type. */
@@ -100,42 +103,27 @@ export class EnvoyMesh {
     await writeFile(path.join(root, 'registry.yaml'), registryYaml(o.services));
     const stateDir = path.join(root, 'state');
     const weft = await startMeshWeft(root, 0);
-    let envoy: ChildProcess | undefined;
+    const log = new EnvoyLog();
+    const c = o.client;
+    let sidecar: Sidecar | undefined;
     try {
-      const bootFile = await writeEnvoyBootstrap(root, stateDir, weft.cp.xdsPort, o.client);
-      const adminFile = path.join(root, 'envoy-admin-address');
-      envoy = spawn(bin, ['-c', bootFile, '--admin-address-path', adminFile, '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const mesh = new EnvoyMesh(root, policyDir, stateDir, o.client.id, weft, envoy, '');
-      await mesh.#waitReady(adminFile);
+      sidecar = await startSidecar(bin, weft, stateDir, {
+        id: c.id, serviceAccount: c.serviceAccount, dir: path.join(root, 'nodes', c.id), services: c.serves.map((s) => `${s}.default`),
+        ...(c.ips ? { ips: c.ips } : {}), ...(c.labels ? { labels: c.labels } : {}), ...(c.delta ? { delta: true } : {}), onOutput: (d) => log.push(d),
+      });
+      const mesh = new EnvoyMesh(root, policyDir, stateDir, c.id, weft, sidecar, log);
+      await mesh.converged();
       return mesh;
     } catch (err) {
-      if (envoy) await stopProcess(envoy);
+      await sidecar?.stop();
       await weft.close();
       throw err;
     }
   }
 
-  /** Envoy's admin address (from --admin-address-path), Envoy LIVE, then weft reporting it SYNCED. */
-  async #waitReady(adminFile: string): Promise<void> {
-    const envoy = this.envoy;
-    envoy.stdout!.on('data', (d: Buffer) => this.#log(d));
-    envoy.stderr!.on('data', (d: Buffer) => this.#log(d));
-    const admin = await until('Envoy admin address', 30_000, async () => {
-      if (envoy.exitCode !== null) throw new Error(`envoy exited with ${envoy.exitCode}\n${this.envoyLog()}`);
-      return (await readFile(adminFile, 'utf8').catch(() => '')).trim() || undefined;
-    });
-    Object.assign(this, { envoyAdmin: `http://${admin}` });
-    await until('Envoy LIVE', 30_000, async () => ((await fetch(`${this.envoyAdmin}/ready`).catch(() => undefined))?.ok ? true : undefined));
-    await this.converged();
-  }
-
-  #log(d: Buffer): void {
-    this.#envoyLog.push(d.toString());
-  }
-
   /** The last 16 kB of Envoy's own log (access-log lines left out), for failure messages. */
   envoyLog(): string {
-    return this.#envoyLog.text();
+    return this.envoyLogLines.text();
   }
 
   /** This sidecar for the after-scenario check (health.ts). */
@@ -185,7 +173,7 @@ export class EnvoyMesh {
   }
 
   async stop(): Promise<void> {
-    await stopProcess(this.envoy);
+    await this.sidecar.stop();
     await this.weft.close().catch(() => undefined);
     await rm(this.root, { recursive: true, force: true });
     await releaseMeshLock();
@@ -209,30 +197,5 @@ export function startMeshWeft(root: string, xdsPort: number, svidTtlMs = 3600_00
     svidTtlMs,
     debounce: { quietMs: 20, maxMs: 300 },
     log: memoryLogger(),
-  });
-}
-
-/** Runs the real `weft bootstrap` command, then points the Envoy admin at an ephemeral port. */
-async function writeEnvoyBootstrap(root: string, stateDir: string, xdsPort: number, c: ClientSpec): Promise<string> {
-  const out = path.join(root, 'nodes', c.id);
-  const labels = Object.entries(c.labels ?? { app: c.serviceAccount }).map(([k, v]) => `${k}=${v}`).join(',');
-  const code = await main(['bootstrap', '--node-id', c.id, '--namespace', 'default', '--service-account', c.serviceAccount,
-    '--format', 'envoy', '--interception', 'explicit', '--xds-address', `127.0.0.1:${xdsPort}`, '--state-dir', stateDir,
-    ...(c.serves.length ? ['--services', c.serves.map((s) => `${s}.default`).join(',')] : []), '--labels', labels, '--out', out,
-    ...(c.ips?.length ? ['--instance-ips', c.ips.join(',')] : []), ...(c.delta ? ['--delta'] : [])]);
-  if (code !== 0) throw new Error(`weft bootstrap exited with ${code}`);
-  const file = path.join(out, 'envoy.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as { admin: { address: { socket_address: { port_value: number } } } };
-  config.admin.address.socket_address.port_value = 0;
-  await writeFile(file, JSON.stringify(config, null, 2));
-  return file;
-}
-
-function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => proc.kill('SIGKILL'), 3_000);
-    proc.once('exit', () => (clearTimeout(kill), resolve()));
-    proc.kill('SIGTERM');
   });
 }

@@ -10,21 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { until } from '../envoy/http.js';
+import { freePort } from '../envoy/upstream.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const TSX = createRequire(import.meta.url).resolve('tsx');
-
-/** A port free right now on 127.0.0.1 (the replica binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 export interface ReplicaOptions {
   readonly identity: string;

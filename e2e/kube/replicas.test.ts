@@ -36,8 +36,9 @@ import { deployDir, loadObjects } from '../../test/deploy/manifests.js';
 import { kubeIt, kubeMissingInCi, needsKube, startKubeApiServer, type KubeApiServer } from '../../test/support/kube-apiserver.js';
 import { envoyBin } from '../envoy/env.js';
 import { until } from '../envoy/http.js';
+import { freePort } from '../envoy/upstream.js';
 import { GATEWAY_GROUP, installGatewayApiCrds } from './crds.js';
-import { ReplicaProcess, freePort } from './replica-mesh.js';
+import { ReplicaProcess } from './replica-mesh.js';
 import { NODE, ReplicaWorld } from './replica-scenario.js';
 
 let kube: KubeApiServer;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- reconcile [services] [proxies]`: the one-change path end to end, through the
  * real Reconciler — model diff → translation of the proxies the change reaches → encode → intern →
- * snapshot cache set — for an endpoint change and a policy change (whose trial translation for the
+ * snapshot cache set — for an endpoint change (delivered as a registry source does: the next
+ * registry with the key that changed, made before the clock starts) and a policy change (whose trial translation for the
  * last-good rule is included), at mesh scale. Default 10,000 services and 2,000 proxies, the mesh
  * of bench/translate.ts (namespaces of 100 services that each reach only themselves).
  *
@@ -74,8 +75,12 @@ async function measure(prepare: (round: number) => () => void): Promise<{ cpu_ms
 const keys = [...registry.services.keys()];
 const changed = registry.services.get(keys[Math.floor(SERVICES * 0.4242)]!)!;
 const endpoint = await profiled('endpoint', () => measure((round) => {
+  // As a registry source delivers it: the next registry and the key that changed, both made
+  // before the clock starts (a real source builds them from its watch event, not the reconciler).
   const next = { ...changed, endpoints: changed.endpoints.slice(round % 2) };
-  return () => registrySource.set({ version: `r${round}`, services: new Map(registrySource.current().services).set(next.key, next) });
+  const registry = { version: `r${round}`, services: new Map(registrySource.current().services).set(next.key, next) };
+  const keys = new Set([next.key]);
+  return () => registrySource.set(registry, keys);
 }));
 
 const target = keys[Math.floor(SERVICES * 0.0707)]!;

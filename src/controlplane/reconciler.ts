@@ -231,7 +231,10 @@ export class Reconciler {
    * (every proxy when there is none). */
   private touched(model: MeshModel): { change?: ModelChange; proxies: ConnectedProxy[] } {
     if (!this.model) return { proxies: this.proxies.all() };
-    const change = diffModels(this.model, model, this.registryTrail.keysBetween(this.model.registry, model.registry));
+    const keys = this.registryTrail.keysBetween(this.model.registry, model.registry);
+    // What the source said changed is also all the namespace index needs to regroup.
+    if (keys) this.tcache.succeed(this.model.registry, model.registry, keys);
+    const change = diffModels(this.model, model, keys);
     return { change, proxies: [...this.dependents.affected(change)] };
   }
 

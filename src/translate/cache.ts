@@ -120,6 +120,47 @@ export class TranslationCache {
     return index;
   }
 
+  /**
+   * Carries `prev`'s namespace index over to `next`, a registry that differs from `prev` only in
+   * the services under `changed` (what a registry source reports with each change), so an
+   * endpoint change regroups one namespace instead of the whole registry. Lists of namespaces no
+   * changed service is in (before or after) are shared; a changed namespace's list is copied once,
+   * a replaced service keeps its place, a removed one is taken out and an added one goes in at its
+   * key's place. Does nothing when `prev` was never indexed (the first `byNamespace(next)` groups
+   * from scratch) or `next` already is. The result equals `byNamespace` from scratch, list by list.
+   */
+  succeed(prev: ServiceRegistry, next: ServiceRegistry, changed: ReadonlySet<string>): void {
+    const old = this.namespaces.get(prev);
+    if (!old || this.namespaces.has(next)) return;
+    const index = new Map(old) as Map<string, readonly Service[]>;
+    const copied = new Map<string, Service[]>();
+    const listOf = (ns: string): Service[] => {
+      let list = copied.get(ns);
+      if (!list) { list = [...(index.get(ns) ?? [])]; copied.set(ns, list); index.set(ns, list); }
+      return list;
+    };
+    for (const key of changed) {
+      const before = prev.services.get(key);
+      const after = next.services.get(key);
+      if (before) {
+        const list = listOf(before.namespace);
+        const at = lowerBoundByKey(list, key);
+        if (list[at]?.key === key) {
+          if (after && after.namespace === before.namespace) { list[at] = after; continue; }
+          list.splice(at, 1);
+        }
+      }
+      if (after) {
+        const list = listOf(after.namespace);
+        const at = lowerBoundByKey(list, key);
+        if (list[at]?.key === key) list[at] = after;
+        else list.splice(at, 0, after);
+      }
+    }
+    for (const [ns, list] of copied) if (list.length === 0) index.delete(ns);
+    this.namespaces.set(next, index);
+  }
+
   /** Keys of the other services a TrafficPolicy routes or mirrors to, sorted; once per policy. */
   crossRefs(traffic: TrafficPolicy | undefined): readonly string[] {
     if (!traffic) return NO_REFS;
@@ -160,6 +201,18 @@ export class TranslationCache {
   get size(): number {
     return this.slots.size;
   }
+}
+
+/** The first position in `list` (in key order) whose key is not below `key`. */
+function lowerBoundByKey(list: readonly Service[], key: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Most recent first; identity first (cheap), then structural equality. */

@@ -18,10 +18,12 @@ export class MemoryRegistrySource implements RegistrySource {
   onChange(l: (c: RegistryChange) => void) { this.listeners.push(l); return () => undefined; }
   onError(_l: (d: readonly Diagnostic[]) => void) { return () => undefined; }
 
-  /** Publishes `registry` with the keys whose service differs from the last one. */
-  set(registry: ServiceRegistry): void {
+  /** Publishes `registry` with the keys whose service differs from the last one: `changed` when
+   * the caller knows them (a benchmark, whose clock must not time this source's own diff), else
+   * found by comparing every key. */
+  set(registry: ServiceRegistry, changed?: ReadonlySet<string>): void {
     const before = this.registry.services;
-    const changed = new Set([...registry.services.keys(), ...before.keys()].filter((k) => before.get(k) !== registry.services.get(k)));
+    changed ??= new Set([...registry.services.keys(), ...before.keys()].filter((k) => before.get(k) !== registry.services.get(k)));
     this.registry = registry;
     for (const l of this.listeners) l({ registry, changed });
   }

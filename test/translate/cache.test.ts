@@ -2,10 +2,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messageType } from '../../proto/index.js';
 import { TypeUrl, messageNameOf } from '../../proto/type-urls.js';
-import type { MeshModel, ProxyDescription, Service } from '../../src/model/index.js';
+import type { MeshModel, ProxyDescription, Service, ServiceRegistry } from '../../src/model/index.js';
 import { TranslationCache, translate } from '../../src/translate/index.js';
 import { loadCase } from './fixture.js';
-import { baseModel } from './random-mesh.js';
+import { baseModel, pick, rng } from './random-mesh.js';
 
 const dir = path.resolve(import.meta.dirname, '../../testdata/translate');
 const load = (name: string) => loadCase(path.join(dir, `${name}.in.yaml`));
@@ -131,4 +131,58 @@ describe('generated resources', () => {
       expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     });
   }
+});
+
+describe('namespace index carried across registries (succeed)', () => {
+  const service = (name: string, namespace: string, tag = 0): Service =>
+    ({ key: `${name}.${namespace}`, name, namespace, hostname: `${name}.${namespace}.svc.cluster.local`, serviceAccount: name, ports: [], endpoints: [], addresses: [`10.0.${tag >> 8}.${tag & 255}`] });
+  const registryOf = (services: Iterable<Service>, version: string): ServiceRegistry =>
+    ({ version, services: new Map([...services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((s) => [s.key, s])) });
+  const grouped = (index: ReadonlyMap<string, readonly Service[]>) => Object.fromEntries([...index].sort(([a], [b]) => (a < b ? -1 : 1)));
+
+  it('equals grouping from scratch after every random add, remove, replace and namespace move, and shares the lists it did not touch', () => {
+    const r = rng(13);
+    const names = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    const namespaces = ['a', 'b', 'c', 'd'];
+    let registry = registryOf(names.slice(0, 15).map((n) => service(n, pick(r, namespaces))), 'v0');
+    const cache = new TranslationCache();
+    cache.byNamespace(registry);
+    for (let step = 1; step <= 200; step++) {
+      const services = new Map([...registry.services.values()].map((s) => [s.name, s]));
+      const changedNames = new Set<string>();
+      for (let n = 1 + Math.floor(r() * 3); n > 0; n--) {
+        const name = pick(r, names);
+        const had = services.get(name);
+        const op = r();
+        if (had && op < 0.3) services.delete(name);
+        else if (had && op < 0.5) services.set(name, service(name, pick(r, namespaces), step)); // may move namespace
+        else services.set(name, service(name, had?.namespace ?? pick(r, namespaces), step));
+        changedNames.add(name);
+      }
+      const next = registryOf(services.values(), `v${step}`);
+      const changed = new Set<string>();
+      for (const key of new Set([...registry.services.keys(), ...next.services.keys()])) {
+        if (registry.services.get(key) !== next.services.get(key)) changed.add(key);
+      }
+      const before = cache.byNamespace(registry);
+      cache.succeed(registry, next, changed);
+      const carried = cache.byNamespace(next);
+      expect(grouped(carried), `step ${step}`).toEqual(grouped(new TranslationCache().byNamespace(next)));
+      const moved = new Set([...changed].flatMap((k) => [registry.services.get(k)?.namespace, next.services.get(k)?.namespace]));
+      for (const [ns, list] of carried) if (!moved.has(ns)) expect(list, `step ${step} ${ns}`).toBe(before.get(ns));
+      registry = next;
+    }
+  });
+
+  it('does nothing for a registry never indexed, and keeps an index already built', () => {
+    const a = registryOf([service('x', 'a'), service('y', 'b')], 'v1');
+    const b = registryOf([service('x', 'a'), service('z', 'b')], 'v2');
+    const cache = new TranslationCache();
+    cache.succeed(a, b, new Set(['y.b', 'z.b']));
+    expect(grouped(cache.byNamespace(b))).toEqual(grouped(new TranslationCache().byNamespace(b)));
+    const built = cache.byNamespace(b);
+    cache.byNamespace(a);
+    cache.succeed(a, b, new Set(['y.b', 'z.b']));
+    expect(cache.byNamespace(b)).toBe(built);
+  });
 });

@@ -20,6 +20,7 @@ import type { Logger } from './log.js';
 import { ControlPlaneMetrics } from './metrics.js';
 import { PolicySource } from './policy-source.js';
 import { Reconciler } from './reconciler.js';
+import { warmChecks } from '../translate/index.js';
 import { RunningView } from './view-impl.js';
 import { TRUST_BUNDLE } from './secrets.js';
 import { ServingCredentials } from './serving-credentials.js';
@@ -156,6 +157,7 @@ export class ControlPlane {
       const xdsPort = await listenOr(xds.listen(c.xds.port, c.xds.host, servingCredentials(certs, trustDomain)), 'xDS (mTLS)', c.xds.host, c.xds.port, '--xds-port');
       started.push(xds);
       const insecure = plaintextCache && await startInsecure({ ...serverOptions, cache: plaintextCache, authenticate: (r) => reconciler.authenticate(r, 'plaintext') }, c, started);
+      warmChecks();
       await reconciler.start();
       return new ControlPlane(reconciler, view, metrics, ca, xds, xdsPort, insecure, certs, expiryTimer, routes, leader, shared, shared && (await bundleAcks(c)));
     } catch (err) {

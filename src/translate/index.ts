@@ -4,6 +4,7 @@ export type { ScopeReads } from './build-scope.js';
 export { TranslationCache } from './cache.js';
 export type { TranslatedResource } from './resources.js';
 export { lowerBound } from './part-check.js';
+export { warmChecks } from './check.js';
 export type * from './ir.js';
 export { validateIr, type IrProblem } from './ir-validate.js';
 export * as names from './names.js';

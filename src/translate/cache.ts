@@ -122,42 +122,30 @@ export class TranslationCache {
 
   /**
    * Carries `prev`'s namespace index over to `next`, a registry that differs from `prev` only in
-   * the services under `changed` (what a registry source reports with each change), so an
-   * endpoint change regroups one namespace instead of the whole registry. Lists of namespaces no
-   * changed service is in (before or after) are shared; a changed namespace's list is copied once,
-   * a replaced service keeps its place, a removed one is taken out and an added one goes in at its
-   * key's place. Does nothing when `prev` was never indexed (the first `byNamespace(next)` groups
-   * from scratch) or `next` already is. The result equals `byNamespace` from scratch, list by list.
+   * the services under `changed` (what a registry source reports with each change) and lists the
+   * services both hold in the same order (key order, which ServiceRegistry promises, does), so an
+   * endpoint change regroups nothing: lists of namespaces no changed service is in are shared,
+   * and a replaced service takes its predecessor's place in a copy of its namespace's list (where
+   * `Map.set` on a copy, and every key-ordered source, puts it). A change that adds, removes or
+   * moves a service between namespaces is not carried: the next `byNamespace(next)` groups from
+   * scratch, which is exact whatever order the registry is in. Does nothing when `prev` was never
+   * indexed or `next` already is.
    */
   succeed(prev: ServiceRegistry, next: ServiceRegistry, changed: ReadonlySet<string>): void {
     const old = this.namespaces.get(prev);
     if (!old || this.namespaces.has(next)) return;
-    const index = new Map(old) as Map<string, readonly Service[]>;
-    const copied = new Map<string, Service[]>();
-    const listOf = (ns: string): Service[] => {
-      let list = copied.get(ns);
-      if (!list) { list = [...(index.get(ns) ?? [])]; copied.set(ns, list); index.set(ns, list); }
-      return list;
-    };
+    const index = new Map(old);
+    const copied = new Set<string>();
     for (const key of changed) {
       const before = prev.services.get(key);
       const after = next.services.get(key);
-      if (before) {
-        const list = listOf(before.namespace);
-        const at = lowerBoundByKey(list, key);
-        if (list[at]?.key === key) {
-          if (after && after.namespace === before.namespace) { list[at] = after; continue; }
-          list.splice(at, 1);
-        }
-      }
-      if (after) {
-        const list = listOf(after.namespace);
-        const at = lowerBoundByKey(list, key);
-        if (list[at]?.key === key) list[at] = after;
-        else list.splice(at, 0, after);
-      }
+      if (!before || !after || before.namespace !== after.namespace) return;
+      let list = index.get(before.namespace)!;
+      const at = list.indexOf(before);
+      if (at < 0) return;
+      if (!copied.has(before.namespace)) { list = [...list]; copied.add(before.namespace); index.set(before.namespace, list); }
+      (list as Service[])[at] = after;
     }
-    for (const [ns, list] of copied) if (list.length === 0) index.delete(ns);
     this.namespaces.set(next, index);
   }
 
@@ -201,18 +189,6 @@ export class TranslationCache {
   get size(): number {
     return this.slots.size;
   }
-}
-
-/** The first position in `list` (in key order) whose key is not below `key`. */
-function lowerBoundByKey(list: readonly Service[], key: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]!.key < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Most recent first; identity first (cheap), then structural equality. */

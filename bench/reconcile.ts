@@ -2,9 +2,10 @@
  * `npm run bench -- reconcile [services] [proxies]`: the one-change path end to end, through the
  * real Reconciler — model diff → translation of the proxies the change reaches → encode → intern →
  * snapshot cache set — for an endpoint change (delivered as a registry source does: the next
- * registry with the key that changed, made before the clock starts) and a policy change (whose trial translation for the
- * last-good rule is included), at mesh scale. Default 10,000 services and 2,000 proxies, the mesh
- * of bench/translate.ts (namespaces of 100 services that each reach only themselves).
+ * registry with the key that changed, made before the clock starts) and a policy change (whose
+ * trial translation for the last-good rule is included), at mesh scale. Default 10,000 services
+ * and 2,000 proxies, the mesh of bench/translate.ts (namespaces of 100 services that each reach
+ * only themselves).
  *
  * Proxies attach as plaintext streams (no keys: SDS material is not what is measured). Policy
  * changes are measured twice: `policy_change` hands the reconciler a PolicySet whose every

@@ -32,7 +32,7 @@ export function checkMessageOf(typeName: string, message: object): FieldProblem[
 /**
  * Compiles the validators of every resource type and every extension a translation may embed,
  * ahead of the first translation (control-plane start, benchmarks), so the first proxies to
- * connect do not pay the compilation (about half a second of CPU for the whole Envoy API here).
+ * connect do not pay the compilation (0.3–0.6 s of CPU on a 2-core machine).
  * Idempotent: compiled validators are cached per message type.
  */
 export function warmChecks(): void {

@@ -4,6 +4,7 @@ import { messageType } from '../../proto/index.js';
 import { TypeUrl, messageNameOf } from '../../proto/type-urls.js';
 import type { MeshModel, ProxyDescription, Service, ServiceRegistry } from '../../src/model/index.js';
 import { TranslationCache, translate } from '../../src/translate/index.js';
+import { byText } from '../../src/common/index.js';
 import { loadCase } from './fixture.js';
 import { baseModel, pick, rng } from './random-mesh.js';
 
@@ -137,8 +138,8 @@ describe('namespace index carried across registries (succeed)', () => {
   const service = (name: string, namespace: string, tag = 0): Service =>
     ({ key: `${name}.${namespace}`, name, namespace, hostname: `${name}.${namespace}.svc.cluster.local`, serviceAccount: name, ports: [], endpoints: [], addresses: [`10.0.${tag >> 8}.${tag & 255}`] });
   const registryOf = (services: Iterable<Service>, version: string): ServiceRegistry =>
-    ({ version, services: new Map([...services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((s) => [s.key, s])) });
-  const grouped = (index: ReadonlyMap<string, readonly Service[]>) => Object.fromEntries([...index].sort(([a], [b]) => (a < b ? -1 : 1)));
+    ({ version, services: new Map([...services].sort(byText((s) => s.key)).map((s) => [s.key, s])) });
+  const grouped = (index: ReadonlyMap<string, readonly Service[]>) => Object.fromEntries(index);
 
   // Each registry keeps its predecessor's order for the services both hold: key order, as the
   // real sources publish, or a copied Map's order (shuffled to start, adds at the end), as the
@@ -177,7 +178,7 @@ describe('namespace index carried across registries (succeed)', () => {
       cache.succeed(registry, next, changed);
       const carried = cache.byNamespace(next);
       // Entries in order, lists in order: exactly what grouping from scratch gives.
-      expect([...carried].sort(([a], [b]) => (a < b ? -1 : 1)), `step ${step}`).toEqual([...new TranslationCache().byNamespace(next)].sort(([a], [b]) => (a < b ? -1 : 1)));
+      expect(grouped(carried), `step ${step}`).toEqual(grouped(new TranslationCache().byNamespace(next)));
       if (replacedOnly) {
         carriedSteps++;
         const touched = new Set([...changed].map((k) => next.services.get(k)!.namespace));

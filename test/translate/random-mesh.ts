@@ -68,8 +68,7 @@ const ACCESS: readonly ((service: string) => AccessPolicy[])[] = [
 ];
 
 export function baseModel(): MeshModel {
-  // In key order, as every registry source publishes it (ServiceRegistry's contract).
-  const services = new Map(baseServices().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((s) => [s.key, s]));
+  const services = new Map(baseServices().map((s) => [s.key, s]));
   const mesh: MeshPolicy = { ...DEFAULT_MESH, observability: { accessLog: true }, reach: new Map() };
   const access = new Map<string, readonly AccessPolicy[]>([['reviews.default', ACCESS[3]!('reviews.default')]]);
   return { version: 'm0', registry: { version: 'r0', services }, policy: { version: 'p0', mesh, traffic: new Map([['reviews.default', reviewsTraffic(90)]]), access, files: [] } };

@@ -32,6 +32,11 @@ describe('nextRegistry', () => {
     expect([...second.registry.services.keys()]).toEqual(['a.default', 'b.default', 'd.default']);
   });
 
+  it('publishes services in key order whatever order the drafts come in (ServiceRegistry\'s promise)', () => {
+    const change = nextRegistry(EMPTY_REGISTRY, ['svc2', 'svc10', 'a', 'svc1'].map((n) => draft(n, [])), 'cluster.local')!;
+    expect([...change.registry.services.keys()]).toEqual(['a.default', 'svc1.default', 'svc10.default', 'svc2.default']);
+  });
+
   it('returns undefined when nothing changed, regardless of input order', () => {
     const first = nextRegistry(EMPTY_REGISTRY, [draft('a', ['10.0.0.1', '10.0.0.2']), draft('b', [])], 'cluster.local')!;
     expect(nextRegistry(first.registry, [draft('b', []), draft('a', ['10.0.0.2', '10.0.0.1'])], 'cluster.local')).toBeUndefined();

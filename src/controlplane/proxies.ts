@@ -20,7 +20,7 @@
  */
 import { formatSpiffeId, workloadId } from '../ca/index.js';
 import type { NodeInfo } from '../xds/index.js';
-import type { InterceptionMode, ProxyDescription, ProxyKind, ProxyLocality, Service, ServiceRegistry } from '../model/index.js';
+import { ServiceGrouping, type InterceptionMode, type ProxyDescription, type ProxyKind, type ProxyLocality, type ServiceRegistry } from '../model/index.js';
 import { identityKey } from './model-diff.js';
 
 /** Envoy sends `envoy`; gRPC libraries send names like `gRPC Node Pure JS` or `grpc-go`. */
@@ -128,7 +128,7 @@ function localityOf(region: string | undefined, zone: string | undefined): Proxy
  */
 export function servedServices(claimed: readonly string[], ips: readonly string[], id: ProxyIdentity, registry: ServiceRegistry | undefined): { services: string[]; refused: string[] } {
   const derived: string[] = [];
-  for (const s of (registry && byIdentity(registry).get(identityKey(id.namespace, id.serviceAccount))) ?? []) {
+  for (const s of (registry && byIdentity.of(registry).get(identityKey(id.namespace, id.serviceAccount))) ?? []) {
     if (s.endpoints.some((e) => ips.includes(e.address))) derived.push(s.key);
   }
   derived.sort();
@@ -137,23 +137,13 @@ export function servedServices(claimed: readonly string[], ips: readonly string[
   return { services: derived.filter((k) => wanted.has(k)), refused: [...wanted].filter((k) => !derived.includes(k)).sort() };
 }
 
-const identityIndex = new WeakMap<ServiceRegistry, ReadonlyMap<string, readonly Service[]>>();
-
-/** A registry's services by `<namespace>/<service account>`, built once per registry value. */
-function byIdentity(registry: ServiceRegistry): ReadonlyMap<string, readonly Service[]> {
-  let index = identityIndex.get(registry);
-  if (!index) {
-    const m = new Map<string, Service[]>();
-    for (const s of registry.services.values()) {
-      const key = identityKey(s.namespace, s.serviceAccount);
-      const list = m.get(key);
-      if (list) list.push(s);
-      else m.set(key, [s]);
-    }
-    identityIndex.set(registry, (index = m));
-  }
-  return index;
-}
+/**
+ * A registry's services by `<namespace>/<service account>`, built once per registry value, when a
+ * proxy is described. Not carried from registry to registry as the namespace groups are: with one
+ * group per identity, copying the groups costs what grouping again does, and most changes describe
+ * no proxy (measured: the one-change benchmark's 2.6–3.0 ms rose to 4.5–4.7 ms with the carry).
+ */
+const byIdentity = new ServiceGrouping((s) => identityKey(s.namespace, s.serviceAccount));
 
 /**
  * Identity claimed by node metadata (plaintext streams only), or why the claim is not a valid

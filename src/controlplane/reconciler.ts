@@ -232,7 +232,7 @@ export class Reconciler {
   private touched(model: MeshModel): { change?: ModelChange; proxies: ConnectedProxy[] } {
     if (!this.model) return { proxies: this.proxies.all() };
     const keys = this.registryTrail.keysBetween(this.model.registry, model.registry);
-    // What the source said changed is also all the namespace index needs to regroup.
+    // What the source said changed is also all the namespace groups need to regroup.
     if (keys) this.tcache.succeed(this.model.registry, model.registry, keys);
     const change = diffModels(this.model, model, keys);
     return { change, proxies: [...this.dependents.affected(change)] };

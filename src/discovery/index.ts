@@ -1,6 +1,7 @@
 /** Public surface of the discovery module. */
 export * from './types.js';
 export { RegistryCodes } from './codes.js';
+export { ServiceGrouping } from './service-grouping.js';
 export { StaticRegistrySource, type StaticSourceOptions } from './static-source.js';
 export { RegistryFileParser, type ParseResult } from './static-parse.js';
 // The Kubernetes source loads @kubernetes/client-node; only its opener and its types are eager.

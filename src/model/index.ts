@@ -16,3 +16,4 @@ export { DEFAULT_MESH, appliedLocality, localityMatches, effectiveMtls, formatDi
 export type {
   Endpoint, EndpointHealth, Protocol, Service, ServicePort, ServiceRegistry,
 } from '../discovery/index.js';
+export { ServiceGrouping } from '../discovery/index.js';

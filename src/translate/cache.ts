@@ -25,7 +25,7 @@
  *   slots of proxies and services that no longer exist; derivations and per-registry indexes are
  *   held weakly and go with their objects. So memory follows what exists, not what ever existed.
  */
-import type { Service, ServiceRegistry, TrafficPolicy } from '../model/index.js';
+import { ServiceGrouping, type Service, type ServiceRegistry, type TrafficPolicy } from '../model/index.js';
 import { canonicalKey, sameValue } from './memo-key.js';
 
 const NO_REFS: readonly string[] = Object.freeze([]);
@@ -41,7 +41,7 @@ type Derived = { readonly key: string; readonly value: unknown } | Map<string, u
 
 export class TranslationCache {
   private readonly slots = new Map<string, Entry[]>();
-  private readonly namespaces = new WeakMap<ServiceRegistry, ReadonlyMap<string, readonly Service[]>>();
+  private readonly namespaces = new ServiceGrouping((s) => s.namespace);
   private readonly derived = new WeakMap<object, Derived>();
   /** A number per derivation builder (module-level functions: few, never collected). */
   private readonly builders = new Map<Derivation<never, never, unknown>, number>();
@@ -104,49 +104,14 @@ export class TranslationCache {
     return key;
   }
 
-  /** Services of a registry grouped by namespace, in key order; computed once per registry. */
+  /** Services of a registry grouped by namespace, in registry order; once per registry. */
   byNamespace(registry: ServiceRegistry): ReadonlyMap<string, readonly Service[]> {
-    let index = this.namespaces.get(registry);
-    if (!index) {
-      const m = new Map<string, Service[]>();
-      for (const s of registry.services.values()) {
-        const list = m.get(s.namespace);
-        if (list) list.push(s);
-        else m.set(s.namespace, [s]);
-      }
-      index = m;
-      this.namespaces.set(registry, index);
-    }
-    return index;
+    return this.namespaces.of(registry);
   }
 
-  /**
-   * Carries `prev`'s namespace index over to `next`, a registry that differs from `prev` only in
-   * the services under `changed` (what a registry source reports with each change) and lists the
-   * services both hold in the same order (key order, which ServiceRegistry promises, does), so an
-   * endpoint change regroups nothing: lists of namespaces no changed service is in are shared,
-   * and a replaced service takes its predecessor's place in a copy of its namespace's list (where
-   * `Map.set` on a copy, and every key-ordered source, puts it). A change that adds, removes or
-   * moves a service between namespaces is not carried: the next `byNamespace(next)` groups from
-   * scratch, which is exact whatever order the registry is in. Does nothing when `prev` was never
-   * indexed or `next` already is.
-   */
+  /** Carries the namespace groups of `prev` to `next` (ServiceGrouping.succeed). */
   succeed(prev: ServiceRegistry, next: ServiceRegistry, changed: ReadonlySet<string>): void {
-    const old = this.namespaces.get(prev);
-    if (!old || this.namespaces.has(next)) return;
-    const index = new Map(old);
-    const copied = new Set<string>();
-    for (const key of changed) {
-      const before = prev.services.get(key);
-      const after = next.services.get(key);
-      if (!before || !after || before.namespace !== after.namespace) return;
-      let list = index.get(before.namespace)!;
-      const at = list.indexOf(before);
-      if (at < 0) return;
-      if (!copied.has(before.namespace)) { list = [...list]; copied.add(before.namespace); index.set(before.namespace, list); }
-      (list as Service[])[at] = after;
-    }
-    this.namespaces.set(next, index);
+    this.namespaces.succeed(prev, next, changed);
   }
 
   /** Keys of the other services a TrafficPolicy routes or mirrors to, sorted; once per policy. */

@@ -2,11 +2,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messageType } from '../../proto/index.js';
 import { TypeUrl, messageNameOf } from '../../proto/type-urls.js';
-import type { MeshModel, ProxyDescription, Service, ServiceRegistry } from '../../src/model/index.js';
+import type { MeshModel, ProxyDescription, Service } from '../../src/model/index.js';
 import { TranslationCache, translate } from '../../src/translate/index.js';
-import { byText } from '../../src/common/index.js';
 import { loadCase } from './fixture.js';
-import { baseModel, pick, rng } from './random-mesh.js';
+import { baseModel } from './random-mesh.js';
 
 const dir = path.resolve(import.meta.dirname, '../../testdata/translate');
 const load = (name: string) => loadCase(path.join(dir, `${name}.in.yaml`));
@@ -132,72 +131,4 @@ describe('generated resources', () => {
       expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     });
   }
-});
-
-describe('namespace index carried across registries (succeed)', () => {
-  const service = (name: string, namespace: string, tag = 0): Service =>
-    ({ key: `${name}.${namespace}`, name, namespace, hostname: `${name}.${namespace}.svc.cluster.local`, serviceAccount: name, ports: [], endpoints: [], addresses: [`10.0.${tag >> 8}.${tag & 255}`] });
-  const registryOf = (services: Iterable<Service>, version: string): ServiceRegistry =>
-    ({ version, services: new Map([...services].sort(byText((s) => s.key)).map((s) => [s.key, s])) });
-  const grouped = (index: ReadonlyMap<string, readonly Service[]>) => Object.fromEntries(index);
-
-  // Each registry keeps its predecessor's order for the services both hold: key order, as the
-  // real sources publish, or a copied Map's order (shuffled to start, adds at the end), as the
-  // benchmarks' registries do.
-  it.each(['key order', 'copied Map order'] as const)('equals grouping from scratch, in order, after random replaces, adds, removes and namespace moves (%s); shares the lists it did not touch', (order) => {
-    const r = rng(13);
-    const names = Array.from({ length: 30 }, (_, i) => `s${i}`);
-    const namespaces = ['a', 'b', 'c', 'd'];
-    const first = names.slice(0, 15).map((n) => service(n, pick(r, namespaces))).sort(() => r() - 0.5);
-    let registry: ServiceRegistry = order === 'key order' ? registryOf(first, 'v0') : { version: 'v0', services: new Map(first.map((s) => [s.key, s])) };
-    const keyOf = (name: string) => [...registry.services.keys()].find((k) => k.startsWith(`${name}.`));
-    const cache = new TranslationCache();
-    cache.byNamespace(registry);
-    let carriedSteps = 0;
-    for (let step = 1; step <= 300; step++) {
-      const services = new Map(registry.services);
-      const picked = new Set<string>();
-      for (let n = 1 + Math.floor(r() * 3); n > 0; n--) {
-        // One operation per service and step: a delete and re-add of one key would move it in a
-        // copied Map, which a registry keeping its predecessor's order never does.
-        const name = pick(r, names);
-        if (picked.has(name)) continue;
-        picked.add(name);
-        const key = keyOf(name);
-        const had = key === undefined ? undefined : services.get(key);
-        const op = r();
-        if (had && op < 0.7) services.set(had.key, service(name, had.namespace, step));
-        else if (had && op < 0.85) services.delete(had.key);
-        else if (had) { services.delete(had.key); const moved = service(name, pick(r, namespaces.filter((ns) => ns !== had.namespace)), step); services.set(moved.key, moved); }
-        else { const added = service(name, pick(r, namespaces), step); services.set(added.key, added); }
-      }
-      const next: ServiceRegistry = order === 'key order' ? registryOf(services.values(), `v${step}`) : { version: `v${step}`, services };
-      const changed = new Set([...registry.services.keys(), ...next.services.keys()].filter((k) => registry.services.get(k) !== next.services.get(k)));
-      const replacedOnly = [...changed].every((k) => registry.services.get(k)?.namespace !== undefined && registry.services.get(k)?.namespace === next.services.get(k)?.namespace);
-      const before = cache.byNamespace(registry);
-      cache.succeed(registry, next, changed);
-      const carried = cache.byNamespace(next);
-      // Entries in order, lists in order: exactly what grouping from scratch gives.
-      expect(grouped(carried), `step ${step}`).toEqual(grouped(new TranslationCache().byNamespace(next)));
-      if (replacedOnly) {
-        carriedSteps++;
-        const touched = new Set([...changed].map((k) => next.services.get(k)!.namespace));
-        for (const [ns, list] of carried) if (!touched.has(ns)) expect(list, `step ${step} ${ns}`).toBe(before.get(ns));
-      }
-      registry = next;
-    }
-    expect(carriedSteps).toBeGreaterThan(100);
-  });
-
-  it('does nothing for a registry never indexed, and keeps an index already built', () => {
-    const a = registryOf([service('x', 'a'), service('y', 'b')], 'v1');
-    const b = registryOf([service('x', 'a'), service('z', 'b')], 'v2');
-    const cache = new TranslationCache();
-    cache.succeed(a, b, new Set(['y.b', 'z.b']));
-    expect(grouped(cache.byNamespace(b))).toEqual(grouped(new TranslationCache().byNamespace(b)));
-    const built = cache.byNamespace(b);
-    cache.byNamespace(a);
-    cache.succeed(a, b, new Set(['y.b', 'z.b']));
-    expect(cache.byNamespace(b)).toBe(built);
-  });
 });

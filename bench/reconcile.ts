@@ -79,9 +79,9 @@ const endpoint = await profiled('endpoint', () => measure((round) => {
   // As a registry source delivers it: the next registry and the key that changed, both made
   // before the clock starts (a real source builds them from its watch event, not the reconciler).
   const next = { ...changed, endpoints: changed.endpoints.slice(round % 2) };
-  const registry = { version: `r${round}`, services: new Map(registrySource.current().services).set(next.key, next) };
-  const keys = new Set([next.key]);
-  return () => registrySource.set(registry, keys);
+  const nextRegistry = { version: `r${round}`, services: new Map(registrySource.current().services).set(next.key, next) };
+  const changedKeys = new Set([next.key]);
+  return () => registrySource.set(nextRegistry, changedKeys);
 }));
 
 const target = keys[Math.floor(SERVICES * 0.0707)]!;

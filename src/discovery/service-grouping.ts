@@ -51,12 +51,11 @@ export class ServiceGrouping {
       if (!before || !after) return;
       const group = this.keyOf(before);
       if (this.keyOf(after) !== group) return;
-      const list = groups.get(group)!;
+      let list = groups.get(group) as Service[];
       const at = list.indexOf(before);
       if (at < 0) return;
-      const own = copied.has(group) ? (list as Service[]) : [...list];
-      if (own !== list) { copied.add(group); groups.set(group, own); }
-      own[at] = after;
+      if (!copied.has(group)) { list = [...list]; copied.add(group); groups.set(group, list); }
+      list[at] = after;
     }
     this.groups.set(next, groups);
   }

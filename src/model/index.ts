@@ -2,7 +2,8 @@
 export * from './types.js';
 /**
  * The policy and registry contracts, re-exported so that modules allowed to import only `model`
- * (translate) read them through one surface. Types and the one default value only; no behaviour.
+ * (translate) read them through one surface: types, the default Mesh, and pure helpers over them
+ * (locality and mTLS resolution, diagnostics formatting, the registry's ServiceGrouping); no I/O.
  */
 export type {
   AccessAction, AccessPolicy, AccessRule, Backend, CircuitBreaker, Diagnostic, FaultPolicy, HeaderRewrite,

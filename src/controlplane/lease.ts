@@ -40,6 +40,8 @@ export class LeaseElector {
   private lastRenew = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** The round in flight, if any: `stop()` waits for it, so a renew cannot land after the release. */
+  private round: Promise<boolean> | undefined;
   private readonly listeners = new Set<(leading: boolean) => void>();
   private readonly now: () => number;
   private readonly durationSeconds: number;
@@ -76,10 +78,13 @@ export class LeaseElector {
     void loop();
   }
 
-  /** Stops trying; a held lease is released (holder cleared) so another replica takes it at once. */
+  /** Stops trying; a held lease is released (holder cleared) so another replica takes it at once.
+   * A round in flight is waited for first: its renew, landing between the release's read and
+   * write, would make the release a conflict and leave the lease held until it expires. */
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    await this.round;
     if (!this.leading) return;
     this.setLeading(false);
     try {
@@ -92,7 +97,13 @@ export class LeaseElector {
   }
 
   /** One round: acquire, renew or observe. Returns whether this replica leads afterwards. */
-  async tryAcquireOrRenew(): Promise<boolean> {
+  tryAcquireOrRenew(): Promise<boolean> {
+    const round = this.acquireOrRenew();
+    this.round = round;
+    return round;
+  }
+
+  private async acquireOrRenew(): Promise<boolean> {
     const now = this.now();
     try {
       const lease = await this.read();

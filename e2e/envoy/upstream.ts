@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { freePorts } from '../../scripts/mesh/mesh-files.js';
 
 export type Behaviour =
   | { readonly kind: 'ok' }
@@ -80,11 +81,7 @@ export async function startUpstream(name: string, tls?: TlsIdentity, host = '127
   };
 }
 
-/** A port that was free a moment ago (bound on 127.0.0.1, then released). */
+/** A port free right now, outside the ephemeral range (scripts/mesh/mesh-files.ts `freePorts`). */
 export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return (await freePorts(1))[0]!;
 }

@@ -8,7 +8,6 @@
  * at. Plain servers (no xDS) stand in for backends whose features live in the client.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { RunningWeft } from '../../src/cli/run.js';
@@ -138,28 +137,6 @@ export class GoMesh {
     await Promise.all(this.#procs.map((p) => p.stop()));
     await this.dir.remove();
   }
-}
-
-/**
- * `n` consecutive ports, free on 0.0.0.0 and [::] right now, below Linux's ephemeral range
- * (32768+), so no outgoing connection of this machine (the clients, weft, other test files) can
- * take one between this check and the servers' bind, as happens to ports that `listen(0)` picked.
- */
-export async function meshPorts(n: number): Promise<number[]> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (12_000 - n));
-    const ports = Array.from({ length: n }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return ports;
-  }
-  throw new Error(`no ${n} consecutive free ports in 20000-31999`);
-}
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ port, host: '::', ipv6Only: false }, () => s.close(() => resolve(true)));
-  });
 }
 
 /** After each test: no grpc-go process may have rejected anything weft sent; a failed test

@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { target } from '../../scripts/mesh/mesh-files.js';
+import { freePorts, target } from '../../scripts/mesh/mesh-files.js';
 import type { GoClient, Summary } from './client.js';
 import { MODULE_DIR, goMissingInCi, needsGo, scenario } from './go-binary.js';
-import { GoMesh, guardRejections, meshPorts } from './mesh.js';
+import { GoMesh, guardRejections } from './mesh.js';
 
 const ECHO = target('echo');
 const id = (sa: string) => `spiffe://cluster.local/ns/default/sa/${sa}`;
@@ -33,7 +33,7 @@ let port: number;
 
 beforeAll(async () => {
   if (needsGo) return;
-  [port] = (await meshPorts(1)) as [number];
+  [port] = (await freePorts(1)) as [number];
   mesh = await GoMesh.start([{ name: 'echo', targetPort: port, endpoints: [{ port, instance: 'echo' }] }], path.join(MODULE_DIR, 'policy-mtls'));
   await mesh.server({ name: 'echo', port, xds: { serviceAccount: 'echo', service: 'echo.default' } });
   [frontend, intruder] = await Promise.all([mesh.client('frontend', 'frontend'), mesh.client('intruder', 'intruder')]);

@@ -11,10 +11,10 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { target, type ServiceSpec } from '../../scripts/mesh/mesh-files.js';
+import { freePorts, target, type ServiceSpec } from '../../scripts/mesh/mesh-files.js';
 import { failed, share, type GoClient, type Summary } from './client.js';
 import { MODULE_DIR, goMissingInCi, needsGo, scenario } from './go-binary.js';
-import { GoMesh, guardRejections, meshPorts } from './mesh.js';
+import { GoMesh, guardRejections } from './mesh.js';
 
 const ECHO = target('echo');
 const tol = (p: number, n: number) => 4 * Math.sqrt((p * (1 - p)) / n);
@@ -50,7 +50,7 @@ let fe: GoClient;
 let ports: number[];
 
 async function startMesh(): Promise<void> {
-  const p = (ports = await meshPorts(16));
+  const p = (ports = await freePorts(16));
   mesh = await GoMesh.start(services(p), path.join(MODULE_DIR, 'policy'));
   const m = mesh;
   await Promise.all([

@@ -37,16 +37,27 @@ export interface ServiceSpec {
   readonly endpoints: readonly Endpoint[];
 }
 
-/** `n` ports free on 0.0.0.0 right now (XdsServer binds there; plain servers on 127.0.0.1). */
+/**
+ * `n` consecutive ports, free on 0.0.0.0 and [::] right now (XdsServer binds there; plain servers
+ * on 127.0.0.1), below Linux's ephemeral range (32768+), so no outgoing connection of this machine
+ * (the clients, weft, Envoy, other test files) can take one between this check and the servers'
+ * bind, as happens to ports that `listen(0)` picked.
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((res, rej) => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - n));
+    const ports = Array.from({ length: n }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return ports;
+  }
+  throw new Error(`no ${n} consecutive free ports in 20000-31999`);
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '0.0.0.0', () => res(s));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '::', ipv6Only: false }, () => s.close(() => resolve(true)));
+  });
 }
 
 export function registryYaml(services: readonly ServiceSpec[]): string {

@@ -57,8 +57,9 @@ function lengthPreds(r: RuleSet): P[] {
   const [len, min, max] = [bound(r, 'len'), bound(r, 'min_len'), bound(r, 'max_len')];
   const [lenB, minB, maxB] = [bound(r, 'len_bytes'), bound(r, 'min_bytes'), bound(r, 'max_bytes')];
   if (len !== undefined) preds.push({ rule: 'string.len', message: `must be exactly ${len} character(s)`, ok: (v) => codePoints(v) === len });
-  // Cheap length tests first: a UTF-16 unit is at most one code point and at most 3 UTF-8 bytes.
-  if (min !== undefined) preds.push({ rule: 'string.min_len', message: `must be at least ${min} character(s)`, ok: (v) => v.length >= min && codePoints(v) >= min });
+  // Cheap length tests first: a UTF-16 unit is at most one code point and at most 3 UTF-8 bytes,
+  // and a code point is at most two units (so 2·min units hold at least min code points).
+  if (min !== undefined) preds.push({ rule: 'string.min_len', message: `must be at least ${min} character(s)`, ok: (v) => v.length >= 2 * min || (v.length >= min && codePoints(v) >= min) });
   if (max !== undefined) preds.push({ rule: 'string.max_len', message: `must be at most ${max} character(s)`, ok: (v) => v.length <= max || codePoints(v) <= max });
   if (lenB !== undefined) preds.push({ rule: 'string.len_bytes', message: `must be exactly ${lenB} bytes`, ok: (v) => Buffer.byteLength(v) === lenB });
   if (minB !== undefined) preds.push({ rule: 'string.min_bytes', message: `must be at least ${minB} bytes`, ok: (v) => Buffer.byteLength(v) >= minB });

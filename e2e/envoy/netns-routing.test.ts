@@ -177,10 +177,14 @@ describe('Envoy namespace mesh: traffic management', () => {
   scenario('least-request: a slow replica gets clearly less than its round-robin third', async () => {
     await mesh().edit('pool.yaml', pool('least-request'));
     await behave(['pool-3'], { delayMs: 300 });
-    const t = tally(await poolCall(150, { concurrency: 6 }));
+    const t = tally(await poolCall(240, { concurrency: 6 }));
     await behave(['pool-3'], {});
-    expect(POOL.reduce((n, p) => n + (t[p] ?? 0), 0)).toBe(150);
-    expect(share(t, 'pool-3', 150)).toBeLessThan(0.2);
+    expect(POOL.reduce((n, p) => n + (t[p] ?? 0), 0)).toBe(240);
+    // Envoy's least-request picks the less busy of two random hosts, so the slow replica still
+    // wins a pick whenever it is idle or drawn twice (a share near 1/9 to 1/5; CI once saw 0.207
+    // of 150 against an earlier bound of 0.2). Round-robin would give it a third, 80 ± 7.3 (sd) of
+    // 240: a share under 0.25 (60) is 2.7 sd below that.
+    expect(share(t, 'pool-3', 240)).toBeLessThan(0.25);
   }, 60_000);
 
   scenario('circuit breaking: past maxConnections 1 / maxPendingRequests 1 callers get 503 and Envoy counts the overflow', async () => {

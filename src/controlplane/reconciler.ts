@@ -25,7 +25,7 @@ import { checkPolicyAgainstRegistry, formatDiagnostic, hasErrors, type Diagnosti
 import type { RegistryChange, RegistrySource, ServiceRegistry } from '../discovery/index.js';
 import type { MeshModel } from '../model/index.js';
 import { TranslationCache, lowerBound, translate, type TranslatedResource, type TranslationReads } from '../translate/index.js';
-import { ResourceSetInterner, TypeUrl, snapshotOf, type ResourceSet, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
+import { ResourceSetInterner, TypeUrl, snapshotOf, type EncodedResource, type ResourceSet, type AuthRequest, type AuthResult, type ResourceEncoder, type ResourceTypeUrl, type SnapshotCache, type StreamInfo } from '../xds/index.js';
 import { StreamPrincipal, authenticate, refuseChannel, type Channel } from './auth.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import type { Logger } from './log.js';
@@ -270,11 +270,14 @@ export class Reconciler {
       const before = previous?.lists.get(typeUrl);
       lists.set(typeUrl, before !== undefined && sameItems(before, list) ? before : list);
     }
-    this.published.set(p, { lists, reads: result.reads });
     const sets = [...lists].map(([typeUrl, list]) => this.setOf(typeUrl, list));
     const withKeys = p.channel === 'mtls';
-    const secrets = this.secrets.build(result.secrets, p.identity.spiffeId, withKeys);
-    const all = [...sets, this.interner.intern(TypeUrl.Secret, secrets.map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message)))];
+    // Secret messages are memoised per certificate and bundle (secrets.ts), so while neither
+    // rotated the encoded list has the same items and the proxy keeps its interned set.
+    const secrets = this.secrets.build(result.secrets, p.identity.spiffeId, withKeys).map((s) => this.o.encoder.encode(TypeUrl.Secret, s.name, s.message));
+    const secretSet = previous && sameItems(previous.secrets, secrets) ? previous.secretSet : this.interner.intern(TypeUrl.Secret, secrets);
+    this.published.set(p, { lists, reads: result.reads, secrets, secretSet });
+    const all = [...sets, secretSet];
     const cert = withKeys ? this.o.certificates.certificate(p.identity.spiffeId) : undefined;
     p.certificate = cert && { spiffeId: cert.spiffeId, notAfter: cert.notAfter, serial: cert.serial };
     p.snapshot = snapshotOf(all, this.policyLoad?.label ?? '');
@@ -327,10 +330,14 @@ export class Reconciler {
 interface Published {
   readonly lists: ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource[]>;
   readonly reads: TranslationReads;
+  /** The encoded secrets, in the order built, and their interned set. */
+  readonly secrets: readonly EncodedResource[];
+  readonly secretSet: ResourceSet;
 }
 
-/** Same resources in the same order (translation returns unchanged resources as the same objects). */
-function sameItems(a: readonly TranslatedResource[], b: readonly TranslatedResource[]): boolean {
+/** Same items in the same order (translation returns unchanged resources as the same objects, the
+ * encoder unchanged messages as the same encodings). */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -186,13 +186,14 @@ export const serviceListSchema: Schema = {
 
 export const policySchema: Schema = {
   type: 'object',
-  required: ['files'],
+  required: ['files', 'warnings'],
   properties: {
     version: str,
     commit: str,
     directory: str,
     files: strArray,
     loadedAt: str,
+    warnings: { type: 'array', items: diagnosticSchema },
     lastError: {
       type: 'object',
       required: ['at', 'diagnostics'],

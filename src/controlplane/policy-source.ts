@@ -20,6 +20,8 @@ export interface PolicyLoad {
   /** `<git commit (12)>` when known, plus the content version: `a1b2c3d4e5f6+<version>`. */
   readonly label: string;
   readonly commit?: string;
+  /** The load's diagnostics below error (a load with an error is refused): WEFT2083 and the like. */
+  readonly warnings: readonly Diagnostic[];
 }
 
 export interface PolicySourceOptions {
@@ -63,7 +65,7 @@ export class PolicySource {
     await this.options.extra?.loaded(result.diagnostics).catch(() => undefined);
     if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
     const label = commit ? `${commit.slice(0, 12)}+${result.policy.version}` : result.policy.version;
-    return { ok: true, load: { policy: result.policy, label, commit } };
+    return { ok: true, load: { policy: result.policy, label, commit, warnings: result.diagnostics.filter((d) => d.severity !== 'error') } };
   }
 
   private async read(): Promise<{ result: PolicyLoadResult; commit?: string }> {

@@ -69,6 +69,14 @@ export interface ReconcilerOptions {
 export class Reconciler {
   readonly proxies = new ProxySet();
   policyLoad?: PolicyLoad;
+  /** When `policyLoad` was accepted (ms since the epoch). */
+  policyLoadedAt?: number;
+  /**
+   * Warnings of the policy serving now: its load's, and those found against the registry when it
+   * was accepted (a Mesh locality block over services without outlier detection, WEFT2083). Each
+   * is logged once per accepted load.
+   */
+  policyWarnings: readonly Diagnostic[] = [];
   policyError?: { at: number; diagnostics: readonly Diagnostic[] };
   model?: MeshModel;
   private readonly tcache = new TranslationCache();
@@ -171,7 +179,8 @@ export class Reconciler {
   /** Loads the policy directory; accepts it only if it is valid against the current registry. */
   private async reloadPolicy(): Promise<void> {
     const r = await this.o.policy.load();
-    const rejection = r.ok ? this.rejects(r.load.policy) : r.diagnostics;
+    const refs = r.ok && this.o.registry.synced ? checkPolicyAgainstRegistry(r.load.policy, this.o.registry.current().services) : [];
+    const rejection = r.ok ? this.rejects(r.load.policy, refs) : r.diagnostics;
     if (!r.ok || rejection.length > 0) {
       this.policyError = { at: Date.now(), diagnostics: rejection };
       this.o.hooks?.onPolicyLoad?.(false);
@@ -182,18 +191,29 @@ export class Reconciler {
       return;
     }
     this.policyLoad = r.load;
+    this.policyLoadedAt = Date.now();
     this.policyError = undefined;
+    this.policyWarnings = [...r.load.warnings, ...refs];
     this.o.hooks?.onPolicyLoad?.(true);
-    this.o.log.info('policy loaded', { version: r.load.label, files: r.load.policy.files.length });
+    this.o.log.info('policy loaded', { version: r.load.label, files: r.load.policy.files.length, warnings: this.policyWarnings.length });
+    this.logWarnings(this.policyWarnings);
   }
 
-  /** Why a loaded policy cannot be applied now (empty when it can). */
-  private rejects(policy: PolicySet): Diagnostic[] {
+  /** One line per warning, the first `LOGGED_WARNINGS` of them, and how many more there are. */
+  private logWarnings(warnings: readonly Diagnostic[]): void {
+    for (const d of warnings.slice(0, LOGGED_WARNINGS)) this.o.log.warn('policy warning', { code: d.code, at: formatDiagnostic(d) });
+    if (warnings.length > LOGGED_WARNINGS) {
+      this.o.log.warn('more policy warnings not logged', { count: warnings.length - LOGGED_WARNINGS, see: 'the admin API /policy or weft validate' });
+    }
+  }
+
+  /** Why a loaded policy cannot be applied now (empty when it can); `refs` is its check against
+   * the current registry (empty before the registry synced). */
+  private rejects(policy: PolicySet, refs: readonly Diagnostic[]): readonly Diagnostic[] {
     if (policy.mesh.trustDomain !== this.o.trustDomain) {
       return [{ code: ControlPlaneCodes.trustDomainChange.code, severity: 'error', message: `trustDomain "${policy.mesh.trustDomain}" differs from the CA's "${this.o.trustDomain}": changing the trust domain needs a restart with a CA for it`, ...(policy.mesh.source ? { source: policy.mesh.source } : {}) }];
     }
     if (!this.o.registry.synced) return [];
-    const refs = checkPolicyAgainstRegistry(policy, this.o.registry.current().services);
     if (hasErrors(refs)) return refs;
     const trial = this.modelOf(policy, this.o.registry.current());
     const { change, proxies } = this.touched(trial);
@@ -326,6 +346,9 @@ export class Reconciler {
     return source && `${source.file}:${source.line}:${source.col}`;
   }
 }
+
+/** Policy warnings logged per accepted load; the rest are counted (all are in the admin API). */
+const LOGGED_WARNINGS = 20;
 
 interface Published {
   readonly lists: ReadonlyMap<ResourceTypeUrl, readonly TranslatedResource[]>;

@@ -83,6 +83,8 @@ export class RunningView implements ControlPlaneView {
       commit: r.policyLoad?.commit,
       directory: this.s.policyDirectory,
       files: r.policyLoad?.policy.files ?? [],
+      ...(r.policyLoadedAt !== undefined ? { loadedAt: new Date(r.policyLoadedAt).toISOString() } : {}),
+      warnings: r.policyWarnings,
       lastError: r.policyError && { at: new Date(r.policyError.at).toISOString(), diagnostics: r.policyError.diagnostics },
     };
   }

@@ -100,7 +100,10 @@ export interface PolicyView {
   readonly commit?: string;
   readonly directory?: string;
   readonly files: readonly string[];
+  /** When the policy serving now was accepted. */
   readonly loadedAt?: string;
+  /** Its warnings: the load's and those found against the registry when it was accepted. */
+  readonly warnings: readonly Diagnostic[];
   /** The last rejected change, kept until a later load succeeds. */
   readonly lastError?: { readonly at: string; readonly diagnostics: readonly Diagnostic[] };
 }

@@ -109,6 +109,7 @@ export function fakeView(opts: FakeViewOptions = {}): ControlPlaneView {
     services: () => [service],
     policy: () => ({
       version: 'p-1a2b3c', directory: 'policies', files: ['policies/mesh.yaml'], loadedAt: '2026-01-02T03:00:00.000Z',
+      warnings: [{ code: 'WEFT2083', severity: 'warning', message: 'locality priorities without outlierDetection', path: 'locality', source: { file: 'policies/mesh.yaml', line: 2, col: 11 } }],
       lastError: { at: '2026-01-02T03:10:00.000Z', diagnostics: [{ code: 'WEFT1003', severity: 'error', message: 'unknown field "retires"', path: 'routes[0].retires', source: { file: 'policies/reviews.yaml', line: 7, col: 5 } }] },
     }),
     validate: (files) => loadPolicyDocuments(files),

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,11 +26,15 @@ class FakeRegistry implements RegistrySource {
   onChange(l: (c: RegistryChange) => void) { this.changeListeners.push(l); return () => undefined; }
   onError(l: (d: readonly Diagnostic[]) => void) { this.errorListeners.push(l); return () => undefined; }
   sync(endpoints: string[]) { this.set(endpoints); this.synced = true; this.release(); }
+  /** `endpoints` are addresses, each optionally `@<zone>`. */
   set(endpoints: string[]) {
     const echo = Object.freeze({
       key: 'echo.default', name: 'echo', namespace: 'default', hostname: 'echo.default.svc.cluster.local', serviceAccount: 'echo',
       ports: [{ name: 'grpc', port: 50051, targetPort: 50051, protocol: 'grpc' as const }],
-      endpoints: endpoints.map((address, i) => ({ address, labels: { version: i % 2 ? 'v2' : 'v1' }, health: 'healthy' as const })),
+      endpoints: endpoints.map((e, i) => {
+        const [address, zone] = e.split('@') as [string, string | undefined];
+        return { address, labels: { version: i % 2 ? 'v2' : 'v1' }, health: 'healthy' as const, ...(zone ? { zone } : {}) };
+      }),
     });
     this.registry = { version: endpoints.join(','), services: new Map([['echo.default', echo]]) };
     for (const l of this.changeListeners) l({ registry: this.registry, changed: new Set(['echo.default']) });
@@ -131,6 +135,31 @@ describe('reconciler', () => {
     expect(await loaded).toBe(false);
     await t.rec.settled();
     expect(t.rec.policyError?.diagnostics[0]?.code).toBe('WEFT6001');
+    t.rec.stop();
+  });
+
+  it('logs each accepted policy\'s warnings, its load\'s and those against the registry, and keeps them for the admin API', async () => {
+    const t = await setup();
+    // A Mesh locality block over echo, whose endpoints are in two zones and which (no
+    // TrafficPolicy) has no outlier detection: a warning found against the registry.
+    await writeFile(path.join(t.dir, 'mesh.yaml'), `${meshYaml()}locality: { enabled: true }\n`);
+    await rm(path.join(t.dir, 'echo.yaml'));
+    t.registry.sync(['10.0.0.1@a', '10.0.0.2@b']);
+    await t.rec.start();
+    const where = (d: Diagnostic) => `${d.code} ${path.basename(d.source!.file)}:${d.source!.line}:${d.source!.col}`;
+    expect(t.rec.policyWarnings.map(where)).toEqual(['WEFT2083 mesh.yaml:4:11']);
+    expect(t.rec.policyWarnings[0]!.severity).toBe('warning');
+    const logged = () => t.log.lines.filter((l) => l.includes('policy warning'));
+    expect(logged()).toHaveLength(1);
+    expect(logged()[0]).toContain('mesh.yaml:4:11');
+    // echo gets a TrafficPolicy without outlier detection: now the load itself warns, at its document.
+    const loaded = t.nextPolicyLoad();
+    await writeFile(path.join(t.dir, 'echo.yaml'), canaryYaml(90, 10));
+    expect(await loaded).toBe(true);
+    expect(t.rec.policyWarnings.map(where)).toEqual(['WEFT2083 echo.yaml:1:1']);
+    expect(logged()).toHaveLength(2);
+    expect(logged()[1]).toContain('echo.yaml:1:1');
+    expect(t.rec.policyLoadedAt).toBeGreaterThan(0);
     t.rec.stop();
   });
 });

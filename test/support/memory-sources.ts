@@ -33,7 +33,7 @@ export class MemoryRegistrySource implements RegistrySource {
 export class MemoryPolicySource {
   private listener?: () => void;
   constructor(public policy: PolicySet) {}
-  async load() { return { ok: true as const, load: { policy: this.policy, label: this.policy.version } }; }
+  async load() { return { ok: true as const, load: { policy: this.policy, label: this.policy.version, warnings: [] } }; }
   watch(l: () => void) { this.listener = l; }
   stop() {}
   set(policy: PolicySet): void { this.policy = policy; this.listener?.(); }

@@ -93,6 +93,38 @@ describe('Gateway API routes from a real API server', () => {
     expect(await status('canary')).toEqual({ generation: 2, conditions: { Accepted: 'True/Accepted@2', ResolvedRefs: 'True/ResolvedRefs@2' } });
   }, 180_000);
 
+  kubeIt('a status write that meets a newer resourceVersion reads the route again and keeps what another controller wrote meanwhile; a newer generation is left to its own load', async () => {
+    const ns = await kube.createNamespace('conflict');
+    const custom = kube.kubeConfig.makeApiClient(CustomObjectsApi);
+    const at = (name: string) => ({ group: GROUP, version: 'v1', namespace: ns, plural: 'httproutes', name });
+    await custom.createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns, plural: 'httproutes', body: httpRoute(ns, 'canary', { name: 'reviews-v2' }) });
+    await custom.createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns, plural: 'httproutes', body: httpRoute(ns, 'respec', { name: 'reviews-v2' }) });
+    // A source whose informers stop after their first sync: its copies stay at that resourceVersion.
+    const stale = new KubernetesRouteSource(kube.kubeConfig);
+    await stale.start();
+    const mine = (f: { path: string }) => f.path.includes(`/${ns}/`);
+    await eventually(() => expect(stale.files().filter(mine)).toHaveLength(2));
+    await stale.stop();
+    const diagnostics = loadPolicyDocuments(stale.files().filter(mine)).diagnostics;
+
+    // Another controller writes its own parent entry to canary; respec's spec changes (generation 2).
+    const other = { parentRef: { group: '', kind: 'Service', name: 'reviews', port: 9080 }, controllerName: 'example.com/other',
+      conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'theirs', observedGeneration: 1, lastTransitionTime: new Date().toISOString() }] };
+    const current = await custom.getNamespacedCustomObjectStatus(at('canary')) as RouteObject;
+    await custom.replaceNamespacedCustomObjectStatus({ ...at('canary'), body: { ...current, status: { parents: [other] } } });
+    await custom.patchNamespacedCustomObject({ ...at('respec'), body: [{ op: 'replace', path: '/spec/rules/1/backendRefs/1/weight', value: 50 }] });
+
+    // Both copies are now behind: each write meets 409 Conflict first.
+    await stale.writeStatus(diagnostics);
+    const parents = async (name: string) => ((await custom.getNamespacedCustomObjectStatus(at(name))) as RouteObject).status?.parents ?? [];
+    const canary = await parents('canary');
+    expect(canary.map((p) => p.controllerName).sort()).toEqual(['example.com/other', WEFT_CONTROLLER]);
+    expect(canary.find((p) => p.controllerName === 'example.com/other')!.conditions[0]!.message).toBe('theirs');
+    expect(canary.find((p) => p.controllerName === WEFT_CONTROLLER)!.conditions.map((c) => `${c.type}=${c.status}@${c.observedGeneration}`)).toEqual(['Accepted=True@1', 'ResolvedRefs=True@1']);
+    // The diagnostics are about generation 1: no status claims them for generation 2.
+    expect(await parents('respec')).toEqual([]);
+  }, 120_000);
+
   kubeIt('Gateways of class weft from the cluster are policy: their weft.dev annotations kept, routes attached; another class is not read', async () => {
     const ns = await kube.createNamespace('ingress');
     const custom = kube.kubeConfig.makeApiClient(CustomObjectsApi);

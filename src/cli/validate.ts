@@ -18,7 +18,7 @@ export function validateCommand(): Command {
     .argument('<dir>', 'policy directory')
     .option('--registry <file>', 'also check service and port references against this static registry')
     .option('--policy-ref <ref>', 'check the directory as it is in this git commit (e.g. HEAD), not the work tree')
-    .option('--envoy', 'also run `envoy --mode validate` on the configuration of every service\'s sidecar in both interception modes (needs --registry, and Envoy as ENVOY_BIN or on PATH)')
+    .option('--envoy', 'also run `envoy --mode validate` on the configuration of every service\'s sidecar in both interception modes and of every Gateway\'s proxy (needs --registry, and Envoy as ENVOY_BIN or on PATH)')
     .action(async (dir: string, flags: Flags) => {
       process.exitCode = await validate(dir, flags);
     });
@@ -48,10 +48,13 @@ async function validate(dir: string, flags: Flags): Promise<number> {
   const place = ref?.place ?? ((d: Diagnostic) => (d.source && !path.isAbsolute(d.source.file) ? { ...d, source: { ...d.source, file: path.join(dir, d.source.file) } } : d));
   if (!loaded.ok) return fail(`${loaded.diagnostics.map(place).map(formatDiagnostic).join('\n')}\n`);
   const checked = await validateWithEnvoy(loaded.policy, registry, envoy);
+  const sidecars = checked.checked.flatMap((c) => (c.kind === 'sidecar' ? [c.service] : []));
+  const gateways = checked.checked.length - sidecars.length;
+  const also = gateways > 0 ? ` and ${gateways} gateway configuration${gateways === 1 ? '' : 's'}` : '';
   if (checked.diagnostics.length > 0) {
-    return fail(`${checked.diagnostics.map(place).map(formatDiagnostic).join('\n')}\nEnvoy rejected the configuration of ${checked.checked.length} sidecar configurations checked: ${checked.diagnostics.length} error(s)\n`);
+    return fail(`${checked.diagnostics.map(place).map(formatDiagnostic).join('\n')}\nEnvoy rejected the configuration of ${sidecars.length} sidecar configurations${also} checked: ${checked.diagnostics.length} error(s)\n`);
   }
-  process.stdout.write(`envoy OK: ${checked.checked.length} sidecar configurations (${new Set(checked.checked.map((c) => c.service)).size} services × iptables, explicit) pass envoy --mode validate (${envoy})\n`);
+  process.stdout.write(`envoy OK: ${sidecars.length} sidecar configurations (${new Set(sidecars).size} services × iptables, explicit)${also} pass envoy --mode validate (${envoy})\n`);
   return 0;
 }
 

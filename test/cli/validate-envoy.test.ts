@@ -1,6 +1,6 @@
 /**
- * `weft validate --envoy`: Envoy itself validates every sidecar configuration the policy produces,
- * and a resource it rejects is reported at the policy position that made it. The rejection cases
+ * `weft validate --envoy`: Envoy itself validates every sidecar and gateway configuration the policy
+ * produces, and a resource it rejects is reported at the policy position that made it. The rejection cases
  * force a route through weft's own regex check (`setRegexProgramLimit`, the seam for an Envoy
  * runtime with a raised limit), since weft refuses every regex Envoy would.
  */
@@ -54,6 +54,35 @@ describe('weft validate --envoy', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^${path.join(dir, 'reviews.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:5 route configuration outbound\\|9080: error: Envoy rejects route configuration outbound\\|9080: regex '.*' RE2 program size of 730 > max program size of 100 .* \\(details\\.default~iptables, details\\.default~explicit, .*\\) \\[WEFT4201\\]$`));
     expect(lines[1]).toMatch(/Envoy rejected the configuration of 8 sidecar configurations checked: 1 error/);
+  }, 120_000);
+
+  it.skipIf(!envoyBin)(`checksEveryGatewaysProxyToo${skip}`, async () => {
+    vi.stubEnv('ENVOY_BIN', envoyBin!);
+    const golden = path.join('testdata', 'golden', 'ingress-https');
+    const r = await weft('validate', path.join(golden, 'policy'), '--registry', path.join(golden, 'registry.yaml'), '--envoy');
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/envoy OK: 10 sidecar configurations \(5 services × iptables, explicit\) and 1 gateway configuration pass envoy --mode validate/);
+  }, 120_000);
+
+  it.skipIf(!envoyBin)(`reportsAGatewayRouteEnvoyRejectsAtItsPolicyLine${skip}`, async () => {
+    vi.stubEnv('ENVOY_BIN', envoyBin!);
+    setRegexProgramLimit(100_000);
+    const dir = await policyDir({
+      'mesh.yaml': 'kind: Mesh\nmtls: strict\n',
+      'gateway.yaml': 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: edge, namespace: ingress }\nspec:\n  gatewayClassName: weft\n'
+        + '  listeners: [{ name: web, port: 8080, protocol: HTTP, allowedRoutes: { namespaces: { from: All } } }]\n',
+      'route.yaml': 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: shop, namespace: default }\nspec:\n'
+        + '  parentRefs: [{ name: edge, namespace: ingress }]\n'
+        // Gateway API path regexes start with the path's `/` (no anchors).
+        + `  rules:\n    - matches: [{ path: { type: RegularExpression, value: "${BIG.slice(1, -1)}" } }]\n      backendRefs: [{ name: productpage, port: 9080 }]\n`,
+    });
+    const r = await weft('validate', dir, '--registry', EXAMPLE.registry, '--envoy');
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    // Only the gateway's proxy routes it: no sidecar configuration is named.
+    expect(lines[0]).toMatch(new RegExp(`^${path.join(dir, 'route.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+ route configuration .*: error: Envoy rejects route configuration .*RE2 program size .* \\(edge\\.ingress~gateway\\) \\[WEFT4201\\]$`));
+    expect(lines[1]).toMatch(/Envoy rejected the configuration of 8 sidecar configurations and 1 gateway configuration checked: 1 error/);
   }, 120_000);
 
   it('saysHowToGetEnvoyWhenThereIsNone', async () => {

@@ -3,7 +3,8 @@
  * (admission), so both inject the same way from the same flags.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_OPTIONS, type InjectOptions } from '../inject/index.js';
 import { UsageError } from './errors.js';
 import { csv, port } from './options.js';
@@ -42,19 +43,30 @@ export function addInjectOptions(cmd: Command): Command {
     .option('--sidecar-mode <mode>', 'native (an init container with restartPolicy: Always, Kubernetes >= 1.29) or container (the layout before native sidecars)', d.sidecarMode)
     .option('--no-rewrite-probes', 'leave application HTTP probes on their ports (they fail under mtls: strict unless excluded)')
     .option('--identity <how>', "token: exchange the pod's ServiceAccount token for its bootstrap certificate (weft agent); secret: mount the operator-made Secret weft-bootstrap-<sa>", d.identity)
-    .option('--ca-bundle <file>', "the mesh CA certificate (PEM; the weft-ca Secret's tls.crt), needed by --identity token")
+    .option('--ca-bundle <path>', "the mesh CA's roots pods check weft against (PEM), needed by --identity token: a file, or a directory whose *.crt files are read together (the weft-ca Secret's tls.crt, ca-next.crt and ca-prev.crt: every root of a rotation)")
     .option('--exchange-address <host:port>', "weft's token exchange as pods see it", d.exchangeAddress)
     .option('--token-audience <aud>', 'audience of the projected ServiceAccount token', d.tokenAudience);
 }
 
-function readBundle(file: string): string {
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * The trust bundle `--ca-bundle` names: the file's text, or for a directory its `*.crt` files'
+ * certificates in name order, each certificate once. A directory is how a rotation reaches new
+ * pods: the weft-ca Secret holds the signing root as `tls.crt` and, while a rotation runs, the
+ * next or previous one as `ca-next.crt` / `ca-prev.crt`; mounted with every key optional, the
+ * directory always holds exactly the roots of the current phase. `UsageError` names the path.
+ */
+export function readCaBundle(path: string): string {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = statSync(path).isDirectory()
+      ? [...new Set(readdirSync(path).filter((n) => n.endsWith('.crt')).sort().flatMap((n) => readFileSync(join(path, n), 'utf8').match(PEM_CERTIFICATE) ?? []))].map((c) => `${c}\n`).join('')
+      : readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`--ca-bundle ${file}: ${(err as Error).message}`);
+    throw new UsageError(`--ca-bundle ${path}: ${(err as Error).message}`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-bundle ${file} holds no PEM certificate`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-bundle ${path} holds no PEM certificate`);
   return text;
 }
 
@@ -70,10 +82,10 @@ export function toInjectOptions(f: InjectFlags): InjectOptions {
   }
   if (f.sidecarMode !== 'native' && f.sidecarMode !== 'container') throw new UsageError(`--sidecar-mode must be native or container, not "${f.sidecarMode}"`);
   if (f.identity !== 'token' && f.identity !== 'secret') throw new UsageError(`--identity must be token or secret, not "${f.identity}"`);
-  if (f.identity === 'token' && !f.caBundle) throw new UsageError('--identity token (the default) needs --ca-bundle FILE: the mesh CA certificate pods check weft against (or pass --identity secret)');
+  if (f.identity === 'token' && !f.caBundle) throw new UsageError('--identity token (the default) needs --ca-bundle PATH: the mesh CA certificate pods check weft against (or pass --identity secret)');
   return {
     sidecarMode: f.sidecarMode, rewriteProbes: f.rewriteProbes, identity: f.identity, exchangeAddress: f.exchangeAddress, tokenAudience: f.tokenAudience,
-    ...(f.caBundle ? { caBundle: readBundle(f.caBundle) } : {}),
+    ...(f.caBundle ? { caBundle: readCaBundle(f.caBundle) } : {}),
     xdsAddress: f.xdsAddress, image: f.image, initImage: f.initImage, trustDomain: f.trustDomain, namespace: f.namespace,
     adminPort: f.adminPort, logLevel: f.logLevel,
     excludeInboundPorts: portList('--exclude-inbound-ports', f.excludeInboundPorts),

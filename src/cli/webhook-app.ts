@@ -12,7 +12,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { MAX_REVIEW_BYTES, reviewAdmission, type InjectOptions } from '../inject/index.js';
 
 export interface WebhookAppOptions {
-  readonly inject: InjectOptions;
+  /** The options every review injects with; a function is asked per review (`weft webhook`
+   * re-reads its CA bundle and hands the current options). */
+  readonly inject: InjectOptions | (() => InjectOptions);
   /** TLS key and certificate (PEM); absent in tests that use `inject()`. */
   readonly https?: { readonly key: string; readonly cert: string };
   /** One line per denied or refused review (default: nowhere). */
@@ -30,7 +32,7 @@ export function buildWebhookApp(o: WebhookAppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_REVIEW_BYTES }, (_req, body, done) => done(null, body));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.post('/inject', async (request, reply) => {
-    const outcome = reviewAdmission(typeof request.body === 'string' ? request.body : '', o.inject);
+    const outcome = reviewAdmission(typeof request.body === 'string' ? request.body : '', typeof o.inject === 'function' ? o.inject() : o.inject);
     const response = outcome.body.response as { uid?: string; allowed?: boolean; status?: { message?: string } } | undefined;
     if (outcome.status !== 200) o.log?.(`refused a review: ${String(outcome.body.message)}`);
     else if (response?.allowed === false) o.log?.(`denied ${response.uid}: ${response.status?.message ?? ''}`);

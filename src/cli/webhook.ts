@@ -8,12 +8,14 @@
  * the least privilege (no RBAC at all) and scales and rolls out apart from the control plane; the
  * API server's `failurePolicy` then decides what a webhook outage means, not an xDS restart.
  * The certificate files are re-read every minute and a changed pair is applied to new
- * connections (cert-manager or a Secret update rotates it without a restart).
+ * connections (cert-manager or a Secret update rotates it without a restart); so is `--ca-bundle`,
+ * whose roots every later injection carries (a root rotation reaches new pods without a restart).
  */
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { CliError, UsageError } from './errors.js';
-import { addInjectOptions, toInjectOptions, type InjectFlags } from './inject-options.js';
+import type { InjectOptions } from '../inject/index.js';
+import { addInjectOptions, readCaBundle, toInjectOptions, type InjectFlags } from './inject-options.js';
 import { port } from './options.js';
 import { buildWebhookApp } from './webhook-app.js';
 
@@ -34,9 +36,9 @@ export function webhookCommand(): Command {
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
     .option('--port <port>', 'port to listen on', port('--port'), 9443);
   return addInjectOptions(cmd).action(async (f: Flags) => {
-    const inject = toInjectOptions(f);
+    let inject = toInjectOptions(f);
     let pair = await readPair(f);
-    const app = buildWebhookApp({ inject, https: pair, log: (line) => process.stderr.write(`webhook: ${line}\n`) });
+    const app = buildWebhookApp({ inject: () => inject, https: pair, log: (line) => process.stderr.write(`webhook: ${line}\n`) });
     try {
       await app.listen({ host: f.host, port: f.port });
     } catch (err) {
@@ -50,6 +52,7 @@ export function webhookCommand(): Command {
         pair = next;
         process.stderr.write('weft webhook: serving certificate reloaded\n');
       }, (err: Error) => process.stderr.write(`weft webhook: keeping the current certificate: ${err.message}\n`));
+      inject = reloadedBundle(f, inject);
     }, RELOAD_MS);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -59,6 +62,21 @@ export function webhookCommand(): Command {
     clearInterval(reload);
     await app.close();
   });
+}
+
+/** `inject` with `--ca-bundle` read again: the same object while the roots are unchanged, and
+ * when the path cannot be read (said on stderr). */
+export function reloadedBundle(f: Pick<InjectFlags, 'caBundle'>, inject: InjectOptions, say: (line: string) => void = (l) => process.stderr.write(l)): InjectOptions {
+  if (f.caBundle === undefined) return inject;
+  try {
+    const caBundle = readCaBundle(f.caBundle);
+    if (caBundle === inject.caBundle) return inject;
+    say(`weft webhook: CA bundle reloaded (${caBundle.split('-----BEGIN CERTIFICATE-----').length - 1} certificates)\n`);
+    return { ...inject, caBundle };
+  } catch (err) {
+    say(`weft webhook: keeping the current CA bundle: ${(err as Error).message}\n`);
+    return inject;
+  }
 }
 
 async function readPair(f: Flags): Promise<{ cert: string; key: string }> {

@@ -3,11 +3,16 @@
  * through the fastify app), bad input (a clear WEFT7101/WEFT7102, never a crash), and the same
  * pod as `weft inject` produces. e2e/kube/webhook.test.ts runs it against a real kube-apiserver.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { request } from 'node:https';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyPatch, injectManifests, planPod, type PatchOp, type PodObject } from '../../src/inject/index.js';
+import { CA_BUNDLE_ANNOTATION, applyPatch, injectManifests, planPod, type InjectOptions, type PatchOp, type PodObject } from '../../src/inject/index.js';
+import { createRoot } from '../../src/ca/index.js';
+import { readCaBundle } from '../../src/cli/inject-options.js';
+import { reloadedBundle } from '../../src/cli/webhook.js';
 import { TEST_OPTIONS } from './inject-options.js';
 import { buildWebhookApp } from '../../src/cli/webhook-app.js';
 import { serverCertificate } from '../support/tls-files.js';
@@ -142,6 +147,64 @@ describe('webhook: bad input', () => {
 });
 
 describe('webhook: HTTPS', () => {
+  describe('the CA bundle across a root rotation', () => {
+    const root = (cn: string) => createRoot({ trustDomain: 'cluster.local', now: Date.now(), commonName: cn }).certPem;
+    const [a, b] = [root('root A'), root('root B')];
+    const dir = mkdtempSync(path.join(tmpdir(), 'weft-ca-bundle-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (files: Record<string, string | undefined>) => {
+      for (const [name, text] of Object.entries(files)) (text === undefined ? rmSync(path.join(dir, name), { force: true }) : writeFileSync(path.join(dir, name), text));
+    };
+    const count = (bundle: string) => bundle.split('-----BEGIN CERTIFICATE-----').length - 1;
+
+    it('readsEveryRootOfTheMountedSecretOnceAndNoKey', () => {
+      write({ 'tls.crt': a, 'ca-next.crt': b, 'tls.key': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' });
+      const bundle = readCaBundle(dir);
+      expect(count(bundle)).toBe(2);
+      expect(bundle).toContain(a.trim());
+      expect(bundle).toContain(b.trim());
+      expect(bundle).not.toContain('PRIVATE KEY');
+      // sign-with-new: B signs (tls.crt), A is the previous root; a root named twice is one entry.
+      write({ 'tls.crt': b, 'ca-next.crt': undefined, 'ca-prev.crt': a, 'copy.crt': b });
+      expect(count(readCaBundle(dir))).toBe(2);
+      write({ 'copy.crt': undefined });
+    });
+
+    it('reachesNewPodsWithoutARestartAndKeepsTheLastGoodBundleWhenUnreadable', async () => {
+      write({ 'tls.crt': a, 'ca-next.crt': undefined, 'ca-prev.crt': undefined });
+      const flags = { caBundle: dir };
+      let inject: InjectOptions = { ...TEST_OPTIONS, caBundle: readCaBundle(dir) };
+      const said: string[] = [];
+      const reload = () => (inject = reloadedBundle(flags, inject, (l) => said.push(l)));
+      const server = buildWebhookApp({ inject: () => inject });
+      const annotation = async () => {
+        const res = await server.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review(pod())) });
+        const mutated = applyPatch(pod(), patchOf(res.json().response)) as { metadata: { annotations: Record<string, string> } };
+        return mutated.metadata.annotations[CA_BUNDLE_ANNOTATION]!;
+      };
+      try {
+        expect(count(await annotation())).toBe(1);
+        const before = inject;
+        expect(reload()).toBe(before);
+        expect(said).toEqual([]);
+        // A rotation begins: the Secret gains ca-next.crt, and the next pod trusts both roots.
+        write({ 'ca-next.crt': b });
+        reload();
+        expect(said).toEqual(['weft webhook: CA bundle reloaded (2 certificates)\n']);
+        const both = await annotation();
+        expect(both).toContain(a.trim());
+        expect(both).toContain(b.trim());
+        // An unreadable mount keeps the bundle it had.
+        rmSync(dir, { recursive: true, force: true });
+        reload();
+        expect(said[1]).toMatch(/^weft webhook: keeping the current CA bundle: --ca-bundle .*ENOENT/);
+        expect(await annotation()).toBe(both);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   it('servesTheReviewOverTlsWithTheGivenCertificate', async () => {
     const tls = serverCertificate('weft-webhook.weft-system.svc');
     const server = buildWebhookApp({ inject: TEST_OPTIONS, https: { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') } });

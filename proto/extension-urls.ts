@@ -16,6 +16,7 @@ export const ExtensionTypeUrl = {
   TcpProxy: url('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy'),
   NetworkRbac: url('envoy.extensions.filters.network.rbac.v3.RBAC'),
   HttpRbac: url('envoy.extensions.filters.http.rbac.v3.RBAC'),
+  HttpRbacPerRoute: url('envoy.extensions.filters.http.rbac.v3.RBACPerRoute'),
   Router: url('envoy.extensions.filters.http.router.v3.Router'),
   Fault: url('envoy.extensions.filters.http.fault.v3.HTTPFault'),
   GrpcStats: url('envoy.extensions.filters.http.grpc_stats.v3.FilterConfig'),

@@ -42,7 +42,7 @@ export function outboundRouteName(port: number): string {
   return `outbound|${port}`;
 }
 
-/** Inline route configuration of one inbound filter chain: `inbound|9080|reviews.default`. */
+/** Route configuration (RDS) of one inbound HTTP filter chain: `inbound|9080|reviews.default`. */
 export function inboundRouteName(port: number, serviceKey: string): string {
   return `inbound|${port}|${serviceKey}`;
 }

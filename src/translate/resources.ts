@@ -15,7 +15,7 @@ import type { IrCluster, IrEndpoints, IrInbound, IrInlineCluster, IrLocalCluster
 import { adminCluster, edsCluster, inlineCluster, loadAssignment, localCluster, passthroughCluster, tracingCluster } from './envoy/clusters.js';
 import { apiListener, serverListeners } from './envoy/grpc.js';
 import { gatewayListener } from './envoy/gateway.js';
-import { inboundListeners, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
+import { inboundListeners, inboundRouteConfigs, outboundListener, statsListener, virtualOutboundListener } from './envoy/listeners.js';
 import { routeConfiguration, virtualHost } from './envoy/routes.js';
 import { checkPart } from './part-check.js';
 import { validateIr } from './ir-validate.js';
@@ -120,6 +120,7 @@ function proxyResourcesOf(p: OwnInput, cache: TranslationCache): PartResources {
   for (const c of p.localClusters) add(TypeUrl.Cluster, cache.derive(c, p.timeoutMs, localClusterRes));
   for (const [t, r] of cache.derive(obs, { interception: p.interception, timeoutMs: p.timeoutMs, outboundTraffic: p.outboundTraffic }, staticResources)) add(t, r);
   for (const l of cache.derive(p.inbound, { secretName: p.secretName, observability: obs }, inboundListenersRes)) add(TypeUrl.Listener, l);
+  for (const rc of cache.derive(p.inbound, undefined, inboundRouteConfigsRes)) add(TypeUrl.RouteConfiguration, rc);
   return checkPart(out, [], cache);
 }
 
@@ -127,6 +128,7 @@ const serverListenersRes = (inbound: IrInbound, template: string) => serverListe
 const localClusterRes = (c: IrLocalCluster, timeoutMs: number) => res(c.name, localCluster(c, timeoutMs));
 const inboundListenersRes = (inbound: IrInbound, p: { secretName: string; observability: IrObservability }) =>
   inboundListeners(inbound, p.secretName, p.observability).map((m) => res(m.name, m));
+const inboundRouteConfigsRes = (inbound: IrInbound) => inboundRouteConfigs(inbound).map((m) => res(m.name, m));
 
 /**
  * Everything of an ingress gateway proxy (few per mesh, so one part, memoised per proxy by the

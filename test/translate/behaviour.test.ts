@@ -101,7 +101,34 @@ describe('inbound authorization', () => {
     const hcm = (l.message as any).filter_chains[0].filters[0].typed_config;
     expect(hcm).toMatchObject({ normalize_path: { value: true }, merge_slashes: true, path_with_escaped_slashes_action: 'REJECT_REQUEST' });
     expect(hcm.http_filters.map((f: { name: string }) => f.name)).toEqual([
-      'envoy.filters.http.rbac.deny', 'envoy.filters.http.rbac.allow', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.router']);
+      'envoy.filters.http.rbac.audit', 'envoy.filters.http.rbac.deny', 'envoy.filters.http.rbac.allow', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.router']);
+    // Authorization arrives over RDS, per route: the chain itself carries no rules.
+    expect(hcm.rds).toMatchObject({ route_config_name: 'inbound|9080|productpage.default' });
+    expect(hcm.route_config).toBeUndefined();
+  });
+  it('leaves the inbound listener as it was when an AccessPolicy changes: only its route configuration changes (no drain, every open connection gets the new rules)', () => {
+    const { model, proxy } = loadCase(path.resolve(import.meta.dirname, '../../testdata/translate/bookinfo.in.yaml'));
+    // Revoke: the deny policy goes, and the allow policy loses its rule for namespace default
+    // (it keeps its rate limit, a filter of the chain).
+    const [, allow] = model.policy.access.get('productpage.default')!;
+    const revoked = new Map([['productpage.default', [{ ...allow!, rules: allow!.rules.slice(0, 1) }]]]);
+    const without: typeof model = { ...model, policy: { ...model.policy, access: revoked } };
+    const before = translate({ model, proxy, cache: new TranslationCache() });
+    const after = translate({ model: without, proxy, cache: new TranslationCache() });
+    const of = (r: typeof before, t: string, name: string) => JSON.stringify(r.resources.get(t as never)!.find((x) => x.name === name)!.message);
+    const [listener, routes] = ['type.googleapis.com/envoy.config.listener.v3.Listener', 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration'];
+    expect(of(after, listener, 'inbound|15006')).toBe(of(before, listener, 'inbound|15006'));
+    expect(of(after, routes, 'inbound|9080|productpage.default')).not.toBe(of(before, routes, 'inbound|9080|productpage.default'));
+    expect(inbound(before, mtls(neighbour), { path: '/api/anything' })).toEqual(LOCAL);
+    expect(inbound(after, mtls(neighbour), { path: '/api/anything' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.allow' });
+    // The deny stage, now unused, is disabled for the route: the gateway's allowed call passes.
+    expect(inbound(after, mtls(gateway), { path: '/productpage', method: 'GET' })).toEqual(LOCAL);
+  });
+  it('fails closed: a route configuration without its per-filter RBAC configuration admits nobody', () => {
+    const stripped = structuredClone(bookinfo.resources.get('type.googleapis.com/envoy.config.route.v3.RouteConfiguration' as never)!) as { name: string; message: any }[];
+    for (const rc of stripped) for (const vh of rc.message.virtual_hosts) delete vh.typed_per_filter_config;
+    const r = { ...bookinfo, resources: new Map([...bookinfo.resources, ['type.googleapis.com/envoy.config.route.v3.RouteConfiguration', stripped]]) } as typeof bookinfo;
+    expect(inbound(r, mtls(neighbour), { path: '/api/anything' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.allow' });
   });
   it('refuses plaintext in strict mode and certificates from another trust domain', () => {
     expect(inbound(bookinfo, { port: 9080, tls: false }, { path: '/productpage' })).toMatchObject({ kind: 'refused' });

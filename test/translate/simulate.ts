@@ -89,19 +89,28 @@ export function inbound(r: TranslateResult, conn: Connection, req: Request, audi
   const headers = valuesOf(req.headers);
   const matching = (rules: M) => Object.entries(rules.policies ?? {}).find(([, p]: [string, any]) =>
     p.principals.some((x: M) => principal(x, who)) && p.permissions.some((x: M) => permission(x, method, path, headers)))?.[0];
+  const rc = hcm.route_config ?? (hcm.rds && find(r, TypeUrl.RouteConfiguration, hcm.rds.route_config_name));
+  if (!rc) return { kind: 'refused', why: 'route configuration missing' };
+  // A filter's configuration is the most specific per-filter one (route, then virtual host), else
+  // its own; an RBACPerRoute without `rbac` disables the filter for the route.
+  const matched = matchRoute(rc, { ...req, path, method });
+  const perFilter = (name: string): M | undefined => matched?.route?.typed_per_filter_config?.[name] ?? matched?.vh.typed_per_filter_config?.[name];
   for (const f of hcm.http_filters) {
     if (!f.typed_config['@type'].endsWith('rbac.v3.RBAC')) continue;
-    const shadow = f.typed_config.shadow_rules;
+    const over = perFilter(f.name);
+    const config = over === undefined ? f.typed_config : over.rbac;
+    if (config === undefined) continue;
+    const shadow = config.shadow_rules;
     if (shadow) {
       const hit = matching(shadow);
       if ((shadow.action === 'DENY') === (hit !== undefined)) audit.push({ filter: f.name, policy: hit ?? '' });
     }
-    const rules = f.typed_config.rules;
+    const rules = config.rules;
     if (!rules) continue;
     const hit = matching(rules) !== undefined;
     if ((rules.action === 'DENY') === hit) return { kind: 'denied', by: f.name };
   }
-  return routeRequest(hcm.route_config, { ...req, path, method });
+  return routeRequest(rc, { ...req, path, method });
 }
 
 /** The HCM's path handling, applied only as far as its settings ask: a bypass works unless the
@@ -197,9 +206,21 @@ export function permission(x: M, method: string, path: string, headers: Record<s
 }
 
 export function routeRequest(rc: M, req: Request): Outcome {
+  const matched = matchRoute(rc, req);
+  const route = matched?.route;
+  if (!route) return { kind: 'not-found' };
+  if (route.direct_response) return { kind: 'rejected', status: route.direct_response.status };
+  if (route.redirect) return { kind: 'redirect', to: route.redirect };
+  if (route.route.cluster) return { kind: 'cluster', cluster: route.route.cluster };
+  const weighted = route.route.weighted_clusters.clusters.map((c: M) => c.name);
+  return { kind: 'cluster', cluster: weighted[0], weighted };
+}
+
+/** The virtual host a request's host selects and, within it, the first route that matches. */
+function matchRoute(rc: M, req: Request): { vh: M; route: M | undefined } | undefined {
   const host = (req.host ?? '').toLowerCase();
   const vh = rc.virtual_hosts.find((v: M) => v.domains.some((d: string) => d === '*' || d.toLowerCase() === host));
-  if (!vh) return { kind: 'not-found' };
+  if (!vh) return undefined;
   const [path, query] = splitQuery(req.path);
   const params = new URLSearchParams(query ?? '');
   const headers: Record<string, string> = { ...joinedHeaders(req.headers), ':method': req.method ?? 'GET' };
@@ -210,10 +231,5 @@ export function routeRequest(rc: M, req: Request): Outcome {
     const queryOk = (m.query_parameters ?? []).every((q: M) => (q.present_match !== undefined ? params.has(q.name) === q.present_match : strMatch(q.string_match, params.get(q.name) ?? undefined)));
     return pathOk && headersOk && queryOk;
   });
-  if (!route) return { kind: 'not-found' };
-  if (route.direct_response) return { kind: 'rejected', status: route.direct_response.status };
-  if (route.redirect) return { kind: 'redirect', to: route.redirect };
-  if (route.route.cluster) return { kind: 'cluster', cluster: route.route.cluster };
-  const weighted = route.route.weighted_clusters.clusters.map((c: M) => c.name);
-  return { kind: 'cluster', cluster: weighted[0], weighted };
+  return { vh, route };
 }

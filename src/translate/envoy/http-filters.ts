@@ -3,7 +3,7 @@
  * commented place:
  *
  *   inbound:  claim-header strip → ext_authz header strip → JWT authentication → RBAC (audit → deny
- *             → allow) → ext_authz marker → ext_authz → local rate limits
+ *             → allow, always the three, rules per route) → ext_authz marker → ext_authz → local rate limits
  *             (shared and callers' buckets, then routes' buckets: rate-limits.ts) → router
  *     The strips first: headers the sidecar itself sets from a verified token or an allowing
  *     authorizer are never taken from the caller (jwt.ts, ext-authz.ts).
@@ -29,7 +29,7 @@ import type { IrInboundChain, IrObservability } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { ADS, accessLogs, any } from './common.js';
 import type { HcmTracing, HttpConnectionManager, HttpFilter, PackedAny, RouteConfiguration } from './messages.js';
-import { httpRbac } from './rbac.js';
+import { inboundRbacFilters } from './rbac.js';
 import { claimHeaderStrip, jwtAuthn } from './jwt.js';
 import { extAuthzFilters } from './ext-authz.js';
 import { rateLimitFilters } from './rate-limits.js';
@@ -46,15 +46,17 @@ export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
   return kind === 'envoy' ? [fault, grpcStats, router] : [fault, router];
 }
 
-export function inboundFilters(c: Pick<IrInboundChain, 'authz' | 'rateLimit' | 'callerLimits' | 'routeLimits' | 'jwt' | 'extAuthz'>, statPrefix: string): HttpFilter[] {
-  const { authz, jwt } = c;
+/** An Envoy sidecar's inbound chain; its RBAC stages are fixed, their rules per route (rbac.ts
+ * `inboundRbacFilters`). */
+export function inboundFilters(c: Pick<IrInboundChain, 'rateLimit' | 'callerLimits' | 'routeLimits' | 'jwt' | 'extAuthz'>, statPrefix: string): HttpFilter[] {
+  const { jwt } = c;
   const out: HttpFilter[] = [];
   const strip = jwt && claimHeaderStrip(jwt);
   if (strip) out.push({ name: ExtensionName.ClaimHeaderStrip, typed_config: strip });
   const ext = c.extAuthz && extAuthzFilters(c.extAuthz);
   if (ext?.strip) out.push(ext.strip);
   if (jwt) out.push({ name: ExtensionName.JwtAuthn, typed_config: jwtAuthn(jwt) });
-  out.push(...httpRbac(authz).map((r) => ({ name: `${ExtensionName.HttpRbac}.${r.suffix}`, typed_config: r.config })));
+  out.push(...inboundRbacFilters());
   if (ext) out.push(...ext.check);
   out.push(...rateLimitFilters(c, statPrefix));
   out.push(router);

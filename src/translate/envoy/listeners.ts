@@ -14,7 +14,7 @@ import { callerRateLimits, limitedRoutes } from './rate-limits.js';
 import type { CommonTlsContext, Filter, FilterChain, Listener, ListenerFilter, Message, Named, Route, RouteConfiguration, TransportSocket } from './messages.js';
 
 type FilterChainMatch = Message<'envoy.config.listener.v3.FilterChainMatch'>;
-import { networkRbac } from './rbac.js';
+import { inboundRbacPerRoute, networkRbac } from './rbac.js';
 
 const ORIGINAL_DST: ListenerFilter = Object.freeze({ name: ExtensionName.OriginalDst, typed_config: any(ExtensionTypeUrl.OriginalDst, {}) });
 const TLS_INSPECTOR: ListenerFilter = Object.freeze({ name: ExtensionName.TlsInspector, typed_config: any(ExtensionTypeUrl.TlsInspector, {}) });
@@ -181,15 +181,32 @@ function chainFilters(c: IrInboundChain, obs: IrObservability): Filter[] {
     const rbac = networkRbac(c.authz, c.name).map((r): Filter => ({ name: `${ExtensionName.NetworkRbac}.${r.suffix}`, typed_config: r.config }));
     return [...rbac, tcpProxy(c.name, c.cluster, obs)];
   }
-  const routeConfig: RouteConfiguration = {
-    name: inboundRouteName(c.port, c.service),
-    virtual_hosts: [{ name: c.name, domains: ['*'], ...(c.callerLimits ? { rate_limits: callerRateLimits(c.callerLimits) } : {}), routes: [
-      DOT_SEGMENT_PARAMS(inboundRejectRouteName(c.name)),
-      ...limitedRoutes(c.routeLimits ?? [], c.cluster),
-      { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
-    ] }],
-  };
-  return [{ name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c, c.name), routeConfig, observability: obs, inbound: true, audit: !!c.authz.audit?.length }) }];
+  const rds = inboundRouteName(c.port, c.service);
+  return [{ name: ExtensionName.HttpConnectionManager, typed_config: hcm({ statPrefix: c.name, filters: inboundFilters(c, c.name), rds, observability: obs, inbound: true, audit: !!c.authz.audit?.length }) }];
+}
+
+/**
+ * The route configuration of each inbound HTTP chain, served over RDS (not inline): it holds what
+ * a policy change most often changes, the authorization (the virtual host's per-filter RBAC
+ * configuration) and the rate limits, so such a change reaches open connections at their next
+ * request, while the listener and its chains stay as they are (no drain).
+ */
+export function inboundRouteConfigs(inbound: IrInbound): Named<RouteConfiguration>[] {
+  const out = new Map<string, Named<RouteConfiguration>>();
+  for (const c of inbound.chains) {
+    if (c.protocol === 'tcp') continue;
+    const name = inboundRouteName(c.port, c.service);
+    out.set(name, {
+      name,
+      virtual_hosts: [{ name: c.name, domains: ['*'], ...(c.callerLimits ? { rate_limits: callerRateLimits(c.callerLimits) } : {}),
+        typed_per_filter_config: inboundRbacPerRoute(c.authz), routes: [
+          DOT_SEGMENT_PARAMS(inboundRejectRouteName(c.name)),
+          ...limitedRoutes(c.routeLimits ?? [], c.cluster),
+          { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },
+        ] }],
+    });
+  }
+  return [...out.values()];
 }
 
 /** Server side of mesh mTLS: our SVID over SDS, a client certificate required and chained to the

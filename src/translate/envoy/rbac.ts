@@ -1,7 +1,10 @@
 /**
  * IR authorization → Envoy RBAC (HTTP and network filters). Envoy's RBAC filter has one action,
  * so deny-before-allow is two filters: a DENY filter, then (when the service has allow policies)
- * an ALLOW filter. A service with no policies gets no RBAC filter: mTLS alone admits callers.
+ * an ALLOW filter. A service with no policies enforces none: mTLS alone admits callers. On an
+ * Envoy sidecar's inbound HTTP chain the stages are always present and their rules come per route
+ * over RDS (`inboundRbacFilters`, `inboundRbacPerRoute`); TCP chains and gRPC servers carry the
+ * stages their policies use in the chain.
  *
  * Audit rules go first, in a filter of their own holding only `shadow_rules` (action DENY): Envoy
  * evaluates shadow rules, counts and records the result, and never refuses (a filter without
@@ -20,7 +23,7 @@ import type { IrAccessRule, IrAuthz, IrCidr, IrClaim, IrHeaderMatch, IrPathMatch
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { JWT_PAYLOAD_KEY } from './jwt.js';
 import { any, stringMatch } from './common.js';
-import type { PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
+import type { Message, PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
 
 export type RbacStage = 'audit' | 'deny' | 'allow';
 export interface RbacFilterConfig { readonly suffix: RbacStage; readonly config: PackedAny }
@@ -28,11 +31,46 @@ export interface RbacFilterConfig { readonly suffix: RbacStage; readonly config:
 /** The shadow stat prefix and dynamic-metadata key prefix of audit rules. */
 export const AUDIT_STAT_PREFIX = 'audit.';
 
+/**
+ * The RBAC filters of every Envoy inbound HTTP chain: the three stages always, in order, so that
+ * the chain (LDS) never changes with AccessPolicies; what each stage enforces comes per route from
+ * the chain's route configuration over RDS (`inboundRbacPerRoute`), which Envoy applies to the
+ * next request on every open connection, where a changed chain would be drained and keep serving
+ * each pooled HTTP/1.1 connection's next request under the old rules (docs/security.md
+ * "Revocation"). Fail closed: the allow stage's own configuration admits nobody, so a route
+ * without its per-route configuration refuses everything; audit and deny enforce nothing on
+ * their own. The audit stage keeps its shadow prefix here too (stat and metadata names).
+ */
+export function inboundRbacFilters(): { readonly name: string; readonly typed_config: PackedAny }[] {
+  const own: Record<RbacStage, object> = { audit: { shadow_rules_stat_prefix: AUDIT_STAT_PREFIX }, deny: {}, allow: { rules: { action: 'ALLOW', policies: {} } } };
+  return INBOUND_STAGES.map((stage) => ({ name: `${ExtensionName.HttpRbac}.${stage}`, typed_config: any(ExtensionTypeUrl.HttpRbac, own[stage]) }));
+}
+
+const INBOUND_STAGES: readonly RbacStage[] = ['audit', 'deny', 'allow'];
+
+/**
+ * What each inbound RBAC stage enforces for one chain, as the virtual host's
+ * `typed_per_filter_config`: a stage the chain's policies use carries its rules; an unused one is
+ * disabled (an `RBACPerRoute` without `rbac`).
+ */
+export function inboundRbacPerRoute(authz: IrAuthz): Record<string, PackedAny> {
+  const used = new Map(stages(authz, true).map((s) => [s.suffix, s.rules]));
+  return Object.fromEntries(INBOUND_STAGES.map((stage) => {
+    const rules = used.get(stage);
+    return [`${ExtensionName.HttpRbac}.${stage}`, any(ExtensionTypeUrl.HttpRbacPerRoute, rules ? { rbac: httpStage(stage, rules) } : {})];
+  }));
+}
+
+/** The HTTP RBAC configuration of one stage: audit rules as shadow rules only, else enforced. */
+function httpStage(stage: RbacStage, rules: Rbac): HttpRbacConfig {
+  return stage === 'audit' ? { shadow_rules: rules, shadow_rules_stat_prefix: AUDIT_STAT_PREFIX } : { rules };
+}
+
+type HttpRbacConfig = Message<'envoy.extensions.filters.http.rbac.v3.RBAC'>;
+
 /** `audit`: also the audit filter (Envoy); gRPC has no shadow rules (grpc.ts leaves it out). */
 export function httpRbac(authz: IrAuthz, opts: { audit: boolean } = { audit: true }): RbacFilterConfig[] {
-  return stages(authz, opts.audit).map(({ suffix, rules }) => ({
-    suffix, config: any(ExtensionTypeUrl.HttpRbac, suffix === 'audit' ? { shadow_rules: rules, shadow_rules_stat_prefix: AUDIT_STAT_PREFIX } : { rules }),
-  }));
+  return stages(authz, opts.audit).map(({ suffix, rules }) => ({ suffix, config: any(ExtensionTypeUrl.HttpRbac, httpStage(suffix, rules)) }));
 }
 
 /**

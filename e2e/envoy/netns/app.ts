@@ -137,14 +137,20 @@ async function httpMany(c: Record<string, unknown>): Promise<Outcome[]> {
   return out;
 }
 
+/**
+ * What one TCP exchange received, or `error <code>` when it received nothing. A reset after the
+ * answer arrived (a proxy closing a half-closed socket) keeps the answer: callers check its
+ * content, which a reset mid-answer leaves incomplete.
+ */
 function tcpOnce(c: Record<string, unknown>): Promise<string> {
   return new Promise((resolve) => {
     let got = '';
+    let failed = '';
     const s = net.connect(c.port as number, c.address as string, () => s.end(c.send as string));
     s.setTimeout(10_000, () => s.destroy(new Error('timed out')));
     s.on('data', (d) => (got += d.toString()));
-    s.on('close', () => resolve(got));
-    s.on('error', (err: NodeJS.ErrnoException) => (got = `error ${err.code ?? err.message}`));
+    s.on('close', () => resolve(got || failed));
+    s.on('error', (err: NodeJS.ErrnoException) => (failed = `error ${err.code ?? err.message}`));
   });
 }
 

@@ -135,6 +135,20 @@ describe('Envoy namespace mesh: external authorization', () => {
     expect(await failures(before)).toEqual({ closed: 1, open: 1 });
   }, 60_000);
 
+  // The custom rules reach Envoy per route over RDS, so a change to them replaces no chain: the
+  // client sidecar's pooled connections to api-1 get the new rules at their next request.
+  scenario('a path the custom rules newly match is checked from the next request on, also over connections already open', async () => {
+    await behave({ authorize: { header: 'x-tenant', allow: 'acme' } });
+    const evil = { 'x-tenant': 'evil' };
+    const warm = await send(mesh(), 'client', 'api-1', 'api', 8080, 20, { path: '/public', headers: evil, concurrency: 4 });
+    expect(warm.map((o) => o.status)).toEqual(Array(20).fill(200));
+    await mesh().edit('api.yaml', POLICY['api.yaml'].replace('  - to: { paths: ["/orders/*"] }\n', '  - to: { paths: ["/orders/*", "/public"] }\n'));
+    const after = await send(mesh(), 'client', 'api-1', 'api', 8080, 20, { path: '/public', headers: evil, concurrency: 1 });
+    const codes = after.map((o) => o.status);
+    expect(codes, codes.join(' ')).toEqual(Array(20).fill(403));
+    await mesh().edit('api.yaml', POLICY['api.yaml']);
+  }, 60_000);
+
   scenario('an authorizer answering 5xx, then one that is down: failOpen false refuses, failOpen true admits, unchecked requests are unaffected', async () => {
     await behave({ status: 500 });
     const before = await failures();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TranslationCache, translate } from '../../src/translate/index.js';
 import { loadCase } from './fixture.js';
+import { loadGoldenCase } from './golden-case.js';
 import { inbound, outbound } from './simulate.js';
 
 const run = (name: string) => {
@@ -123,6 +124,24 @@ describe('inbound authorization', () => {
     expect(inbound(after, mtls(neighbour), { path: '/api/anything' })).toEqual({ kind: 'denied', by: 'envoy.filters.http.rbac.allow' });
     // The deny stage, now unused, is disabled for the route: the gateway's allowed call passes.
     expect(inbound(after, mtls(gateway), { path: '/productpage', method: 'GET' })).toEqual(LOCAL);
+  });
+  it('leaves the inbound listener as it was when custom rules (which requests the authorizer checks) change', async () => {
+    const c = await loadGoldenCase(path.resolve(import.meta.dirname, '../../testdata/golden/extauthz'));
+    const policies = c.model.policy.access.get('orders.shop')!;
+    const narrowed = policies.map((p) => (p.action === 'custom' ? { ...p, rules: p.rules.slice(0, 1) } : p));
+    const changed = { ...c.model, policy: { ...c.model.policy, access: new Map([...c.model.policy.access, ['orders.shop', narrowed]]) } };
+    const before = translate({ model: c.model, proxy: c.proxy, cache: new TranslationCache() });
+    const after = translate({ model: changed, proxy: c.proxy, cache: new TranslationCache() });
+    // The HTTP chains: the case's TCP port refuses custom rules as deny rules of its own chain.
+    const httpChains = (r: typeof before) => JSON.stringify((r.resources.get('type.googleapis.com/envoy.config.listener.v3.Listener' as never)!
+      .find((x) => x.name === 'inbound|15006')!.message as { filter_chains: { filters: { name: string }[] }[] }).filter_chains
+      .filter((ch) => ch.filters[0]!.name === 'envoy.filters.network.http_connection_manager'));
+    const routes = (r: typeof before) => r.resources.get('type.googleapis.com/envoy.config.route.v3.RouteConfiguration' as never)!
+      .filter((x) => x.name.startsWith('inbound|')).map((x) => JSON.stringify(x.message)).join('\n');
+    expect(httpChains(after)).toContain('envoy.filters.http.ext_authz');
+    expect(httpChains(after)).toBe(httpChains(before));
+    expect(routes(after)).not.toBe(routes(before));
+    expect(routes(after)).toContain('envoy.filters.http.rbac.extauthz');
   });
   it('fails closed: a route configuration without its per-filter RBAC configuration admits nobody', () => {
     const stripped = structuredClone(bookinfo.resources.get('type.googleapis.com/envoy.config.route.v3.RouteConfiguration' as never)!) as { name: string; message: any }[];

@@ -5,8 +5,11 @@
  *   upstream (`upstreamHeaders`; an HTTP authorizer's are copied from its answer, a gRPC one sets
  *   them itself), so that the application can trust them: a caller could send `x-auth-user`
  *   itself on a request the authorizer never sees (not matched, or failOpen);
- * - an RBAC filter holding the custom rules as shadow rules only (rbac.ts `httpShadowMarker`): it
- *   refuses nothing and marks in dynamic metadata whether the request matches one of them;
+ * - an RBAC filter holding the custom rules as shadow rules only: it refuses nothing and marks in
+ *   dynamic metadata whether the request matches one of them. On an Envoy sidecar the rules come
+ *   per route from the chain's route configuration over RDS (`extAuthzPerRoute`), like the RBAC
+ *   stages', so a change to them reaches open connections without replacing the chain; the
+ *   marker's own configuration marks every request (rbac.ts `inboundShadowMarker`);
  * - `envoy.filters.http.ext_authz`, enabled only for marked requests (`filter_enabled_metadata`),
  *   so the authorizer sees exactly what the custom rules match, with the provider's timeout and
  *   `failure_mode_allow` = failOpen. A failed check without failOpen is answered 403 (Envoy's
@@ -17,7 +20,7 @@ import type { IrExtAuthz } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { any, duration } from './common.js';
 import type { HttpFilter, Message, PackedAny } from './messages.js';
-import { httpShadowMarker } from './rbac.js';
+import { inboundShadowMarker, markerPerRoute } from './rbac.js';
 
 type ExtAuthz = Message<'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz'>;
 type ListStringMatcher = Message<'envoy.type.matcher.v3.ListStringMatcher'>;
@@ -33,10 +36,17 @@ export function extAuthzFilters(x: IrExtAuthz): { strip?: HttpFilter; check: Htt
     ? { name: ExtensionName.ExtAuthzHeaderStrip, typed_config: any(ExtensionTypeUrl.HeaderMutation, { mutations: { request_mutations: x.upstreamHeaders.map((remove) => ({ remove })) } }) }
     : undefined;
   const check: HttpFilter[] = [
-    { name: `${ExtensionName.HttpRbac}.extauthz`, typed_config: httpShadowMarker(x.rules, EXT_AUTHZ_MARK_PREFIX) },
+    { name: EXT_AUTHZ_MARKER, typed_config: inboundShadowMarker(EXT_AUTHZ_MARK_PREFIX) },
     { name: ExtensionName.ExtAuthz, typed_config: extAuthz(x) },
   ];
   return { ...(strip ? { strip } : {}), check };
+}
+
+const EXT_AUTHZ_MARKER = `${ExtensionName.HttpRbac}.extauthz`;
+
+/** The custom rules of one chain, as entries of its virtual host's `typed_per_filter_config`. */
+export function extAuthzPerRoute(x: IrExtAuthz | undefined): Record<string, PackedAny> {
+  return x ? { [EXT_AUTHZ_MARKER]: markerPerRoute(x.rules, EXT_AUTHZ_MARK_PREFIX) } : {};
 }
 
 const exact = (names: readonly string[]): ListStringMatcher => ({ patterns: names.map((n) => ({ exact: n })) });

@@ -15,6 +15,7 @@ import type { CommonTlsContext, Filter, FilterChain, Listener, ListenerFilter, M
 
 type FilterChainMatch = Message<'envoy.config.listener.v3.FilterChainMatch'>;
 import { inboundRbacPerRoute, networkRbac } from './rbac.js';
+import { extAuthzPerRoute } from './ext-authz.js';
 
 const ORIGINAL_DST: ListenerFilter = Object.freeze({ name: ExtensionName.OriginalDst, typed_config: any(ExtensionTypeUrl.OriginalDst, {}) });
 const TLS_INSPECTOR: ListenerFilter = Object.freeze({ name: ExtensionName.TlsInspector, typed_config: any(ExtensionTypeUrl.TlsInspector, {}) });
@@ -199,7 +200,7 @@ export function inboundRouteConfigs(inbound: IrInbound): Named<RouteConfiguratio
     out.set(name, {
       name,
       virtual_hosts: [{ name: c.name, domains: ['*'], ...(c.callerLimits ? { rate_limits: callerRateLimits(c.callerLimits) } : {}),
-        typed_per_filter_config: inboundRbacPerRoute(c.authz), routes: [
+        typed_per_filter_config: { ...inboundRbacPerRoute(c.authz), ...extAuthzPerRoute(c.extAuthz) }, routes: [
           DOT_SEGMENT_PARAMS(inboundRejectRouteName(c.name)),
           ...limitedRoutes(c.routeLimits ?? [], c.cluster),
           { name: c.name, match: { prefix: '/' }, route: { cluster: c.cluster, timeout: { seconds: 0, nanos: 0 } } },

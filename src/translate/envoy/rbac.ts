@@ -74,12 +74,28 @@ export function httpRbac(authz: IrAuthz, opts: { audit: boolean } = { audit: tru
 }
 
 /**
- * Shadow DENY rules and nothing else, under their own stat and metadata prefix: a filter that
- * refuses nothing and records in `envoy.filters.http.rbac: <prefix>shadow_engine_result` whether
- * one of `rules` matched (`denied`) or not (`allowed`). ext_authz.ts keys its filter on it.
+ * A marker: shadow DENY rules and nothing else, under their own stat and metadata prefix, so a
+ * filter that refuses nothing and records in `envoy.filters.http.rbac: <prefix>shadow_engine_result`
+ * whether one of its rules matched (`denied`) or not (`allowed`); ext_authz.ts keys its filter on
+ * it. Its rules come per route like the RBAC stages' (`markerPerRoute`): on its own it marks
+ * every request, so a route without its per-route configuration sends everything to the
+ * authorizer rather than nothing.
  */
-export function httpShadowMarker(rules: readonly IrAccessRule[], prefix: string): PackedAny {
-  return any(ExtensionTypeUrl.HttpRbac, { shadow_rules: rbac('DENY', rules), shadow_rules_stat_prefix: prefix });
+export function inboundShadowMarker(prefix: string): PackedAny {
+  return any(ExtensionTypeUrl.HttpRbac, shadowMarker({ action: 'DENY', policies: { [EVERY_REQUEST]: { permissions: [{ any: true }], principals: [{ any: true }] } } }, prefix));
+}
+
+/** The marker's rules for one chain, as an entry of its virtual host's `typed_per_filter_config`. */
+export function markerPerRoute(rules: readonly IrAccessRule[], prefix: string): PackedAny {
+  return any(ExtensionTypeUrl.HttpRbacPerRoute, { rbac: shadowMarker(rbac('DENY', rules), prefix) });
+}
+
+/** The policy name of the marker's own configuration (no rule of a policy can have it: those are
+ * named `<service>/<kind>/<n>/<m>`). */
+const EVERY_REQUEST = 'weft/every-request';
+
+function shadowMarker(rules: Rbac, prefix: string): HttpRbacConfig {
+  return { shadow_rules: rules, shadow_rules_stat_prefix: prefix };
 }
 
 export function networkRbac(authz: IrAuthz, statPrefix: string): RbacFilterConfig[] {

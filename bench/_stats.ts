@@ -18,6 +18,23 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
+/**
+ * Growth over a series of `[x, y]` samples as the least-squares line sees it: the line's rise from
+ * the first sample's x to the last's, in % of its value at the first. One noisy end sample moves
+ * it far less than it moves last-minus-first. 0 for fewer than two distinct x.
+ */
+export function trendGrowthPct(samples: readonly (readonly [number, number])[]): number {
+  const n = samples.length;
+  const mx = samples.reduce((a, [x]) => a + x, 0) / n;
+  const my = samples.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = samples.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  if (n < 2 || sxx === 0) return 0;
+  const slope = samples.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+  const [first, last] = [samples[0]![0], samples[n - 1]![0]];
+  const start = my + slope * (first - mx);
+  return (slope * (last - first) / start) * 100;
+}
+
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }

@@ -79,15 +79,17 @@ export class ResourceSet {
    * this set's version and its type URL; the caller appends the per-stream nonce. Built once.
    */
   sotwBody(): Buffer {
-    return (this.fullBody ??= sotwBody(this.version, this.typeUrl, this.list));
+    return (this.fullBody ??= sotwBody(this.version, this.typeUrl, this.list, true));
   }
 }
 
-/** DiscoveryResponse fields except the nonce. */
-export function sotwBody(version: string, typeUrl: string, resources: readonly EncodedResource[]): Buffer {
+/** DiscoveryResponse fields except the nonce; `kept`: held as long as its set (not pooled, see
+ * `WireWriter.finishDetached`). */
+export function sotwBody(version: string, typeUrl: string, resources: readonly EncodedResource[], kept = false): Buffer {
   const w = new WireWriter().string(SotwField.versionInfo, version);
   for (const r of resources) w.bytes(SotwField.resources, r.any);
-  return w.string(SotwField.typeUrl, typeUrl).finish();
+  w.string(SotwField.typeUrl, typeUrl);
+  return kept ? w.finishDetached() : w.finish();
 }
 
 /** Hash of (name, version) pairs in the given order. */

@@ -35,6 +35,22 @@ export class WireWriter {
     return Buffer.concat(this.chunks, this.size);
   }
 
+  /**
+   * The message in memory of its own, never a slice of Node's shared 8 KB Buffer pool: for bytes
+   * kept as long as a resource is served. A long-lived slice pins its whole pool slab, and with
+   * every change a new slab fills with one kept encoding among transient ones (nonces, request
+   * bytes): memory that grows with the number of changes, not with what is served.
+   */
+  finishDetached(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.size);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
   private header(field: number, length: number): void {
     const head = Buffer.allocUnsafe(10);
     let n = writeVarint(head, 0, (field << 3) | WIRE_LEN);
@@ -60,12 +76,12 @@ function writeVarint(buf: Buffer, offset: number, value: number): number {
 
 /** google.protobuf.Any { type_url = 1; value = 2 } */
 export function encodeAny(typeUrl: string, value: Uint8Array): Buffer {
-  return new WireWriter().string(1, typeUrl).bytes(2, value).finish();
+  return new WireWriter().string(1, typeUrl).bytes(2, value).finishDetached();
 }
 
 /** envoy.service.discovery.v3.Resource { version = 1; resource = 2; name = 3 } */
 export function encodeDeltaResource(name: string, version: string, any: Uint8Array): Buffer {
-  return new WireWriter().string(1, version).bytes(2, any).string(3, name).finish();
+  return new WireWriter().string(1, version).bytes(2, any).string(3, name).finishDetached();
 }
 
 /** DiscoveryResponse field numbers. */

@@ -43,6 +43,8 @@ describe('benchmark harnesses at toy scale', () => {
     expect(r.undelivered).toBe(0);
     expect(r.live_streams).toBe(tiny.proxies);
     expect(r.rss_warm_mb).toBeGreaterThan(0);
+    expect(r.heap_samples.map(([step]) => step)).toEqual(r.samples.map(([step]) => step));
+    expect(Number.isFinite(r.rss_trend_growth_pct) && Number.isFinite(r.heap_trend_growth_pct)).toBe(true);
   }, 120_000);
 
   it('storm: weft, the floor and go-control-plane each bring every mTLS proxy back with its secrets', async () => {

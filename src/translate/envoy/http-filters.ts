@@ -29,7 +29,7 @@ import type { IrInboundChain, IrObservability } from '../ir.js';
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { ADS, accessLogs, any } from './common.js';
 import type { HcmTracing, HttpConnectionManager, HttpFilter, PackedAny, RouteConfiguration } from './messages.js';
-import { inboundRbacFilters } from './rbac.js';
+import { INBOUND_RBAC_FILTERS } from './rbac.js';
 import { claimHeaderStrip, jwtAuthn } from './jwt.js';
 import { extAuthzFilters } from './ext-authz.js';
 import { rateLimitFilters } from './rate-limits.js';
@@ -47,7 +47,7 @@ export function outboundFilters(kind: 'envoy' | 'grpc' = 'grpc'): HttpFilter[] {
 }
 
 /** An Envoy sidecar's inbound chain; its RBAC stages are fixed, their rules per route (rbac.ts
- * `inboundRbacFilters`). */
+ * `INBOUND_RBAC_FILTERS`). */
 export function inboundFilters(c: Pick<IrInboundChain, 'rateLimit' | 'callerLimits' | 'routeLimits' | 'jwt' | 'extAuthz'>, statPrefix: string): HttpFilter[] {
   const { jwt } = c;
   const out: HttpFilter[] = [];
@@ -56,7 +56,7 @@ export function inboundFilters(c: Pick<IrInboundChain, 'rateLimit' | 'callerLimi
   const ext = c.extAuthz && extAuthzFilters(c.extAuthz);
   if (ext?.strip) out.push(ext.strip);
   if (jwt) out.push({ name: ExtensionName.JwtAuthn, typed_config: jwtAuthn(jwt) });
-  out.push(...inboundRbacFilters());
+  out.push(...INBOUND_RBAC_FILTERS);
   if (ext) out.push(...ext.check);
   out.push(...rateLimitFilters(c, statPrefix));
   out.push(router);

@@ -3,7 +3,7 @@
  * so deny-before-allow is two filters: a DENY filter, then (when the service has allow policies)
  * an ALLOW filter. A service with no policies enforces none: mTLS alone admits callers. On an
  * Envoy sidecar's inbound HTTP chain the stages are always present and their rules come per route
- * over RDS (`inboundRbacFilters`, `inboundRbacPerRoute`); TCP chains and gRPC servers carry the
+ * over RDS (`INBOUND_RBAC_FILTERS`, `inboundRbacPerRoute`); TCP chains and gRPC servers carry the
  * stages their policies use in the chain.
  *
  * Audit rules go first, in a filter of their own holding only `shadow_rules` (action DENY): Envoy
@@ -23,13 +23,16 @@ import type { IrAccessRule, IrAuthz, IrCidr, IrClaim, IrHeaderMatch, IrPathMatch
 import { ExtensionName, ExtensionTypeUrl } from '../../../proto/extension-urls.js';
 import { JWT_PAYLOAD_KEY } from './jwt.js';
 import { any, stringMatch } from './common.js';
-import type { Message, PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
+import type { HttpFilter, Message, PackedAny, Permission, Principal, Rbac, RbacPolicy, StringMatcher } from './messages.js';
 
 export type RbacStage = 'audit' | 'deny' | 'allow';
 export interface RbacFilterConfig { readonly suffix: RbacStage; readonly config: PackedAny }
 
 /** The shadow stat prefix and dynamic-metadata key prefix of audit rules. */
 export const AUDIT_STAT_PREFIX = 'audit.';
+
+const INBOUND_STAGES: readonly RbacStage[] = ['audit', 'deny', 'allow'];
+const STAGE_DEFAULTS: Readonly<Record<RbacStage, HttpRbacConfig>> = { audit: { shadow_rules_stat_prefix: AUDIT_STAT_PREFIX }, deny: {}, allow: { rules: { action: 'ALLOW', policies: {} } } };
 
 /**
  * The RBAC filters of every Envoy inbound HTTP chain: the three stages always, in order, so that
@@ -41,12 +44,8 @@ export const AUDIT_STAT_PREFIX = 'audit.';
  * without its per-route configuration refuses everything; audit and deny enforce nothing on
  * their own. The audit stage keeps its shadow prefix here too (stat and metadata names).
  */
-export function inboundRbacFilters(): { readonly name: string; readonly typed_config: PackedAny }[] {
-  const own: Record<RbacStage, object> = { audit: { shadow_rules_stat_prefix: AUDIT_STAT_PREFIX }, deny: {}, allow: { rules: { action: 'ALLOW', policies: {} } } };
-  return INBOUND_STAGES.map((stage) => ({ name: `${ExtensionName.HttpRbac}.${stage}`, typed_config: any(ExtensionTypeUrl.HttpRbac, own[stage]) }));
-}
-
-const INBOUND_STAGES: readonly RbacStage[] = ['audit', 'deny', 'allow'];
+export const INBOUND_RBAC_FILTERS: readonly HttpFilter[] = Object.freeze(INBOUND_STAGES.map((stage) =>
+  Object.freeze({ name: `${ExtensionName.HttpRbac}.${stage}`, typed_config: any(ExtensionTypeUrl.HttpRbac, STAGE_DEFAULTS[stage]) })));
 
 /**
  * What each inbound RBAC stage enforces for one chain, as the virtual host's

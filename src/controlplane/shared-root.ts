@@ -30,6 +30,8 @@ export class SharedRoot {
   private meta: V1Secret['metadata'];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last refresh or step queued: they run one at a time (`serial`). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly api: CoreV1Api,
@@ -53,8 +55,16 @@ export class SharedRoot {
     return { shared: new SharedRoot(api, ref, loaded.ca.value, loaded, log), created };
   }
 
-  /** Re-reads the Secret and adopts a newer state: what changed for the proxies. */
-  async refresh(): Promise<'nothing' | 'bundle' | 'signer'> {
+  /**
+   * Re-reads the Secret and adopts a newer state: what changed for the proxies. Never while a
+   * step runs: a read answered with the Secret as it was before the step's update landed would
+   * differ from the version the step wrote, and adopting it would move the CA back a phase.
+   */
+  refresh(): Promise<'nothing' | 'bundle' | 'signer'> {
+    return this.serial(() => this.reread());
+  }
+
+  private async reread(): Promise<'nothing' | 'bundle' | 'signer'> {
     const secret = await this.api.readNamespacedSecret(this.ref);
     if (secret.metadata?.resourceVersion === this.version) return 'nothing';
     const loaded = await load(secret, this.ref, this.ca.trustDomain);
@@ -74,9 +84,13 @@ export class SharedRoot {
   }
 
   /** One rotation step on the latest state, kept only if the Secret took it (module comment). */
-  async step(run: (ca: CertificateAuthority) => Promise<CaResult<RootPhase>>): Promise<CaResult<RootPhase> | { ok: false; conflict: string }> {
+  step(run: (ca: CertificateAuthority) => Promise<CaResult<RootPhase>>): Promise<CaResult<RootPhase> | { ok: false; conflict: string }> {
+    return this.serial(() => this.stepNow(run));
+  }
+
+  private async stepNow(run: (ca: CertificateAuthority) => Promise<CaResult<RootPhase>>): Promise<CaResult<RootPhase> | { ok: false; conflict: string }> {
     try {
-      await this.refresh();
+      await this.reread();
     } catch (err) {
       return { ok: false, conflict: `${ControlPlaneCodes.rotationConflict.code}: cannot read the CA Secret ${this.ref.namespace}/${this.ref.name} (${String((err as { code?: unknown }).code ?? (err as Error).message)}); nothing changed: retry` };
     }
@@ -88,7 +102,7 @@ export class SharedRoot {
       return r;
     } catch (err) {
       this.version = '';
-      await this.refresh().catch(() => undefined);
+      await this.reread().catch(() => undefined);
       const status = (err as { code?: unknown }).code;
       return { ok: false, conflict: `${ControlPlaneCodes.rotationConflict.code}: the CA Secret ${this.ref.namespace}/${this.ref.name} ${status === 409 ? 'changed under this step (another writer)' : `could not be written (${String(status ?? err)})`}; nothing changed, the Secret's state is served: retry` };
     }
@@ -106,6 +120,13 @@ export class SharedRoot {
       if (!this.stopped) (this.timer = setTimeout(loop, everyMs)).unref();
     };
     (this.timer = setTimeout(loop, everyMs)).unref();
+  }
+
+  /** Runs `fn` after every refresh and step queued before it. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   stop(): void {

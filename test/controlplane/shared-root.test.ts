@@ -89,6 +89,31 @@ describe('the CA root shared through a Secret', () => {
     expect(b.ca.trustBundle().pems[1]).toBe(Buffer.from(s.secret!.data!['ca-next.crt']!, 'base64').toString());
   });
 
+  it('a poll that read the Secret before a step landed waits for the step and never moves the CA back a phase', async () => {
+    const s = new FakeSecrets();
+    const a = (await open(s)).shared;
+    const read = s.api.readNamespacedSecret;
+    let release!: () => void;
+    const answered = new Promise<void>((r) => (release = r));
+    let poll: Promise<string> | undefined;
+    const r = await a.step(async (ca) => {
+      // The poll's read sees the Secret as it is now; its answer arrives after the step's update.
+      s.api.readNamespacedSecret = async () => {
+        const before = await read();
+        await answered;
+        return before;
+      };
+      poll = a.refresh();
+      s.api.readNamespacedSecret = read;
+      return ca.beginRootRotation();
+    });
+    expect(r).toMatchObject({ ok: true, value: { phase: 'trust-both' } });
+    release();
+    expect(await poll).toBe('nothing');
+    expect(a.ca.rotationPhase()).toMatchObject({ phase: 'trust-both' });
+    expect(a.ca.trustBundle().pems).toHaveLength(2);
+  });
+
   it('a step when the Secret cannot be read changes nothing (WEFT6113)', async () => {
     const s = new FakeSecrets();
     const a = (await open(s)).shared;

@@ -16,7 +16,8 @@
  *   entries); it is never the key, so two different inputs in one slot never share a value.
  * - `derive(from, params, build)`: a value computed from one immutable object (an IR node or an
  *   Envoy message) and small data parameters, keyed by `from`'s identity, `build`'s identity and
- *   `canonicalKey(params)`; it lives as long as `from` does.
+ *   the parameters (the same value, or for objects the same `canonicalKey`); it lives as long as
+ *   `from` does.
  * - A builder passed as a fresh closure is never reused (its identity differs each call): that is
  *   a lost cache hit, never a wrong result. Pass named module-level functions.
  * - Values are replaced, never mutated; values handed out are frozen-by-convention and shared.
@@ -36,15 +37,15 @@ export type Builder<I, T> = (input: I, cache: TranslationCache) => T;
 export type Derivation<F, P, T> = (from: F, params: P, cache: TranslationCache) => T;
 
 interface Entry { readonly build: Builder<never, unknown>; readonly input: unknown; readonly value: unknown }
-/** The derivations of one object: the first alone, more in a map. */
-type Derived = { readonly key: string; readonly value: unknown } | Map<string, unknown>;
+/** One derivation of an object: its builder, the parameters it was given, and the value. */
+interface DerivedEntry { readonly build: Derivation<never, never, unknown>; readonly params: unknown; readonly value: unknown }
+/** The derivations of one object: the first alone, more in an array. */
+type Derived = DerivedEntry | DerivedEntry[];
 
 export class TranslationCache {
   private readonly slots = new Map<string, Entry[]>();
   private readonly namespaces = new ServiceGrouping((s) => s.namespace);
   private readonly derived = new WeakMap<object, Derived>();
-  /** A number per derivation builder (module-level functions: few, never collected). */
-  private readonly builders = new Map<Derivation<never, never, unknown>, number>();
   private readonly refs = new WeakMap<TrafficPolicy, readonly string[]>();
   private readonly paramKeys = new WeakMap<object, string>();
   /** Counters for tests and the bench: how often a memo or derivation was reused or rebuilt. */
@@ -69,36 +70,37 @@ export class TranslationCache {
 
   /** `build(from, params)`, once per (`from` object, `build`, params value). */
   derive<F extends object, P, T>(from: F, params: P, build: Derivation<F, P, T>): T {
-    // Most objects have one derivation: it is kept as one small entry, and only a second one
-    // turns it into a map keyed by `<builder number>|<params key>` (a Map per IR object and
-    // message cost more memory, and garbage-collection time, than the values themselves).
-    const key = `${this.builderId(build as unknown as Derivation<never, never, unknown>)}|${this.keyOf(params)}`;
+    // Most objects have one derivation, kept as one small entry; a second turns it into an array
+    // (a Map per IR object and message cost more memory, and garbage-collection time, than the
+    // values themselves). An entry matches on the builder's identity and on the parameters: the
+    // same value (`Object.is`), or, for objects, the same canonical key.
+    const b = build as unknown as Derivation<never, never, unknown>;
     const held = this.derived.get(from);
     if (held !== undefined) {
-      if (held instanceof Map) {
-        if (held.has(key)) { this.hits++; return held.get(key) as T; }
-      } else if (held.key === key) { this.hits++; return held.value as T; }
+      if (!Array.isArray(held)) {
+        if (this.matches(held, b, params)) { this.hits++; return held.value as T; }
+      } else {
+        for (const e of held) if (this.matches(e, b, params)) { this.hits++; return e.value as T; }
+      }
     }
     this.misses++;
     const value = build(from, params, this);
-    if (held === undefined) this.derived.set(from, { key, value });
-    else if (held instanceof Map) held.set(key, value);
-    else this.derived.set(from, new Map([[held.key, held.value], [key, value]]));
+    const entry: DerivedEntry = { build: b, params, value };
+    if (held === undefined) this.derived.set(from, entry);
+    else if (Array.isArray(held)) held.push(entry);
+    else this.derived.set(from, [held, entry]);
     return value;
   }
 
-  private builderId(build: Derivation<never, never, unknown>): number {
-    let id = this.builders.get(build);
-    if (id === undefined) this.builders.set(build, (id = this.builders.size));
-    return id;
+  private matches(e: DerivedEntry, build: Derivation<never, never, unknown>, params: unknown): boolean {
+    if (e.build !== build) return false;
+    if (Object.is(e.params, params)) return true;
+    return isObject(e.params) && isObject(params) && this.keyOf(e.params) === this.keyOf(params);
   }
 
   /** `canonicalKey(params)`, once per params object (parameters are immutable by contract), so
    * one params object passed for many derivations is serialised once. */
-  private keyOf(params: unknown): string {
-    // A top-level string cannot be confused with another type's key (those never start with '#').
-    if (typeof params === 'string') return `#${params}`;
-    if (typeof params !== 'object' || params === null) return canonicalKey(params);
+  private keyOf(params: object): string {
     let key = this.paramKeys.get(params);
     if (key === undefined) { key = canonicalKey(params); this.paramKeys.set(params, key); }
     return key;
@@ -157,6 +159,10 @@ export class TranslationCache {
 }
 
 /** Most recent first; identity first (cheap), then structural equality. */
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
 function findEntry(entries: readonly Entry[], input: unknown, build: Builder<never, unknown>): number {
   for (let i = 0; i < entries.length; i++) if (entries[i]!.build === build && entries[i]!.input === input) return i;
   for (let i = 0; i < entries.length; i++) if (entries[i]!.build === build && sameValue(entries[i]!.input, input)) return i;

@@ -13,7 +13,8 @@ import { SnapshotCache } from './cache.js';
 import { resolveLimits } from './limits.js';
 import { grpcTransport, type XdsCall } from './grpc-transport.js';
 import { deltaProtocol, sotwProtocol } from './protocol.js';
-import { decoder, type RawDeltaRequest, type RawSotwRequest } from './requests.js';
+import { decoder, type Decoded, type RawDeltaRequest, type RawSotwRequest } from './requests.js';
+import { sotwRequestDecoder } from './sotw-decode.js';
 import { XdsStream, type OpenStream, type StreamEnv, type StreamKind } from './stream.js';
 import { systemClock } from './transport.js';
 import type { StreamInfo, XdsServerOptions } from './types.js';
@@ -46,16 +47,15 @@ const services: readonly ServiceSpec[] = [
 ];
 
 const identity = (b: Buffer) => b;
-const sotwDecode = decoder('envoy.service.discovery.v3.DiscoveryRequest');
 const deltaDecode = decoder('envoy.service.discovery.v3.DeltaDiscoveryRequest');
 
-function method(path: string, requestStream: boolean, delta: boolean): grpc.MethodDefinition<unknown, Buffer> {
+function method(path: string, requestStream: boolean, decode: (buf: Buffer) => Decoded<unknown>): grpc.MethodDefinition<unknown, Buffer> {
   return {
     path,
     requestStream,
     responseStream: requestStream,
     requestSerialize: identity as (v: unknown) => Buffer,
-    requestDeserialize: delta ? deltaDecode : sotwDecode,
+    requestDeserialize: decode,
     responseSerialize: identity,
     responseDeserialize: identity,
   };
@@ -68,6 +68,9 @@ export class XdsServer {
   /** The listening sockets; grpc-js's shutdown closes the sessions and its injectors' servers. */
   private readonly sockets: net.Server[] = [];
   private readonly env: StreamEnv;
+  /** SotW requests' name lists are shared between this server's streams, never across servers
+   * (the plaintext port shares nothing with the mTLS one). */
+  private readonly sotwDecode = sotwRequestDecoder();
 
   constructor(options: XdsServerOptions & { readonly cache?: SnapshotCache } = {}) {
     this.cache = options.cache ?? new SnapshotCache();
@@ -161,15 +164,15 @@ export class XdsServer {
     const prefix = `/${spec.service}/`;
     const kind: StreamKind = { service: spec.short, fixedType: spec.type };
     const definition: Record<string, grpc.MethodDefinition<unknown, Buffer>> = {
-      [spec.stream]: method(prefix + spec.stream, true, false),
-      [spec.delta]: method(prefix + spec.delta, true, true),
+      [spec.stream]: method(prefix + spec.stream, true, this.sotwDecode),
+      [spec.delta]: method(prefix + spec.delta, true, deltaDecode),
     };
     const impl: Record<string, grpc.UntypedHandleCall> = {
       [spec.stream]: ((call: XdsCall<RawSotwRequest>) => this.track(new XdsStream(grpcTransport(call), sotwProtocol, kind, this.env))) as grpc.UntypedHandleCall,
       [spec.delta]: ((call: XdsCall<RawDeltaRequest>) => this.track(new XdsStream(grpcTransport(call), deltaProtocol, kind, this.env))) as grpc.UntypedHandleCall,
     };
     if (spec.fetch) {
-      definition[spec.fetch] = method(prefix + spec.fetch, false, false);
+      definition[spec.fetch] = method(prefix + spec.fetch, false, this.sotwDecode);
       impl[spec.fetch] = (_call: unknown, callback: grpc.sendUnaryData<Buffer>) =>
         callback({ code: grpc.status.UNIMPLEMENTED, details: 'weft serves xDS over streams only; use the Stream or Delta method' });
     }

@@ -86,6 +86,7 @@ export class Subscription {
    * the same list again is a no-op (the rule above is idempotent), so it is skipped. */
   private repeats(names: readonly string[]): boolean {
     const last = this.lastSotw;
+    if (last === names) return true;
     if (!last || last.length !== names.length) return false;
     for (let i = 0; i < names.length; i++) if (last[i] !== names[i]) return false;
     return true;

@@ -76,10 +76,12 @@ export function envoyForProxyUser(bin: string): string {
   }
 }
 
-/** Starts Envoy in `ns` as the proxy user; `log` receives its output. */
+/** Starts Envoy in `ns` as the proxy user; `log` receives its output. Access-log lines are
+ * flushed every 250 ms (Envoy's default is 10 s), so a scenario reads them at once and a failure
+ * quotes the connection that failed. */
 export function startEnvoy(ns: string, bin: string, bootstrap: string, log: (chunk: string) => void): ChildProcess {
   const proc = spawn('ip', ['netns', 'exec', ns, 'setpriv', '--reuid', String(PROXY_USER), '--regid', String(PROXY_USER), '--clear-groups',
-    bin, '-c', bootstrap, '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--concurrency', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    bin, '-c', bootstrap, '--disable-hot-restart', ...ENVOY_SIDECAR_FLAGS, '--concurrency', '1', '--log-level', 'warn', '--file-flush-interval-msec', '250'], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d: Buffer) => log(d.toString()));
   proc.stderr!.on('data', (d: Buffer) => log(d.toString()));
   return proc;

@@ -38,6 +38,10 @@ const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = Object.freeze({
   upstream_host: '%UPSTREAM_HOST%', upstream_cluster: '%UPSTREAM_CLUSTER_RAW%',
   downstream_peer: '%DOWNSTREAM_PEER_URI_SAN%', authority: '%REQ(:AUTHORITY)%',
   request_id: '%REQ(X-REQUEST-ID)%', route_name: '%ROUTE_NAME%',
+  // Why a connection failed or ended: a TLS handshake's error either side, and which filter closed it.
+  upstream_transport_failure_reason: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
+  downstream_transport_failure_reason: '%DOWNSTREAM_TRANSPORT_FAILURE_REASON%',
+  connection_termination_details: '%CONNECTION_TERMINATION_DETAILS%',
 });
 
 /**

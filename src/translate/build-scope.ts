@@ -218,6 +218,11 @@ function localityMatters(policy: ScopePolicy): boolean {
   return m;
 }
 
+/** A memo builder returning its input: the memo then hands out the first of equal values. */
+function sameReads(reads: ScopeReads): ScopeReads {
+  return reads;
+}
+
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
 export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
   const { registry, policy: { traffic, mesh } } = input.model;
@@ -240,7 +245,9 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
   const external = input.kind === 'envoy' ? [...(input.model.policy.external?.values() ?? [])] : [];
   if (external.length) (named ??= []).push(...external.map((e) => e.key));
   const namespaces = reachableNamespaces(mesh.reach, input.namespace);
-  const reads: ScopeReads = { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied };
+  // Interned: a rebuilt scope that reads the same keys (an endpoint moved) keeps its reads object,
+  // so the reconciler's dependency index sees its proxies unchanged.
+  const reads = cache.memo(`reads|${scopeSlot(input)}`, { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied } as ScopeReads, sameReads, SCOPE_VARIANTS);
   const inScope = new Map<string, TrafficPolicy>();
   for (const s of [...reachable, ...extra]) {
     const t = traffic.get(s.key);

@@ -67,6 +67,11 @@ describe('translation cache', () => {
     expect(JSON.stringify(byName(after, TypeUrl.ClusterLoadAssignment, v1))).toContain('10.0.1.9');
     // Clusters do not read endpoints: an endpoint change leaves them (and Envoy's warm cluster) alone.
     expect(byName(after, TypeUrl.Cluster, v1)).toBe(byName(before, TypeUrl.Cluster, v1));
+    // The scope read the same services: the same reads object, so the dependency index is left alone.
+    expect(after.reads.scope).toBe(before.reads.scope);
+    const gone = new Map(next.registry.services);
+    gone.delete('ratings.default');
+    expect(translate({ model: { ...next, registry: { version: 'v3', services: gone } }, proxy, cache }).reads.scope).not.toBe(before.reads.scope);
   });
 
   it('returns the whole previous result when nothing the proxy depends on changed', () => {

@@ -79,13 +79,24 @@ export function checkRequestNames(typeUrl: ResourceTypeUrl, names: readonly (rea
     throw new LimitError(`a ${shortTypeName[typeUrl]} request carried ${count} resource names; this port accepts at most ${limits.maxNamesPerRequest} per request (limits.maxNamesPerRequest)`);
   }
   for (const list of names) {
+    // A frozen list (the SotW decoder shares one between the requests that repeat it) is walked once.
+    const frozen = Object.isFrozen(list);
+    if (frozen && withinNameBytes.get(limits)?.has(list)) continue;
     for (const n of list) {
       // A UTF-16 length within the limit is within it in UTF-8 bytes too only up to a factor of 3.
       if (n.length * 3 <= limits.maxNameBytes || Buffer.byteLength(n) <= limits.maxNameBytes) continue;
       throw new LimitError(`a ${shortTypeName[typeUrl]} resource name of ${Buffer.byteLength(n)} bytes exceeds ${limits.maxNameBytes} (limits.maxNameBytes): "${n.slice(0, 64)}…"`);
     }
+    if (frozen) {
+      let lists = withinNameBytes.get(limits);
+      if (!lists) withinNameBytes.set(limits, (lists = new WeakSet()));
+      lists.add(list);
+    }
   }
 }
+
+/** Frozen name lists whose every name is within the limits' `maxNameBytes`, per limits object. */
+const withinNameBytes = new WeakMap<XdsLimits, WeakSet<readonly string[]>>();
 
 /** Checks the size of a stream's subscription to one type after a request was applied. */
 export function checkSubscribed(typeUrl: ResourceTypeUrl, subscribed: number, limits: XdsLimits): void {

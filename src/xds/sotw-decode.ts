@@ -13,8 +13,8 @@
  *   is an error, where protobufjs' Buffer reader cuts the string short.
  * - `resource_names` is a frozen array, possibly shared with other requests: never mutate it.
  * - Bounded memory: runs longer than `MAX_RUN` bytes are not kept; the kept runs total at most
- *   `BUDGET` bytes, least recently used first out. Runs are keyed by their exact bytes, so a hit is
- *   the same names, never a hash collision.
+ *   `BUDGET` bytes (and their names about as much), least recently used first out. A hit is a
+ *   kept run with exactly the same bytes (compared in full), never a hash collision.
  */
 import protobuf from 'protobufjs';
 import { messageType } from '../../proto/index.js';
@@ -27,7 +27,10 @@ const MAX_RUN = 256 * 1024;
 const BUDGET = 4 * 1024 * 1024;
 
 export class NameRuns {
-  private readonly runs = new Map<string, readonly string[]>();
+  /** Kept runs by a hash of a sample of their bytes; a hit is confirmed by comparing all of them. */
+  private readonly buckets = new Map<number, Kept[]>();
+  /** Least recently used first. */
+  private readonly order = new Set<Kept>();
   private bytes = 0;
   hits = 0;
 
@@ -35,29 +38,57 @@ export class NameRuns {
 
   /** The names encoded in `buf[start, end)`, a run of `resource_names` fields (tags included). */
   of(buf: Buffer, start: number, end: number): readonly string[] {
-    if (end - start > this.maxRun) return decodeRun(buf, start, end);
-    const key = buf.toString('latin1', start, end);
-    const kept = this.runs.get(key);
-    if (kept) {
-      this.hits++;
-      this.runs.delete(key);
-      this.runs.set(key, kept);
-      return kept;
+    const n = end - start;
+    if (n > this.maxRun) return decodeRun(buf, start, end);
+    const h = sampleHash(buf, start, end);
+    const bucket = this.buckets.get(h);
+    for (const k of bucket ?? []) {
+      if (k.bytes.length === n && buf.compare(k.bytes, 0, n, start, end) === 0) {
+        this.hits++;
+        this.order.delete(k);
+        this.order.add(k);
+        return k.names;
+      }
     }
-    const names = decodeRun(buf, start, end);
-    this.runs.set(key, names);
-    this.bytes += key.length;
-    for (const [k] of this.runs) {
+    // Its own allocation, not a slice of Node's shared pool: a kept slice would pin a whole slab.
+    const bytes = Buffer.allocUnsafeSlow(n);
+    buf.copy(bytes, 0, start, end);
+    const kept: Kept = { hash: h, bytes, names: decodeRun(buf, start, end) };
+    if (bucket) bucket.push(kept);
+    else this.buckets.set(h, [kept]);
+    this.order.add(kept);
+    this.bytes += n;
+    for (const old of this.order) {
       if (this.bytes <= this.budget) break;
-      this.runs.delete(k);
-      this.bytes -= k.length;
+      this.drop(old);
     }
-    return names;
+    return kept.names;
+  }
+
+  private drop(k: Kept): void {
+    this.order.delete(k);
+    this.bytes -= k.bytes.length;
+    const bucket = this.buckets.get(k.hash)!;
+    if (bucket.length === 1) this.buckets.delete(k.hash);
+    else bucket.splice(bucket.indexOf(k), 1);
   }
 
   get size(): number {
-    return this.runs.size;
+    return this.order.size;
   }
+}
+
+interface Kept { readonly hash: number; readonly bytes: Buffer; readonly names: readonly string[] }
+
+/** FNV-1a over the length and at most 64 bytes spread over the run, and its last 8: cheap, and
+ * runs of different scopes differ in it (equal hashes only cost a comparison). */
+function sampleHash(buf: Buffer, start: number, end: number): number {
+  const n = end - start;
+  let h = Math.imul(2166136261 ^ n, 16777619);
+  const step = Math.max(1, Math.floor(n / 64));
+  for (let i = start; i < end; i += step) h = Math.imul(h ^ buf[i]!, 16777619);
+  for (let i = Math.max(start, end - 8); i < end; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+  return h >>> 0;
 }
 
 function decodeRun(buf: Buffer, start: number, end: number): readonly string[] {

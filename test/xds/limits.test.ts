@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { messageType } from '../../proto/index.js';
 import { PLAINTEXT_XDS_LIMITS, ResourceEncoder, ResourceSet, SUBSET_MEMO_MAX_ENTRIES, SUBSET_MEMO_MAX_WEIGHT, XdsServer, type NackInfo, type XdsServerOptions } from '../../src/xds/index.js';
 import { Signals, T, endpoints, node, startServer } from './harness.js';
+import { checkRequestNames, resolveLimits } from '../../src/xds/limits.js';
 
 type Harness = Awaited<ReturnType<typeof startServer>>;
 let h: Harness | undefined;
@@ -145,6 +146,14 @@ describe('per-stream limits', () => {
     const s = await c.ended();
     expect(s.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(s.details).toMatch(/^a EDS resource name of 102 bytes exceeds 100 \(limits.maxNameBytes\)/);
+  });
+
+  it('walks a frozen name list once per limits: another port\'s smaller limit still refuses it', () => {
+    const list = Object.freeze(['é'.repeat(51)]);
+    const roomy = resolveLimits({ maxNameBytes: 200 });
+    checkRequestNames(T.ClusterLoadAssignment, [list], roomy);
+    checkRequestNames(T.ClusterLoadAssignment, [list], roomy);
+    expect(() => checkRequestNames(T.ClusterLoadAssignment, [list], resolveLimits({ maxNameBytes: 100 }))).toThrow(/resource name of 102 bytes exceeds 100/);
   });
 
   it('ends a stream that floods requests while its authentication is pending', async () => {

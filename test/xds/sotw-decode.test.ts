@@ -101,6 +101,20 @@ describe('the SotW request decoder', () => {
     expect(decode(Buffer.from([(3 << 3) | 0, 1]))).toMatchObject({ ok: false, error: expect.stringMatching(/field 3 has wire type 0/) });
   });
 
+  it('tells apart runs whose sampled bytes agree: a hit is the same bytes, compared in full', () => {
+    const runs = new NameRuns();
+    // 2,000-byte runs are sampled every 31 bytes; these differ only at offset 5 of the run.
+    const name = (c: string) => `ab${c}`.padEnd(1_990, 'x');
+    const a = field({ resource_names: [name('a')] });
+    const b = field({ resource_names: [name('b')] });
+    expect(a.length).toBe(b.length);
+    expect(runs.of(a, 0, a.length)).toEqual([name('a')]);
+    expect(runs.of(b, 0, b.length)).toEqual([name('b')]);
+    expect(runs.of(a, 0, a.length)).toEqual([name('a')]);
+    expect(runs.size).toBe(2);
+    expect(runs.hits).toBe(1);
+  });
+
   it('keeps runs within its byte budget, least recently used out, and never keeps an oversized run', () => {
     const runs = new NameRuns(1_000, 400);
     const run = (i: number, size: number) => field({ resource_names: [`${i}:`.padEnd(size, 'x')] });

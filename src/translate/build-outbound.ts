@@ -185,6 +185,7 @@ export function buildRouteConfigs(plans: readonly PortPlan[], vhostOf: (s: Servi
 
 /** Envoy refuses a domain held by two virtual hosts: an external one loses it (WEFT4101). */
 function distinctHosts(mesh: readonly IrVirtualHost[], external: readonly IrVirtualHost[], port: number, diagnostics: Diagnostic[]): IrVirtualHost[] {
+  if (external.length === 0) return [];
   const taken = new Set(mesh.flatMap((v) => v.domains));
   const out: IrVirtualHost[] = [];
   for (const v of external) {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { ENVOY_SIDECAR_FLAGS } from '../../src/controlplane/index.js';
 import { iptablesApply } from '../../src/inject/index.js';
 import { deployDir } from './manifests.js';
 
@@ -69,6 +70,9 @@ describe('deploy/docker-compose', () => {
       expect(proxy?.image).toMatch(/^envoyproxy\/envoy:/);
       expect(proxy?.network_mode).toBe(`service:${p.instance}`);
       expect(proxy?.command).toEqual(expect.arrayContaining(['-c', `/bootstrap/${p.instance}/envoy.json`]));
+      // The flags every weft sidecar runs with (drain on a listener change), as `weft bootstrap` prints them.
+      const cmd = (proxy?.command ?? []).join(' ');
+      expect(cmd, p.instance).toContain(ENVOY_SIDECAR_FLAGS.join(' '));
     }
   });
 

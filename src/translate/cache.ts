@@ -158,11 +158,11 @@ export class TranslationCache {
   }
 }
 
-/** Most recent first; identity first (cheap), then structural equality. */
 function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null;
 }
 
+/** Most recent first; identity first (cheap), then structural equality. */
 function findEntry(entries: readonly Entry[], input: unknown, build: Builder<never, unknown>): number {
   for (let i = 0; i < entries.length; i++) if (entries[i]!.build === build && entries[i]!.input === input) return i;
   for (let i = 0; i < entries.length; i++) if (entries[i]!.build === build && sameValue(entries[i]!.input, input)) return i;

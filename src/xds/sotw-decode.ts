@@ -14,7 +14,8 @@
  * - `resource_names` is a frozen array, possibly shared with other requests: never mutate it.
  * - Bounded memory: runs longer than `MAX_RUN` bytes are not kept; the kept runs total at most
  *   `BUDGET` bytes (and their names about as much), least recently used first out. A hit is a
- *   kept run with exactly the same bytes (compared in full), never a hash collision.
+ *   kept run with exactly the same bytes (compared in full), never a hash collision; at most
+ *   `MAX_BUCKET` runs share a sample hash, so a lookup compares at most that many.
  */
 import protobuf from 'protobufjs';
 import { messageType } from '../../proto/index.js';
@@ -25,6 +26,8 @@ const LENGTH_DELIMITED = 2;
 const NAMES_TAG = (3 << 3) | LENGTH_DELIMITED;
 const MAX_RUN = 256 * 1024;
 const BUDGET = 4 * 1024 * 1024;
+/** Kept runs per sample hash. */
+const MAX_BUCKET = 4;
 
 export class NameRuns {
   /** Kept runs by a hash of a sample of their bytes; a hit is confirmed by comparing all of them. */
@@ -50,6 +53,8 @@ export class NameRuns {
         return k.names;
       }
     }
+    // A full bucket keeps no more: crafted runs that share their samples cost a few compares at most.
+    if (bucket && bucket.length >= MAX_BUCKET) return decodeRun(buf, start, end);
     // Its own allocation, not a slice of Node's shared pool: a kept slice would pin a whole slab.
     const bytes = Buffer.allocUnsafeSlow(n);
     buf.copy(bytes, 0, start, end);

@@ -113,6 +113,12 @@ describe('the SotW request decoder', () => {
     expect(runs.of(a, 0, a.length)).toEqual([name('a')]);
     expect(runs.size).toBe(2);
     expect(runs.hits).toBe(1);
+    // Runs crafted to share their samples are kept four at most: a lookup compares no more.
+    for (const c of 'cdefgh') {
+      const x = field({ resource_names: [name(c)] });
+      expect(runs.of(x, 0, x.length)).toEqual([name(c)]);
+    }
+    expect(runs.size).toBe(4);
   });
 
   it('keeps runs within its byte budget, least recently used out, and never keeps an oversized run', () => {

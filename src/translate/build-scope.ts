@@ -218,11 +218,6 @@ function localityMatters(policy: ScopePolicy): boolean {
   return m;
 }
 
-/** A memo builder returning its input: the memo then hands out the first of equal values. */
-function sameReads(reads: ScopeReads): ScopeReads {
-  return reads;
-}
-
 /** Builder of the fast-path memo: narrows the model to a `ScopeInput`, memoised by value. */
 export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache): ScopePart {
   const { registry, policy: { traffic, mesh } } = input.model;
@@ -247,7 +242,7 @@ export function scopeFromModel(input: ScopeModelInput, cache: TranslationCache):
   const namespaces = reachableNamespaces(mesh.reach, input.namespace);
   // Interned: a rebuilt scope that reads the same keys (an endpoint moved) keeps its reads object,
   // so the reconciler's dependency index sees its proxies unchanged.
-  const reads = cache.memo(`reads|${scopeSlot(input)}`, { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied } as ScopeReads, sameReads, SCOPE_VARIANTS);
+  const reads = cache.memo(`reads|${scopeSlot(input)}`, { ...(namespaces ? { namespaces } : {}), keys: readKeys(reached, denied.length ? extra.filter((s) => !denied.includes(s.key)) : extra, named), denied } as ScopeReads, intern, SCOPE_VARIANTS);
   const inScope = new Map<string, TrafficPolicy>();
   for (const s of [...reachable, ...extra]) {
     const t = traffic.get(s.key);
@@ -347,8 +342,9 @@ function outboundAddressOf(input: ScopeInput, diagnostics: Diagnostic[]): string
   return EXPLICIT_OUTBOUND_ADDRESS;
 }
 
-/** An unchanged route configuration or listener keeps its object (so its Envoy message, its
- * check and its encoding are reused). */
+/** A memo builder returning its input, so the memo hands out the first of equal values: an
+ * unchanged route configuration or listener keeps its object (so its Envoy message, its check and
+ * its encoding are reused), and unchanged scope reads theirs. */
 function intern<T>(value: T): T {
   return value;
 }

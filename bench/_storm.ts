@@ -8,6 +8,7 @@
  * server CPU, errors, and RSS (synced, peak during the storm, after).
  */
 import { sharedNow } from './_ipc.js';
+import { profiled } from './_profile.js';
 import { GoPeer } from './_gocp.js';
 import { LoadgenGroup } from './_loadgen-group.js';
 import { proxySpecs, serviceOfProxy, type MeshShape } from './_scoped-mesh.js';
@@ -71,7 +72,7 @@ async function storm(server: StormServer, o: StormOptions, tls: TlsSpec, beforeC
     let errors = 0;
     let failure: string | undefined;
     try {
-      ({ errors } = await group.reconnect(o.proxies, o.timeoutMs));
+      ({ errors } = await profiled(`storm-${server.name}`, () => group.reconnect(o.proxies, o.timeoutMs)));
       stormS = (sharedNow() - t0) / 1000;
     } catch (err) {
       failure = (err as Error).message;

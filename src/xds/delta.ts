@@ -55,7 +55,7 @@ export class DeltaState extends TypeState {
     for (const n of req.subscribe) this.announcedMissing.delete(n);
     if (req.nonce === '') return { kind: 'initial' };
     if (req.error) {
-      const p = this.pending.get(req.nonce);
+      const p = this.pendingAt(req.nonce);
       const info = this.nack(req.nonce, req.error, now);
       if (!info || !p) return { kind: 'stale' };
       for (const r of p.resources) this.restore(r.name, this.acked.get(r.name));
@@ -101,7 +101,7 @@ export class DeltaState extends TypeState {
   }
 
   busy(ctx: PushContext): boolean {
-    if (this.pending.size > 0) return true;
+    if (this.pendingCount > 0) return true;
     const set = ctx.snapshot.get(this.typeUrl);
     for (const r of set) if (this.subscription.includes(r.name) && !this.isQuarantined(r) && this.clientHas.get(r.name) !== r.version) return true;
     return false;

@@ -70,7 +70,7 @@ export class SotwState extends TypeState {
   private apply(req: SotwRequest, now: number): HandleResult {
     if (req.nonce === '') return { kind: 'initial' };
     if (req.error) {
-      const rejected = this.pending.get(req.nonce);
+      const rejected = this.pendingAt(req.nonce);
       const info = this.nack(req.nonce, req.error, now, this.full);
       if (!info || !rejected) return { kind: 'stale' };
       this.assumeHeldAfter(rejected);
@@ -158,12 +158,12 @@ export class SotwState extends TypeState {
   private desired(ctx: PushContext): Desired {
     const set = ctx.snapshot.get(this.typeUrl);
     const sub = this.subscription;
-    const whole = sub.wildcard && sub.names.size === 0 && this.quarantine.size === 0;
+    const whole = sub.wildcard && sub.names.size === 0 && !this.quarantines;
     // Holding the set's version means holding exactly its names: nothing held would be removed.
     if (whole && ((this.everSent && this.heldVersion === set.version) || !this.removesHeld(ctx, (n) => set.has(n)))) {
       return { list: set.list, version: set.version, body: set.sotwBody() };
     }
-    if (!sub.wildcard && this.quarantine.size === 0 && !this.removesHeld(ctx, (n) => sub.names.has(n) && set.has(n))) {
+    if (!sub.wildcard && !this.quarantines && !this.removesHeld(ctx, (n) => sub.names.has(n) && set.has(n))) {
       return set.subset(sub.signature, sub.sortedNames);
     }
     const byName = new Map<string, EncodedResource>();
@@ -197,7 +197,7 @@ export class SotwState extends TypeState {
 
   /** Whether the next push would send anything (used for make-before-break holds). */
   busy(ctx: PushContext): boolean {
-    return this.pending.size > 0 || this.wouldSend(ctx);
+    return this.pendingCount > 0 || this.wouldSend(ctx);
   }
 
   private wouldSend(ctx: PushContext): boolean {

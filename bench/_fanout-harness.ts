@@ -17,7 +17,8 @@ import { GoPeer } from './_gocp.js';
 import { gocpTarget } from './_gocp-target.js';
 import { sharedNow } from './_ipc.js';
 import { LoadgenGroup } from './_loadgen-group.js';
-import { LoopDelayProbe, median, percentile, round2, sleep } from './_stats.js';
+import { profiled } from './_profile.js';
+import { LoopDelayProbe, median, percentile, round2, round3, sleep } from './_stats.js';
 import { floorTarget, weftTarget, type FanoutTarget, type TargetName, type TargetStats } from './_targets.js';
 
 const execFileAsync = promisify(execFile);
@@ -81,7 +82,7 @@ async function measureRound(target: FanoutTarget, group: LoadgenGroup, round: nu
     p99_ms: round2(percentile(lat, 99)),
     max_ms: round2(Math.max(...lat)),
     acked: lat.length,
-    cpu_s: round2(cpu),
+    cpu_s: round3(cpu),
     event_loop_p99_ms: round2(loop.p99Ms),
     errors,
   };
@@ -102,12 +103,15 @@ async function runTarget(target: FanoutTarget, opts: FanoutOptions): Promise<Tar
     const rssIdle = await target.settledRssMb();
     const rounds: RoundResult[] = [];
     let errors = 0;
-    for (let r = 1; r <= opts.warmup + opts.rounds; r++) {
-      const result = await measureRound(target, group, r, opts.proxies);
-      errors = result.errors;
-      if (r > opts.warmup) rounds.push(result);
-      await sleep(PAUSE_BETWEEN_ROUNDS_MS);
-    }
+    // Profiles this process: the server itself for weft and the floor, only the client for the Go peer.
+    await profiled(`fanout-${target.name}`, async () => {
+      for (let r = 1; r <= opts.warmup + opts.rounds; r++) {
+        const result = await measureRound(target, group, r, opts.proxies);
+        errors = result.errors;
+        if (r > opts.warmup) rounds.push(result);
+        await sleep(PAUSE_BETWEEN_ROUNDS_MS);
+      }
+    });
     const rssEnd = target.rssMb();
     return summarise(target, opts, rounds, { syncS, rssBefore, rssIdle, rssEnd, errors, peak });
   } finally {
@@ -131,7 +135,7 @@ function summarise(
     p50_ms: med((r) => r.p50_ms),
     p99_ms: med((r) => r.p99_ms),
     max_ms: med((r) => r.max_ms),
-    server_cpu_s: med((r) => r.cpu_s),
+    server_cpu_s: round3(median(rounds.map((r) => r.cpu_s))),
     event_loop_p99_ms: med((r) => r.event_loop_p99_ms),
     all_acked: rounds.every((r) => r.acked === opts.proxies),
     sync_s: round2(m.syncS),

@@ -39,6 +39,11 @@ export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/** Three decimals: CPU seconds per fan-out round, where the floor's is a few tens of ms. */
+export function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
 /**
  * A full GC, so RSS differences measure live memory rather than garbage. Works without
  * `--expose-gc` on the command line by enabling the flag at run time and fetching `gc` from a

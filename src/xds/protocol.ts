@@ -17,7 +17,7 @@ export interface Machine<Req> extends TypeState {
   /** Applies a request of this type; says what it was with respect to earlier responses. */
   handle(req: Req, now: number): HandleResult;
   /** The responses the current state calls for (nothing is recorded until `commit`). */
-  next(ctx: PushContext): Outgoing[];
+  next(ctx: PushContext): readonly Outgoing[];
   /** Records `out` as sent under `nonce`. */
   commit(nonce: string, out: Outgoing, now: number): void;
   /** Whether responses are unanswered or the next push would send something. */

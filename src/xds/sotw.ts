@@ -46,6 +46,18 @@ interface Desired {
   readonly body?: Buffer;
 }
 
+/**
+ * RDS/EDS/SDS: the responses of one move from a held list to a desired list, kept on the desired
+ * list. Streams that hold the same list object (a set's subset is shared by every stream with the
+ * same subscription) and are pushed the same new list send the same changed resources, so a fan-out
+ * works them out and encodes their bodies once per move instead of once per stream. The held list
+ * is exactly what the client holds (`heldList`), and a response depends only on it, the desired
+ * list and `maxBytes`: nothing of the stream itself. One move per list, the last; it lives as long
+ * as the list does.
+ */
+interface Move { readonly from: readonly EncodedResource[]; readonly maxBytes: number; readonly outs: readonly Outgoing[] }
+const moves = new WeakMap<readonly EncodedResource[], Move>();
+
 export class SotwState extends TypeState {
   /** What the client holds if it accepted everything sent (reverted to `acked` on NACK). */
   private sent = new Map<string, EncodedResource>();
@@ -91,7 +103,7 @@ export class SotwState extends TypeState {
     for (const n of this.sent.keys()) if (!this.subscription.includes(n)) this.sent.delete(n);
   }
 
-  next(ctx: PushContext): Outgoing[] {
+  next(ctx: PushContext): readonly Outgoing[] {
     const d = this.desired(ctx);
     if (!this.everSent && this.clientHint && this.clientHint === d.version && d.list.length > 0) {
       this.adoptClientState(d);
@@ -104,6 +116,9 @@ export class SotwState extends TypeState {
     }
     const warming = ctx.warm.size > 0;
     if (!warming && d.list === this.heldList) return [];
+    const from = warming ? undefined : this.heldList;
+    const move = from && moves.get(d.list);
+    if (move && move.from === from && move.maxBytes === ctx.maxBytes) return move.outs;
     const changed = (!warming && this.heldList && changedAligned(this.heldList, d.list))
       || d.list.filter((r) => this.sent.get(r.name)?.version !== r.version || ctx.warm.has(r.name));
     if (changed.length === 0) {
@@ -113,14 +128,16 @@ export class SotwState extends TypeState {
       return [];
     }
     const chunks = chunkBySize(changed, ctx.maxBytes, (r) => r.any.length);
-    return chunks.map((chunk, i) => ({
-      body: sotwBody(d.version, this.typeUrl, chunk),
+    const outs = chunks.map((chunk, i): Outgoing => ({
+      body: sotwBody(d.version, this.typeUrl, chunk, from !== undefined),
       version: d.version,
       resources: chunk,
       removed: [],
       full: false,
       ...(i === chunks.length - 1 ? { completes: d.list } : {}),
     }));
+    if (from) moves.set(d.list, { from, maxBytes: ctx.maxBytes, outs });
+    return outs;
   }
 
   /** Records a response as sent under `nonce`. */

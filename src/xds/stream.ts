@@ -29,7 +29,7 @@ import { emitTo, type OpenStream, type StreamEnv, type StreamKind } from './stre
 import type { XdsTransport } from './transport.js';
 import type { AuthResult, NodeInfo, TypeStatus, XdsCallbacks } from './types.js';
 import { WarmingHold, type WarmingCounts } from './warming.js';
-import { WireWriter } from './wire.js';
+import { withNonce } from './wire.js';
 
 export type { OpenStream, StreamEnv, StreamKind } from './stream-env.js';
 
@@ -249,8 +249,7 @@ export class XdsStream<Raw extends RawRequest, Req> implements OpenStream {
   private send(state: Machine<Req>, out: Outgoing): void {
     const nonce = String(++this.nonce);
     const { fields } = this.protocol;
-    const tail = new WireWriter().string(fields.nonce, nonce).bytes(fields.controlPlane, this.env.controlPlane).finish();
-    const body = Buffer.concat([out.body, tail]);
+    const body = withNonce(out.body, fields.nonce, nonce, fields.controlPlane, this.env.controlPlane);
     state.commit(nonce, out, this.env.clock.now());
     if (body.length > this.env.maxBytes) this.emit('onOversize', state.typeUrl, body.length);
     const names = out.resources.map((r) => r.name);

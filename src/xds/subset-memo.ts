@@ -25,6 +25,8 @@ export const SUBSET_MEMO_MAX_WEIGHT = 256 * 1024;
 export class SubsetMemo {
   private readonly entries = new Map<string, Subset>();
   private total = 0;
+  /** The most recently used key (the last in `entries`' order). */
+  private newest?: string;
 
   constructor(
     private readonly maxEntries = SUBSET_MEMO_MAX_ENTRIES,
@@ -44,9 +46,11 @@ export class SubsetMemo {
   /** The memoised subset for `key`, marked as most recently used. */
   get(key: string): Subset | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
+    // A fan-out asks for the same subset stream after stream: it is already the newest.
+    if (hit && key !== this.newest) {
       this.entries.delete(key);
       this.entries.set(key, hit);
+      this.newest = key;
     }
     return hit;
   }
@@ -61,6 +65,7 @@ export class SubsetMemo {
       this.total -= weightOf(s);
     }
     this.entries.set(key, subset);
+    this.newest = key;
     this.total += w;
   }
 }

@@ -64,6 +64,36 @@ export class WireWriter {
   }
 }
 
+/**
+ * A response's shared `body` followed by its per-stream fields, the nonce and the control-plane
+ * identifier (an encoded `ControlPlane`), in one allocation and one copy of `body`: what a push
+ * writes to each stream, so the only other copy is the transport's own framing.
+ */
+export function withNonce(body: Uint8Array, nonceField: number, nonce: string, controlPlaneField: number, controlPlane: Uint8Array): Buffer {
+  const nonceBytes = Buffer.byteLength(nonce);
+  const size = body.length + varintSize((nonceField << 3) | WIRE_LEN) + varintSize(nonceBytes) + nonceBytes
+    + varintSize((controlPlaneField << 3) | WIRE_LEN) + varintSize(controlPlane.length) + controlPlane.length;
+  const out = Buffer.allocUnsafe(size);
+  out.set(body, 0);
+  let at = writeVarint(out, body.length, (nonceField << 3) | WIRE_LEN);
+  at = writeVarint(out, at, nonceBytes);
+  at += out.write(nonce, at, 'utf8');
+  at = writeVarint(out, at, (controlPlaneField << 3) | WIRE_LEN);
+  at = writeVarint(out, at, controlPlane.length);
+  out.set(controlPlane, at);
+  return out;
+}
+
+function varintSize(value: number): number {
+  let v = value >>> 0;
+  let n = 1;
+  while (v > 0x7f) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
+}
+
 function writeVarint(buf: Buffer, offset: number, value: number): number {
   let v = value >>> 0;
   while (v > 0x7f) {

@@ -1,5 +1,6 @@
 /** State-of-the-world semantics on fake streams (fake.ts): no gRPC, no waits. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildSnapshot } from '../../src/xds/snapshot.js';
 import { fakeServer } from './fake.js';
 import { T, apiListener, cluster, endpoints, node, route } from './harness.js';
 
@@ -100,6 +101,35 @@ describe('state of the world', () => {
     await c.none();
     c.send({ type_url: T.ClusterLoadAssignment, version_info: r3.version_info, response_nonce: r3.nonce, resource_names: names });
     expect((await c.next()).resources.map((x) => x.name)).toEqual(['svc03']);
+  });
+
+  it('answers streams sharing a snapshot by the list each holds, whichever answer was worked out first', async () => {
+    // Responses for one move between shared lists are worked out once (sotw.ts `moves`); a
+    // stream that holds another list must still get what differs from its own.
+    const names = Array.from({ length: 50 }, (_, i) => `svc${String(i).padStart(2, '0')}`);
+    const snap = (moved: Record<string, string>) => buildSnapshot(h.encoder, { [T.ClusterLoadAssignment]: names.map((n) => endpoints(n, [[moved[n] ?? '10.0.0.1', 80]])) });
+    const [s0, s1, s2] = [snap({}), snap({ svc07: '10.0.0.7' }), snap({ svc07: '10.0.0.7', svc42: '10.0.0.42' })];
+    const keys = ['p1', 'p2', 'p3'];
+    for (const k of keys) h.cache.set(k, s0);
+    const clients = keys.map((k) => {
+      const c = h.open();
+      c.send({ node: node(k), type_url: T.ClusterLoadAssignment, resource_names: names });
+      return c;
+    });
+    for (const c of clients) c.ack(await c.next(), names);
+    h.cache.set('p1', s1);
+    h.cache.set('p3', s1);
+    const [a1, c1] = [await clients[0]!.next(), await clients[2]!.next()];
+    expect([a1, c1].map((r) => r.resources.map((x) => x.name))).toEqual([['svc07'], ['svc07']]);
+    await clients[1]!.none();
+    for (const k of keys) h.cache.set(k, s2);
+    const [a2, b2, c2] = [await clients[0]!.next(), await clients[1]!.next(), await clients[2]!.next()];
+    expect(a2.resources.map((x) => x.name)).toEqual(['svc42']);
+    expect(b2.resources.map((x) => x.name)).toEqual(['svc07', 'svc42']); // held s0's list, not s1's
+    const { nonce: _a, ...sameA } = a2;
+    const { nonce: _c, ...sameC } = c2;
+    expect(sameC).toEqual(sameA);
+    expect(b2.version_info).toBe(a2.version_info);
   });
 
   it('honours legacy wildcard until the client names a resource, then an empty list means none', async () => {

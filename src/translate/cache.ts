@@ -36,7 +36,8 @@ export type Builder<I, T> = (input: I, cache: TranslationCache) => T;
 /** A derivation from one immutable object and small data parameters. */
 export type Derivation<F, P, T> = (from: F, params: P, cache: TranslationCache) => T;
 
-interface Entry { readonly build: Builder<never, unknown>; readonly input: unknown; readonly value: unknown }
+/** A memo entry; `input` is replaced by an equal newer one on a hit (see `memo`). */
+interface Entry { readonly build: Builder<never, unknown>; input: unknown; readonly value: unknown }
 /** One derivation of an object: its builder, the parameters it was given, and the value. */
 interface DerivedEntry { readonly build: Derivation<never, never, unknown>; readonly params: unknown; readonly value: unknown }
 /** The derivations of one object: the first alone, more in an array. */
@@ -54,17 +55,27 @@ export class TranslationCache {
 
   /** The value `build` made from an input equal to `input`, else builds, stores and returns it. */
   memo<I, T>(slot: string, input: I, build: Builder<I, T>, capacity = 1): T {
-    const entries = this.slots.get(slot) ?? [];
+    let entries = this.slots.get(slot);
+    if (entries === undefined) this.slots.set(slot, (entries = []));
     const at = findEntry(entries, input, build as Builder<never, unknown>);
     if (at >= 0) {
       this.hits++;
       const entry = entries[at]!;
-      if (at > 0) this.slots.set(slot, [entry, ...entries.slice(0, at), ...entries.slice(at + 1)]);
+      // Equal by value, not by identity: keep the newest input, whose parts are the objects later
+      // calls will pass, so they match by identity instead of walking the two values again (an
+      // entry kept with its first input is walked in depth on every call once its parts have
+      // been rebuilt around it).
+      entry.input = input;
+      if (at > 0) {
+        entries.splice(at, 1);
+        entries.unshift(entry);
+      }
       return entry.value as T;
     }
     this.misses++;
     const value = build(input, this);
-    this.slots.set(slot, [{ build: build as Builder<never, unknown>, input, value }, ...entries].slice(0, capacity));
+    entries.unshift({ build: build as Builder<never, unknown>, input, value });
+    if (entries.length > capacity) entries.length = capacity;
     return value;
   }
 

@@ -82,7 +82,24 @@ describe('translation cache', () => {
     const next = withService(model, { ...hidden, endpoints: [] });
     expect(translate({ model: next, proxy, cache })).toBe(first);
   });
+
+  it('keeps the newest of equal inputs, so a later call with it matches by identity without walking it', () => {
+    let reads = 0;
+    // A plain object whose one field counts its reads: `sameValue` reads it only when it walks.
+    const counted = () => Object.defineProperty({}, 'x', { enumerable: true, get: () => (reads++, 1) });
+    const cache = new TranslationCache();
+    const value = cache.memo('slot', counted(), wrap);
+    const equal = counted();
+    expect(cache.memo('slot', equal, wrap)).toBe(value);
+    expect(reads).toBeGreaterThan(0);
+    reads = 0;
+    expect(cache.memo('slot', equal, wrap)).toBe(value);
+    expect(reads).toBe(0);
+    expect(cache.memo('slot', { x: 2 }, wrap)).not.toBe(value);
+  });
 });
+
+const wrap = (input: object) => ({ input });
 
 describe('shared cache never hands one proxy another proxy\'s inbound side (issue 11 #1)', () => {
   const model = baseModel();
